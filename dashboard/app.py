@@ -1,0 +1,25 @@
+"""Footprint (足迹): the router — page config, shared sidebar, navigation by audience."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard.errors import friendly_errors
+from dashboard.i18n import t
+from dashboard.nav import PAGE_TABLE, PAGES_DIR
+from dashboard.state import init_language, sidebar
+
+st.set_page_config(page_title="Footprint 足迹", page_icon="👣", layout="wide")
+init_language()
+
+pages: dict[str, list[st.Page]] = {}
+for section, file, url_path, icon, title in PAGE_TABLE:
+    page = st.Page(
+        PAGES_DIR / file, title=t(title), icon=icon, url_path=url_path, default=url_path == "kpis"
+    )
+    pages.setdefault(t(f"common.section_{section}"), []).append(page)
+
+navigation = st.navigation(pages)
+with friendly_errors():
+    st.session_state["_page_context"] = sidebar()
+navigation.run()

@@ -1,0 +1,44 @@
+"""Chinese and English labels: ``t("area.key")`` looks up dashboard/locales/<area>.toml."""
+
+from __future__ import annotations
+
+import tomllib
+from functools import cache
+from pathlib import Path
+
+import streamlit as st
+
+LOCALES = Path(__file__).with_name("locales")
+LANGS = ("zh", "en")
+
+
+@cache
+def catalog() -> dict[str, dict[str, str]]:
+    """Every key ("area.key") -> {"zh": ..., "en": ...}, from all locale files."""
+    out: dict[str, dict[str, str]] = {}
+    for file in sorted(LOCALES.glob("*.toml")):
+        with file.open("rb") as fh:
+            data = tomllib.load(fh)
+        for key, texts in data.items():
+            out[f"{file.stem}.{key}"] = texts
+    return out
+
+
+def lang() -> str:
+    """The current UI language: 'zh' or 'en'."""
+    return st.session_state.get("f_lang", "zh")
+
+
+def t(key: str, **kwargs: object) -> str:
+    """Translate ``key`` into the current language; ``{name}`` placeholders take kwargs."""
+    texts = catalog().get(key)
+    if texts is None:
+        raise KeyError(f"no translation for {key!r}: add it to dashboard/locales/")
+    text = texts[lang()]
+    return text.format(**kwargs) if kwargs else text
+
+
+def browser_lang() -> str:
+    """'zh' when the browser asks for Chinese, else 'en'."""
+    locale = (st.context.locale or "zh").lower()
+    return "zh" if locale.startswith("zh") else "en"

@@ -1,0 +1,171 @@
+"""The shared sidebar: week, branches, officers, tiers and language, kept across pages and in the URL.
+
+Each filter lives in a non-widget key (``f_*``) that survives page switches; the widget key
+(``w_*``) is refreshed from it before drawing, and the URL is rewritten from it on every run,
+so a copied link reproduces the view (see shared/notes/streamlit.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import streamlit as st
+
+from dashboard.i18n import browser_lang, t
+from dashboard.loaders.common import load_branches, load_data_as_of, load_officers
+from data_access.filters import TIERS, Filters, Scope, week_start
+
+
+@dataclass(frozen=True)
+class PageContext:
+    """What a page needs from the sidebar."""
+
+    scope: Scope
+    filters: Filters
+    week: date
+    as_of: date
+    lang: str
+
+    @property
+    def week_end(self) -> date:
+        """Sunday of the selected week."""
+        return self.week + timedelta(days=6)
+
+
+def _ints(text: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in text.split(",") if p.strip().isdigit())
+
+
+def _init(key: str, default: object) -> None:
+    if f"f_{key}" not in st.session_state:
+        st.session_state[f"f_{key}"] = default
+
+
+def _sync(key: str) -> None:
+    st.session_state[f"f_{key}"] = st.session_state[f"w_{key}"]
+
+
+def _widget_value(key: str) -> None:
+    st.session_state[f"w_{key}"] = st.session_state[f"f_{key}"]
+
+
+def init_language() -> str:
+    """Language from the URL, else the browser; stored in f_lang."""
+    qp = st.query_params
+    _init("lang", qp.get("lang") if qp.get("lang") in ("zh", "en") else browser_lang())
+    return st.session_state.f_lang
+
+
+def current_scope() -> Scope:
+    """Who asks; the whole bank until sign-in assigns a narrower scope."""
+    return st.session_state.get("scope", Scope.bank())
+
+
+def sidebar() -> PageContext:
+    """Draw the shared filters and return the page context."""
+    qp = st.query_params
+    scope = current_scope()
+    as_of = load_data_as_of() or date.today()
+    last_week = week_start(as_of - timedelta(days=6)) if as_of.weekday() != 6 else week_start(as_of)
+    weeks = [last_week - timedelta(weeks=i) for i in range(104)]
+
+    try:
+        url_week = date.fromisoformat(qp.get("week", ""))
+    except ValueError:
+        url_week = None
+    _init("week", week_start(url_week) if url_week and week_start(url_week) in weeks else last_week)
+    branches = load_branches(scope)
+    branch_ids = branches["branch_id"].to_list()
+    _init("branches", [b for b in _ints(qp.get("branches", "")) if b in branch_ids])
+    _init("tiers", [x for x in qp.get("tiers", "").split(",") if x in TIERS])
+
+    sb = st.sidebar
+    lang_labels = {"zh": "中文", "en": "English"}
+    _widget_value("lang")
+    sb.segmented_control(
+        t("common.language"),
+        list(lang_labels),
+        format_func=lang_labels.get,
+        key="w_lang",
+        on_change=_sync,
+        args=("lang",),
+    )
+    if st.session_state.f_lang not in lang_labels:  # segmented control can be cleared
+        st.session_state.f_lang = "zh"
+    lang = st.session_state.f_lang
+
+    if st.session_state.f_week not in weeks:
+        st.session_state.f_week = last_week
+    _widget_value("week")
+    sb.selectbox(
+        t("common.week"),
+        weeks,
+        key="w_week",
+        on_change=_sync,
+        args=("week",),
+        format_func=lambda w: f"{w:%Y-%m-%d} ~ {w + timedelta(days=6):%m-%d}",
+    )
+    names = dict(
+        zip(branch_ids, branches["name" if lang == "zh" else "name_en"].to_list(), strict=True)
+    )
+    _widget_value("branches")
+    sb.multiselect(
+        t("common.branches"),
+        branch_ids,
+        format_func=names.get,
+        key="w_branches",
+        on_change=_sync,
+        args=("branches",),
+        placeholder=t("common.all_branches"),
+    )
+    officers = load_officers(scope, tuple(st.session_state.f_branches))
+    officer_ids = officers["officer_id"].to_list()
+    _init("officers", [o for o in _ints(qp.get("officers", "")) if o in officer_ids])
+    st.session_state.f_officers = [o for o in st.session_state.f_officers if o in officer_ids]
+    officer_names = dict(zip(officer_ids, officers["name"].to_list(), strict=True))
+    _widget_value("officers")
+    sb.multiselect(
+        t("common.officers"),
+        officer_ids,
+        format_func=officer_names.get,
+        key="w_officers",
+        on_change=_sync,
+        args=("officers",),
+        placeholder=t("common.all_officers"),
+    )
+    _widget_value("tiers")
+    sb.multiselect(
+        t("common.tiers"),
+        list(TIERS),
+        format_func=lambda c: t(f"common.tier_{c}"),
+        key="w_tiers",
+        on_change=_sync,
+        args=("tiers",),
+        placeholder=t("common.all_tiers"),
+    )
+    sb.caption(t("common.data_as_of", day=f"{as_of:%Y-%m-%d}"))
+
+    week = st.session_state.f_week
+    st.query_params.update(
+        {
+            "lang": lang,
+            "week": week.isoformat(),
+            "branches": ",".join(map(str, st.session_state.f_branches)),
+            "officers": ",".join(map(str, st.session_state.f_officers)),
+            "tiers": ",".join(st.session_state.f_tiers),
+        }
+    )
+    filters = Filters(
+        start=week,
+        end=week + timedelta(days=6),
+        branch_ids=tuple(st.session_state.f_branches),
+        officer_ids=tuple(st.session_state.f_officers),
+        tiers=tuple(st.session_state.f_tiers),
+    )
+    return PageContext(scope=scope, filters=filters, week=week, as_of=as_of, lang=lang)
+
+
+def page_context() -> PageContext:
+    """The context the router computed for this run."""
+    return st.session_state["_page_context"]

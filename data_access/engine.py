@@ -1,0 +1,66 @@
+"""Engines for DuckDB (embedded default), PostgreSQL (production) and Spark SQL (hive://)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import sqlalchemy as sa
+from sqlalchemy.pool import StaticPool
+
+from data_access.errors import DataUnavailable, SchemaMissing
+from data_access.schema import metadata
+
+
+def dialect_of(url: str) -> str:
+    """'duckdb', 'postgresql', 'hive' ... from a URL."""
+    return sa.make_url(url).get_backend_name()
+
+
+def make_engine(url: str, *, read_only: bool = False) -> sa.Engine:
+    """An Engine with the right pool for the backend; connects lazily."""
+    backend = dialect_of(url)
+    kwargs: dict = {}
+    if backend == "duckdb":
+        if ":memory:" in url or url.rstrip("/") == "duckdb:":
+            kwargs["poolclass"] = StaticPool  # one in-memory database shared by all checkouts
+        if read_only:
+            kwargs["connect_args"] = {"read_only": True}
+    elif backend == "postgresql":
+        kwargs["pool_pre_ping"] = True
+    return sa.create_engine(url, **kwargs)
+
+
+@contextmanager
+def connect(engine: sa.Engine) -> Iterator[sa.Connection]:
+    """A connection whose driver errors become DataUnavailable."""
+    try:
+        with engine.connect() as conn:
+            yield conn
+    except sa.exc.DBAPIError as exc:
+        raise DataUnavailable(f"database error: {exc.orig!s}".splitlines()[0]) from exc
+    except sa.exc.OperationalError as exc:  # pragma: no cover - subclass of DBAPIError
+        raise DataUnavailable(str(exc)) from exc
+
+
+def create_schema(engine: sa.Engine) -> None:
+    """Create every table and index that does not exist yet."""
+    metadata.create_all(engine)
+
+
+def drop_schema(engine: sa.Engine) -> None:
+    """Drop every Footprint table (used by ``init --replace`` and tests)."""
+    metadata.drop_all(engine)
+
+
+def has_schema(conn: sa.Connection) -> bool:
+    """True when the Footprint tables exist."""
+    return sa.inspect(conn).has_table("footprints")
+
+
+def require_schema(conn: sa.Connection) -> None:
+    """Raise SchemaMissing when the database holds no Footprint tables."""
+    if not has_schema(conn):
+        raise SchemaMissing(
+            "the database has no Footprint tables: run `python -m data_access init`"
+        )

@@ -1,0 +1,1 @@
+"""Query builders (Core selects) and ``fetch_*`` functions, one module per area."""

@@ -1,0 +1,75 @@
+"""Branches, officers and the data-as-of stamp: the lists the sidebar offers."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+import sqlalchemy as sa
+
+from data_access.filters import Scope, apply_scope
+from data_access.queries._frames import frame
+from data_access.schema import bank_meta, branches, officers
+
+BRANCH_SCHEMA = {
+    "branch_id": pl.Int64,
+    "code": pl.String,
+    "name": pl.String,
+    "name_en": pl.String,
+    "town": pl.String,
+}
+OFFICER_SCHEMA = {
+    "officer_id": pl.Int64,
+    "branch_id": pl.Int64,
+    "name": pl.String,
+    "role": pl.String,
+    "hire_date": pl.Date,
+}
+
+
+def select_branches(scope: Scope) -> sa.Select:
+    """Branches the scope may see, by code."""
+    stmt = sa.select(
+        branches.c.branch_id, branches.c.code, branches.c.name, branches.c.name_en, branches.c.town
+    )
+    return apply_scope(stmt, scope, branches.c.branch_id).order_by(branches.c.code)
+
+
+def fetch_branches(conn: sa.Connection, scope: Scope) -> pl.DataFrame:
+    """Branches the scope may see."""
+    return frame(conn, select_branches(scope), BRANCH_SCHEMA)
+
+
+def select_officers(scope: Scope, branch_ids: tuple[int, ...] = ()) -> sa.Select:
+    """Active officers the scope may see, optionally of some branches."""
+    stmt = sa.select(
+        officers.c.officer_id,
+        officers.c.branch_id,
+        officers.c.name,
+        officers.c.role,
+        officers.c.hire_date,
+    )
+    stmt = apply_scope(
+        stmt.where(officers.c.active.is_(True)), scope, officers.c.branch_id, officers.c.officer_id
+    )
+    if branch_ids:
+        stmt = stmt.where(officers.c.branch_id.in_(branch_ids))
+    return stmt.order_by(officers.c.branch_id, officers.c.officer_id)
+
+
+def fetch_officers(
+    conn: sa.Connection, scope: Scope, branch_ids: tuple[int, ...] = ()
+) -> pl.DataFrame:
+    """Active officers the scope may see."""
+    return frame(conn, select_officers(scope, branch_ids), OFFICER_SCHEMA)
+
+
+def fetch_meta(conn: sa.Connection) -> dict[str, str]:
+    """All bank_meta entries (data_as_of, seed, generator version, loaded_at)."""
+    return dict(conn.execute(sa.select(bank_meta.c.key, bank_meta.c.value)).tuples().all())
+
+
+def fetch_data_as_of(conn: sa.Connection) -> date | None:
+    """Last day covered by the data, from bank_meta (None when never loaded)."""
+    value = fetch_meta(conn).get("data_as_of")
+    return date.fromisoformat(value) if value else None

@@ -1,0 +1,410 @@
+"""The data model: one MetaData, SQLAlchemy Core tables that run unchanged on DuckDB and PostgreSQL.
+
+Conventions (why):
+- Integer ids are assigned by the loader, never SERIAL: duckdb-engine does not support SERIAL.
+  Tables the app itself writes to (saved segments, audit log, users) use a Sequence.
+- Amounts are ``Double`` (``Float`` is 32-bit on DuckDB); money is CNY.
+- Codes (product, kind, channel, stage ...) are short strings, readable in any SQL console;
+  their labels live in the standards file and the dashboard's translations.
+- ``branch_id`` is repeated on the large fact tables so that scope filters need no join.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+# --- code lists (the values the generator and importers may write) ---------------------------
+
+PRODUCTS = (
+    "demand_deposit",
+    "time_deposit",
+    "wealth",
+    "loan_agri",
+    "loan_business",
+    "loan_consumer",
+    "credit_card",
+    "mobile_banking",
+    "internet_banking",
+    "pos_merchant",
+    "precious_metals",
+    "insurance",
+    "social_security_card",
+)
+FOOTPRINT_KINDS = (
+    "deposit",
+    "withdrawal",
+    "transfer_in",
+    "transfer_out",
+    "payment",
+    "loan_draw",
+    "loan_repayment",
+    "salary",
+    "pension",
+    "subsidy",
+    "remittance_in",
+    "bill_payment",
+    "interest",
+)
+CHANNELS = ("counter", "atm", "mobile", "internet", "pos", "agent")
+COUNTERPARTY_TYPES = (
+    "own_bank",
+    "other_bank",
+    "internet_platform",
+    "merchant",
+    "employer",
+    "government",
+    "individual",
+    "none",
+)
+SOFT_KINDS = (
+    "fuel_receipt",
+    "vehicle",
+    "business_circle",
+    "friend_circle",
+    "family_event",
+    "frequent_place",
+    "interest",
+)
+PLATFORMS = ("huabei", "jiebei", "jd_baitiao", "weilidai")
+FUNNEL_STAGES = ("targeted", "contacted", "interested", "applied", "converted")
+ACTIVITY_KINDS = ("visit", "call", "counter_service", "follow_up")
+KPI_CODES = (
+    "deposit_balance",
+    "loan_balance",
+    "aum",
+    "new_customers",
+    "effective_customers",
+    "mobile_signups",
+    "conversions",
+    "outflow_other_banks",
+)
+
+# --- organisation ------------------------------------------------------------------------------
+
+branches = sa.Table(
+    "branches",
+    metadata,
+    sa.Column("branch_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("code", sa.String(16), nullable=False, unique=True),
+    sa.Column("name", sa.String(64), nullable=False, comment="Chinese name, e.g. 城关支行"),
+    sa.Column("name_en", sa.String(64), nullable=False),
+    sa.Column("town", sa.String(64), nullable=False),
+    sa.Column("opened_on", sa.Date, nullable=False),
+)
+
+officers = sa.Table(
+    "officers",
+    metadata,
+    sa.Column("officer_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("branch_id", sa.Integer, sa.ForeignKey("branches.branch_id"), nullable=False),
+    sa.Column("name", sa.String(32), nullable=False),
+    sa.Column("gender", sa.String(1), nullable=False),
+    sa.Column("hire_date", sa.Date, nullable=False),
+    sa.Column(
+        "role", sa.String(24), nullable=False, comment="customer_manager / credit_officer / teller"
+    ),
+    sa.Column("active", sa.Boolean, nullable=False),
+)
+
+# --- customers and what they hold --------------------------------------------------------------
+
+customers = sa.Table(
+    "customers",
+    metadata,
+    sa.Column("customer_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("branch_id", sa.Integer, sa.ForeignKey("branches.branch_id"), nullable=False),
+    sa.Column("officer_id", sa.Integer, sa.ForeignKey("officers.officer_id"), nullable=True),
+    sa.Column("name", sa.String(32), nullable=False),
+    sa.Column("gender", sa.String(1), nullable=True),
+    sa.Column("birth_year", sa.Integer, nullable=True),
+    sa.Column("occupation", sa.String(24), nullable=True),
+    sa.Column("town", sa.String(64), nullable=True),
+    sa.Column("village", sa.String(64), nullable=True),
+    sa.Column("opened_on", sa.Date, nullable=False),
+    sa.Column("declared_income", sa.Double, nullable=True, comment="yearly, CNY"),
+    sa.Column("education", sa.String(24), nullable=True),
+    sa.Column("marital_status", sa.String(16), nullable=True),
+    sa.Column("household_size", sa.Integer, nullable=True),
+    sa.Column(
+        "phone", sa.String(20), nullable=True, comment="stored in full, always masked on screen"
+    ),
+    sa.Column("id_number", sa.String(18), nullable=True, comment="stored in full, always masked"),
+    sa.Column("profile_updated_on", sa.Date, nullable=True),
+    sa.Column("closed_on", sa.Date, nullable=True),
+)
+
+product_holdings = sa.Table(
+    "product_holdings",
+    metadata,
+    sa.Column("holding_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("customer_id", sa.BigInteger, nullable=False),
+    sa.Column("branch_id", sa.Integer, nullable=False),
+    sa.Column("product", sa.String(24), nullable=False),
+    sa.Column("opened_on", sa.Date, nullable=False),
+    sa.Column("closed_on", sa.Date, nullable=True),
+    sa.Column("balance", sa.Double, nullable=True, comment="latest balance, CNY"),
+    sa.Column("credit_limit", sa.Double, nullable=True),
+)
+
+balance_snapshots = sa.Table(
+    "balance_snapshots",
+    metadata,
+    sa.Column("customer_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("month", sa.Date, primary_key=True, comment="first day of the month"),
+    sa.Column("branch_id", sa.Integer, nullable=False),
+    sa.Column("demand_avg", sa.Double, nullable=False, comment="month-average daily balance"),
+    sa.Column("time_avg", sa.Double, nullable=False),
+    sa.Column("wealth_avg", sa.Double, nullable=False),
+    sa.Column("loan_avg", sa.Double, nullable=False),
+    sa.Column("deposit_end", sa.Double, nullable=False, comment="demand + time at month end"),
+    sa.Column("loan_end", sa.Double, nullable=False),
+)
+
+branch_weekly_balances = sa.Table(
+    "branch_weekly_balances",
+    metadata,
+    sa.Column("branch_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("week_start", sa.Date, primary_key=True, comment="Monday"),
+    sa.Column("deposit_balance", sa.Double, nullable=False, comment="ledger balance at week end"),
+    sa.Column("loan_balance", sa.Double, nullable=False),
+    sa.Column("wealth_balance", sa.Double, nullable=False),
+)
+
+# --- footprints --------------------------------------------------------------------------------
+
+footprints = sa.Table(
+    "footprints",
+    metadata,
+    sa.Column("footprint_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("customer_id", sa.BigInteger, nullable=False),
+    sa.Column("branch_id", sa.Integer, nullable=False),
+    sa.Column("occurred_at", sa.DateTime, nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("direction", sa.String(3), nullable=False, comment="in / out"),
+    sa.Column("channel", sa.String(10), nullable=False),
+    sa.Column("amount", sa.Double, nullable=False),
+    sa.Column("place", sa.String(64), nullable=True),
+    sa.Column("merchant_category", sa.String(24), nullable=True),
+    sa.Column("counterparty_type", sa.String(20), nullable=False),
+    sa.Column("self_initiated", sa.Boolean, nullable=False),
+)
+
+soft_footprints = sa.Table(
+    "soft_footprints",
+    metadata,
+    sa.Column(
+        "soft_id",
+        sa.BigInteger,
+        sa.Sequence("soft_footprints_id_seq", start=10_000_000),
+        primary_key=True,
+    ),
+    sa.Column("customer_id", sa.BigInteger, nullable=False),
+    sa.Column("officer_id", sa.Integer, nullable=True),
+    sa.Column("branch_id", sa.Integer, nullable=False),
+    sa.Column("captured_at", sa.DateTime, nullable=False),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("source", sa.String(16), nullable=False, comment="counter / visit / call / customer"),
+    sa.Column("fuel_grade", sa.Integer, nullable=True, comment="92 / 95 / 98"),
+    sa.Column("litres", sa.Double, nullable=True),
+    sa.Column(
+        "amount", sa.Double, nullable=True, comment="value observed, CNY (receipt, vehicle, event)"
+    ),
+    sa.Column("place", sa.String(64), nullable=True),
+    sa.Column("detail", sa.Text, nullable=True, comment="free text as the officer wrote it"),
+    sa.Column("confidence", sa.Double, nullable=False, comment="0..1"),
+)
+
+external_credit_limits = sa.Table(
+    "external_credit_limits",
+    metadata,
+    sa.Column("limit_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("customer_id", sa.BigInteger, nullable=False),
+    sa.Column("branch_id", sa.Integer, nullable=False),
+    sa.Column("platform", sa.String(16), nullable=False),
+    sa.Column("credit_limit", sa.Double, nullable=False),
+    sa.Column("as_of", sa.Date, nullable=False),
+    sa.Column("consent", sa.Boolean, nullable=False),
+)
+
+# --- marketing ---------------------------------------------------------------------------------
+
+campaigns = sa.Table(
+    "campaigns",
+    metadata,
+    sa.Column("campaign_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("code", sa.String(24), nullable=False, unique=True),
+    sa.Column("name", sa.String(64), nullable=False),
+    sa.Column("name_en", sa.String(64), nullable=False),
+    sa.Column("product", sa.String(24), nullable=False),
+    sa.Column("start_date", sa.Date, nullable=False),
+    sa.Column("end_date", sa.Date, nullable=False),
+    sa.Column("conversion_window_days", sa.Integer, nullable=False),
+    sa.Column("target_definition", sa.Text, nullable=False, comment="JSON segment definition"),
+)
+
+marketing_events = sa.Table(
+    "marketing_events",
+    metadata,
+    sa.Column("event_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("campaign_id", sa.Integer, sa.ForeignKey("campaigns.campaign_id"), nullable=False),
+    sa.Column("customer_id", sa.BigInteger, nullable=False),
+    sa.Column("officer_id", sa.Integer, nullable=True),
+    sa.Column("branch_id", sa.Integer, nullable=False),
+    sa.Column("stage", sa.String(12), nullable=False),
+    sa.Column("occurred_at", sa.DateTime, nullable=False),
+)
+
+# --- officers' work ----------------------------------------------------------------------------
+
+officer_activities = sa.Table(
+    "officer_activities",
+    metadata,
+    sa.Column("activity_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("officer_id", sa.Integer, nullable=False),
+    sa.Column("branch_id", sa.Integer, nullable=False),
+    sa.Column("customer_id", sa.BigInteger, nullable=True),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("occurred_at", sa.DateTime, nullable=False),
+)
+
+trainings = sa.Table(
+    "trainings",
+    metadata,
+    sa.Column("training_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("title", sa.String(64), nullable=False),
+    sa.Column("title_en", sa.String(64), nullable=False),
+    sa.Column("topic", sa.String(24), nullable=False),
+    sa.Column("held_on", sa.Date, nullable=False),
+)
+
+training_attendance = sa.Table(
+    "training_attendance",
+    metadata,
+    sa.Column("training_id", sa.Integer, sa.ForeignKey("trainings.training_id"), primary_key=True),
+    sa.Column("officer_id", sa.Integer, sa.ForeignKey("officers.officer_id"), primary_key=True),
+    sa.Column("branch_id", sa.Integer, nullable=False),
+    sa.Column("attended", sa.Boolean, nullable=False),
+)
+
+weekly_targets = sa.Table(
+    "weekly_targets",
+    metadata,
+    sa.Column("branch_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("week_start", sa.Date, primary_key=True),
+    sa.Column("kpi", sa.String(24), primary_key=True),
+    sa.Column("target", sa.Double, nullable=False),
+)
+
+loan_applications = sa.Table(
+    "loan_applications",
+    metadata,
+    sa.Column("application_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("customer_id", sa.BigInteger, nullable=False),
+    sa.Column("officer_id", sa.Integer, nullable=True),
+    sa.Column("branch_id", sa.Integer, nullable=False),
+    sa.Column("applied_on", sa.Date, nullable=False),
+    sa.Column(
+        "product",
+        sa.String(24),
+        nullable=False,
+        comment="loan_agri / loan_business / loan_consumer",
+    ),
+    sa.Column("amount", sa.Double, nullable=False),
+    sa.Column("declared_income", sa.Double, nullable=True),
+    sa.Column("declared_business", sa.String(64), nullable=True),
+    sa.Column("declared_place", sa.String(64), nullable=True),
+    sa.Column(
+        "status",
+        sa.String(12),
+        nullable=False,
+        comment="submitted / approved / rejected / disbursed",
+    ),
+    sa.Column("decided_on", sa.Date, nullable=True),
+)
+
+# --- the app's own records ---------------------------------------------------------------------
+
+saved_segments = sa.Table(
+    "saved_segments",
+    metadata,
+    sa.Column("segment_id", sa.Integer, sa.Sequence("saved_segments_id_seq"), primary_key=True),
+    sa.Column("name", sa.String(80), nullable=False),
+    sa.Column("owner", sa.String(64), nullable=False),
+    sa.Column("definition", sa.Text, nullable=False, comment="JSON"),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.UniqueConstraint("owner", "name", name="uq_saved_segments_owner_name"),
+)
+
+roles = sa.Table(
+    "roles",
+    metadata,
+    sa.Column("role", sa.String(24), primary_key=True),
+    sa.Column("label_zh", sa.String(32), nullable=False),
+    sa.Column("label_en", sa.String(32), nullable=False),
+    sa.Column("description", sa.Text, nullable=False),
+)
+
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("user_id", sa.Integer, sa.Sequence("users_id_seq"), primary_key=True),
+    sa.Column("username", sa.String(64), nullable=False, unique=True),
+    sa.Column("display_name", sa.String(64), nullable=False),
+    sa.Column("role", sa.String(24), sa.ForeignKey("roles.role"), nullable=False),
+    sa.Column("branch_id", sa.Integer, nullable=True),
+    sa.Column("officer_id", sa.Integer, nullable=True),
+    sa.Column("password_hash", sa.String(200), nullable=True),
+    sa.Column("active", sa.Boolean, nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+)
+
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("audit_id", sa.BigInteger, sa.Sequence("audit_log_id_seq"), primary_key=True),
+    sa.Column("occurred_at", sa.DateTime, nullable=False),
+    sa.Column("username", sa.String(64), nullable=False),
+    sa.Column(
+        "action", sa.String(32), nullable=False, comment="view / export / save_segment / sign_in"
+    ),
+    sa.Column("target", sa.String(128), nullable=True),
+    sa.Column("detail", sa.Text, nullable=True),
+)
+
+bank_meta = sa.Table(
+    "bank_meta",
+    metadata,
+    sa.Column("key", sa.String(32), primary_key=True),
+    sa.Column("value", sa.String(256), nullable=False),
+    comment="data_as_of, generator seed and version, load time",
+)
+
+# --- indexes for the queries the pages make ----------------------------------------------------
+
+sa.Index("ix_officers_branch", officers.c.branch_id)
+sa.Index("ix_customers_branch_officer", customers.c.branch_id, customers.c.officer_id)
+sa.Index("ix_holdings_customer", product_holdings.c.customer_id, product_holdings.c.product)
+sa.Index("ix_snapshots_month_branch", balance_snapshots.c.month, balance_snapshots.c.branch_id)
+sa.Index("ix_footprints_customer_time", footprints.c.customer_id, footprints.c.occurred_at)
+sa.Index("ix_footprints_branch_time", footprints.c.branch_id, footprints.c.occurred_at)
+sa.Index("ix_soft_customer", soft_footprints.c.customer_id)
+sa.Index("ix_soft_officer_time", soft_footprints.c.officer_id, soft_footprints.c.captured_at)
+sa.Index("ix_ext_limits_customer", external_credit_limits.c.customer_id)
+sa.Index("ix_events_campaign_stage", marketing_events.c.campaign_id, marketing_events.c.stage)
+sa.Index("ix_events_customer", marketing_events.c.customer_id)
+sa.Index(
+    "ix_activities_officer_time", officer_activities.c.officer_id, officer_activities.c.occurred_at
+)
+sa.Index("ix_loan_apps_customer", loan_applications.c.customer_id)
+
+# Fact tables large enough that the bulk loader builds their indexes after the load.
+FACT_TABLES = (
+    "footprints",
+    "balance_snapshots",
+    "product_holdings",
+    "marketing_events",
+    "officer_activities",
+    "soft_footprints",
+)

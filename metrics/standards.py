@@ -1,0 +1,441 @@
+"""Load and validate the bank's standard (a versioned TOML file) into frozen dataclasses.
+
+Any problem raises ``StandardsError`` naming the entry, e.g. ``tiers.levels[2].min_aum``.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+DEFAULT_STANDARDS = Path(__file__).with_name("standards.toml")
+
+
+class StandardsError(ValueError):
+    """The standards file is malformed; the message names the entry."""
+
+
+@dataclass(frozen=True)
+class Label:
+    """The readable part of every entry."""
+
+    code: str
+    label_zh: str
+    label_en: str
+    description: str
+
+    def label(self, lang: str) -> str:
+        """Label in 'zh' or 'en'."""
+        return self.label_zh if lang.startswith("zh") else self.label_en
+
+
+@dataclass(frozen=True)
+class TierLevel:
+    """One value tier: the AUM bar and how many months below it before a downgrade."""
+
+    info: Label
+    min_aum: float
+    downgrade_after_months: int
+
+    @property
+    def code(self) -> str:
+        """Tier code (mass, affluent, vip, private)."""
+        return self.info.code
+
+
+@dataclass(frozen=True)
+class Tiers:
+    """Tier ladder, lowest first."""
+
+    info: Label
+    levels: tuple[TierLevel, ...]
+    upgrade_delay_months: int
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        """Tier codes, lowest first."""
+        return tuple(level.code for level in self.levels)
+
+
+@dataclass(frozen=True)
+class EffectiveCustomer:
+    """Conditions of which any one makes a customer effective in a month."""
+
+    info: Label
+    min_month_avg_aum: float | None
+    counts_loan_holders: bool
+    min_self_initiated_transactions: int | None
+
+
+@dataclass(frozen=True)
+class RfmSegment:
+    """One rule of the RFM rule table: inclusive ranges of R score and FM score."""
+
+    info: Label
+    r: tuple[int, int]
+    fm: tuple[int, int]
+
+    @property
+    def code(self) -> str:
+        """Segment code."""
+        return self.info.code
+
+
+@dataclass(frozen=True)
+class Rfm:
+    """RFM scoring and the segment rule table (first match wins)."""
+
+    info: Label
+    lookback_days: int
+    bands: int
+    segments: tuple[RfmSegment, ...]
+
+
+@dataclass(frozen=True)
+class Clv:
+    """Customer lifetime value settings."""
+
+    info: Label
+    horizon_months: int
+    monthly_discount_rate: float
+    margin: float
+    time_unit: str
+
+
+@dataclass(frozen=True)
+class Component:
+    """A weighted component of a composite score."""
+
+    info: Label
+    weight: float
+    params: dict[str, Any]
+
+    @property
+    def code(self) -> str:
+        """Component code."""
+        return self.info.code
+
+
+@dataclass(frozen=True)
+class Composite:
+    """A 0-100 score made of weighted components (weights sum to 1)."""
+
+    info: Label
+    components: tuple[Component, ...]
+    params: dict[str, Any]
+
+    def weights(self) -> dict[str, float]:
+        """Component code -> weight."""
+        return {c.code: c.weight for c in self.components}
+
+
+@dataclass(frozen=True)
+class Funnel:
+    """Ordered funnel stages and the default conversion window."""
+
+    info: Label
+    stages: tuple[Label, ...]
+    default_window_days: int
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        """Stage codes in order."""
+        return tuple(s.code for s in self.stages)
+
+
+@dataclass(frozen=True)
+class Alerts:
+    """Thresholds for flags and watch lists."""
+
+    info: Label
+    kpi_z_score: float
+    kpi_history_weeks: int
+    outflow_share: float
+    stale_profile_days: int
+    income_contradiction_ratio: float
+
+
+@dataclass(frozen=True)
+class Standards:
+    """The whole standard, as the metrics read it."""
+
+    version: str
+    info: Label
+    tiers: Tiers
+    effective_customer: EffectiveCustomer
+    rfm: Rfm
+    clv: Clv
+    loyalty: Composite
+    funnel: Funnel
+    engagement: Composite
+    alerts: Alerts
+    profile_fields: tuple[str, ...]
+    signals: tuple[Label, ...]
+    source: str
+
+    def all_labels(self) -> list[tuple[str, Label]]:
+        """Every labelled entry with its path (for meta-tests and the standard's own page)."""
+        out: list[tuple[str, Label]] = [("standard", self.info)]
+        out += [("tiers", self.tiers.info)] + [
+            (f"tiers.{t.code}", t.info) for t in self.tiers.levels
+        ]
+        out += [("effective_customer", self.effective_customer.info), ("rfm", self.rfm.info)]
+        out += [(f"rfm.segments.{s.code}", s.info) for s in self.rfm.segments]
+        out += [("clv", self.clv.info), ("loyalty", self.loyalty.info)]
+        out += [(f"loyalty.{c.code}", c.info) for c in self.loyalty.components]
+        out += [("funnel", self.funnel.info)] + [
+            (f"funnel.{s.code}", s) for s in self.funnel.stages
+        ]
+        out += [("engagement", self.engagement.info)]
+        out += [(f"engagement.{c.code}", c.info) for c in self.engagement.components]
+        out += [("alerts", self.alerts.info)] + [(f"signals.{s.code}", s) for s in self.signals]
+        return out
+
+
+# --- parsing helpers --------------------------------------------------------------------------
+
+
+def _table(data: Any, path: str) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        raise StandardsError(f"{path}: expected a table, found {type(data).__name__}")
+    return data
+
+
+def _get(data: dict[str, Any], key: str, path: str, kind: type | tuple[type, ...]) -> Any:
+    if key not in data:
+        raise StandardsError(f"{path}.{key}: missing")
+    value = data[key]
+    if isinstance(value, bool) and kind in (int, float, (int, float)):
+        raise StandardsError(f"{path}.{key}: expected a number, found {value!r}")
+    if not isinstance(value, kind):
+        names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+        raise StandardsError(f"{path}.{key}: expected {names}, found {value!r}")
+    return value
+
+
+def _number(
+    data: dict[str, Any], key: str, path: str, *, lo: float | None = None, hi: float | None = None
+) -> float:
+    value = float(_get(data, key, path, (int, float)))
+    if (lo is not None and value < lo) or (hi is not None and value > hi):
+        raise StandardsError(f"{path}.{key}: {value} is outside [{lo}, {hi}]")
+    return value
+
+
+def _int(data: dict[str, Any], key: str, path: str, *, lo: int = 0) -> int:
+    value = _get(data, key, path, int)
+    if value < lo:
+        raise StandardsError(f"{path}.{key}: {value} must be at least {lo}")
+    return value
+
+
+def _label(data: dict[str, Any], path: str, code: str | None = None) -> Label:
+    code = code if code is not None else _get(data, "code", path, str)
+    texts = [_get(data, key, path, str).strip() for key in ("label_zh", "label_en", "description")]
+    for key, text in zip(("label_zh", "label_en", "description"), texts, strict=True):
+        if not text:
+            raise StandardsError(f"{path}.{key}: empty")
+    return Label(code, *texts)
+
+
+def _entries(data: dict[str, Any], key: str, path: str) -> list[dict[str, Any]]:
+    items = _get(data, key, path, list)
+    if not items:
+        raise StandardsError(f"{path}.{key}: needs at least one entry")
+    return [_table(item, f"{path}.{key}[{i}]") for i, item in enumerate(items)]
+
+
+def _range(data: dict[str, Any], key: str, path: str, bands: int) -> tuple[int, int]:
+    value = _get(data, key, path, list)
+    if (
+        len(value) != 2
+        or not all(isinstance(v, int) for v in value)
+        or not 1 <= value[0] <= value[1] <= bands
+    ):
+        raise StandardsError(f"{path}.{key}: expected [low, high] with 1 <= low <= high <= {bands}")
+    return value[0], value[1]
+
+
+def _composite(data: dict[str, Any], path: str) -> Composite:
+    comps_raw = _table(_get(data, "components", path, dict), f"{path}.components")
+    comps = []
+    for code, raw in comps_raw.items():
+        cpath = f"{path}.components.{code}"
+        raw = _table(raw, cpath)
+        weight = _number(raw, "weight", cpath, lo=0, hi=1)
+        params = {
+            k: v
+            for k, v in raw.items()
+            if k not in ("weight", "label_zh", "label_en", "description")
+        }
+        comps.append(Component(_label(raw, cpath, code), weight, params))
+    total = sum(c.weight for c in comps)
+    if abs(total - 1.0) > 1e-9:
+        raise StandardsError(f"{path}.components: weights sum to {total:g}, not 1")
+    params = {
+        k: v
+        for k, v in data.items()
+        if k not in ("components", "label_zh", "label_en", "description")
+    }
+    return Composite(_label(data, path, path), tuple(comps), params)
+
+
+def _unique(codes: list[str], path: str) -> None:
+    seen: set[str] = set()
+    for code in codes:
+        if code in seen:
+            raise StandardsError(f"{path}: code {code!r} appears twice")
+        seen.add(code)
+
+
+# --- sections ---------------------------------------------------------------------------------
+
+
+def _tiers(data: dict[str, Any]) -> Tiers:
+    path = "tiers"
+    levels = []
+    for i, raw in enumerate(_entries(data, "levels", path)):
+        lpath = f"{path}.levels[{i}]"
+        levels.append(
+            TierLevel(
+                _label(raw, lpath),
+                _number(raw, "min_aum", lpath, lo=0),
+                _int(raw, "downgrade_after_months", lpath, lo=1),
+            )
+        )
+    _unique([t.code for t in levels], f"{path}.levels")
+    if levels[0].min_aum != 0:
+        raise StandardsError(f"{path}.levels[0].min_aum: the lowest tier must start at 0")
+    for i in range(1, len(levels)):
+        if levels[i].min_aum <= levels[i - 1].min_aum:
+            raise StandardsError(
+                f"{path}.levels[{i}].min_aum: tiers must be listed with rising bars"
+            )
+    return Tiers(_label(data, path, path), tuple(levels), _int(data, "upgrade_delay_months", path))
+
+
+def _effective(data: dict[str, Any]) -> EffectiveCustomer:
+    path = "effective_customer"
+    aum = data.get("min_month_avg_aum")
+    tx = data.get("min_self_initiated_transactions")
+    rule = EffectiveCustomer(
+        _label(data, path, path),
+        _number(data, "min_month_avg_aum", path, lo=0) if aum is not None else None,
+        bool(_get(data, "counts_loan_holders", path, bool)),
+        _int(data, "min_self_initiated_transactions", path, lo=1) if tx is not None else None,
+    )
+    if (
+        rule.min_month_avg_aum is None
+        and not rule.counts_loan_holders
+        and rule.min_self_initiated_transactions is None
+    ):
+        raise StandardsError(f"{path}: enable at least one condition")
+    return rule
+
+
+def _rfm(data: dict[str, Any]) -> Rfm:
+    path = "rfm"
+    bands = _int(data, "bands", path, lo=2)
+    segments = []
+    for i, raw in enumerate(_entries(data, "segments", path)):
+        spath = f"{path}.segments[{i}]"
+        segments.append(
+            RfmSegment(
+                _label(raw, spath), _range(raw, "r", spath, bands), _range(raw, "fm", spath, bands)
+            )
+        )
+    _unique([s.code for s in segments], f"{path}.segments")
+    for r in range(1, bands + 1):
+        for fm in range(1, bands + 1):
+            if not any(s.r[0] <= r <= s.r[1] and s.fm[0] <= fm <= s.fm[1] for s in segments):
+                raise StandardsError(f"{path}.segments: no rule covers R={r}, FM={fm}")
+    return Rfm(
+        _label(data, path, path), _int(data, "lookback_days", path, lo=1), bands, tuple(segments)
+    )
+
+
+def _clv(data: dict[str, Any]) -> Clv:
+    path = "clv"
+    unit = _get(data, "time_unit", path, str)
+    if unit not in ("D", "W"):
+        raise StandardsError(f"{path}.time_unit: expected 'D' or 'W', found {unit!r}")
+    return Clv(
+        _label(data, path, path),
+        _int(data, "horizon_months", path, lo=1),
+        _number(data, "monthly_discount_rate", path, lo=0, hi=1),
+        _number(data, "margin", path, lo=0, hi=1),
+        unit,
+    )
+
+
+def _funnel(data: dict[str, Any]) -> Funnel:
+    path = "funnel"
+    stages = [
+        _label(raw, f"{path}.stages[{i}]") for i, raw in enumerate(_entries(data, "stages", path))
+    ]
+    _unique([s.code for s in stages], f"{path}.stages")
+    if len(stages) < 2:
+        raise StandardsError(f"{path}.stages: a funnel needs at least two stages")
+    return Funnel(
+        _label(data, path, path), tuple(stages), _int(data, "default_window_days", path, lo=1)
+    )
+
+
+def _alerts(data: dict[str, Any]) -> Alerts:
+    path = "alerts"
+    return Alerts(
+        _label(data, path, path),
+        _number(data, "kpi_z_score", path, lo=0),
+        _int(data, "kpi_history_weeks", path, lo=2),
+        _number(data, "outflow_share", path, lo=0, hi=1),
+        _int(data, "stale_profile_days", path, lo=1),
+        _number(data, "income_contradiction_ratio", path, lo=1),
+    )
+
+
+def parse_standards(data: dict[str, Any], source: str = "<dict>") -> Standards:
+    """Validate a parsed TOML document and build the Standards."""
+    data = _table(data, "document")
+
+    def section(name: str) -> dict[str, Any]:
+        return _table(_get(data, name, "document", dict), name)
+
+    meta = section("standard")
+    profile = section("profile")
+    fields = _get(profile, "fields", "profile", list)
+    if not fields or not all(isinstance(f, str) for f in fields):
+        raise StandardsError("profile.fields: expected a list of field names")
+    signals = [
+        _label(raw, f"signals[{i}]") for i, raw in enumerate(_entries(data, "signals", "document"))
+    ]
+    _unique([s.code for s in signals], "signals")
+    return Standards(
+        version=_get(meta, "version", "standard", str),
+        info=_label(meta, "standard", "standard"),
+        tiers=_tiers(section("tiers")),
+        effective_customer=_effective(section("effective_customer")),
+        rfm=_rfm(section("rfm")),
+        clv=_clv(section("clv")),
+        loyalty=_composite(section("loyalty"), "loyalty"),
+        funnel=_funnel(section("funnel")),
+        engagement=_composite(section("engagement"), "engagement"),
+        alerts=_alerts(section("alerts")),
+        profile_fields=tuple(fields),
+        signals=tuple(signals),
+        source=source,
+    )
+
+
+def load_standards(path: str | Path | None = None) -> Standards:
+    """Read a standards file (the default edition when ``path`` is None or empty)."""
+    file = Path(path) if path else DEFAULT_STANDARDS
+    try:
+        with file.open("rb") as fh:
+            data = tomllib.load(fh)
+    except FileNotFoundError as exc:
+        raise StandardsError(f"standards file not found: {file}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise StandardsError(f"{file}: not valid TOML: {exc}") from exc
+    return parse_standards(data, str(file))

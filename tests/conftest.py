@@ -1,0 +1,67 @@
+"""Shared fixtures: a fresh DuckDB and a fresh PostgreSQL schema per test session.
+
+PostgreSQL (127.0.0.1:5432, database ``test``) is required: a missing server is a failure,
+never a skip. Each session works in its own PostgreSQL schema, so parallel runs do not collide.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+
+from data_access.engine import create_schema, make_engine
+
+PG_URL = os.environ.get(
+    "FOOTPRINT_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+
+
+def _pg_engine_in_fresh_schema() -> tuple[sa.Engine, sa.Engine, str]:
+    """An engine bound to a new PostgreSQL schema, plus the admin engine that owns it."""
+    admin = sa.create_engine(PG_URL)
+    try:
+        with admin.connect() as conn:
+            conn.execute(sa.text("select 1"))
+    except sa.exc.OperationalError as exc:
+        pytest.fail(
+            f"PostgreSQL is required for the data-layer tests and is not reachable at {PG_URL}: {exc.orig}",
+            pytrace=False,
+        )
+    schema = f"fp_test_{uuid.uuid4().hex[:10]}"
+    with admin.begin() as conn:
+        conn.execute(sa.schema.CreateSchema(schema))
+    engine = sa.create_engine(PG_URL, connect_args={"options": f"-csearch_path={schema}"})
+    return admin, engine, schema
+
+
+@pytest.fixture(params=["duckdb", "postgresql"])
+def empty_engine(request: pytest.FixtureRequest, tmp_path) -> Iterator[sa.Engine]:
+    """A database with the Footprint schema and no rows, on DuckDB and on PostgreSQL."""
+    if request.param == "duckdb":
+        engine = make_engine(f"duckdb:///{tmp_path / 'fp.duckdb'}")
+        create_schema(engine)
+        yield engine
+        engine.dispose()
+        return
+    admin, engine, schema = _pg_engine_in_fresh_schema()
+    create_schema(engine)
+    yield engine
+    engine.dispose()
+    with admin.begin() as conn:
+        conn.execute(sa.schema.DropSchema(schema, cascade=True))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_schema_engine() -> Iterator[sa.Engine]:
+    """A session-wide PostgreSQL engine in its own schema (tables not created)."""
+    admin, engine, schema = _pg_engine_in_fresh_schema()
+    yield engine
+    engine.dispose()
+    with admin.begin() as conn:
+        conn.execute(sa.schema.DropSchema(schema, cascade=True))
+    admin.dispose()

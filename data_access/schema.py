@@ -408,3 +408,10 @@ FACT_TABLES = (
     "officer_activities",
     "soft_footprints",
 )
+
+# --- marts: derived tables computed by data_access/refresh.py after every load ----------------
+# (customer-level metrics that would be too slow to compute on every page view at county scale)
+
+# [value mart] — owned by the value/RFM/CLV work
+
+# [loyalty mart] — owned by the loyalty work

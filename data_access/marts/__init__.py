@@ -1,0 +1,1 @@
+"""Mart refreshers, imported in dependency order (value before loyalty)."""

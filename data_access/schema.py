@@ -413,5 +413,81 @@ FACT_TABLES = (
 # (customer-level metrics that would be too slow to compute on every page view at county scale)
 
 # [value mart] — owned by the value/RFM/CLV work
+customer_value = sa.Table(
+    "customer_value",
+    metadata,
+    sa.Column("customer_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("branch_id", sa.Integer, nullable=False),
+    sa.Column("officer_id", sa.Integer, nullable=True),
+    sa.Column("as_of", sa.Date, nullable=False),
+    sa.Column("aum", sa.Double, nullable=False, comment="month-average AUM of the last full month"),
+    sa.Column("tier", sa.String(10), nullable=False, comment="after hysteresis"),
+    sa.Column("effective", sa.Boolean, nullable=False),
+    sa.Column("recency_days", sa.Integer, nullable=True),
+    sa.Column("frequency_count", sa.Integer, nullable=False),
+    sa.Column("monetary_amount", sa.Double, nullable=False),
+    sa.Column("r_score", sa.Integer, nullable=False),
+    sa.Column("f_score", sa.Integer, nullable=False),
+    sa.Column("m_score", sa.Integer, nullable=False),
+    sa.Column("rfm_segment", sa.String(24), nullable=False),
+    sa.Column("p_alive", sa.Double, nullable=True),
+    sa.Column("expected_transactions", sa.Double, nullable=True, comment="over the CLV horizon"),
+    sa.Column("clv", sa.Double, nullable=True, comment="discounted, CNY"),
+)
+
+customer_tier_months = sa.Table(
+    "customer_tier_months",
+    metadata,
+    sa.Column("customer_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("month", sa.Date, primary_key=True),
+    sa.Column("branch_id", sa.Integer, nullable=False),
+    sa.Column("aum", sa.Double, nullable=False),
+    sa.Column("tier", sa.String(10), nullable=False, comment="after hysteresis"),
+)
+
+# [signals mart] — owned by the customer-footprint work; one boolean per signal code in standards
+customer_signals = sa.Table(
+    "customer_signals",
+    metadata,
+    sa.Column("customer_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("branch_id", sa.Integer, nullable=False),
+    sa.Column("officer_id", sa.Integer, nullable=True),
+    *(
+        sa.Column(code, sa.Boolean, nullable=False)
+        for code in (
+            "car_owner",
+            "merchant",
+            "migrant_family",
+            "pensioner",
+            "outflow_risk",
+            "internet_credit",
+            "family_event",
+        )
+    ),
+)
 
 # [loyalty mart] — owned by the loyalty work
+customer_loyalty = sa.Table(
+    "customer_loyalty",
+    metadata,
+    sa.Column("customer_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("branch_id", sa.Integer, nullable=False),
+    sa.Column("officer_id", sa.Integer, nullable=True),
+    sa.Column("as_of", sa.Date, nullable=False),
+    sa.Column("loyalty", sa.Double, nullable=False, comment="0..100"),
+    *(
+        sa.Column(code, sa.Double, nullable=False, comment="component, 0..1")
+        for code in (
+            "product_depth",
+            "tenure",
+            "primary_bank",
+            "activity_trend",
+            "outflow",
+            "p_alive",
+        )
+    ),
+    sa.Column("churn_risk", sa.Boolean, nullable=False),
+)
+
+sa.Index("ix_customer_value_branch", customer_value.c.branch_id, customer_value.c.officer_id)
+sa.Index("ix_tier_months_month", customer_tier_months.c.month, customer_tier_months.c.branch_id)

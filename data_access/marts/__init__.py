@@ -1,1 +1,5 @@
-"""Mart refreshers, imported in dependency order (value before loyalty)."""
+"""Mart refreshers, imported in dependency order: value, then signals, then loyalty (needs P(alive))."""
+
+from data_access.marts import value  # noqa: F401, I001
+from data_access.marts import signals  # noqa: F401
+from data_access.marts import loyalty  # noqa: F401

@@ -1,0 +1,1 @@
+"""Refresher of the loyalty mart (registers itself with data_access.refresh)."""

@@ -1,0 +1,1 @@
+"""Refresher of the value mart (registers itself with data_access.refresh)."""

@@ -1,0 +1,41 @@
+"""App tests: run the real router on the session's demo bank (DuckDB) with Streamlit's AppTest."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+
+import pytest
+import sqlalchemy as sa
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+APP = "dashboard/app.py"
+
+
+@pytest.fixture(scope="session")
+def demo_app_url(demo_engine: sa.Engine) -> str:
+    """URL of the demo bank the app tests read."""
+    return demo_engine.url.render_as_string(hide_password=False)
+
+
+@pytest.fixture
+def app_test(
+    demo_app_url: str, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Callable[..., AppTest]]:
+    """Factory: ``app_test("kpis", week="2026-11-16", lang="en")`` → an AppTest that has run that page."""
+    monkeypatch.setenv("FOOTPRINT_DATABASE_URL", demo_app_url)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+    def run(page: str, **query: str) -> AppTest:
+        at = AppTest.from_file(APP, default_timeout=120)
+        for key, value in query.items():
+            at.query_params[key] = value
+        at.run()
+        if page != "kpis":
+            at.switch_page(f"pages/{page}.py").run()
+        return at
+
+    yield run
+    os.environ.pop("FOOTPRINT_DATABASE_URL", None)

@@ -1,4 +1,4 @@
-"""Chinese and English labels: ``t("area.key")`` looks up dashboard/locales/<area>.toml."""
+"""Chinese and English labels: ``t(key)`` with key ``<area>.<name>`` looks up dashboard/locales/<area>.toml."""
 
 from __future__ import annotations
 

@@ -1,0 +1,72 @@
+"""Meta-tests that keep the project's registries and rules honest."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from dashboard.i18n import LANGS, catalog
+from dashboard.nav import PAGE_TABLE, PAGES_DIR
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _py(folder: str) -> list[Path]:
+    return sorted((ROOT / folder).rglob("*.py"))
+
+
+@pytest.mark.parametrize("folder", ["metrics", "data_access"])
+def test_no_streamlit_below_the_dashboard(folder: str) -> None:
+    offenders = [
+        p for p in _py(folder) if re.search(r"^\s*(import|from)\s+streamlit", p.read_text(), re.M)
+    ]
+    assert offenders == []
+
+
+def test_metrics_never_import_data_access() -> None:
+    offenders = [
+        p
+        for p in _py("metrics")
+        if re.search(r"^\s*(import|from)\s+(data_access|sqlalchemy)", p.read_text(), re.M)
+    ]
+    assert offenders == []
+
+
+def test_every_registered_page_exists_and_has_an_app_test() -> None:
+    tests = {p.name for p in (ROOT / "tests" / "dashboard").glob("test_*.py")}
+    for _, file, url_path, _, _ in PAGE_TABLE:
+        assert (PAGES_DIR / file).exists(), file
+        assert any(name.startswith(f"test_{url_path}") for name in tests), f"no app test for {file}"
+
+
+def test_every_label_has_chinese_and_english() -> None:
+    for key, texts in catalog().items():
+        for lang in LANGS:
+            assert isinstance(texts.get(lang), str) and texts[lang].strip(), f"{key} lacks {lang}"
+        assert set(texts) <= set(LANGS), key
+
+
+def test_every_literal_translation_key_in_the_code_exists() -> None:
+    keys = set(catalog())
+    used: set[tuple[str, str]] = set()
+    for path in _py("dashboard"):
+        for key in re.findall(r"""\bt\(\s*["']([a-z_]+\.[A-Za-z0-9_]+)["']""", path.read_text()):
+            used.add((path.name, key))
+    missing = sorted(f"{name}: {key}" for name, key in used if key not in keys)
+    assert missing == []
+
+
+def test_no_web_fonts_icons_or_cdn_in_the_app() -> None:
+    for path in _py("dashboard"):
+        text = path.read_text()
+        assert ":material/" not in text, path
+        assert not re.search(r"https?://(?!127\.0\.0\.1|localhost)", text), path
+
+
+def test_no_sql_built_by_string_formatting() -> None:
+    pattern = re.compile(r"(text|execute|exec_driver_sql)\(\s*f[\"']")
+    for folder in ("dashboard", "data_access", "metrics"):
+        for path in _py(folder):
+            assert not pattern.search(path.read_text()), path

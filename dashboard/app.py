@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from dashboard.bootstrap import ensure_demo_database
 from dashboard.errors import friendly_errors
 from dashboard.i18n import t
 from dashboard.nav import PAGE_TABLE, PAGES_DIR
@@ -21,5 +22,6 @@ for section, file, url_path, icon, title in PAGE_TABLE:
 
 navigation = st.navigation(pages)
 with friendly_errors():
+    ensure_demo_database()
     st.session_state["_page_context"] = sidebar()
 navigation.run()

@@ -1,0 +1,163 @@
+"""Browser tests: a real Streamlit server on a demo bank, driven by Debian's chromium via Playwright.
+
+The server gets its own DuckDB file (DuckDB allows one writing process per file). Every request
+the browser makes is recorded; the tests assert that none leaves 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SHOTS = ROOT / "tests" / "artifacts" / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Base URL of a running dashboard on a small demo bank."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(
+            "Debian's chromium is required for browser tests: run `make test` (installs it)",
+            pytrace=False,
+        )
+    folder = tmp_path_factory.mktemp("browser")
+    url = f"duckdb:///{folder / 'fp.duckdb'}"
+    env = {**os.environ, "FOOTPRINT_DATABASE_URL": url}
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "data_access",
+            "init",
+            "--url",
+            url,
+            "--customers",
+            "2000",
+            "--seed",
+            "11",
+        ],
+        check=True,
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+    )
+    port = _free_port()
+    log = (folder / "server.log").open("w")
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(ROOT / "dashboard" / "app.py"),
+            "--server.headless",
+            "true",
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        env=env,
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(f"{base}/_stcore/health", timeout=2)
+            break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        proc.kill()
+        pytest.fail(f"streamlit did not start: {(folder / 'server.log').read_text()[-2000:]}")
+    yield base
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """One headless chromium for the session."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+class Recorder:
+    """Requests the page made, and those that would have left this machine."""
+
+    def __init__(self) -> None:
+        self.urls: list[str] = []
+
+    @property
+    def external(self) -> list[str]:
+        """Requests to any host other than 127.0.0.1 / localhost."""
+        return [
+            u
+            for u in self.urls
+            if urlparse(u).scheme in ("http", "https", "ws", "wss")
+            and urlparse(u).hostname not in LOCAL_HOSTS
+        ]
+
+
+@pytest.fixture
+def page(browser) -> Iterator[tuple[object, Recorder]]:
+    """A fresh page whose external requests are recorded and blocked (the network is cut)."""
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="zh-CN")
+    recorder = Recorder()
+
+    def route(r) -> None:
+        recorder.urls.append(r.request.url)
+        host = urlparse(r.request.url).hostname
+        if host in LOCAL_HOSTS or urlparse(r.request.url).scheme in ("data", "blob"):
+            r.continue_()
+        else:
+            r.abort()
+
+    context.route("**/*", route)
+    pg = context.new_page()
+    pg.on("websocket", lambda ws: recorder.urls.append(ws.url))
+    yield pg, recorder
+    context.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _screenshot_folder() -> None:
+    shutil.rmtree(SHOTS, ignore_errors=True)
+    SHOTS.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,57 @@
+"""Every page in a real browser: loads, shows its charts, switches language, restores a shared URL."""
+
+from __future__ import annotations
+
+import pytest
+
+from dashboard.nav import PAGE_TABLE
+from tests.browser.conftest import SHOTS
+
+pytestmark = pytest.mark.browser
+
+# Title shown by each page in each language (from dashboard/locales/<page>.toml).
+from dashboard.i18n import catalog  # noqa: E402
+
+
+def _wait_ready(pg) -> None:
+    """Wait until Streamlit has finished running the script."""
+    pg.wait_for_selector("[data-testid='stSidebar']", timeout=60_000)
+    pg.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=90_000
+    )
+    pg.wait_for_timeout(500)
+
+
+@pytest.mark.parametrize("url_path", [p[2] for p in PAGE_TABLE])
+def test_page_loads_with_charts_and_no_external_request(server: str, page, url_path: str) -> None:
+    pg, recorder = page
+    pg.goto(f"{server}/{url_path}?lang=en")
+    _wait_ready(pg)
+    title = catalog()[f"{url_path}.title"]["en"]
+    pg.get_by_role("heading", name=title).first.wait_for(timeout=60_000)
+    assert pg.locator("[data-testid='stException']").count() == 0
+    charts = pg.locator("[data-testid='stPlotlyChart'], [data-testid='stVegaLiteChart']")
+    charts.first.wait_for(timeout=60_000)
+    pg.screenshot(path=str(SHOTS / f"{url_path}.png"))
+    assert recorder.external == []
+
+
+def test_language_switch(server: str, page) -> None:
+    pg, _ = page
+    pg.goto(f"{server}/kpis?lang=zh")
+    _wait_ready(pg)
+    pg.get_by_role("heading", name=catalog()["kpis.title"]["zh"]).first.wait_for(timeout=60_000)
+    pg.get_by_text("English", exact=True).first.click()
+    pg.get_by_role("heading", name=catalog()["kpis.title"]["en"]).first.wait_for(timeout=60_000)
+    assert "lang=en" in pg.url
+
+
+def test_shared_url_restores_the_view_across_pages(server: str, page) -> None:
+    pg, _ = page
+    pg.goto(f"{server}/segments?lang=en&branches=2&tiers=affluent")
+    _wait_ready(pg)
+    assert "branches=2" in pg.url and "tiers=affluent" in pg.url
+    pg.get_by_role("link", name=catalog()["kpis.title"]["en"]).first.click()
+    _wait_ready(pg)
+    pg.wait_for_url("**/kpis**", timeout=30_000)
+    assert "branches=2" in pg.url and "tiers=affluent" in pg.url and "lang=en" in pg.url

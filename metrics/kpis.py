@@ -1,0 +1,331 @@
+"""Weekly KPIs for branch presidents: value, week-over-week, year-over-year, target, unusual moves.
+
+Every function is pure polars; the chosen week is a parameter (never today's date).
+
+The weekly KPI frame (``WEEKLY_COLUMNS``) is long: one row per branch, Monday and KPI code.
+Targets (``TARGET_COLUMNS``) have the same keys. Stock KPIs (balances, effective customers) are
+levels at the week's end and are compared with a target level; flow KPIs (new customers, sign-ups,
+conversions, outflows) are what happened during the week and are compared with a weekly target.
+Every KPI is additive over branches (a customer and an account belong to one branch), so bank-wide
+figures are sums of branch figures.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import polars as pl
+
+WEEKLY_COLUMNS = ("branch_id", "week_start", "kpi", "value")
+TARGET_COLUMNS = ("branch_id", "week_start", "kpi", "target")
+OFFICER_COLUMNS = ("officer_id", "branch_id", "week_start", "measure", "value")
+
+STOCK_KPIS = ("deposit_balance", "loan_balance", "aum", "effective_customers")
+FLOW_KPIS = ("new_customers", "mobile_signups", "conversions", "outflow_other_banks")
+MONEY_KPIS = ("deposit_balance", "loan_balance", "aum", "outflow_other_banks")
+# Outflows to other banks and platforms are the one KPI where less is better.
+LOWER_IS_BETTER = ("outflow_other_banks",)
+# Short stem of each KPI for reason codes such as "deposit_drop" or "outflow_spike".
+REASON_STEMS = {
+    "deposit_balance": "deposit",
+    "loan_balance": "loan",
+    "aum": "aum",
+    "new_customers": "new_customers",
+    "effective_customers": "effective_customers",
+    "mobile_signups": "mobile_signups",
+    "conversions": "conversions",
+    "outflow_other_banks": "outflow",
+}
+LEAGUE_MEASURES = ("conversions", "new_customers", "activities")
+
+YEAR = timedelta(weeks=52)  # "same ISO week a year earlier" = 52 weeks back (also a Monday)
+MAD_SCALE = 1.4826  # makes the median absolute deviation estimate sigma for normal data
+MEAN_AD_SCALE = 1.2533  # same for the mean absolute deviation (fallback when the MAD is 0)
+MIN_HISTORY = 4  # fewer past changes than this: too little history to call a move unusual
+
+
+def _check(frame: pl.DataFrame, columns: tuple[str, ...], name: str) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ValueError(f"{name} lacks columns {missing}; expected {list(columns)}")
+
+
+def _check_monday(week: date) -> None:
+    if week.weekday() != 0:
+        raise ValueError(f"week must be a Monday, got {week} ({week:%A})")
+
+
+def bank_wide(weekly: pl.DataFrame, value_col: str = "value") -> pl.DataFrame:
+    """Sum branches per week and KPI: in (branch_id, week_start, kpi, <value_col>), out without branch_id."""
+    return (
+        weekly.group_by("week_start", "kpi")
+        .agg(pl.col(value_col).sum().alias(value_col))
+        .sort("kpi", "week_start")
+    )
+
+
+def _at(frame: pl.DataFrame, keys: list[str], day: date, name: str, col: str) -> pl.DataFrame:
+    return frame.filter(pl.col("week_start") == day).select(*keys, pl.col(col).alias(name))
+
+
+def _changes(
+    weekly: pl.DataFrame, targets: pl.DataFrame, week: date, keys: list[str]
+) -> pl.DataFrame:
+    now = _at(weekly, keys, week, "value", "value")
+    prev = _at(weekly, keys, week - timedelta(weeks=1), "prev_value", "value")
+    year = _at(weekly, keys, week - YEAR, "yoy_value", "value")
+    tgt = _at(targets, keys, week, "target", "target")
+    return (
+        now.join(prev, on=keys, how="left")
+        .join(year, on=keys, how="left")
+        .join(tgt, on=keys, how="left")
+        .with_columns(
+            (pl.col("value") - pl.col("prev_value")).alias("wow_abs"),
+            (pl.col("value") - pl.col("yoy_value")).alias("yoy_abs"),
+        )
+        .with_columns(
+            pl.when(pl.col("prev_value") != 0)
+            .then(pl.col("wow_abs") / pl.col("prev_value").abs())
+            .alias("wow_pct"),
+            pl.when(pl.col("yoy_value") != 0)
+            .then(pl.col("yoy_abs") / pl.col("yoy_value").abs())
+            .alias("yoy_pct"),
+            # A missing or non-positive target has no meaningful attainment.
+            pl.when(pl.col("target") > 0)
+            .then(pl.col("value").clip(lower_bound=0) / pl.col("target"))
+            .alias("attainment"),
+        )
+        .select(
+            *keys,
+            "value",
+            "prev_value",
+            "wow_abs",
+            "wow_pct",
+            "yoy_value",
+            "yoy_abs",
+            "yoy_pct",
+            "target",
+            "attainment",
+        )
+        .sort(keys)
+    )
+
+
+def branch_kpis(weekly: pl.DataFrame, targets: pl.DataFrame, *, week: date) -> pl.DataFrame:
+    """KPIs of ``week`` per branch.
+
+    In: weekly (branch_id, week_start, kpi, value), targets (branch_id, week_start, kpi, target).
+    Out: branch_id, kpi, value, prev_value, wow_abs, wow_pct, yoy_value, yoy_abs, yoy_pct,
+    target, attainment (value / target; null without a positive target).
+    """
+    _check(weekly, WEEKLY_COLUMNS, "weekly")
+    _check(targets, TARGET_COLUMNS, "targets")
+    _check_monday(week)
+    return _changes(weekly, targets, week, ["branch_id", "kpi"])
+
+
+def bank_kpis(weekly: pl.DataFrame, targets: pl.DataFrame, *, week: date) -> pl.DataFrame:
+    """KPIs of ``week`` summed over the branches in the frames; columns as ``branch_kpis`` without branch_id.
+
+    The bank-wide target is the sum of branch targets of the branches that have one.
+    """
+    _check(weekly, WEEKLY_COLUMNS, "weekly")
+    _check(targets, TARGET_COLUMNS, "targets")
+    _check_monday(week)
+    return _changes(bank_wide(weekly), bank_wide(targets, "target"), week, ["kpi"])
+
+
+def kpi_trend(
+    weekly: pl.DataFrame, targets: pl.DataFrame, *, kpi: str, week: date, weeks: int = 52
+) -> pl.DataFrame:
+    """Bank-wide (summed) trend of one KPI over the ``weeks`` weeks ending with ``week``.
+
+    Out: week_start, value, prior_year (the value 52 weeks earlier), target — one row per week,
+    nulls where a figure is missing.
+    """
+    _check(weekly, WEEKLY_COLUMNS, "weekly")
+    _check(targets, TARGET_COLUMNS, "targets")
+    _check_monday(week)
+    if weeks < 1:
+        raise ValueError(f"weeks must be at least 1, got {weeks}")
+    frame = bank_wide(weekly.filter(pl.col("kpi") == kpi)).select("week_start", "value")
+    tgt = bank_wide(targets.filter(pl.col("kpi") == kpi), "target").select("week_start", "target")
+    first = week - timedelta(weeks=weeks - 1)
+    axis = pl.DataFrame(
+        {"week_start": pl.date_range(first, week, interval="1w", eager=True)},
+        schema={"week_start": pl.Date},
+    )
+    prior = frame.select(
+        (pl.col("week_start") + YEAR).alias("week_start"), pl.col("value").alias("prior_year")
+    )
+    return (
+        axis.join(frame, on="week_start", how="left")
+        .join(prior, on="week_start", how="left")
+        .join(tgt, on="week_start", how="left")
+        .select("week_start", "value", "prior_year", "target")
+        .sort("week_start")
+    )
+
+
+def _robust_z(change: pl.Expr, history: pl.Expr) -> pl.Expr:
+    med = history.list.median()
+    mad = (history - med).list.eval(pl.element().abs()).list.median() * MAD_SCALE
+    mean_ad = (history - med).list.eval(pl.element().abs()).list.mean() * MEAN_AD_SCALE
+    # Median absolute deviation first; when more than half the past changes are identical it is
+    # 0, and the mean absolute deviation takes over; when that is 0 too, nothing is unusual.
+    scale = pl.when(mad > 0).then(mad).when(mean_ad > 0).then(mean_ad)
+    return (change - med) / scale
+
+
+def kpi_flags(
+    weekly: pl.DataFrame, *, week: date, history_weeks: int, z_threshold: float
+) -> pl.DataFrame:
+    """Branch KPIs whose week-over-week change in ``week`` is unusual against the branch's own past.
+
+    The change of ``week`` is compared with the changes of the ``history_weeks`` weeks before it
+    by a robust z-score (median and scaled median absolute deviation); ``|z| >= z_threshold`` is
+    flagged. Needs at least 4 past changes.
+    In: weekly (branch_id, week_start, kpi, value).
+    Out: branch_id, kpi, value, change, typical_change (median of the past changes), z,
+    reason ("<stem>_drop" / "<stem>_spike", e.g. "deposit_drop"), adverse (the move hurts),
+    sorted by |z| descending.
+    """
+    _check(weekly, WEEKLY_COLUMNS, "weekly")
+    _check_monday(week)
+    if history_weeks < 2:
+        raise ValueError(f"history_weeks must be at least 2, got {history_weeks}")
+    if z_threshold <= 0:
+        raise ValueError(f"z_threshold must be positive, got {z_threshold}")
+    first = week - timedelta(weeks=history_weeks + 1)
+    keys = ["branch_id", "kpi"]
+    changes = (
+        weekly.filter(pl.col("week_start").is_between(first, week))
+        .sort(*keys, "week_start")
+        .with_columns(
+            # A change only counts between consecutive weeks (a gap is not a one-week move).
+            pl.when(pl.col("week_start").diff().over(keys) == timedelta(weeks=1))
+            .then(pl.col("value").diff().over(keys))
+            .alias("change")
+        )
+    )
+    now = changes.filter(pl.col("week_start") == week, pl.col("change").is_not_null())
+    history = (
+        changes.filter(pl.col("week_start") < week, pl.col("change").is_not_null())
+        .group_by(keys)
+        .agg(pl.col("change").alias("history"))
+    )
+    stems = pl.DataFrame(
+        {"kpi": list(REASON_STEMS), "stem": list(REASON_STEMS.values())},
+        schema={"kpi": pl.String, "stem": pl.String},
+    )
+    return (
+        now.join(history, on=keys, how="inner")
+        .filter(pl.col("history").list.len() >= MIN_HISTORY)
+        .with_columns(
+            pl.col("history").list.median().alias("typical_change"),
+            _robust_z(pl.col("change"), pl.col("history")).alias("z"),
+        )
+        .filter(pl.col("z").abs() >= z_threshold)
+        .join(stems, on="kpi", how="left")
+        .with_columns(
+            (
+                pl.coalesce("stem", "kpi")
+                + pl.when(pl.col("z") < 0).then(pl.lit("_drop")).otherwise(pl.lit("_spike"))
+            ).alias("reason"),
+            pl.when(pl.col("kpi").is_in(LOWER_IS_BETTER))
+            .then(pl.col("z") > 0)
+            .otherwise(pl.col("z") < 0)
+            .alias("adverse"),
+        )
+        .sort(pl.col("z").abs(), "branch_id", "kpi", descending=[True, False, False])
+        .select(*keys, "value", "change", "typical_change", "z", "reason", "adverse")
+    )
+
+
+def branch_ranking(kpis: pl.DataFrame, *, cap: float = 1.5) -> pl.DataFrame:
+    """Rank branches by their target attainment in one week.
+
+    Score = mean over KPIs with a target of attainment capped at ``cap`` (one runaway KPI cannot
+    hide the others); for lower-is-better KPIs (outflows) the attainment used is target / value.
+    In: the output of ``branch_kpis``.
+    Out: rank (1 = best; ties share the rank), branch_id, score, on_target (KPIs at or better
+    than target), with_target (KPIs that have a target); branches without any target last.
+    """
+    _check(kpis, ("branch_id", "kpi", "value", "target", "attainment"), "kpis")
+    good = (
+        pl.when(pl.col("kpi").is_in(LOWER_IS_BETTER))
+        .then(
+            pl.when(pl.col("value") > 0)
+            .then(pl.col("target") / pl.col("value"))
+            .when(pl.col("target") > 0)
+            .then(pl.lit(cap))
+        )
+        .otherwise(pl.col("attainment"))
+        .clip(upper_bound=cap)
+    )
+    return (
+        kpis.with_columns(good.alias("good"))
+        .group_by("branch_id")
+        .agg(
+            pl.col("good").mean().alias("score"),
+            (pl.col("good") >= 1).sum().cast(pl.Int64).alias("on_target"),
+            pl.col("good").is_not_null().sum().cast(pl.Int64).alias("with_target"),
+        )
+        .with_columns(
+            pl.col("score").rank(method="min", descending=True).cast(pl.Int64).alias("rank")
+        )
+        .sort("rank", "branch_id", nulls_last=True)
+        .select("rank", "branch_id", "score", "on_target", "with_target")
+    )
+
+
+def officer_league(
+    officer_weekly: pl.DataFrame, *, week: date, officers: pl.DataFrame | None = None
+) -> pl.DataFrame:
+    """League table of officers for ``week`` from weekly aggregates.
+
+    In: officer_weekly (officer_id, branch_id, week_start, measure, value) with measures
+    conversions, new_customers, activities (missing = 0); optionally ``officers``
+    (officer_id, branch_id) so that officers who did nothing are listed with zeros.
+    Out: rank, officer_id, branch_id, conversions, new_customers, activities,
+    conversions_prev (the week before), lagging — ranked by conversions, then new customers,
+    then activities; an officer lags when they made under half the median officer's activities.
+    """
+    _check(officer_weekly, OFFICER_COLUMNS, "officer_weekly")
+    _check_monday(week)
+    unknown = set(officer_weekly["measure"].unique().to_list()) - set(LEAGUE_MEASURES)
+    if unknown:
+        raise ValueError(f"unknown measures {sorted(unknown)}; expected {list(LEAGUE_MEASURES)}")
+    prev_week = week - timedelta(weeks=1)
+    rows = officer_weekly.filter(pl.col("week_start").is_in([week, prev_week]))
+    keys = ["officer_id", "branch_id"]
+    wide = rows.group_by(keys).agg(
+        *(
+            pl.col("value")
+            .filter((pl.col("measure") == m) & (pl.col("week_start") == week))
+            .sum()
+            .cast(pl.Int64)
+            .alias(m)
+            for m in LEAGUE_MEASURES
+        ),
+        pl.col("value")
+        .filter((pl.col("measure") == "conversions") & (pl.col("week_start") == prev_week))
+        .sum()
+        .cast(pl.Int64)
+        .alias("conversions_prev"),
+    )
+    if officers is not None:
+        _check(officers, ("officer_id", "branch_id"), "officers")
+        base = officers.select(pl.col(k).cast(wide.schema[k]) for k in keys).unique()
+        wide = base.join(wide, on=keys, how="full", coalesce=True).with_columns(
+            pl.col(*LEAGUE_MEASURES, "conversions_prev").fill_null(0)
+        )
+    order = pl.struct(pl.col("conversions"), pl.col("new_customers"), pl.col("activities"))
+    return (
+        wide.with_columns(
+            order.rank(method="min", descending=True).cast(pl.Int64).alias("rank"),
+            (pl.col("activities") < 0.5 * pl.col("activities").median()).alias("lagging"),
+        )
+        .sort("rank", "officer_id")
+        .select("rank", *keys, *LEAGUE_MEASURES, "conversions_prev", "lagging")
+    )

@@ -1,0 +1,278 @@
+"""Weekly KPIs: tiny literal frames with exact answers, and invariants by property tests."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from metrics import kpis as k
+
+W = date(2026, 11, 16)  # a Monday
+W1 = W - timedelta(weeks=1)
+Y = W - timedelta(weeks=52)
+
+
+def weekly(rows: list[tuple]) -> pl.DataFrame:
+    return pl.DataFrame(
+        rows,
+        schema={
+            "branch_id": pl.Int64,
+            "week_start": pl.Date,
+            "kpi": pl.String,
+            "value": pl.Float64,
+        },
+        orient="row",
+    )
+
+
+def targets(rows: list[tuple]) -> pl.DataFrame:
+    return pl.DataFrame(
+        rows,
+        schema={
+            "branch_id": pl.Int64,
+            "week_start": pl.Date,
+            "kpi": pl.String,
+            "target": pl.Float64,
+        },
+        orient="row",
+    )
+
+
+WEEKLY = weekly(
+    [
+        (1, W, "deposit_balance", 1200.0),
+        (1, W1, "deposit_balance", 1000.0),
+        (1, Y, "deposit_balance", 800.0),
+        (2, W, "deposit_balance", 500.0),
+        (2, W1, "deposit_balance", 600.0),
+        (1, W, "new_customers", 3.0),
+        (1, W1, "new_customers", 0.0),
+    ]
+)
+TARGETS = targets(
+    [
+        (1, W, "deposit_balance", 1000.0),
+        (2, W, "deposit_balance", 1000.0),
+        (1, W, "new_customers", 4.0),
+        (1, W1, "new_customers", 4.0),
+    ]
+)
+
+
+def test_branch_kpis_exact() -> None:
+    out = k.branch_kpis(WEEKLY, TARGETS, week=W)
+    assert out.columns == [
+        "branch_id",
+        "kpi",
+        "value",
+        "prev_value",
+        "wow_abs",
+        "wow_pct",
+        "yoy_value",
+        "yoy_abs",
+        "yoy_pct",
+        "target",
+        "attainment",
+    ]
+    rows = {(r["branch_id"], r["kpi"]): r for r in out.to_dicts()}
+    b1 = rows[(1, "deposit_balance")]
+    assert (b1["value"], b1["prev_value"], b1["wow_abs"]) == (1200.0, 1000.0, 200.0)
+    assert b1["wow_pct"] == pytest.approx(0.2)
+    assert (b1["yoy_value"], b1["yoy_abs"]) == (800.0, 400.0)
+    assert b1["yoy_pct"] == pytest.approx(0.5)
+    assert b1["attainment"] == pytest.approx(1.2)
+    b2 = rows[(2, "deposit_balance")]
+    assert b2["wow_pct"] == pytest.approx(-1 / 6)
+    assert b2["yoy_value"] is None and b2["yoy_pct"] is None
+    assert b2["attainment"] == pytest.approx(0.5)
+    nc = rows[(1, "new_customers")]
+    # The previous week had 0: the change is +3 but no percentage exists.
+    assert (nc["wow_abs"], nc["wow_pct"]) == (3.0, None)
+    assert nc["attainment"] == pytest.approx(0.75)
+
+
+def test_bank_kpis_sum_branches() -> None:
+    out = k.bank_kpis(WEEKLY, TARGETS, week=W).filter(pl.col("kpi") == "deposit_balance")
+    row = out.to_dicts()[0]
+    assert (row["value"], row["prev_value"], row["target"]) == (1700.0, 1600.0, 2000.0)
+    assert row["attainment"] == pytest.approx(0.85)
+    assert row["wow_pct"] == pytest.approx(100 / 1600)
+
+
+@pytest.mark.parametrize(
+    ("target", "expected"),
+    [
+        pytest.param(0.0, None, id="zero-target"),
+        pytest.param(-5.0, None, id="negative-target"),
+        pytest.param(600.0, 2.0, id="above-target"),
+    ],
+)
+def test_attainment_needs_positive_target(target: float, expected: float | None) -> None:
+    out = k.branch_kpis(weekly([(1, W, "aum", 1200.0)]), targets([(1, W, "aum", target)]), week=W)
+    assert out["attainment"].to_list() == [expected]
+
+
+def test_week_must_be_monday() -> None:
+    with pytest.raises(ValueError, match="Monday"):
+        k.branch_kpis(WEEKLY, TARGETS, week=W + timedelta(days=1))
+
+
+def test_missing_columns_named() -> None:
+    with pytest.raises(ValueError, match=r"weekly lacks columns \['value'\]"):
+        k.branch_kpis(WEEKLY.drop("value"), TARGETS, week=W)
+
+
+def test_kpi_trend_prior_year_and_target() -> None:
+    out = k.kpi_trend(WEEKLY, TARGETS, kpi="deposit_balance", week=W, weeks=3)
+    assert out["week_start"].to_list() == [W - timedelta(weeks=2), W1, W]
+    assert out["value"].to_list() == [None, 1600.0, 1700.0]
+    assert out["prior_year"].to_list() == [None, None, 800.0]
+    assert out["target"].to_list() == [None, None, 2000.0]
+
+
+def _history(changes: list[float], branch: int = 1, kpi: str = "deposit_balance") -> list[tuple]:
+    """Weekly levels ending at W whose consecutive differences are ``changes``."""
+    level, rows = 1000.0, []
+    start = W - timedelta(weeks=len(changes))
+    rows.append((branch, start, kpi, level))
+    for i, change in enumerate(changes, start=1):
+        level += change
+        rows.append((branch, start + timedelta(weeks=i), kpi, level))
+    return rows
+
+
+@pytest.mark.parametrize(
+    ("kpi", "last", "reason", "adverse", "z"),
+    [
+        # history changes 9, 11, 9, 11, 10, 10, 9, 11: median 10, MAD 1 -> scale 1.4826
+        pytest.param("deposit_balance", -20.0, "deposit_drop", True, -30 / 1.4826, id="drop"),
+        pytest.param("deposit_balance", 40.0, "deposit_spike", False, 30 / 1.4826, id="spike"),
+        pytest.param("outflow_other_banks", 40.0, "outflow_spike", True, 30 / 1.4826, id="outflow"),
+    ],
+)
+def test_flags_robust_z(kpi: str, last: float, reason: str, adverse: bool, z: float) -> None:
+    frame = weekly(_history([9, 11, 9, 11, 10, 10, 9, 11, last], kpi=kpi))
+    out = k.kpi_flags(frame, week=W, history_weeks=8, z_threshold=2.0)
+    assert out.height == 1
+    row = out.to_dicts()[0]
+    assert (row["kpi"], row["reason"], row["adverse"]) == (kpi, reason, adverse)
+    assert row["typical_change"] == 10.0
+    assert row["z"] == pytest.approx(z)
+
+
+def test_flags_ignore_ordinary_moves_and_old_history() -> None:
+    # 12 is within 2 robust sigmas (z = 2 / 1.4826 = 1.35); the old -500 lies outside 8 weeks.
+    frame = weekly(_history([-500, 9, 11, 9, 11, 10, 10, 9, 11, 12]))
+    assert k.kpi_flags(frame, week=W, history_weeks=8, z_threshold=2.0).height == 0
+
+
+def test_flags_mean_ad_fallback_and_flat_history() -> None:
+    # changes 0,0,0,0,0,4 -> MAD 0, mean AD about the median 0 = 4/6 -> scale 0.8355
+    frame = weekly(_history([0, 0, 0, 0, 0, 4, 3], kpi="conversions"))
+    out = k.kpi_flags(frame, week=W, history_weeks=6, z_threshold=2.0)
+    assert out["z"].to_list() == pytest.approx([3 / (4 / 6 * 1.2533)])
+    assert out["reason"].to_list() == ["conversions_spike"]
+    flat = weekly(_history([0, 0, 0, 0, 0, 0, 3], kpi="conversions"))
+    assert k.kpi_flags(flat, week=W, history_weeks=6, z_threshold=2.0).height == 0
+
+
+def test_flags_need_history_and_consecutive_weeks() -> None:
+    short = weekly(_history([10, 10, 11, -50]))  # 3 past changes < 4
+    assert k.kpi_flags(short, week=W, history_weeks=8, z_threshold=2.0).height == 0
+    gap = weekly([r for r in _history([9, 11, 9, 11, 10, 10, -50]) if r[1] != W1])
+    assert k.kpi_flags(gap, week=W, history_weeks=8, z_threshold=2.0).height == 0
+
+
+def test_branch_ranking_caps_and_inverts_outflow() -> None:
+    kpis = k.branch_kpis(
+        weekly(
+            [
+                (1, W, "deposit_balance", 3000.0),  # 3.0 capped to 1.5
+                (1, W, "outflow_other_banks", 200.0),  # target 100 / 200 = 0.5
+                (2, W, "deposit_balance", 1100.0),  # 1.1
+                (2, W, "outflow_other_banks", 50.0),  # 100 / 50 = 2 -> 1.5
+                (3, W, "deposit_balance", 10.0),  # no target
+            ]
+        ),
+        targets(
+            [
+                (1, W, "deposit_balance", 1000.0),
+                (1, W, "outflow_other_banks", 100.0),
+                (2, W, "deposit_balance", 1000.0),
+                (2, W, "outflow_other_banks", 100.0),
+            ]
+        ),
+        week=W,
+    )
+    out = k.branch_ranking(kpis)
+    assert out["branch_id"].to_list() == [2, 1, 3]
+    assert out["rank"].to_list() == [1, 2, None]
+    assert out["score"].to_list()[:2] == pytest.approx([1.3, 1.0])
+    assert out["on_target"].to_list() == [2, 1, 0]
+    assert out["with_target"].to_list() == [2, 2, 0]
+
+
+def test_officer_league() -> None:
+    rows = pl.DataFrame(
+        [
+            (10, 1, W, "conversions", 2),
+            (10, 1, W, "activities", 6),
+            (11, 1, W, "conversions", 2),
+            (11, 1, W, "new_customers", 1),
+            (11, 1, W, "activities", 8),
+            (11, 1, W1, "conversions", 3),
+            (12, 2, W, "activities", 1),
+        ],
+        schema=list(k.OFFICER_COLUMNS),
+        orient="row",
+    )
+    officers = pl.DataFrame({"officer_id": [10, 11, 12, 13], "branch_id": [1, 1, 2, 2]})
+    out = k.officer_league(rows, week=W, officers=officers)
+    assert out["officer_id"].to_list() == [11, 10, 12, 13]
+    assert out["rank"].to_list() == [1, 2, 3, 4]
+    assert out["conversions_prev"].to_list() == [3, 0, 0, 0]
+    # median activities 3.5: under 1.75 lags
+    assert out["lagging"].to_list() == [False, False, True, True]
+
+
+def test_officer_league_rejects_unknown_measure() -> None:
+    rows = pl.DataFrame([(10, 1, W, "visits", 1)], schema=list(k.OFFICER_COLUMNS), orient="row")
+    with pytest.raises(ValueError, match="unknown measures"):
+        k.officer_league(rows, week=W)
+
+
+KPI = st.sampled_from(k.STOCK_KPIS + k.FLOW_KPIS)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(1, 4),
+            st.integers(0, 2),
+            KPI,
+            st.floats(0, 1e9, allow_nan=False),
+            st.floats(0.01, 1e9, allow_nan=False),
+        ),
+        min_size=1,
+        max_size=20,
+        unique_by=lambda r: (r[0], r[1], r[2]),
+    )
+)
+def test_properties(rows: list[tuple]) -> None:
+    frame = weekly([(b, W - timedelta(weeks=w), kpi, v) for b, w, kpi, v, _ in rows])
+    tgt = targets([(b, W - timedelta(weeks=w), kpi, t) for b, w, kpi, _, t in rows])
+    branches = k.branch_kpis(frame, tgt, week=W)
+    assert (branches["attainment"].drop_nulls() >= 0).all()
+    bank = k.bank_kpis(frame, tgt, week=W)
+    sums = branches.group_by("kpi").agg(pl.col("value").sum()).sort("kpi")
+    assert bank.select("kpi", "value").sort("kpi")["value"].to_list() == pytest.approx(
+        sums["value"].to_list()
+    )
+    ranking = k.branch_ranking(branches)
+    assert (ranking["score"].drop_nulls() <= 1.5).all()
+    assert set(ranking["branch_id"].to_list()) == set(branches["branch_id"].to_list())

@@ -1,0 +1,233 @@
+"""Per-customer footprint-signal features, aggregated in SQL for many customers at once.
+
+One row per customer in scope; ``metrics.signals.compute_signals`` turns the features into the
+boolean signals of the standard. Windows end on ``as_of`` (inclusive): 12 months for remittances
+and family events, 3 months for pensions, 90 days for outflows; holdings are those open on ``as_of``.
+"""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date, datetime, time, timedelta
+
+import polars as pl
+import sqlalchemy as sa
+
+from data_access.filters import Filters, Scope, apply_scope
+from data_access.queries._frames import frame
+from data_access.schema import (
+    customer_value,
+    customers,
+    external_credit_limits,
+    footprints,
+    product_holdings,
+    soft_footprints,
+)
+
+FEATURE_SCHEMA: dict[str, pl.DataType] = {
+    "customer_id": pl.Int64,
+    "branch_id": pl.Int64,
+    "officer_id": pl.Int64,
+    "fuel_max_grade": pl.Int64,
+    "fuel_max_litres": pl.Float64,
+    "fuel_receipts": pl.Int64,
+    "vehicles": pl.Int64,
+    "business_circles": pl.Int64,
+    "holds_pos": pl.Boolean,
+    "holds_business_loan": pl.Boolean,
+    "remittances_12m": pl.Int64,
+    "remittance_amount_12m": pl.Float64,
+    "pensions_3m": pl.Int64,
+    "out_total_90d": pl.Float64,
+    "out_other_90d": pl.Float64,
+    "consented_platforms": pl.Int64,
+    "max_platform_limit": pl.Float64,
+    "family_events_12m": pl.Int64,
+}
+
+# Money out to these counterparties counts as leaving the bank (the outflow_risk signal).
+OUTFLOW_COUNTERPARTIES = ("other_bank", "internet_platform")
+
+
+def months_back(day: date, months: int) -> date:
+    """The same day ``months`` months earlier (clamped to the month's last day)."""
+    y, m = divmod(day.year * 12 + day.month - 1 - months, 12)
+    return date(y, m + 1, min(day.day, calendar.monthrange(y, m + 1)[1]))
+
+
+def _ts(day: date) -> datetime:
+    return datetime.combine(day, time.min)
+
+
+def _count_if(cond: sa.ColumnElement) -> sa.ColumnElement:
+    return sa.func.sum(sa.case((cond, 1), else_=0))
+
+
+def _sum_if(cond: sa.ColumnElement, value: sa.ColumnElement) -> sa.ColumnElement:
+    return sa.func.sum(sa.case((cond, value), else_=0.0))
+
+
+def _restrict(
+    stmt: sa.Select,
+    table: sa.Table,
+    scope: Scope,
+    flt: Filters | None,
+    customer_ids: tuple[int, ...],
+) -> sa.Select:
+    """Cheap pre-filters on a fact table (branch, customer ids) before its per-customer aggregate."""
+    if customer_ids:
+        stmt = stmt.where(table.c.customer_id.in_(customer_ids))
+    if scope.level != "bank":
+        stmt = stmt.where(table.c.branch_id == scope.branch_id)
+    if flt is not None and flt.branch_ids:
+        stmt = stmt.where(table.c.branch_id.in_(flt.branch_ids))
+    return stmt
+
+
+def select_signal_features(
+    scope: Scope,
+    as_of: date,
+    flt: Filters | None = None,
+    customer_ids: tuple[int, ...] = (),
+) -> sa.Select:
+    """Signal features per customer the scope may see (optionally some branches/officers/tiers/ids)."""
+    end = _ts(as_of + timedelta(days=1))
+    t12 = _ts(months_back(as_of, 12) + timedelta(days=1))
+    t3 = _ts(months_back(as_of, 3) + timedelta(days=1))
+    t90 = _ts(as_of - timedelta(days=89))
+
+    f = footprints.c
+    fp = _restrict(
+        sa.select(
+            f.customer_id,
+            _count_if(f.kind == "remittance_in").label("remittances_12m"),
+            _sum_if(f.kind == "remittance_in", f.amount).label("remittance_amount_12m"),
+            _count_if(sa.and_(f.kind == "pension", f.occurred_at >= t3)).label("pensions_3m"),
+            _sum_if(sa.and_(f.direction == "out", f.occurred_at >= t90), f.amount).label(
+                "out_total_90d"
+            ),
+            _sum_if(
+                sa.and_(
+                    f.direction == "out",
+                    f.occurred_at >= t90,
+                    f.counterparty_type.in_(OUTFLOW_COUNTERPARTIES),
+                ),
+                f.amount,
+            ).label("out_other_90d"),
+        ).where(f.occurred_at >= min(t12, t3, t90), f.occurred_at < end),
+        footprints,
+        scope,
+        flt,
+        customer_ids,
+    )
+    fp = fp.group_by(f.customer_id).subquery("fp")
+
+    s = soft_footprints.c
+    fuel = s.kind == "fuel_receipt"
+    soft = _restrict(
+        sa.select(
+            s.customer_id,
+            sa.func.max(sa.case((fuel, s.fuel_grade))).label("fuel_max_grade"),
+            sa.func.max(sa.case((fuel, s.litres))).label("fuel_max_litres"),
+            _count_if(fuel).label("fuel_receipts"),
+            _count_if(s.kind == "vehicle").label("vehicles"),
+            _count_if(s.kind == "business_circle").label("business_circles"),
+            _count_if(sa.and_(s.kind == "family_event", s.captured_at >= t12)).label(
+                "family_events_12m"
+            ),
+        ).where(s.captured_at < end),
+        soft_footprints,
+        scope,
+        flt,
+        customer_ids,
+    )
+    soft = soft.group_by(s.customer_id).subquery("soft")
+
+    h = product_holdings.c
+    held = _restrict(
+        sa.select(
+            h.customer_id,
+            _count_if(h.product == "pos_merchant").label("pos"),
+            _count_if(h.product == "loan_business").label("bloan"),
+        ).where(
+            h.opened_on <= as_of,
+            sa.or_(h.closed_on.is_(None), h.closed_on > as_of),
+            h.product.in_(("pos_merchant", "loan_business")),
+        ),
+        product_holdings,
+        scope,
+        flt,
+        customer_ids,
+    )
+    held = held.group_by(h.customer_id).subquery("held")
+
+    e = external_credit_limits.c
+    ext = _restrict(
+        sa.select(
+            e.customer_id,
+            sa.func.count(sa.distinct(e.platform)).label("consented_platforms"),
+            sa.func.max(e.credit_limit).label("max_platform_limit"),
+        ).where(e.consent.is_(True), e.as_of <= as_of),
+        external_credit_limits,
+        scope,
+        flt,
+        customer_ids,
+    )
+    ext = ext.group_by(e.customer_id).subquery("ext")
+
+    c = customers.c
+    zero = sa.literal(0)
+    stmt = (
+        sa.select(
+            c.customer_id,
+            c.branch_id,
+            c.officer_id,
+            soft.c.fuel_max_grade,
+            soft.c.fuel_max_litres,
+            sa.func.coalesce(soft.c.fuel_receipts, zero).label("fuel_receipts"),
+            sa.func.coalesce(soft.c.vehicles, zero).label("vehicles"),
+            sa.func.coalesce(soft.c.business_circles, zero).label("business_circles"),
+            (sa.func.coalesce(held.c.pos, zero) > 0).label("holds_pos"),
+            (sa.func.coalesce(held.c.bloan, zero) > 0).label("holds_business_loan"),
+            sa.func.coalesce(fp.c.remittances_12m, zero).label("remittances_12m"),
+            sa.func.coalesce(fp.c.remittance_amount_12m, 0.0).label("remittance_amount_12m"),
+            sa.func.coalesce(fp.c.pensions_3m, zero).label("pensions_3m"),
+            sa.func.coalesce(fp.c.out_total_90d, 0.0).label("out_total_90d"),
+            sa.func.coalesce(fp.c.out_other_90d, 0.0).label("out_other_90d"),
+            sa.func.coalesce(ext.c.consented_platforms, zero).label("consented_platforms"),
+            ext.c.max_platform_limit,
+            sa.func.coalesce(soft.c.family_events_12m, zero).label("family_events_12m"),
+        )
+        .select_from(
+            customers.outerjoin(fp, fp.c.customer_id == c.customer_id)
+            .outerjoin(soft, soft.c.customer_id == c.customer_id)
+            .outerjoin(held, held.c.customer_id == c.customer_id)
+            .outerjoin(ext, ext.c.customer_id == c.customer_id)
+        )
+        .where(c.opened_on <= as_of)
+    )
+    stmt = apply_scope(stmt, scope, c.branch_id, c.officer_id)
+    if customer_ids:
+        stmt = stmt.where(c.customer_id.in_(customer_ids))
+    if flt is not None:
+        if flt.branch_ids:
+            stmt = stmt.where(c.branch_id.in_(flt.branch_ids))
+        if flt.officer_ids:
+            stmt = stmt.where(c.officer_id.in_(flt.officer_ids))
+        if flt.tiers:
+            tiered = sa.select(customer_value.c.customer_id).where(
+                customer_value.c.tier.in_(flt.tiers)
+            )
+            stmt = stmt.where(c.customer_id.in_(tiered))
+    return stmt.order_by(c.customer_id)
+
+
+def fetch_signal_features(
+    conn: sa.Connection,
+    scope: Scope,
+    as_of: date,
+    flt: Filters | None = None,
+    customer_ids: tuple[int, ...] = (),
+) -> pl.DataFrame:
+    """Signal features (FEATURE_SCHEMA) per customer in scope, aggregated in the database."""
+    return frame(conn, select_signal_features(scope, as_of, flt, customer_ids), FEATURE_SCHEMA)

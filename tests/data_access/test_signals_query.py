@@ -1,0 +1,83 @@
+"""Signal features aggregated in SQL, on DuckDB and PostgreSQL."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+import sqlalchemy as sa
+
+from data_access.filters import Filters, Scope
+from data_access.queries.signals import FEATURE_SCHEMA, fetch_signal_features, months_back
+from tests.data_access.customer_seed import AS_OF, seed
+
+
+@pytest.fixture
+def bank(empty_engine: sa.Engine) -> sa.Engine:
+    seed(empty_engine)
+    return empty_engine
+
+
+@pytest.mark.parametrize(
+    ("day", "months", "expected"),
+    [
+        pytest.param("2026-11-22", 12, "2025-11-22", id="year"),
+        pytest.param("2026-05-31", 3, "2026-02-28", id="clamped"),
+        pytest.param("2026-01-15", 1, "2025-12-15", id="across-year"),
+    ],
+)
+def test_months_back(day: str, months: int, expected: str) -> None:
+    from datetime import date
+
+    assert months_back(date.fromisoformat(day), months) == date.fromisoformat(expected)
+
+
+def test_features_per_customer(bank: sa.Engine) -> None:
+    with bank.connect() as conn:
+        df = fetch_signal_features(conn, Scope.bank(), AS_OF)
+    assert df.schema == pl.Schema(FEATURE_SCHEMA)
+    rows = {r["customer_id"]: r for r in df.iter_rows(named=True)}
+    assert sorted(rows) == [1, 2, 3, 4]
+    one, two, three, four = rows[1], rows[2], rows[3], rows[4]
+    assert (one["fuel_max_grade"], one["fuel_max_litres"], one["fuel_receipts"]) == (98, 60.0, 1)
+    assert one["holds_pos"] is True and one["holds_business_loan"] is False
+    # the June 2025 remittance is older than 12 months
+    assert (one["remittances_12m"], one["remittance_amount_12m"]) == (2, 8000.0)
+    assert (one["consented_platforms"], one["max_platform_limit"]) == (1, 30000.0)
+    # pension in October counts (3 months), July does not; the transfer after as_of is ignored
+    assert two["pensions_3m"] == 1
+    assert (two["out_total_90d"], two["out_other_90d"]) == (10000.0, 7000.0)
+    assert two["holds_business_loan"] is False  # closed in 2024
+    assert three["family_events_12m"] == 1
+    assert three["consented_platforms"] == 0  # refused consent
+    assert four["fuel_max_grade"] is None and four["vehicles"] == 0
+    assert four["out_total_90d"] == 0.0
+
+
+@pytest.mark.parametrize(
+    ("scope", "flt_branches", "ids", "expected"),
+    [
+        pytest.param(Scope.branch(1), (), (), [1, 2], id="branch-scope"),
+        pytest.param(Scope.officer(2, 21), (), (), [3, 4], id="officer-scope"),
+        pytest.param(Scope.officer(1, 11), (), (3,), [], id="officer-cannot-see-other-branch"),
+        pytest.param(Scope.bank(), (2,), (), [3, 4], id="branch-filter"),
+        pytest.param(Scope.bank(), (), (2,), [2], id="one-customer"),
+    ],
+)
+def test_scope_and_filters(
+    bank: sa.Engine,
+    scope: Scope,
+    flt_branches: tuple[int, ...],
+    ids: tuple[int, ...],
+    expected: list[int],
+) -> None:
+    flt = Filters(AS_OF, AS_OF, branch_ids=flt_branches)
+    with bank.connect() as conn:
+        df = fetch_signal_features(conn, scope, AS_OF, flt, customer_ids=ids)
+    assert df["customer_id"].to_list() == expected
+
+
+def test_one_customer_features_match_the_bank_wide_row(bank: sa.Engine) -> None:
+    with bank.connect() as conn:
+        all_rows = fetch_signal_features(conn, Scope.bank(), AS_OF)
+        one = fetch_signal_features(conn, Scope.bank(), AS_OF, customer_ids=(2,))
+    assert one.equals(all_rows.filter(pl.col("customer_id") == 2))

@@ -1,0 +1,230 @@
+"""Marketing funnels: the campaign list, the per-customer stage pivot and the drop (call) list.
+
+Events are aggregated in SQL to one row per customer and campaign with the first time of each
+stage (``MIN(CASE WHEN stage = … THEN occurred_at END)``), so no raw event stream leaves the
+database. The sidebar's period does not apply: a funnel is read per campaign, not per week.
+Scope and the branch / officer lists restrict the events; the tier list restricts customers
+through the value mart. The ordered-within-window rule is ``metrics.funnels.mark_reached``;
+``select_drop_list`` states the same rule in SQL so that a call list never needs the pivot.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from datetime import timedelta
+
+import polars as pl
+import sqlalchemy as sa
+
+from data_access.filters import Filters, Scope, apply_filters, apply_scope
+from data_access.queries._frames import frame
+from data_access.schema import (
+    FUNNEL_STAGES,
+    campaigns,
+    customer_value,
+    customers,
+    marketing_events,
+    officers,
+)
+
+CAMPAIGN_SCHEMA = {
+    "campaign_id": pl.Int64,
+    "code": pl.String,
+    "name": pl.String,
+    "name_en": pl.String,
+    "product": pl.String,
+    "start_date": pl.Date,
+    "end_date": pl.Date,
+    "conversion_window_days": pl.Int64,
+    "targeted": pl.Int64,
+}
+PIVOT_KEYS = {
+    "campaign_id": pl.Int64,
+    "customer_id": pl.Int64,
+    "officer_id": pl.Int64,
+    "branch_id": pl.Int64,
+    "product": pl.String,
+    "tier": pl.String,
+    "rfm_segment": pl.String,
+}
+DROP_SCHEMA = {
+    "customer_id": pl.Int64,
+    "name": pl.String,
+    "phone": pl.String,
+    "officer_id": pl.Int64,
+    "officer_name": pl.String,
+    "branch_id": pl.Int64,
+    "last_stage": pl.String,
+    "last_stage_at": pl.Datetime("us"),
+    "targeted_at": pl.Datetime("us"),
+}
+
+
+def pivot_schema(stages: Sequence[str] = FUNNEL_STAGES) -> dict[str, pl.DataType]:
+    """Columns of the stage pivot: keys, descriptive columns, then ``<stage>_at`` per stage."""
+    return {**PIVOT_KEYS, **{f"{s}_at": pl.Datetime("us") for s in stages}}
+
+
+def _events_in_view(stmt: sa.Select, scope: Scope, flt: Filters) -> sa.Select:
+    ev = marketing_events
+    stmt = apply_scope(stmt, scope, ev.c.branch_id, ev.c.officer_id)
+    return apply_filters(stmt, flt, branch_col=ev.c.branch_id, officer_col=ev.c.officer_id)
+
+
+def select_campaigns(scope: Scope, flt: Filters) -> sa.Select:
+    """Campaigns with the number of customers targeted in view; below bank level only those with any."""
+    ev = marketing_events
+    targeted = _events_in_view(
+        sa.select(
+            ev.c.campaign_id,
+            sa.func.count(sa.distinct(ev.c.customer_id)).label("targeted"),
+        ).where(ev.c.stage == sa.bindparam(None, FUNNEL_STAGES[0], type_=sa.String)),
+        scope,
+        flt,
+    ).group_by(ev.c.campaign_id)
+    targeted = targeted.subquery("targeted_in_view")
+    count = sa.func.coalesce(targeted.c.targeted, 0)
+    stmt = sa.select(
+        campaigns.c.campaign_id,
+        campaigns.c.code,
+        campaigns.c.name,
+        campaigns.c.name_en,
+        campaigns.c.product,
+        campaigns.c.start_date,
+        campaigns.c.end_date,
+        campaigns.c.conversion_window_days,
+        count.label("targeted"),
+    ).select_from(campaigns.outerjoin(targeted, targeted.c.campaign_id == campaigns.c.campaign_id))
+    if scope.level != "bank" or flt.branch_ids or flt.officer_ids:
+        stmt = stmt.where(count > 0)
+    return stmt.order_by(campaigns.c.start_date.desc(), campaigns.c.campaign_id)
+
+
+def fetch_campaigns(conn: sa.Connection, scope: Scope, flt: Filters) -> pl.DataFrame:
+    """Campaigns in view, newest first, with the customers targeted in view."""
+    return frame(conn, select_campaigns(scope, flt), CAMPAIGN_SCHEMA)
+
+
+def select_stage_pivot(
+    scope: Scope,
+    flt: Filters,
+    campaign_ids: Sequence[int],
+    stages: Sequence[str] = FUNNEL_STAGES,
+) -> sa.Select:
+    """One row per customer and campaign: first time of each stage, officer, branch, tier, segment."""
+    ev = marketing_events
+    first = ev.c.stage == sa.bindparam(None, stages[0], type_=sa.String)
+    # the officer and branch that targeted the customer; any of the campaign's events otherwise
+    officer = sa.func.coalesce(
+        sa.func.min(sa.case((first, ev.c.officer_id))), sa.func.min(ev.c.officer_id)
+    )
+    branch = sa.func.coalesce(
+        sa.func.min(sa.case((first, ev.c.branch_id))), sa.func.min(ev.c.branch_id)
+    )
+    firsts = [
+        sa.func.min(
+            sa.case((ev.c.stage == sa.bindparam(None, s, type_=sa.String), ev.c.occurred_at))
+        ).label(f"{s}_at")
+        for s in stages
+    ]
+    grouped = sa.select(
+        ev.c.campaign_id,
+        ev.c.customer_id,
+        officer.label("officer_id"),
+        branch.label("branch_id"),
+        *firsts,
+    ).where(ev.c.campaign_id.in_(list(campaign_ids)))
+    grouped = _events_in_view(grouped, scope, flt).group_by(ev.c.campaign_id, ev.c.customer_id)
+    pv = grouped.subquery("stage_pivot")
+    stmt = sa.select(
+        pv.c.campaign_id,
+        pv.c.customer_id,
+        pv.c.officer_id,
+        pv.c.branch_id,
+        campaigns.c.product,
+        customer_value.c.tier,
+        customer_value.c.rfm_segment,
+        *(pv.c[f"{s}_at"] for s in stages),
+    ).select_from(
+        pv.join(campaigns, campaigns.c.campaign_id == pv.c.campaign_id).outerjoin(
+            customer_value, customer_value.c.customer_id == pv.c.customer_id
+        )
+    )
+    stmt = apply_filters(stmt, flt, tier_col=customer_value.c.tier)
+    return stmt.order_by(pv.c.campaign_id, pv.c.customer_id)
+
+
+def fetch_stage_pivot(
+    conn: sa.Connection,
+    scope: Scope,
+    flt: Filters,
+    campaign_ids: Sequence[int],
+    stages: Sequence[str] = FUNNEL_STAGES,
+) -> pl.DataFrame:
+    """The stage pivot of the campaigns given (see ``select_stage_pivot``)."""
+    if not campaign_ids:
+        return pl.DataFrame(schema=pivot_schema(stages))
+    return frame(conn, select_stage_pivot(scope, flt, campaign_ids, stages), pivot_schema(stages))
+
+
+def select_drop_list(
+    scope: Scope,
+    flt: Filters,
+    campaign_id: int,
+    step: int,
+    window_days: int,
+    stages: Sequence[str] = FUNNEL_STAGES,
+) -> sa.Select:
+    """Customers of a campaign who reached ``stages[step - 1]`` in order and in the window but not
+    ``stages[step]``, with contact data and officer name (masking is the dashboard's job)."""
+    if not 1 <= step < len(stages):
+        raise ValueError(f"step must be between 1 and {len(stages) - 1}, got {step}")
+    if window_days < 0:
+        raise ValueError(f"window_days must be non-negative, got {window_days}")
+    pv = select_stage_pivot(scope, flt, [campaign_id], stages).subquery("pivot")
+    targeted_at = pv.c[f"{stages[0]}_at"]
+    deadline = targeted_at + sa.bindparam(None, timedelta(days=window_days), type_=sa.Interval)
+    # reached[k]: every stage up to k present, each at or after the previous, none after deadline
+    reached = [targeted_at.is_not(None)]
+    for prev, stage in itertools.pairwise(stages):
+        ts, prev_ts = pv.c[f"{stage}_at"], pv.c[f"{prev}_at"]
+        reached.append(
+            sa.and_(reached[-1], ts.is_not(None), ts >= prev_ts, ts <= deadline).self_group()
+        )
+    before = stages[step - 1]
+    officer_id = sa.func.coalesce(pv.c.officer_id, customers.c.officer_id)
+    stmt = (
+        sa.select(
+            pv.c.customer_id,
+            customers.c.name,
+            customers.c.phone,
+            officer_id.label("officer_id"),
+            officers.c.name.label("officer_name"),
+            pv.c.branch_id,
+            sa.literal(before, sa.String).label("last_stage"),
+            pv.c[f"{before}_at"].label("last_stage_at"),
+            targeted_at.label("targeted_at"),
+        )
+        .select_from(
+            pv.join(customers, customers.c.customer_id == pv.c.customer_id).outerjoin(
+                officers, officers.c.officer_id == officer_id
+            )
+        )
+        .where(reached[step - 1], sa.not_(reached[step]))
+    )
+    return stmt.order_by(officer_id, pv.c.customer_id)
+
+
+def fetch_drop_list(
+    conn: sa.Connection,
+    scope: Scope,
+    flt: Filters,
+    campaign_id: int,
+    step: int,
+    window_days: int,
+    stages: Sequence[str] = FUNNEL_STAGES,
+) -> pl.DataFrame:
+    """Who dropped before ``stages[step]`` (next week's call list), by officer then customer."""
+    stmt = select_drop_list(scope, flt, campaign_id, step, window_days, stages)
+    return frame(conn, stmt, DROP_SCHEMA)

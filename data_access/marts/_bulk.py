@@ -1,0 +1,61 @@
+"""Bulk replacement of a mart table: delete every row, then write a polars frame, in one transaction.
+
+DuckDB reads the frame as Arrow (no per-row round trips); PostgreSQL gets it through ``COPY``
+(psycopg ``cursor.copy``); other backends fall back to an executemany insert. Driver errors
+become ``DataUnavailable`` and leave the table as it was.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import polars as pl
+import sqlalchemy as sa
+
+from data_access.errors import DataUnavailable
+
+
+def _duckdb_insert(conn: sa.Connection, table: sa.Table, df: pl.DataFrame, view: str) -> None:
+    source = sa.table(view, *[sa.column(c) for c in df.columns])
+    conn.execute(table.insert().from_select(df.columns, sa.select(*source.c)))
+
+
+def _postgres_copy(conn: sa.Connection, table: sa.Table, df: pl.DataFrame) -> None:
+    from psycopg import sql
+
+    raw = conn.connection.driver_connection
+    stmt = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT csv, HEADER true)").format(
+        sql.Identifier(table.name), sql.SQL(", ").join(map(sql.Identifier, df.columns))
+    )
+    payload = df.write_csv(include_header=True).encode()
+    with raw.cursor() as cur, cur.copy(stmt) as copy:
+        copy.write(payload)
+
+
+def replace_rows(engine: sa.Engine, table: sa.Table, df: pl.DataFrame) -> int:
+    """Replace every row of ``table`` with ``df`` (columns named as the table's) atomically."""
+    unknown = [c for c in df.columns if c not in table.c]
+    if unknown:
+        raise ValueError(f"{table.name} has no columns {unknown}")
+    with engine.connect() as conn:
+        backend = conn.dialect.name
+        raw = conn.connection.driver_connection
+        view = f"_bulk_{uuid.uuid4().hex[:12]}"  # a registered Arrow view, not user input
+        if backend == "duckdb":
+            raw.register(view, df.to_arrow())
+        try:
+            with conn.begin():
+                conn.execute(table.delete())
+                if df.height and backend == "duckdb":
+                    _duckdb_insert(conn, table, df, view)
+                elif df.height and backend == "postgresql":
+                    _postgres_copy(conn, table, df)
+                elif df.height:
+                    conn.execute(table.insert(), df.to_dicts())
+        except (sa.exc.DBAPIError, conn.dialect.loaded_dbapi.Error) as exc:
+            first = str(getattr(exc, "orig", exc)).splitlines()[0]
+            raise DataUnavailable(f"could not write {table.name}: {first}") from exc
+        finally:
+            if backend == "duckdb":
+                raw.unregister(view)
+    return df.height

@@ -1,0 +1,331 @@
+"""Weekly KPIs per branch, weekly targets and officers' weekly aggregates — aggregated in SQL.
+
+Every ``select_*`` returns rows (branch_id, week_start, kpi, value): one Core select per KPI family,
+grouped by branch and Monday in the database, so no raw footprint ever leaves it. Weeks are
+``date_trunc('week', …)`` (Monday) with the unit as a literal: a bound 'week' is a separate
+parameter per occurrence and DuckDB then refuses the GROUP BY (shared/notes/spark-scale-out.md).
+
+Balances are branch ledger figures (``branch_weekly_balances``): an officer filter does not
+narrow them, and an officer scope sees none. The customer KPIs follow the officer filter through
+the customer's officer.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+import polars as pl
+import sqlalchemy as sa
+
+from data_access.filters import Filters, Scope, apply_filters, apply_scope, week_start
+from data_access.queries._frames import frame
+from data_access.schema import (
+    balance_snapshots,
+    branch_weekly_balances,
+    customers,
+    footprints,
+    marketing_events,
+    officer_activities,
+    product_holdings,
+    weekly_targets,
+)
+from metrics.standards import EffectiveCustomer
+
+WEEKLY_SCHEMA = {
+    "branch_id": pl.Int64,
+    "week_start": pl.Date,
+    "kpi": pl.String,
+    "value": pl.Float64,
+}
+TARGET_SCHEMA = {
+    "branch_id": pl.Int64,
+    "week_start": pl.Date,
+    "kpi": pl.String,
+    "target": pl.Float64,
+}
+MONTHLY_SCHEMA = {"branch_id": pl.Int64, "month": pl.Date, "value": pl.Float64}
+OFFICER_SCHEMA = {
+    "officer_id": pl.Int64,
+    "branch_id": pl.Int64,
+    "week_start": pl.Date,
+    "measure": pl.String,
+    "value": pl.Int64,
+}
+OUTFLOW_COUNTERPARTIES = ("other_bank", "internet_platform")
+# Fixed SQL literals, not parameters: a bound unit keeps DuckDB from matching GROUP BY to SELECT.
+_UNITS = {"week": sa.literal_column("'week'"), "month": sa.literal_column("'month'")}
+
+
+def truncate(unit: str, col: sa.ColumnElement) -> sa.ColumnElement:
+    """Monday of the week (unit 'week') or first of the month ('month') of ``col``, as a DATE."""
+    if unit not in _UNITS:
+        raise ValueError(f"unit must be 'week' or 'month', got {unit!r}")
+    return sa.cast(sa.func.date_trunc(_UNITS[unit], col), sa.Date)
+
+
+def _code(kpi: str, name: str = "kpi") -> sa.ColumnElement:
+    # CAST gives PostgreSQL the parameter's type inside UNION ALL.
+    return sa.cast(sa.literal(kpi), sa.String(24)).label(name)
+
+
+def _needs_officer(scope: Scope, flt: Filters) -> bool:
+    return scope.level == "officer" or bool(flt.officer_ids)
+
+
+def select_balances(scope: Scope, flt: Filters) -> sa.CompoundSelect:
+    """deposit_balance, loan_balance and aum (deposits + wealth) per branch and week, from the ledger."""
+    t = branch_weekly_balances
+    parts = []
+    for kpi, value in (
+        ("deposit_balance", t.c.deposit_balance),
+        ("loan_balance", t.c.loan_balance),
+        ("aum", t.c.deposit_balance + t.c.wealth_balance),
+    ):
+        stmt = sa.select(t.c.branch_id, t.c.week_start, _code(kpi), value.label("value"))
+        stmt = apply_scope(stmt, scope, t.c.branch_id)
+        parts.append(apply_filters(stmt, flt, time_col=t.c.week_start, branch_col=t.c.branch_id))
+    return sa.union_all(*parts)
+
+
+def select_new_customers(scope: Scope, flt: Filters) -> sa.Select:
+    """Customers opened per branch and week (by the customer's home branch and officer)."""
+    c = customers
+    wk = truncate("week", c.c.opened_on)
+    stmt = sa.select(
+        c.c.branch_id,
+        wk.label("week_start"),
+        _code("new_customers"),
+        sa.func.count().label("value"),
+    )
+    stmt = apply_scope(stmt, scope, c.c.branch_id, c.c.officer_id)
+    stmt = apply_filters(
+        stmt, flt, time_col=c.c.opened_on, branch_col=c.c.branch_id, officer_col=c.c.officer_id
+    )
+    return stmt.group_by(c.c.branch_id, wk)
+
+
+def select_mobile_signups(scope: Scope, flt: Filters) -> sa.Select:
+    """Mobile-banking products opened per branch and week."""
+    h = product_holdings
+    wk = truncate("week", h.c.opened_on)
+    stmt = sa.select(
+        h.c.branch_id,
+        wk.label("week_start"),
+        _code("mobile_signups"),
+        sa.func.count().label("value"),
+    ).where(h.c.product == "mobile_banking")
+    officer_col = None
+    if _needs_officer(scope, flt):
+        stmt = stmt.select_from(h.join(customers, customers.c.customer_id == h.c.customer_id))
+        officer_col = customers.c.officer_id
+    stmt = apply_scope(stmt, scope, h.c.branch_id, officer_col)
+    stmt = apply_filters(
+        stmt, flt, time_col=h.c.opened_on, branch_col=h.c.branch_id, officer_col=officer_col
+    )
+    return stmt.group_by(h.c.branch_id, wk)
+
+
+def select_conversions(scope: Scope, flt: Filters) -> sa.Select:
+    """Marketing events that reached 'converted', per branch and week (credited to the event's officer)."""
+    e = marketing_events
+    wk = truncate("week", e.c.occurred_at)
+    stmt = sa.select(
+        e.c.branch_id, wk.label("week_start"), _code("conversions"), sa.func.count().label("value")
+    ).where(e.c.stage == "converted")
+    stmt = apply_scope(stmt, scope, e.c.branch_id, e.c.officer_id)
+    stmt = apply_filters(
+        stmt, flt, time_col=e.c.occurred_at, branch_col=e.c.branch_id, officer_col=e.c.officer_id
+    )
+    return stmt.group_by(e.c.branch_id, wk)
+
+
+def select_outflows(scope: Scope, flt: Filters) -> sa.Select:
+    """Amount transferred out to other banks and internet platforms per branch and week (CNY)."""
+    f = footprints
+    wk = truncate("week", f.c.occurred_at)
+    stmt = sa.select(
+        f.c.branch_id,
+        wk.label("week_start"),
+        _code("outflow_other_banks"),
+        sa.func.sum(f.c.amount).label("value"),
+    ).where(f.c.kind == "transfer_out", f.c.counterparty_type.in_(OUTFLOW_COUNTERPARTIES))
+    officer_col = None
+    if _needs_officer(scope, flt):
+        stmt = stmt.select_from(f.join(customers, customers.c.customer_id == f.c.customer_id))
+        officer_col = customers.c.officer_id
+    stmt = apply_scope(stmt, scope, f.c.branch_id, officer_col)
+    stmt = apply_filters(
+        stmt, flt, time_col=f.c.occurred_at, branch_col=f.c.branch_id, officer_col=officer_col
+    )
+    return stmt.group_by(f.c.branch_id, wk)
+
+
+def month_bounds(flt: Filters) -> tuple[date, date]:
+    """First day of the month of the period's start, and of the month after its end."""
+    first = flt.start.replace(day=1)
+    after = (flt.end.replace(day=1) + timedelta(days=32)).replace(day=1)
+    return first, after
+
+
+def select_effective_monthly(scope: Scope, flt: Filters, rule: EffectiveCustomer) -> sa.Select:
+    """Effective customers per branch and month (branch_id, month, value), per the bank's standard.
+
+    A customer-month is one balance snapshot; it is effective when any enabled condition holds:
+    month-average AUM (demand + time + wealth) at or above the bar; holds a loan (month-average
+    loan balance above 0 — the same fact as an open loan holding, without a join); or made at least
+    N self-initiated transactions (footprints) in the month.
+    """
+    s = balance_snapshots
+    first, after = month_bounds(flt)
+    src: sa.FromClause = s
+    conds: list[sa.ColumnElement[bool]] = []
+    if rule.min_month_avg_aum is not None:
+        conds.append(s.c.demand_avg + s.c.time_avg + s.c.wealth_avg >= rule.min_month_avg_aum)
+    if rule.counts_loan_holders:
+        conds.append(s.c.loan_avg > 0)
+    if rule.min_self_initiated_transactions is not None:
+        f = footprints
+        month = truncate("month", f.c.occurred_at)
+        tx = (
+            sa.select(f.c.customer_id, month.label("month"), sa.func.count().label("n"))
+            .where(
+                f.c.self_initiated.is_(True),
+                f.c.occurred_at >= datetime.combine(first, time.min),
+                f.c.occurred_at < datetime.combine(after, time.min),
+            )
+            .group_by(f.c.customer_id, month)
+        )
+        tx = apply_filters(tx, flt, branch_col=f.c.branch_id).subquery("tx")
+        src = src.outerjoin(
+            tx, sa.and_(tx.c.customer_id == s.c.customer_id, tx.c.month == s.c.month)
+        )
+        conds.append(sa.func.coalesce(tx.c.n, 0) >= rule.min_self_initiated_transactions)
+    officer_col = None
+    if _needs_officer(scope, flt):
+        src = src.join(customers, customers.c.customer_id == s.c.customer_id)
+        officer_col = customers.c.officer_id
+    # SUM(CASE …) rather than WHERE: a branch with snapshots but no effective customer shows 0.
+    effective = sa.func.sum(sa.case((sa.or_(*conds), 1), else_=0))
+    stmt = (
+        sa.select(s.c.branch_id, s.c.month, effective.label("value"))
+        .select_from(src)
+        .where(s.c.month >= first, s.c.month < after)
+    )
+    stmt = apply_scope(stmt, scope, s.c.branch_id, officer_col)
+    stmt = apply_filters(stmt, flt, branch_col=s.c.branch_id, officer_col=officer_col)
+    return stmt.group_by(s.c.branch_id, s.c.month)
+
+
+def weeks_of(flt: Filters) -> list[date]:
+    """Mondays of the weeks that start within the period."""
+    first = week_start(flt.start)
+    if first < flt.start:
+        first += timedelta(weeks=1)
+    return [first + timedelta(weeks=i) for i in range((flt.end - first).days // 7 + 1)]
+
+
+def monthly_to_weekly(monthly: pl.DataFrame, weeks: list[date], kpi: str) -> pl.DataFrame:
+    """Give each week the value of the latest month that starts on or before its Monday.
+
+    A monthly measure is constant within its month: the week-over-week change is 0 inside a
+    month and the month's change shows in its first week.
+    """
+    if monthly.is_empty() or not weeks:
+        return pl.DataFrame(schema=WEEKLY_SCHEMA)
+    axis = pl.DataFrame({"week_start": weeks}, schema={"week_start": pl.Date})
+    branches = monthly.select("branch_id").unique()
+    return (
+        branches.join(axis, how="cross")
+        .sort("week_start")
+        .join_asof(
+            monthly.sort("month"),
+            left_on="week_start",
+            right_on="month",
+            by="branch_id",
+            strategy="backward",
+            check_sortedness=False,  # sorted by week_start within each branch, as required
+        )
+        .filter(pl.col("value").is_not_null())
+        .select("branch_id", "week_start", pl.lit(kpi).alias("kpi"), "value")
+        .sort("branch_id", "week_start")
+    )
+
+
+def fetch_effective_weekly(
+    conn: sa.Connection, scope: Scope, flt: Filters, rule: EffectiveCustomer
+) -> pl.DataFrame:
+    """Effective customers per branch and week (the monthly count of the week's month)."""
+    monthly = frame(conn, select_effective_monthly(scope, flt, rule), MONTHLY_SCHEMA)
+    return monthly_to_weekly(monthly, weeks_of(flt), "effective_customers")
+
+
+def fetch_weekly_kpis(
+    conn: sa.Connection, scope: Scope, flt: Filters, rule: EffectiveCustomer
+) -> pl.DataFrame:
+    """All KPI_CODES per branch and week over the period: branch_id, week_start, kpi, value."""
+    parts = [
+        frame(conn, select(scope, flt), WEEKLY_SCHEMA)
+        for select in (
+            select_balances,
+            select_new_customers,
+            select_mobile_signups,
+            select_conversions,
+            select_outflows,
+        )
+    ]
+    parts.append(fetch_effective_weekly(conn, scope, flt, rule))
+    return pl.concat(parts).sort("kpi", "branch_id", "week_start")
+
+
+def select_targets(scope: Scope, flt: Filters) -> sa.Select:
+    """Weekly targets per branch and KPI over the period."""
+    t = weekly_targets
+    stmt = sa.select(t.c.branch_id, t.c.week_start, t.c.kpi, t.c.target)
+    stmt = apply_scope(stmt, scope, t.c.branch_id)
+    return apply_filters(stmt, flt, time_col=t.c.week_start, branch_col=t.c.branch_id)
+
+
+def fetch_targets(conn: sa.Connection, scope: Scope, flt: Filters) -> pl.DataFrame:
+    """Targets: branch_id, week_start, kpi, target."""
+    return frame(conn, select_targets(scope, flt), TARGET_SCHEMA)
+
+
+def select_officer_weekly(scope: Scope, flt: Filters) -> sa.CompoundSelect:
+    """Per officer and week: conversions, new customers (officer's book) and activities logged."""
+    parts = []
+    e, c, a = marketing_events, customers, officer_activities
+    for measure, table, time_col, where in (
+        (
+            "conversions",
+            e,
+            e.c.occurred_at,
+            (e.c.stage == "converted") & e.c.officer_id.is_not(None),
+        ),
+        ("new_customers", c, c.c.opened_on, c.c.officer_id.is_not(None)),
+        ("activities", a, a.c.occurred_at, None),
+    ):
+        wk = truncate("week", time_col)
+        stmt = sa.select(
+            table.c.officer_id,
+            table.c.branch_id,
+            wk.label("week_start"),
+            _code(measure, "measure"),
+            sa.func.count().label("value"),
+        )
+        if where is not None:
+            stmt = stmt.where(where)
+        stmt = apply_scope(stmt, scope, table.c.branch_id, table.c.officer_id)
+        stmt = apply_filters(
+            stmt,
+            flt,
+            time_col=time_col,
+            branch_col=table.c.branch_id,
+            officer_col=table.c.officer_id,
+        )
+        parts.append(stmt.group_by(table.c.officer_id, table.c.branch_id, wk))
+    return sa.union_all(*parts)
+
+
+def fetch_officer_weekly(conn: sa.Connection, scope: Scope, flt: Filters) -> pl.DataFrame:
+    """Officers' weekly aggregates: officer_id, branch_id, week_start, measure, value."""
+    return frame(conn, select_officer_weekly(scope, flt), OFFICER_SCHEMA)

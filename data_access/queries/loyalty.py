@@ -1,0 +1,508 @@
+"""Loyalty and retention, aggregated in SQL: per-customer loyalty inputs, cohort and weekly
+activity counts, tier migration, the loyalty mart and contact details for the churn list.
+
+"Active" means a self-initiated footprint (a salary credit alone is not the customer acting).
+Windows end on ``as_of`` inclusive. Scope and the sidebar filters are applied in SQL: branches
+and officers on ``customers``, tiers on the value mart's current tier.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+import polars as pl
+import sqlalchemy as sa
+
+from data_access.filters import Filters, Scope, apply_filters, apply_scope
+from data_access.queries._frames import frame
+from data_access.schema import (
+    customer_loyalty,
+    customer_tier_months,
+    customer_value,
+    customers,
+    footprints,
+    product_holdings,
+)
+
+# Money out to these counterparties has left the bank (the "funds retained" component).
+OUTFLOW_COUNTERPARTIES = ("other_bank", "internet_platform")
+INCOME_KINDS = ("salary", "pension", "subsidy")
+COMPONENT_COLUMNS = (
+    "product_depth",
+    "tenure",
+    "primary_bank",
+    "activity_trend",
+    "outflow",
+    "p_alive",
+)
+
+INPUT_SCHEMA: dict[str, pl.DataType] = {
+    "customer_id": pl.Int64,
+    "branch_id": pl.Int64,
+    "officer_id": pl.Int64,
+    "product_types": pl.Int64,
+    "first_opened": pl.Date,
+    "income_credited": pl.Boolean,
+    "bills_paid": pl.Boolean,
+    "mobile_used": pl.Boolean,
+    "tx_recent": pl.Int64,
+    "tx_prior": pl.Int64,
+    "out_external": pl.Float64,
+    "out_total": pl.Float64,
+    "p_alive": pl.Float64,
+    "aum": pl.Float64,
+    "clv": pl.Float64,
+    "tier": pl.String,
+}
+MART_SCHEMA: dict[str, pl.DataType] = {
+    "customer_id": pl.Int64,
+    "branch_id": pl.Int64,
+    "officer_id": pl.Int64,
+    "loyalty": pl.Float64,
+    **{c: pl.Float64 for c in COMPONENT_COLUMNS},
+    "churn_risk": pl.Boolean,
+    "aum": pl.Float64,
+    "clv": pl.Float64,
+    "tier": pl.String,
+}
+COHORT_SIZE_SCHEMA = {"cohort_month": pl.Date, "customers": pl.Int64}
+COHORT_ACTIVITY_SCHEMA = {
+    "cohort_month": pl.Date,
+    "month": pl.Date,
+    "active": pl.Int64,
+    "last_active": pl.Int64,
+}
+WEEKLY_COUNT_SCHEMA = {
+    "week": pl.Date,
+    "prev_gap": pl.Int64,
+    "next_consecutive": pl.Boolean,
+    "customers": pl.Int64,
+}
+MIGRATION_SCHEMA = {"from_tier": pl.String, "to_tier": pl.String, "customers": pl.Int64}
+TIER_MONTH_SCHEMA = {"customer_id": pl.Int64, "month": pl.Date, "tier": pl.String}
+CONTACT_SCHEMA = {
+    "customer_id": pl.Int64,
+    "name": pl.String,
+    "phone": pl.String,
+    "branch_id": pl.Int64,
+    "officer_id": pl.Int64,
+}
+
+
+def _ts(day: date) -> datetime:
+    return datetime.combine(day, time.min)
+
+
+def _count_if(cond: sa.ColumnElement) -> sa.ColumnElement:
+    return sa.func.sum(sa.case((cond, 1), else_=0))
+
+
+def _sum_if(cond: sa.ColumnElement, value: sa.ColumnElement) -> sa.ColumnElement:
+    return sa.func.sum(sa.case((cond, value), else_=0.0))
+
+
+def _any(cond: sa.ColumnElement) -> sa.ColumnElement:
+    return sa.func.max(sa.case((cond, 1), else_=0))
+
+
+def _month_of(col: sa.ColumnElement) -> sa.ColumnElement:
+    return sa.cast(sa.func.date_trunc("month", col), sa.Date)
+
+
+def _week_of(col: sa.ColumnElement) -> sa.ColumnElement:
+    # date_trunc('week') is the ISO week (Monday) on both DuckDB and PostgreSQL
+    return sa.cast(sa.func.date_trunc("week", col), sa.Date)
+
+
+def _fact_prefilter(stmt: sa.Select, table: sa.Table, scope: Scope, flt: Filters) -> sa.Select:
+    """Cheap branch pre-filter on a fact table (its branch_id is the customer's) before grouping."""
+    stmt = apply_scope(stmt, scope, table.c.branch_id)
+    return apply_filters(stmt, flt, branch_col=table.c.branch_id)
+
+
+def _customers_in_view(stmt: sa.Select, scope: Scope, flt: Filters, as_of: date) -> sa.Select:
+    """Customers the scope may see, in the sidebar's branches / officers / tiers, open on as_of."""
+    c = customers.c
+    stmt = stmt.where(c.opened_on <= as_of, sa.or_(c.closed_on.is_(None), c.closed_on > as_of))
+    stmt = apply_scope(stmt, scope, c.branch_id, c.officer_id)
+    stmt = apply_filters(stmt, flt, branch_col=c.branch_id, officer_col=c.officer_id)
+    if flt.tiers:
+        tiered = sa.select(customer_value.c.customer_id).where(customer_value.c.tier.in_(flt.tiers))
+        stmt = stmt.where(c.customer_id.in_(tiered))
+    return stmt
+
+
+def select_loyalty_inputs(
+    scope: Scope,
+    flt: Filters,
+    as_of: date,
+    *,
+    lookback_days: int = 180,
+    trend_days: int = 90,
+) -> sa.Select:
+    """One row per customer in view: the aggregates ``metrics.loyalty.loyalty_scores`` reads,
+    plus branch, officer, and the value mart's p_alive, aum, clv and tier (null when absent)."""
+    end = _ts(as_of + timedelta(days=1))
+    signals_from = end - timedelta(days=lookback_days)
+    recent_from = end - timedelta(days=trend_days)
+    prior_from = end - timedelta(days=2 * trend_days)
+
+    f = footprints.c
+    fp = _fact_prefilter(
+        sa.select(
+            f.customer_id,
+            _any(
+                sa.and_(
+                    f.kind.in_(INCOME_KINDS), f.direction == "in", f.occurred_at >= signals_from
+                )
+            ).label("income"),
+            _any(sa.and_(f.kind == "bill_payment", f.occurred_at >= signals_from)).label("bills"),
+            _any(sa.and_(f.channel == "mobile", f.occurred_at >= signals_from)).label("mobile"),
+            _count_if(sa.and_(f.self_initiated.is_(True), f.occurred_at >= recent_from)).label(
+                "tx_recent"
+            ),
+            _count_if(
+                sa.and_(
+                    f.self_initiated.is_(True),
+                    f.occurred_at >= prior_from,
+                    f.occurred_at < recent_from,
+                )
+            ).label("tx_prior"),
+            _sum_if(
+                sa.and_(
+                    f.direction == "out",
+                    f.counterparty_type.in_(OUTFLOW_COUNTERPARTIES),
+                    f.occurred_at >= signals_from,
+                ),
+                f.amount,
+            ).label("out_external"),
+            _sum_if(sa.and_(f.direction == "out", f.occurred_at >= signals_from), f.amount).label(
+                "out_total"
+            ),
+        ).where(f.occurred_at >= min(signals_from, prior_from), f.occurred_at < end),
+        footprints,
+        scope,
+        flt,
+    )
+    fp = fp.group_by(f.customer_id).subquery("fp")
+
+    h = product_holdings.c
+    held = _fact_prefilter(
+        sa.select(
+            h.customer_id,
+            sa.func.count(
+                sa.distinct(
+                    sa.case((sa.or_(h.closed_on.is_(None), h.closed_on > as_of), h.product))
+                )
+            ).label("product_types"),
+            sa.func.min(h.opened_on).label("first_held"),
+        ).where(h.opened_on <= as_of),
+        product_holdings,
+        scope,
+        flt,
+    )
+    held = held.group_by(h.customer_id).subquery("held")
+
+    c, v = customers.c, customer_value.c
+    zero = sa.literal(0)
+    stmt = (
+        sa.select(
+            c.customer_id,
+            c.branch_id,
+            c.officer_id,
+            sa.func.coalesce(held.c.product_types, zero).label("product_types"),
+            sa.func.least(c.opened_on, sa.func.coalesce(held.c.first_held, c.opened_on)).label(
+                "first_opened"
+            ),
+            (sa.func.coalesce(fp.c.income, zero) > 0).label("income_credited"),
+            (sa.func.coalesce(fp.c.bills, zero) > 0).label("bills_paid"),
+            (sa.func.coalesce(fp.c.mobile, zero) > 0).label("mobile_used"),
+            sa.func.coalesce(fp.c.tx_recent, zero).label("tx_recent"),
+            sa.func.coalesce(fp.c.tx_prior, zero).label("tx_prior"),
+            sa.func.coalesce(fp.c.out_external, 0.0).label("out_external"),
+            sa.func.coalesce(fp.c.out_total, 0.0).label("out_total"),
+            v.p_alive,
+            v.aum,
+            v.clv,
+            v.tier,
+        )
+        .select_from(
+            customers.outerjoin(fp, fp.c.customer_id == c.customer_id)
+            .outerjoin(held, held.c.customer_id == c.customer_id)
+            .outerjoin(customer_value, v.customer_id == c.customer_id)
+        )
+        .order_by(c.customer_id)
+    )
+    return _customers_in_view(stmt, scope, flt, as_of)
+
+
+def fetch_loyalty_inputs(
+    conn: sa.Connection,
+    scope: Scope,
+    flt: Filters,
+    as_of: date,
+    *,
+    lookback_days: int = 180,
+    trend_days: int = 90,
+) -> pl.DataFrame:
+    """Per-customer loyalty inputs (INPUT_SCHEMA) for the customers in view on ``as_of``."""
+    stmt = select_loyalty_inputs(
+        scope, flt, as_of, lookback_days=lookback_days, trend_days=trend_days
+    )
+    return frame(conn, stmt, INPUT_SCHEMA)
+
+
+def select_cohort_sizes(scope: Scope, flt: Filters, since: date, as_of: date) -> sa.Select:
+    """Customers in view per month of first opening, for cohorts from ``since``'s month."""
+    c = customers.c
+    cohort = _month_of(c.opened_on)
+    stmt = sa.select(cohort.label("cohort_month"), sa.func.count().label("customers")).where(
+        c.opened_on >= since.replace(day=1)
+    )
+    stmt = _customers_in_view(stmt, scope, flt, as_of)
+    return stmt.group_by(cohort).order_by(cohort)
+
+
+def fetch_cohort_sizes(
+    conn: sa.Connection, scope: Scope, flt: Filters, since: date, as_of: date
+) -> pl.DataFrame:
+    """cohort_month, customers."""
+    return frame(conn, select_cohort_sizes(scope, flt, since, as_of), COHORT_SIZE_SCHEMA)
+
+
+def select_cohort_activity(scope: Scope, flt: Filters, since: date, as_of: date) -> sa.Select:
+    """cohort_month, month, active (customers active that month), last_active (customers whose
+    last active month up to as_of it is), for cohorts from ``since``'s month."""
+    start = since.replace(day=1)
+    f, c = footprints.c, customers.c
+    month = _month_of(f.occurred_at)
+    active_months = _fact_prefilter(
+        sa.select(f.customer_id, month.label("month"))
+        .where(
+            f.self_initiated.is_(True),
+            f.occurred_at >= _ts(start),
+            f.occurred_at < _ts(as_of + timedelta(days=1)),
+        )
+        .distinct(),
+        footprints,
+        scope,
+        flt,
+    ).subquery("am")
+    cohort = _month_of(c.opened_on)
+    per_customer = _customers_in_view(
+        sa.select(c.customer_id, cohort.label("cohort_month"), active_months.c.month.label("month"))
+        .select_from(customers.join(active_months, active_months.c.customer_id == c.customer_id))
+        .where(c.opened_on >= start, active_months.c.month >= cohort),
+        scope,
+        flt,
+        as_of,
+    ).subquery("pc")
+    last = (
+        sa.select(
+            per_customer.c.cohort_month, sa.func.max(per_customer.c.month).label("last_month")
+        )
+        .group_by(per_customer.c.customer_id, per_customer.c.cohort_month)
+        .subquery("last")
+    )
+    both = sa.union_all(
+        sa.select(
+            per_customer.c.cohort_month,
+            per_customer.c.month,
+            sa.literal(1).label("a"),
+            sa.literal(0).label("l"),
+        ),
+        sa.select(
+            last.c.cohort_month,
+            last.c.last_month.label("month"),
+            sa.literal(0).label("a"),
+            sa.literal(1).label("l"),
+        ),
+    ).subquery("both")
+    return (
+        sa.select(
+            both.c.cohort_month,
+            both.c.month,
+            sa.func.sum(both.c.a).label("active"),
+            sa.func.sum(both.c.l).label("last_active"),
+        )
+        .group_by(both.c.cohort_month, both.c.month)
+        .order_by(both.c.cohort_month, both.c.month)
+    )
+
+
+def fetch_cohort_activity(
+    conn: sa.Connection, scope: Scope, flt: Filters, since: date, as_of: date
+) -> pl.DataFrame:
+    """cohort_month, month, active, last_active (see ``select_cohort_activity``)."""
+    return frame(conn, select_cohort_activity(scope, flt, since, as_of), COHORT_ACTIVITY_SCHEMA)
+
+
+def select_weekly_activity(scope: Scope, flt: Filters, since: date, as_of: date) -> sa.Select:
+    """week, prev_gap (0 first activity ever, 1 active the week before, 2 earlier), next_consecutive,
+    customers — for weeks from the one before ``since``'s week up to ``as_of``'s week.
+
+    Gaps look at all history up to ``as_of`` so that "new" means first activity ever."""
+    f, c = footprints.c, customers.c
+    week = _week_of(f.occurred_at)
+    in_view = _customers_in_view(sa.select(c.customer_id), scope, flt, as_of)
+    weeks = (
+        _fact_prefilter(
+            sa.select(f.customer_id, week.label("week"))
+            .where(
+                f.self_initiated.is_(True),
+                f.occurred_at < _ts(as_of + timedelta(days=1)),
+                f.customer_id.in_(in_view),
+            )
+            .distinct(),
+            footprints,
+            scope,
+            flt,
+        )
+    ).subquery("w")
+    order = {"partition_by": weeks.c.customer_id, "order_by": weeks.c.week}
+    gaps = sa.select(
+        weeks.c.week,
+        (weeks.c.week - sa.func.lag(weeks.c.week).over(**order)).label("gap_before"),
+        (sa.func.lead(weeks.c.week).over(**order) - weeks.c.week).label("gap_after"),
+    ).subquery("g")
+    prev_gap = sa.case((gaps.c.gap_before.is_(None), 0), (gaps.c.gap_before == 7, 1), else_=2)
+    next_consecutive = sa.case((gaps.c.gap_after == 7, True), else_=False)
+    first_week = since - timedelta(days=since.weekday() + 7)
+    return (
+        sa.select(
+            gaps.c.week,
+            prev_gap.label("prev_gap"),
+            next_consecutive.label("next_consecutive"),
+            sa.func.count().label("customers"),
+        )
+        .where(gaps.c.week >= first_week)
+        .group_by(gaps.c.week, prev_gap, next_consecutive)
+        .order_by(gaps.c.week, prev_gap, next_consecutive)
+    )
+
+
+def fetch_weekly_activity(
+    conn: sa.Connection, scope: Scope, flt: Filters, since: date, as_of: date
+) -> pl.DataFrame:
+    """Weekly activity counts for ``metrics.retention.lifecycle``."""
+    return frame(conn, select_weekly_activity(scope, flt, since, as_of), WEEKLY_COUNT_SCHEMA)
+
+
+def _tier_months_in_view(scope: Scope, flt: Filters, month: date) -> sa.Select:
+    t, c = customer_tier_months.c, customers.c
+    stmt = sa.select(t.customer_id, t.tier).where(t.month == month)
+    stmt = apply_scope(stmt, scope, t.branch_id)
+    stmt = apply_filters(stmt, flt, branch_col=t.branch_id)
+    if scope.level == "officer" or flt.officer_ids:
+        owned = apply_filters(
+            apply_scope(sa.select(c.customer_id), scope, c.branch_id, c.officer_id),
+            flt,
+            officer_col=c.officer_id,
+        )
+        stmt = stmt.where(t.customer_id.in_(owned))
+    return stmt
+
+
+def select_tier_migration(
+    scope: Scope, flt: Filters, from_month: date, to_month: date
+) -> sa.Select:
+    """from_tier, to_tier, customers: tiers of the same customers in two months (tiers filter
+    applies to the from-tier)."""
+    a = _tier_months_in_view(scope, flt, from_month)
+    if flt.tiers:
+        a = a.where(customer_tier_months.c.tier.in_(flt.tiers))
+    a = a.subquery("a")
+    b = _tier_months_in_view(scope, flt, to_month).subquery("b")
+    return (
+        sa.select(
+            a.c.tier.label("from_tier"),
+            b.c.tier.label("to_tier"),
+            sa.func.count().label("customers"),
+        )
+        .select_from(a.join(b, a.c.customer_id == b.c.customer_id))
+        .group_by(a.c.tier, b.c.tier)
+        .order_by(a.c.tier, b.c.tier)
+    )
+
+
+def fetch_tier_migration(
+    conn: sa.Connection, scope: Scope, flt: Filters, from_month: date, to_month: date
+) -> pl.DataFrame:
+    """Customer counts per (from_tier, to_tier) between two months."""
+    return frame(conn, select_tier_migration(scope, flt, from_month, to_month), MIGRATION_SCHEMA)
+
+
+def fetch_latest_tier_months(conn: sa.Connection, as_of: date) -> tuple[date, date] | None:
+    """The last two months in customer_tier_months on or before ``as_of`` (None when fewer)."""
+    t = customer_tier_months.c
+    months = (
+        conn.execute(
+            sa.select(t.month).where(t.month <= as_of).distinct().order_by(t.month.desc()).limit(2)
+        )
+        .scalars()
+        .all()
+    )
+    return (months[1], months[0]) if len(months) == 2 else None
+
+
+def select_loyalty_mart(scope: Scope, flt: Filters) -> sa.Select:
+    """The loyalty mart for the customers in view, with the value mart's aum, clv and tier."""
+    m, v = customer_loyalty.c, customer_value.c
+    stmt = sa.select(
+        m.customer_id,
+        m.branch_id,
+        m.officer_id,
+        m.loyalty,
+        *(m[col] for col in COMPONENT_COLUMNS),
+        m.churn_risk,
+        v.aum,
+        v.clv,
+        v.tier,
+    ).select_from(customer_loyalty.outerjoin(customer_value, v.customer_id == m.customer_id))
+    stmt = apply_scope(stmt, scope, m.branch_id, m.officer_id)
+    stmt = apply_filters(
+        stmt, flt, branch_col=m.branch_id, officer_col=m.officer_id, tier_col=v.tier
+    )
+    return stmt.order_by(m.customer_id)
+
+
+def fetch_loyalty_mart(conn: sa.Connection, scope: Scope, flt: Filters) -> pl.DataFrame:
+    """Loyalty scores and components of the customers in view (MART_SCHEMA)."""
+    return frame(conn, select_loyalty_mart(scope, flt), MART_SCHEMA)
+
+
+def fetch_mart_as_of(conn: sa.Connection) -> date | None:
+    """The day the loyalty mart was computed for (None when empty)."""
+    value = conn.execute(sa.select(sa.func.max(customer_loyalty.c.as_of))).scalar()
+    return value if value is None or isinstance(value, date) else date.fromisoformat(str(value))
+
+
+def fetch_contacts(
+    conn: sa.Connection, scope: Scope, customer_ids: tuple[int, ...]
+) -> pl.DataFrame:
+    """Name and phone (unmasked: mask before showing) of some customers the scope may see."""
+    c = customers.c
+    if not customer_ids:
+        return pl.DataFrame(schema=CONTACT_SCHEMA)
+    stmt = sa.select(c.customer_id, c.name, c.phone, c.branch_id, c.officer_id).where(
+        c.customer_id.in_(customer_ids)
+    )
+    return frame(conn, apply_scope(stmt, scope, c.branch_id, c.officer_id), CONTACT_SCHEMA)
+
+
+def fetch_tier_months(
+    conn: sa.Connection, scope: Scope, flt: Filters, months: tuple[date, ...]
+) -> pl.DataFrame:
+    """customer_id, month, tier for some months (input of ``metrics.value.tier_migration``)."""
+    t, c = customer_tier_months.c, customers.c
+    stmt = sa.select(t.customer_id, t.month, t.tier).where(t.month.in_(months))
+    stmt = apply_scope(stmt, scope, t.branch_id)
+    stmt = apply_filters(stmt, flt, branch_col=t.branch_id)
+    if scope.level == "officer" or flt.officer_ids:
+        owned = apply_filters(
+            apply_scope(sa.select(c.customer_id), scope, c.branch_id, c.officer_id),
+            flt,
+            officer_col=c.officer_id,
+        )
+        stmt = stmt.where(t.customer_id.in_(owned))
+    return frame(conn, stmt.order_by(t.customer_id, t.month), TIER_MONTH_SCHEMA)

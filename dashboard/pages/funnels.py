@@ -1,10 +1,229 @@
-"""Marketing funnels page (placeholder until its issue lands)."""
+"""Marketing funnels: a campaign's steps to conversion, breakdowns, time to convert, trend, call list."""
+
+from __future__ import annotations
+
+from datetime import timedelta
 
 import streamlit as st
 
+from dashboard.charts import funnels as charts
+from dashboard.errors import friendly_errors, no_data
+from dashboard.format import count, pct
 from dashboard.i18n import t
+from dashboard.loaders.common import load_branches, load_officers, load_standard
+from dashboard.loaders.funnels import load_campaigns, load_drop_list, load_stage_pivot
 from dashboard.state import page_context
+from metrics import funnels as fm
 
 ctx = page_context()
+lang = ctx.lang
 st.title(t("funnels.title"))
-st.caption(f"{ctx.week:%Y-%m-%d}")
+st.caption(t("funnels.intro"))
+
+with friendly_errors():
+    standard = load_standard().funnel
+    stages = standard.codes
+    stage_labels = {s.code: s.label(lang) for s in standard.stages}
+    view = (ctx.scope, ctx.filters.branch_ids, ctx.filters.officer_ids, ctx.filters.tiers)
+    campaigns = load_campaigns(*view)
+if campaigns.is_empty():
+    no_data("funnels.no_campaigns")
+
+# --- campaign and window -----------------------------------------------------------------------
+by_id = {row["campaign_id"]: row for row in campaigns.iter_rows(named=True)}
+name_col = "name" if lang == "zh" else "name_en"
+left, right = st.columns([3, 1])
+campaign_id = left.selectbox(
+    t("funnels.campaign"),
+    list(by_id),
+    format_func=lambda c: t(
+        "funnels.campaign_option",
+        name=by_id[c][name_col],
+        start=f"{by_id[c]['start_date']:%Y-%m-%d}",
+        end=f"{by_id[c]['end_date']:%Y-%m-%d}",
+        targeted=count(by_id[c]["targeted"]),
+    ),
+    key="fn_campaign",
+)
+campaign = by_id[campaign_id]
+window = int(
+    right.number_input(
+        t("funnels.window"),
+        min_value=0,
+        max_value=365,
+        value=int(campaign["conversion_window_days"] or standard.default_window_days),
+        step=1,
+        help=t("funnels.window_help"),
+        key=f"fn_window_{campaign_id}",  # a new campaign starts from its own window
+    )
+)
+st.caption(t("funnels.product", product=t(f"funnels.product_{campaign['product']}")))
+
+with friendly_errors():
+    pivot = load_stage_pivot(*view, (campaign_id,), stages)
+reached = fm.mark_reached(pivot, stages, window)
+counts = fm.stage_counts(reached, stages)
+targeted = counts["customers"][0]
+if targeted == 0:
+    no_data("funnels.no_events")
+converted = counts["customers"][-1]
+summary = fm.time_to_convert(reached).row(0, named=True)
+
+k1, k2, k3, k4 = st.columns(4)
+k1.metric(t("funnels.kpi_targeted"), count(targeted))
+k2.metric(t("funnels.kpi_converted"), count(converted))
+k3.metric(t("funnels.kpi_conversion"), pct(converted / targeted))
+median = summary["median"]
+k4.metric(
+    t("funnels.kpi_median_days"),
+    "—" if median is None else t("funnels.days_value", days=f"{median:.1f}"),
+)
+
+# --- funnel and rates --------------------------------------------------------------------------
+c1, c2 = st.columns([3, 2])
+c1.subheader(t("funnels.funnel_header"))
+c1.plotly_chart(charts.funnel_chart(counts, stage_labels), width="stretch")
+c2.subheader(t("funnels.rates_header"))
+headers = {
+    "stage": t("funnels.col_stage"),
+    "customers": t("funnels.col_customers"),
+    "rate_vs_first": t("funnels.col_vs_first"),
+    "rate_vs_previous": t("funnels.col_vs_previous"),
+}
+c2.dataframe(
+    charts.rates_table(counts, stage_labels, headers),
+    hide_index=True,
+    width="stretch",
+    column_config={
+        headers["customers"]: st.column_config.NumberColumn(format="localized"),
+        headers["rate_vs_first"]: st.column_config.NumberColumn(format="%.1f%%"),
+        headers["rate_vs_previous"]: st.column_config.NumberColumn(format="%.1f%%"),
+    },
+)
+
+# --- breakdown ---------------------------------------------------------------------------------
+st.subheader(t("funnels.breakdown_header"))
+dims = {
+    "branch_id": t("funnels.dim_branch"),
+    "officer_id": t("funnels.dim_officer"),
+    "tier": t("funnels.dim_tier"),
+    "rfm_segment": t("funnels.dim_rfm_segment"),
+    "product": t("funnels.dim_product"),
+}
+dim = st.segmented_control(
+    t("funnels.breakdown_by"), list(dims), format_func=dims.get, default="branch_id", key="fn_dim"
+)
+dim = dim or "branch_id"  # the control can be cleared
+with friendly_errors():
+    if dim == "branch_id":
+        branches = load_branches(ctx.scope)
+        names = branches["name" if lang == "zh" else "name_en"].to_list()
+        group_labels = dict(zip(map(str, branches["branch_id"].to_list()), names, strict=True))
+    elif dim == "officer_id":
+        officers = load_officers(ctx.scope, ())
+        group_labels = dict(
+            zip(map(str, officers["officer_id"].to_list()), officers["name"].to_list(), strict=True)
+        )
+    elif dim == "tier":
+        group_labels = {c: t(f"common.tier_{c}") for c in ("mass", "affluent", "vip", "private")}
+    elif dim == "rfm_segment":
+        group_labels = {s.code: s.info.label(lang) for s in load_standard().rfm.segments}
+    else:
+        group_labels = {c: t(f"funnels.product_{c}") for c in {campaign["product"]}}
+group_labels["unknown"] = t("funnels.unknown")
+table = fm.breakdown(reached, stages, dim)
+b1, b2 = st.columns([3, 2])
+b1.plotly_chart(
+    charts.breakdown_chart(
+        table,
+        group_labels,
+        first=stages[0],
+        conversion_title=t("funnels.conversion_pct"),
+        count_title=stage_labels[stages[0]],
+    ),
+    width="stretch",
+)
+b2.dataframe(
+    charts.breakdown_table(table, group_labels, stages, stage_labels, t("funnels.col_group"),
+                           t("funnels.conversion_pct")),
+    hide_index=True,
+    width="stretch",
+    column_config={t("funnels.conversion_pct"): st.column_config.NumberColumn(format="%.1f%%")},
+)  # fmt: skip
+
+# --- time to convert and trend -----------------------------------------------------------------
+t1, t2 = st.columns(2)
+t1.subheader(t("funnels.ttc_header"))
+if summary["converted"] == 0:
+    t1.info(t("funnels.ttc_none"))
+else:
+    t1.plotly_chart(
+        charts.time_to_convert_chart(
+            fm.time_to_convert_histogram(reached, bin_days=max(1, window // 15)),
+            median,
+            days_title=t("funnels.ttc_days"),
+            count_title=t("funnels.ttc_customers"),
+            median_label=t("funnels.ttc_median"),
+        ),
+        width="stretch",
+    )
+    t1.caption(
+        t("funnels.ttc_quantiles", **{q: f"{summary[q]:.1f}" for q in ("q25", "q50", "q75", "q90")})
+    )
+t2.subheader(t("funnels.trend_header"))
+t2.plotly_chart(
+    charts.trend_chart(
+        fm.entry_week_trend(reached, stages, window, as_of=ctx.as_of),
+        targeted_title=stage_labels[stages[0]],
+        conversion_title=t("funnels.conversion_pct"),
+        incomplete_label=t("funnels.trend_incomplete"),
+    ),
+    width="stretch",
+)
+t2.caption(t("funnels.trend_note"))
+
+# --- who dropped: next week's call list --------------------------------------------------------
+st.subheader(t("funnels.drop_header"))
+steps = list(range(1, len(stages)))
+dropped_counts = {k: counts["customers"][k - 1] - counts["customers"][k] for k in steps}
+step = st.selectbox(
+    t("funnels.drop_step"),
+    steps,
+    format_func=lambda k: t(
+        "funnels.drop_option",
+        before=stage_labels[stages[k - 1]],
+        at=stage_labels[stages[k]],
+        count=count(dropped_counts[k]),
+    ),
+    key="fn_drop_step",
+)
+if dropped_counts[step] == 0:
+    st.info(t("funnels.drop_none"))
+else:
+    with friendly_errors():
+        dropped = load_drop_list(*view, campaign_id, step, window, stages)
+    call_headers = {
+        "officer_name": t("funnels.col_officer"),
+        "customer_id": t("funnels.col_customer_id"),
+        "name": t("funnels.col_name"),
+        "phone": t("funnels.col_phone"),
+        "last_stage": t("funnels.col_last_stage"),
+        "last_stage_at": t("funnels.col_last_stage_at"),
+    }
+    calls = charts.call_list(dropped, call_headers, stage_labels)
+    next_monday = ctx.as_of + timedelta(days=7 - ctx.as_of.weekday())
+    st.caption(t("funnels.drop_week", week=f"{next_monday:%Y-%m-%d}"))
+    d1, d2 = st.columns([1, 3])
+    d1.dataframe(
+        charts.per_officer(calls, call_headers["officer_name"], t("funnels.col_calls")),
+        hide_index=True,
+        width="stretch",
+    )
+    d2.dataframe(calls, hide_index=True, width="stretch")
+    st.download_button(
+        t("funnels.download"),
+        charts.csv_bytes(calls),
+        file_name=f"call_list_{campaign['code']}_{stages[step]}_{next_monday:%Y%m%d}.csv",
+        mime="text/csv",
+        key="fn_download",
+    )

@@ -1,0 +1,227 @@
+"""Pure chart and table builders of the funnels page (no Streamlit): frames in, figures / bytes out.
+
+Every label arrives as an argument, already translated, so tests can call these directly.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import plotly.graph_objects as go
+import polars as pl
+
+from dashboard.masking import mask_frame
+
+PRIMARY = "#1f5fa8"
+MUTED = "#9bb5d6"
+ACCENT = "#d9822b"
+_FORMULA_START = ("=", "+", "-", "@")
+
+
+def _layout(fig: go.Figure, height: int = 360) -> go.Figure:
+    fig.update_layout(
+        height=height,
+        margin={"l": 10, "r": 10, "t": 30, "b": 10},
+        legend={"orientation": "h", "y": -0.15},
+    )
+    return fig
+
+
+def funnel_chart(counts: pl.DataFrame, stage_labels: dict[str, str]) -> go.Figure:
+    """Plotly funnel of ``customers`` per ``stage`` (from ``metrics.funnels.stage_counts``)."""
+    fig = go.Figure(
+        go.Funnel(
+            y=[stage_labels.get(s, s) for s in counts["stage"].to_list()],
+            x=counts["customers"].to_list(),
+            textinfo="value+percent initial+percent previous",
+            marker={"color": PRIMARY},
+        )
+    )
+    return _layout(fig)
+
+
+def rates_table(
+    counts: pl.DataFrame, stage_labels: dict[str, str], headers: dict[str, str]
+) -> pl.DataFrame:
+    """The conversion table: stage label, customers, % vs first, % vs previous (as 0–100 numbers).
+
+    ``headers`` maps ``stage, customers, rate_vs_first, rate_vs_previous`` to column titles.
+    """
+    return counts.select(
+        pl.col("stage")
+        .replace_strict(stage_labels, default=pl.col("stage"))
+        .alias(headers["stage"]),
+        pl.col("customers").alias(headers["customers"]),
+        (pl.col("rate_vs_first") * 100).round(1).alias(headers["rate_vs_first"]),
+        (pl.col("rate_vs_previous") * 100).round(1).alias(headers["rate_vs_previous"]),
+    )
+
+
+def breakdown_chart(
+    table: pl.DataFrame,
+    group_labels: dict[str, str],
+    *,
+    first: str,
+    conversion_title: str,
+    count_title: str,
+    max_groups: int = 25,
+) -> go.Figure:
+    """Horizontal bars of conversion (%) per group, largest groups (by ``first`` stage) shown.
+
+    Input: ``metrics.funnels.breakdown`` (``group``, one column per stage, ``conversion``).
+    """
+    top = table.head(max_groups).reverse()  # plotly draws the first bar at the bottom
+    names = [group_labels.get(g, g) for g in top["group"].to_list()]
+    conversion = [None if c is None else round(c * 100, 1) for c in top["conversion"].to_list()]
+    fig = go.Figure(
+        go.Bar(
+            x=conversion,
+            y=names,
+            orientation="h",
+            marker={"color": PRIMARY},
+            customdata=top[first].to_list(),
+            text=[None if c is None else f"{c:.1f}%" for c in conversion],
+            textposition="auto",
+            hovertemplate=f"%{{y}}<br>{conversion_title}: %{{x:.1f}}%<br>{count_title}: %{{customdata:,}}<extra></extra>",
+        )
+    )
+    fig.update_xaxes(title=conversion_title, ticksuffix="%", rangemode="tozero")
+    return _layout(fig, height=max(260, 28 * len(names) + 80))
+
+
+def breakdown_table(
+    table: pl.DataFrame,
+    group_labels: dict[str, str],
+    stages: tuple[str, ...] | list[str],
+    stage_labels: dict[str, str],
+    group_title: str,
+    conversion_title: str,
+) -> pl.DataFrame:
+    """The breakdown as a table: group label, customers per stage, conversion (0–100)."""
+    return table.select(
+        pl.col("group").replace_strict(group_labels, default=pl.col("group")).alias(group_title),
+        *(pl.col(s).alias(stage_labels.get(s, s)) for s in stages),
+        (pl.col("conversion") * 100).round(1).alias(conversion_title),
+    )
+
+
+def time_to_convert_chart(
+    histogram: pl.DataFrame,
+    median: float | None,
+    *,
+    days_title: str,
+    count_title: str,
+    median_label: str,
+) -> go.Figure:
+    """Bars of converted customers per bin of days, with the median as a vertical line."""
+    starts = histogram["bin_start"].to_list()
+    widths = [e - s for s, e in zip(starts, histogram["bin_end"].to_list(), strict=True)]
+    fig = go.Figure(
+        go.Bar(
+            x=[s + w / 2 for s, w in zip(starts, widths, strict=True)],
+            y=histogram["customers"].to_list(),
+            width=widths,
+            marker={"color": MUTED, "line": {"color": PRIMARY, "width": 1}},
+            name=count_title,
+            hovertemplate=f"{days_title}: %{{x}}<br>{count_title}: %{{y}}<extra></extra>",
+        )
+    )
+    if median is not None:
+        fig.add_vline(
+            x=median,
+            line={"color": ACCENT, "width": 2, "dash": "dash"},
+            annotation_text=f"{median_label} {median:.1f}",
+            annotation_position="top right",
+        )
+    fig.update_xaxes(title=days_title, rangemode="tozero")
+    fig.update_yaxes(title=count_title)
+    return _layout(fig)
+
+
+def trend_chart(
+    trend: pl.DataFrame, *, targeted_title: str, conversion_title: str, incomplete_label: str
+) -> go.Figure:
+    """Targeted customers per entry week (bars) and their conversion (line); weeks whose window
+    has not fully passed are drawn pale and named ``incomplete_label``."""
+    weeks = [w.isoformat() for w in trend["entry_week"].to_list()]
+    complete = trend["complete"].to_list()
+    fig = go.Figure()
+    fig.add_bar(
+        x=weeks,
+        y=trend["targeted"].to_list(),
+        name=targeted_title,
+        marker={"color": [MUTED if c else "#e3e8ef" for c in complete]},
+        yaxis="y2",
+        hovertemplate=f"%{{x}}<br>{targeted_title}: %{{y:,}}<extra></extra>",
+    )
+    conversion = [None if c is None else round(c * 100, 1) for c in trend["conversion"].to_list()]
+    fig.add_scatter(
+        x=weeks,
+        y=[c if ok else None for c, ok in zip(conversion, complete, strict=True)],
+        name=conversion_title,
+        mode="lines+markers",
+        line={"color": PRIMARY},
+        hovertemplate=f"%{{x}}<br>{conversion_title}: %{{y:.1f}}%<extra></extra>",
+    )
+    if not all(complete):
+        fig.add_scatter(
+            x=weeks,
+            y=[None if ok else c for c, ok in zip(conversion, complete, strict=True)],
+            name=incomplete_label,
+            mode="markers",
+            marker={"color": PRIMARY, "symbol": "circle-open", "size": 9},
+            hovertemplate=f"%{{x}}<br>{incomplete_label}: %{{y:.1f}}%<extra></extra>",
+        )
+    fig.update_layout(
+        yaxis={"title": conversion_title, "ticksuffix": "%", "rangemode": "tozero"},
+        yaxis2={"title": targeted_title, "overlaying": "y", "side": "right", "showgrid": False},
+    )
+    return _layout(fig)
+
+
+def call_list(
+    dropped: pl.DataFrame, headers: dict[str, str], stage_labels: dict[str, str]
+) -> pl.DataFrame:
+    """The masked call list: officer, customer (张*), phone (138****1234), last stage and when.
+
+    Input: ``data_access.queries.funnels.fetch_drop_list``. ``headers`` maps ``officer_name,
+    customer_id, name, phone, last_stage, last_stage_at`` to column titles.
+    """
+    masked = mask_frame(dropped, {"name": "name", "phone": "phone"})
+    return masked.select(
+        pl.col("officer_name").fill_null("—").alias(headers["officer_name"]),
+        pl.col("customer_id").alias(headers["customer_id"]),
+        pl.col("name").alias(headers["name"]),
+        pl.col("phone").alias(headers["phone"]),
+        pl.col("last_stage")
+        .replace_strict(stage_labels, default=pl.col("last_stage"))
+        .alias(headers["last_stage"]),
+        pl.col("last_stage_at").dt.strftime("%Y-%m-%d").alias(headers["last_stage_at"]),
+    )
+
+
+def per_officer(calls: pl.DataFrame, officer_header: str, count_header: str) -> pl.DataFrame:
+    """Calls per officer in the call list, most first."""
+    return (
+        calls.group_by(officer_header)
+        .agg(pl.len().cast(pl.Int64).alias(count_header))
+        .sort([count_header, officer_header], descending=[True, False])
+    )
+
+
+def _safe_cell(value: object) -> object:
+    # a cell starting with = + - @ would run as a formula in Excel: make it plain text
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def csv_bytes(table: pl.DataFrame) -> bytes:
+    """CSV in UTF-8 with a BOM (Excel opens Chinese correctly), formula-like cells neutralised."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([_safe_cell(c) for c in table.columns])
+    for row in table.iter_rows():
+        writer.writerow(["" if v is None else _safe_cell(v) for v in row])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")

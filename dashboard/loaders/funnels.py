@@ -1,0 +1,78 @@
+"""Cached loaders of the funnels page: campaigns, the stage pivot of a campaign, a drop list.
+
+Funnels are read per campaign, not per week: the loaders take the sidebar's branch, officer and
+tier lists but not its week, so changing the week does not reload anything here.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+import streamlit as st
+
+from dashboard.db import get_engine
+from data_access.engine import connect
+from data_access.filters import Filters, Scope
+from data_access.queries import funnels
+
+TTL = 600
+_ANY_DAY = date(
+    2000, 1, 1
+)  # the funnel queries ignore the period; a fixed one keeps cache keys stable
+
+
+def view(
+    branch_ids: tuple[int, ...], officer_ids: tuple[int, ...], tiers: tuple[str, ...]
+) -> Filters:
+    """Filters holding only what the funnel queries read (branches, officers, tiers)."""
+    return Filters(_ANY_DAY, _ANY_DAY, branch_ids, officer_ids, tiers)
+
+
+@st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)
+def load_campaigns(
+    scope: Scope, branch_ids: tuple[int, ...], officer_ids: tuple[int, ...], tiers: tuple[str, ...]
+) -> pl.DataFrame:
+    """Campaigns in view with the customers targeted in view, newest first."""
+    with connect(get_engine()) as conn:
+        return funnels.fetch_campaigns(conn, scope, view(branch_ids, officer_ids, tiers))
+
+
+@st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)
+def load_stage_pivot(
+    scope: Scope,
+    branch_ids: tuple[int, ...],
+    officer_ids: tuple[int, ...],
+    tiers: tuple[str, ...],
+    campaign_ids: tuple[int, ...],
+    stages: tuple[str, ...],
+) -> pl.DataFrame:
+    """One row per customer and campaign with the first time of each stage."""
+    with connect(get_engine()) as conn:
+        return funnels.fetch_stage_pivot(
+            conn, scope, view(branch_ids, officer_ids, tiers), campaign_ids, stages
+        )
+
+
+@st.cache_data(ttl=TTL, max_entries=64, show_spinner=False)
+def load_drop_list(
+    scope: Scope,
+    branch_ids: tuple[int, ...],
+    officer_ids: tuple[int, ...],
+    tiers: tuple[str, ...],
+    campaign_id: int,
+    step: int,
+    window_days: int,
+    stages: tuple[str, ...],
+) -> pl.DataFrame:
+    """Who dropped before ``stages[step]``, with contact data (unmasked: mask before showing)."""
+    with connect(get_engine()) as conn:
+        return funnels.fetch_drop_list(
+            conn,
+            scope,
+            view(branch_ids, officer_ids, tiers),
+            campaign_id,
+            step,
+            window_days,
+            stages,
+        )

@@ -188,7 +188,11 @@ def call_list(
     Input: ``data_access.queries.funnels.fetch_drop_list``. ``headers`` maps ``officer_name,
     customer_id, name, phone, last_stage, last_stage_at`` to column titles.
     """
-    masked = mask_frame(dropped, {"name": "name", "phone": "phone"})
+    masked = mask_frame(dropped, {"name": "name", "phone": "phone"}).with_columns(
+        # a missing phone stays empty (the column masker turns null into a run of stars)
+        pl.when(dropped[c].is_null()).then(None).otherwise(pl.col(c)).alias(c)
+        for c in ("name", "phone")
+    )
     return masked.select(
         pl.col("officer_name").fill_null("—").alias(headers["officer_name"]),
         pl.col("customer_id").alias(headers["customer_id"]),

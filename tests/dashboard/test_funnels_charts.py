@@ -1,0 +1,143 @@
+"""The funnels page's pure chart, table and export builders, called directly."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, datetime
+
+import polars as pl
+import pytest
+
+from dashboard.charts import funnels as charts
+from metrics.funnels import breakdown, entry_week_trend, mark_reached, stage_counts
+
+STAGES = ("targeted", "contacted", "interested", "applied", "converted")
+LABELS = {"targeted": "目标客户", "contacted": "已触达", "interested": "有意向", "applied": "已申请",
+          "converted": "已成交"}  # fmt: skip
+PIVOT = pl.DataFrame(
+    {
+        "customer_id": [1, 2, 3],
+        "branch_id": [1, 1, 2],
+        "targeted_at": [datetime(2026, 1, 5), datetime(2026, 1, 5), datetime(2026, 1, 12)],
+        "contacted_at": [datetime(2026, 1, 6), datetime(2026, 1, 6), None],
+        "interested_at": [datetime(2026, 1, 7), None, None],
+        "applied_at": [datetime(2026, 1, 8), None, None],
+        "converted_at": [datetime(2026, 1, 9), None, None],
+    }
+)
+REACHED = mark_reached(PIVOT, STAGES, 30)
+
+
+def test_funnel_chart_shows_counts_in_stage_order_with_labels() -> None:
+    fig = charts.funnel_chart(stage_counts(REACHED, STAGES), LABELS)
+    (trace,) = fig.data
+    assert trace.type == "funnel"
+    assert list(trace.y) == ["目标客户", "已触达", "有意向", "已申请", "已成交"]
+    assert list(trace.x) == [3, 2, 1, 1, 1]
+
+
+def test_rates_table_in_percent() -> None:
+    headers = {"stage": "S", "customers": "N", "rate_vs_first": "F", "rate_vs_previous": "P"}
+    table = charts.rates_table(stage_counts(REACHED, STAGES), LABELS, headers)
+    assert table.columns == ["S", "N", "F", "P"]
+    assert table["S"].to_list()[0] == "目标客户"
+    assert table["F"].to_list() == [100.0, 66.7, 33.3, 33.3, 33.3]
+    assert table["P"].to_list() == [100.0, 66.7, 50.0, 100.0, 100.0]
+
+
+def test_breakdown_chart_and_table_label_groups() -> None:
+    table = breakdown(REACHED, STAGES, "branch_id")
+    fig = charts.breakdown_chart(
+        table, {"1": "城关", "2": "新街"}, first="targeted", conversion_title="C", count_title="T"
+    )
+    (bar,) = fig.data
+    assert list(bar.y) == ["新街", "城关"]  # largest group drawn at the top
+    assert list(bar.x) == [0.0, 50.0]
+    assert list(bar.customdata) == [1, 2]
+    shown = charts.breakdown_table(table, {"1": "城关"}, STAGES, LABELS, "G", "C")
+    assert shown["G"].to_list() == ["城关", "2"]
+    assert shown["目标客户"].to_list() == [2, 1]
+    assert shown["C"].to_list() == [50.0, 0.0]
+
+
+def test_time_to_convert_chart_marks_the_median() -> None:
+    hist = pl.DataFrame({"bin_start": [0, 2, 4], "bin_end": [2, 4, 6], "customers": [1, 0, 3]})
+    fig = charts.time_to_convert_chart(hist, 4.5, days_title="D", count_title="N", median_label="M")
+    assert list(fig.data[0].x) == [1.0, 3.0, 5.0]
+    assert list(fig.data[0].y) == [1, 0, 3]
+    (line,) = fig.layout.shapes
+    assert (line.x0, line.x1) == (4.5, 4.5)
+    assert fig.layout.annotations[0].text == "M 4.5"
+    assert not charts.time_to_convert_chart(
+        hist, None, days_title="D", count_title="N", median_label="M"
+    ).layout.shapes
+
+
+def test_trend_chart_separates_open_weeks() -> None:
+    trend = entry_week_trend(REACHED, STAGES, 30, as_of=date(2026, 2, 10))
+    fig = charts.trend_chart(trend, targeted_title="T", conversion_title="C", incomplete_label="O")
+    bars, closed, open_ = fig.data
+    assert list(bars.x) == ["2026-01-05", "2026-01-12"]
+    assert list(bars.y) == [2, 1]
+    assert list(closed.y) == [50.0, None]
+    assert list(open_.y) == [None, 0.0]
+    assert open_.name == "O"
+    complete = entry_week_trend(REACHED, STAGES, 30)
+    assert len(charts.trend_chart(complete, targeted_title="T", conversion_title="C",
+                                  incomplete_label="O").data) == 2  # fmt: skip
+
+
+DROPPED = pl.DataFrame(
+    {
+        "customer_id": [7, 8, 9],
+        "name": ["张三", "=SUM(A1)", "欧阳娜娜"],
+        "phone": ["13812341234", "+8613812341234", None],
+        "officer_id": [10, 10, None],
+        "officer_name": ["李娜", "李娜", None],
+        "branch_id": [1, 1, 2],
+        "last_stage": ["targeted", "targeted", "targeted"],
+        "last_stage_at": [datetime(2026, 1, 5, 9), datetime(2026, 1, 6), datetime(2026, 1, 7)],
+        "targeted_at": [datetime(2026, 1, 5, 9), datetime(2026, 1, 6), datetime(2026, 1, 7)],
+    }
+)
+HEADERS = {"officer_name": "客户经理", "customer_id": "客户号", "name": "姓名", "phone": "电话",
+           "last_stage": "最后到达步骤", "last_stage_at": "到达日期"}  # fmt: skip
+
+
+def test_call_list_masks_personal_data() -> None:
+    calls = charts.call_list(DROPPED, HEADERS, LABELS)
+    assert calls.columns == list(HEADERS.values())
+    assert calls["姓名"].to_list() == ["张*", "=*******", "欧***"]
+    assert calls["电话"].to_list() == ["138****1234", "+86*******1234", None]
+    assert calls["最后到达步骤"].to_list() == ["目标客户"] * 3
+    assert calls["到达日期"].to_list() == ["2026-01-05", "2026-01-06", "2026-01-07"]
+    assert calls["客户经理"].to_list() == ["李娜", "李娜", "—"]
+    assert charts.per_officer(calls, "客户经理", "N").rows() == [("李娜", 2), ("—", 1)]
+
+
+@pytest.mark.parametrize(
+    ("cell", "written"),
+    [
+        pytest.param("=SUM(A1)", "'=SUM(A1)", id="equals"),
+        pytest.param("+86138", "'+86138", id="plus"),
+        pytest.param("-1", "'-1", id="minus"),
+        pytest.param("@cmd", "'@cmd", id="at"),
+        pytest.param("张*", "张*", id="plain"),
+    ],
+)
+def test_csv_neutralises_formulas(cell: str, written: str) -> None:
+    data = charts.csv_bytes(pl.DataFrame({"姓名": [cell], "n": [1]}))
+    assert data.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    assert rows == [["姓名", "n"], [written, "1"]]
+
+
+def test_csv_of_the_call_list_is_masked_and_opens_in_excel() -> None:
+    data = charts.csv_bytes(charts.call_list(DROPPED, HEADERS, LABELS)).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(data)))
+    assert rows[0] == list(HEADERS.values())
+    assert rows[1] == ["李娜", "7", "张*", "138****1234", "目标客户", "2026-01-05"]
+    assert rows[2][2:4] == ["'=*******", "'+86*******1234"]
+    assert rows[3][3] == ""
+    assert "13812341234" not in data

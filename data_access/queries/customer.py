@@ -1,0 +1,413 @@
+"""One customer, as an officer sees it: profile, products, balances, footprints, marts; search; record.
+
+Every fetch takes the asker's ``Scope``: a customer outside it gives empty frames (``None`` for the
+mart rows), exactly as an unknown id does. Footprints come aggregated by week, or as the last few
+rows only: nothing here returns a customer's whole history row by row.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import polars as pl
+import sqlalchemy as sa
+
+from data_access.errors import InvalidImport
+from data_access.filters import Scope, apply_scope
+from data_access.queries._frames import frame
+from data_access.schema import (
+    SOFT_KINDS,
+    balance_snapshots,
+    branches,
+    customer_loyalty,
+    customer_signals,
+    customer_value,
+    customers,
+    external_credit_limits,
+    footprints,
+    loan_applications,
+    officers,
+    product_holdings,
+    soft_footprints,
+)
+
+PROFILE_SCHEMA: dict[str, pl.DataType] = {
+    "customer_id": pl.Int64,
+    "branch_id": pl.Int64,
+    "branch_name": pl.String,
+    "branch_name_en": pl.String,
+    "officer_id": pl.Int64,
+    "officer_name": pl.String,
+    "name": pl.String,
+    "gender": pl.String,
+    "birth_year": pl.Int64,
+    "occupation": pl.String,
+    "town": pl.String,
+    "village": pl.String,
+    "opened_on": pl.Date,
+    "declared_income": pl.Float64,
+    "education": pl.String,
+    "marital_status": pl.String,
+    "household_size": pl.Int64,
+    "phone": pl.String,
+    "id_number": pl.String,
+    "profile_updated_on": pl.Date,
+    "closed_on": pl.Date,
+}
+HOLDING_SCHEMA = {
+    "product": pl.String,
+    "opened_on": pl.Date,
+    "closed_on": pl.Date,
+    "balance": pl.Float64,
+    "credit_limit": pl.Float64,
+}
+BALANCE_SCHEMA = {
+    "month": pl.Date,
+    "demand_avg": pl.Float64,
+    "time_avg": pl.Float64,
+    "wealth_avg": pl.Float64,
+    "loan_avg": pl.Float64,
+    "aum": pl.Float64,
+}
+WEEKLY_SCHEMA = {
+    "week_start": pl.Date,
+    "kind": pl.String,
+    "channel": pl.String,
+    "direction": pl.String,
+    "n": pl.Int64,
+    "amount": pl.Float64,
+}
+RECENT_SCHEMA = {
+    "occurred_at": pl.Datetime("us"),
+    "kind": pl.String,
+    "direction": pl.String,
+    "channel": pl.String,
+    "amount": pl.Float64,
+    "place": pl.String,
+    "merchant_category": pl.String,
+    "counterparty_type": pl.String,
+}
+SOFT_SCHEMA = {
+    "soft_id": pl.Int64,
+    "captured_at": pl.Datetime("us"),
+    "kind": pl.String,
+    "source": pl.String,
+    "fuel_grade": pl.Int64,
+    "litres": pl.Float64,
+    "amount": pl.Float64,
+    "place": pl.String,
+    "detail": pl.String,
+    "confidence": pl.Float64,
+    "officer_id": pl.Int64,
+    "officer_name": pl.String,
+}
+EXTERNAL_SCHEMA = {"platform": pl.String, "credit_limit": pl.Float64, "as_of": pl.Date}
+LOAN_APP_SCHEMA = {
+    "application_id": pl.Int64,
+    "applied_on": pl.Date,
+    "product": pl.String,
+    "amount": pl.Float64,
+    "declared_income": pl.Float64,
+    "declared_business": pl.String,
+    "declared_place": pl.String,
+    "status": pl.String,
+    "decided_on": pl.Date,
+}
+SEARCH_SCHEMA = {
+    "customer_id": pl.Int64,
+    "name": pl.String,
+    "phone": pl.String,
+    "town": pl.String,
+    "branch_id": pl.Int64,
+    "officer_id": pl.Int64,
+}
+
+_ONE_DAY = timedelta(days=1)
+_ID_COLUMNS = ("customer_id", "branch_id", "officer_id")
+SOFT_SOURCES = ("counter", "visit", "call", "customer")
+FUEL_GRADES = (92, 95, 98)
+
+
+def visible(scope: Scope, customer_id: int) -> sa.ColumnElement[bool]:
+    """True when ``customer_id`` exists and the scope may see it (a correlated-free EXISTS)."""
+    stmt = sa.select(customers.c.customer_id).where(customers.c.customer_id == customer_id)
+    return apply_scope(stmt, scope, customers.c.branch_id, customers.c.officer_id).exists()
+
+
+def fetch_profile(conn: sa.Connection, scope: Scope, customer_id: int) -> pl.DataFrame:
+    """The customer's profile with branch and officer names (0 rows when unknown or out of scope)."""
+    c = customers.c
+    stmt = (
+        sa.select(
+            c.customer_id,
+            c.branch_id,
+            branches.c.name.label("branch_name"),
+            branches.c.name_en.label("branch_name_en"),
+            c.officer_id,
+            officers.c.name.label("officer_name"),
+            *(getattr(c, k) for k in PROFILE_SCHEMA if k in c and k not in _ID_COLUMNS),
+        )
+        .select_from(
+            customers.join(branches, branches.c.branch_id == c.branch_id).outerjoin(
+                officers, officers.c.officer_id == c.officer_id
+            )
+        )
+        .where(c.customer_id == customer_id)
+    )
+    return frame(conn, apply_scope(stmt, scope, c.branch_id, c.officer_id), PROFILE_SCHEMA)
+
+
+def fetch_holdings(conn: sa.Connection, scope: Scope, customer_id: int) -> pl.DataFrame:
+    """Every product the customer has held (closed ones with closed_on), newest first."""
+    h = product_holdings.c
+    stmt = (
+        sa.select(h.product, h.opened_on, h.closed_on, h.balance, h.credit_limit)
+        .where(h.customer_id == customer_id, visible(scope, customer_id))
+        .order_by(h.opened_on.desc(), h.product)
+    )
+    return frame(conn, stmt, HOLDING_SCHEMA)
+
+
+def fetch_monthly_balances(
+    conn: sa.Connection, scope: Scope, customer_id: int, since: date | None = None
+) -> pl.DataFrame:
+    """Month-average balances and AUM (demand + time + wealth), oldest month first."""
+    b = balance_snapshots.c
+    stmt = sa.select(
+        b.month,
+        b.demand_avg,
+        b.time_avg,
+        b.wealth_avg,
+        b.loan_avg,
+        (b.demand_avg + b.time_avg + b.wealth_avg).label("aum"),
+    ).where(b.customer_id == customer_id, visible(scope, customer_id))
+    if since is not None:
+        stmt = stmt.where(b.month >= since)
+    return frame(conn, stmt.order_by(b.month), BALANCE_SCHEMA)
+
+
+def fetch_weekly_footprints(
+    conn: sa.Connection, scope: Scope, customer_id: int, start: date, end: date
+) -> pl.DataFrame:
+    """Count and amount of footprints per week (Monday) × kind × channel × direction, start..end."""
+    f = footprints.c
+    week = sa.cast(sa.func.date_trunc("week", f.occurred_at), sa.Date).label("week_start")
+    stmt = (
+        sa.select(
+            week,
+            f.kind,
+            f.channel,
+            f.direction,
+            sa.func.count().label("n"),
+            sa.func.sum(f.amount).label("amount"),
+        )
+        .where(
+            f.customer_id == customer_id,
+            f.occurred_at >= datetime.combine(start, datetime.min.time()),
+            f.occurred_at < datetime.combine(end, datetime.min.time()) + _ONE_DAY,
+            visible(scope, customer_id),
+        )
+        .group_by(week, f.kind, f.channel, f.direction)
+        .order_by(week, f.kind, f.channel, f.direction)
+    )
+    return frame(conn, stmt, WEEKLY_SCHEMA)
+
+
+def fetch_recent_footprints(
+    conn: sa.Connection, scope: Scope, customer_id: int, limit: int = 20, until: date | None = None
+) -> pl.DataFrame:
+    """The last ``limit`` hard footprints (newest first), up to the end of ``until`` when given."""
+    f = footprints.c
+    stmt = sa.select(
+        f.occurred_at,
+        f.kind,
+        f.direction,
+        f.channel,
+        f.amount,
+        f.place,
+        f.merchant_category,
+        f.counterparty_type,
+    ).where(f.customer_id == customer_id, visible(scope, customer_id))
+    if until is not None:
+        stmt = stmt.where(f.occurred_at < datetime.combine(until, datetime.min.time()) + _ONE_DAY)
+    stmt = stmt.order_by(f.occurred_at.desc(), f.footprint_id.desc()).limit(int(limit))
+    return frame(conn, stmt, RECENT_SCHEMA)
+
+
+def fetch_soft_footprints(
+    conn: sa.Connection, scope: Scope, customer_id: int, limit: int = 100
+) -> pl.DataFrame:
+    """Soft footprints recorded for the customer (newest first) with the recording officer's name."""
+    s = soft_footprints.c
+    stmt = (
+        sa.select(
+            s.soft_id,
+            s.captured_at,
+            s.kind,
+            s.source,
+            s.fuel_grade,
+            s.litres,
+            s.amount,
+            s.place,
+            s.detail,
+            s.confidence,
+            s.officer_id,
+            officers.c.name.label("officer_name"),
+        )
+        .select_from(soft_footprints.outerjoin(officers, officers.c.officer_id == s.officer_id))
+        .where(s.customer_id == customer_id, visible(scope, customer_id))
+        .order_by(s.captured_at.desc(), s.soft_id.desc())
+        .limit(int(limit))
+    )
+    return frame(conn, stmt, SOFT_SCHEMA)
+
+
+def fetch_external_limits(conn: sa.Connection, scope: Scope, customer_id: int) -> pl.DataFrame:
+    """Internet-platform credit limits the customer consented to show (never the refused ones)."""
+    e = external_credit_limits.c
+    stmt = (
+        sa.select(e.platform, e.credit_limit, e.as_of)
+        .where(e.customer_id == customer_id, e.consent.is_(True), visible(scope, customer_id))
+        .order_by(e.as_of.desc(), e.platform)
+    )
+    return frame(conn, stmt, EXTERNAL_SCHEMA)
+
+
+def fetch_loan_applications(conn: sa.Connection, scope: Scope, customer_id: int) -> pl.DataFrame:
+    """The customer's loan applications with what was declared, newest first."""
+    a = loan_applications.c
+    stmt = (
+        sa.select(*(getattr(a, k) for k in LOAN_APP_SCHEMA))
+        .where(a.customer_id == customer_id, visible(scope, customer_id))
+        .order_by(a.applied_on.desc(), a.application_id.desc())
+    )
+    return frame(conn, stmt, LOAN_APP_SCHEMA)
+
+
+MARTS = {"value": customer_value, "loyalty": customer_loyalty, "signals": customer_signals}
+
+
+def fetch_marts(
+    conn: sa.Connection, scope: Scope, customer_id: int
+) -> dict[str, dict[str, Any] | None]:
+    """The customer's row of each mart (value, loyalty, signals); None where not computed yet."""
+    out: dict[str, dict[str, Any] | None] = {}
+    for name, table in MARTS.items():
+        stmt = sa.select(table).where(
+            table.c.customer_id == customer_id, visible(scope, customer_id)
+        )
+        row = conn.execute(stmt).mappings().first()
+        out[name] = dict(row) if row is not None else None
+    return out
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def select_customer_search(scope: Scope, text: str, limit: int = 20) -> sa.Select | None:
+    """Customers matching ``text``: an id, the last 4 digits of a phone, or a name prefix (``张*``)."""
+    text = text.strip()
+    c = customers.c
+    if text.isdigit():
+        cond = c.customer_id == int(text)
+        if len(text) == 4:
+            cond = sa.or_(cond, c.phone.like("%" + text))
+    else:
+        prefix = text.rstrip("*").strip()
+        if not prefix:
+            return None
+        cond = c.name.like(_like_escape(prefix) + "%", escape="\\")
+    stmt = sa.select(c.customer_id, c.name, c.phone, c.town, c.branch_id, c.officer_id).where(cond)
+    stmt = apply_scope(stmt, scope, c.branch_id, c.officer_id)
+    return stmt.order_by(c.customer_id).limit(int(limit))
+
+
+def search_customers(conn: sa.Connection, scope: Scope, text: str, limit: int = 20) -> pl.DataFrame:
+    """Customers in scope matching ``text`` (id, phone last 4, or name prefix), by id."""
+    stmt = select_customer_search(scope, text, limit)
+    if stmt is None:
+        return pl.DataFrame(schema=SEARCH_SCHEMA)
+    return frame(conn, stmt, SEARCH_SCHEMA)
+
+
+# --- recording a soft footprint ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SoftFootprintEntry:
+    """What an officer records: the customer, the kind of observation and its details."""
+
+    customer_id: int
+    kind: str
+    captured_at: datetime
+    source: str = "visit"
+    confidence: float = 0.8
+    officer_id: int | None = None
+    fuel_grade: int | None = None
+    litres: float | None = None
+    amount: float | None = None
+    place: str | None = None
+    detail: str | None = None
+
+
+def validate_soft_footprint(entry: SoftFootprintEntry) -> None:
+    """Raise InvalidImport with a clear message when the entry cannot be recorded."""
+    if entry.kind not in SOFT_KINDS:
+        raise InvalidImport(f"kind {entry.kind!r} is not one of {list(SOFT_KINDS)}")
+    if entry.source not in SOFT_SOURCES:
+        raise InvalidImport(f"source {entry.source!r} is not one of {list(SOFT_SOURCES)}")
+    conf = entry.confidence
+    if not isinstance(conf, int | float) or math.isnan(conf) or not 0 <= conf <= 1:
+        raise InvalidImport(f"confidence must be between 0 and 1, got {conf!r}")
+    if entry.kind == "fuel_receipt" and (entry.fuel_grade is None or entry.litres is None):
+        raise InvalidImport("a fuel receipt needs its grade (92/95/98) and litres")
+    if entry.fuel_grade is not None and entry.fuel_grade not in FUEL_GRADES:
+        raise InvalidImport(
+            f"fuel grade must be one of {list(FUEL_GRADES)}, got {entry.fuel_grade!r}"
+        )
+    if entry.litres is not None and not (math.isfinite(entry.litres) and entry.litres > 0):
+        raise InvalidImport(f"litres must be more than 0, got {entry.litres!r}")
+    if entry.amount is not None and not (math.isfinite(entry.amount) and entry.amount >= 0):
+        raise InvalidImport(f"amount must be 0 or more, got {entry.amount!r}")
+    if entry.place is not None and len(entry.place) > 64:
+        raise InvalidImport("place must be at most 64 characters")
+    if not isinstance(entry.captured_at, datetime):
+        raise InvalidImport("captured_at must be a date and time")
+
+
+def insert_soft_footprint(engine: sa.Engine, scope: Scope, entry: SoftFootprintEntry) -> int:
+    """Validate and record one soft footprint in one transaction; returns its soft_id."""
+    validate_soft_footprint(entry)
+    c = customers.c
+    with engine.begin() as conn:
+        stmt = apply_scope(
+            sa.select(c.branch_id).where(c.customer_id == entry.customer_id),
+            scope,
+            c.branch_id,
+            c.officer_id,
+        )
+        branch_id = conn.execute(stmt).scalar_one_or_none()
+        if branch_id is None:
+            raise InvalidImport(f"customer {entry.customer_id} is not in your book or branch")
+        values = {
+            "customer_id": entry.customer_id,
+            "officer_id": entry.officer_id,
+            "branch_id": branch_id,
+            "captured_at": entry.captured_at,
+            "kind": entry.kind,
+            "source": entry.source,
+            "fuel_grade": entry.fuel_grade,
+            "litres": entry.litres,
+            "amount": entry.amount,
+            "place": entry.place or None,
+            "detail": (entry.detail or "").strip() or None,
+            "confidence": float(entry.confidence),
+        }
+        result = conn.execute(
+            soft_footprints.insert().values(**values).returning(soft_footprints.c.soft_id)
+        )
+        return int(result.scalar_one())

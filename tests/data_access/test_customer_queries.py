@@ -1,0 +1,214 @@
+"""One customer's data, search within scope, and recording a soft footprint — DuckDB and PostgreSQL."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, datetime
+
+import polars as pl
+import pytest
+import sqlalchemy as sa
+
+from data_access.errors import InvalidImport
+from data_access.filters import Scope
+from data_access.queries import customer as q
+from data_access.schema import soft_footprints
+from tests.data_access.customer_seed import AS_OF, seed
+
+
+@pytest.fixture
+def bank(empty_engine: sa.Engine) -> sa.Engine:
+    seed(empty_engine)
+    return empty_engine
+
+
+def test_profile(bank: sa.Engine) -> None:
+    with bank.connect() as conn:
+        df = q.fetch_profile(conn, Scope.bank(), 1)
+    assert df.schema == pl.Schema(q.PROFILE_SCHEMA)
+    row = df.row(0, named=True)
+    assert (row["name"], row["branch_name"], row["officer_name"]) == ("张三", "1号支行", "经理11")
+    assert row["phone"] == "13812341234"  # stored in full; the page masks it
+
+
+@pytest.mark.parametrize(
+    ("scope", "customer_id", "seen"),
+    [
+        pytest.param(Scope.bank(), 3, True, id="bank-sees-all"),
+        pytest.param(Scope.branch(1), 3, False, id="branch-cannot-see-other-branch"),
+        pytest.param(Scope.branch(2), 3, True, id="own-branch"),
+        pytest.param(Scope.officer(1, 11), 3, False, id="officer-other-branch"),
+        pytest.param(Scope.officer(1, 11), 2, False, id="officer-colleague-book"),
+        pytest.param(Scope.officer(1, 11), 1, True, id="officer-own-book"),
+        pytest.param(Scope.bank(), 999, False, id="unknown-id"),
+    ],
+)
+def test_scope_hides_other_customers_everywhere(
+    bank: sa.Engine, scope: Scope, customer_id: int, seen: bool
+) -> None:
+    with bank.connect() as conn:
+        frames = [
+            q.fetch_profile(conn, scope, customer_id),
+            q.fetch_holdings(conn, scope, customer_id),
+            q.fetch_soft_footprints(conn, scope, customer_id),
+            q.fetch_recent_footprints(conn, scope, customer_id),
+            q.fetch_weekly_footprints(conn, scope, customer_id, date(2024, 1, 1), AS_OF),
+        ]
+        marts = q.fetch_marts(conn, scope, customer_id)
+    assert (frames[0].height == 1) is seen
+    if not seen:
+        assert all(f.height == 0 for f in frames)
+        assert marts == {"value": None, "loyalty": None, "signals": None}
+
+
+def test_holdings_and_balances(bank: sa.Engine) -> None:
+    with bank.connect() as conn:
+        held = q.fetch_holdings(conn, Scope.bank(), 1)
+        bal = q.fetch_monthly_balances(conn, Scope.bank(), 1)
+        bal_since = q.fetch_monthly_balances(conn, Scope.bank(), 1, since=date(2026, 10, 1))
+    assert held["product"].to_list() == ["pos_merchant", "demand_deposit"]
+    assert bal.select("month", "aum").rows() == [
+        (date(2026, 9, 1), 70009.0),
+        (date(2026, 10, 1), 70010.0),
+    ]
+    assert bal_since.height == 1
+
+
+def test_weekly_footprints_aggregate_by_monday(bank: sa.Engine) -> None:
+    with bank.connect() as conn:
+        df = q.fetch_weekly_footprints(conn, Scope.bank(), 2, date(2026, 11, 1), AS_OF)
+    assert df.schema == pl.Schema(q.WEEKLY_SCHEMA)
+    # 10 Nov (Tue) transfer to another bank and 11 Nov ATM withdrawal: week of Monday 9 Nov;
+    # the 23 Nov transfer is after the period
+    assert df.rows() == [
+        (date(2026, 11, 9), "transfer_out", "mobile", "out", 1, 7000.0),
+        (date(2026, 11, 9), "withdrawal", "atm", "out", 1, 3000.0),
+    ]
+
+
+def test_recent_footprints_are_limited_newest_first(bank: sa.Engine) -> None:
+    with bank.connect() as conn:
+        df = q.fetch_recent_footprints(conn, Scope.bank(), 2, limit=2, until=AS_OF)
+    assert df["occurred_at"].to_list() == [datetime(2026, 11, 11, 8), datetime(2026, 11, 10, 8)]
+
+
+def test_external_limits_only_with_consent(bank: sa.Engine) -> None:
+    with bank.connect() as conn:
+        one = q.fetch_external_limits(conn, Scope.bank(), 1)
+        three = q.fetch_external_limits(conn, Scope.bank(), 3)
+    assert one.rows() == [("huabei", 30000.0, date(2026, 9, 1))]
+    assert three.height == 0
+
+
+def test_loan_applications(bank: sa.Engine) -> None:
+    with bank.connect() as conn:
+        df = q.fetch_loan_applications(conn, Scope.bank(), 1)
+    assert df.select("product", "amount", "declared_business", "status").rows() == [
+        ("loan_business", 200000.0, "小卖部", "approved")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("scope", "text", "expected"),
+    [
+        pytest.param(Scope.bank(), "3", [3], id="by-id"),
+        pytest.param(Scope.bank(), "1234", [1, 3], id="phone-last-4"),
+        pytest.param(Scope.branch(1), "1234", [1], id="phone-last-4-in-branch"),
+        pytest.param(Scope.bank(), "张*", [1, 4], id="masked-name-prefix"),
+        pytest.param(Scope.bank(), "李四", [2], id="name-prefix"),
+        pytest.param(Scope.officer(2, 21), "张", [4], id="officer-scope"),
+        pytest.param(Scope.bank(), "%", [], id="like-wildcard-is-literal"),
+        pytest.param(Scope.bank(), "  ", [], id="blank"),
+        pytest.param(Scope.bank(), "*", [], id="only-stars"),
+    ],
+)
+def test_search(bank: sa.Engine, scope: Scope, text: str, expected: list[int]) -> None:
+    with bank.connect() as conn:
+        df = q.search_customers(conn, scope, text)
+    assert df["customer_id"].to_list() == expected
+
+
+def test_marts_absent_then_present(bank: sa.Engine) -> None:
+    from data_access.marts.signals import refresh_signals
+    from metrics.standards import load_standards
+
+    with bank.connect() as conn:
+        assert q.fetch_marts(conn, Scope.bank(), 1)["signals"] is None
+    refresh_signals(bank, load_standards(), AS_OF, lambda *_: None)
+    with bank.connect() as conn:
+        marts = q.fetch_marts(conn, Scope.bank(), 1)
+    assert marts["signals"] is not None and marts["signals"]["car_owner"] is True
+    assert marts["value"] is None
+
+
+ENTRY = q.SoftFootprintEntry(
+    customer_id=4,
+    kind="fuel_receipt",
+    captured_at=datetime(2026, 11, 20, 15, 30),
+    source="counter",
+    confidence=0.9,
+    officer_id=21,
+    fuel_grade=98,
+    litres=65.0,
+    amount=560.0,
+    detail="加油小票",
+)
+
+
+def _soft_count(engine: sa.Engine) -> int:
+    with engine.connect() as conn:
+        return conn.execute(sa.select(sa.func.count()).select_from(soft_footprints)).scalar_one()
+
+
+def test_insert_soft_footprint(bank: sa.Engine) -> None:
+    first = q.insert_soft_footprint(bank, Scope.officer(2, 21), ENTRY)
+    second = q.insert_soft_footprint(
+        bank, Scope.bank(), replace(ENTRY, kind="vehicle", fuel_grade=None, litres=None)
+    )
+    assert second != first
+    with bank.connect() as conn:
+        df = q.fetch_soft_footprints(conn, Scope.bank(), 4)
+    assert df.height == 2
+    row = df.filter(pl.col("soft_id") == first).row(0, named=True)
+    assert (row["kind"], row["fuel_grade"], row["litres"], row["officer_name"]) == (
+        "fuel_receipt",
+        98,
+        65.0,
+        "经理21",
+    )
+    # the new receipt makes customer 4 a car owner
+    from data_access.queries.signals import fetch_signal_features
+
+    with bank.connect() as conn:
+        feats = fetch_signal_features(conn, Scope.bank(), AS_OF, customer_ids=(4,))
+    assert feats["fuel_max_grade"].to_list() == [98]
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        pytest.param({"kind": "horoscope"}, "kind", id="kind"),
+        pytest.param({"source": "rumour"}, "source", id="source"),
+        pytest.param({"confidence": 1.2}, "confidence", id="confidence-high"),
+        pytest.param({"confidence": float("nan")}, "confidence", id="confidence-nan"),
+        pytest.param({"fuel_grade": 97}, "grade", id="grade-97"),
+        pytest.param({"fuel_grade": None}, "grade", id="receipt-without-grade"),
+        pytest.param({"litres": 0.0}, "litres", id="zero-litres"),
+        pytest.param({"amount": -5.0}, "amount", id="negative-amount"),
+        pytest.param({"customer_id": 999}, "not in your book", id="unknown-customer"),
+    ],
+)
+def test_insert_rejects_bad_input_and_writes_nothing(
+    bank: sa.Engine, change: dict, message: str
+) -> None:
+    with pytest.raises(InvalidImport, match=message):
+        q.insert_soft_footprint(bank, Scope.bank(), replace(ENTRY, **change))
+    assert _soft_count(bank) == 3
+
+
+def test_insert_outside_scope_is_refused(bank: sa.Engine) -> None:
+    with pytest.raises(InvalidImport, match="not in your book"):
+        q.insert_soft_footprint(bank, Scope.branch(1), ENTRY)
+    assert _soft_count(bank) == 3
+    with pytest.raises(ValueError):  # InvalidImport is a ValueError too
+        q.insert_soft_footprint(bank, Scope.officer(2, 99), ENTRY)

@@ -33,17 +33,19 @@ if campaigns.is_empty():
 by_id = {row["campaign_id"]: row for row in campaigns.iter_rows(named=True)}
 name_col = "name" if lang == "zh" else "name_en"
 left, right = st.columns([3, 1])
-campaign_id = left.selectbox(
-    t("funnels.campaign"),
-    list(by_id),
-    format_func=lambda c: t(
+# labels computed here: a format_func must not call t() (widgets format outside the script run)
+campaign_labels = {
+    c: t(
         "funnels.campaign_option",
-        name=by_id[c][name_col],
-        start=f"{by_id[c]['start_date']:%Y-%m-%d}",
-        end=f"{by_id[c]['end_date']:%Y-%m-%d}",
-        targeted=count(by_id[c]["targeted"]),
-    ),
-    key="fn_campaign",
+        name=row[name_col],
+        start=f"{row['start_date']:%Y-%m-%d}",
+        end=f"{row['end_date']:%Y-%m-%d}",
+        targeted=count(row["targeted"]),
+    )
+    for c, row in by_id.items()
+}
+campaign_id = left.selectbox(
+    t("funnels.campaign"), list(by_id), format_func=campaign_labels.get, key="fn_campaign"
 )
 campaign = by_id[campaign_id]
 window = int(
@@ -186,17 +188,16 @@ t2.caption(t("funnels.trend_note"))
 st.subheader(t("funnels.drop_header"))
 steps = list(range(1, len(stages)))
 dropped_counts = {k: counts["customers"][k - 1] - counts["customers"][k] for k in steps}
-step = st.selectbox(
-    t("funnels.drop_step"),
-    steps,
-    format_func=lambda k: t(
+step_labels = {
+    k: t(
         "funnels.drop_option",
         before=stage_labels[stages[k - 1]],
         at=stage_labels[stages[k]],
         count=count(dropped_counts[k]),
-    ),
-    key="fn_drop_step",
-)
+    )
+    for k in steps
+}
+step = st.selectbox(t("funnels.drop_step"), steps, format_func=step_labels.get, key="fn_drop_step")
 if dropped_counts[step] == 0:
     st.info(t("funnels.drop_none"))
 else:

@@ -1,0 +1,187 @@
+"""App tests of the Marketing funnels page: on a small seeded bank (exact numbers) and the demo bank."""
+
+from __future__ import annotations
+
+import os
+import random
+from collections.abc import Callable, Iterator
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from data_access.engine import create_schema, make_engine
+from data_access.filters import Scope
+from data_access.queries import org
+from data_access.schema import (
+    FUNNEL_STAGES,
+    bank_meta,
+    branches,
+    campaigns,
+    customers,
+    marketing_events,
+    officers,
+)
+
+APP = str(Path(__file__).parents[2] / "dashboard" / "app.py")
+
+
+def seed_bank(url: str) -> None:
+    """Two branches (branch 1 twice as big), four officers, one campaign with a seeded drop-off."""
+    rng = random.Random(42)
+    engine = make_engine(url)
+    create_schema(engine)
+    book = [(c, 10 + c % 4, 1 if c % 4 < 2 else 2) for c in range(1, 301)]
+    with engine.begin() as conn:
+        conn.execute(sa.insert(branches), [
+            {"branch_id": b, "code": f"B{b}", "name": f"网点{b}", "name_en": f"Branch {b}",
+             "town": "城关", "opened_on": date(2000, 1, 1)} for b in (1, 2)])  # fmt: skip
+        conn.execute(sa.insert(officers), [
+            {"officer_id": o, "branch_id": 1 if o < 12 else 2, "name": f"李{o}", "gender": "F",
+             "hire_date": date(2015, 1, 1), "role": "customer_manager", "active": True}
+            for o in range(10, 14)])  # fmt: skip
+        conn.execute(sa.insert(customers), [
+            {"customer_id": c, "branch_id": b, "officer_id": o, "name": "张三丰",
+             "opened_on": date(2010, 1, 1), "phone": f"138{c:08d}"} for c, o, b in book])  # fmt: skip
+        conn.execute(sa.insert(campaigns), [
+            {"campaign_id": 1, "code": "CARD", "name": "信用卡推广", "name_en": "Credit card drive",
+             "product": "credit_card", "start_date": date(2026, 9, 1),
+             "end_date": date(2026, 11, 30), "conversion_window_days": 20,
+             "target_definition": "{}"}])  # fmt: skip
+        events, eid = [], 0
+        for c, o, b in book:
+            at = datetime(2026, 9, 1) + timedelta(days=rng.randint(0, 60), hours=9)
+            for k, stage in enumerate(FUNNEL_STAGES):
+                if k and rng.random() > 0.75:
+                    break
+                eid += 1
+                events.append({"event_id": eid, "campaign_id": 1, "customer_id": c,
+                               "officer_id": o, "branch_id": b, "stage": stage,
+                               "occurred_at": at})  # fmt: skip
+                at += timedelta(days=rng.randint(1, 9))
+        conn.execute(sa.insert(marketing_events), events)
+        conn.execute(sa.insert(bank_meta), [{"key": "data_as_of", "value": "2026-11-22"}])
+    engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def seeded_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """URL of the small seeded bank (DuckDB file)."""
+    url = f"duckdb:///{tmp_path_factory.mktemp('funnels') / 'bank.duckdb'}"
+    seed_bank(url)
+    return url
+
+
+@pytest.fixture
+def seeded_app(
+    seeded_url: str, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Callable[..., AppTest]]:
+    """Factory like ``app_test`` but over the seeded bank: ``seeded_app(lang="en")``."""
+    monkeypatch.setenv("FOOTPRINT_DATABASE_URL", seeded_url)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+    def run(**query: str) -> AppTest:
+        at = AppTest.from_file(APP, default_timeout=60)
+        for key, value in query.items():
+            at.query_params[key] = value
+        at.run()
+        at.switch_page("pages/funnels.py").run()
+        return at
+
+    yield run
+    os.environ.pop("FOOTPRINT_DATABASE_URL", None)
+
+
+def metric(at: AppTest, label: str) -> int:
+    """The integer shown by the metric labelled ``label``."""
+    (value,) = [m.value for m in at.metric if m.label == label]
+    return int(value.replace(",", ""))
+
+
+def assert_renders(at: AppTest) -> None:
+    """No exception, no error box, the charts drawn."""
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    assert len(at.get("plotly_chart")) >= 3
+
+
+def test_renders_with_exact_numbers(seeded_app: Callable[..., AppTest]) -> None:
+    at = seeded_app(lang="en")
+    assert_renders(at)
+    assert at.title[0].value == "Marketing funnels"
+    assert metric(at, "Targeted") == 300
+    assert len(at.get("download_button")) == 1
+
+
+def test_single_branch_targets_fewer(seeded_app: Callable[..., AppTest]) -> None:
+    whole = metric(seeded_app(lang="en"), "Targeted")
+    at = seeded_app(lang="en", branches="2")
+    assert_renders(at)
+    assert metric(at, "Targeted") == 150 < whole
+
+
+def test_longer_window_never_lowers_conversions(seeded_app: Callable[..., AppTest]) -> None:
+    at = seeded_app(lang="en")
+    converted = []
+    for days in (5, 20, 40):
+        at.number_input(key="fn_window_1").set_value(days).run()
+        assert not at.exception
+        converted.append(metric(at, "Converted"))
+    assert converted[0] < converted[2]
+    assert converted == sorted(converted)
+
+
+def test_call_list_is_masked_and_follows_the_step(seeded_app: Callable[..., AppTest]) -> None:
+    at = seeded_app(lang="en")
+    calls = at.dataframe[-1].value
+    assert set(calls["Last step reached"]) == {"Targeted"}
+    assert calls["Phone"].str.fullmatch(r"138\*{4}\d{4}").all()
+    assert calls["Name"].eq("张**").all()
+    at.selectbox(key="fn_drop_step").set_value(4).run()
+    assert not at.exception
+    later = at.dataframe[-1].value
+    assert set(later["Last step reached"]) == {"Applied"}
+
+
+def test_breakdown_dimensions_render(seeded_app: Callable[..., AppTest]) -> None:
+    at = seeded_app(lang="zh")
+    groups = {}
+    for dim in ("officer_id", "tier", "rfm_segment", "product", "branch_id"):
+        at.segmented_control(key="fn_dim").set_value(dim).run()
+        assert_renders(at)
+        groups[dim] = at.dataframe[1].value.iloc[:, 0].tolist()  # [0] is the rates table
+    assert sorted(groups["officer_id"]) == ["李10", "李11", "李12", "李13"]
+    assert groups["tier"] == groups["rfm_segment"] == ["未知"]  # the value mart is empty here
+    assert groups["product"] == ["信用卡"]
+    assert groups["branch_id"] == ["网点1", "网点2"]
+
+
+def test_empty_selection_says_so(seeded_app: Callable[..., AppTest]) -> None:
+    at = seeded_app(lang="en", tiers="private")  # nobody has a tier in the seeded bank
+    assert not at.exception
+    assert any("no targeted customers" in i.value for i in at.info)
+    assert not at.get("plotly_chart")
+
+
+# --- the demo bank -----------------------------------------------------------------------------
+
+
+def test_demo_bank_renders_and_filters(
+    app_test: Callable[..., AppTest], demo_engine: sa.Engine
+) -> None:
+    at = app_test("funnels", lang="en")
+    assert_renders(at)
+    whole, converted = metric(at, "Targeted"), metric(at, "Converted")
+    window = at.number_input[0]
+    window.set_value(int(window.value) + 30).run()
+    assert not at.exception
+    assert metric(at, "Converted") >= converted
+    with demo_engine.connect() as conn:
+        first_branch = org.fetch_branches(conn, Scope.bank())["branch_id"][0]
+    one = app_test("funnels", lang="en", branches=str(first_branch))
+    assert_renders(one)
+    assert 0 < metric(one, "Targeted") < whole

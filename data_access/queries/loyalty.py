@@ -78,7 +78,6 @@ WEEKLY_COUNT_SCHEMA = {
     "next_consecutive": pl.Boolean,
     "customers": pl.Int64,
 }
-MIGRATION_SCHEMA = {"from_tier": pl.String, "to_tier": pl.String, "customers": pl.Int64}
 TIER_MONTH_SCHEMA = {"customer_id": pl.Int64, "month": pl.Date, "tier": pl.String}
 CONTACT_SCHEMA = {
     "customer_id": pl.Int64,
@@ -386,50 +385,6 @@ def fetch_weekly_activity(
 ) -> pl.DataFrame:
     """Weekly activity counts for ``metrics.retention.lifecycle``."""
     return frame(conn, select_weekly_activity(scope, flt, since, as_of), WEEKLY_COUNT_SCHEMA)
-
-
-def _tier_months_in_view(scope: Scope, flt: Filters, month: date) -> sa.Select:
-    t, c = customer_tier_months.c, customers.c
-    stmt = sa.select(t.customer_id, t.tier).where(t.month == month)
-    stmt = apply_scope(stmt, scope, t.branch_id)
-    stmt = apply_filters(stmt, flt, branch_col=t.branch_id)
-    if scope.level == "officer" or flt.officer_ids:
-        owned = apply_filters(
-            apply_scope(sa.select(c.customer_id), scope, c.branch_id, c.officer_id),
-            flt,
-            officer_col=c.officer_id,
-        )
-        stmt = stmt.where(t.customer_id.in_(owned))
-    return stmt
-
-
-def select_tier_migration(
-    scope: Scope, flt: Filters, from_month: date, to_month: date
-) -> sa.Select:
-    """from_tier, to_tier, customers: tiers of the same customers in two months (tiers filter
-    applies to the from-tier)."""
-    a = _tier_months_in_view(scope, flt, from_month)
-    if flt.tiers:
-        a = a.where(customer_tier_months.c.tier.in_(flt.tiers))
-    a = a.subquery("a")
-    b = _tier_months_in_view(scope, flt, to_month).subquery("b")
-    return (
-        sa.select(
-            a.c.tier.label("from_tier"),
-            b.c.tier.label("to_tier"),
-            sa.func.count().label("customers"),
-        )
-        .select_from(a.join(b, a.c.customer_id == b.c.customer_id))
-        .group_by(a.c.tier, b.c.tier)
-        .order_by(a.c.tier, b.c.tier)
-    )
-
-
-def fetch_tier_migration(
-    conn: sa.Connection, scope: Scope, flt: Filters, from_month: date, to_month: date
-) -> pl.DataFrame:
-    """Customer counts per (from_tier, to_tier) between two months."""
-    return frame(conn, select_tier_migration(scope, flt, from_month, to_month), MIGRATION_SCHEMA)
 
 
 def fetch_latest_tier_months(conn: sa.Connection, as_of: date) -> tuple[date, date] | None:

@@ -402,21 +402,25 @@ def test_weekly_activity_honours_officer_filter(engine: sa.Engine) -> None:
     assert got.rows() == [(date(2026, 10, 5), 0, False, 1)]
 
 
-def test_tier_migration_counts_pairs(engine: sa.Engine) -> None:
+def test_tier_months_for_migration(engine: sa.Engine) -> None:
     sep, oct_ = date(2026, 9, 1), date(2026, 10, 1)
     with engine.connect() as conn:
         assert q.fetch_latest_tier_months(conn, AS_OF) == (sep, oct_)
         assert q.fetch_latest_tier_months(conn, date(2026, 9, 30)) is None
-        got = q.fetch_tier_migration(conn, Scope.bank(), ALL, sep, oct_)
-        aff = q.fetch_tier_migration(
-            conn, Scope.bank(), Filters(ALL.start, ALL.end, tiers=("affluent",)), sep, oct_
+        bank = q.fetch_tier_months(conn, Scope.bank(), ALL, (sep, oct_))
+        b2 = q.fetch_tier_months(conn, Scope.branch(2), ALL, (sep,))
+        o20 = q.fetch_tier_months(
+            conn, Scope.bank(), Filters(ALL.start, ALL.end, officer_ids=(20,)), (sep, oct_)
         )
-        b2 = q.fetch_tier_migration(conn, Scope.branch(2), ALL, sep, oct_)
-        months = q.fetch_tier_months(conn, Scope.bank(), ALL, (sep, oct_))
-    assert got.rows() == [("affluent", "vip", 1), ("mass", "mass", 1)]
-    assert aff.rows() == [("affluent", "vip", 1)]
+    assert bank.rows() == [
+        (1, sep, "affluent"),
+        (1, oct_, "vip"),
+        (2, sep, "mass"),
+        (2, oct_, "mass"),
+        (3, oct_, "mass"),
+    ]
     assert b2.is_empty()
-    assert months.height == 5
+    assert o20.rows() == [(3, oct_, "mass")]
 
 
 def test_mart_reads_with_value_columns_and_contacts(engine: sa.Engine) -> None:

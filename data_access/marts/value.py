@@ -1,1 +1,178 @@
-"""Refresher of the value mart (registers itself with data_access.refresh)."""
+"""Refresher of the value mart (registers itself with data_access.refresh).
+
+``customer_tier_months``: tier after hysteresis per customer and month (the last
+``HISTORY_MONTHS`` full months); ``customer_value``: one row per customer as of the load's end
+with AUM, tier, effective flag, RFM scores and segment, P(alive), expected transactions and CLV.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import polars as pl
+import sqlalchemy as sa
+
+from data_access.engine import connect
+from data_access.filters import Scope
+from data_access.marts._bulk import replace_rows
+from data_access.queries.value import (
+    fetch_clv_summary,
+    fetch_customer_owners,
+    fetch_month_activity,
+    fetch_monthly_balances,
+    fetch_rfm_aggregates,
+)
+from data_access.refresh import Progress, register
+from data_access.schema import customer_tier_months, customer_value
+from metrics.clv import clv, fit_bgnbd, fit_gamma_gamma, p_alive
+from metrics.rfm import rfm_scores
+from metrics.standards import Standards
+from metrics.value import assign_tiers, effective_customers, last_full_month, month_aum
+
+# Months of history the tier walk starts from: longer than the slowest downgrade rule (6).
+HISTORY_MONTHS = 13
+
+
+def tier_customers(tiers: tuple[str, ...]) -> sa.Select:
+    """Select of customer ids whose current tier (value mart) is one of ``tiers``."""
+    return sa.select(customer_value.c.customer_id).where(customer_value.c.tier.in_(tiers))
+
+
+def _month_back(month: date, n: int) -> date:
+    k = month.year * 12 + month.month - 1 - n
+    return date(k // 12, k % 12 + 1, 1)
+
+
+@dataclass(frozen=True)
+class ValueInputs:
+    """What the value mart is computed from (all aggregated in SQL)."""
+
+    owners: pl.DataFrame
+    balances: pl.DataFrame
+    rfm: pl.DataFrame
+    summary: pl.DataFrame
+    activity: pl.DataFrame
+
+
+def fetch_value_inputs(conn: sa.Connection, standards: Standards, as_of: date) -> ValueInputs:
+    """Everything the mart needs for the whole bank as of ``as_of``."""
+    month = last_full_month(as_of)
+    bank = Scope.bank()
+    return ValueInputs(
+        owners=fetch_customer_owners(conn, bank),
+        balances=fetch_monthly_balances(conn, bank, _month_back(month, HISTORY_MONTHS - 1), month),
+        rfm=fetch_rfm_aggregates(conn, bank, as_of, standards.rfm.lookback_days),
+        summary=fetch_clv_summary(conn, bank, as_of, standards.clv.time_unit),
+        activity=fetch_month_activity(conn, bank, month),
+    )
+
+
+def _clv_scores(summary: pl.DataFrame, standards: Standards) -> pl.DataFrame:
+    """customer_id, p_alive, expected_transactions, clv (nulls when the model cannot be fitted)."""
+    empty = pl.DataFrame(
+        schema={
+            "customer_id": pl.Int64,
+            "p_alive": pl.Float64,
+            "expected_transactions": pl.Float64,
+            "clv": pl.Float64,
+        }
+    )
+    if summary.height < 20:  # too few customers for a maximum-likelihood fit
+        return empty
+    cfg = standards.clv
+    try:
+        bg = fit_bgnbd(summary)
+    except ValueError:
+        return empty
+    try:
+        gg = fit_gamma_gamma(summary)
+        scored = clv(
+            summary,
+            bg,
+            gg,
+            horizon_months=cfg.horizon_months,
+            monthly_discount_rate=cfg.monthly_discount_rate,
+            margin=cfg.margin,
+            time_unit=cfg.time_unit,
+        )
+    except ValueError:  # a <= 1 or q <= 1: P(alive) is still meaningful, the horizon values are not
+        scored = summary.with_columns(
+            p_alive(summary, bg),
+            pl.lit(None, pl.Float64).alias("expected_transactions"),
+            pl.lit(None, pl.Float64).alias("clv"),
+        )
+    return scored.select("customer_id", "p_alive", "expected_transactions", "clv")
+
+
+def compute_value_mart(
+    inputs: ValueInputs, standards: Standards, as_of: date
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(customer_value rows, customer_tier_months rows) from the inputs; pure."""
+    month = last_full_month(as_of)
+    tiers = standards.tiers
+    branch_of = inputs.balances.select("customer_id", "month", "branch_id")
+    tier_months = (
+        assign_tiers(month_aum(inputs.balances), tiers)
+        .join(branch_of, on=["customer_id", "month"], how="left")
+        .select("customer_id", "month", "branch_id", "aum", "tier")
+    )
+    current = (
+        tier_months.sort("month")
+        .group_by("customer_id")
+        .agg(pl.col("tier").last(), pl.col("month").last().alias("_m"), pl.col("aum").last())
+        .with_columns(pl.when(pl.col("_m") == month).then(pl.col("aum")).otherwise(0.0))
+        .drop("_m")
+    )
+    loans = inputs.balances.filter(pl.col("month") == month).select(
+        "customer_id", pl.col("loan_avg").alias("loan_balance")
+    )
+    activity = (
+        inputs.owners.select("customer_id")
+        .join(current, on="customer_id", how="left")
+        .join(loans, on="customer_id", how="left")
+        .join(inputs.activity, on="customer_id", how="left")
+        .with_columns(pl.lit(month).alias("month"))
+    )
+    effective = effective_customers(activity, standards.effective_customer).select(
+        "customer_id", "effective"
+    )
+    scored = rfm_scores(inputs.rfm, standards.rfm).select(
+        "customer_id",
+        pl.col("recency_days").cast(pl.Int32),
+        pl.col("frequency").cast(pl.Int32).alias("frequency_count"),
+        pl.col("monetary").alias("monetary_amount"),
+        "r_score",
+        "f_score",
+        "m_score",
+        "rfm_segment",
+    )
+    lowest = tiers.codes[0]
+    value = (
+        inputs.owners.join(current, on="customer_id", how="left")
+        .join(effective, on="customer_id", how="left")
+        .join(scored, on="customer_id", how="left")
+        .join(_clv_scores(inputs.summary, standards), on="customer_id", how="left")
+        .with_columns(
+            pl.lit(as_of).alias("as_of"),
+            pl.col("aum").fill_null(0.0),
+            pl.col("tier").fill_null(lowest),
+            pl.col("effective").fill_null(False),
+        )
+        .select([c.name for c in customer_value.columns])
+        .sort("customer_id")
+    )
+    return value, tier_months.sort("customer_id", "month")
+
+
+@register("value")
+def refresh_value(engine: sa.Engine, standards: Standards, as_of: date, progress: Progress) -> int:
+    """Recompute customer_value and customer_tier_months for every customer; rows written."""
+    progress("value: reading balances and footprints", 0.0)
+    with connect(engine) as conn:
+        inputs = fetch_value_inputs(conn, standards, as_of)
+    progress("value: tiers, RFM and CLV", 0.0)
+    value, tier_months = compute_value_mart(inputs, standards, as_of)
+    progress("value: writing", 0.0)
+    replace_rows(engine, customer_tier_months, tier_months)
+    return replace_rows(engine, customer_value, value)

@@ -1,0 +1,560 @@
+"""Customer value: monthly AUM, RFM aggregates and the BG/NBD summary (computed in SQL), and the
+segment builder over the value mart (a frozen definition → a Core select with bound parameters).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, fields
+from datetime import date, datetime, timedelta
+
+import polars as pl
+import sqlalchemy as sa
+
+from data_access.errors import InvalidFilter
+from data_access.filters import TIERS, Filters, Scope, apply_filters, apply_scope
+from data_access.queries._frames import frame
+from data_access.schema import (
+    PRODUCTS,
+    balance_snapshots,
+    customer_signals,
+    customer_value,
+    customers,
+    footprints,
+    product_holdings,
+    saved_segments,
+)
+
+SIGNAL_CODES = (
+    "car_owner",
+    "merchant",
+    "migrant_family",
+    "pensioner",
+    "outflow_risk",
+    "internet_credit",
+    "family_event",
+)
+
+BALANCE_SCHEMA = {
+    "customer_id": pl.Int64,
+    "branch_id": pl.Int64,
+    "month": pl.Date,
+    "demand_avg": pl.Float64,
+    "time_avg": pl.Float64,
+    "wealth_avg": pl.Float64,
+    "loan_avg": pl.Float64,
+}
+OWNER_SCHEMA = {"customer_id": pl.Int64, "branch_id": pl.Int64, "officer_id": pl.Int64}
+RFM_SCHEMA = {
+    "customer_id": pl.Int64,
+    "recency_days": pl.Int64,
+    "frequency": pl.Int64,
+    "monetary": pl.Float64,
+}
+SUMMARY_SCHEMA = {
+    "customer_id": pl.Int64,
+    "frequency": pl.Int64,
+    "recency": pl.Float64,
+    "T": pl.Float64,
+    "monetary_value": pl.Float64,
+}
+ACTIVITY_SCHEMA = {"customer_id": pl.Int64, "self_initiated_transactions": pl.Int64}
+DAYS_PER = {"D": 1.0, "W": 7.0}
+
+
+def _day(col: sa.ColumnElement) -> sa.ColumnElement:
+    """Calendar day of a timestamp."""
+    return sa.cast(col, sa.Date)
+
+
+def _days_between(later: sa.ColumnElement, earlier: sa.ColumnElement) -> sa.ColumnElement:
+    """Whole days from ``earlier`` to ``later`` (both dates); integer on DuckDB and PostgreSQL."""
+    return sa.type_coerce(later - earlier, sa.Integer)
+
+
+def _ts(day: date) -> datetime:
+    return datetime.combine(day, datetime.min.time())
+
+
+# --- inputs of the value mart -------------------------------------------------------------------
+
+
+def select_monthly_balances(scope: Scope, first_month: date, last_month: date) -> sa.Select:
+    """Month-average balances per customer and month in [first_month, last_month]."""
+    b = balance_snapshots
+    stmt = sa.select(
+        b.c.customer_id,
+        b.c.branch_id,
+        b.c.month,
+        b.c.demand_avg,
+        b.c.time_avg,
+        b.c.wealth_avg,
+        b.c.loan_avg,
+    ).where(b.c.month >= first_month, b.c.month <= last_month)
+    if scope.level == "officer":
+        stmt = stmt.where(
+            b.c.customer_id.in_(
+                apply_scope(
+                    sa.select(customers.c.customer_id),
+                    scope,
+                    customers.c.branch_id,
+                    customers.c.officer_id,
+                )
+            )
+        )
+    else:
+        stmt = apply_scope(stmt, scope, b.c.branch_id)
+    return stmt.order_by(b.c.customer_id, b.c.month)
+
+
+def fetch_monthly_balances(
+    conn: sa.Connection, scope: Scope, first_month: date, last_month: date
+) -> pl.DataFrame:
+    """Customers × months of month-average balances (BALANCE_SCHEMA)."""
+    return frame(conn, select_monthly_balances(scope, first_month, last_month), BALANCE_SCHEMA)
+
+
+def select_customer_owners(scope: Scope) -> sa.Select:
+    """Every customer in scope with its branch and officer."""
+    c = customers
+    stmt = sa.select(c.c.customer_id, c.c.branch_id, c.c.officer_id)
+    return apply_scope(stmt, scope, c.c.branch_id, c.c.officer_id).order_by(c.c.customer_id)
+
+
+def fetch_customer_owners(conn: sa.Connection, scope: Scope) -> pl.DataFrame:
+    """customer_id, branch_id, officer_id of every customer in scope."""
+    return frame(conn, select_customer_owners(scope), OWNER_SCHEMA)
+
+
+def _self_initiated(start: date, end: date) -> sa.Select:
+    """Self-initiated footprints with start <= day <= end (timestamps bounded for the index)."""
+    f = footprints
+    return sa.select(f).where(
+        f.c.self_initiated.is_(True),
+        f.c.occurred_at >= _ts(start),
+        f.c.occurred_at < _ts(end + timedelta(days=1)),
+    )
+
+
+def select_rfm_aggregates(scope: Scope, as_of: date, lookback_days: int) -> sa.Select:
+    """Per customer in scope: days since the last self-initiated transaction, count and amount.
+
+    The window is the ``lookback_days`` days ending on ``as_of``; customers with no such
+    transaction get recency null, frequency 0, monetary 0.
+    """
+    tx = _self_initiated(as_of - timedelta(days=lookback_days - 1), as_of).subquery("tx")
+    agg = (
+        sa.select(
+            tx.c.customer_id,
+            sa.func.max(_day(tx.c.occurred_at)).label("last_day"),
+            sa.func.count().label("frequency"),
+            sa.func.sum(tx.c.amount).label("monetary"),
+        )
+        .group_by(tx.c.customer_id)
+        .subquery("agg")
+    )
+    c = customers
+    as_of_param = sa.cast(sa.bindparam("rfm_as_of", as_of, type_=sa.Date), sa.Date)
+    stmt = sa.select(
+        c.c.customer_id,
+        _days_between(as_of_param, agg.c.last_day).label("recency_days"),
+        sa.func.coalesce(agg.c.frequency, 0).label("frequency"),
+        sa.func.coalesce(agg.c.monetary, 0.0).label("monetary"),
+    ).select_from(c.outerjoin(agg, agg.c.customer_id == c.c.customer_id))
+    return apply_scope(stmt, scope, c.c.branch_id, c.c.officer_id).order_by(c.c.customer_id)
+
+
+def fetch_rfm_aggregates(
+    conn: sa.Connection, scope: Scope, as_of: date, lookback_days: int
+) -> pl.DataFrame:
+    """customer_id, recency_days, frequency, monetary for every customer in scope."""
+    return frame(conn, select_rfm_aggregates(scope, as_of, lookback_days), RFM_SCHEMA)
+
+
+def select_clv_summary(
+    scope: Scope, observation_end: date, time_unit: str = "D", first_day: date | None = None
+) -> sa.Select:
+    """BG/NBD summary in SQL, the same as ``metrics.clv.rfm_summary`` on self-initiated footprints.
+
+    One row per customer with a self-initiated transaction on or before ``observation_end``:
+    frequency = transaction days - 1, recency = last - first day, T = end - first day (in days,
+    or weeks for "W"), monetary_value = mean amount of the repeat days (0 without repeats).
+    """
+    if time_unit not in DAYS_PER:
+        raise InvalidFilter(f"time_unit must be 'D' or 'W', not {time_unit!r}")
+    f = footprints
+    stmt = sa.select(
+        f.c.customer_id, _day(f.c.occurred_at).label("day"), f.c.amount, f.c.branch_id
+    ).where(f.c.self_initiated.is_(True), f.c.occurred_at < _ts(observation_end + timedelta(1)))
+    if first_day is not None:
+        stmt = stmt.where(f.c.occurred_at >= _ts(first_day))
+    if scope.level == "officer":
+        stmt = stmt.where(
+            f.c.customer_id.in_(
+                apply_scope(
+                    sa.select(customers.c.customer_id),
+                    scope,
+                    customers.c.branch_id,
+                    customers.c.officer_id,
+                )
+            )
+        )
+    else:
+        stmt = apply_scope(stmt, scope, f.c.branch_id)
+    tx = stmt.subquery("tx")
+    daily = (
+        sa.select(tx.c.customer_id, tx.c.day, sa.func.sum(tx.c.amount).label("amount"))
+        .group_by(tx.c.customer_id, tx.c.day)
+        .subquery("daily")
+    )
+    numbered = sa.select(
+        daily.c.customer_id,
+        daily.c.day,
+        daily.c.amount,
+        sa.func.row_number()
+        .over(partition_by=daily.c.customer_id, order_by=daily.c.day)
+        .label("n"),
+    ).subquery("numbered")
+    unit = DAYS_PER[time_unit]
+    end = sa.cast(sa.bindparam("clv_end", observation_end, type_=sa.Date), sa.Date)
+    first = sa.func.min(numbered.c.day)
+    repeat_sum = sa.func.sum(sa.case((numbered.c.n > 1, numbered.c.amount), else_=0.0))
+    frequency = sa.func.count() - 1
+    return (
+        sa.select(
+            numbered.c.customer_id,
+            frequency.label("frequency"),
+            (sa.cast(_days_between(sa.func.max(numbered.c.day), first), sa.Double) / unit).label(
+                "recency"
+            ),
+            (sa.cast(_days_between(end, first), sa.Double) / unit).label("T"),
+            sa.case((frequency > 0, repeat_sum / sa.cast(frequency, sa.Double)), else_=0.0).label(
+                "monetary_value"
+            ),
+        )
+        .group_by(numbered.c.customer_id)
+        .order_by(numbered.c.customer_id)
+    )
+
+
+def fetch_clv_summary(
+    conn: sa.Connection, scope: Scope, observation_end: date, time_unit: str = "D"
+) -> pl.DataFrame:
+    """customer_id, frequency, recency, T, monetary_value (SUMMARY_SCHEMA) computed in SQL."""
+    return frame(conn, select_clv_summary(scope, observation_end, time_unit), SUMMARY_SCHEMA)
+
+
+def select_month_activity(scope: Scope, month: date) -> sa.Select:
+    """Self-initiated transactions per customer in the calendar month starting ``month``."""
+    nxt = date(month.year + (month.month == 12), month.month % 12 + 1, 1)
+    tx = _self_initiated(month, nxt - timedelta(days=1)).subquery("tx")
+    stmt = sa.select(
+        tx.c.customer_id, sa.func.count().label("self_initiated_transactions")
+    ).group_by(tx.c.customer_id)
+    if scope.level != "bank":
+        stmt = stmt.where(
+            tx.c.customer_id.in_(
+                apply_scope(
+                    sa.select(customers.c.customer_id),
+                    scope,
+                    customers.c.branch_id,
+                    customers.c.officer_id,
+                )
+            )
+        )
+    return stmt.order_by(tx.c.customer_id)
+
+
+def fetch_month_activity(conn: sa.Connection, scope: Scope, month: date) -> pl.DataFrame:
+    """customer_id, self_initiated_transactions in the month (customers with none are absent)."""
+    return frame(conn, select_month_activity(scope, month), ACTIVITY_SCHEMA)
+
+
+# --- the segment builder -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SegmentDefinition:
+    """What the marketing team picked; every empty field means "no condition"."""
+
+    tiers: tuple[str, ...] = ()
+    rfm_segments: tuple[str, ...] = ()
+    towns: tuple[str, ...] = ()
+    age_min: int | None = None
+    age_max: int | None = None
+    occupations: tuple[str, ...] = ()
+    products_held: tuple[str, ...] = ()
+    products_not_held: tuple[str, ...] = ()
+    signals: tuple[str, ...] = ()
+    clv_min: float | None = None
+    clv_max: float | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("tiers", "rfm_segments", "towns", "occupations", "signals"):
+            value = getattr(self, name)
+            if not isinstance(value, tuple) or not all(isinstance(v, str) for v in value):
+                raise InvalidFilter(f"segment {name} must be a tuple of strings")
+        if unknown := [t for t in self.tiers if t not in TIERS]:
+            raise InvalidFilter(f"unknown tier(s) {unknown}")
+        for name in ("products_held", "products_not_held"):
+            if unknown := [p for p in getattr(self, name) if p not in PRODUCTS]:
+                raise InvalidFilter(f"unknown product(s) {unknown} in {name}")
+        if unknown := [s for s in self.signals if s not in SIGNAL_CODES]:
+            raise InvalidFilter(f"unknown signal(s) {unknown}")
+        if self.age_min is not None and self.age_max is not None and self.age_max < self.age_min:
+            raise InvalidFilter("age band ends before it starts")
+        if self.clv_min is not None and self.clv_max is not None and self.clv_max < self.clv_min:
+            raise InvalidFilter("CLV range ends before it starts")
+
+    def to_json(self) -> str:
+        """The definition as JSON (saved segments, campaign target definitions)."""
+        return json.dumps(asdict(self), ensure_ascii=False, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> SegmentDefinition:
+        """Parse a saved definition; unknown keys are refused."""
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InvalidFilter(f"segment definition is not JSON: {exc}") from exc
+        names = {f.name for f in fields(cls)}
+        if not isinstance(data, dict) or set(data) - names:
+            raise InvalidFilter(f"segment definition has unknown keys {sorted(set(data) - names)}")
+        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()})
+
+    @property
+    def uses_signals(self) -> bool:
+        """True when the definition filters on footprint signals."""
+        return bool(self.signals)
+
+
+def _holds(product: str) -> sa.Exists:
+    """The customer holds an open ``product``."""
+    h = product_holdings
+    return sa.exists().where(
+        h.c.customer_id == customer_value.c.customer_id,
+        h.c.product == product,
+        h.c.closed_on.is_(None),
+    )
+
+
+def segment_members(defn: SegmentDefinition, scope: Scope, flt: Filters, as_of: date) -> sa.Select:
+    """Select of customer_value joined to customers for every customer the definition matches.
+
+    Honours the sidebar (scope, branches, officers, tiers) and the definition; age is counted
+    in years at ``as_of``.
+    """
+    cv, c = customer_value, customers
+    stmt = sa.select(cv, c.c.name, c.c.town, c.c.occupation, c.c.birth_year).select_from(
+        cv.join(c, c.c.customer_id == cv.c.customer_id)
+    )
+    stmt = apply_scope(stmt, scope, cv.c.branch_id, cv.c.officer_id)
+    stmt = apply_filters(
+        stmt, flt, branch_col=cv.c.branch_id, officer_col=cv.c.officer_id, tier_col=cv.c.tier
+    )
+    if defn.tiers:
+        stmt = stmt.where(cv.c.tier.in_(defn.tiers))
+    if defn.rfm_segments:
+        stmt = stmt.where(cv.c.rfm_segment.in_(defn.rfm_segments))
+    if defn.towns:
+        stmt = stmt.where(c.c.town.in_(defn.towns))
+    if defn.occupations:
+        stmt = stmt.where(c.c.occupation.in_(defn.occupations))
+    if defn.age_min is not None:  # born no later than as_of.year - age_min
+        stmt = stmt.where(c.c.birth_year <= as_of.year - defn.age_min)
+    if defn.age_max is not None:
+        stmt = stmt.where(c.c.birth_year >= as_of.year - defn.age_max)
+    for product in defn.products_held:
+        stmt = stmt.where(_holds(product))
+    for product in defn.products_not_held:
+        stmt = stmt.where(~_holds(product))
+    if defn.signals:
+        s = customer_signals
+        stmt = stmt.where(
+            sa.exists().where(
+                s.c.customer_id == cv.c.customer_id, *(s.c[code].is_(True) for code in defn.signals)
+            )
+        )
+    if defn.clv_min is not None:
+        stmt = stmt.where(cv.c.clv >= defn.clv_min)
+    if defn.clv_max is not None:
+        stmt = stmt.where(cv.c.clv <= defn.clv_max)
+    return stmt
+
+
+SEGMENT_SUMMARY_SCHEMA = {"customers": pl.Int64, "aum": pl.Float64, "clv": pl.Float64}
+BREAKDOWN_SCHEMA = {
+    "tier": pl.String,
+    "rfm_segment": pl.String,
+    "customers": pl.Int64,
+    "aum": pl.Float64,
+    "clv": pl.Float64,
+}
+MEMBER_SCHEMA = {
+    "customer_id": pl.Int64,
+    "name": pl.String,
+    "phone": pl.String,
+    "id_number": pl.String,
+    "branch_id": pl.Int64,
+    "officer_id": pl.Int64,
+    "town": pl.String,
+    "occupation": pl.String,
+    "birth_year": pl.Int64,
+    "tier": pl.String,
+    "rfm_segment": pl.String,
+    "aum": pl.Float64,
+    "p_alive": pl.Float64,
+    "clv": pl.Float64,
+}
+
+
+def select_segment_summary(
+    defn: SegmentDefinition, scope: Scope, flt: Filters, as_of: date
+) -> sa.Select:
+    """Count, total AUM and total CLV of the segment."""
+    m = segment_members(defn, scope, flt, as_of).subquery("m")
+    return sa.select(
+        sa.func.count().label("customers"),
+        sa.func.coalesce(sa.func.sum(m.c.aum), 0.0).label("aum"),
+        sa.func.coalesce(sa.func.sum(m.c.clv), 0.0).label("clv"),
+    )
+
+
+def fetch_segment_summary(
+    conn: sa.Connection, defn: SegmentDefinition, scope: Scope, flt: Filters, as_of: date
+) -> pl.DataFrame:
+    """One row: customers, aum, clv of the segment."""
+    return frame(conn, select_segment_summary(defn, scope, flt, as_of), SEGMENT_SUMMARY_SCHEMA)
+
+
+def select_segment_breakdown(
+    defn: SegmentDefinition, scope: Scope, flt: Filters, as_of: date
+) -> sa.Select:
+    """Customers, AUM and CLV of the segment by tier × RFM segment."""
+    m = segment_members(defn, scope, flt, as_of).subquery("m")
+    return (
+        sa.select(
+            m.c.tier,
+            m.c.rfm_segment,
+            sa.func.count().label("customers"),
+            sa.func.coalesce(sa.func.sum(m.c.aum), 0.0).label("aum"),
+            sa.func.coalesce(sa.func.sum(m.c.clv), 0.0).label("clv"),
+        )
+        .group_by(m.c.tier, m.c.rfm_segment)
+        .order_by(m.c.tier, m.c.rfm_segment)
+    )
+
+
+def fetch_segment_breakdown(
+    conn: sa.Connection, defn: SegmentDefinition, scope: Scope, flt: Filters, as_of: date
+) -> pl.DataFrame:
+    """tier, rfm_segment, customers, aum, clv of the segment."""
+    return frame(conn, select_segment_breakdown(defn, scope, flt, as_of), BREAKDOWN_SCHEMA)
+
+
+def select_segment_customers(
+    defn: SegmentDefinition, scope: Scope, flt: Filters, as_of: date, limit: int | None = None
+) -> sa.Select:
+    """The segment's customers, highest CLV first (personal columns unmasked: mask before showing)."""
+    m = segment_members(defn, scope, flt, as_of).subquery("m")
+    c = customers
+    stmt = (
+        sa.select(
+            m.c.customer_id,
+            m.c.name,
+            c.c.phone,
+            c.c.id_number,
+            m.c.branch_id,
+            m.c.officer_id,
+            m.c.town,
+            m.c.occupation,
+            m.c.birth_year,
+            m.c.tier,
+            m.c.rfm_segment,
+            m.c.aum,
+            m.c.p_alive,
+            m.c.clv,
+        )
+        .select_from(m.join(c, c.c.customer_id == m.c.customer_id))
+        .order_by(sa.func.coalesce(m.c.clv, -1.0).desc(), m.c.aum.desc(), m.c.customer_id)
+    )
+    return stmt.limit(limit) if limit is not None else stmt
+
+
+def fetch_segment_customers(
+    conn: sa.Connection,
+    defn: SegmentDefinition,
+    scope: Scope,
+    flt: Filters,
+    as_of: date,
+    limit: int | None = None,
+) -> pl.DataFrame:
+    """The segment's customers (MEMBER_SCHEMA); the caller masks name, phone and id_number."""
+    return frame(conn, select_segment_customers(defn, scope, flt, as_of, limit), MEMBER_SCHEMA)
+
+
+OPTIONS_SCHEMA = {"value": pl.String, "customers": pl.Int64}
+
+
+def fetch_town_options(conn: sa.Connection, scope: Scope) -> pl.DataFrame:
+    """Towns of the customers in scope, with counts."""
+    return _options(conn, scope, customers.c.town)
+
+
+def fetch_occupation_options(conn: sa.Connection, scope: Scope) -> pl.DataFrame:
+    """Occupations of the customers in scope, with counts."""
+    return _options(conn, scope, customers.c.occupation)
+
+
+def _options(conn: sa.Connection, scope: Scope, col: sa.Column) -> pl.DataFrame:
+    stmt = sa.select(col.label("value"), sa.func.count().label("customers")).where(col.is_not(None))
+    stmt = apply_scope(stmt, scope, customers.c.branch_id, customers.c.officer_id)
+    return frame(conn, stmt.group_by(col).order_by(col), OPTIONS_SCHEMA)
+
+
+def count_signal_rows(conn: sa.Connection) -> int:
+    """Rows in the signals mart (0 until it has been refreshed)."""
+    return int(conn.execute(sa.select(sa.func.count()).select_from(customer_signals)).scalar_one())
+
+
+def count_value_rows(conn: sa.Connection) -> int:
+    """Rows in the value mart (0 until it has been refreshed)."""
+    return int(conn.execute(sa.select(sa.func.count()).select_from(customer_value)).scalar_one())
+
+
+# --- saved segments ------------------------------------------------------------------------------
+
+SAVED_SCHEMA = {
+    "segment_id": pl.Int64,
+    "name": pl.String,
+    "owner": pl.String,
+    "definition": pl.String,
+    "created_at": pl.Datetime("us"),
+}
+
+
+def save_segment(
+    conn: sa.Connection, owner: str, name: str, defn: SegmentDefinition, now: datetime
+) -> None:
+    """Save (or overwrite) the owner's segment called ``name``; the caller commits."""
+    name = name.strip()
+    if not name or len(name) > 80:
+        raise InvalidFilter("a segment name needs 1 to 80 characters")
+    s = saved_segments
+    conn.execute(s.delete().where(s.c.owner == owner, s.c.name == name))
+    conn.execute(
+        s.insert().values(name=name, owner=owner, definition=defn.to_json(), created_at=now)
+    )
+
+
+def fetch_saved_segments(conn: sa.Connection, owner: str) -> pl.DataFrame:
+    """The owner's saved segments, by name."""
+    s = saved_segments
+    stmt = sa.select(s.c.segment_id, s.c.name, s.c.owner, s.c.definition, s.c.created_at)
+    return frame(conn, stmt.where(s.c.owner == owner).order_by(s.c.name), SAVED_SCHEMA)
+
+
+def delete_segment(conn: sa.Connection, owner: str, name: str) -> int:
+    """Delete the owner's segment called ``name``; returns rows deleted (the caller commits)."""
+    s = saved_segments
+    return conn.execute(s.delete().where(s.c.owner == owner, s.c.name == name)).rowcount

@@ -1,10 +1,257 @@
-"""Weekly KPIs page (placeholder until its issue lands)."""
+"""Weekly KPIs (branch presidents): last week against the week before, a year ago and the target."""
 
+from __future__ import annotations
+
+from datetime import timedelta
+
+import polars as pl
 import streamlit as st
 
+from dashboard.charts import kpis as charts
+from dashboard.errors import friendly_errors, no_data
+from dashboard.format import count, pct
 from dashboard.i18n import t
+from dashboard.loaders.common import load_branches, load_officers, load_standard
+from dashboard.loaders.kpis import (
+    kpi_period,
+    league_period,
+    load_officer_weekly,
+    load_targets,
+    load_weekly_kpis,
+)
+from dashboard.report import KPI_ORDER, WeeklyReport, build_weekly_report, change_text, kpi_text
 from dashboard.state import page_context
+from metrics import kpis as km
+from metrics.kpis import LOWER_IS_BETTER
 
 ctx = page_context()
+lang = ctx.lang
+flt = ctx.filters
+week_end = ctx.week + timedelta(days=6)
 st.title(t("kpis.title"))
-st.caption(f"{ctx.week:%Y-%m-%d}")
+st.caption(t("kpis.intro", start=f"{ctx.week:%Y-%m-%d}", end=f"{week_end:%Y-%m-%d}"))
+
+with friendly_errors():
+    alerts = load_standard().alerts
+    weekly = load_weekly_kpis(ctx.scope, kpi_period(ctx.week, flt.branch_ids, flt.officer_ids))
+    targets = load_targets(ctx.scope, kpi_period(ctx.week, flt.branch_ids, ()))
+    officer_weekly = load_officer_weekly(
+        ctx.scope, league_period(ctx.week, flt.branch_ids, flt.officer_ids)
+    )
+    branches = load_branches(ctx.scope)
+    officers = load_officers(ctx.scope, flt.branch_ids)
+if weekly.filter(pl.col("week_start") == ctx.week).is_empty():
+    no_data("kpis.no_data_week")
+
+branch_names = dict(
+    zip(
+        branches["branch_id"].to_list(),
+        branches["name" if lang == "zh" else "name_en"].to_list(),
+        strict=True,
+    )
+)
+officer_names = dict(zip(officers["officer_id"].to_list(), officers["name"].to_list(), strict=True))
+kpi_labels = {k: t(f"kpis.kpi_{k}") for k in KPI_ORDER}
+selection = (
+    "、".join(branch_names.get(b, str(b)) for b in flt.branch_ids)
+    if flt.branch_ids
+    else t("kpis.selection_all")
+)
+if flt.officer_ids:
+    selection += " · " + "、".join(officer_names.get(o, str(o)) for o in flt.officer_ids)
+    st.info(t("kpis.officer_note"))
+
+bank = km.bank_kpis(weekly, targets, week=ctx.week)
+by_branch = km.branch_kpis(weekly, targets, week=ctx.week)
+
+# --- KPI cards ---------------------------------------------------------------------------------
+st.subheader(t("kpis.cards_header") + f" · {selection}")
+rows = {row["kpi"]: row for row in bank.iter_rows(named=True)}
+for start in range(0, len(KPI_ORDER), 4):
+    for col, kpi in zip(st.columns(4), KPI_ORDER[start : start + 4], strict=False):
+        row = rows.get(kpi)
+        if row is None:
+            col.metric(kpi_labels[kpi], "—", border=True)
+            continue
+        col.metric(
+            kpi_labels[kpi],
+            kpi_text(kpi, row["value"], lang),
+            delta=None
+            if row["wow_abs"] is None
+            else change_text(kpi, row["wow_abs"], row["wow_pct"], lang),
+            delta_color="off"
+            if not row["wow_abs"]
+            else "inverse"
+            if kpi in LOWER_IS_BETTER
+            else "normal",
+            help=t(f"kpis.help_{kpi}"),
+            border=True,
+        )
+        col.caption(
+            t(
+                "kpis.card_caption",
+                yoy=pct(row["yoy_pct"], signed=True),
+                attainment=pct(row["attainment"], digits=0),
+            )
+        )
+st.caption(t("kpis.effective_note"))
+
+# --- flagged moves -----------------------------------------------------------------------------
+flags = km.kpi_flags(
+    weekly, week=ctx.week, history_weeks=alerts.kpi_history_weeks, z_threshold=alerts.kpi_z_score
+).with_columns(
+    pl.col("branch_id").replace_strict(branch_names, default=None).alias("branch"),
+)
+st.subheader(t("kpis.flags_header"))
+if flags.is_empty():
+    st.success(t("kpis.no_flags"))
+else:
+    st.caption(t("kpis.flags_intro", weeks=alerts.kpi_history_weeks, z=alerts.kpi_z_score))
+    st.dataframe(
+        pl.DataFrame(
+            {
+                t("kpis.col_branch"): flags["branch"],
+                t("kpis.col_kpi"): [kpi_labels[k] for k in flags["kpi"]],
+                t("kpis.col_reason"): [
+                    ("⚠️ " if a else "") + t(f"kpis.reason_{r}")
+                    for r, a in zip(flags["reason"], flags["adverse"], strict=True)
+                ],
+                t("kpis.col_change"): [
+                    change_text(k, c, None, lang)
+                    for k, c in zip(flags["kpi"], flags["change"], strict=True)
+                ],
+                t("kpis.col_typical"): [
+                    change_text(k, c, None, lang)
+                    for k, c in zip(flags["kpi"], flags["typical_change"], strict=True)
+                ],
+                t("kpis.col_z"): flags["z"].round(1),
+            }
+        ),
+        hide_index=True,
+        key="kpis_flags",
+    )
+
+tab_trend, tab_rank, tab_league = st.tabs(
+    [t("kpis.trends_header"), t("kpis.ranking_header"), t("kpis.league_header")]
+)
+
+# --- trends ------------------------------------------------------------------------------------
+trend_names = {c: t(f"kpis.line_{c}") for c in ("value", "prior_year", "target")}
+with tab_trend:
+    left, right = st.columns([3, 1])
+    trend_kpi = left.selectbox(
+        t("kpis.trend_kpi"), list(KPI_ORDER), format_func=kpi_labels.get, key="kpis_trend_kpi"
+    )
+    span = right.segmented_control(
+        t("kpis.trend_weeks"),
+        [26, 52],
+        default=52,
+        format_func=lambda n: t("kpis.weeks_n", n=n),
+        key="kpis_trend_span",
+    )
+    trend = km.kpi_trend(weekly, targets, kpi=trend_kpi, week=ctx.week, weeks=span or 52)
+    axis = charts.axis_for(trend_kpi, lang, t("kpis.unit_money"), t("kpis.unit_count"))
+    st.plotly_chart(
+        charts.trend_figure(trend, title=kpi_labels[trend_kpi], axis=axis, names=trend_names),
+        key="kpis_trend_chart",
+    )
+    st.plotly_chart(
+        charts.attainment_figure(
+            bank,
+            title=t("kpis.attainment_title"),
+            labels=kpi_labels,
+            target_label=t("kpis.line_target"),
+        ),
+        key="kpis_attainment_chart",
+    )
+
+# --- branch ranking ----------------------------------------------------------------------------
+ranking = km.branch_ranking(by_branch).with_columns(
+    pl.col("branch_id").replace_strict(branch_names, default=None).alias("branch")
+)
+with tab_rank:
+    st.caption(t("kpis.ranking_intro"))
+    st.plotly_chart(
+        charts.ranking_figure(
+            ranking,
+            title=t("kpis.ranking_title"),
+            names=branch_names,
+            score_label=t("kpis.col_score"),
+        ),
+        key="kpis_ranking_chart",
+    )
+    wide = by_branch.pivot(on="kpi", index="branch_id", values="value")
+    wow = by_branch.pivot(on="kpi", index="branch_id", values="wow_pct")
+    table = ranking.join(wide, on="branch_id", how="left").join(
+        wow.select("branch_id", *(pl.col(k).alias(f"{k}_wow") for k in wow.columns[1:])),
+        on="branch_id",
+        how="left",
+    )
+    columns: dict[str, list] = {
+        t("kpis.col_rank"): table["rank"].to_list(),
+        t("kpis.col_branch"): table["branch"].to_list(),
+        t("kpis.col_score"): [pct(v) for v in table["score"]],
+        t("kpis.col_on_target"): [
+            f"{a} / {b}" for a, b in zip(table["on_target"], table["with_target"], strict=True)
+        ],
+    }
+    for kpi in ("deposit_balance", "loan_balance", "new_customers", "conversions"):
+        if kpi in table.columns:
+            columns[kpi_labels[kpi]] = [kpi_text(kpi, v, lang) for v in table[kpi]]
+            columns[t("kpis.col_wow_of", kpi=kpi_labels[kpi])] = [
+                pct(v, signed=True) for v in table[f"{kpi}_wow"]
+            ]
+    st.dataframe(pl.DataFrame(columns), hide_index=True, key="kpis_ranking_table")
+
+# --- officer league ----------------------------------------------------------------------------
+league = km.officer_league(
+    officer_weekly,
+    week=ctx.week,
+    officers=officers.filter(pl.col("officer_id").is_in(flt.officer_ids))
+    if flt.officer_ids
+    else officers,
+).with_columns(
+    pl.col("officer_id").replace_strict(officer_names, default=None).alias("officer"),
+    pl.col("branch_id").replace_strict(branch_names, default=None).alias("branch"),
+)
+with tab_league:
+    st.caption(t("kpis.league_intro"))
+    st.dataframe(
+        pl.DataFrame(
+            {
+                t("kpis.col_rank"): league["rank"],
+                t("kpis.col_officer"): league["officer"],
+                t("kpis.col_branch"): league["branch"],
+                t("kpis.col_conversions"): league["conversions"],
+                t("kpis.col_conversions_prev"): league["conversions_prev"],
+                t("kpis.col_new_customers"): league["new_customers"],
+                t("kpis.col_activities"): league["activities"],
+                t("kpis.col_lagging"): [t("kpis.lagging") if v else "" for v in league["lagging"]],
+            }
+        ),
+        hide_index=True,
+        key="kpis_league_table",
+    )
+    st.caption(t("kpis.league_count", n=count(league.height)))
+
+# --- the weekly report -------------------------------------------------------------------------
+report = WeeklyReport(
+    lang=lang,
+    week=ctx.week,
+    as_of=ctx.as_of,
+    selection=selection,
+    bank=bank,
+    ranking=ranking,
+    league=league,
+    flags=flags,
+    trends={k: km.kpi_trend(weekly, targets, kpi=k, week=ctx.week) for k in KPI_ORDER},
+)
+st.session_state["kpis_report"] = report  # the app test reads what the download would contain
+st.download_button(
+    t("kpis.download"),
+    data=lambda: build_weekly_report(report),  # built on click, off the page's run
+    file_name=f"weekly-kpis-{ctx.week:%Y-%m-%d}.html",
+    mime="text/html",
+    on_click="ignore",
+    key="kpis_download",
+)

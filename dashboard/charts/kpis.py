@@ -1,0 +1,139 @@
+"""Charts of the Weekly KPIs page and report: pure functions from frames and labels to plotly figures."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import plotly.graph_objects as go
+import polars as pl
+
+from metrics.kpis import LOWER_IS_BETTER, MONEY_KPIS
+
+COLORS = {"value": "#1f6fb2", "prior_year": "#9aa5b1", "target": "#d9822b", "bad": "#c23030"}
+
+
+@dataclass(frozen=True)
+class Axis:
+    """How a KPI's numbers are shown: the divisor (10,000 for 万元) and the axis title."""
+
+    divisor: float
+    title: str
+    tickformat: str
+
+
+def axis_for(kpi: str, lang: str, money_unit: str, count_unit: str) -> Axis:
+    """万元 (one decimal) for money in Chinese, CNY with separators in English, counts as integers."""
+    if kpi in MONEY_KPIS:
+        if lang == "zh":
+            return Axis(10_000.0, money_unit, ",.1f")
+        return Axis(1.0, money_unit, ",.0f")
+    return Axis(1.0, count_unit, ",.0f")
+
+
+def trend_figure(
+    trend: pl.DataFrame, *, title: str, axis: Axis, names: dict[str, str]
+) -> go.Figure:
+    """This year's line, last year's (dashed) and the target (dotted) per week.
+
+    ``trend``: week_start, value, prior_year, target (``metrics.kpis.kpi_trend``); ``names`` gives
+    the legend of "value", "prior_year" and "target". Lines with no data are left out.
+    """
+    fig = go.Figure()
+    styles = {"value": "solid", "prior_year": "dash", "target": "dot"}
+    x = trend["week_start"].to_list()
+    for col, dash in styles.items():
+        series = trend[col]
+        if series.null_count() == series.len():
+            continue
+        y = [None if v is None else v / axis.divisor for v in series.to_list()]
+        fig.add_trace(
+            go.Scatter(
+                x=x,
+                y=y,
+                name=names[col],
+                mode="lines",
+                line={"color": COLORS[col], "dash": dash, "width": 3 if col == "value" else 2},
+                connectgaps=False,
+                hovertemplate=f"%{{x|%Y-%m-%d}}<br>%{{y:{axis.tickformat}}}<extra>{names[col]}</extra>",
+            )
+        )
+    fig.update_layout(
+        title={"text": title},
+        height=360,
+        margin={"l": 10, "r": 10, "t": 50, "b": 10},
+        legend={"orientation": "h", "y": -0.15},
+        yaxis={"title": {"text": axis.title}, "tickformat": axis.tickformat, "rangemode": "tozero"},
+        xaxis={"tickformat": "%m-%d"},
+        hovermode="x unified",
+    )
+    return fig
+
+
+def ranking_figure(
+    ranking: pl.DataFrame, *, title: str, names: dict[int, str], score_label: str
+) -> go.Figure:
+    """Horizontal bars of each branch's capped mean attainment (best on top), a line at 100%.
+
+    ``ranking``: rank, branch_id, score (``metrics.kpis.branch_ranking``); branches without a
+    score are left out.
+    """
+    rows = ranking.filter(pl.col("score").is_not_null()).sort("rank", descending=True)
+    labels = [names.get(b, str(b)) for b in rows["branch_id"].to_list()]
+    scores = rows["score"].to_list()
+    fig = go.Figure(
+        go.Bar(
+            x=scores,
+            y=labels,
+            orientation="h",
+            marker={"color": [COLORS["value"] if s >= 1 else COLORS["bad"] for s in scores]},
+            text=[f"{s:.0%}" for s in scores],
+            textposition="auto",
+            hovertemplate=f"%{{y}}<br>{score_label}: %{{x:.1%}}<extra></extra>",
+        )
+    )
+    fig.add_vline(x=1.0, line={"color": COLORS["target"], "dash": "dot"})
+    fig.update_layout(
+        title={"text": title},
+        height=max(240, 28 * len(labels) + 80),
+        margin={"l": 10, "r": 10, "t": 50, "b": 10},
+        xaxis={"tickformat": ".0%", "title": {"text": score_label}},
+        yaxis={"automargin": True},
+        showlegend=False,
+    )
+    return fig
+
+
+def attainment_figure(
+    bank: pl.DataFrame, *, title: str, labels: dict[str, str], target_label: str
+) -> go.Figure:
+    """One bar per KPI with a target: attainment (value / target); outflows are better below 100%.
+
+    ``bank``: kpi, attainment (``metrics.kpis.bank_kpis``); ``labels`` maps KPI codes to names.
+    """
+    rows = bank.filter(pl.col("attainment").is_not_null())
+    kpis = rows["kpi"].to_list()
+    values = rows["attainment"].to_list()
+    good = [
+        (v <= 1) if k in LOWER_IS_BETTER else (v >= 1) for k, v in zip(kpis, values, strict=True)
+    ]
+    fig = go.Figure(
+        go.Bar(
+            x=[labels.get(k, k) for k in kpis],
+            y=values,
+            marker={"color": [COLORS["value"] if g else COLORS["bad"] for g in good]},
+            text=[f"{v:.0%}" for v in values],
+            textposition="auto",
+            hovertemplate="%{x}: %{y:.1%}<extra></extra>",
+        )
+    )
+    fig.add_hline(
+        y=1.0, line={"color": COLORS["target"], "dash": "dot"}, annotation_text=target_label
+    )
+    fig.update_layout(
+        title={"text": title},
+        height=320,
+        margin={"l": 10, "r": 10, "t": 50, "b": 10},
+        yaxis={"tickformat": ".0%"},
+        showlegend=False,
+    )
+    return fig

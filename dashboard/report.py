@@ -1,0 +1,262 @@
+"""The weekly KPI report: one self-contained HTML file (inline CSS, plotly.js inlined once, no CDN).
+
+Built by a pure function from the frames the page already holds, so the download button can
+generate it on demand (on another thread, where ``st.session_state`` is out of reach: labels come
+from the catalog with an explicit language).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import plotly.graph_objects as go
+import polars as pl
+
+from dashboard.charts.kpis import attainment_figure, axis_for, trend_figure
+from dashboard.format import count, money, pct
+from dashboard.i18n import catalog
+from metrics.kpis import FLOW_KPIS, LOWER_IS_BETTER, MONEY_KPIS, STOCK_KPIS
+
+KPI_ORDER = STOCK_KPIS[:3] + FLOW_KPIS[:1] + STOCK_KPIS[3:] + FLOW_KPIS[1:]
+
+CSS = """
+body { font-family: "Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", sans-serif;
+       margin: 24px auto; max-width: 1100px; color: #1c2127; }
+h1 { font-size: 24px; margin-bottom: 4px; } h2 { font-size: 18px; margin-top: 28px;
+     border-bottom: 2px solid #1f6fb2; padding-bottom: 4px; }
+.meta { color: #5f6b7c; font-size: 13px; }
+table { border-collapse: collapse; width: 100%; font-size: 13px; margin-top: 8px; }
+th, td { border: 1px solid #d3d8de; padding: 4px 8px; }
+th { background: #f0f3f6; text-align: left; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+.bad { color: #c23030; } .good { color: #1c6e42; }
+.grid { display: grid; grid-template-columns: 1fr 1fr; gap: 12px; }
+@media print { .grid { grid-template-columns: 1fr; } }
+"""
+
+
+def label(key: str, lang: str, **kwargs: object) -> str:
+    """A translation in an explicit language (no session state needed)."""
+    text = catalog()[key][lang]
+    return text.format(**kwargs) if kwargs else text
+
+
+def kpi_text(kpi: str, value: float | None, lang: str) -> str:
+    """A KPI value as the reader expects it: money in 万元 / CNY, counts with separators."""
+    return money(value, lang_code=lang) if kpi in MONEY_KPIS else count(value)
+
+
+def change_text(kpi: str, abs_change: float | None, rel: float | None, lang: str) -> str:
+    """'+12.5万元 (+3.1%)' — the signed change and its percentage."""
+    if abs_change is None:
+        return "—"
+    # The sign leads ("-CNY 1.2M", not "CNY -1.2M"): st.metric colours a delta by its first character.
+    sign = "+" if abs_change > 0 else "-" if abs_change < 0 else ""
+    text = f"{sign}{kpi_text(kpi, abs(abs_change), lang)}"
+    return text if rel is None else f"{text} ({pct(rel, signed=True)})"
+
+
+def is_good(kpi: str, change: float | None) -> bool | None:
+    """Whether a change is good news (outflows: a fall is good)."""
+    if change is None or change == 0:
+        return None
+    return (change < 0) if kpi in LOWER_IS_BETTER else (change > 0)
+
+
+@dataclass(frozen=True)
+class WeeklyReport:
+    """What the report shows, already computed by the page (names resolved, frames small)."""
+
+    lang: str
+    week: date
+    as_of: date
+    selection: str
+    bank: pl.DataFrame  # metrics.kpis.bank_kpis
+    ranking: pl.DataFrame  # rank, branch, score, on_target, with_target
+    league: pl.DataFrame  # rank, officer, branch, conversions, new_customers, activities, lagging
+    flags: pl.DataFrame  # branch, kpi, reason, change
+    trends: dict[str, pl.DataFrame] = field(default_factory=dict)  # kpi -> kpi_trend frame
+
+
+def _cell(text: str, *, num: bool = False, cls: str = "") -> str:
+    classes = " ".join(c for c in ("num" if num else "", cls) if c)
+    attr = f' class="{classes}"' if classes else ""
+    return f"<td{attr}>{html.escape(text)}</td>"
+
+
+def _table(headers: list[str], rows: list[str]) -> str:
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+
+
+def _kpi_table(r: WeeklyReport) -> str:
+    lg = r.lang
+    rows = []
+    by_kpi = {row["kpi"]: row for row in r.bank.iter_rows(named=True)}
+    for kpi in KPI_ORDER:
+        row = by_kpi.get(kpi)
+        if row is None:
+            continue
+        good = is_good(kpi, row["wow_abs"])
+        cls = "" if good is None else ("good" if good else "bad")
+        rows.append(
+            "<tr>"
+            + _cell(label(f"kpis.kpi_{kpi}", lg))
+            + _cell(kpi_text(kpi, row["value"], lg), num=True)
+            + _cell(change_text(kpi, row["wow_abs"], row["wow_pct"], lg), num=True, cls=cls)
+            + _cell(change_text(kpi, row["yoy_abs"], row["yoy_pct"], lg), num=True)
+            + _cell(
+                kpi_text(kpi, row["target"], lg) if row["target"] is not None else "—", num=True
+            )
+            + _cell(pct(row["attainment"]), num=True)
+            + "</tr>"
+        )
+    headers = [
+        label(f"kpis.{k}", lg) for k in ("col_kpi", "col_value", "col_wow", "col_yoy", "col_target")
+    ]
+    return _table([*headers, label("kpis.col_attainment", lg)], rows)
+
+
+def _ranking_table(r: WeeklyReport) -> str:
+    lg = r.lang
+    rows = [
+        "<tr>"
+        + _cell("—" if row["rank"] is None else str(row["rank"]), num=True)
+        + _cell(row["branch"])
+        + _cell(pct(row["score"]), num=True)
+        + _cell(f"{row['on_target']} / {row['with_target']}", num=True)
+        + "</tr>"
+        for row in r.ranking.iter_rows(named=True)
+    ]
+    keys = ("col_rank", "col_branch", "col_score", "col_on_target")
+    return _table([label(f"kpis.{k}", lg) for k in keys], rows)
+
+
+def _league_table(r: WeeklyReport) -> str:
+    lg = r.lang
+    rows = [
+        "<tr>"
+        + _cell(str(row["rank"]), num=True)
+        + _cell(row["officer"])
+        + _cell(row["branch"])
+        + _cell(count(row["conversions"]), num=True)
+        + _cell(count(row["new_customers"]), num=True)
+        + _cell(count(row["activities"]), num=True)
+        + _cell(label("kpis.lagging", lg) if row["lagging"] else "", cls="bad")
+        + "</tr>"
+        for row in r.league.iter_rows(named=True)
+    ]
+    keys = (
+        "col_rank",
+        "col_officer",
+        "col_branch",
+        "col_conversions",
+        "col_new_customers",
+        "col_activities",
+        "col_lagging",
+    )
+    return _table([label(f"kpis.{k}", lg) for k in keys], rows)
+
+
+def _flags_table(r: WeeklyReport) -> str:
+    lg = r.lang
+    if r.flags.is_empty():
+        return f"<p>{html.escape(label('kpis.no_flags', lg))}</p>"
+    rows = [
+        "<tr>"
+        + _cell(row["branch"])
+        + _cell(label(f"kpis.kpi_{row['kpi']}", lg))
+        + _cell(label(f"kpis.reason_{row['reason']}", lg), cls="bad" if row["adverse"] else "")
+        + _cell(change_text(row["kpi"], row["change"], None, lg), num=True)
+        + "</tr>"
+        for row in r.flags.iter_rows(named=True)
+    ]
+    keys = ("col_branch", "col_kpi", "col_reason", "col_change")
+    return _table([label(f"kpis.{k}", lg) for k in keys], rows)
+
+
+def report_figures(r: WeeklyReport) -> list[go.Figure]:
+    """The attainment bars and one trend per KPI, in the report's language."""
+    lg = r.lang
+    names = {c: label(f"kpis.line_{c}", lg) for c in ("value", "prior_year", "target")}
+    kpi_labels = {k: label(f"kpis.kpi_{k}", lg) for k in KPI_ORDER}
+    figures = [
+        attainment_figure(
+            r.bank,
+            title=label("kpis.attainment_title", lg),
+            labels=kpi_labels,
+            target_label=label("kpis.line_target", lg),
+        )
+    ]
+    for kpi in KPI_ORDER:
+        trend = r.trends.get(kpi)
+        if trend is None or trend.is_empty():
+            continue
+        axis = axis_for(kpi, lg, label("kpis.unit_money", lg), label("kpis.unit_count", lg))
+        figures.append(trend_figure(trend, title=kpi_labels[kpi], axis=axis, names=names))
+    return figures
+
+
+def build_weekly_report(r: WeeklyReport) -> str:
+    """The whole report as one HTML document that loads nothing from the network."""
+    lg = r.lang
+    figures = report_figures(r)
+    charts = [
+        fig.to_html(
+            full_html=False,
+            include_plotlyjs=(i == 0),  # the library once, inline: no CDN on a closed intranet
+            include_mathjax=False,
+            config={"displaylogo": False, "responsive": True},
+        )
+        for i, fig in enumerate(figures)
+    ]
+    first, trends = charts[:1], charts[1:]
+    week_end = r.week + timedelta(days=6)
+    title = label("kpis.report_title", lg, start=f"{r.week:%Y-%m-%d}", end=f"{week_end:%Y-%m-%d}")
+    meta = label("kpis.report_meta", lg, selection=r.selection, day=f"{r.as_of:%Y-%m-%d}")
+    parts = [
+        "<!DOCTYPE html>",
+        f'<html lang="{"zh-CN" if lg == "zh" else "en"}"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{html.escape(title)}</title><style>{CSS}</style></head><body>",
+        f"<h1>{html.escape(title)}</h1><p class='meta'>{html.escape(meta)}</p>",
+        f"<h2>{html.escape(label('kpis.cards_header', lg))}</h2>",
+        _kpi_table(r),
+        *first,
+        f"<h2>{html.escape(label('kpis.flags_header', lg))}</h2>",
+        _flags_table(r),
+        f"<h2>{html.escape(label('kpis.ranking_header', lg))}</h2>",
+        _ranking_table(r),
+        f"<h2>{html.escape(label('kpis.league_header', lg))}</h2>",
+        _league_table(r),
+        f"<h2>{html.escape(label('kpis.trends_header', lg))}</h2>",
+        "<div class='grid'>",
+        *(f"<div>{c}</div>" for c in trends),
+        "</div></body></html>",
+    ]
+    return "\n".join(parts)
+
+
+_SCRIPT = re.compile(r"<script\b[^>]*>.*?</script>", re.S | re.I)
+_EXTERNAL = re.compile(
+    r"""(?:\b(?:src|href|action|data)\s*=\s*["']?\s*(?:https?:)?//)|(?:url\(\s*["']?\s*(?:https?:)?//)|(?:@import)""",
+    re.I,
+)
+
+
+def external_references(document: str) -> list[str]:
+    """Markup that would make a browser fetch from another host: src/href/url() to http(s) or //.
+
+    Script bodies are skipped (plotly.js holds URL strings it uses only for maps, which the
+    report has none of); a ``<script src=…>`` tag itself is checked.
+    """
+    found = [m.group(0) for m in _EXTERNAL.finditer(_SCRIPT.sub("<script></script>", document))]
+    found += [
+        tag
+        for tag in re.findall(r"<script\b[^>]*>", document, re.I)
+        if re.search(r"\bsrc\s*=", tag, re.I)
+    ]
+    return found

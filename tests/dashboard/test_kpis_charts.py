@@ -1,0 +1,87 @@
+"""Weekly KPI charts: pure figure builders called directly."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import polars as pl
+import pytest
+
+from dashboard.charts import kpis as charts
+
+W = date(2026, 11, 16)
+NAMES = {"value": "This year", "prior_year": "Prior year", "target": "Target"}
+
+
+@pytest.mark.parametrize(
+    ("kpi", "lang", "divisor", "tickformat"),
+    [
+        pytest.param("deposit_balance", "zh", 10_000.0, ",.1f", id="money-zh-wan"),
+        pytest.param("deposit_balance", "en", 1.0, ",.0f", id="money-en"),
+        pytest.param("outflow_other_banks", "zh", 10_000.0, ",.1f", id="outflow-is-money"),
+        pytest.param("new_customers", "zh", 1.0, ",.0f", id="count"),
+    ],
+)
+def test_axis_for(kpi: str, lang: str, divisor: float, tickformat: str) -> None:
+    axis = charts.axis_for(kpi, lang, "万元", "个")
+    assert (axis.divisor, axis.tickformat) == (divisor, tickformat)
+
+
+def test_trend_figure_scales_and_skips_empty_lines() -> None:
+    trend = pl.DataFrame(
+        {
+            "week_start": [W - timedelta(weeks=1), W],
+            "value": [20_000.0, 30_000.0],
+            "prior_year": [10_000.0, None],
+            "target": [None, None],
+        },
+        schema={
+            "week_start": pl.Date,
+            "value": pl.Float64,
+            "prior_year": pl.Float64,
+            "target": pl.Float64,
+        },
+    )
+    fig = charts.trend_figure(
+        trend, title="存款余额", axis=charts.Axis(10_000.0, "万元", ",.1f"), names=NAMES
+    )
+    assert [tr.name for tr in fig.data] == ["This year", "Prior year"]  # no target line
+    assert list(fig.data[0].y) == [2.0, 3.0]
+    assert list(fig.data[1].y) == [1.0, None]
+    assert fig.data[1].line.dash == "dash"
+    assert fig.layout.yaxis.title.text == "万元"
+    assert fig.layout.title.text == "存款余额"
+
+
+def test_ranking_figure_best_on_top_and_colours() -> None:
+    ranking = pl.DataFrame(
+        {"rank": [1, 2, None], "branch_id": [2, 1, 3], "score": [1.2, 0.8, None]},
+        schema={"rank": pl.Int64, "branch_id": pl.Int64, "score": pl.Float64},
+    )
+    fig = charts.ranking_figure(
+        ranking, title="t", names={1: "城关", 2: "东关"}, score_label="完成率"
+    )
+    bar = fig.data[0]
+    # plotly draws the first category at the bottom: the best branch comes last
+    assert list(bar.y) == ["城关", "东关"]
+    assert list(bar.x) == [0.8, 1.2]
+    assert list(bar.marker.color) == [charts.COLORS["bad"], charts.COLORS["value"]]
+    assert list(bar.text) == ["80%", "120%"]
+
+
+def test_attainment_figure_outflow_is_good_below_target() -> None:
+    bank = pl.DataFrame(
+        {
+            "kpi": ["deposit_balance", "outflow_other_banks", "aum"],
+            "attainment": [0.9, 0.5, None],
+        }
+    )
+    fig = charts.attainment_figure(
+        bank,
+        title="t",
+        labels={"deposit_balance": "存款", "outflow_other_banks": "流出"},
+        target_label="目标",
+    )
+    bar = fig.data[0]
+    assert list(bar.x) == ["存款", "流出"]
+    assert list(bar.marker.color) == [charts.COLORS["bad"], charts.COLORS["value"]]

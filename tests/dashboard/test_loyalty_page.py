@@ -1,0 +1,133 @@
+"""App tests of the Loyalty and retention page: on a small seeded bank (exact numbers) and the demo bank."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from data_access.engine import create_schema, make_engine
+from data_access.filters import Scope
+from data_access.marts.loyalty import refresh_loyalty
+from data_access.queries import org
+from data_access.schema import bank_meta
+from metrics.standards import load_standards
+from tests.data_access.test_loyalty_queries import AS_OF, seed
+
+APP = str(Path(__file__).parents[2] / "dashboard" / "app.py")
+
+
+@pytest.fixture(scope="module")
+def seeded_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Three open customers (branch 1: 1 and 2; branch 2: 3), loyalty mart refreshed."""
+    url = f"duckdb:///{tmp_path_factory.mktemp('loyalty') / 'bank.duckdb'}"
+    engine = make_engine(url)
+    create_schema(engine)
+    seed(engine)
+    with engine.begin() as conn:
+        conn.execute(sa.insert(bank_meta), [{"key": "data_as_of", "value": AS_OF.isoformat()}])
+    refresh_loyalty(engine, load_standards(), AS_OF, lambda *_: None)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def seeded_app(
+    seeded_url: str, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Callable[..., AppTest]]:
+    """Factory over the seeded bank: ``seeded_app(lang="en", branches="2")``."""
+    monkeypatch.setenv("FOOTPRINT_DATABASE_URL", seeded_url)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+    def run(**query: str) -> AppTest:
+        at = AppTest.from_file(APP, default_timeout=60)
+        for key, value in query.items():
+            at.query_params[key] = value
+        at.run()
+        at.switch_page("pages/loyalty.py").run()
+        return at
+
+    yield run
+    os.environ.pop("FOOTPRINT_DATABASE_URL", None)
+
+
+def metric(at: AppTest, label: str) -> str:
+    """The value shown by the metric labelled ``label``."""
+    (value,) = [m.value for m in at.metric if m.label == label]
+    return value
+
+
+def at_risk(at: AppTest) -> int:
+    return int(metric(at, "Customers at churn risk").replace(",", ""))
+
+
+def assert_renders(at: AppTest, charts: int = 5) -> None:
+    """No exception, no error box, the charts drawn."""
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    assert len(at.get("plotly_chart")) >= charts
+
+
+def test_renders_from_the_mart_with_exact_numbers(seeded_app: Callable[..., AppTest]) -> None:
+    at = seeded_app(lang="en")
+    assert_renders(at)
+    assert at.title[0].value == "Loyalty and retention"
+    assert "nightly loyalty mart" in at.caption[0].value
+    assert metric(at, "Customers") == "3"
+    assert at_risk(at) == 2  # customers 2 and 3 score below 40
+    table = at.dataframe[0].value
+    assert table["Name"].tolist() == ["李*", "王*"]  # customer 2 has AUM at stake, 3 has none
+    assert table["Phone"].tolist() == ["139****1111", "137****2222"]
+
+
+def test_one_branch_lowers_the_churn_count(seeded_app: Callable[..., AppTest]) -> None:
+    whole = at_risk(seeded_app(lang="en"))
+    at = seeded_app(lang="en", branches="2")
+    assert_renders(at, charts=3)
+    assert at_risk(at) == 1 < whole
+    assert metric(at, "Customers") == "1"
+
+
+def test_cohort_toggle_and_chinese_labels(seeded_app: Callable[..., AppTest]) -> None:
+    at = seeded_app(lang="zh")
+    assert_renders(at)
+    assert at.title[0].value == "忠诚度与留存"
+    at.segmented_control(key="loyalty_cohort_mode").set_value("retention_on_or_after").run()
+    assert_renders(at)
+
+
+def test_an_earlier_week_is_computed_live(seeded_app: Callable[..., AppTest]) -> None:
+    at = seeded_app(lang="en", week="2026-11-09")
+    assert_renders(at)
+    assert "computed live" in at.caption[0].value
+    assert metric(at, "Customers") == "3"
+
+
+def test_empty_selection_says_so(seeded_app: Callable[..., AppTest]) -> None:
+    at = seeded_app(lang="en", tiers="private")
+    assert not at.exception
+    assert any("No data for this selection" in i.value for i in at.info)
+    assert not at.get("plotly_chart")
+
+
+# --- the demo bank -----------------------------------------------------------------------------
+
+
+def test_demo_bank_renders_and_one_branch_lowers_the_churn_list(
+    app_test: Callable[..., AppTest], demo_engine: sa.Engine
+) -> None:
+    at = app_test("loyalty", lang="en")
+    assert_renders(at)
+    whole = at_risk(at)
+    assert whole > 0
+    with demo_engine.connect() as conn:
+        first_branch = org.fetch_branches(conn, Scope.bank())["branch_id"][0]
+    one = app_test("loyalty", lang="en", branches=str(first_branch))
+    assert_renders(one)
+    assert 0 < at_risk(one) < whole

@@ -62,7 +62,12 @@ def trend_figure(
         height=360,
         margin={"l": 10, "r": 10, "t": 50, "b": 10},
         legend={"orientation": "h", "y": -0.15},
-        yaxis={"title": {"text": axis.title}, "tickformat": axis.tickformat, "rangemode": "tozero"},
+        yaxis={
+            "title": {"text": axis.title},
+            "tickformat": axis.tickformat,
+            "rangemode": "tozero",
+            "automargin": True,
+        },
         xaxis={"tickformat": "%m-%d"},
         hovermode="x unified",
     )
@@ -108,11 +113,14 @@ def attainment_figure(
 ) -> go.Figure:
     """One bar per KPI with a target: attainment (value / target); outflows are better below 100%.
 
-    ``bank``: kpi, attainment (``metrics.kpis.bank_kpis``); ``labels`` maps KPI codes to names.
+    ``bank``: kpi, attainment (``metrics.kpis.bank_kpis``); ``labels`` maps KPI codes to names
+    and gives the order of the bars.
     """
-    rows = bank.filter(pl.col("attainment").is_not_null())
-    kpis = rows["kpi"].to_list()
-    values = rows["attainment"].to_list()
+    got = dict(zip(bank["kpi"].to_list(), bank["attainment"].to_list(), strict=True))
+    # In the order of ``labels`` (the page's KPI order), then any other KPI.
+    order = [k for k in labels if k in got] + [k for k in got if k not in labels]
+    kpis = [k for k in order if got[k] is not None]
+    values = [got[k] for k in kpis]
     good = [
         (v <= 1) if k in LOWER_IS_BETTER else (v >= 1) for k, v in zip(kpis, values, strict=True)
     ]
@@ -133,7 +141,7 @@ def attainment_figure(
         title={"text": title},
         height=320,
         margin={"l": 10, "r": 10, "t": 50, "b": 10},
-        yaxis={"tickformat": ".0%"},
+        yaxis={"tickformat": ".0%", "automargin": True},
         showlegend=False,
     )
     return fig

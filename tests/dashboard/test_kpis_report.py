@@ -144,3 +144,24 @@ def test_report_has_every_label() -> None:
             stem = km.REASON_STEMS[kpi]
             assert rp.label(f"kpis.reason_{stem}_drop", lang)
             assert rp.label(f"kpis.reason_{stem}_spike", lang)
+
+
+@pytest.mark.browser
+def test_report_opens_offline_in_chromium(docs: dict[str, str], tmp_path) -> None:
+    """Chromium opens the file, draws every chart, and requests nothing but the file itself."""
+    from playwright.sync_api import sync_playwright
+
+    file = tmp_path / "report.html"
+    file.write_text(docs["zh"], encoding="utf-8")
+    requests: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
+        page = browser.new_page()
+        page.on("request", lambda r: requests.append(r.url))
+        page.goto(file.as_uri())
+        page.wait_for_selector(".plotly-graph-div .main-svg", timeout=15_000)
+        page.wait_for_timeout(500)
+        drawn = page.locator(".plotly-graph-div:has(.main-svg)").count()
+        browser.close()
+    assert drawn == 3
+    assert [u for u in requests if not u.startswith(("file:", "data:", "blob:"))] == []

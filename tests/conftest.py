@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from datetime import date
 
 import pytest
 import sqlalchemy as sa
@@ -63,6 +64,39 @@ def empty_engine(request: pytest.FixtureRequest, tmp_path) -> Iterator[sa.Engine
 def pg_schema_engine() -> Iterator[sa.Engine]:
     """A session-wide PostgreSQL engine in its own schema (tables not created)."""
     admin, engine, schema = _pg_engine_in_fresh_schema()
+    yield engine
+    engine.dispose()
+    with admin.begin() as conn:
+        conn.execute(sa.schema.DropSchema(schema, cascade=True))
+    admin.dispose()
+
+
+# --- demo banks (built once per test session) -------------------------------------------------
+
+DEMO_CUSTOMERS = 3_000
+DEMO_SEED = 7
+DEMO_END_DATE = date(2026, 11, 22)
+
+
+@pytest.fixture(scope="session")
+def demo_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[sa.Engine]:
+    """A DuckDB file holding the demo bank (3,000 customers, seed 7, ending 2026-11-22)."""
+    from data_access.demo import build_demo
+
+    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
+    engine = make_engine(f"duckdb:///{path}")
+    build_demo(engine, customers=DEMO_CUSTOMERS, seed=DEMO_SEED, end_date=DEMO_END_DATE)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def demo_pg_engine() -> Iterator[sa.Engine]:
+    """The same demo bank on PostgreSQL, in its own schema."""
+    from data_access.demo import build_demo
+
+    admin, engine, schema = _pg_engine_in_fresh_schema()
+    build_demo(engine, customers=DEMO_CUSTOMERS, seed=DEMO_SEED, end_date=DEMO_END_DATE)
     yield engine
     engine.dispose()
     with admin.begin() as conn:

@@ -1,0 +1,172 @@
+"""Bulk loading: Arrow into DuckDB, ``COPY … FROM STDIN`` into PostgreSQL — never row by row.
+
+A ``Sink`` writes whole Arrow tables. The large fact tables lose their secondary indexes during
+the load and get them back afterwards (one sort instead of millions of index inserts).
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Protocol
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import sqlalchemy as sa
+
+from data_access.engine import create_schema, drop_schema, has_schema
+from data_access.errors import DatabaseNotEmpty
+from data_access.schema import FACT_TABLES, bank_meta, metadata
+
+# Tables whose rows mean "this database holds a bank".
+_CONTENT_TABLES = ("branches", "customers", "footprints", "bank_meta")
+
+
+class Sink(Protocol):
+    def write(self, table: str, data: pa.Table) -> None: ...
+
+    def close(self) -> None: ...
+
+
+def _columns(table: str, data: pa.Table) -> list[str]:
+    cols = [c.name for c in metadata.tables[table].columns]
+    missing = [c for c in data.column_names if c not in cols]
+    if missing:
+        raise ValueError(f"{table}: unknown columns {missing}")
+    return [c for c in cols if c in data.column_names]
+
+
+def _plain(data: pa.Table) -> pa.Table:
+    """Dictionary columns decoded to plain strings."""
+    fields = []
+    arrays = []
+    for name, col in zip(data.column_names, data.columns, strict=True):
+        if pa.types.is_dictionary(col.type):
+            col = pc.cast(col, col.type.value_type)
+        fields.append(pa.field(name, col.type))
+        arrays.append(col)
+    return pa.Table.from_arrays(arrays, schema=pa.schema(fields))
+
+
+class DuckDBSink:
+    """Registers each Arrow table on the raw DuckDB connection and runs INSERT … SELECT."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self._fairy = engine.raw_connection()
+        wrapper = self._fairy.driver_connection
+        self.con = getattr(wrapper, "_ConnectionWrapper__c", wrapper)
+
+    def write(self, table: str, data: pa.Table) -> None:
+        if data.num_rows == 0:
+            return
+        cols = ", ".join(f'"{c}"' for c in _columns(table, data))
+        self.con.register("_fp_load", data)
+        try:
+            self.con.execute(f'INSERT INTO "{table}" ({cols}) SELECT {cols} FROM _fp_load')
+        finally:
+            self.con.unregister("_fp_load")
+
+    def close(self) -> None:
+        self._fairy.commit()
+        self._fairy.close()
+
+
+class PostgresSink:
+    """Streams each Arrow table as CSV through psycopg 3's ``cursor.copy``."""
+
+    BATCH = 500_000
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self._fairy = engine.raw_connection()
+        self.con = self._fairy.driver_connection
+
+    def write(self, table: str, data: pa.Table) -> None:
+        if data.num_rows == 0:
+            return
+        names = _columns(table, data)
+        data = _plain(data.select(names))
+        cols = ", ".join(f'"{c}"' for c in names)
+        opts = pacsv.WriteOptions(include_header=False, batch_size=65_536)
+        with (
+            self.con.cursor() as cur,
+            cur.copy(f'COPY "{table}" ({cols}) FROM STDIN (FORMAT csv)') as cp,
+        ):
+            for lo in range(0, data.num_rows, self.BATCH):
+                buf = io.BytesIO()
+                pacsv.write_csv(data.slice(lo, self.BATCH), buf, opts)
+                cp.write(buf.getbuffer())
+        self.con.commit()
+
+    def close(self) -> None:
+        self.con.commit()
+        self._fairy.close()
+
+
+def make_sink(engine: sa.Engine) -> Sink:
+    """The bulk writer for the engine's backend."""
+    backend = engine.dialect.name
+    if backend == "duckdb":
+        return DuckDBSink(engine)
+    if backend == "postgresql":
+        return PostgresSink(engine)
+    raise NotImplementedError(
+        f"bulk loading into {backend} is not supported (use DuckDB or PostgreSQL)"
+    )
+
+
+def is_empty(engine: sa.Engine) -> bool:
+    """True when the database has no Footprint tables or none of them holds a bank."""
+    with engine.connect() as conn:
+        if not has_schema(conn):
+            return True
+        for name in _CONTENT_TABLES:
+            t = metadata.tables[name]
+            if conn.execute(sa.select(sa.literal(1)).select_from(t).limit(1)).first() is not None:
+                return False
+    return True
+
+
+def prepare(engine: sa.Engine, *, replace: bool) -> None:
+    """Make an empty schema to load into: refuse over data unless ``replace``."""
+    if not is_empty(engine):
+        if not replace:
+            raise DatabaseNotEmpty(
+                "the database already holds a bank; use --replace (replace=True) to overwrite it"
+            )
+        drop_schema(engine)
+    elif _has_any_table(engine):
+        drop_schema(engine)  # a half-written or empty schema: start clean
+    create_schema(engine)
+    drop_fact_indexes(engine)
+
+
+def _has_any_table(engine: sa.Engine) -> bool:
+    with engine.connect() as conn:
+        names = set(sa.inspect(conn).get_table_names())
+    return bool(names & set(metadata.tables))
+
+
+def _fact_indexes() -> list[sa.Index]:
+    return [ix for name in FACT_TABLES for ix in metadata.tables[name].indexes]
+
+
+def drop_fact_indexes(engine: sa.Engine) -> None:
+    with engine.begin() as conn:
+        for ix in _fact_indexes():
+            conn.execute(sa.text(f'DROP INDEX IF EXISTS "{ix.name}"'))
+
+
+def create_fact_indexes(engine: sa.Engine) -> None:
+    with engine.begin() as conn:
+        for ix in _fact_indexes():
+            ix.create(conn, checkfirst=False)
+        if engine.dialect.name == "postgresql":
+            for name in FACT_TABLES:
+                conn.execute(sa.text(f'ANALYZE "{name}"'))
+
+
+def write_meta(engine: sa.Engine, values: dict[str, str]) -> None:
+    """Replace bank_meta entries (``data_as_of`` is written last by the caller)."""
+    with engine.begin() as conn:
+        conn.execute(bank_meta.delete().where(bank_meta.c.key.in_(list(values))))
+        conn.execute(bank_meta.insert(), [{"key": k, "value": v} for k, v in values.items()])

@@ -55,6 +55,23 @@ def _check_monday(week: date) -> None:
         raise ValueError(f"week must be a Monday, got {week} ({week:%A})")
 
 
+def fill_flow_gaps(weekly: pl.DataFrame) -> pl.DataFrame:
+    """Add a 0 for every flow KPI missing in a (branch, week) that has any figure.
+
+    A week with no new customer or no conversion has no row in the grouped query; for a flow that
+    means 0, not "unknown". Stock KPIs are left alone: a missing balance is missing.
+    In/out: branch_id, week_start, kpi, value.
+    """
+    _check(weekly, WEEKLY_COLUMNS, "weekly")
+    grid = weekly.select("branch_id", "week_start").unique()
+    flows = pl.DataFrame({"kpi": list(FLOW_KPIS)}, schema={"kpi": weekly.schema["kpi"]})
+    missing = grid.join(flows, how="cross").join(
+        weekly, on=["branch_id", "week_start", "kpi"], how="anti"
+    )
+    zeros = missing.with_columns(pl.lit(0, dtype=weekly.schema["value"]).alias("value"))
+    return pl.concat([weekly, zeros.select(weekly.columns)]).sort("kpi", "branch_id", "week_start")
+
+
 def bank_wide(weekly: pl.DataFrame, value_col: str = "value") -> pl.DataFrame:
     """Sum branches per week and KPI: in (branch_id, week_start, kpi, <value_col>), out without branch_id."""
     return (

@@ -17,6 +17,7 @@ from dashboard.loaders.common import load_standard
 from data_access.engine import connect
 from data_access.filters import Filters, Scope
 from data_access.queries import kpis as q
+from metrics.kpis import fill_flow_gaps
 
 TTL = 600
 HISTORY_WEEKS = 104
@@ -36,10 +37,10 @@ def league_period(week: date, branch_ids: tuple[int, ...], officer_ids: tuple[in
 
 @st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)
 def load_weekly_kpis(scope: Scope, flt: Filters) -> pl.DataFrame:
-    """branch_id, week_start, kpi, value for every KPI over the period."""
+    """branch_id, week_start, kpi, value for every KPI over the period (flows without events: 0)."""
     rule = load_standard().effective_customer
     with connect(get_engine()) as conn:
-        return q.fetch_weekly_kpis(conn, scope, flt, rule)
+        return fill_flow_gaps(q.fetch_weekly_kpis(conn, scope, flt, rule))
 
 
 @st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)

@@ -276,3 +276,24 @@ def test_properties(rows: list[tuple]) -> None:
     ranking = k.branch_ranking(branches)
     assert (ranking["score"].drop_nulls() <= 1.5).all()
     assert set(ranking["branch_id"].to_list()) == set(branches["branch_id"].to_list())
+
+
+def test_fill_flow_gaps() -> None:
+    frame = weekly(
+        [(1, W, "deposit_balance", 5.0), (1, W, "conversions", 2.0), (2, W1, "aum", 1.0)]
+    )
+    out = k.fill_flow_gaps(frame)
+    got = {(r["branch_id"], r["week_start"], r["kpi"]): r["value"] for r in out.to_dicts()}
+    assert got == {
+        (1, W, "deposit_balance"): 5.0,
+        (1, W, "conversions"): 2.0,
+        (1, W, "new_customers"): 0.0,
+        (1, W, "mobile_signups"): 0.0,
+        (1, W, "outflow_other_banks"): 0.0,
+        (2, W1, "aum"): 1.0,
+        (2, W1, "new_customers"): 0.0,
+        (2, W1, "mobile_signups"): 0.0,
+        (2, W1, "conversions"): 0.0,
+        (2, W1, "outflow_other_banks"): 0.0,
+    }
+    assert out.schema == frame.schema

@@ -432,3 +432,22 @@ def coaching_list(
         )
         .sort(["score", "officer_id"])
     )
+
+
+def officers_in_view(
+    officers: pl.DataFrame,
+    branch_ids: tuple[int, ...] = (),
+    officer_ids: tuple[int, ...] = (),
+    roles: tuple[str, ...] | None = None,
+) -> pl.DataFrame:
+    """The officers the sidebar selects (empty lists select all), optionally only some roles."""
+    _require(officers, ("officer_id", "branch_id"), "officers")
+    keep = pl.lit(True)
+    if branch_ids:
+        keep &= pl.col("branch_id").is_in(list(branch_ids))
+    if officer_ids:
+        keep &= pl.col("officer_id").is_in(list(officer_ids))
+    if roles is not None:
+        _require(officers, ("role",), "officers")
+        keep &= pl.col("role").is_in(list(roles))
+    return officers.filter(keep)

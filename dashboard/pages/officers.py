@@ -1,10 +1,383 @@
-"""Officer engagement page (placeholder until its issue lands)."""
+"""Officer engagement (training lead): who applies footprint thinking, what training changed,
+whose books need care, who needs coaching."""
 
+from __future__ import annotations
+
+import polars as pl
 import streamlit as st
 
-from dashboard.i18n import t
+from dashboard.charts import officers as charts
+from dashboard.errors import friendly_errors, no_data
+from dashboard.format import count, pct
+from dashboard.i18n import catalog, t
+from dashboard.loaders.common import load_branches, load_officers, load_standard
+from dashboard.loaders.officers import (
+    load_activity,
+    load_application_evidence,
+    load_attendance,
+    load_conversions,
+    load_profile_fill,
+    load_profile_income_evidence,
+    load_soft,
+    load_staleness,
+    load_trainings,
+)
 from dashboard.state import page_context
+from data_access.filters import Filters
+from data_access.schema import ACTIVITY_KINDS
+from metrics import officers as om
+from metrics import quality as qm
+
+BOOK_ROLES = ("customer_manager", "credit_officer")  # tellers keep no customer book
+PERIODS = (4, 8, 12, 26)
+HISTORY_WEEKS = 104  # the before/after comparison looks at every training of two years
+DID_WINDOWS = (2, 4, 6, 8)
 
 ctx = page_context()
+lang = ctx.lang
 st.title(t("officers.title"))
-st.caption(f"{ctx.week:%Y-%m-%d}")
+st.caption(t("officers.intro"))
+
+c_period, c_window = st.columns(2)
+n_weeks = c_period.segmented_control(
+    t("officers.period"),
+    PERIODS,
+    format_func={n: t("officers.n_weeks", n=n) for n in PERIODS}.get,
+    default=12,
+    key="of_period",
+)
+n_weeks = n_weeks or 12  # the control can be cleared
+weeks = om.weeks_ending(ctx.week, n_weeks)
+period = Filters(weeks[0], ctx.week_end)  # the whole scope: the score's benchmark
+st.caption(
+    t("officers.period_caption", start=f"{weeks[0]:%Y-%m-%d}", end=f"{ctx.week_end:%Y-%m-%d}")
+)
+
+with friendly_errors():
+    standard = load_standard()
+    everyone = load_officers(ctx.scope)
+    branches = load_branches(ctx.scope)
+    book_officers = om.officers_in_view(everyone, roles=BOOK_ROLES)
+    shown = om.officers_in_view(book_officers, ctx.filters.branch_ids, ctx.filters.officer_ids)
+if shown.is_empty():
+    no_data("officers.no_officers")
+
+shown_ids = shown.get_column("officer_id").to_list()
+branch_col = "name" if lang == "zh" else "name_en"
+branch_labels = dict(branches.select("branch_id", branch_col).iter_rows())
+officer_labels = {
+    o: f"{name} · {branch_labels.get(b, b)}"
+    for o, b, name in shown.select("officer_id", "branch_id", "name").iter_rows()
+}
+codes = [c.code for c in standard.engagement.components]
+comp_labels = {c.code: c.info.label(lang) for c in standard.engagement.components}
+
+with friendly_errors():
+    activity = load_activity(ctx.scope, period)
+    soft = load_soft(ctx.scope, period)
+    conversions = load_conversions(ctx.scope, period)
+    fill = load_profile_fill(ctx.scope, period, standard.profile_fields)
+completeness = qm.officer_completeness(fill)
+rates = om.officer_rates(book_officers, activity, soft, conversions, completeness, n_weeks)
+scores = om.engagement_scores(rates, standard.engagement)  # benchmark: every officer in scope
+shown_scores = scores.filter(pl.col("officer_id").is_in(shown_ids))
+shown_rates = shown_scores.select("officer_id", *om.RATE_COLUMNS, "profile_completeness")
+
+k1, k2, k3, k4, k5 = st.columns(5)
+k1.metric(t("officers.kpi_officers"), count(len(shown_ids)))
+k2.metric(t("officers.kpi_visits"), f"{shown_rates['visits'].mean():.1f}")
+k3.metric(t("officers.kpi_soft"), f"{shown_rates['soft_footprints'].mean():.1f}")
+k4.metric(t("officers.kpi_completeness"), pct(shown_rates["profile_completeness"].mean()))
+k5.metric(t("officers.kpi_score"), f"{shown_scores['score'].mean():.0f}")
+
+tab_activity, tab_league, tab_quality, tab_training = st.tabs(
+    [t("officers.tab_activity"), t("officers.tab_league"), t("officers.tab_quality"),
+     t("officers.tab_training")]
+)  # fmt: skip
+
+# --- activity heatmap --------------------------------------------------------------------------
+with tab_activity:
+    kind_labels = {"all": t("officers.kind_all"), "soft": t("officers.kind_soft")}
+    kind_labels |= {k: t(f"officers.kind_{k}") for k in ACTIVITY_KINDS}
+    kind = st.segmented_control(
+        t("officers.heatmap_measure"),
+        list(kind_labels),
+        format_func=kind_labels.get,
+        default="all",
+        key="of_kind",
+    )
+    kind = kind or "all"
+    if kind == "soft":
+        panel = om.weekly_panel(soft, shown_ids, weeks)
+    else:
+        panel = om.weekly_panel(activity, shown_ids, weeks, None if kind == "all" else (kind,))
+    st.subheader(t("officers.heatmap_header", measure=kind_labels[kind]))
+    st.plotly_chart(
+        charts.activity_heatmap(panel, officer_labels, t("officers.per_week")), width="stretch"
+    )
+    st.caption(t("officers.heatmap_caption"))
+
+# --- engagement league -------------------------------------------------------------------------
+with tab_league:
+    st.subheader(t("officers.league_header"))
+    st.caption(t("officers.league_help"))
+    components = [(c.code, c.weight, comp_labels[c.code]) for c in standard.engagement.components]
+    st.plotly_chart(
+        charts.engagement_bars(shown_scores, components, officer_labels, t("officers.score")),
+        width="stretch",
+    )
+    headers = {
+        "rank": t("officers.col_rank"),
+        "name": t("officers.col_officer"),
+        "branch": t("officers.col_branch"),
+        "score": t("officers.score"),
+    } | comp_labels
+    st.dataframe(
+        charts.league_table(shown_scores, codes, branch_labels, headers),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            headers["score"]: st.column_config.ProgressColumn(
+                format="%.0f", min_value=0, max_value=100
+            ),
+            **{comp_labels[c]: st.column_config.NumberColumn(format="%.0f%%") for c in codes},
+        },
+    )
+    st.caption(t("officers.league_components_caption"))
+
+# --- information quality -----------------------------------------------------------------------
+with tab_quality:
+    view = Filters(weeks[0], ctx.week_end, ctx.filters.branch_ids, ctx.filters.officer_ids)
+    alerts = standard.alerts
+    cutoff = qm.stale_cutoff(ctx.week_end, alerts.stale_profile_days)
+    with friendly_errors():
+        stale_counts = load_staleness(ctx.scope, view, cutoff)
+        income_evidence = load_profile_income_evidence(
+            ctx.scope, view, alerts.income_contradiction_ratio
+        )
+        applications, applicant_places = load_application_evidence(ctx.scope, view)
+    in_view = fill.filter(pl.col("officer_id").is_in(shown_ids))
+    books = completeness.filter(pl.col("officer_id").is_in(shown_ids)).sort("completeness")
+    left, right = st.columns(2)
+    left.subheader(t("officers.completeness_books"))
+    left.plotly_chart(
+        charts.completeness_bars(books, "officer_id", officer_labels, t("officers.completeness")),
+        width="stretch",
+    )
+    right.subheader(t("officers.completeness_fields"))
+    known = catalog()
+    field_labels = {
+        f: known[f"officers.field_{f}"][lang] if f"officers.field_{f}" in known else f
+        for f in standard.profile_fields
+    }
+    right.plotly_chart(
+        charts.completeness_bars(
+            qm.field_completeness(in_view), "field", field_labels, t("officers.completeness")
+        ),
+        width="stretch",
+    )
+
+    st.subheader(t("officers.stale_header"))
+    st.caption(
+        t("officers.stale_help", days=alerts.stale_profile_days, cutoff=f"{cutoff:%Y-%m-%d}")
+    )
+    stale = qm.staleness_by_officer(stale_counts.filter(pl.col("officer_id").is_in(shown_ids)))
+    stale_headers = {
+        "officer": t("officers.col_officer"),
+        "customers": t("officers.col_customers"),
+        "never_updated": t("officers.col_never_updated"),
+        "stale": t("officers.col_stale"),
+        "outdated_share": t("officers.col_outdated_share"),
+    }
+    st.dataframe(
+        stale.with_columns(
+            pl.col("officer_id")
+            .replace_strict(officer_labels, default=None, return_dtype=pl.String)
+            .alias("officer"),
+            (pl.col("outdated_share") * 100.0),
+        )
+        .select(list(stale_headers))
+        .rename(stale_headers),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            stale_headers["outdated_share"]: st.column_config.NumberColumn(format="%.0f%%")
+        },
+    )
+
+    st.subheader(t("officers.contradictions_header"))
+    st.caption(t("officers.contradictions_help", ratio=f"{alerts.income_contradiction_ratio:g}"))
+    profile_flags = qm.income_contradictions(income_evidence, alerts.income_contradiction_ratio)
+    profile_flags = profile_flags.with_columns(
+        pl.col("officer_id")
+        .replace_strict(officer_labels, default=None, return_dtype=pl.String)
+        .alias("officer")
+    )
+    evidence_headers = {
+        "customer_id": t("officers.col_customer_id"),
+        "name": t("officers.col_name"),
+        "officer": t("officers.col_officer"),
+        "declared_income": t("officers.col_declared_income"),
+        "observed_inflow": t("officers.col_observed_inflow"),
+        "inflow_count": t("officers.col_inflow_count"),
+        "income_ratio": t("officers.col_income_ratio"),
+    }
+    money_cols = {
+        evidence_headers[c]: st.column_config.NumberColumn(format="localized")
+        for c in ("declared_income", "observed_inflow")
+    }
+    st.markdown(t("officers.profile_contradictions", n=count(profile_flags.height)))
+    st.dataframe(
+        charts.masked_table(profile_flags.head(200), evidence_headers),
+        hide_index=True,
+        width="stretch",
+        column_config=money_cols
+        | {evidence_headers["income_ratio"]: st.column_config.NumberColumn(format="%.1f×")},
+    )
+    app_flags = qm.application_contradictions(
+        applications, applicant_places, alerts.income_contradiction_ratio
+    ).with_columns(
+        pl.col("officer_id")
+        .replace_strict(officer_labels, default=None, return_dtype=pl.String)
+        .alias("officer")
+    )
+    app_headers = {
+        "application_id": t("officers.col_application_id"),
+        "applied_on": t("officers.col_applied_on"),
+        "name": t("officers.col_name"),
+        "officer": t("officers.col_officer"),
+        "declared_income": t("officers.col_declared_income"),
+        "observed_inflow": t("officers.col_observed_inflow"),
+        "income_flag": t("officers.col_income_flag"),
+        "declared_place": t("officers.col_declared_place"),
+        "places_seen": t("officers.col_places_seen"),
+        "place_flag": t("officers.col_place_flag"),
+    }
+    st.markdown(
+        t("officers.application_contradictions", n=count(app_flags.height),
+          total=count(applications.height))
+    )  # fmt: skip
+    st.dataframe(
+        charts.masked_table(app_flags, app_headers),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            app_headers[c]: st.column_config.NumberColumn(format="localized")
+            for c in ("declared_income", "observed_inflow")
+        },
+    )
+
+# --- training: attendance, before / after against the untrained, coaching ------------------------
+with tab_training:
+    history = om.weeks_ending(ctx.week, HISTORY_WEEKS)
+    long_view = Filters(history[0], ctx.week_end, ctx.filters.branch_ids, ctx.filters.officer_ids)
+    with friendly_errors():
+        trainings = load_trainings()
+        attendance = load_attendance(ctx.scope, long_view)
+        long_activity = load_activity(ctx.scope, long_view)
+        long_soft = load_soft(ctx.scope, long_view)
+    held = trainings.filter(pl.col("held_on") <= ctx.week_end)
+    title_col = "title" if lang == "zh" else "title_en"
+    training_labels = {
+        tid: f"{title} ({held_on:%Y-%m-%d})"
+        for tid, title, held_on in held.select("training_id", title_col, "held_on").iter_rows()
+    }
+    attendance = attendance.filter(pl.col("officer_id").is_in(shown_ids))
+
+    st.subheader(t("officers.attendance_header"))
+    summary = om.attendance_summary(attendance, held).filter(pl.col("invited") > 0)
+    att_headers = {
+        "training": t("officers.col_training"),
+        "invited": t("officers.col_invited"),
+        "attended": t("officers.col_attended"),
+        "attendance_rate": t("officers.col_attendance_rate"),
+    }
+    st.dataframe(
+        summary.with_columns(
+            pl.col("training_id")
+            .replace_strict(training_labels, default=None, return_dtype=pl.String)
+            .alias("training"),
+            pl.col("attendance_rate") * 100.0,
+        )
+        .select(list(att_headers))
+        .rename(att_headers),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            att_headers["attendance_rate"]: st.column_config.NumberColumn(format="%.0f%%")
+        },
+    )
+
+    st.subheader(t("officers.did_header"))
+    window = st.select_slider(
+        t("officers.did_window"),
+        DID_WINDOWS,
+        value=4,
+        format_func={w: t("officers.n_weeks", n=w) for w in DID_WINDOWS}.get,
+        key="of_window",
+        help=t("officers.did_window_help"),
+    )
+    measures = {
+        "visits": (om.weekly_panel(long_activity, shown_ids, history, ("visit",)),
+                   t("officers.measure_visits"), "officers.did_sentence_visits"),
+        "soft": (om.weekly_panel(long_soft, shown_ids, history), t("officers.measure_soft"),
+                 "officers.did_sentence_soft"),
+    }  # fmt: skip
+    estimates, pooled = [], []
+    for panel, label, sentence_key in measures.values():
+        did_kwargs = dict(window_weeks=window, as_of=min(ctx.week_end, ctx.as_of))
+        per = om.training_did(panel, attendance, held, **did_kwargs)
+        pool = om.pooled_did(panel, attendance, held, **did_kwargs)
+        estimates.append((label, per))
+        pooled.append((label, pool))
+        sentence = charts.did_sentence(pool, t(sentence_key))
+        if sentence is None:
+            st.info(t("officers.did_none", measure=label))
+            continue
+        verdict = (
+            "officers.did_clear"
+            if pool["ci_low"] is not None and (pool["ci_low"] > 0 or pool["ci_high"] < 0)
+            else "officers.did_unclear"
+        )
+        st.markdown(
+            f"**{sentence}** — "
+            + t(verdict, treated=pool["n_treated"], control=pool["n_control"],
+                trainings=pool["n_trainings"])
+        )  # fmt: skip
+    if any(not per.is_empty() for _, per in estimates):
+        st.plotly_chart(
+            charts.did_chart(
+                estimates, training_labels, pooled, t("officers.pooled"), t("officers.did_axis")
+            ),
+            width="stretch",
+        )
+    st.caption(t("officers.did_method"))
+
+    st.subheader(t("officers.coaching_header"))
+    below = st.slider(t("officers.coaching_below"), 10, 90, 40, step=5, key="of_below")
+    trained = om.officer_trainings(attendance, held, ctx.week_end)
+    coaching = om.coaching_list(shown_scores, trained, standard.engagement, below=float(below))
+    coach_headers = {
+        "name": t("officers.col_officer"),
+        "branch": t("officers.col_branch"),
+        "score": t("officers.score"),
+        "weakest": t("officers.col_weakest"),
+        "trainings_attended": t("officers.col_trainings_attended"),
+        "last_training_on": t("officers.col_last_training"),
+    }
+    if coaching.is_empty():
+        st.success(t("officers.coaching_none", below=below))
+    else:
+        st.dataframe(
+            coaching.with_columns(
+                pl.col("branch_id")
+                .replace_strict(branch_labels, default=None, return_dtype=pl.String)
+                .alias("branch"),
+                pl.col("weakest").replace_strict(comp_labels, return_dtype=pl.String),
+            )
+            .select(list(coach_headers))
+            .rename(coach_headers),
+            hide_index=True,
+            width="stretch",
+            column_config={coach_headers["score"]: st.column_config.NumberColumn(format="%.0f")},
+        )

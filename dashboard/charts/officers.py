@@ -1,0 +1,186 @@
+"""Pure chart and table builders of the officer-engagement page (no Streamlit): frames in, figures out.
+
+Every label arrives as an argument, already translated, so tests can call these directly.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+
+import plotly.graph_objects as go
+import polars as pl
+
+from dashboard.masking import mask_frame
+
+PRIMARY = "#1f5fa8"
+ACCENT = "#d9822b"
+PALETTE = ("#1f5fa8", "#d9822b", "#3a9d5d", "#8e5ea2", "#c44e52", "#7f7f7f")
+
+
+def _layout(fig: go.Figure, height: int = 360) -> go.Figure:
+    fig.update_layout(
+        height=height,
+        margin={"l": 10, "r": 10, "t": 30, "b": 10},
+        legend={"orientation": "h", "y": -0.2},
+    )
+    return fig
+
+
+def activity_heatmap(
+    panel: pl.DataFrame, officer_labels: Mapping[int, str], value_label: str
+) -> go.Figure:
+    """Officer × week heatmap of ``value`` (from ``metrics.officers.weekly_panel``).
+
+    Officers are rows in the order of ``officer_labels``; weeks are columns.
+    """
+    weeks = sorted(panel.get_column("week_start").unique().to_list())
+    ids = [o for o in officer_labels if o in set(panel.get_column("officer_id").to_list())]
+    lookup = {
+        (o, w): v for o, w, v in panel.select("officer_id", "week_start", "value").iter_rows()
+    }
+    z = [[lookup.get((o, w), 0.0) for w in weeks] for o in ids]
+    fig = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=[w.isoformat() for w in weeks],
+            y=[officer_labels[o] for o in ids],
+            colorscale="Blues",
+            colorbar={"title": {"text": value_label}},
+            hovertemplate="%{y}<br>%{x}<br>" + value_label + ": %{z}<extra></extra>",
+        )
+    )
+    fig.update_yaxes(autorange="reversed", type="category")
+    fig.update_xaxes(type="category")
+    return _layout(fig, height=max(260, 22 * len(ids) + 80))
+
+
+def engagement_bars(
+    scores: pl.DataFrame,
+    components: Sequence[tuple[str, float, str]],
+    officer_labels: Mapping[int, str],
+    score_label: str,
+) -> go.Figure:
+    """Stacked horizontal bars: each component's weighted points (they add up to the score).
+
+    ``components`` holds (code, weight, label); ``scores`` comes from ``engagement_scores``.
+    """
+    ids = scores.get_column("officer_id").to_list()
+    y = [officer_labels.get(o, str(o)) for o in ids]
+    fig = go.Figure()
+    for i, (code, weight, label) in enumerate(components):
+        fig.add_bar(
+            name=label,
+            y=y,
+            x=[100.0 * weight * v for v in scores.get_column(f"c_{code}").to_list()],
+            orientation="h",
+            marker={"color": PALETTE[i % len(PALETTE)]},
+            hovertemplate="%{y}<br>" + label + ": %{x:.1f}<extra></extra>",
+        )
+    fig.update_layout(barmode="stack", xaxis={"title": {"text": score_label}, "range": [0, 100]})
+    fig.update_yaxes(autorange="reversed", type="category")
+    return _layout(fig, height=max(260, 22 * len(ids) + 100))
+
+
+def completeness_bars(
+    frame: pl.DataFrame, key: str, labels: Mapping[object, str], axis_label: str
+) -> go.Figure:
+    """Horizontal bars of ``completeness`` (0..1, shown as %) for each ``key`` (officer or field)."""
+    keys = frame.get_column(key).to_list()
+    values = [100.0 * v for v in frame.get_column("completeness").to_list()]
+    fig = go.Figure(
+        go.Bar(
+            x=values,
+            y=[labels.get(k, str(k)) for k in keys],
+            orientation="h",
+            marker={"color": PRIMARY},
+            text=[f"{v:.0f}%" for v in values],
+            textposition="auto",
+            hovertemplate="%{y}: %{x:.1f}%<extra></extra>",
+        )
+    )
+    fig.update_layout(xaxis={"title": {"text": axis_label}, "range": [0, 100]})
+    fig.update_yaxes(autorange="reversed", type="category")
+    return _layout(fig, height=max(240, 22 * len(keys) + 80))
+
+
+def did_chart(
+    estimates: Sequence[tuple[str, pl.DataFrame]],
+    training_labels: Mapping[int, str],
+    pooled: Sequence[tuple[str, Mapping[str, object]]],
+    pooled_label: str,
+    axis_label: str,
+) -> go.Figure:
+    """Change after training against the untrained, with 95% CI error bars, per training and pooled.
+
+    ``estimates``: (measure label, frame from ``training_did``); ``pooled``: (measure label,
+    dict from ``pooled_did``) in the same order. A dashed line marks zero (no change).
+    """
+    fig = go.Figure()
+    for i, ((measure, est), (_, pool)) in enumerate(zip(estimates, pooled, strict=True)):
+        est = est.filter(pl.col("did").is_not_null())
+        x = [training_labels.get(t, str(t)) for t in est.get_column("training_id").to_list()]
+        did = est.get_column("did").to_list()
+        hi = est.get_column("ci_high").to_list()
+        lo = est.get_column("ci_low").to_list()
+        if pool.get("did") is not None:
+            x.append(pooled_label)
+            did.append(pool["did"])
+            hi.append(pool.get("ci_high"))
+            lo.append(pool.get("ci_low"))
+        plus = [(h - d) if h is not None else 0.0 for h, d in zip(hi, did, strict=True)]
+        minus = [(d - lo_) if lo_ is not None else 0.0 for lo_, d in zip(lo, did, strict=True)]
+        fig.add_scatter(
+            name=measure,
+            x=x,
+            y=did,
+            mode="markers",
+            marker={"size": 10, "color": PALETTE[i % len(PALETTE)]},
+            error_y={"type": "data", "symmetric": False, "array": plus, "arrayminus": minus},
+            hovertemplate="%{x}<br>" + measure + ": %{y:+.2f}<extra></extra>",
+        )
+    fig.add_hline(y=0, line_dash="dash", line_color="#888")
+    fig.update_layout(scattermode="group", yaxis={"title": {"text": axis_label}})
+    fig.update_xaxes(type="category")
+    return _layout(fig)
+
+
+def did_sentence(estimate: Mapping[str, object], template: str) -> str | None:
+    """'+1.2 visits/week (95% CI 0.4–2.0)' from a ``pooled_did`` dict and a template with
+    ``{did}``, ``{low}``, ``{high}``; None when there is no estimate."""
+    did = estimate.get("did")
+    if did is None or (isinstance(did, float) and math.isnan(did)):
+        return None
+    low, high = estimate.get("ci_low"), estimate.get("ci_high")
+    return template.format(
+        did=f"{did:+.1f}",
+        low="?" if low is None else f"{low:.1f}",
+        high="?" if high is None else f"{high:.1f}",
+    )
+
+
+def masked_table(frame: pl.DataFrame, headers: Mapping[str, str]) -> pl.DataFrame:
+    """Mask personal columns (name 张*), keep the columns of ``headers`` in order and rename them."""
+    cols = [c for c in headers if c in frame.columns]
+    return mask_frame(frame).select(cols).rename({c: headers[c] for c in cols})
+
+
+def league_table(
+    scores: pl.DataFrame,
+    codes: Sequence[str],
+    branch_labels: Mapping[int, str],
+    headers: Mapping[str, str],
+) -> pl.DataFrame:
+    """The engagement league: rank, officer, branch, score, each component in % of the benchmark.
+
+    ``headers`` maps rank, name, branch, score and every component code to column titles.
+    """
+    out = scores.with_columns(
+        pl.int_range(1, pl.len() + 1).alias("rank"),
+        pl.col("branch_id")
+        .replace_strict(dict(branch_labels), default=None, return_dtype=pl.String)
+        .alias("branch"),
+        *[(pl.col(f"c_{c}") * 100.0).alias(c) for c in codes],
+    )
+    cols = ["rank", "name", "branch", "score", *codes]
+    return out.select(cols).rename({c: headers[c] for c in cols})

@@ -1,0 +1,86 @@
+"""Cached loaders of the officer-engagement page: weekly work, trainings, profile quality.
+
+Each loader takes the scope and a frozen ``Filters`` (hashable) and returns an aggregated frame;
+a change of week reloads the period's counts, not the training list.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+import streamlit as st
+
+from dashboard.db import get_engine
+from data_access.engine import connect
+from data_access.filters import Filters, Scope
+from data_access.queries import officers as q
+from data_access.queries import quality as qq
+
+TTL = 600
+
+
+@st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)
+def load_activity(scope: Scope, flt: Filters) -> pl.DataFrame:
+    """officer_id, branch_id, week_start, kind, n."""
+    with connect(get_engine()) as conn:
+        return q.fetch_activity_weekly(conn, scope, flt)
+
+
+@st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)
+def load_soft(scope: Scope, flt: Filters) -> pl.DataFrame:
+    """officer_id, branch_id, week_start, n (soft footprints captured)."""
+    with connect(get_engine()) as conn:
+        return q.fetch_soft_weekly(conn, scope, flt)
+
+
+@st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)
+def load_conversions(scope: Scope, flt: Filters) -> pl.DataFrame:
+    """officer_id, branch_id, week_start, n (conversions)."""
+    with connect(get_engine()) as conn:
+        return q.fetch_conversions_weekly(conn, scope, flt)
+
+
+@st.cache_data(ttl=TTL, max_entries=4, show_spinner=False)
+def load_trainings() -> pl.DataFrame:
+    """Every training: training_id, title, title_en, topic, held_on."""
+    with connect(get_engine()) as conn:
+        return q.fetch_trainings(conn)
+
+
+@st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)
+def load_attendance(scope: Scope, flt: Filters) -> pl.DataFrame:
+    """training_id, officer_id, branch_id, attended."""
+    with connect(get_engine()) as conn:
+        return q.fetch_attendance(conn, scope, flt)
+
+
+@st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)
+def load_profile_fill(scope: Scope, flt: Filters, fields: tuple[str, ...]) -> pl.DataFrame:
+    """officer_id, branch_id, field, customers, filled."""
+    with connect(get_engine()) as conn:
+        return qq.fetch_profile_fill(conn, scope, flt, fields)
+
+
+@st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)
+def load_staleness(scope: Scope, flt: Filters, cutoff: date) -> pl.DataFrame:
+    """officer_id, branch_id, customers, never_updated, stale."""
+    with connect(get_engine()) as conn:
+        return qq.fetch_staleness(conn, scope, flt, cutoff)
+
+
+@st.cache_data(ttl=TTL, max_entries=16, show_spinner=False)
+def load_profile_income_evidence(scope: Scope, flt: Filters, ratio: float) -> pl.DataFrame:
+    """Profiles whose declared income exceeds ``ratio`` × the year's inflows, with the evidence."""
+    with connect(get_engine()) as conn:
+        return qq.fetch_profile_income_evidence(conn, scope, flt, ratio)
+
+
+@st.cache_data(ttl=TTL, max_entries=16, show_spinner=False)
+def load_application_evidence(scope: Scope, flt: Filters) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Loan applications of the period with their evidence, and where the applicants were seen."""
+    with connect(get_engine()) as conn:
+        return (
+            qq.fetch_application_evidence(conn, scope, flt),
+            qq.fetch_applicant_places(conn, scope, flt),
+        )

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-APP = "dashboard/app.py"
+# absolute: AppTest resolves a relative path against the calling file (this one), not the cwd
+APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
 
 
 @pytest.fixture(scope="session")

@@ -232,11 +232,11 @@ def p_alive_np(fit: BetaGeoFit, x: np.ndarray, tx: np.ndarray, T: np.ndarray) ->
 def expected_transactions_np(
     fit: BetaGeoFit, t: float, x: np.ndarray, tx: np.ndarray, T: np.ndarray
 ) -> np.ndarray:
-    """E[transactions in (T, T + t] | x, t_x, T] (FHL 2005, eq. 10); needs a > 1."""
+    """E[transactions in (T, T + t] | x, t_x, T] (FHL 2005, eq. 10); a = 1 exactly is singular."""
     if t <= 0:
         return np.zeros_like(np.asarray(x, dtype=np.float64))
-    if fit.a <= 1:
-        raise ValueError(f"expected transactions are unbounded for a <= 1 (a = {fit.a:.4f})")
+    if fit.a == 1:
+        raise ValueError("expected transactions: eq. 10 is singular at a = 1")
     r, alpha, a, b = fit.r, fit.alpha, fit.a, fit.b
     z = t / (alpha + T + t)
     hyp = hyp2f1(r + x, b + x, a + b + x - 1, z)

@@ -1,0 +1,258 @@
+"""Command line: create a demo bank, show row counts, refresh the marts.
+
+    python -m data_access init --url URL --customers N --seed S [--end-date YYYY-MM-DD] [--replace]
+    python -m data_access info --url URL
+    python -m data_access ensure-demo            # used by `make run`
+    python -m data_access refresh --url URL
+
+Errors are one line on stderr and a non-zero exit code (2 when refusing to overwrite a bank).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Callable, Sequence
+from datetime import date
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from data_access.engine import has_schema, make_engine
+from data_access.errors import DatabaseNotEmpty, FootprintError
+from data_access.schema import bank_meta, metadata
+from data_access.settings import database_url, get_setting
+
+EXIT_ERROR = 1
+EXIT_REFUSED = 2
+
+
+class CliError(Exception):
+    """A failure explained in one line."""
+
+
+def _date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {value!r}") from exc
+
+
+def _positive(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from exc
+    if n < 200:
+        raise argparse.ArgumentTypeError("a demo bank needs at least 200 customers")
+    return n
+
+
+def _engine(url: str) -> sa.Engine:
+    """An engine for ``url``; a DuckDB file's folder is created; bad URLs become CliError."""
+    try:
+        parsed = sa.make_url(url)
+    except sa.exc.ArgumentError as exc:
+        raise CliError(f"not a database URL: {url!r}") from exc
+    if parsed.get_backend_name() == "duckdb" and parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    try:
+        return make_engine(url)
+    except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ImportError) as exc:
+        raise CliError(f"unsupported database URL {parsed.render_as_string()}: {exc}") from exc
+
+
+def _safe_url(url: str) -> str:
+    try:
+        return sa.make_url(url).render_as_string(hide_password=True)
+    except sa.exc.ArgumentError:
+        return url
+
+
+def _printer(stream=sys.stderr) -> Callable[[str, float], None]:
+    """A progress callback printing one line per stage (and every 10% within a long stage)."""
+    state = {"stage": None, "pct": -100, "t0": time.monotonic()}
+
+    def report(stage: str, fraction: float) -> None:
+        pct = round(100 * fraction)
+        if stage == state["stage"] and pct - state["pct"] < 10:
+            return
+        state["stage"], state["pct"] = stage, pct
+        elapsed = time.monotonic() - state["t0"]
+        print(f"[{pct:3d}%] {elapsed:6.1f}s  {stage}", file=stream, flush=True)
+
+    return report
+
+
+def _meta(conn: sa.Connection) -> dict[str, str]:
+    return {k: v for k, v in conn.execute(sa.select(bank_meta.c.key, bank_meta.c.value)).all()}
+
+
+def _loaded(engine: sa.Engine) -> dict[str, str] | None:
+    """bank_meta when the database holds a completely loaded bank, else None."""
+    with engine.connect() as conn:
+        if not has_schema(conn):
+            return None
+        meta = _meta(conn)
+    return meta if meta.get("data_as_of") else None
+
+
+def _build(url: str, customers: int, seed: int, end: date, replace: bool) -> dict[str, int]:
+    from data_access.demo import build_demo
+
+    engine = _engine(url)
+    try:
+        t0 = time.monotonic()
+        counts = build_demo(
+            engine,
+            customers=customers,
+            seed=seed,
+            end_date=end,
+            replace=replace,
+            progress=_printer(),
+        )
+        total = sum(counts.values())
+        print(
+            f"demo bank ready at {_safe_url(url)}: {customers:,} customers, "
+            f"{counts.get('footprints', 0):,} footprints, {total:,} rows in "
+            f"{time.monotonic() - t0:.1f} s"
+        )
+        return counts
+    finally:
+        engine.dispose()
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    """Create the schema and the demo bank."""
+    _build(args.url, args.customers, args.seed, args.end_date, args.replace)
+    return 0
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    """Print the row count of every table."""
+    engine = _engine(args.url)
+    try:
+        with engine.connect() as conn:
+            if not has_schema(conn):
+                raise CliError(
+                    f"{_safe_url(args.url)} holds no Footprint tables: run `python -m data_access init`"
+                )
+            width = max(len(n) for n in metadata.tables)
+            print(f"database {_safe_url(args.url)}")
+            for name, table in metadata.tables.items():
+                n = conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
+                print(f"{name:<{width}}  {n:>12,}")
+            meta = _meta(conn)
+        for key in ("data_as_of", "customers", "seed", "generator_version", "loaded_at"):
+            if key in meta:
+                print(f"{key}: {meta[key]}")
+        if not meta.get("data_as_of"):
+            print("warning: no data_as_of stamp — the last load did not complete", file=sys.stderr)
+    finally:
+        engine.dispose()
+    return 0
+
+
+def cmd_ensure_demo(args: argparse.Namespace) -> int:
+    """Create the configured database's demo bank unless a complete one is there."""
+    url = args.url or database_url()
+    engine = _engine(url)
+    try:
+        meta = _loaded(engine)
+        if meta is not None:
+            print(
+                f"bank ready at {_safe_url(url)} (data as of {meta['data_as_of']}, "
+                f"{int(meta.get('customers', '0') or 0):,} customers)"
+            )
+            return 0
+        from data_access.demo.load import is_empty
+
+        embedded = args.url is None and not get_setting("database_url")
+        if not is_empty(engine) and not embedded:
+            raise DatabaseNotEmpty(
+                f"{_safe_url(url)} holds data without a data_as_of stamp (an unfinished load?); "
+                "run `python -m data_access init --replace` to rebuild it"
+            )
+    finally:
+        engine.dispose()
+    customers = int(get_setting("demo_customers"))
+    print(f"building the demo bank ({customers:,} customers) at {_safe_url(url)} …", flush=True)
+    _build(
+        url,
+        customers,
+        int(get_setting("demo_seed")),
+        date.fromisoformat(get_setting("demo_end_date")),
+        replace=True,
+    )
+    return 0
+
+
+def cmd_refresh(args: argparse.Namespace) -> int:
+    """Re-run every mart refresher."""
+    from data_access.refresh import refresh_all
+    from metrics.standards import load_standards
+
+    engine = _engine(args.url)
+    try:
+        meta = _loaded(engine)
+        if meta is None:
+            raise CliError(f"{_safe_url(args.url)} holds no complete bank: run `init` first")
+        as_of = args.as_of or date.fromisoformat(meta["data_as_of"])
+        written = refresh_all(engine, load_standards(), as_of, _printer())
+        for name, n in written.items():
+            print(f"{name}: {n:,} rows")
+    finally:
+        engine.dispose()
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m data_access", description=__doc__.split("\n")[0])
+    sub = p.add_subparsers(dest="command", required=True)
+    init = sub.add_parser("init", help="create the schema and a demo bank")
+    init.add_argument(
+        "--url", required=True, help="SQLAlchemy URL (duckdb:///file, postgresql+psycopg://…)"
+    )
+    init.add_argument("--customers", type=_positive, default=int(get_setting("demo_customers")))
+    init.add_argument("--seed", type=int, default=int(get_setting("demo_seed")))
+    init.add_argument(
+        "--end-date", type=_date, default=date.fromisoformat(get_setting("demo_end_date"))
+    )
+    init.add_argument("--replace", action="store_true", help="overwrite a database that holds data")
+    init.set_defaults(func=cmd_init)
+    info = sub.add_parser("info", help="row count of every table")
+    info.add_argument("--url", default=None)
+    info.set_defaults(func=cmd_info)
+    ens = sub.add_parser("ensure-demo", help="build the configured database's demo bank if missing")
+    ens.add_argument("--url", default=None, help="default: the configured database")
+    ens.set_defaults(func=cmd_ensure_demo)
+    ref = sub.add_parser("refresh", help="recompute the marts")
+    ref.add_argument("--url", default=None)
+    ref.add_argument("--as-of", type=_date, default=None, help="default: bank_meta data_as_of")
+    ref.set_defaults(func=cmd_refresh)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    if args.command != "ensure-demo" and args.url is None:
+        args.url = database_url()
+    try:
+        return args.func(args)
+    except DatabaseNotEmpty as exc:
+        print(f"refused: {exc}", file=sys.stderr)
+        return EXIT_REFUSED
+    except (CliError, FootprintError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except sa.exc.DBAPIError as exc:
+        first = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        print(f"error: database {_safe_url(args.url or database_url())}: {first}", file=sys.stderr)
+        return EXIT_ERROR
+    except sa.exc.SQLAlchemyError as exc:
+        print(f"error: {str(exc).splitlines()[0]}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130

@@ -306,3 +306,18 @@ def next_best_products(
     if top_n is not None:
         out = out.filter(pl.col("rank") <= top_n)
     return out.select(list(OUTPUT_SCHEMA)).cast(OUTPUT_SCHEMA)
+
+
+def held_products(holdings: pl.DataFrame, as_of: date) -> pl.DataFrame:
+    """Products held on ``as_of``: opened by then and not closed by then.
+
+    In: customer_id, product, opened_on, closed_on. Out: customer_id, product (unique pairs).
+    """
+    return (
+        holdings.filter(
+            (pl.col("opened_on") <= as_of)
+            & (pl.col("closed_on").is_null() | (pl.col("closed_on") > as_of))
+        )
+        .select("customer_id", "product")
+        .unique(maintain_order=True)
+    )

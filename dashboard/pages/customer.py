@@ -1,10 +1,540 @@
-"""Customer footprint page (placeholder until its issue lands)."""
+"""Customer footprint (officers, credit staff): one customer's profile, footprints, value, signals,
+next best products with talking points, and a form to record a new soft footprint."""
 
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import polars as pl
 import streamlit as st
 
+from dashboard.charts import customer as charts
+from dashboard.errors import friendly_errors, no_data
+from dashboard.format import money, pct
 from dashboard.i18n import t
+from dashboard.loaders.common import load_standard
+from dashboard.loaders.customer import (
+    load_features,
+    load_footprints,
+    load_record,
+    load_search,
+    load_soft,
+    now,
+    record_soft,
+)
+from dashboard.masking import mask_name, mask_phone
 from dashboard.state import page_context
+from data_access.errors import InvalidImport
+from data_access.queries.customer import FUEL_GRADES, SOFT_SOURCES, SoftFootprintEntry
+from data_access.schema import (
+    CHANNELS,
+    COUNTERPARTY_TYPES,
+    FOOTPRINT_KINDS,
+    PLATFORMS,
+    PRODUCTS,
+    SOFT_KINDS,
+)
+from metrics.profile import profile_completeness, tier_for_aum
+from metrics.recommend import held_products, next_best_products
+from metrics.signals import compute_signals, signal_evidence
 
 ctx = page_context()
+lang = ctx.lang
+zh = lang == "zh"
+unit = 10_000.0 if zh else 1.0
 st.title(t("customer.title"))
-st.caption(f"{ctx.week:%Y-%m-%d}")
+st.caption(t("customer.intro"))
+
+with friendly_errors():
+    standard = load_standard()
+
+
+def labels(prefix: str, codes: tuple[str, ...]) -> dict[str, str]:
+    """Code → translated label for one code list (computed once per run, not in a format_func)."""
+    return {c: t(f"customer.{prefix}_{c}") for c in codes}
+
+
+KIND = labels("kind", FOOTPRINT_KINDS)
+CHANNEL = labels("channel", CHANNELS)
+PRODUCT = labels("product", (*PRODUCTS, "retention_call"))
+SOFT = labels("soft", SOFT_KINDS)
+SOURCE = labels("src", SOFT_SOURCES)
+PLATFORM = labels("platform", PLATFORMS)
+COUNTERPARTY = labels("cp", COUNTERPARTY_TYPES)
+DIRECTION = labels("dir", ("in", "out"))
+STATUS = labels("status", ("submitted", "approved", "rejected", "disbursed"))
+
+# --- customer picker: the choice lives in f_customer and in the URL (?customer=…) ----------------
+if "f_customer" not in st.session_state:
+    st.session_state.f_customer = st.query_params.get("customer", "")
+
+
+def _pick() -> None:
+    picked = st.session_state.get("w_customer_pick")
+    if picked is not None:
+        st.session_state.f_customer = str(picked)
+
+
+search_col, pick_col = st.columns([1, 2])
+text = search_col.text_input(
+    t("customer.search"), key="w_customer_search", help=t("customer.search_help")
+)
+if text.strip():
+    with friendly_errors():
+        found = load_search(ctx.scope, text.strip())
+    if found.is_empty():
+        pick_col.info(t("customer.search_none"))
+    else:
+        options = {
+            row["customer_id"]: t(
+                "customer.search_option",
+                id=row["customer_id"],
+                name=mask_name(row["name"]) or "—",
+                phone=mask_phone(row["phone"]) or "—",
+                town=row["town"] or "—",
+            )
+            for row in found.iter_rows(named=True)
+        }
+        pick_col.selectbox(
+            t("customer.search_results"),
+            list(options),
+            index=None,
+            format_func=options.get,
+            key="w_customer_pick",
+            on_change=_pick,
+        )
+
+chosen = str(st.session_state.f_customer).strip()
+if chosen:
+    st.query_params["customer"] = chosen
+elif "customer" in st.query_params:
+    del st.query_params["customer"]
+if not chosen:
+    no_data("customer.pick")
+if not chosen.isdigit():
+    no_data("customer.bad_id")
+customer_id = int(chosen)
+
+with friendly_errors():
+    record = load_record(ctx.scope, customer_id, ctx.as_of)
+profile_df: pl.DataFrame = record["profile"]
+if profile_df.is_empty():
+    no_data("customer.not_found")
+profile = profile_df.row(0, named=True)
+marts = record["marts"]
+
+# --- header ---------------------------------------------------------------------------------------
+st.subheader(t("customer.header", name=mask_name(profile["name"]), id=customer_id))
+st.caption(
+    t(
+        "customer.header_caption",
+        branch=profile["branch_name" if zh else "branch_name_en"],
+        officer=profile["officer_name"] or t("customer.no_officer"),
+        opened=f"{profile['opened_on']:%Y-%m-%d}",
+    )
+)
+if profile["closed_on"] is not None:
+    st.warning(t("customer.closed", day=f"{profile['closed_on']:%Y-%m-%d}"))
+
+# Live features (not the mart) so that a soft footprint recorded today shows at once.
+signal_day = max(ctx.as_of, date.today())
+with friendly_errors():
+    features = load_features(ctx.scope, customer_id, signal_day)
+    soft = load_soft(ctx.scope, customer_id)
+
+value = marts["value"]
+balances: pl.DataFrame = record["balances"]
+last_aum = balances["aum"][-1] if balances.height else None
+tier = value["tier"] if value else tier_for_aum(last_aum, standard.tiers)
+tier_label = {lvl.code: lvl.info.label(lang) for lvl in standard.tiers.levels}
+
+tab_overview, tab_footprints, tab_soft, tab_credit = st.tabs(
+    [
+        t("customer.tab_overview"),
+        t("customer.tab_footprints"),
+        t("customer.tab_soft"),
+        t("customer.tab_credit"),
+    ]
+)
+
+# --- overview: profile, value, signals, next best products ------------------------------------------
+with tab_overview:
+    left, right = st.columns([1, 1])
+    with left:
+        st.markdown(f"#### {t('customer.sec_profile')}")
+        fields = standard.profile_fields
+        done = profile_completeness(profile_df, fields).row(0, named=True)
+        st.metric(t("customer.completeness"), pct(done["completeness"], digits=0))
+        if done["missing"]:
+            missing = ", ".join(t(f"customer.f_{f}") for f in done["missing"])
+            st.caption(t("customer.completeness_missing", fields=missing))
+        else:
+            st.caption(t("customer.completeness_full"))
+        updated = profile["profile_updated_on"]
+        stale_days = standard.alerts.stale_profile_days
+        if updated is None or (ctx.as_of - updated).days > stale_days:
+            st.warning(
+                t(
+                    "customer.stale",
+                    day=f"{updated:%Y-%m-%d}" if updated else "—",
+                    days=stale_days,
+                )
+            )
+        shown = ("name", *fields, "id_number", "profile_updated_on")
+        value_labels = {f"gender:{g}": t(f"customer.gender_{g}") for g in ("M", "F")}
+        for group, codes in (
+            (
+                "occupation",
+                (
+                    "farmer",
+                    "merchant",
+                    "migrant_worker",
+                    "civil_servant",
+                    "teacher",
+                    "retiree",
+                    "student",
+                ),
+            ),
+            (
+                "education",
+                ("primary", "junior_middle", "senior_middle", "vocational", "college", "bachelor"),
+            ),
+            ("marital_status", ("single", "married", "divorced", "widowed")),
+        ):
+            prefix = {"occupation": "occ", "education": "edu", "marital_status": "marital"}[group]
+            value_labels |= {f"{group}:{c}": t(f"customer.{prefix}_{c}") for c in codes}
+        st.dataframe(
+            charts.profile_table(
+                profile,
+                tuple(dict.fromkeys(shown)),
+                {f: t(f"customer.f_{f}") for f in dict.fromkeys(shown)},
+                value_labels,
+                (t("customer.field"), t("customer.value")),
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+
+    with right:
+        st.markdown(f"#### {t('customer.sec_value')}")
+        v1, v2 = st.columns(2)
+        v1.metric(t("customer.tier"), tier_label.get(tier, "—") if tier else "—")
+        v2.metric(t("customer.aum"), money(value["aum"] if value else last_aum))
+        if value:
+            segments = {s.code: s.info.label(lang) for s in standard.rfm.segments}
+            v3, v4 = st.columns(2)
+            v3.metric(t("customer.rfm_segment"), segments.get(value["rfm_segment"], "—"))
+            v4.metric(t("customer.p_alive"), pct(value["p_alive"], digits=0))
+            v5, v6 = st.columns(2)
+            v5.metric(
+                t("customer.expected_tx", months=standard.clv.horizon_months),
+                f"{value['expected_transactions']:.1f}"
+                if value["expected_transactions"] is not None
+                else "—",
+            )
+            v6.metric(t("customer.clv"), money(value["clv"]))
+        else:
+            st.info(t("customer.value_missing"))
+            if tier:
+                st.caption(t("customer.tier_fallback"))
+        loyalty = marts["loyalty"]
+        if loyalty:
+            l1, l2 = st.columns(2)
+            l1.metric(t("customer.loyalty"), f"{loyalty['loyalty']:.0f}")
+            l2.metric(
+                t("customer.churn_risk"),
+                t("customer.yes") if loyalty["churn_risk"] else t("customer.no"),
+            )
+            st.dataframe(
+                pl.DataFrame(
+                    {
+                        t("customer.component"): [
+                            c.info.label(lang) for c in standard.loyalty.components
+                        ],
+                        t("customer.component_value"): [
+                            loyalty.get(c.code) for c in standard.loyalty.components
+                        ],
+                    }
+                ),
+                hide_index=True,
+                width="stretch",
+            )
+        else:
+            st.info(t("customer.loyalty_missing"))
+
+    sig_col, nbp_col = st.columns([1, 1])
+    evidence = signal_evidence(features, standard) if features.height else None
+    with sig_col:
+        st.markdown(f"#### {t('customer.sec_signals')}")
+        if evidence is None or not evidence["active"].any():
+            st.caption(t("customer.signals_none"))
+        ev_col = "evidence_zh" if zh else "evidence_en"
+        label_col = "label_zh" if zh else "label_en"
+        if evidence is not None:
+            for row in evidence.iter_rows(named=True):
+                if row["active"]:
+                    st.markdown(f"**{t('customer.signal_on', label=row[label_col])}**")
+                    st.caption(t("customer.evidence", evidence=row[ev_col]))
+                elif row[ev_col]:
+                    st.caption(
+                        f"{row[label_col]} — " + t("customer.signal_observed", evidence=row[ev_col])
+                    )
+
+    with nbp_col:
+        st.markdown(f"#### {t('customer.sec_nbp')}")
+        recs = pl.DataFrame()
+        if features.height:
+            flags = compute_signals(features, standard)
+            holdings = record["holdings"].with_columns(pl.lit(customer_id).alias("customer_id"))
+            recs = next_best_products(
+                flags,
+                held_products(holdings, signal_day),
+                pl.DataFrame(
+                    {
+                        "customer_id": [customer_id],
+                        "tier": [tier],
+                        "occupation": [profile["occupation"]],
+                    },
+                    schema={"customer_id": pl.Int64, "tier": pl.String, "occupation": pl.String},
+                ),
+                signal_day,
+                top_n=5,
+            )
+        if recs.is_empty():
+            st.caption(t("customer.nbp_none"))
+        for row in recs.iter_rows(named=True):
+            with st.container(border=True):
+                st.markdown(
+                    "**"
+                    + t(
+                        "customer.nbp_item",
+                        rank=row["rank"],
+                        label=row["label_zh" if zh else "label_en"],
+                        score=f"{row['score']:.2f}",
+                    )
+                    + "**"
+                )
+                st.markdown(
+                    f"{t('customer.reason')}:{row['reason_zh']}"
+                    if zh
+                    else f"{t('customer.reason')}: {row['reason_en']}"
+                )
+                st.markdown(
+                    f"{t('customer.talking_point')}:“{row['talk_zh']}”"
+                    if zh
+                    else f"{t('customer.talking_point')}: “{row['talk_en']}”"
+                )
+
+# --- footprints: timeline, channels, balances, recent, products -------------------------------------
+with tab_footprints:
+    start = ctx.as_of - timedelta(days=364)
+    with friendly_errors():
+        fps = load_footprints(ctx.scope, customer_id, start, ctx.as_of)
+    weekly: pl.DataFrame = fps["weekly"]
+    st.markdown(f"#### {t('customer.sec_timeline')}")
+    if weekly.is_empty():
+        st.info(t("customer.timeline_empty"))
+    else:
+        c1, c2 = st.columns([2, 1])
+        c1.plotly_chart(
+            charts.timeline_chart(
+                weekly,
+                KIND,
+                title=t("customer.timeline_title"),
+                x_title=t("customer.axis_week"),
+                y_title=t("customer.axis_amount"),
+                unit=unit,
+            ),
+            width="stretch",
+            key="cu_timeline",
+        )
+        c2.plotly_chart(
+            charts.channel_chart(weekly, CHANNEL, title=t("customer.channel_title")),
+            width="stretch",
+            key="cu_channels",
+        )
+    if balances.height:
+        st.plotly_chart(
+            charts.balance_chart(
+                balances,
+                title=t("customer.balances_title"),
+                series={"aum": t("customer.series_aum"), "loan_avg": t("customer.series_loan")},
+                x_title=t("customer.axis_month"),
+                y_title=t("customer.axis_amount_wan"),
+                unit=unit,
+            ),
+            width="stretch",
+            key="cu_balances",
+        )
+    recent: pl.DataFrame = fps["recent"]
+    if recent.height:
+        st.markdown(f"#### {t('customer.recent', n=recent.height)}")
+        st.dataframe(
+            charts.coded_table(
+                recent,
+                {
+                    "kind": KIND,
+                    "channel": CHANNEL,
+                    "direction": DIRECTION,
+                    "counterparty_type": COUNTERPARTY,
+                },
+                {
+                    "occurred_at": t("customer.occurred_at"),
+                    "kind": t("customer.kind"),
+                    "direction": t("customer.direction"),
+                    "channel": t("customer.channel"),
+                    "amount": t("customer.amount"),
+                    "place": t("customer.place"),
+                    "counterparty_type": t("customer.counterparty"),
+                },
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+    st.markdown(f"#### {t('customer.sec_products')}")
+    if record["holdings"].is_empty():
+        st.caption(t("customer.no_products"))
+    else:
+        st.dataframe(
+            charts.coded_table(
+                record["holdings"],
+                {"product": PRODUCT},
+                {
+                    "product": t("customer.product"),
+                    "opened_on": t("customer.opened_on"),
+                    "closed_on": t("customer.closed_on"),
+                    "balance": t("customer.balance"),
+                    "credit_limit": t("customer.credit_limit"),
+                },
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+
+# --- soft footprints: list and the form to record one -----------------------------------------------
+with tab_soft:
+    st.markdown(f"#### {t('customer.sec_soft')}")
+    saved = st.session_state.pop("cu_saved", None)
+    if saved is not None:
+        st.success(t("customer.form_saved", id=saved))
+    if soft.is_empty():
+        st.info(t("customer.soft_empty"))
+    else:
+        st.dataframe(
+            charts.coded_table(
+                soft,
+                {"kind": SOFT, "source": SOURCE},
+                {
+                    "captured_at": t("customer.captured_at"),
+                    "kind": t("customer.kind"),
+                    "source": t("customer.source"),
+                    "fuel_grade": t("customer.fuel_grade"),
+                    "litres": t("customer.litres"),
+                    "amount": t("customer.amount"),
+                    "place": t("customer.place"),
+                    "detail": t("customer.detail"),
+                    "confidence": t("customer.confidence"),
+                    "officer_name": t("customer.recorded_by"),
+                },
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+
+    st.markdown(f"#### {t('customer.sec_record')}")
+    grade_labels = {None: t("customer.grade_none")} | {g: f"{g}#" for g in FUEL_GRADES}
+    with st.form("cu_soft_form", clear_on_submit=True):
+        f1, f2, f3 = st.columns(3)
+        kind = f1.selectbox(
+            t("customer.form_kind"), list(SOFT_KINDS), format_func=SOFT.get, key="cu_kind"
+        )
+        source = f2.selectbox(
+            t("customer.form_source"), list(SOFT_SOURCES), format_func=SOURCE.get, key="cu_source"
+        )
+        observed = f3.date_input(t("customer.form_observed_on"), value=now().date(), key="cu_on")
+        g1, g2, g3 = st.columns(3)
+        grade = g1.selectbox(
+            t("customer.form_grade"),
+            list(grade_labels),
+            format_func=grade_labels.get,
+            key="cu_grade",
+        )
+        litres = g2.number_input(
+            t("customer.form_litres"), min_value=0.0, value=0.0, key="cu_litres"
+        )
+        amount = g3.number_input(
+            t("customer.form_amount"), min_value=0.0, value=0.0, key="cu_amount"
+        )
+        place = st.text_input(t("customer.form_place"), max_chars=64, key="cu_place")
+        detail = st.text_area(t("customer.form_detail"), key="cu_detail")
+        confidence = st.slider(
+            t("customer.form_confidence"), 0.0, 1.0, 0.8, step=0.05, key="cu_confidence"
+        )
+        submitted = st.form_submit_button(t("customer.form_submit"))
+    if submitted:
+        entry = SoftFootprintEntry(
+            customer_id=customer_id,
+            kind=kind,
+            captured_at=datetime.combine(observed, now().time()),
+            source=source,
+            confidence=float(confidence),
+            officer_id=ctx.scope.officer_id,
+            fuel_grade=grade,
+            litres=litres if litres > 0 or kind == "fuel_receipt" else None,
+            amount=amount if amount > 0 else None,
+            place=place.strip() or None,
+            detail=detail,
+        )
+        saved_id = None
+        with friendly_errors():
+            try:
+                saved_id = record_soft(ctx.scope, entry)
+            except InvalidImport as exc:  # a clear message next to the form; the page goes on
+                st.error(t("customer.form_error", detail=str(exc)))
+        if saved_id is not None:
+            st.session_state["cu_saved"] = saved_id
+            st.rerun()
+
+# --- credit staff: consented external limits (an adjustment dimension only) and applications --------
+with tab_credit:
+    st.markdown(f"#### {t('customer.external_limits')}")
+    st.caption(t("customer.external_note"))
+    external: pl.DataFrame = record["external"]
+    if external.is_empty():
+        st.info(t("customer.external_none"))
+    else:
+        st.dataframe(
+            charts.coded_table(
+                external,
+                {"platform": PLATFORM},
+                {
+                    "platform": t("customer.platform"),
+                    "credit_limit": t("customer.credit_limit"),
+                    "as_of": t("customer.as_of"),
+                },
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+    st.markdown(f"#### {t('customer.loan_apps')}")
+    loans: pl.DataFrame = record["loans"]
+    if loans.is_empty():
+        st.caption(t("customer.loan_apps_none"))
+    else:
+        st.dataframe(
+            charts.coded_table(
+                loans,
+                {"product": PRODUCT, "status": STATUS},
+                {
+                    "applied_on": t("customer.applied_on"),
+                    "product": t("customer.product"),
+                    "amount": t("customer.amount"),
+                    "declared_income": t("customer.declared_income"),
+                    "declared_business": t("customer.declared_business"),
+                    "declared_place": t("customer.declared_place"),
+                    "status": t("customer.status"),
+                },
+            ),
+            hide_index=True,
+            width="stretch",
+        )

@@ -176,3 +176,24 @@ def test_invariants(on: tuple, held: tuple, tier: str | None, month: int) -> Non
     assert out["score"].is_between(0, 1, closed="right").all()
     assert out["score"].to_list() == sorted(out["score"].to_list(), reverse=True)
     assert out["product"].n_unique() == out.height
+
+
+def test_held_products_on_a_day() -> None:
+    from metrics.recommend import held_products
+
+    holdings = pl.DataFrame(
+        {
+            "customer_id": [1, 1, 1, 1, 1],
+            "product": ["wealth", "credit_card", "loan_agri", "wealth", "insurance"],
+            "opened_on": [
+                date(2020, 1, 1),
+                date(2026, 12, 1),
+                date(2020, 1, 1),
+                date(2021, 1, 1),
+                date(2020, 1, 1),
+            ],
+            "closed_on": [None, None, date(2026, 11, 22), None, date(2026, 11, 23)],
+        }
+    )
+    # credit card opens later, the agri loan closed on the day; wealth counted once
+    assert held_products(holdings, AUTUMN).rows() == [(1, "wealth"), (1, "insurance")]

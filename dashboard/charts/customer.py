@@ -1,0 +1,167 @@
+"""Pure chart and table builders of the customer footprint page (no Streamlit).
+
+Every label arrives as an argument, already translated; ``unit`` divides amounts (10,000 for 万元
+in Chinese, 1 in English), so tests call these directly with literal frames.
+"""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import polars as pl
+
+from dashboard.masking import mask_id_number, mask_name, mask_phone
+
+PALETTE = (
+    "#1f5fa8",
+    "#d9822b",
+    "#3a9d5d",
+    "#b23a48",
+    "#7b5ea7",
+    "#8c6d46",
+    "#d36fa5",
+    "#6b7a8f",
+    "#b8a52b",
+    "#2fa4a9",
+    "#9bb5d6",
+    "#e3a587",
+    "#4d4d4d",
+)
+
+
+def _layout(fig: go.Figure, title: str, height: int = 340) -> go.Figure:
+    fig.update_layout(
+        title={"text": title, "x": 0, "font": {"size": 14}},
+        height=height,
+        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        legend={"orientation": "h", "y": -0.2},
+    )
+    return fig
+
+
+def weekly_by_kind(weekly: pl.DataFrame) -> pl.DataFrame:
+    """Amount and count per week and kind (from the week × kind × channel × direction rows)."""
+    return (
+        weekly.group_by("week_start", "kind")
+        .agg(pl.col("amount").sum(), pl.col("n").sum())
+        .sort("week_start", "kind")
+    )
+
+
+def channel_mix(weekly: pl.DataFrame) -> pl.DataFrame:
+    """Count and share of footprints per channel, largest first."""
+    out = weekly.group_by("channel").agg(pl.col("n").sum(), pl.col("amount").sum())
+    total = out["n"].sum()
+    return out.with_columns((pl.col("n") / total if total else pl.lit(0.0)).alias("share")).sort(
+        ["n", "channel"], descending=[True, False]
+    )
+
+
+def timeline_chart(
+    weekly: pl.DataFrame,
+    kind_labels: dict[str, str],
+    *,
+    title: str,
+    x_title: str,
+    y_title: str,
+    unit: float = 1.0,
+) -> go.Figure:
+    """Stacked bars: amount per week, one colour per footprint kind (kinds in ``kind_labels`` order)."""
+    by_kind = weekly_by_kind(weekly)
+    fig = go.Figure()
+    kinds = [k for k in kind_labels if k in set(by_kind["kind"].to_list())]
+    kinds += sorted(set(by_kind["kind"].to_list()) - set(kinds))
+    for i, kind in enumerate(kinds):
+        part = by_kind.filter(pl.col("kind") == kind)
+        fig.add_trace(
+            go.Bar(
+                x=part["week_start"].to_list(),
+                y=[a / unit for a in part["amount"].to_list()],
+                name=kind_labels.get(kind, kind),
+                marker={"color": PALETTE[i % len(PALETTE)]},
+                customdata=part["n"].to_list(),
+                hovertemplate="%{x|%Y-%m-%d}: %{y:,.2f} (%{customdata})<extra>%{fullData.name}</extra>",
+            )
+        )
+    fig.update_layout(barmode="stack", xaxis_title=x_title, yaxis_title=y_title)
+    return _layout(fig, title)
+
+
+def channel_chart(weekly: pl.DataFrame, channel_labels: dict[str, str], *, title: str) -> go.Figure:
+    """Donut of footprint counts per channel."""
+    mix = channel_mix(weekly)
+    fig = go.Figure(
+        go.Pie(
+            labels=[channel_labels.get(c, c) for c in mix["channel"].to_list()],
+            values=mix["n"].to_list(),
+            hole=0.5,
+            sort=False,
+            marker={"colors": list(PALETTE[: mix.height])},
+        )
+    )
+    return _layout(fig, title)
+
+
+def balance_chart(
+    balances: pl.DataFrame,
+    *,
+    title: str,
+    series: dict[str, str],
+    x_title: str,
+    y_title: str,
+    unit: float = 1.0,
+) -> go.Figure:
+    """Lines of month-average AUM and loans; ``series`` maps 'aum' / 'loan_avg' to legend names."""
+    fig = go.Figure()
+    for i, col in enumerate(("aum", "loan_avg")):
+        fig.add_trace(
+            go.Scatter(
+                x=balances["month"].to_list(),
+                y=[v / unit for v in balances[col].to_list()],
+                name=series[col],
+                mode="lines+markers",
+                line={"color": PALETTE[i]},
+            )
+        )
+    fig.update_layout(xaxis_title=x_title, yaxis_title=y_title)
+    return _layout(fig, title, height=300)
+
+
+# --- tables -------------------------------------------------------------------------------------
+
+MASKERS = {"name": mask_name, "phone": mask_phone, "id_number": mask_id_number}
+
+
+def profile_table(
+    profile: dict[str, object],
+    fields: tuple[str, ...],
+    field_labels: dict[str, str],
+    value_labels: dict[str, str],
+    headers: tuple[str, str],
+) -> pl.DataFrame:
+    """Two columns (field, value) for the profile card; personal data masked, codes translated."""
+    rows = []
+    for f in fields:
+        value = profile.get(f)
+        if f in MASKERS:
+            text = MASKERS[f](value) if value is not None else None
+        elif value is None:
+            text = None
+        elif isinstance(value, float):
+            text = f"{value:,.0f}"
+        else:
+            text = value_labels.get(f"{f}:{value}", str(value))
+        rows.append((field_labels.get(f, f), text if text not in (None, "") else "—"))
+    return pl.DataFrame(rows, schema=[headers[0], headers[1]], orient="row")
+
+
+def coded_table(
+    df: pl.DataFrame, codes: dict[str, dict[str, str]], headers: dict[str, str]
+) -> pl.DataFrame:
+    """Translate code columns (``codes`` maps column → code → label) and rename to ``headers``."""
+    out = df.with_columns(
+        pl.col(col).replace_strict(labels, default=pl.col(col)).alias(col)
+        for col, labels in codes.items()
+        if col in df.columns
+    )
+    keep = [c for c in headers if c in out.columns]
+    return out.select(keep).rename({c: headers[c] for c in keep})

@@ -1,0 +1,90 @@
+"""Cached loaders of the customer footprint page.
+
+Split by what changes them: the customer's record (profile, products, balances, marts, credit) is
+cached for long; the soft footprints and the signal features are cleared by ``after_soft_write``
+when an officer records a new observation. None of them reads the sidebar's week or branches:
+one customer is one customer (the scope still applies).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+import polars as pl
+import streamlit as st
+
+from dashboard.db import get_engine
+from data_access.engine import connect
+from data_access.filters import Scope
+from data_access.queries import customer as q
+from data_access.queries.signals import fetch_signal_features
+
+TTL = 600
+
+
+@st.cache_data(ttl=TTL, max_entries=64, show_spinner=False)
+def load_search(scope: Scope, text: str) -> pl.DataFrame:
+    """Customers in scope matching an id, a surname prefix or the phone's last 4 digits."""
+    with connect(get_engine()) as conn:
+        return q.search_customers(conn, scope, text)
+
+
+@st.cache_data(ttl=TTL, max_entries=64, show_spinner=False)
+def load_record(scope: Scope, customer_id: int, as_of: date) -> dict[str, Any]:
+    """Profile, products, monthly balances, mart rows, consented external limits, loan applications."""
+    with connect(get_engine()) as conn:
+        return {
+            "profile": q.fetch_profile(conn, scope, customer_id),
+            "holdings": q.fetch_holdings(conn, scope, customer_id),
+            "balances": q.fetch_monthly_balances(
+                conn, scope, customer_id, since=date(as_of.year - 2, as_of.month, 1)
+            ),
+            "marts": q.fetch_marts(conn, scope, customer_id),
+            "external": q.fetch_external_limits(conn, scope, customer_id),
+            "loans": q.fetch_loan_applications(conn, scope, customer_id),
+        }
+
+
+@st.cache_data(ttl=TTL, max_entries=64, show_spinner=False)
+def load_footprints(
+    scope: Scope, customer_id: int, start: date, end: date, recent: int = 20
+) -> dict[str, pl.DataFrame]:
+    """Weekly footprint aggregates for start..end and the last ``recent`` transactions."""
+    with connect(get_engine()) as conn:
+        return {
+            "weekly": q.fetch_weekly_footprints(conn, scope, customer_id, start, end),
+            "recent": q.fetch_recent_footprints(conn, scope, customer_id, recent, until=end),
+        }
+
+
+@st.cache_data(ttl=TTL, max_entries=64, show_spinner=False)
+def load_soft(scope: Scope, customer_id: int) -> pl.DataFrame:
+    """The customer's soft footprints, newest first."""
+    with connect(get_engine()) as conn:
+        return q.fetch_soft_footprints(conn, scope, customer_id)
+
+
+@st.cache_data(ttl=TTL, max_entries=64, show_spinner=False)
+def load_features(scope: Scope, customer_id: int, as_of: date) -> pl.DataFrame:
+    """The customer's signal features (live, so a new soft footprint shows at once)."""
+    with connect(get_engine()) as conn:
+        return fetch_signal_features(conn, scope, as_of, customer_ids=(customer_id,))
+
+
+def record_soft(scope: Scope, entry: q.SoftFootprintEntry) -> int:
+    """Write a soft footprint through data_access, then drop the caches it changes."""
+    soft_id = q.insert_soft_footprint(get_engine(), scope, entry)
+    after_soft_write()
+    return soft_id
+
+
+def after_soft_write() -> None:
+    """Clear what a new soft footprint changes: the soft list and the signal features."""
+    load_soft.clear()
+    load_features.clear()
+
+
+def now() -> datetime:
+    """The time a new observation is stamped with (minute precision)."""
+    return datetime.now().replace(second=0, microsecond=0)

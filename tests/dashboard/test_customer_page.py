@@ -1,0 +1,137 @@
+"""Customer footprint page (AppTest on the demo bank): renders, searches, records, explains unknown ids."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+import sqlalchemy as sa
+from streamlit.testing.v1 import AppTest
+
+from data_access.schema import customers, soft_footprints
+
+
+def _texts(at: AppTest) -> str:
+    parts = [
+        e.value
+        for kind in ("markdown", "caption", "info", "warning", "error", "success")
+        for e in at.get(kind)
+    ]
+    parts += [e.label for e in at.get("metric")] + [str(e.value) for e in at.get("metric")]
+    parts += [h.value for h in at.get("subheader")]
+    return "\n".join(str(p) for p in parts)
+
+
+@pytest.fixture(scope="module")
+def car_owner(demo_engine: sa.Engine) -> dict:
+    """A demo customer with a 98# fuel receipt (the generator's wealthy drivers)."""
+    s, c = soft_footprints.c, customers.c
+    stmt = (
+        sa.select(c.customer_id, c.name)
+        .join(soft_footprints, s.customer_id == c.customer_id)
+        .where(s.kind == "fuel_receipt", s.fuel_grade == 98, c.closed_on.is_(None))
+        .order_by(c.customer_id)
+        .limit(1)
+    )
+    with demo_engine.connect() as conn:
+        row = conn.execute(stmt).mappings().one()
+    return dict(row)
+
+
+@pytest.fixture
+def cleanup(demo_engine: sa.Engine) -> Iterator[list[int]]:
+    """Soft footprints a test records on the shared demo bank are removed afterwards."""
+    ids: list[int] = []
+    with demo_engine.connect() as conn:
+        before = conn.execute(sa.select(sa.func.max(soft_footprints.c.soft_id))).scalar_one()
+    yield ids
+    with demo_engine.begin() as conn:
+        conn.execute(soft_footprints.delete().where(soft_footprints.c.soft_id > before))
+
+
+def _soft_count(engine: sa.Engine, customer_id: int) -> int:
+    stmt = sa.select(sa.func.count()).where(soft_footprints.c.customer_id == customer_id)
+    with engine.connect() as conn:
+        return conn.execute(stmt).scalar_one()
+
+
+def test_renders_a_demo_customer(app_test: Callable[..., AppTest], car_owner: dict) -> None:
+    at = app_test("customer", lang="en", customer=str(car_owner["customer_id"]))
+    assert not at.exception
+    text = _texts(at)
+    assert f"(customer {car_owner['customer_id']})" in text
+    assert car_owner["name"] not in text  # personal data masked
+    assert car_owner["name"][0] + "*" in text
+    assert "Car owner" in text and "fuel receipt of 98#" in text
+    assert "Profile completeness" in text
+    assert len(at.get("plotly_chart")) >= 2
+    assert at.query_params["customer"] == str(car_owner["customer_id"])
+
+
+def test_renders_in_chinese(app_test: Callable[..., AppTest], car_owner: dict) -> None:
+    at = app_test("customer", lang="zh", customer=str(car_owner["customer_id"]))
+    assert not at.exception
+    text = _texts(at)
+    assert "有车一族" in text and "档案完整度" in text
+
+
+@pytest.mark.parametrize(
+    ("customer", "message"),
+    [
+        pytest.param("99999999", "does not exist or is outside your scope", id="unknown"),
+        pytest.param("abc", "A customer id is a number", id="not-a-number"),
+        pytest.param("", "Search for a customer", id="none-picked"),
+    ],
+)
+def test_clear_message_without_a_customer(
+    app_test: Callable[..., AppTest], customer: str, message: str
+) -> None:
+    at = app_test("customer", lang="en", customer=customer)
+    assert not at.exception
+    assert message in "\n".join(i.value for i in at.info)
+
+
+def test_search_and_pick(app_test: Callable[..., AppTest], car_owner: dict) -> None:
+    at = app_test("customer", lang="en")
+    at.text_input(key="w_customer_search").input(str(car_owner["customer_id"])).run()
+    pick = at.selectbox(key="w_customer_pick")
+    assert car_owner["customer_id"] in pick.options or str(car_owner["customer_id"]) in str(
+        pick.options
+    )
+    pick.select(car_owner["customer_id"]).run()
+    assert not at.exception
+    assert at.session_state["f_customer"] == str(car_owner["customer_id"])
+    assert f"(customer {car_owner['customer_id']})" in _texts(at)
+
+
+def test_recording_a_soft_footprint_adds_a_row(
+    app_test: Callable[..., AppTest], demo_engine: sa.Engine, car_owner: dict, cleanup: list[int]
+) -> None:
+    cid = car_owner["customer_id"]
+    before = _soft_count(demo_engine, cid)
+    at = app_test("customer", lang="en", customer=str(cid))
+    at.selectbox(key="cu_kind").select("vehicle")
+    at.text_area(key="cu_detail").input("white SUV, new")
+    at.button[0].click()  # the form's submit button
+    at.run()
+    assert not at.exception
+    assert _soft_count(demo_engine, cid) == before + 1
+    assert "Soft footprint saved" in _texts(at)
+    details = [
+        v for df in at.dataframe for col in df.value.columns for v in df.value[col].astype(str)
+    ]
+    assert "white SUV, new" in details
+
+
+def test_a_bad_soft_footprint_is_refused_with_a_message(
+    app_test: Callable[..., AppTest], demo_engine: sa.Engine, car_owner: dict, cleanup: list[int]
+) -> None:
+    cid = car_owner["customer_id"]
+    before = _soft_count(demo_engine, cid)
+    at = app_test("customer", lang="en", customer=str(cid))
+    at.selectbox(key="cu_kind").select("fuel_receipt")  # without grade and litres
+    at.button[0].click()
+    at.run()
+    assert not at.exception
+    assert "Not saved" in "\n".join(e.value for e in at.error)
+    assert _soft_count(demo_engine, cid) == before

@@ -168,4 +168,11 @@ def sidebar() -> PageContext:
 
 def page_context() -> PageContext:
     """The context the router computed for this run."""
+    if "_page_context" not in st.session_state:
+        # A fresh server whose first request is a deep link (/kpis) runs the page in Streamlit's
+        # legacy pages-folder mode, without the router. Turn that mode off and run again, routed.
+        from streamlit.runtime.pages_manager import PagesManager
+
+        PagesManager.uses_pages_directory = False
+        st.rerun()
     return st.session_state["_page_context"]

@@ -1,0 +1,143 @@
+"""Charts and tables of the customer page, called directly on literal frames; label completeness."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+import pytest
+
+from dashboard.charts import customer as charts
+from dashboard.i18n import catalog
+from data_access.queries.customer import SOFT_SOURCES
+from data_access.schema import (
+    CHANNELS,
+    COUNTERPARTY_TYPES,
+    FOOTPRINT_KINDS,
+    PLATFORMS,
+    PRODUCTS,
+    SOFT_KINDS,
+)
+from metrics.recommend import RULES
+from metrics.standards import load_standards
+
+WEEKLY = pl.DataFrame(
+    {
+        "week_start": [date(2026, 11, 2), date(2026, 11, 2), date(2026, 11, 9), date(2026, 11, 9)],
+        "kind": ["deposit", "payment", "deposit", "deposit"],
+        "channel": ["counter", "pos", "mobile", "counter"],
+        "direction": ["in", "out", "in", "in"],
+        "n": [1, 3, 2, 1],
+        "amount": [20_000.0, 300.0, 5_000.0, 10_000.0],
+    }
+)
+
+
+def test_weekly_by_kind_sums_channels() -> None:
+    assert charts.weekly_by_kind(WEEKLY).rows() == [
+        (date(2026, 11, 2), "deposit", 20_000.0, 1),
+        (date(2026, 11, 2), "payment", 300.0, 3),
+        (date(2026, 11, 9), "deposit", 15_000.0, 3),
+    ]
+
+
+def test_channel_mix_shares_sum_to_one() -> None:
+    mix = charts.channel_mix(WEEKLY)
+    assert mix.select("channel", "n").rows() == [("pos", 3), ("counter", 2), ("mobile", 2)]
+    assert mix["share"].sum() == pytest.approx(1.0)
+
+
+def test_timeline_chart_one_trace_per_kind_in_label_order_and_unit() -> None:
+    fig = charts.timeline_chart(
+        WEEKLY,
+        {"payment": "消费支付", "deposit": "存款"},
+        title="T",
+        x_title="周",
+        y_title="万元",
+        unit=10_000,
+    )
+    assert [tr.name for tr in fig.data] == ["消费支付", "存款"]
+    assert list(fig.data[1].y) == [2.0, 1.5]
+    assert fig.layout.barmode == "stack"
+
+
+def test_channel_chart_labels() -> None:
+    fig = charts.channel_chart(WEEKLY, {"pos": "POS", "counter": "柜面"}, title="C")
+    assert list(fig.data[0].labels) == ["POS", "柜面", "mobile"]
+    assert list(fig.data[0].values) == [3, 2, 2]
+
+
+def test_balance_chart() -> None:
+    balances = pl.DataFrame(
+        {
+            "month": [date(2026, 9, 1), date(2026, 10, 1)],
+            "aum": [50_000.0, 60_000.0],
+            "loan_avg": [0.0, 10_000.0],
+        }
+    )
+    fig = charts.balance_chart(
+        balances,
+        title="B",
+        series={"aum": "AUM", "loan_avg": "Loans"},
+        x_title="m",
+        y_title="CNY",
+        unit=10_000,
+    )
+    assert [tr.name for tr in fig.data] == ["AUM", "Loans"]
+    assert list(fig.data[0].y) == [5.0, 6.0]
+
+
+def test_profile_table_masks_and_translates() -> None:
+    profile = {
+        "name": "张三丰",
+        "phone": "13812341234",
+        "id_number": "430723197001011234",
+        "occupation": "farmer",
+        "declared_income": 60000.0,
+        "village": None,
+    }
+    out = charts.profile_table(
+        profile,
+        ("name", "phone", "id_number", "occupation", "declared_income", "village"),
+        {"name": "Name", "occupation": "Occupation"},
+        {"occupation:farmer": "Farmer"},
+        ("Field", "Value"),
+    )
+    assert out.rows() == [
+        ("Name", "张**"),
+        ("phone", "138****1234"),
+        ("id_number", "4307**********1234"),
+        ("Occupation", "Farmer"),
+        ("declared_income", "60,000"),
+        ("village", "—"),
+    ]
+
+
+def test_coded_table_translates_and_renames() -> None:
+    df = pl.DataFrame({"kind": ["vehicle", "odd"], "source": ["visit", "call"], "x": [1, 2]})
+    out = charts.coded_table(
+        df,
+        {"kind": {"vehicle": "车辆"}, "source": {"visit": "走访"}},
+        {"kind": "类型", "source": "来源"},
+    )
+    assert out.columns == ["类型", "来源"]
+    assert out.rows() == [("车辆", "走访"), ("odd", "call")]
+
+
+@pytest.mark.parametrize(
+    ("prefix", "codes"),
+    [
+        pytest.param("kind", FOOTPRINT_KINDS, id="kinds"),
+        pytest.param("channel", CHANNELS, id="channels"),
+        pytest.param("product", (*PRODUCTS, *(r.product for r in RULES)), id="products"),
+        pytest.param("soft", SOFT_KINDS, id="soft-kinds"),
+        pytest.param("src", SOFT_SOURCES, id="sources"),
+        pytest.param("platform", PLATFORMS, id="platforms"),
+        pytest.param("cp", COUNTERPARTY_TYPES, id="counterparties"),
+        pytest.param("f", load_standards().profile_fields, id="profile-fields"),
+    ],
+)
+def test_every_code_has_a_label(prefix: str, codes: tuple[str, ...]) -> None:
+    keys = catalog()
+    missing = [c for c in codes if f"customer.{prefix}_{c}" not in keys]
+    assert not missing

@@ -11,12 +11,14 @@ through the value mart. The ordered-within-window rule is ``metrics.funnels.mark
 from __future__ import annotations
 
 import itertools
+import warnings
 from collections.abc import Sequence
 from datetime import timedelta
 
 import polars as pl
 import sqlalchemy as sa
 
+from data_access.errors import DataUnavailable
 from data_access.filters import Filters, Scope, apply_filters, apply_scope
 from data_access.queries._frames import frame
 from data_access.schema import (
@@ -64,6 +66,24 @@ DROP_SCHEMA = {
 def pivot_schema(stages: Sequence[str] = FUNNEL_STAGES) -> dict[str, pl.DataType]:
     """Columns of the stage pivot: keys, descriptive columns, then ``<stage>_at`` per stage."""
     return {**PIVOT_KEYS, **{f"{s}_at": pl.Datetime("us") for s in stages}}
+
+
+def _arrow_frame(
+    conn: sa.Connection, stmt: sa.Select, schema: dict[str, pl.DataType]
+) -> pl.DataFrame:
+    """Like ``_frames.frame`` but through ``pl.read_database`` (Arrow on DuckDB): the stage pivot
+    of a large campaign has hundreds of thousands of rows, ~5x faster this way."""
+    try:
+        with warnings.catch_warnings():
+            # polars notes that DuckDB's DB-API copies the Arrow batch once: still the fast path
+            warnings.simplefilter("ignore", UserWarning)
+            df = pl.read_database(stmt, conn)
+    except sa.exc.DBAPIError as exc:
+        raise DataUnavailable(f"query failed: {str(exc.orig).splitlines()[0]}") from exc
+    missing = [c for c in schema if c not in df.columns]
+    if missing:
+        raise ValueError(f"query did not return columns {missing}")
+    return df.select(pl.col(c).cast(t, strict=False) for c, t in schema.items())
 
 
 def _events_in_view(stmt: sa.Select, scope: Scope, flt: Filters) -> sa.Select:
@@ -165,7 +185,8 @@ def fetch_stage_pivot(
     """The stage pivot of the campaigns given (see ``select_stage_pivot``)."""
     if not campaign_ids:
         return pl.DataFrame(schema=pivot_schema(stages))
-    return frame(conn, select_stage_pivot(scope, flt, campaign_ids, stages), pivot_schema(stages))
+    stmt = select_stage_pivot(scope, flt, campaign_ids, stages)
+    return _arrow_frame(conn, stmt, pivot_schema(stages))
 
 
 def select_drop_list(
@@ -227,4 +248,4 @@ def fetch_drop_list(
 ) -> pl.DataFrame:
     """Who dropped before ``stages[step]`` (next week's call list), by officer then customer."""
     stmt = select_drop_list(scope, flt, campaign_id, step, window_days, stages)
-    return frame(conn, stmt, DROP_SCHEMA)
+    return _arrow_frame(conn, stmt, DROP_SCHEMA)

@@ -207,14 +207,16 @@ def test_stage_pivot_of_two_campaigns_and_of_none(engine: sa.Engine) -> None:
     assert none.height == 0 and none.columns == both.columns
 
 
-@pytest.mark.parametrize("window", [pytest.param(w, id=f"{w}-days") for w in (0, 3, 30, 60)])
-@pytest.mark.parametrize("step", [pytest.param(k, id=f"step-{k}") for k in (1, 2, 3, 4)])
-def test_drop_list_in_sql_agrees_with_the_metric(engine: sa.Engine, step: int, window: int) -> None:
+def test_drop_list_in_sql_agrees_with_the_metric(engine: sa.Engine) -> None:
+    # one database, every step and window: the SQL rule and metrics.funnels must pick the same
     with engine.connect() as conn:
         pv = fetch_stage_pivot(conn, Scope.bank(), ALL, [1])
-        dropped = fetch_drop_list(conn, Scope.bank(), ALL, 1, step, window)
-    expected = dropped_at(mark_reached(pv, FUNNEL_STAGES, window), FUNNEL_STAGES, step)
-    assert dropped["customer_id"].to_list() == expected["customer_id"].to_list()
+        for window in (0, 3, 30, 60):
+            reached = mark_reached(pv, FUNNEL_STAGES, window)
+            for step in range(1, len(FUNNEL_STAGES)):
+                dropped = fetch_drop_list(conn, Scope.bank(), ALL, 1, step, window)
+                expected = dropped_at(reached, FUNNEL_STAGES, step)["customer_id"].to_list()
+                assert dropped["customer_id"].to_list() == expected, (window, step)
 
 
 def test_drop_list_rows(engine: sa.Engine) -> None:

@@ -77,6 +77,11 @@ with friendly_errors():
     soft = load_soft(ctx.scope, period)
     conversions = load_conversions(ctx.scope, period)
     fill = load_profile_fill(ctx.scope, period, standard.profile_fields)
+if all(
+    df.filter(pl.col("officer_id").is_in(shown_ids)).is_empty()
+    for df in (activity, soft, conversions)
+):
+    no_data()  # nothing recorded in the period: say so rather than draw empty charts
 completeness = qm.officer_completeness(fill)
 rates = om.officer_rates(book_officers, activity, soft, conversions, completeness, n_weeks)
 scores = om.engagement_scores(rates, standard.engagement)  # benchmark: every officer in scope
@@ -113,7 +118,9 @@ with tab_activity:
         panel = om.weekly_panel(activity, shown_ids, weeks, None if kind == "all" else (kind,))
     st.subheader(t("officers.heatmap_header", measure=kind_labels[kind]))
     st.plotly_chart(
-        charts.activity_heatmap(panel, officer_labels, t("officers.per_week")), width="stretch"
+        charts.activity_heatmap(panel, officer_labels, t("officers.per_week")),
+        key="of_chart_heatmap",
+        width="stretch",
     )
     st.caption(t("officers.heatmap_caption"))
 
@@ -124,6 +131,7 @@ with tab_league:
     components = [(c.code, c.weight, comp_labels[c.code]) for c in standard.engagement.components]
     st.plotly_chart(
         charts.engagement_bars(shown_scores, components, officer_labels, t("officers.score")),
+        key="of_chart_league",
         width="stretch",
     )
     headers = {
@@ -162,6 +170,7 @@ with tab_quality:
     left.subheader(t("officers.completeness_books"))
     left.plotly_chart(
         charts.completeness_bars(books, "officer_id", officer_labels, t("officers.completeness")),
+        key="of_chart_books",
         width="stretch",
     )
     right.subheader(t("officers.completeness_fields"))
@@ -174,6 +183,7 @@ with tab_quality:
         charts.completeness_bars(
             qm.field_completeness(in_view), "field", field_labels, t("officers.completeness")
         ),
+        key="of_chart_fields",
         width="stretch",
     )
 
@@ -349,6 +359,7 @@ with tab_training:
             charts.did_chart(
                 estimates, training_labels, pooled, t("officers.pooled"), t("officers.did_axis")
             ),
+            key="of_chart_did",
             width="stretch",
         )
     st.caption(t("officers.did_method"))

@@ -3,18 +3,26 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterator
+from datetime import date
+from pathlib import Path
 
 import pandas as pd
 import polars as pl
 import pytest
 import sqlalchemy as sa
+import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from data_access import schema
+from data_access.engine import create_schema, make_engine
 from data_access.filters import Scope
 from data_access.queries import org
+from tests.data_access.test_officers_queries import _seed as seed_officers_bank
 
 BOOK_ROLES = ("customer_manager", "credit_officer")
+APP = str(Path(__file__).parents[2] / "dashboard" / "app.py")
 
 
 def assert_renders(at: AppTest) -> None:
@@ -93,4 +101,77 @@ def test_a_teller_alone_is_an_empty_selection(
     at = app_test("officers", lang="en", officers=str(teller))
     assert not at.exception
     assert any("No officer with a customer book" in i.value for i in at.info)
+    assert not at.get("plotly_chart")
+
+
+# --- a tiny seeded bank: exact numbers and an empty period --------------------------------------
+
+
+def _bank(tmp_path_factory: pytest.TempPathFactory, name: str, with_work: bool) -> str:
+    url = f"duckdb:///{tmp_path_factory.mktemp(name) / 'bank.duckdb'}"
+    engine = make_engine(url)
+    create_schema(engine)
+    if with_work:
+        seed_officers_bank(engine)
+    else:
+        with engine.begin() as conn:
+            conn.execute(
+                schema.branches.insert(),
+                [dict(branch_id=10, code="B10", name="支行10", name_en="B10", town="城关镇",
+                      opened_on=date(2000, 1, 1))],
+            )  # fmt: skip
+            conn.execute(
+                schema.officers.insert(),
+                [dict(officer_id=1, branch_id=10, name="李1", gender="F",
+                      hire_date=date(2020, 1, 1), role="customer_manager", active=True)],
+            )  # fmt: skip
+    with engine.begin() as conn:
+        conn.execute(sa.insert(schema.bank_meta), [{"key": "data_as_of", "value": "2026-11-22"}])
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def seeded_app(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Callable[..., AppTest]]:
+    """Factory: ``seeded_app(with_work=True, lang="en", branches="20")``."""
+
+    def run(with_work: bool, **query: str) -> AppTest:
+        monkeypatch.setenv("FOOTPRINT_DATABASE_URL", _bank(tmp_path_factory, "of", with_work))
+        st.cache_data.clear()
+        st.cache_resource.clear()
+        at = AppTest.from_file(APP, default_timeout=60)
+        for key, value in query.items():
+            at.query_params[key] = value
+        at.run()
+        at.switch_page("pages/officers.py").run()
+        return at
+
+    yield run
+    os.environ.pop("FOOTPRINT_DATABASE_URL", None)
+
+
+@pytest.mark.parametrize(
+    ("query", "officers", "visits"),
+    [
+        # 12 weeks to 2026-11-22: officer 1 visited twice, 2 once, 3 once (on 11-08)
+        pytest.param({}, "3", f"{4 / 3 / 12:.1f}", id="bank"),
+        pytest.param({"branches": "10"}, "2", f"{3 / 2 / 12:.1f}", id="branch-10"),
+        pytest.param({"branches": "20"}, "1", f"{1 / 12:.1f}", id="branch-20"),
+    ],
+)
+def test_seeded_bank_exact_numbers(
+    seeded_app: Callable[..., AppTest], query: dict, officers: str, visits: str
+) -> None:
+    at = seeded_app(True, lang="en", **query)
+    assert_renders(at)
+    assert metric(at, "Officers") == officers
+    assert metric(at, "Visits per officer-week") == visits
+
+
+def test_seeded_bank_without_any_work_says_so(seeded_app: Callable[..., AppTest]) -> None:
+    at = seeded_app(False, lang="en")
+    assert not at.exception
+    assert any("No data for this selection" in i.value for i in at.info)
     assert not at.get("plotly_chart")

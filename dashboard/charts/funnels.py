@@ -205,12 +205,13 @@ def call_list(
     )
 
 
-def per_officer(calls: pl.DataFrame, officer_header: str, count_header: str) -> pl.DataFrame:
-    """Calls per officer in the call list, most first."""
+def per_officer(dropped: pl.DataFrame) -> pl.DataFrame:
+    """Customers to call per officer (``officer_id``, ``officer_name``, ``calls``), most first;
+    customers without an officer form one row with a null id."""
     return (
-        calls.group_by(officer_header)
-        .agg(pl.len().cast(pl.Int64).alias(count_header))
-        .sort([count_header, officer_header], descending=[True, False])
+        dropped.group_by("officer_id")
+        .agg(pl.col("officer_name").first(), pl.len().cast(pl.Int64).alias("calls"))
+        .sort(["calls", "officer_id"], descending=[True, False], nulls_last=True)
     )
 
 

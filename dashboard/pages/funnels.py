@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import polars as pl
 import streamlit as st
 
 from dashboard.charts import funnels as charts
@@ -14,6 +15,8 @@ from dashboard.loaders.common import load_branches, load_officers, load_standard
 from dashboard.loaders.funnels import load_campaigns, load_drop_list, load_stage_pivot
 from dashboard.state import page_context
 from metrics import funnels as fm
+
+MAX_ROWS = 1_000  # rows drawn on screen; the CSV holds the whole list
 
 ctx = page_context()
 lang = ctx.lang
@@ -211,20 +214,38 @@ else:
         "last_stage": t("funnels.col_last_stage"),
         "last_stage_at": t("funnels.col_last_stage_at"),
     }
-    calls = charts.call_list(dropped, call_headers, stage_labels)
     next_monday = ctx.as_of + timedelta(days=7 - ctx.as_of.weekday())
     st.caption(t("funnels.drop_week", week=f"{next_monday:%Y-%m-%d}"))
+    officers_calls = charts.per_officer(dropped)
     d1, d2 = st.columns([1, 3])
     d1.dataframe(
-        charts.per_officer(calls, call_headers["officer_name"], t("funnels.col_calls")),
+        officers_calls.select(
+            pl.col("officer_name").fill_null("—").alias(call_headers["officer_name"]),
+            pl.col("calls").alias(t("funnels.col_calls")),
+        ),
         hide_index=True,
         width="stretch",
     )
-    d2.dataframe(calls, hide_index=True, width="stretch")
+    everyone = t("funnels.all_officers", count=count(dropped.height))
+    officer_labels = {-1: everyone} | {
+        row["officer_id"]: f"{row['officer_name'] or '—'} ({count(row['calls'])})"
+        for row in officers_calls.iter_rows(named=True)
+        if row["officer_id"] is not None
+    }
+    pick = d2.selectbox(
+        t("funnels.call_officer"), list(officer_labels), format_func=officer_labels.get,
+        key=f"fn_call_officer_{campaign_id}_{step}",
+    )  # fmt: skip
+    mine = dropped if pick == -1 else dropped.filter(pl.col("officer_id") == pick)
+    calls = charts.call_list(mine, call_headers, stage_labels)
+    d2.dataframe(calls.head(MAX_ROWS), hide_index=True, width="stretch")
+    if calls.height > MAX_ROWS:
+        d2.caption(t("funnels.rows_shown", shown=count(MAX_ROWS), total=count(calls.height)))
+    who = "all" if pick == -1 else str(pick)
     st.download_button(
         t("funnels.download"),
         charts.csv_bytes(calls),
-        file_name=f"call_list_{campaign['code']}_{stages[step]}_{next_monday:%Y%m%d}.csv",
+        file_name=f"call_list_{campaign['code']}_{stages[step]}_{who}_{next_monday:%Y%m%d}.csv",
         mime="text/csv",
         key="fn_download",
     )

@@ -113,7 +113,7 @@ def test_call_list_masks_personal_data() -> None:
     assert calls["最后到达步骤"].to_list() == ["目标客户"] * 3
     assert calls["到达日期"].to_list() == ["2026-01-05", "2026-01-06", "2026-01-07"]
     assert calls["客户经理"].to_list() == ["李娜", "李娜", "—"]
-    assert charts.per_officer(calls, "客户经理", "N").rows() == [("李娜", 2), ("—", 1)]
+    assert charts.per_officer(DROPPED).rows() == [(10, "李娜", 2), (None, None, 1)]
 
 
 @pytest.mark.parametrize(

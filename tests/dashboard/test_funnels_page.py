@@ -141,6 +141,11 @@ def test_call_list_is_masked_and_follows_the_step(seeded_app: Callable[..., AppT
     assert set(calls["Last step reached"]) == {"Targeted"}
     assert calls["Phone"].str.fullmatch(r"138\*{4}\d{4}").all()
     assert calls["Name"].eq("张**").all()
+    officer = at.selectbox(key="fn_call_officer_1_1")
+    officer.set_value(11).run()
+    mine = at.dataframe[-1].value
+    assert 0 < len(mine) < len(calls)
+    assert set(mine["Officer"]) == {"李11"}
     at.selectbox(key="fn_drop_step").set_value(4).run()
     assert not at.exception
     later = at.dataframe[-1].value

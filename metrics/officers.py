@@ -78,12 +78,6 @@ def weekly_panel(
     )
 
 
-def activity_by_kind(activity: pl.DataFrame) -> pl.DataFrame:
-    """Activities per officer and kind over the period: officer_id, kind, n (wide-able)."""
-    _require(activity, ("officer_id", "kind", "n"), "activity")
-    return activity.group_by("officer_id", "kind").agg(pl.col("n").sum()).sort("officer_id", "kind")
-
-
 def officer_rates(
     officers: pl.DataFrame,
     activity: pl.DataFrame,
@@ -218,7 +212,7 @@ def _changes(
         trainings.select("training_id", "held_on"), on="training_id"
     )
     attended = attended.with_columns(
-        pl.col("held_on").map_elements(monday, return_dtype=pl.Date).alias("t_week")
+        (pl.col("held_on") - pl.duration(days=pl.col("held_on").dt.weekday() - 1)).alias("t_week")
     )
     rows = []
     for training_id, held_on in trainings.select("training_id", "held_on").iter_rows():

@@ -266,3 +266,28 @@ def test_coaching_list_names_the_weakest_component() -> None:
         (3, "a", 2),
         (2, "a", 0),
     ]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    base=st.lists(st.lists(st.integers(0, 20), min_size=5, max_size=5), min_size=4, max_size=4),
+    shift=st.integers(-5, 5),
+    common=st.integers(-3, 3),
+)
+def test_did_moves_with_the_attendees_only(base: list[list[int]], shift: int, common: int) -> None:
+    """Adding c after training to everyone leaves the DiD alone; adding s to attendees adds s."""
+    values = dict(zip([1, 2, 3, 4], base, strict=True))
+    kwargs = dict(window_weeks=2, as_of=date(2026, 11, 1))
+    before = m.training_did(_panel(values, WEEKS5), ATTENDANCE, TRAININGS, **kwargs).row(
+        0, named=True
+    )
+    moved = {
+        oid: vs[:3] + [v + common + (shift if oid in (1, 2) else 0) for v in vs[3:]]
+        for oid, vs in values.items()
+    }
+    after = m.training_did(_panel(moved, WEEKS5), ATTENDANCE, TRAININGS, **kwargs).row(
+        0, named=True
+    )
+    assert after["did"] == pytest.approx(before["did"] + shift, abs=1e-9)
+    assert after["se"] == pytest.approx(before["se"], abs=1e-9)  # residuals are unchanged
+    assert after["ci_low"] <= after["did"] <= after["ci_high"]

@@ -16,11 +16,11 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 ## run: start the dashboard on the embedded DuckDB demo bank (created on first start)
 run: $(STAMP)
 	$(BIN)/python -m data_access ensure-demo
-	$(BIN)/streamlit run dashboard/app.py
+	$(BIN)/python -m dashboard
 
 ## chromium: Debian's browser for the browser tests (installed once)
 chromium:
-	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+	@command -v chromium >/dev/null 2>&1 && fc-list :lang=zh | grep -q . && fc-list | grep -qi emoji || (apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk fonts-noto-color-emoji >/dev/null)
 
 ## test: lint, then every test (DuckDB, PostgreSQL, app and browser tests)
 test: $(STAMP) chromium

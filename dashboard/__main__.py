@@ -1,0 +1,26 @@
+"""``python -m dashboard [streamlit options]``: run the dashboard server.
+
+Streamlit treats an app with a ``pages/`` folder beside it as a legacy multipage app until the
+router has run once, so a fresh server's first deep link (/kpis) would bypass the router. The
+design card keeps ``dashboard/pages/``; this launcher switches the legacy mode off up front.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit.web import cli
+
+
+def main() -> None:
+    """Start ``streamlit run dashboard/app.py`` in this process with the router always in charge."""
+    PagesManager.uses_pages_directory = False
+    app = Path(__file__).with_name("app.py")
+    sys.argv = ["streamlit", "run", str(app), *sys.argv[1:]]
+    cli.main()
+
+
+if __name__ == "__main__":
+    main()

@@ -13,7 +13,7 @@ from datetime import date
 import numpy as np
 import polars as pl
 from scipy.optimize import minimize
-from scipy.special import betaln, gammaln, hyp2f1
+from scipy.special import betaln, digamma, gammaln, hyp2f1
 
 DAYS_PER = {"D": 1.0, "W": 7.0}
 DAYS_PER_MONTH = 365.25 / 12
@@ -150,26 +150,45 @@ def fit_bgnbd(summary: pl.DataFrame) -> BetaGeoFit:
     scale = max(float(np.average(T, weights=w)), 1e-9)
     # the gamma / beta functions depend on x only: evaluate them on the few distinct x
     ux, inv = np.unique(x, return_inverse=True)
+    wx = np.bincount(inv, weights=w)  # customers per distinct x
     repeat = x > 0
-    log_b_shift = np.maximum(ux, 1) - 1
+    shift = np.maximum(x, 1) - 1
 
-    def nll(theta: np.ndarray) -> float:
+    def nll_and_grad(theta: np.ndarray) -> tuple[float, np.ndarray]:
         r, alpha, a, b = np.exp(theta)
         per_x = gammaln(r + ux) - gammaln(r) + r * np.log(alpha) + betaln(a, b + ux) - betaln(a, b)
-        extra = np.log(a) - np.log(b + log_b_shift)
         rx = r + x
-        a3 = -rx * np.log(alpha + T)
-        a4 = np.where(repeat, extra[inv] - rx * np.log(alpha + tx), -np.inf)
-        value = -float(np.dot(w, per_x[inv] + np.logaddexp(a3, a4))) / total
-        return value if np.isfinite(value) else 1e100
+        log_t = np.log(alpha + T)
+        log_tx = np.log(alpha + tx)
+        a3 = -rx * log_t
+        with np.errstate(divide="ignore"):
+            a4 = np.where(repeat, np.log(a) - np.log(b + shift) - rx * log_tx, -np.inf)
+        ll_tail = np.logaddexp(a3, a4)
+        w4 = np.exp(a4 - ll_tail)  # weight of the "dropped out after t_x" branch
+        w3 = 1.0 - w4
+        ll = float(np.dot(wx, per_x) + np.dot(w, ll_tail))
+        # gradient in (r, alpha, a, b), then by the chain rule in the log-parameters
+        d_r = np.dot(wx, digamma(r + ux) - digamma(r) + np.log(alpha)) - np.dot(
+            w, w3 * log_t + w4 * log_tx
+        )
+        d_alpha = total * r / alpha - np.dot(w, rx * (w3 / (alpha + T) + w4 / (alpha + tx)))
+        d_a = np.dot(wx, digamma(a + b) - digamma(a + b + ux)) + np.dot(w, w4) / a
+        d_b = np.dot(
+            wx, digamma(b + ux) - digamma(a + b + ux) - digamma(b) + digamma(a + b)
+        ) - np.dot(w, np.where(repeat, w4 / (b + shift), 0.0))
+        grad = -np.array([d_r * r, d_alpha * alpha, d_a * a, d_b * b]) / total
+        if not np.isfinite(ll) or not np.all(np.isfinite(grad)):
+            return 1e100, np.zeros(4)
+        return -ll / total, grad
 
     start = np.log([1.0, scale, 1.0, 1.0])
     res = minimize(
-        nll,
+        nll_and_grad,
         start,
+        jac=True,
         method="L-BFGS-B",
         bounds=[(-12.0, 12.0)] * 4,
-        options={"ftol": 1e-13, "gtol": 1e-9, "maxiter": 2000},
+        options={"ftol": 1e-14, "gtol": 1e-9, "maxiter": 2000},
     )
     r, alpha, a, b = (float(v) for v in np.exp(res.x))
     return BetaGeoFit(r, alpha, a, b, -res.fun * total, int(total))
@@ -200,19 +219,39 @@ def fit_gamma_gamma(summary: pl.DataFrame) -> GammaGammaFit:
     (x, m), w = _grouped(repeat, ("frequency", "monetary_value"))
     total = w.sum()
     mean_m = float(np.average(m, weights=w))
+    log_m, log_x, mx = np.log(m), np.log(x), m * x
 
-    def nll(theta: np.ndarray) -> float:
-        ll = gamma_gamma_log_likelihood(tuple(np.exp(theta)), x, m)
-        value = -float(np.dot(w, ll)) / total
-        return value if np.isfinite(value) else 1e100
+    def nll_and_grad(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        p, q, gamma = np.exp(theta)
+        px = p * x
+        log_gm = np.log(gamma + mx)
+        ll_rows = (
+            gammaln(px + q)
+            - gammaln(px)
+            - gammaln(q)
+            + q * np.log(gamma)
+            + (px - 1) * log_m
+            + px * log_x
+            - (px + q) * log_gm
+        )
+        dg_pq = digamma(px + q)
+        d_p = np.dot(w, x * (dg_pq - digamma(px) + log_m + log_x - log_gm))
+        d_q = np.dot(w, dg_pq - digamma(q) + np.log(gamma) - log_gm)
+        d_gamma = np.dot(w, q / gamma - (px + q) / (gamma + mx))
+        ll = float(np.dot(w, ll_rows))
+        grad = -np.array([d_p * p, d_q * q, d_gamma * gamma]) / total
+        if not np.isfinite(ll) or not np.all(np.isfinite(grad)):
+            return 1e100, np.zeros(3)
+        return -ll / total, grad
 
     start = np.log([2.0, 3.0, mean_m])
     res = minimize(
-        nll,
+        nll_and_grad,
         start,
+        jac=True,
         method="L-BFGS-B",
         bounds=[(-12.0, 20.0)] * 3,
-        options={"ftol": 1e-13, "gtol": 1e-9, "maxiter": 2000},
+        options={"ftol": 1e-14, "gtol": 1e-9, "maxiter": 2000},
     )
     p, q, gamma = (float(v) for v in np.exp(res.x))
     return GammaGammaFit(p, q, gamma, -res.fun * total, int(total))
@@ -229,6 +268,15 @@ def p_alive_np(fit: BetaGeoFit, x: np.ndarray, tx: np.ndarray, T: np.ndarray) ->
     return np.where(x > 0, 1.0 / (1.0 + np.exp(log_ratio)), 1.0)
 
 
+def _population_part(fit: BetaGeoFit, t: float, x: np.ndarray, T: np.ndarray) -> np.ndarray:
+    """Eq. 10's numerator (depends on x and T only, not on t_x): the costly hypergeometric part."""
+    r, alpha, a, b = fit.r, fit.alpha, fit.a, fit.b
+    z = t / (alpha + T + t)
+    hyp = hyp2f1(r + x, b + x, a + b + x - 1, z)
+    first = (a + b + x - 1) / (a - 1)
+    return first * (1.0 - np.exp((r + x) * (np.log(alpha + T) - np.log(alpha + T + t))) * hyp)
+
+
 def expected_transactions_np(
     fit: BetaGeoFit, t: float, x: np.ndarray, tx: np.ndarray, T: np.ndarray
 ) -> np.ndarray:
@@ -237,13 +285,8 @@ def expected_transactions_np(
         return np.zeros_like(np.asarray(x, dtype=np.float64))
     if fit.a == 1:
         raise ValueError("expected transactions: eq. 10 is singular at a = 1")
-    r, alpha, a, b = fit.r, fit.alpha, fit.a, fit.b
-    z = t / (alpha + T + t)
-    hyp = hyp2f1(r + x, b + x, a + b + x - 1, z)
-    first = (a + b + x - 1) / (a - 1)
-    second = 1.0 - np.exp((r + x) * (np.log(alpha + T) - np.log(alpha + T + t))) * hyp
     # eq. 10's denominator is the one of P(alive) (eq. 11)
-    return first * second * p_alive_np(fit, x, tx, T)
+    return _population_part(fit, t, x, T) * p_alive_np(fit, x, tx, T)
 
 
 def conditional_expected_spend_np(fit: GammaGammaFit, x: np.ndarray, m: np.ndarray) -> np.ndarray:
@@ -271,9 +314,12 @@ def p_alive(summary: pl.DataFrame, fit: BetaGeoFit) -> pl.Series:
 
 def expected_transactions(summary: pl.DataFrame, fit: BetaGeoFit, horizon: float) -> pl.Series:
     """Expected transaction days in the next ``horizon`` time units, per summary row."""
-    return _score(
-        summary, SUMMARY_COLS, lambda x, tx, T: expected_transactions_np(fit, horizon, x, tx, T)
-    ).alias("expected_transactions")
+    if fit.a == 1:
+        raise ValueError("expected transactions: eq. 10 is singular at a = 1")
+    if horizon <= 0:
+        return pl.Series("expected_transactions", [0.0] * summary.height, dtype=pl.Float64)
+    part = _score(summary, ("frequency", "T"), lambda x, T: _population_part(fit, horizon, x, T))
+    return (part * p_alive(summary, fit)).alias("expected_transactions")
 
 
 def conditional_expected_spend(summary: pl.DataFrame, fit: GammaGammaFit) -> pl.Series:
@@ -304,19 +350,30 @@ def clv(
         raise ValueError(f"time_unit must be 'D' or 'W', not {time_unit!r}")
     month = DAYS_PER_MONTH / DAYS_PER[time_unit]
 
-    def discounted(x: np.ndarray, tx: np.ndarray, T: np.ndarray) -> np.ndarray:
+    if bgnbd.a == 1:
+        raise ValueError("expected transactions: eq. 10 is singular at a = 1")
+
+    def discounted(x: np.ndarray, T: np.ndarray) -> np.ndarray:
+        # month i adds E[Y(i months)] - E[Y(i - 1 months)]; P(alive) multiplies every term
         total = np.zeros_like(x)
         prev = np.zeros_like(x)
         for i in range(1, horizon_months + 1):
-            cum = expected_transactions_np(bgnbd, i * month, x, tx, T)
+            cum = _population_part(bgnbd, i * month, x, T)
             total += (cum - prev) / (1.0 + monthly_discount_rate) ** i
             prev = cum
         return total
 
+    alive = p_alive(summary, bgnbd)
     spend = conditional_expected_spend(summary, gamma_gamma)
+    horizon = _score(
+        summary,
+        ("frequency", "T"),
+        lambda x, T: _population_part(bgnbd, horizon_months * month, x, T),
+    )
+    value = _score(summary, ("frequency", "T"), discounted) * alive * spend * margin
     return summary.with_columns(
-        p_alive(summary, bgnbd),
-        expected_transactions(summary, bgnbd, horizon_months * month),
+        alive,
+        (horizon * alive).alias("expected_transactions"),
         spend,
-        (_score(summary, SUMMARY_COLS, discounted) * spend * margin).alias("clv"),
+        value.alias("clv"),
     )

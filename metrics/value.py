@@ -101,40 +101,35 @@ def assign_tiers(monthly_aum: pl.DataFrame, tiers: Tiers) -> pl.DataFrame:
         pl.col("month").cast(pl.Date),
         pl.col("aum").cast(pl.Float64),
     ).with_columns(
-        (pl.col("month").dt.year() * 12 + pl.col("month").dt.month() - 1).alias("_m"),
-        pl.col("customer_id").rank("dense").cast(pl.Int64).sub(1).alias("_c"),
+        (pl.col("month").dt.year().cast(pl.Int64) * 12 + pl.col("month").dt.month() - 1).alias(
+            "_m"
+        ),
     )
-    if df.select(pl.struct("_c", "_m").is_duplicated().any()).item():
-        raise ValueError("monthly_aum holds more than one row for a customer and month")
+    ids = df.get_column("customer_id").unique().sort()
+    df = df.with_columns(ids.search_sorted(df.get_column("customer_id"), side="left").alias("_c"))
     m0 = int(df["_m"].min())
     months = int(df["_m"].max()) - m0 + 1
-    n = int(df["_c"].max()) + 1
+    n = ids.len()
     ci = df["_c"].to_numpy()
-    mi = df["_m"].to_numpy() - m0
+    mi = (df["_m"].to_numpy() - m0).astype(np.int64)
+    if np.bincount(ci * months + mi, minlength=n * months).max() > 1:
+        raise ValueError("monthly_aum holds more than one row for a customer and month")
     aum = np.full((n, months), np.nan)
     aum[ci, mi] = df["aum"].to_numpy()
     # months after a customer's first month with no row count as AUM 0 (closed or emptied)
-    first = np.full(n, months, dtype=np.int64)
-    np.minimum.at(first, ci, mi)
-    after_start = np.arange(months)[None, :] >= first[:, None]
-    aum = np.where(np.isnan(aum) & after_start, 0.0, aum)
+    present = ~np.isnan(aum)
+    after_start = np.cumsum(present, axis=1) > 0
+    aum = np.where(~present & after_start, 0.0, aum)
     q = qualifying_tier_index(aum, tiers)
     tier_idx = _walk(q, tiers)
-    codes = dict(enumerate(tiers.codes))
-    return (
-        df.with_columns(
-            pl.Series("_q", q[ci, mi]),
-            pl.Series("_t", tier_idx[ci, mi]),
-        )
-        .select(
-            "customer_id",
-            "month",
-            "aum",
-            pl.col("_q").replace_strict(codes, return_dtype=pl.String).alias("qualifying_tier"),
-            pl.col("_t").replace_strict(codes, return_dtype=pl.String).alias("tier"),
-        )
-        .sort("customer_id", "month")
-    )
+    codes = pl.Series(list(tiers.codes), dtype=pl.String)
+    return df.select(
+        "customer_id",
+        "month",
+        "aum",
+        codes.gather(q[ci, mi]).alias("qualifying_tier"),
+        codes.gather(tier_idx[ci, mi]).alias("tier"),
+    ).sort("customer_id", "month")
 
 
 def tier_migration(

@@ -1,0 +1,115 @@
+"""Benchmark: tiers, RFM, and CLV fit + scoring for 1,000,000 synthetic customers (no database).
+
+Run: ``.venv/bin/python bench/bench_metrics_value.py [customers]``. Prints seconds per step, the
+total, and the peak resident memory. Target (issue 3): ≤ 20 s and ≤ 4 GB for 1,000,000.
+"""
+
+from __future__ import annotations
+
+import resource
+import sys
+import time
+from datetime import date
+
+import numpy as np
+import polars as pl
+
+from metrics.clv import clv, fit_bgnbd, fit_gamma_gamma
+from metrics.rfm import rfm_scores
+from metrics.standards import load_standards
+from metrics.value import assign_tiers, tier_migration
+
+MONTHS = 13
+
+
+def synthetic(n: int, seed: int = 7) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Monthly AUM (n × 13), RFM aggregates and a BG/NBD summary shaped like the SQL results."""
+    rng = np.random.default_rng(seed)
+    base = rng.lognormal(mean=9.5, sigma=1.6, size=n)  # a few hold much of the AUM
+    drift = rng.normal(0, 0.25, size=(n, MONTHS)).cumsum(axis=1)
+    aum = (base[:, None] * np.exp(drift)).ravel()
+    months = [date(2025 + (10 + i) // 12, (10 + i) % 12 + 1, 1) for i in range(MONTHS)]
+    monthly = pl.DataFrame(
+        {
+            "customer_id": np.repeat(np.arange(1, n + 1, dtype=np.int64), MONTHS),
+            "month": pl.Series(np.tile(np.array(months, dtype="datetime64[D]"), n)).cast(pl.Date),
+            "aum": aum,
+        }
+    )
+    # BG/NBD customers in whole days, as the SQL summary produces them (weeks = days / 7)
+    lam = rng.gamma(1.5, 1 / 3.0, n)
+    p = rng.beta(2.0, 6.0, n)
+    t_days = rng.integers(30, 731, n)
+    arrivals = rng.poisson(lam * t_days / 7)
+    x = np.minimum(arrivals, rng.geometric(p))
+    tx_days = np.where(
+        x > 0, np.floor(t_days * rng.beta(np.maximum(x, 1), np.maximum(arrivals - x + 1, 1))), 0
+    )
+    nu = rng.gamma(4.0, 1 / 15.0, n)
+    spend = np.where(x > 0, rng.gamma(np.maximum(6.0 * x, 1e-9), 1 / (nu * np.maximum(x, 1))), 0)
+    summary = pl.DataFrame(
+        {
+            "customer_id": np.arange(1, n + 1, dtype=np.int64),
+            "frequency": x.astype(np.int64),
+            "recency": tx_days / 7,
+            "T": t_days / 7,
+            "monetary_value": np.round(spend, 2),
+        }
+    )
+    rfm = pl.DataFrame(
+        {
+            "customer_id": summary["customer_id"],
+            "recency_days": pl.Series((t_days - tx_days).astype(np.int64)),
+            "frequency": pl.Series(x * 2 + 1),
+            "monetary": pl.Series(np.round(spend * (x + 1), 2)),
+        }
+    )
+    return monthly, rfm, summary
+
+
+def main(n: int) -> None:
+    std = load_standards()
+    t0 = time.perf_counter()
+    monthly, rfm, summary = synthetic(n)
+    t_gen = time.perf_counter() - t0
+    steps: dict[str, float] = {}
+
+    def step(name: str, fn):  # type: ignore[no-untyped-def]
+        start = time.perf_counter()
+        out = fn()
+        steps[name] = time.perf_counter() - start
+        return out
+
+    tiers = step("tiers (13 months, hysteresis)", lambda: assign_tiers(monthly, std.tiers))
+    step(
+        "tier migration",
+        lambda: tier_migration(tiers, date(2026, 10, 1), date(2026, 11, 1), std.tiers.codes),
+    )
+    step("RFM scores + segments", lambda: rfm_scores(rfm, std.rfm))
+    bg = step("BG/NBD fit", lambda: fit_bgnbd(summary))
+    gg = step("Gamma-Gamma fit", lambda: fit_gamma_gamma(summary))
+    cfg = std.clv
+    step(
+        "CLV scoring (P(alive), E[tx], spend, 12 months)",
+        lambda: clv(
+            summary,
+            bg,
+            gg,
+            horizon_months=cfg.horizon_months,
+            monthly_discount_rate=cfg.monthly_discount_rate,
+            margin=cfg.margin,
+            time_unit="W",
+        ),
+    )
+    peak_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
+    print(f"customers: {n:,}  (synthetic input built in {t_gen:.1f} s, not counted)")
+    for name, secs in steps.items():
+        print(f"  {name:<48} {secs:6.2f} s")
+    print(f"  {'total':<48} {sum(steps.values()):6.2f} s   (target <= 20 s)")
+    print(f"  peak resident memory: {peak_gb:.2f} GB   (target <= 4 GB)")
+    print(f"  BG/NBD: r={bg.r:.3f} alpha={bg.alpha:.3f} a={bg.a:.3f} b={bg.b:.3f} (true 1.5 3 2 6)")
+    print(f"  Gamma-Gamma: p={gg.p:.3f} q={gg.q:.3f} gamma={gg.gamma:.3f} (true 6 4 15)")
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000)

@@ -123,13 +123,16 @@ def assign_tiers(monthly_aum: pl.DataFrame, tiers: Tiers) -> pl.DataFrame:
     q = qualifying_tier_index(aum, tiers)
     tier_idx = _walk(q, tiers)
     codes = pl.Series(list(tiers.codes), dtype=pl.String)
-    return df.select(
+    out = df.select(
         "customer_id",
         "month",
         "aum",
         codes.gather(q[ci, mi]).alias("qualifying_tier"),
         codes.gather(tier_idx[ci, mi]).alias("tier"),
-    ).sort("customer_id", "month")
+    )
+    key = ci * months + mi
+    already_sorted = key.size < 2 or bool(np.all(key[1:] > key[:-1]))  # SQL fetches are ordered
+    return out if already_sorted else out.sort("customer_id", "month")
 
 
 def tier_migration(

@@ -114,13 +114,19 @@ def loyalty_scores(inputs: pl.DataFrame, standard: Composite, *, as_of: date) ->
     )
 
 
-def component_contributions(scores: pl.DataFrame, standard: Composite) -> pl.DataFrame:
+def component_means(scores: pl.DataFrame, standard: Composite) -> dict[str, float | None]:
+    """Mean of each component (0..1) over the customers; None when there are none."""
+    if scores.is_empty():
+        return dict.fromkeys(c.code for c in standard.components)
+    return {c.code: float(scores[c.code].mean()) for c in standard.components}
+
+
+def contributions_from_means(means: dict[str, float | None], standard: Composite) -> pl.DataFrame:
     """What drives the average: per component its weight, mean (0..1), points earned towards the
     average score (100 × weight × mean) and points missed (100 × weight × (1 − mean))."""
-    n = scores.height
     rows = []
     for comp in standard.components:
-        mean = float(scores[comp.code].mean()) if n else None
+        mean = means.get(comp.code)
         rows.append(
             {
                 "component": comp.code,
@@ -143,6 +149,11 @@ def component_contributions(scores: pl.DataFrame, standard: Composite) -> pl.Dat
     )
 
 
+def component_contributions(scores: pl.DataFrame, standard: Composite) -> pl.DataFrame:
+    """``contributions_from_means`` of the scored customers (columns as there)."""
+    return contributions_from_means(component_means(scores, standard), standard)
+
+
 def churn_risk_list(
     scores: pl.DataFrame, *, value_col: str = "aum", limit: int | None = None
 ) -> pl.DataFrame:
@@ -158,24 +169,15 @@ def churn_risk_list(
     return out.head(limit) if limit is not None else out
 
 
-def loyalty_histogram(scores: pl.DataFrame, *, bin_width: int = 10) -> pl.DataFrame:
-    """Customers per loyalty band [0, w), [w, 2w) … with 100 in the top band; every band present."""
+def complete_bands(counts: pl.DataFrame, *, bin_width: int = 10) -> pl.DataFrame:
+    """band_start, band_end, customers for every band [0, w) … [100 − w, 100] from counts per
+    ``band_start`` (bands absent from ``counts`` get 0)."""
     if bin_width <= 0 or 100 % bin_width:
         raise ValueError("bin_width must divide 100")
-    top = 100 - bin_width
     bands = pl.DataFrame(
         {"band_start": list(range(0, 100, bin_width))}, schema={"band_start": pl.Int64}
     )
-    counts = (
-        scores.select(
-            ((pl.col("loyalty") // bin_width) * bin_width)
-            .cast(pl.Int64)
-            .clip(0, top)
-            .alias("band_start")
-        )
-        .group_by("band_start")
-        .agg(pl.len().cast(pl.Int64).alias("customers"))
-    )
+    counts = counts.select(pl.col("band_start").cast(pl.Int64), pl.col("customers").cast(pl.Int64))
     return (
         bands.join(counts, on="band_start", how="left")
         .with_columns(
@@ -184,3 +186,20 @@ def loyalty_histogram(scores: pl.DataFrame, *, bin_width: int = 10) -> pl.DataFr
         .select("band_start", "band_end", "customers")
         .sort("band_start")
     )
+
+
+def loyalty_histogram(scores: pl.DataFrame, *, bin_width: int = 10) -> pl.DataFrame:
+    """Customers per loyalty band [0, w), [w, 2w) … with 100 in the top band; every band present."""
+    if bin_width <= 0 or 100 % bin_width:
+        raise ValueError("bin_width must divide 100")
+    counts = (
+        scores.select(
+            ((pl.col("loyalty") // bin_width) * bin_width)
+            .cast(pl.Int64)
+            .clip(0, 100 - bin_width)
+            .alias("band_start")
+        )
+        .group_by("band_start")
+        .agg(pl.len().cast(pl.Int64).alias("customers"))
+    )
+    return complete_bands(counts, bin_width=bin_width)

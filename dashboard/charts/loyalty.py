@@ -181,14 +181,14 @@ def migration_heatmap(
 
 def churn_rows(
     churn: pl.DataFrame,
-    contacts: pl.DataFrame,
     component_labels: dict[str, str],
     branch_names: dict[int, str],
     headers: dict[str, str],
     *,
     value_scale: float = 1.0,
 ) -> pl.DataFrame:
-    """The churn-risk table shown on screen: masked name (张*) and phone (138****1234), branch,
+    """The churn-risk table shown on screen from ``churn`` (customer_id, branch_id, loyalty,
+    components, value_at_stake, name, phone): masked name (张*) and phone (138****1234), branch,
     loyalty, value at stake divided by ``value_scale`` (10,000 for 万元), the weakest component.
     ``headers`` maps ``name, phone, branch, loyalty, value_at_stake, weakest`` to column titles.
     Order of ``churn`` is kept."""
@@ -200,9 +200,8 @@ def churn_rows(
         if comps
         else pl.lit(None, dtype=pl.String)
     )
-    people = mask_frame(contacts.select("customer_id", "name", "phone"))
     return (
-        churn.join(people, on="customer_id", how="left", maintain_order="left")
+        mask_frame(churn, {"name": "name", "phone": "phone"})
         .with_columns(weakest.alias("weakest"))
         .select(
             pl.col("name").alias(headers["name"]),

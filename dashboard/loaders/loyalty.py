@@ -8,6 +8,7 @@ from the SQL aggregates with the same metric.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 import polars as pl
@@ -18,7 +19,14 @@ from dashboard.loaders.common import load_standard
 from data_access.engine import connect
 from data_access.filters import Filters, Scope
 from data_access.queries import loyalty as q
-from metrics.loyalty import loyalty_scores
+from metrics.loyalty import (
+    churn_risk_list,
+    complete_bands,
+    component_means,
+    loyalty_histogram,
+    loyalty_scores,
+)
+from metrics.standards import Composite
 
 TTL = 600
 
@@ -28,18 +36,64 @@ def view(as_of: date, flt: Filters) -> Filters:
     return Filters(as_of, as_of, flt.branch_ids, flt.officer_ids, flt.tiers)
 
 
+@dataclass(frozen=True)
+class Overview:
+    """What the top of the page shows, small whatever the bank's size."""
+
+    source: str  # "mart" or "live"
+    customers: int
+    average: float | None
+    means: dict[str, float | None]  # component -> mean (0..1)
+    at_risk: int
+    value_at_stake: float
+    bands: pl.DataFrame  # band_start, band_end, customers
+    churn: pl.DataFrame  # top of the churn list: CHURN_SCHEMA (name, phone unmasked)
+
+
+def overview_from_scores(
+    scores: pl.DataFrame, contacts: pl.DataFrame, standard: Composite, limit: int
+) -> Overview:
+    """The overview of scored customers (the live path; the mart path aggregates in SQL)."""
+    churn = churn_risk_list(scores, value_col="aum")
+    top = churn.head(limit).join(
+        contacts.select("customer_id", "name", "phone"), on="customer_id", how="left"
+    )
+    return Overview(
+        source="live",
+        customers=scores.height,
+        average=float(scores["loyalty"].mean()) if scores.height else None,
+        means=component_means(scores, standard),
+        at_risk=churn.height,
+        value_at_stake=float(churn["value_at_stake"].sum()),
+        bands=loyalty_histogram(scores),
+        churn=top.select(list(q.CHURN_SCHEMA)),
+    )
+
+
 @st.cache_data(ttl=TTL, max_entries=16, show_spinner=False)
-def load_scores(scope: Scope, flt: Filters, as_of: date) -> tuple[pl.DataFrame, str]:
-    """(scores in MART_SCHEMA columns, "mart" or "live"): loyalty of the customers in view."""
-    standard = load_standard()
+def load_overview(scope: Scope, flt: Filters, as_of: date, limit: int = 200) -> Overview:
+    """Loyalty of the customers in view: from the mart (aggregated in SQL) when it was computed
+    for ``as_of``, else computed live from the SQL aggregates with the same metric."""
+    standard = load_standard().loyalty
     with connect(get_engine()) as conn:
-        mart_as_of = q.fetch_mart_as_of(conn)
-        if mart_as_of is not None and mart_as_of == as_of:
-            return q.fetch_loyalty_mart(conn, scope, flt), "mart"
-        lookback = int(standard.loyalty.params.get("lookback_days", 180))
+        if q.fetch_mart_as_of(conn) == as_of:
+            summary = q.fetch_mart_summary(conn, scope, flt).row(0, named=True)
+            return Overview(
+                source="mart",
+                customers=summary["customers"],
+                average=summary["average"],
+                means={c: summary[c] for c in q.COMPONENT_COLUMNS},
+                at_risk=summary["at_risk"] or 0,
+                value_at_stake=summary["value_at_stake"] or 0.0,
+                bands=complete_bands(q.fetch_mart_bands(conn, scope, flt)),
+                churn=q.fetch_mart_churn(conn, scope, flt, limit),
+            )
+        lookback = int(standard.params.get("lookback_days", 180))
         inputs = q.fetch_loyalty_inputs(conn, scope, flt, as_of, lookback_days=lookback)
-    scores = loyalty_scores(inputs, standard.loyalty, as_of=as_of)
-    return scores.select(list(q.MART_SCHEMA)), "live"
+        scores = loyalty_scores(inputs, standard, as_of=as_of)
+        ids = churn_risk_list(scores, value_col="aum", limit=limit)["customer_id"]
+        contacts = q.fetch_contacts(conn, scope, tuple(ids.to_list()))
+    return overview_from_scores(scores, contacts, standard, limit)
 
 
 @st.cache_data(ttl=TTL, max_entries=16, show_spinner=False)
@@ -76,10 +130,3 @@ def load_tier_months(
         start = tiers.filter(pl.col("month") == months[0], pl.col("tier").is_in(flt.tiers))
         tiers = tiers.filter(pl.col("customer_id").is_in(start["customer_id"].implode()))
     return months[0], months[1], tiers
-
-
-@st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)
-def load_contacts(scope: Scope, customer_ids: tuple[int, ...]) -> pl.DataFrame:
-    """Name and phone of the listed customers (unmasked: mask before showing)."""
-    with connect(get_engine()) as conn:
-        return q.fetch_contacts(conn, scope, customer_ids)

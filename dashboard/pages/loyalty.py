@@ -14,15 +14,14 @@ from dashboard.i18n import t
 from dashboard.loaders.common import load_branches, load_standard
 from dashboard.loaders.loyalty import (
     load_cohorts,
-    load_contacts,
-    load_scores,
+    load_overview,
     load_tier_months,
     load_weekly_activity,
     view,
 )
 from dashboard.state import page_context
 from data_access.filters import week_start
-from metrics.loyalty import churn_risk_list, component_contributions, loyalty_histogram
+from metrics.loyalty import contributions_from_means
 from metrics.retention import LIFECYCLE_STATES, cohort_retention, lifecycle
 from metrics.value import tier_migration
 
@@ -40,33 +39,32 @@ comp_labels = {c.code: c.info.label(lang) for c in std.loyalty.components}
 
 st.title(t("loyalty.title"))
 with friendly_errors():
-    scores, source = load_scores(ctx.scope, flt, as_of)
-if scores.is_empty():
+    ov = load_overview(ctx.scope, flt, as_of, CHURN_ROWS)
+if not ov.customers:
     no_data()
 st.caption(
     t(
         "loyalty.caption",
         day=f"{as_of:%Y-%m-%d}",
         version=std.version,
-        source=t(f"loyalty.source_{source}"),
+        source=t(f"loyalty.source_{ov.source}"),
     )
 )
 
-churn = churn_risk_list(scores, value_col="aum")
 k1, k2, k3, k4 = st.columns(4)
-k1.metric(t("loyalty.kpi_customers"), count(scores.height))
-k2.metric(t("loyalty.kpi_average"), f"{scores['loyalty'].mean():.1f}")
+k1.metric(t("loyalty.kpi_customers"), count(ov.customers))
+k2.metric(t("loyalty.kpi_average"), f"{ov.average:.1f}")
 k3.metric(
-    t("loyalty.kpi_at_risk"), count(churn.height), help=t("loyalty.kpi_at_risk_help", below=below)
+    t("loyalty.kpi_at_risk"), count(ov.at_risk), help=t("loyalty.kpi_at_risk_help", below=below)
 )
-k4.metric(t("loyalty.kpi_value_at_stake"), money(churn["value_at_stake"].sum(), lang_code=lang))
+k4.metric(t("loyalty.kpi_value_at_stake"), money(ov.value_at_stake, lang_code=lang))
 
 left, right = st.columns(2)
 with left:
     st.subheader(t("loyalty.dist_title"))
     st.plotly_chart(
         charts.distribution_chart(
-            loyalty_histogram(scores),
+            ov.bands,
             threshold=below,
             x_title=t("loyalty.dist_x"),
             y_title=t("loyalty.dist_y"),
@@ -78,7 +76,7 @@ with right:
     st.subheader(t("loyalty.comp_title"), help=t("loyalty.comp_help"))
     st.plotly_chart(
         charts.components_chart(
-            component_contributions(scores, std.loyalty),
+            contributions_from_means(ov.means, std.loyalty),
             comp_labels,
             earned=t("loyalty.comp_earned"),
             missed=t("loyalty.comp_missed"),
@@ -88,12 +86,10 @@ with right:
     )
 
 st.subheader(t("loyalty.churn_title"))
-if churn.is_empty():
+if not ov.at_risk:
     st.info(t("loyalty.churn_none"))
 else:
-    shown = churn.head(CHURN_ROWS)
     with friendly_errors():
-        contacts = load_contacts(ctx.scope, tuple(shown["customer_id"].to_list()))
         branches = load_branches(ctx.scope)
     names = dict(
         zip(branches["branch_id"], branches["name" if lang == "zh" else "name_en"], strict=True)
@@ -107,9 +103,9 @@ else:
         "weakest": t("loyalty.col_weakest"),
     }
     table = charts.churn_rows(
-        shown, contacts, comp_labels, names, headers, value_scale=10_000 if lang == "zh" else 1
+        ov.churn, comp_labels, names, headers, value_scale=10_000 if lang == "zh" else 1
     )
-    st.caption(t("loyalty.churn_caption", shown=count(shown.height), total=count(churn.height)))
+    st.caption(t("loyalty.churn_caption", shown=count(ov.churn.height), total=count(ov.at_risk)))
     st.dataframe(
         table,
         hide_index=True,

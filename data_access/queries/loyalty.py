@@ -65,6 +65,24 @@ MART_SCHEMA: dict[str, pl.DataType] = {
     "clv": pl.Float64,
     "tier": pl.String,
 }
+SUMMARY_SCHEMA: dict[str, pl.DataType] = {
+    "customers": pl.Int64,
+    "average": pl.Float64,
+    **{c: pl.Float64 for c in COMPONENT_COLUMNS},
+    "at_risk": pl.Int64,
+    "value_at_stake": pl.Float64,
+}
+BAND_SCHEMA = {"band_start": pl.Int64, "customers": pl.Int64}
+CHURN_SCHEMA: dict[str, pl.DataType] = {
+    "customer_id": pl.Int64,
+    "branch_id": pl.Int64,
+    "officer_id": pl.Int64,
+    "loyalty": pl.Float64,
+    **{c: pl.Float64 for c in COMPONENT_COLUMNS},
+    "value_at_stake": pl.Float64,
+    "name": pl.String,
+    "phone": pl.String,
+}
 COHORT_SIZE_SCHEMA = {"cohort_month": pl.Date, "customers": pl.Int64}
 COHORT_ACTIVITY_SCHEMA = {
     "cohort_month": pl.Date,
@@ -400,6 +418,18 @@ def fetch_latest_tier_months(conn: sa.Connection, as_of: date) -> tuple[date, da
     return (months[1], months[0]) if len(months) == 2 else None
 
 
+def _mart_in_view(stmt: sa.Select, scope: Scope, flt: Filters) -> sa.Select:
+    """The mart rows of the customers in view (the value mart joined for tier and AUM)."""
+    m, v = customer_loyalty.c, customer_value.c
+    stmt = stmt.select_from(
+        customer_loyalty.outerjoin(customer_value, v.customer_id == m.customer_id)
+    )
+    stmt = apply_scope(stmt, scope, m.branch_id, m.officer_id)
+    return apply_filters(
+        stmt, flt, branch_col=m.branch_id, officer_col=m.officer_id, tier_col=v.tier
+    )
+
+
 def select_loyalty_mart(scope: Scope, flt: Filters) -> sa.Select:
     """The loyalty mart for the customers in view, with the value mart's aum, clv and tier."""
     m, v = customer_loyalty.c, customer_value.c
@@ -413,17 +443,76 @@ def select_loyalty_mart(scope: Scope, flt: Filters) -> sa.Select:
         v.aum,
         v.clv,
         v.tier,
-    ).select_from(customer_loyalty.outerjoin(customer_value, v.customer_id == m.customer_id))
-    stmt = apply_scope(stmt, scope, m.branch_id, m.officer_id)
-    stmt = apply_filters(
-        stmt, flt, branch_col=m.branch_id, officer_col=m.officer_id, tier_col=v.tier
     )
-    return stmt.order_by(m.customer_id)
+    return _mart_in_view(stmt, scope, flt).order_by(m.customer_id)
 
 
 def fetch_loyalty_mart(conn: sa.Connection, scope: Scope, flt: Filters) -> pl.DataFrame:
     """Loyalty scores and components of the customers in view (MART_SCHEMA)."""
     return frame(conn, select_loyalty_mart(scope, flt), MART_SCHEMA)
+
+
+def select_mart_summary(scope: Scope, flt: Filters) -> sa.Select:
+    """One row: customers, average loyalty, mean of each component, customers at churn risk and
+    their AUM (value at stake)."""
+    m, v = customer_loyalty.c, customer_value.c
+    stmt = sa.select(
+        sa.func.count().label("customers"),
+        sa.func.avg(m.loyalty).label("average"),
+        *(sa.func.avg(m[col]).label(col) for col in COMPONENT_COLUMNS),
+        _count_if(m.churn_risk.is_(True)).label("at_risk"),
+        _sum_if(m.churn_risk.is_(True), sa.func.coalesce(v.aum, 0.0)).label("value_at_stake"),
+    )
+    return _mart_in_view(stmt, scope, flt)
+
+
+def fetch_mart_summary(conn: sa.Connection, scope: Scope, flt: Filters) -> pl.DataFrame:
+    """The one-row summary of ``select_mart_summary`` (SUMMARY_SCHEMA)."""
+    return frame(conn, select_mart_summary(scope, flt), SUMMARY_SCHEMA)
+
+
+def select_mart_bands(scope: Scope, flt: Filters, bin_width: int = 10) -> sa.Select:
+    """band_start, customers: loyalty bands of ``bin_width`` points (100 in the top band)."""
+    if bin_width <= 0 or 100 % bin_width:
+        raise ValueError("bin_width must divide 100")
+    m = customer_loyalty.c
+    band = sa.cast(
+        sa.func.least(sa.func.floor(m.loyalty / bin_width) * bin_width, 100 - bin_width),
+        sa.Integer,
+    )
+    stmt = sa.select(band.label("band_start"), sa.func.count().label("customers"))
+    return _mart_in_view(stmt, scope, flt).group_by(band).order_by(band)
+
+
+def fetch_mart_bands(
+    conn: sa.Connection, scope: Scope, flt: Filters, bin_width: int = 10
+) -> pl.DataFrame:
+    """Customers per loyalty band present (complete with ``metrics.loyalty.complete_bands``)."""
+    return frame(conn, select_mart_bands(scope, flt, bin_width), BAND_SCHEMA)
+
+
+def select_mart_churn(scope: Scope, flt: Filters, limit: int) -> sa.Select:
+    """The first ``limit`` customers at churn risk, most AUM at stake first (then lowest loyalty),
+    with components and contact details (unmasked: mask before showing)."""
+    m, v, c = customer_loyalty.c, customer_value.c, customers.c
+    stake = sa.func.coalesce(v.aum, 0.0)
+    stmt = sa.select(
+        m.customer_id,
+        m.branch_id,
+        m.officer_id,
+        m.loyalty,
+        *(m[col] for col in COMPONENT_COLUMNS),
+        stake.label("value_at_stake"),
+        c.name,
+        c.phone,
+    ).where(m.churn_risk.is_(True))
+    stmt = _mart_in_view(stmt, scope, flt).join(customers, c.customer_id == m.customer_id)
+    return stmt.order_by(stake.desc(), m.loyalty, m.customer_id).limit(limit)
+
+
+def fetch_mart_churn(conn: sa.Connection, scope: Scope, flt: Filters, limit: int) -> pl.DataFrame:
+    """Top of the churn-risk list from the mart (CHURN_SCHEMA)."""
+    return frame(conn, select_mart_churn(scope, flt, limit), CHURN_SCHEMA)
 
 
 def fetch_mart_as_of(conn: sa.Connection) -> date | None:

@@ -98,13 +98,12 @@ def test_churn_rows_mask_personal_data_and_keep_order() -> None:
             "loyalty": [12.34, 30.0],
             "value_at_stake": [250_000.0, 10_000.0],
             **{c: [0.5, 0.5] for c in LABELS},
+            "name": ["张三", "李四"],
+            "phone": ["13812341234", "13900001111"],
         }
     ).with_columns(pl.lit(0.1).alias("outflow"))
-    contacts = pl.DataFrame(
-        {"customer_id": [3, 7], "name": ["李四", "张三"], "phone": ["13900001111", "13812341234"]}
-    )
     headers = {k: k for k in ("name", "phone", "branch", "loyalty", "value_at_stake", "weakest")}
-    rows = charts.churn_rows(churn, contacts, LABELS, {1: "城关"}, headers, value_scale=10_000)
+    rows = charts.churn_rows(churn, LABELS, {1: "城关"}, headers, value_scale=10_000)
     assert rows.rows() == [
         ("张*", "138****1234", "城关", 12.3, 25.0, "Funds retained"),
         ("李*", "139****1111", "2", 30.0, 1.0, "Funds retained"),

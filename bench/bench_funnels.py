@@ -18,7 +18,7 @@ import polars as pl
 from data_access.engine import create_schema, make_engine
 from data_access.filters import Filters, Scope
 from data_access.queries.funnels import fetch_campaigns, fetch_drop_list, fetch_stage_pivot
-from data_access.schema import FUNNEL_STAGES
+from data_access.schema import FUNNEL_STAGES, metadata
 from metrics import funnels as fm
 
 ALL = Filters(date(2000, 1, 1), date(2000, 1, 1))
@@ -75,11 +75,9 @@ def build(path: Path, n_customers: int) -> None:
     with engine.begin() as conn:
         raw = conn.connection.driver_connection
         for table, df in frames.items():
-            raw.register("df", df.to_arrow())
-            raw.execute(
-                f"insert into {table} by name select * from df"
-            )  # bench only, no user input
-            raw.unregister("df")
+            cols = [c.name for c in metadata.tables[table].columns]
+            full = df.select(pl.col(c) if c in df.columns else pl.lit(None).alias(c) for c in cols)
+            raw.from_arrow(full.to_arrow()).insert_into(table)
     engine.dispose()
     print(f"built {path}: {n_customers:,} customers, {ev.height:,} events")
 

@@ -12,7 +12,7 @@ from dashboard.charts import customer as charts
 from dashboard.errors import friendly_errors, no_data
 from dashboard.format import money, pct
 from dashboard.i18n import t
-from dashboard.loaders.common import load_standard
+from dashboard.loaders.common import load_officers, load_standard
 from dashboard.loaders.customer import (
     load_features,
     load_footprints,
@@ -443,6 +443,12 @@ with tab_soft:
 
     st.markdown(f"#### {t('customer.sec_record')}")
     grade_labels = {None: t("customer.grade_none")} | {g: f"{g}#" for g in FUEL_GRADES}
+    with friendly_errors():
+        staff = load_officers(ctx.scope, (profile["branch_id"],))
+    recorders = {None: t("customer.no_officer")} | dict(
+        zip(staff["officer_id"].to_list(), staff["name"].to_list(), strict=True)
+    )
+    default_recorder = ctx.scope.officer_id or profile["officer_id"]
     with st.form("cu_soft_form", clear_on_submit=True):
         f1, f2, f3 = st.columns(3)
         kind = f1.selectbox(
@@ -465,7 +471,15 @@ with tab_soft:
         amount = g3.number_input(
             t("customer.form_amount"), min_value=0.0, value=0.0, key="cu_amount"
         )
-        place = st.text_input(t("customer.form_place"), max_chars=64, key="cu_place")
+        h1, h2 = st.columns([2, 1])
+        place = h1.text_input(t("customer.form_place"), max_chars=64, key="cu_place")
+        recorder = h2.selectbox(
+            t("customer.form_officer"),
+            list(recorders),
+            index=list(recorders).index(default_recorder) if default_recorder in recorders else 0,
+            format_func=recorders.get,
+            key="cu_recorder",
+        )
         detail = st.text_area(t("customer.form_detail"), key="cu_detail")
         confidence = st.slider(
             t("customer.form_confidence"), 0.0, 1.0, 0.8, step=0.05, key="cu_confidence"
@@ -478,9 +492,10 @@ with tab_soft:
             captured_at=datetime.combine(observed, now().time()),
             source=source,
             confidence=float(confidence),
-            officer_id=ctx.scope.officer_id,
-            fuel_grade=grade,
-            litres=litres if litres > 0 or kind == "fuel_receipt" else None,
+            officer_id=recorder,
+            # grade and litres belong to fuel receipts only
+            fuel_grade=grade if kind == "fuel_receipt" else None,
+            litres=litres if kind == "fuel_receipt" else None,
             amount=amount if amount > 0 else None,
             place=place.strip() or None,
             detail=detail,

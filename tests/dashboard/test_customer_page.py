@@ -27,7 +27,7 @@ def car_owner(demo_engine: sa.Engine) -> dict:
     """A demo customer with a 98# fuel receipt (the generator's wealthy drivers)."""
     s, c = soft_footprints.c, customers.c
     stmt = (
-        sa.select(c.customer_id, c.name)
+        sa.select(c.customer_id, c.name, c.officer_id)
         .join(soft_footprints, s.customer_id == c.customer_id)
         .where(s.kind == "fuel_receipt", s.fuel_grade == 98, c.closed_on.is_(None))
         .order_by(c.customer_id)
@@ -121,6 +121,11 @@ def test_recording_a_soft_footprint_adds_a_row(
         v for df in at.dataframe for col in df.value.columns for v in df.value[col].astype(str)
     ]
     assert "white SUV, new" in details
+    # recorded by the customer's own officer unless the form says otherwise
+    s = soft_footprints.c
+    stmt = sa.select(s.officer_id, s.kind).where(s.customer_id == cid).order_by(s.soft_id.desc())
+    with demo_engine.connect() as conn:
+        assert conn.execute(stmt).first() == (car_owner["officer_id"], "vehicle")
 
 
 def test_a_bad_soft_footprint_is_refused_with_a_message(

@@ -1,0 +1,55 @@
+"""Weekly KPI queries on the demo bank: DuckDB and PostgreSQL agree, and the figures hang together."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import polars as pl
+import pytest
+import sqlalchemy as sa
+
+from data_access.filters import Filters, Scope
+from data_access.queries import kpis as q
+from data_access.schema import KPI_CODES, customers
+from metrics.standards import load_standards
+
+W = date(2026, 11, 16)
+PERIOD = Filters(W - timedelta(weeks=11), W + timedelta(days=6))
+RULE = load_standards().effective_customer
+
+
+@pytest.fixture(scope="module")
+def both(demo_engine: sa.Engine, demo_pg_engine: sa.Engine) -> dict[str, pl.DataFrame]:
+    out = {}
+    for name, engine in (("duckdb", demo_engine), ("postgresql", demo_pg_engine)):
+        with engine.connect() as conn:
+            out[name] = q.fetch_weekly_kpis(conn, Scope.bank(), PERIOD, RULE)
+    return out
+
+
+def test_engines_agree(both: dict[str, pl.DataFrame]) -> None:
+    keys = ["branch_id", "week_start", "kpi"]
+    duck, pg = both["duckdb"], both["postgresql"]
+    assert duck.height == pg.height > 0
+    joined = duck.join(pg, on=keys, how="full", suffix="_pg", coalesce=True)
+    assert joined["value"].null_count() == joined["value_pg"].null_count() == 0
+    # float sums differ in the last digits between engines
+    diff = (joined["value"] - joined["value_pg"]).abs() / joined["value_pg"].abs().clip(1.0)
+    assert diff.max() < 1e-9
+
+
+def test_figures_hang_together(demo_engine: sa.Engine, both: dict[str, pl.DataFrame]) -> None:
+    frame = both["duckdb"]
+    assert set(frame["kpi"].unique()) <= set(KPI_CODES)
+    for kpi in ("deposit_balance", "loan_balance", "aum", "effective_customers", "new_customers"):
+        assert frame.filter(pl.col("kpi") == kpi).height > 0, kpi
+    wide = frame.pivot(on="kpi", index=["branch_id", "week_start"], values="value")
+    assert (wide["aum"] >= wide["deposit_balance"]).all()
+    assert wide["week_start"].dt.weekday().unique().to_list() == [1]  # Mondays (ISO 1)
+    with demo_engine.connect() as conn:
+        opened = conn.execute(
+            sa.select(sa.func.count()).where(
+                customers.c.opened_on >= PERIOD.start, customers.c.opened_on <= PERIOD.end
+            )
+        ).scalar_one()
+    assert frame.filter(pl.col("kpi") == "new_customers")["value"].sum() == opened

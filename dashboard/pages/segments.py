@@ -1,10 +1,290 @@
-"""Value segments page (placeholder until its issue lands)."""
+"""Value segments: build a target segment, see its size and value, its tier × RFM treemap, the
+masked customer list, export it for Excel, and keep named segments."""
 
+from __future__ import annotations
+
+import polars as pl
 import streamlit as st
 
-from dashboard.i18n import t
+from dashboard.charts import segments as charts
+from dashboard.errors import friendly_errors, no_data
+from dashboard.export import csv_bytes, xlsx_bytes
+from dashboard.format import count, money, pct
+from dashboard.i18n import catalog, t
+from dashboard.loaders import segments as loaders
+from dashboard.loaders.common import load_branches, load_officers, load_standard
 from dashboard.state import page_context
+from data_access.errors import InvalidFilter
+from data_access.filters import TIERS
+from data_access.queries.value import SIGNAL_CODES, SegmentDefinition
+from data_access.schema import PRODUCTS
+
+LIST_ROWS = 200
+EXPORT_CAP = 100_000
+BUILDER_KEYS = {
+    "tiers": "sg_tiers",
+    "rfm_segments": "sg_rfm",
+    "towns": "sg_towns",
+    "occupations": "sg_occupations",
+    "products_held": "sg_held",
+    "products_not_held": "sg_not_held",
+    "signals": "sg_signals",
+    "clv_min": "sg_clv_min",
+    "clv_max": "sg_clv_max",
+}
+AGE_RANGE = (0, 100)
 
 ctx = page_context()
+lang = ctx.lang
 st.title(t("segments.title"))
-st.caption(f"{ctx.week:%Y-%m-%d}")
+st.caption(t("segments.intro"))
+
+with friendly_errors():
+    standard = load_standard()
+    value_rows, signal_rows = loaders.load_mart_sizes()
+if value_rows == 0:
+    no_data("segments.no_mart")
+st.caption(t("segments.as_of_note", day=f"{ctx.as_of:%Y-%m-%d}", days=standard.rfm.lookback_days))
+
+# --- labels (computed here: a format_func must not call t()) ------------------------------------
+tier_labels = {c: t(f"common.tier_{c}") for c in TIERS}
+segment_labels = {s.code: s.info.label(lang) for s in standard.rfm.segments}
+signal_labels = {s.code: s.label(lang) for s in standard.signals if s.code in SIGNAL_CODES}
+product_labels = {p: t(f"segments.product_{p}") for p in PRODUCTS}
+known = catalog()
+occupation_labels_all = {
+    key.removeprefix("segments.occ_"): texts[lang]
+    for key, texts in known.items()
+    if key.startswith("segments.occ_")
+}
+
+
+def _apply(defn: SegmentDefinition, name: str) -> None:
+    """Put a saved definition into the builder's widgets (runs before the script: a callback)."""
+    for field, key in BUILDER_KEYS.items():
+        value = getattr(defn, field)
+        st.session_state[key] = list(value) if isinstance(value, tuple) else value
+    st.session_state.sg_age = (
+        defn.age_min if defn.age_min is not None else AGE_RANGE[0],
+        defn.age_max if defn.age_max is not None else AGE_RANGE[1],
+    )
+    st.session_state.sg_flash = t("segments.loaded_ok", name=name)
+
+
+def _reset() -> None:
+    _apply(SegmentDefinition(), "")
+    st.session_state.sg_flash = None
+
+
+# --- saved segments ------------------------------------------------------------------------------
+with friendly_errors():
+    saved = loaders.load_saved()
+    towns, occupations = loaders.load_options(ctx.scope)
+saved_defs = dict(zip(saved["name"].to_list(), saved["definition"].to_list(), strict=True))
+
+with st.expander(t("segments.saved_header"), expanded=bool(saved_defs)):
+    if not saved_defs:
+        st.caption(t("segments.saved_none"))
+    else:
+        s1, s2, s3 = st.columns([3, 1, 1], vertical_alignment="bottom")
+        pick = s1.selectbox(t("segments.saved_pick"), list(saved_defs), key="sg_pick")
+        s2.button(
+            t("segments.load"),
+            key="sg_load",
+            on_click=lambda: _apply(SegmentDefinition.from_json(saved_defs[pick]), pick),
+            width="stretch",
+        )
+        if s3.button(t("segments.delete"), key="sg_delete", width="stretch"):
+            with friendly_errors():
+                loaders.delete(pick)
+            st.session_state.sg_flash = t("segments.deleted_ok", name=pick)
+            st.rerun()
+if st.session_state.get("sg_flash"):
+    st.success(st.session_state.sg_flash)
+    st.session_state.sg_flash = None
+
+# --- the builder ---------------------------------------------------------------------------------
+st.subheader(t("segments.builder_header"))
+any_label = t("segments.any")
+b1, b2, b3 = st.columns(3)
+chosen_tiers = b1.multiselect(
+    t("segments.f_tiers"), list(TIERS), format_func=tier_labels.get, key="sg_tiers",
+    placeholder=any_label,
+)  # fmt: skip
+chosen_rfm = b2.multiselect(
+    t("segments.f_rfm"), list(segment_labels), format_func=segment_labels.get, key="sg_rfm",
+    placeholder=any_label,
+)  # fmt: skip
+age = b3.slider(t("segments.f_age"), *AGE_RANGE, value=AGE_RANGE, key="sg_age")
+b4, b5, b6 = st.columns(3)
+chosen_towns = b4.multiselect(
+    t("segments.f_towns"), list(towns), key="sg_towns", placeholder=any_label
+)
+occupation_labels = {o: occupation_labels_all.get(o, o) for o in occupations}
+chosen_occupations = b5.multiselect(
+    t("segments.f_occupations"), list(occupations), format_func=occupation_labels.get,
+    key="sg_occupations", placeholder=any_label,
+)  # fmt: skip
+signals_ready = signal_rows > 0
+chosen_signals = b6.multiselect(
+    t("segments.f_signals"), list(signal_labels), format_func=signal_labels.get,
+    key="sg_signals", placeholder=any_label, disabled=not signals_ready,
+)  # fmt: skip
+if not signals_ready:
+    b6.caption(t("segments.signals_empty"))
+    chosen_signals = []
+b7, b8, b9, b10 = st.columns([2, 2, 1, 1])
+held = b7.multiselect(
+    t("segments.f_held"), list(PRODUCTS), format_func=product_labels.get, key="sg_held",
+    placeholder=any_label,
+)  # fmt: skip
+not_held = b8.multiselect(
+    t("segments.f_not_held"), list(PRODUCTS), format_func=product_labels.get, key="sg_not_held",
+    placeholder=any_label,
+)  # fmt: skip
+clv_min = b9.number_input(t("segments.f_clv_min"), min_value=0.0, value=None, key="sg_clv_min")
+clv_max = b10.number_input(t("segments.f_clv_max"), min_value=0.0, value=None, key="sg_clv_max")
+
+with friendly_errors():
+    try:
+        defn = SegmentDefinition(
+            tiers=tuple(chosen_tiers),
+            rfm_segments=tuple(chosen_rfm),
+            towns=tuple(chosen_towns),
+            age_min=age[0] if age[0] > AGE_RANGE[0] else None,
+            age_max=age[1] if age[1] < AGE_RANGE[1] else None,
+            occupations=tuple(chosen_occupations),
+            products_held=tuple(held),
+            products_not_held=tuple(not_held),
+            signals=tuple(chosen_signals),
+            clv_min=clv_min,
+            clv_max=clv_max,
+        )
+    except InvalidFilter as exc:
+        st.warning(t("common.err_filter", detail=str(exc)))
+        st.stop()
+
+n1, n2, _ = st.columns([2, 1, 3], vertical_alignment="bottom")
+save_name = n1.text_input(t("segments.save_name"), key="sg_name", max_chars=80)
+if n2.button(t("segments.save"), key="sg_save", width="stretch"):
+    if not save_name.strip():
+        st.warning(t("segments.name_needed"))
+    else:
+        with friendly_errors():
+            loaders.save(save_name, defn)
+        st.session_state.sg_flash = t("segments.saved_ok", name=save_name.strip())
+        st.rerun()
+st.button(t("segments.reset"), key="sg_reset", on_click=_reset)
+
+# --- size and value ------------------------------------------------------------------------------
+flt = loaders.view(ctx.as_of, ctx.filters.branch_ids, ctx.filters.officer_ids, ctx.filters.tiers)
+with friendly_errors():
+    summary = loaders.load_summary(defn, ctx.scope, flt, ctx.as_of).row(0, named=True)
+    everyone = loaders.load_summary(SegmentDefinition(), ctx.scope, flt, ctx.as_of)
+total_in_view = everyone["customers"][0]
+k1, k2, k3, k4 = st.columns(4)
+k1.metric(t("segments.kpi_customers"), count(summary["customers"]))
+k1.caption(
+    t("segments.kpi_share", share=pct(summary["customers"] / total_in_view if total_in_view else None))
+)  # fmt: skip
+k2.metric(t("segments.kpi_aum"), money(summary["aum"], lang_code=lang))
+k3.metric(t("segments.kpi_clv"), money(summary["clv"], lang_code=lang))
+avg = summary["clv"] / summary["customers"] if summary["customers"] else None
+k4.metric(t("segments.kpi_clv_avg"), money(avg, lang_code=lang))
+if summary["customers"] == 0:
+    no_data("segments.empty")
+
+# --- tier × RFM segment --------------------------------------------------------------------------
+st.subheader(t("segments.chart_header"))
+sizes = {"customers": t("segments.size_customers"), "aum": t("segments.size_aum")}
+size_by = st.segmented_control(
+    t("segments.size_by"), list(sizes), format_func=sizes.get, default="customers", key="sg_size"
+) or "customers"  # fmt: skip
+with friendly_errors():
+    breakdown = loaders.load_breakdown(defn, ctx.scope, flt, ctx.as_of)
+st.plotly_chart(
+    charts.treemap(
+        breakdown,
+        tier_labels,
+        segment_labels,
+        root_label=t("segments.root"),
+        size_by=size_by,
+        hover_customers=t("segments.size_customers"),
+        hover_aum=t("segments.size_aum"),
+    ),
+    width="stretch",
+)
+
+# --- the customer list and its export ------------------------------------------------------------
+st.subheader(t("segments.list_header"))
+with friendly_errors():
+    branches = load_branches(ctx.scope)
+    officers = load_officers(ctx.scope, ())
+branch_names = dict(
+    zip(branches["branch_id"].to_list(), branches["name" if lang == "zh" else "name_en"].to_list(), strict=True)
+)  # fmt: skip
+officer_names = dict(zip(officers["officer_id"].to_list(), officers["name"].to_list(), strict=True))
+headers = {
+    c: t(f"segments.col_{c}")
+    for c in (
+        "customer_id", "name", "phone", "id_number", "branch", "officer", "town", "occupation",
+        "age", "tier", "rfm_segment", "aum", "p_alive", "clv",
+    )
+}  # fmt: skip
+
+
+def _table(limit: int | None) -> pl.DataFrame:
+    members = loaders.load_customers(defn, ctx.scope, flt, ctx.as_of, limit)
+    return charts.member_table(
+        members,
+        headers,
+        tier_labels=tier_labels,
+        segment_labels=segment_labels,
+        branch_names=branch_names,
+        officer_names=officer_names,
+        as_of_year=ctx.as_of.year,
+        occupation_labels=occupation_labels_all,
+    )
+
+
+with friendly_errors():
+    shown = _table(LIST_ROWS)
+st.caption(t("segments.list_note", shown=count(shown.height), total=count(summary["customers"])))
+st.dataframe(
+    shown,
+    hide_index=True,
+    width="stretch",
+    column_config={
+        headers["aum"]: st.column_config.NumberColumn(format="localized"),
+        headers["clv"]: st.column_config.NumberColumn(format="localized"),
+        headers["p_alive"]: st.column_config.NumberColumn(format="%.2f"),
+    },
+)
+text_cols = (headers["customer_id"], headers["phone"], headers["id_number"])
+stamp = f"{ctx.as_of:%Y%m%d}"
+# the files are built on request: a large segment must not slow every rerun of the page
+export_key = (defn, flt, ctx.scope, lang)
+if st.button(t("segments.prepare_export"), key="sg_prepare"):
+    st.session_state.sg_export = export_key
+if st.session_state.get("sg_export") == export_key:
+    with friendly_errors():
+        full = _table(EXPORT_CAP)
+    e1, e2, _ = st.columns([1, 1, 3])
+    e1.download_button(
+        t("segments.download_csv"),
+        data=csv_bytes(full, text_cols),
+        file_name=f"segment_{stamp}.csv",
+        mime="text/csv",
+        key="sg_csv",
+        on_click="ignore",
+    )
+    e2.download_button(
+        t("segments.download_xlsx"),
+        data=xlsx_bytes(full, t("segments.sheet"), text_cols),
+        file_name=f"segment_{stamp}.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key="sg_xlsx",
+        on_click="ignore",
+    )
+    if summary["customers"] > EXPORT_CAP:
+        st.caption(t("segments.export_cap", cap=count(EXPORT_CAP)))

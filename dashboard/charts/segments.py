@@ -1,0 +1,116 @@
+"""Pure chart and table builders of the value-segments page (no Streamlit): frames in, figures out.
+
+Every label arrives as an argument, already translated, so tests can call these directly.
+"""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import polars as pl
+
+from dashboard.masking import mask_frame
+
+TIER_COLORS = {"mass": "#9fb8d8", "affluent": "#4a86c5", "vip": "#1f5fa8", "private": "#0b2f5b"}
+
+
+def treemap(
+    breakdown: pl.DataFrame,
+    tier_labels: dict[str, str],
+    segment_labels: dict[str, str],
+    *,
+    root_label: str,
+    size_by: str = "customers",
+    hover_customers: str = "customers",
+    hover_aum: str = "AUM",
+) -> go.Figure:
+    """Treemap of tier → RFM segment sized by ``size_by`` (customers or aum) of a breakdown frame
+    (tier, rfm_segment, customers, aum, clv)."""
+    if size_by not in ("customers", "aum", "clv"):
+        raise ValueError(f"cannot size a treemap by {size_by!r}")
+    ids, labels, parents, values, customers, aum, colors = [], [], [], [], [], [], []
+    total = breakdown.select(pl.col(size_by).sum()).item() or 0
+    ids.append("all")
+    labels.append(root_label)
+    parents.append("")
+    values.append(float(total))
+    customers.append(int(breakdown["customers"].sum() or 0))
+    aum.append(float(breakdown["aum"].sum() or 0.0))
+    colors.append("#ffffff")
+    tiers = breakdown.group_by("tier").agg(
+        pl.col(size_by).sum(),
+        pl.col("customers").sum().alias("_c"),
+        pl.col("aum").sum().alias("_a"),
+    )
+    order = {code: i for i, code in enumerate(tier_labels)}
+    tiers = tiers.sort(pl.col("tier").replace_strict(order, default=len(order)))
+    for row in tiers.iter_rows(named=True):
+        ids.append(f"t:{row['tier']}")
+        labels.append(tier_labels.get(row["tier"], row["tier"]))
+        parents.append("all")
+        values.append(float(row[size_by]))
+        customers.append(int(row["_c"]))
+        aum.append(float(row["_a"]))
+        colors.append(TIER_COLORS.get(row["tier"], "#888888"))
+    for row in breakdown.iter_rows(named=True):
+        ids.append(f"t:{row['tier']}/s:{row['rfm_segment']}")
+        labels.append(segment_labels.get(row["rfm_segment"], row["rfm_segment"]))
+        parents.append(f"t:{row['tier']}")
+        values.append(float(row[size_by]))
+        customers.append(int(row["customers"]))
+        aum.append(float(row["aum"]))
+        colors.append(TIER_COLORS.get(row["tier"], "#888888"))
+    fig = go.Figure(
+        go.Treemap(
+            ids=ids,
+            labels=labels,
+            parents=parents,
+            values=values,
+            branchvalues="total",
+            marker={"colors": colors},
+            customdata=list(zip(customers, aum, strict=True)),
+            hovertemplate=(
+                f"<b>%{{label}}</b><br>{hover_customers}: %{{customdata[0]:,}}"
+                f"<br>{hover_aum}: %{{customdata[1]:,.0f}}<extra></extra>"
+            ),
+            textinfo="label+percent root",
+        )
+    )
+    fig.update_layout(height=420, margin={"l": 5, "r": 5, "t": 30, "b": 5})
+    return fig
+
+
+def member_table(
+    members: pl.DataFrame,
+    headers: dict[str, str],
+    *,
+    tier_labels: dict[str, str],
+    segment_labels: dict[str, str],
+    branch_names: dict[int, str],
+    officer_names: dict[int, str],
+    as_of_year: int,
+    occupation_labels: dict[str, str] | None = None,
+) -> pl.DataFrame:
+    """The customer list with personal data masked, labels translated, columns renamed by
+    ``headers`` (keys: customer_id, name, phone, id_number, branch, officer, town, occupation,
+    age, tier, rfm_segment, aum, p_alive, clv) in that order."""
+    masked = mask_frame(members)
+    table = masked.select(
+        pl.col("customer_id").cast(pl.String),
+        "name",
+        "phone",
+        "id_number",
+        pl.col("branch_id").replace_strict(branch_names, default=None, return_dtype=pl.String).alias("branch"),
+        pl.col("officer_id").replace_strict(officer_names, default=None, return_dtype=pl.String).alias("officer"),
+        "town",
+        pl.col("occupation").replace_strict(occupation_labels or {}, default=pl.col("occupation")),
+        (as_of_year - pl.col("birth_year")).alias("age"),
+        pl.col("tier").replace_strict(tier_labels, default=pl.col("tier")).alias("tier"),
+        pl.col("rfm_segment").replace_strict(segment_labels, default=pl.col("rfm_segment")).alias("rfm_segment"),
+        pl.col("aum").round(0),
+        pl.col("p_alive").round(3),
+        pl.col("clv").round(2),
+    )  # fmt: skip
+    missing = [c for c in table.columns if c not in headers]
+    if missing:
+        raise ValueError(f"no header for {missing}")
+    return table.rename({c: headers[c] for c in table.columns})

@@ -1,0 +1,134 @@
+"""App tests of the Value segments page on the demo bank: renders, narrows, saves, exports."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+
+import openpyxl
+import pytest
+import sqlalchemy as sa
+
+from dashboard.charts.segments import member_table
+from dashboard.export import csv_bytes, xlsx_bytes
+from data_access.filters import Filters, Scope
+from data_access.queries.value import SegmentDefinition, fetch_segment_customers
+
+pytestmark = pytest.mark.slow
+
+
+def _count(at) -> int:  # type: ignore[no-untyped-def]
+    """The 'Customers' metric as an integer."""
+    metric = next(m for m in at.metric if m.label == "Customers")
+    return int(metric.value.replace(",", ""))
+
+
+def test_renders_on_demo_bank(app_test) -> None:  # type: ignore[no-untyped-def]
+    at = app_test("segments", lang="en")
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Value segments"
+    assert _count(at) > 1000
+    assert len(at.get("plotly_chart")) == 1
+    assert len(at.dataframe) == 1
+    table = at.dataframe[0].value
+    assert "Phone" in table.columns
+    # masked: 138****1234 keeps 7 characters visible, never the full number
+    assert all("****" in p for p in table["Phone"].dropna())
+    assert all("*" in n for n in table["Name"].dropna())
+
+
+def test_choosing_a_tier_reduces_the_count(app_test) -> None:  # type: ignore[no-untyped-def]
+    at = app_test("segments", lang="en")
+    everyone = _count(at)
+    at.multiselect(key="sg_tiers").set_value(["vip"]).run()
+    assert not at.exception, at.exception
+    vip = _count(at)
+    assert 0 < vip < everyone
+    at.multiselect(key="sg_not_held").set_value(["credit_card"]).run()
+    assert _count(at) <= vip
+
+
+def test_sidebar_tier_applies(app_test) -> None:  # type: ignore[no-untyped-def]
+    everyone = _count(app_test("segments", lang="en"))
+    at = app_test("segments", lang="en", tiers="affluent")
+    assert not at.exception, at.exception
+    assert 0 < _count(at) < everyone
+
+
+def test_empty_selection_says_so(app_test) -> None:  # type: ignore[no-untyped-def]
+    at = app_test("segments", lang="en")
+    at.number_input(key="sg_clv_min").set_value(1e12).run()
+    assert not at.exception, at.exception
+    assert _count(at) == 0
+    assert any("No customer matches" in i.value for i in at.info)
+
+
+def test_save_load_delete(app_test) -> None:  # type: ignore[no-untyped-def]
+    at = app_test("segments", lang="en")
+    at.multiselect(key="sg_tiers").set_value(["affluent"]).run()
+    at.text_input(key="sg_name").set_value("affluent test").run()
+    at.button(key="sg_save").click().run()
+    assert not at.exception, at.exception
+    assert any("affluent test" in s.value for s in at.success)
+    at.multiselect(key="sg_tiers").set_value([]).run()
+    at.selectbox(key="sg_pick").set_value("affluent test").run()
+    at.button(key="sg_load").click().run()
+    assert at.multiselect(key="sg_tiers").value == ["affluent"]
+    at.button(key="sg_delete").click().run()
+    assert not at.exception, at.exception
+    assert any("Deleted" in s.value for s in at.success)
+
+
+def test_chinese_page_and_export_buttons(app_test) -> None:  # type: ignore[no-untyped-def]
+    at = app_test("segments", lang="zh")
+    assert not at.exception, at.exception
+    assert at.title[0].value == "价值客群"
+    at.button(key="sg_prepare").click().run()
+    assert not at.exception, at.exception
+    assert len(at.get("download_button")) == 2
+
+
+def test_export_of_demo_segment_parses_back_masked(demo_engine: sa.Engine) -> None:
+    as_of = date(2026, 11, 22)
+    defn = SegmentDefinition(tiers=("affluent", "vip"))
+    with demo_engine.connect() as conn:
+        members = fetch_segment_customers(
+            conn, defn, Scope.bank(), Filters(as_of, as_of), as_of, limit=50
+        )
+    assert members.height == 50
+    headers = {
+        c: c
+        for c in (
+            "customer_id", "name", "phone", "id_number", "branch", "officer", "town",
+            "occupation", "age", "tier", "rfm_segment", "aum", "p_alive", "clv",
+        )
+    }  # fmt: skip
+    table = member_table(
+        members,
+        headers,
+        tier_labels={"affluent": "富裕", "vip": "贵宾"},
+        segment_labels={},
+        branch_names={},
+        officer_names={},
+        as_of_year=2026,
+    )
+    raw_phones = set(members["phone"].drop_nulls().to_list())
+    text_cols = ("customer_id", "phone", "id_number")
+    data = csv_bytes(table, text_cols)
+    assert data.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    assert len(rows) == 50
+    assert {r["tier"] for r in rows} <= {"富裕", "贵宾"}
+    assert not raw_phones & {r["phone"] for r in rows}
+    assert all(r["phone"] == "" or "****" in r["phone"] for r in rows)
+    assert all(len(r["id_number"]) == 18 and "*" in r["id_number"] for r in rows if r["id_number"])
+    book = openpyxl.load_workbook(io.BytesIO(xlsx_bytes(table, "目标客户", text_cols)))
+    sheet = book["目标客户"]
+    values = list(sheet.iter_rows(values_only=True))
+    assert list(values[0]) == list(table.columns)
+    assert len(values) == 51
+    cid = values[1][0]
+    assert isinstance(cid, str) and cid == str(members["customer_id"][0])
+    phones = [v[2] for v in values[1:] if v[2]]
+    assert phones and all("****" in p for p in phones)

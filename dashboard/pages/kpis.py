@@ -60,6 +60,8 @@ selection = (
 if flt.officer_ids:
     selection += " · " + "、".join(officer_names.get(o, str(o)) for o in flt.officer_ids)
     st.info(t("kpis.officer_note"))
+if flt.tiers:
+    st.caption(t("kpis.tiers_note"))
 
 bank = km.bank_kpis(weekly, targets, week=ctx.week)
 by_branch = km.branch_kpis(weekly, targets, week=ctx.week)

@@ -1,0 +1,79 @@
+"""Benchmark: the Weekly KPIs page's queries on a loaded bank (prints figures; not a timed test).
+
+Usage: ``python -m bench.bench_kpis [database-url]`` (default: the county DuckDB of bench/common.py).
+Times each KPI family over the 104 weeks the page loads, first run and best of three.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+from datetime import date, timedelta
+
+import polars as pl
+import sqlalchemy as sa
+
+from bench.common import DUCKDB_PATH
+from data_access.engine import make_engine
+from data_access.filters import Filters, Scope
+from data_access.queries import kpis as q
+from data_access.queries._frames import frame
+from metrics import kpis as km
+from metrics.standards import load_standards
+
+WEEK = date(2026, 11, 16)
+PERIOD = Filters(WEEK - timedelta(weeks=103), WEEK + timedelta(days=6))
+
+
+def timed(fn: Callable[[], pl.DataFrame], runs: int = 3) -> tuple[pl.DataFrame, float, float]:
+    """Result, first-run seconds, best seconds."""
+    times, out = [], pl.DataFrame()
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t0)
+    return out, times[0], min(times)
+
+
+def main(url: str) -> None:
+    """Print one line per query."""
+    rule = load_standards().effective_customer
+    engine = make_engine(url, read_only=url.startswith("duckdb"))
+    scope = Scope.bank()
+    officers = Filters(PERIOD.start, PERIOD.end, officer_ids=(1, 2, 3))
+    with engine.connect() as conn:
+        n_fp = conn.execute(sa.text("select count(*) from footprints")).scalar_one()
+        n_cu = conn.execute(sa.text("select count(*) from customers")).scalar_one()
+        print(f"bank: {n_cu:,} customers, {n_fp:,} footprints; period {PERIOD.start}..{PERIOD.end}")
+        cases: list[tuple[str, Callable[[], pl.DataFrame]]] = [
+            ("balances", lambda: frame(conn, q.select_balances(scope, PERIOD), q.WEEKLY_SCHEMA)),
+            ("new_customers", lambda: frame(conn, q.select_new_customers(scope, PERIOD), q.WEEKLY_SCHEMA)),
+            ("mobile_signups", lambda: frame(conn, q.select_mobile_signups(scope, PERIOD), q.WEEKLY_SCHEMA)),
+            ("conversions", lambda: frame(conn, q.select_conversions(scope, PERIOD), q.WEEKLY_SCHEMA)),
+            ("outflows (footprints)", lambda: frame(conn, q.select_outflows(scope, PERIOD), q.WEEKLY_SCHEMA)),
+            ("outflows, 3 officers", lambda: frame(conn, q.select_outflows(scope, officers), q.WEEKLY_SCHEMA)),
+            ("effective (footprints)", lambda: q.fetch_effective_weekly(conn, scope, PERIOD, rule)),
+            ("targets", lambda: q.fetch_targets(conn, scope, PERIOD)),
+            ("officer weekly (2 weeks)", lambda: q.fetch_officer_weekly(conn, scope, Filters(WEEK - timedelta(weeks=1), WEEK + timedelta(days=6)))),
+            ("all KPIs (page load)", lambda: q.fetch_weekly_kpis(conn, scope, PERIOD, rule)),
+        ]  # fmt: skip
+        weekly = pl.DataFrame()
+        for name, fn in cases:
+            out, first, best = timed(fn)
+            print(
+                f"{name:26s} rows {out.height:7,d}  first {first * 1000:7.0f} ms  best {best * 1000:7.0f} ms"
+            )
+            if name.startswith("all KPIs"):
+                weekly = out
+    targets = pl.DataFrame(schema=q.TARGET_SCHEMA)
+    t0 = time.perf_counter()
+    km.bank_kpis(weekly, targets, week=WEEK)
+    km.kpi_flags(weekly, week=WEEK, history_weeks=8, z_threshold=2.0)
+    for kpi in km.STOCK_KPIS + km.FLOW_KPIS:
+        km.kpi_trend(weekly, targets, kpi=kpi, week=WEEK)
+    print(f"metrics (cards, flags, 8 trends): {(time.perf_counter() - t0) * 1000:.0f} ms")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1] if len(sys.argv) > 1 else f"duckdb:///{DUCKDB_PATH}")

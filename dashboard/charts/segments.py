@@ -93,7 +93,11 @@ def member_table(
     """The customer list with personal data masked, labels translated, columns renamed by
     ``headers`` (keys: customer_id, name, phone, id_number, branch, officer, town, occupation,
     age, tier, rfm_segment, aum, p_alive, clv) in that order."""
-    masked = mask_frame(members)
+    masked = mask_frame(members).with_columns(
+        # a missing phone or ID stays empty (mask_frame turns a null into a row of stars)
+        pl.when(members[c].is_null()).then(None).otherwise(pl.col(c)).alias(c)
+        for c in ("name", "phone", "id_number")
+    )
     table = masked.select(
         pl.col("customer_id").cast(pl.String),
         "name",

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from data_access.filters import Filters, Scope, apply_scope
 from data_access.queries._frames import frame
 from data_access.schema import (
+    customer_signals,
     customer_value,
     customers,
     external_credit_limits,
@@ -231,3 +232,76 @@ def fetch_signal_features(
 ) -> pl.DataFrame:
     """Signal features (FEATURE_SCHEMA) per customer in scope, aggregated in the database."""
     return frame(conn, select_signal_features(scope, as_of, flt, customer_ids), FEATURE_SCHEMA)
+
+
+# --- the signals mart, read for a book of customers ------------------------------------------------
+
+
+def _mart_view(stmt: sa.Select, scope: Scope, flt: Filters | None) -> sa.Select:
+    m = customer_signals.c
+    stmt = apply_scope(stmt, scope, m.branch_id, m.officer_id)
+    if flt is not None:
+        if flt.branch_ids:
+            stmt = stmt.where(m.branch_id.in_(flt.branch_ids))
+        if flt.officer_ids:
+            stmt = stmt.where(m.officer_id.in_(flt.officer_ids))
+        if flt.tiers:
+            tiered = sa.select(customer_value.c.customer_id).where(
+                customer_value.c.tier.in_(flt.tiers)
+            )
+            stmt = stmt.where(m.customer_id.in_(tiered))
+    return stmt
+
+
+def fetch_signal_counts(
+    conn: sa.Connection, scope: Scope, codes: tuple[str, ...], flt: Filters | None = None
+) -> pl.DataFrame:
+    """Customers with each signal on, from the signals mart: code, customers (one row per code);
+    ``total`` customers in view is the row with code '' (0 everywhere when the mart is empty)."""
+    unknown = [c for c in codes if c not in customer_signals.c]
+    if unknown:
+        raise ValueError(f"the signals mart has no columns {unknown}")
+    m = customer_signals.c
+    stmt = sa.select(
+        sa.func.count().label("total"),
+        *(sa.func.coalesce(_count_if(m[c].is_(True)), 0).label(c) for c in codes),
+    )
+    row = conn.execute(_mart_view(stmt, scope, flt)).mappings().one()
+    return pl.DataFrame(
+        {"code": ["", *codes], "customers": [row["total"], *(row[c] for c in codes)]},
+        schema={"code": pl.String, "customers": pl.Int64},
+    )
+
+
+LEAD_SCHEMA: dict[str, pl.DataType] = {
+    "customer_id": pl.Int64,
+    "name": pl.String,
+    "phone": pl.String,
+    "town": pl.String,
+    "signals": pl.Int64,
+}
+
+
+def fetch_signal_leads(
+    conn: sa.Connection,
+    scope: Scope,
+    codes: tuple[str, ...],
+    flt: Filters | None = None,
+    limit: int = 20,
+) -> pl.DataFrame:
+    """Customers in view with the most signals on (LEAD_SCHEMA), most first, then by id."""
+    m = customer_signals.c
+    n_on = sum((sa.case((m[c].is_(True), 1), else_=0) for c in codes), sa.literal(0))
+    stmt = (
+        sa.select(
+            m.customer_id,
+            customers.c.name,
+            customers.c.phone,
+            customers.c.town,
+            n_on.label("signals"),
+        )
+        .select_from(customer_signals.join(customers, customers.c.customer_id == m.customer_id))
+        .where(n_on > 0)
+    )
+    stmt = _mart_view(stmt, scope, flt).order_by(n_on.desc(), m.customer_id).limit(int(limit))
+    return frame(conn, stmt, LEAD_SCHEMA)

@@ -81,3 +81,67 @@ def test_one_customer_features_match_the_bank_wide_row(bank: sa.Engine) -> None:
         all_rows = fetch_signal_features(conn, Scope.bank(), AS_OF)
         one = fetch_signal_features(conn, Scope.bank(), AS_OF, customer_ids=(2,))
     assert one.equals(all_rows.filter(pl.col("customer_id") == 2))
+
+
+CODES = (
+    "car_owner",
+    "merchant",
+    "migrant_family",
+    "pensioner",
+    "outflow_risk",
+    "internet_credit",
+    "family_event",
+)
+
+
+@pytest.fixture
+def refreshed(bank: sa.Engine) -> sa.Engine:
+    from data_access.marts.signals import refresh_signals
+    from metrics.standards import load_standards
+
+    refresh_signals(bank, load_standards(), AS_OF, lambda *_: None)
+    return bank
+
+
+@pytest.mark.parametrize(
+    ("scope", "expected"),
+    [
+        pytest.param(Scope.bank(), [4, 1, 1, 1, 1, 1, 1, 1], id="bank"),
+        pytest.param(Scope.branch(2), [2, 0, 0, 0, 0, 0, 0, 1], id="branch"),
+        pytest.param(Scope.officer(1, 12), [1, 0, 0, 0, 1, 1, 0, 0], id="officer"),
+    ],
+)
+def test_signal_counts_from_the_mart(refreshed: sa.Engine, scope: Scope, expected: list) -> None:
+    from data_access.queries.signals import fetch_signal_counts
+
+    with refreshed.connect() as conn:
+        df = fetch_signal_counts(conn, scope, CODES)
+    assert df["code"].to_list() == ["", *CODES]
+    assert df["customers"].to_list() == expected
+
+
+def test_signal_counts_of_an_empty_mart(bank: sa.Engine) -> None:
+    from data_access.queries.signals import fetch_signal_counts
+
+    with bank.connect() as conn:
+        df = fetch_signal_counts(conn, Scope.bank(), CODES)
+    assert df["customers"].to_list() == [0] * 8
+
+
+def test_signal_counts_reject_unknown_code(bank: sa.Engine) -> None:
+    from data_access.queries.signals import fetch_signal_counts
+
+    with bank.connect() as conn, pytest.raises(ValueError, match="owns_boat"):
+        fetch_signal_counts(conn, Scope.bank(), ("owns_boat",))
+
+
+def test_signal_leads_most_signals_first(refreshed: sa.Engine) -> None:
+    from data_access.queries.signals import fetch_signal_leads
+
+    flt = Filters(AS_OF, AS_OF, branch_ids=(1,))
+    with refreshed.connect() as conn:
+        everyone = fetch_signal_leads(conn, Scope.bank(), CODES)
+        branch_one = fetch_signal_leads(conn, Scope.bank(), CODES, flt, limit=1)
+    assert everyone.select("customer_id", "signals").rows() == [(1, 4), (2, 2), (3, 1)]
+    assert everyone["name"].to_list()[0] == "张三"
+    assert branch_one["customer_id"].to_list() == [1]

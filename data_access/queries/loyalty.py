@@ -8,11 +8,13 @@ and officers on ``customers``, tiers on the value mart's current tier.
 
 from __future__ import annotations
 
+import warnings
 from datetime import date, datetime, time, timedelta
 
 import polars as pl
 import sqlalchemy as sa
 
+from data_access.errors import DataUnavailable
 from data_access.filters import Filters, Scope, apply_filters, apply_scope
 from data_access.queries._frames import frame
 from data_access.schema import (
@@ -104,6 +106,26 @@ CONTACT_SCHEMA = {
     "branch_id": pl.Int64,
     "officer_id": pl.Int64,
 }
+
+
+def _bulk_frame(
+    conn: sa.Connection, stmt: sa.Select, schema: dict[str, pl.DataType]
+) -> pl.DataFrame:
+    """``frame`` for customer-level results: on DuckDB the rows come back as Arrow (about 20×
+    faster than Python rows at a million customers); elsewhere the shared ``frame``."""
+    if conn.dialect.name != "duckdb":
+        return frame(conn, stmt, schema)
+    try:
+        with warnings.catch_warnings():
+            # the extra copy it warns about is still far cheaper than Python rows
+            warnings.filterwarnings("ignore", "Arrow output on a DB-API result", UserWarning)
+            table = conn.execute(stmt).cursor.to_arrow_table()
+    except sa.exc.DBAPIError as exc:
+        raise DataUnavailable(f"query failed: {str(exc.orig).splitlines()[0]}") from exc
+    missing = [c for c in schema if c not in table.column_names]
+    if missing:
+        raise ValueError(f"query did not return columns {missing}")
+    return pl.from_arrow(table.select(list(schema))).cast(schema)  # type: ignore[union-attr]
 
 
 def _ts(day: date) -> datetime:
@@ -266,7 +288,7 @@ def fetch_loyalty_inputs(
     stmt = select_loyalty_inputs(
         scope, flt, as_of, lookback_days=lookback_days, trend_days=trend_days
     )
-    return frame(conn, stmt, INPUT_SCHEMA)
+    return _bulk_frame(conn, stmt, INPUT_SCHEMA)
 
 
 def select_cohort_sizes(scope: Scope, flt: Filters, since: date, as_of: date) -> sa.Select:
@@ -449,7 +471,7 @@ def select_loyalty_mart(scope: Scope, flt: Filters) -> sa.Select:
 
 def fetch_loyalty_mart(conn: sa.Connection, scope: Scope, flt: Filters) -> pl.DataFrame:
     """Loyalty scores and components of the customers in view (MART_SCHEMA)."""
-    return frame(conn, select_loyalty_mart(scope, flt), MART_SCHEMA)
+    return _bulk_frame(conn, select_loyalty_mart(scope, flt), MART_SCHEMA)
 
 
 def select_mart_summary(scope: Scope, flt: Filters) -> sa.Select:
@@ -549,4 +571,4 @@ def fetch_tier_months(
             officer_col=c.officer_id,
         )
         stmt = stmt.where(t.customer_id.in_(owned))
-    return frame(conn, stmt.order_by(t.customer_id, t.month), TIER_MONTH_SCHEMA)
+    return _bulk_frame(conn, stmt.order_by(t.customer_id, t.month), TIER_MONTH_SCHEMA)

@@ -119,7 +119,7 @@ def main() -> None:
         print(
             f"metrics of the page (mark, counts, breakdown, time to convert, trend): {s * 1000:.0f} ms"
         )
-        s, drops = timed(lambda: fetch_drop_list(conn, Scope.bank(), ALL, 1, 1, 30))
+        s, drops = timed(lambda: fetch_drop_list(conn, Scope.bank(), ALL, [1], 1, 30))
         print(f"fetch_drop_list (step 1, {drops.height:,} rows): {s * 1000:.0f} ms")
     engine.dispose()
 

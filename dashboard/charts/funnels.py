@@ -181,20 +181,34 @@ def trend_chart(
 
 
 def call_list(
-    dropped: pl.DataFrame, headers: dict[str, str], stage_labels: dict[str, str]
+    dropped: pl.DataFrame,
+    headers: dict[str, str],
+    stage_labels: dict[str, str],
+    campaign_labels: dict[int, str] | None = None,
 ) -> pl.DataFrame:
     """The masked call list: officer, customer (张*), phone (138****1234), last stage and when.
 
     Input: ``data_access.queries.funnels.fetch_drop_list``. ``headers`` maps ``officer_name,
-    customer_id, name, phone, last_stage, last_stage_at`` to column titles.
+    customer_id, name, phone, last_stage, last_stage_at`` (and ``campaign`` when
+    ``campaign_labels`` is given: the list then spans campaigns) to column titles.
     """
     masked = mask_frame(dropped, {"name": "name", "phone": "phone"}).with_columns(
         # a missing phone stays empty (the column masker turns null into a run of stars)
         pl.when(dropped[c].is_null()).then(None).otherwise(pl.col(c)).alias(c)
         for c in ("name", "phone")
     )
+    campaign = (
+        [
+            pl.col("campaign_id")
+            .replace_strict(campaign_labels, default=pl.col("campaign_id").cast(pl.String))
+            .alias(headers["campaign"])
+        ]
+        if campaign_labels is not None
+        else []
+    )
     return masked.select(
         pl.col("officer_name").fill_null("—").alias(headers["officer_name"]),
+        *campaign,
         pl.col("customer_id").alias(headers["customer_id"]),
         pl.col("name").alias(headers["name"]),
         pl.col("phone").alias(headers["phone"]),

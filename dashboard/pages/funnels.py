@@ -10,7 +10,7 @@ import streamlit as st
 from dashboard.charts import funnels as charts
 from dashboard.errors import friendly_errors, no_data
 from dashboard.format import count, pct
-from dashboard.i18n import t
+from dashboard.i18n import catalog, t
 from dashboard.loaders.common import load_branches, load_officers, load_standard
 from dashboard.loaders.funnels import load_campaigns, load_drop_list, load_stage_pivot
 from dashboard.state import page_context
@@ -33,11 +33,25 @@ if campaigns.is_empty():
     no_data("funnels.no_campaigns")
 
 # --- campaign and window -----------------------------------------------------------------------
+ALL_CAMPAIGNS = 0  # campaign ids start at 1
 by_id = {row["campaign_id"]: row for row in campaigns.iter_rows(named=True)}
 name_col = "name" if lang == "zh" else "name_en"
+product_keys = {key for key in catalog() if key.startswith("funnels.product_")}
+
+
+def product_label(code: str) -> str:
+    """The product's name, or its code when the locale does not know it."""
+    key = f"funnels.product_{code}"
+    return t(key) if key in product_keys else code
+
+
 left, right = st.columns([3, 1])
 # labels computed here: a format_func must not call t() (widgets format outside the script run)
 campaign_labels = {
+    ALL_CAMPAIGNS: t(
+        "funnels.all_campaigns", n=len(by_id), targeted=count(campaigns["targeted"].sum())
+    )
+} | {
     c: t(
         "funnels.campaign_option",
         name=row[name_col],
@@ -47,25 +61,34 @@ campaign_labels = {
     )
     for c, row in by_id.items()
 }
+options = [*by_id, ALL_CAMPAIGNS]  # newest campaign first, the whole programme last
 campaign_id = left.selectbox(
-    t("funnels.campaign"), list(by_id), format_func=campaign_labels.get, key="fn_campaign"
+    t("funnels.campaign"), options, format_func=campaign_labels.get, key="fn_campaign"
 )
-campaign = by_id[campaign_id]
+if campaign_id == ALL_CAMPAIGNS:
+    campaign_ids = tuple(by_id)
+    default_window = standard.default_window_days
+    file_code = "ALL"
+    st.caption(t("funnels.all_campaigns_note", days=default_window))
+else:
+    campaign_ids = (campaign_id,)
+    default_window = int(by_id[campaign_id]["conversion_window_days"])
+    file_code = by_id[campaign_id]["code"]
+    st.caption(t("funnels.product", product=product_label(by_id[campaign_id]["product"])))
 window = int(
     right.number_input(
         t("funnels.window"),
         min_value=0,
         max_value=365,
-        value=int(campaign["conversion_window_days"] or standard.default_window_days),
+        value=default_window,
         step=1,
         help=t("funnels.window_help"),
         key=f"fn_window_{campaign_id}",  # a new campaign starts from its own window
     )
 )
-st.caption(t("funnels.product", product=t(f"funnels.product_{campaign['product']}")))
 
 with friendly_errors():
-    pivot = load_stage_pivot(*view, (campaign_id,), stages)
+    pivot = load_stage_pivot(*view, campaign_ids, stages)
 reached = fm.mark_reached(pivot, stages, window)
 counts = fm.stage_counts(reached, stages)
 targeted = counts["customers"][0]
@@ -134,7 +157,7 @@ with friendly_errors():
     elif dim == "rfm_segment":
         group_labels = {s.code: s.info.label(lang) for s in load_standard().rfm.segments}
     else:
-        group_labels = {c: t(f"funnels.product_{c}") for c in {campaign["product"]}}
+        group_labels = {c: product_label(c) for c in campaigns["product"].unique().to_list()}
 group_labels["unknown"] = t("funnels.unknown")
 table = fm.breakdown(reached, stages, dim)
 b1, b2 = st.columns([3, 2])
@@ -205,7 +228,7 @@ if dropped_counts[step] == 0:
     st.info(t("funnels.drop_none"))
 else:
     with friendly_errors():
-        dropped = load_drop_list(*view, campaign_id, step, window, stages)
+        dropped = load_drop_list(*view, campaign_ids, step, window, stages)
     call_headers = {
         "officer_name": t("funnels.col_officer"),
         "customer_id": t("funnels.col_customer_id"),
@@ -237,7 +260,11 @@ else:
         key=f"fn_call_officer_{campaign_id}_{step}",
     )  # fmt: skip
     mine = dropped if pick == -1 else dropped.filter(pl.col("officer_id") == pick)
-    calls = charts.call_list(mine, call_headers, stage_labels)
+    spans = None
+    if campaign_id == ALL_CAMPAIGNS:
+        call_headers["campaign"] = t("funnels.col_campaign")
+        spans = {c: row[name_col] for c, row in by_id.items()}
+    calls = charts.call_list(mine, call_headers, stage_labels, spans)
     d2.dataframe(calls.head(MAX_ROWS), hide_index=True, width="stretch")
     if calls.height > MAX_ROWS:
         d2.caption(t("funnels.rows_shown", shown=count(MAX_ROWS), total=count(calls.height)))
@@ -245,7 +272,7 @@ else:
     st.download_button(
         t("funnels.download"),
         charts.csv_bytes(calls),
-        file_name=f"call_list_{campaign['code']}_{stages[step]}_{who}_{next_monday:%Y%m%d}.csv",
+        file_name=f"call_list_{file_code}_{stages[step]}_{who}_{next_monday:%Y%m%d}.csv",
         mime="text/csv",
         key="fn_download",
     )

@@ -51,6 +51,7 @@ PIVOT_KEYS = {
     "rfm_segment": pl.String,
 }
 DROP_SCHEMA = {
+    "campaign_id": pl.Int64,
     "customer_id": pl.Int64,
     "name": pl.String,
     "phone": pl.String,
@@ -192,18 +193,18 @@ def fetch_stage_pivot(
 def select_drop_list(
     scope: Scope,
     flt: Filters,
-    campaign_id: int,
+    campaign_ids: Sequence[int],
     step: int,
     window_days: int,
     stages: Sequence[str] = FUNNEL_STAGES,
 ) -> sa.Select:
-    """Customers of a campaign who reached ``stages[step - 1]`` in order and in the window but not
+    """Customers of the campaigns who reached ``stages[step - 1]`` in order and in the window but not
     ``stages[step]``, with contact data and officer name (masking is the dashboard's job)."""
     if not 1 <= step < len(stages):
         raise ValueError(f"step must be between 1 and {len(stages) - 1}, got {step}")
     if window_days < 0:
         raise ValueError(f"window_days must be non-negative, got {window_days}")
-    pv = select_stage_pivot(scope, flt, [campaign_id], stages).subquery("pivot")
+    pv = select_stage_pivot(scope, flt, campaign_ids, stages).subquery("pivot")
     targeted_at = pv.c[f"{stages[0]}_at"]
     deadline = targeted_at + sa.bindparam(None, timedelta(days=window_days), type_=sa.Interval)
     # reached[k]: every stage up to k present, each at or after the previous, none after deadline
@@ -217,6 +218,7 @@ def select_drop_list(
     officer_id = sa.func.coalesce(pv.c.officer_id, customers.c.officer_id)
     stmt = (
         sa.select(
+            pv.c.campaign_id,
             pv.c.customer_id,
             customers.c.name,
             customers.c.phone,
@@ -234,18 +236,20 @@ def select_drop_list(
         )
         .where(reached[step - 1], sa.not_(reached[step]))
     )
-    return stmt.order_by(officer_id, pv.c.customer_id)
+    return stmt.order_by(officer_id, pv.c.customer_id, pv.c.campaign_id)
 
 
 def fetch_drop_list(
     conn: sa.Connection,
     scope: Scope,
     flt: Filters,
-    campaign_id: int,
+    campaign_ids: Sequence[int],
     step: int,
     window_days: int,
     stages: Sequence[str] = FUNNEL_STAGES,
 ) -> pl.DataFrame:
     """Who dropped before ``stages[step]`` (next week's call list), by officer then customer."""
-    stmt = select_drop_list(scope, flt, campaign_id, step, window_days, stages)
+    if not campaign_ids:
+        return pl.DataFrame(schema=DROP_SCHEMA)
+    stmt = select_drop_list(scope, flt, campaign_ids, step, window_days, stages)
     return _arrow_frame(conn, stmt, DROP_SCHEMA)

@@ -141,3 +141,10 @@ def test_csv_of_the_call_list_is_masked_and_opens_in_excel() -> None:
     assert rows[2][2:4] == ["'=*******", "'+86*******1234"]
     assert rows[3][3] == ""
     assert "13812341234" not in data
+
+
+def test_call_list_across_campaigns_names_the_campaign() -> None:
+    two = DROPPED.with_columns(campaign_id=pl.Series([1, 2, 3]))
+    calls = charts.call_list(two, {**HEADERS, "campaign": "活动"}, LABELS, {1: "信用卡", 2: "理财"})
+    assert calls.columns[:2] == ["客户经理", "活动"]
+    assert calls["活动"].to_list() == ["信用卡", "理财", "3"]

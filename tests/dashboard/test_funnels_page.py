@@ -190,3 +190,16 @@ def test_demo_bank_renders_and_filters(
     one = app_test("funnels", lang="en", branches=str(first_branch))
     assert_renders(one)
     assert 0 < metric(one, "Targeted") < whole
+
+
+def test_demo_bank_all_campaigns(app_test: Callable[..., AppTest]) -> None:
+    at = app_test("funnels", lang="zh")
+    single = metric(at, "目标客户")
+    at.selectbox(key="fn_campaign").set_value(0).run()
+    assert_renders(at)
+    assert metric(at, "目标客户") > single
+    at.segmented_control(key="fn_dim").set_value("product").run()
+    assert_renders(at)
+    assert len(at.dataframe[1].value) >= 5  # the demo runs campaigns for many products
+    calls = at.dataframe[-1].value
+    assert "活动" in calls.columns and calls["活动"].nunique() > 1

@@ -214,16 +214,16 @@ def test_drop_list_in_sql_agrees_with_the_metric(engine: sa.Engine) -> None:
         for window in (0, 3, 30, 60):
             reached = mark_reached(pv, FUNNEL_STAGES, window)
             for step in range(1, len(FUNNEL_STAGES)):
-                dropped = fetch_drop_list(conn, Scope.bank(), ALL, 1, step, window)
+                dropped = fetch_drop_list(conn, Scope.bank(), ALL, [1], step, window)
                 expected = dropped_at(reached, FUNNEL_STAGES, step)["customer_id"].to_list()
                 assert dropped["customer_id"].to_list() == expected, (window, step)
 
 
 def test_drop_list_rows(engine: sa.Engine) -> None:
     with engine.connect() as conn:
-        out = fetch_drop_list(conn, Scope.bank(), ALL, 1, 1, 30)
-        late = fetch_drop_list(conn, Scope.bank(), ALL, 1, 4, 30)
-        scoped = fetch_drop_list(conn, Scope.branch(1), ALL, 1, 1, 30)
+        out = fetch_drop_list(conn, Scope.bank(), ALL, [1], 1, 30)
+        late = fetch_drop_list(conn, Scope.bank(), ALL, [1], 4, 30)
+        scoped = fetch_drop_list(conn, Scope.branch(1), ALL, [1], 1, 30)
     assert out.select("customer_id", "name", "phone", "officer_name", "last_stage").rows() == [
         (3, "张3三", "13800000003", "王强", "targeted"),
         (7, "张7三", "13800000007", "赵敏", "targeted"),
@@ -235,6 +235,15 @@ def test_drop_list_rows(engine: sa.Engine) -> None:
     assert scoped["customer_id"].to_list() == [3]
 
 
+def test_drop_list_over_two_campaigns_and_none(engine: sa.Engine) -> None:
+    with engine.connect() as conn:
+        both = fetch_drop_list(conn, Scope.bank(), ALL, [1, 2], 2, 30)
+        none = fetch_drop_list(conn, Scope.bank(), ALL, [], 2, 30)
+    # campaign 1: customer 2 contacted, not interested; campaign 2: customer 6 likewise
+    assert both.select("campaign_id", "customer_id").rows() == [(1, 2), (2, 6)]
+    assert none.height == 0 and none.columns == both.columns
+
+
 def test_drop_list_rejects_bad_step(engine: sa.Engine) -> None:
     with engine.connect() as conn, pytest.raises(ValueError, match="step must be between"):
-        fetch_drop_list(conn, Scope.bank(), ALL, 1, 0, 30)
+        fetch_drop_list(conn, Scope.bank(), ALL, [1], 0, 30)

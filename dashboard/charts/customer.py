@@ -126,6 +126,25 @@ def balance_chart(
     return _layout(fig, title, height=300)
 
 
+def signal_counts_chart(
+    counts: pl.DataFrame, signal_labels: dict[str, str], *, title: str
+) -> go.Figure:
+    """Horizontal bars: customers with each signal on (rows of ``fetch_signal_counts`` except '')."""
+    rows = counts.filter(pl.col("code") != "")
+    fig = go.Figure(
+        go.Bar(
+            x=rows["customers"].to_list(),
+            y=[signal_labels.get(c, c) for c in rows["code"].to_list()],
+            orientation="h",
+            marker={"color": PALETTE[0]},
+            text=rows["customers"].to_list(),
+            textposition="auto",
+        )
+    )
+    fig.update_layout(yaxis={"autorange": "reversed"})
+    return _layout(fig, title, height=300)
+
+
 # --- tables -------------------------------------------------------------------------------------
 
 MASKERS = {"name": mask_name, "phone": mask_phone, "id_number": mask_id_number}

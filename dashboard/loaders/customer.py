@@ -16,9 +16,13 @@ import streamlit as st
 
 from dashboard.db import get_engine
 from data_access.engine import connect
-from data_access.filters import Scope
+from data_access.filters import Filters, Scope
 from data_access.queries import customer as q
-from data_access.queries.signals import fetch_signal_features
+from data_access.queries.signals import (
+    fetch_signal_counts,
+    fetch_signal_features,
+    fetch_signal_leads,
+)
 
 TTL = 600
 
@@ -70,6 +74,41 @@ def load_features(scope: Scope, customer_id: int, as_of: date) -> pl.DataFrame:
     """The customer's signal features (live, so a new soft footprint shows at once)."""
     with connect(get_engine()) as conn:
         return fetch_signal_features(conn, scope, as_of, customer_ids=(customer_id,))
+
+
+_ANY_DAY = date(2000, 1, 1)  # the mart has no period; a fixed one keeps cache keys stable
+
+
+def _book(
+    branch_ids: tuple[int, ...], officer_ids: tuple[int, ...], tiers: tuple[str, ...]
+) -> Filters:
+    return Filters(_ANY_DAY, _ANY_DAY, branch_ids, officer_ids, tiers)
+
+
+@st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)
+def load_signal_counts(
+    scope: Scope,
+    branch_ids: tuple[int, ...],
+    officer_ids: tuple[int, ...],
+    tiers: tuple[str, ...],
+    codes: tuple[str, ...],
+) -> pl.DataFrame:
+    """Customers with each signal on in the book (code '' = customers in view), from the mart."""
+    with connect(get_engine()) as conn:
+        return fetch_signal_counts(conn, scope, codes, _book(branch_ids, officer_ids, tiers))
+
+
+@st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)
+def load_signal_leads(
+    scope: Scope,
+    branch_ids: tuple[int, ...],
+    officer_ids: tuple[int, ...],
+    tiers: tuple[str, ...],
+    codes: tuple[str, ...],
+) -> pl.DataFrame:
+    """The customers of the book with the most signals on."""
+    with connect(get_engine()) as conn:
+        return fetch_signal_leads(conn, scope, codes, _book(branch_ids, officer_ids, tiers))
 
 
 def record_soft(scope: Scope, entry: q.SoftFootprintEntry) -> int:

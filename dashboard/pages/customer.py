@@ -18,6 +18,8 @@ from dashboard.loaders.customer import (
     load_footprints,
     load_record,
     load_search,
+    load_signal_counts,
+    load_signal_leads,
     load_soft,
     now,
     record_soft,
@@ -109,8 +111,61 @@ if chosen:
     st.query_params["customer"] = chosen
 elif "customer" in st.query_params:
     del st.query_params["customer"]
+
+
+def book_overview() -> None:
+    """Without a customer: the signals in the book (from the mart) and whom to look at first."""
+    codes = tuple(s.code for s in standard.signals)
+    view = (ctx.scope, ctx.filters.branch_ids, ctx.filters.officer_ids, ctx.filters.tiers, codes)
+    with friendly_errors():
+        counts = load_signal_counts(*view)
+        leads = load_signal_leads(*view)
+    st.markdown(f"#### {t('customer.book_title')}")
+    total = counts.filter(pl.col("code") == "")["customers"][0]
+    if total == 0:
+        st.info(t("customer.mart_missing"))
+        return
+    st.caption(t("customer.book_caption", n=f"{total:,}"))
+    left, right = st.columns([1, 1])
+    left.plotly_chart(
+        charts.signal_counts_chart(
+            counts,
+            {s.code: s.label(lang) for s in standard.signals},
+            title=t("customer.book_chart"),
+        ),
+        width="stretch",
+        key="cu_book_chart",
+    )
+    lead_labels = {
+        row["customer_id"]: t(
+            "customer.lead_option",
+            id=row["customer_id"],
+            name=mask_name(row["name"]) or "—",
+            town=row["town"] or "—",
+            n=row["signals"],
+        )
+        for row in leads.iter_rows(named=True)
+    }
+    right.selectbox(
+        t("customer.book_leads"),
+        list(lead_labels),
+        index=None,
+        format_func=lead_labels.get,
+        key="w_customer_lead",
+        on_change=_pick_lead,
+    )
+
+
+def _pick_lead() -> None:
+    picked = st.session_state.get("w_customer_lead")
+    if picked is not None:
+        st.session_state.f_customer = str(picked)
+
+
 if not chosen:
-    no_data("customer.pick")
+    st.info(t("customer.pick"))
+    book_overview()
+    st.stop()
 if not chosen.isdigit():
     no_data("customer.bad_id")
 customer_id = int(chosen)

@@ -141,3 +141,10 @@ def test_every_code_has_a_label(prefix: str, codes: tuple[str, ...]) -> None:
     keys = catalog()
     missing = [c for c in codes if f"customer.{prefix}_{c}" not in keys]
     assert not missing
+
+
+def test_signal_counts_chart_skips_the_total_row() -> None:
+    counts = pl.DataFrame({"code": ["", "car_owner", "pensioner"], "customers": [10, 3, 5]})
+    fig = charts.signal_counts_chart(counts, {"car_owner": "Car owner"}, title="S")
+    assert list(fig.data[0].y) == ["Car owner", "pensioner"]
+    assert list(fig.data[0].x) == [3, 5]

@@ -140,3 +140,19 @@ def test_a_bad_soft_footprint_is_refused_with_a_message(
     assert not at.exception
     assert "Not saved" in "\n".join(e.value for e in at.error)
     assert _soft_count(demo_engine, cid) == before
+
+
+def test_without_a_customer_the_book_overview_leads_to_one(
+    app_test: Callable[..., AppTest],
+) -> None:
+    at = app_test("customer", lang="en")
+    assert not at.exception
+    assert "Footprint signals in your book" in _texts(at)
+    assert len(at.get("plotly_chart")) == 1
+    lead = at.selectbox(key="w_customer_lead")
+    assert lead.options  # customers with signals on, most first
+    first_id = lead.options[0].split(" · ")[0]  # options show "id · masked name · town · n"
+    lead.set_value(int(first_id)).run()
+    assert not at.exception
+    assert at.session_state["f_customer"] == first_id
+    assert f"(customer {first_id})" in _texts(at)

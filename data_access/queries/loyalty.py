@@ -380,24 +380,30 @@ def select_weekly_activity(scope: Scope, flt: Filters, since: date, as_of: date)
     """week, prev_gap (0 first activity ever, 1 active the week before, 2 earlier), next_consecutive,
     customers — for weeks from the one before ``since``'s week up to ``as_of``'s week.
 
-    Gaps look at all history up to ``as_of`` so that "new" means first activity ever."""
+    Active weeks are listed only inside that window; before it, one row per customer (the last
+    active week) is enough to tell "returning" / "resurrecting" from "new" (first activity ever)."""
     f, c = footprints.c, customers.c
-    week = _week_of(f.occurred_at)
+    first_week = since - timedelta(days=since.weekday() + 7)
+    start, end = _ts(first_week), _ts(as_of + timedelta(days=1))
     in_view = _customers_in_view(sa.select(c.customer_id), scope, flt, as_of)
-    weeks = (
-        _fact_prefilter(
-            sa.select(f.customer_id, week.label("week"))
-            .where(
-                f.self_initiated.is_(True),
-                f.occurred_at < _ts(as_of + timedelta(days=1)),
-                f.customer_id.in_(in_view),
-            )
-            .distinct(),
-            footprints,
-            scope,
-            flt,
-        )
-    ).subquery("w")
+    active = (f.self_initiated.is_(True), f.customer_id.in_(in_view))
+    inside = _fact_prefilter(
+        sa.select(f.customer_id, _week_of(f.occurred_at).label("week"))
+        .where(*active, f.occurred_at >= start, f.occurred_at < end)
+        .distinct(),
+        footprints,
+        scope,
+        flt,
+    )
+    before = _fact_prefilter(
+        sa.select(f.customer_id, _week_of(sa.func.max(f.occurred_at)).label("week"))
+        .where(*active, f.occurred_at < start)
+        .group_by(f.customer_id),
+        footprints,
+        scope,
+        flt,
+    )
+    weeks = sa.union_all(inside, before).subquery("w")
     order = {"partition_by": weeks.c.customer_id, "order_by": weeks.c.week}
     gaps = sa.select(
         weeks.c.week,
@@ -406,7 +412,6 @@ def select_weekly_activity(scope: Scope, flt: Filters, since: date, as_of: date)
     ).subquery("g")
     prev_gap = sa.case((gaps.c.gap_before.is_(None), 0), (gaps.c.gap_before == 7, 1), else_=2)
     next_consecutive = sa.case((gaps.c.gap_after == 7, True), else_=False)
-    first_week = since - timedelta(days=since.weekday() + 7)
     return (
         sa.select(
             gaps.c.week,

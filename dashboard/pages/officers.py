@@ -49,6 +49,8 @@ n_weeks = c_period.segmented_control(
 n_weeks = n_weeks or 12  # the control can be cleared
 weeks = om.weeks_ending(ctx.week, n_weeks)
 period = Filters(weeks[0], ctx.week_end)  # the whole scope: the score's benchmark
+history = om.weeks_ending(ctx.week, HISTORY_WEEKS)
+history_all = Filters(history[0], ctx.week_end)
 st.caption(
     t("officers.period_caption", start=f"{weeks[0]:%Y-%m-%d}", end=f"{ctx.week_end:%Y-%m-%d}")
 )
@@ -73,10 +75,14 @@ codes = [c.code for c in standard.engagement.components]
 comp_labels = {c.code: c.info.label(lang) for c in standard.engagement.components}
 
 with friendly_errors():
-    activity = load_activity(ctx.scope, period)
-    soft = load_soft(ctx.scope, period)
+    # one two-year read per measure serves the period and the before/after comparison alike
+    long_activity = load_activity(ctx.scope, history_all)
+    long_soft = load_soft(ctx.scope, history_all)
     conversions = load_conversions(ctx.scope, period)
     fill = load_profile_fill(ctx.scope, period, standard.profile_fields)
+in_period = pl.col("week_start").is_in(weeks)
+activity = long_activity.filter(in_period)
+soft = long_soft.filter(in_period)
 if all(
     df.filter(pl.col("officer_id").is_in(shown_ids)).is_empty()
     for df in (activity, soft, conversions)
@@ -279,13 +285,10 @@ with tab_quality:
 
 # --- training: attendance, before / after against the untrained, coaching ------------------------
 with tab_training:
-    history = om.weeks_ending(ctx.week, HISTORY_WEEKS)
     long_view = Filters(history[0], ctx.week_end, ctx.filters.branch_ids, ctx.filters.officer_ids)
     with friendly_errors():
         trainings = load_trainings()
         attendance = load_attendance(ctx.scope, long_view)
-        long_activity = load_activity(ctx.scope, long_view)
-        long_soft = load_soft(ctx.scope, long_view)
     held = trainings.filter(pl.col("held_on") <= ctx.week_end)
     title_col = "title" if lang == "zh" else "title_en"
     training_labels = {

@@ -5,13 +5,14 @@ segment builder over the value mart (a frozen definition → a Core select with 
 from __future__ import annotations
 
 import json
+import warnings
 from dataclasses import asdict, dataclass, fields
 from datetime import date, datetime, timedelta
 
 import polars as pl
 import sqlalchemy as sa
 
-from data_access.errors import InvalidFilter
+from data_access.errors import DataUnavailable, InvalidFilter
 from data_access.filters import TIERS, Filters, Scope, apply_filters, apply_scope
 from data_access.queries._frames import frame
 from data_access.schema import (
@@ -76,6 +77,25 @@ def _ts(day: date) -> datetime:
     return datetime.combine(day, datetime.min.time())
 
 
+def bulk_frame(
+    conn: sa.Connection, stmt: sa.Select, schema: dict[str, pl.DataType]
+) -> pl.DataFrame:
+    """Like ``_frames.frame`` but through ``pl.read_database`` (Arrow on DuckDB): the mart's
+    inputs hold a row per customer (× month), millions at county scale."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # DuckDB's DB-API copies Arrow once
+            df = pl.read_database(stmt, conn)
+    except sa.exc.DBAPIError as exc:
+        raise DataUnavailable(f"query failed: {str(exc.orig).splitlines()[0]}") from exc
+    if df.is_empty() and not df.columns:
+        return pl.DataFrame(schema=schema)
+    missing = [c for c in schema if c not in df.columns]
+    if missing:
+        raise ValueError(f"query did not return columns {missing}")
+    return df.select(pl.col(c).cast(t, strict=False) for c, t in schema.items())
+
+
 # --- inputs of the value mart -------------------------------------------------------------------
 
 
@@ -111,7 +131,7 @@ def fetch_monthly_balances(
     conn: sa.Connection, scope: Scope, first_month: date, last_month: date
 ) -> pl.DataFrame:
     """Customers × months of month-average balances (BALANCE_SCHEMA)."""
-    return frame(conn, select_monthly_balances(scope, first_month, last_month), BALANCE_SCHEMA)
+    return bulk_frame(conn, select_monthly_balances(scope, first_month, last_month), BALANCE_SCHEMA)
 
 
 def select_customer_owners(scope: Scope) -> sa.Select:
@@ -123,7 +143,7 @@ def select_customer_owners(scope: Scope) -> sa.Select:
 
 def fetch_customer_owners(conn: sa.Connection, scope: Scope) -> pl.DataFrame:
     """customer_id, branch_id, officer_id of every customer in scope."""
-    return frame(conn, select_customer_owners(scope), OWNER_SCHEMA)
+    return bulk_frame(conn, select_customer_owners(scope), OWNER_SCHEMA)
 
 
 def _self_initiated(start: date, end: date) -> sa.Select:
@@ -168,7 +188,7 @@ def fetch_rfm_aggregates(
     conn: sa.Connection, scope: Scope, as_of: date, lookback_days: int
 ) -> pl.DataFrame:
     """customer_id, recency_days, frequency, monetary for every customer in scope."""
-    return frame(conn, select_rfm_aggregates(scope, as_of, lookback_days), RFM_SCHEMA)
+    return bulk_frame(conn, select_rfm_aggregates(scope, as_of, lookback_days), RFM_SCHEMA)
 
 
 def select_clv_summary(
@@ -241,7 +261,7 @@ def fetch_clv_summary(
     conn: sa.Connection, scope: Scope, observation_end: date, time_unit: str = "D"
 ) -> pl.DataFrame:
     """customer_id, frequency, recency, T, monetary_value (SUMMARY_SCHEMA) computed in SQL."""
-    return frame(conn, select_clv_summary(scope, observation_end, time_unit), SUMMARY_SCHEMA)
+    return bulk_frame(conn, select_clv_summary(scope, observation_end, time_unit), SUMMARY_SCHEMA)
 
 
 def select_month_activity(scope: Scope, month: date) -> sa.Select:
@@ -267,7 +287,7 @@ def select_month_activity(scope: Scope, month: date) -> sa.Select:
 
 def fetch_month_activity(conn: sa.Connection, scope: Scope, month: date) -> pl.DataFrame:
     """customer_id, self_initiated_transactions in the month (customers with none are absent)."""
-    return frame(conn, select_month_activity(scope, month), ACTIVITY_SCHEMA)
+    return bulk_frame(conn, select_month_activity(scope, month), ACTIVITY_SCHEMA)
 
 
 # --- the segment builder -------------------------------------------------------------------------

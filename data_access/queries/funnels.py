@@ -94,7 +94,8 @@ def _events_in_view(stmt: sa.Select, scope: Scope, flt: Filters) -> sa.Select:
 
 
 def select_campaigns(scope: Scope, flt: Filters) -> sa.Select:
-    """Campaigns with the number of customers targeted in view; below bank level only those with any."""
+    """Campaigns with the number of customers targeted in view; when anything narrows the view
+    (scope below the bank, branches, officers, tiers) only the campaigns with any."""
     ev = marketing_events
     targeted = _events_in_view(
         sa.select(
@@ -104,6 +105,9 @@ def select_campaigns(scope: Scope, flt: Filters) -> sa.Select:
         scope,
         flt,
     ).group_by(ev.c.campaign_id)
+    if flt.tiers:
+        tiered = sa.select(customer_value.c.customer_id).where(customer_value.c.tier.in_(flt.tiers))
+        targeted = targeted.where(ev.c.customer_id.in_(tiered))
     targeted = targeted.subquery("targeted_in_view")
     count = sa.func.coalesce(targeted.c.targeted, 0)
     stmt = sa.select(
@@ -117,7 +121,7 @@ def select_campaigns(scope: Scope, flt: Filters) -> sa.Select:
         campaigns.c.conversion_window_days,
         count.label("targeted"),
     ).select_from(campaigns.outerjoin(targeted, targeted.c.campaign_id == campaigns.c.campaign_id))
-    if scope.level != "bank" or flt.branch_ids or flt.officer_ids:
+    if scope.level != "bank" or flt.branch_ids or flt.officer_ids or flt.tiers:
         stmt = stmt.where(count > 0)
     return stmt.order_by(campaigns.c.start_date.desc(), campaigns.c.campaign_id)
 

@@ -139,6 +139,9 @@ def engine(empty_engine: sa.Engine) -> sa.Engine:
             id="branch-filter",
         ),
         pytest.param(Scope.officer(1, 11), ALL, [(1, 2)], id="officer-scope"),
+        pytest.param(
+            Scope.bank(), Filters(ALL.start, ALL.end, tiers=("mass",)), [(1, 2)], id="tier-filter"
+        ),
     ],
 )  # fmt: skip
 def test_fetch_campaigns(

@@ -108,6 +108,12 @@ if text.strip():
 
 chosen = str(st.session_state.f_customer).strip()
 if chosen:
+    search_col.button(
+        t("customer.clear"),
+        key="cu_clear",
+        on_click=lambda: st.session_state.update(f_customer=""),
+    )
+if chosen:
     st.query_params["customer"] = chosen
 elif "customer" in st.query_params:
     del st.query_params["customer"]

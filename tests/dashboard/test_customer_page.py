@@ -156,3 +156,6 @@ def test_without_a_customer_the_book_overview_leads_to_one(
     assert not at.exception
     assert at.session_state["f_customer"] == first_id
     assert f"(customer {first_id})" in _texts(at)
+    at.button(key="cu_clear").click().run()  # back to the book
+    assert "Footprint signals in your book" in _texts(at)
+    assert "customer" not in at.query_params

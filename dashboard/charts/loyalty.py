@@ -200,19 +200,22 @@ def churn_rows(
         if comps
         else pl.lit(None, dtype=pl.String)
     )
-    return (
-        mask_frame(churn, {"name": "name", "phone": "phone"})
-        .with_columns(weakest.alias("weakest"))
-        .select(
-            pl.col("name").alias(headers["name"]),
-            pl.col("phone").alias(headers["phone"]),
-            pl.col("branch_id")
-            .replace_strict(
-                branch_names, default=pl.col("branch_id").cast(pl.String), return_dtype=pl.String
-            )
-            .alias(headers["branch"]),
-            pl.col("loyalty").round(1).alias(headers["loyalty"]),
-            (pl.col("value_at_stake") / value_scale).alias(headers["value_at_stake"]),
-            pl.col("weakest").alias(headers["weakest"]),
+    masked = mask_frame(churn, {"name": "name", "phone": "phone"}).with_columns(
+        # a missing name or phone stays empty (the column masker turns null into a row of stars)
+        *(
+            pl.when(churn[c].is_null()).then(None).otherwise(pl.col(c)).alias(c)
+            for c in ("name", "phone")
         )
+    )
+    return masked.with_columns(weakest.alias("weakest")).select(
+        pl.col("name").alias(headers["name"]),
+        pl.col("phone").alias(headers["phone"]),
+        pl.col("branch_id")
+        .replace_strict(
+            branch_names, default=pl.col("branch_id").cast(pl.String), return_dtype=pl.String
+        )
+        .alias(headers["branch"]),
+        pl.col("loyalty").round(1).alias(headers["loyalty"]),
+        (pl.col("value_at_stake") / value_scale).alias(headers["value_at_stake"]),
+        pl.col("weakest").alias(headers["weakest"]),
     )

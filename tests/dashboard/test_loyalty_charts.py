@@ -93,13 +93,13 @@ def test_migration_heatmap_rows_are_from_tiers() -> None:
 def test_churn_rows_mask_personal_data_and_keep_order() -> None:
     churn = pl.DataFrame(
         {
-            "customer_id": [7, 3],
-            "branch_id": [1, 2],
-            "loyalty": [12.34, 30.0],
-            "value_at_stake": [250_000.0, 10_000.0],
-            **{c: [0.5, 0.5] for c in LABELS},
-            "name": ["张三", "李四"],
-            "phone": ["13812341234", "13900001111"],
+            "customer_id": [7, 3, 9],
+            "branch_id": [1, 2, 1],
+            "loyalty": [12.34, 30.0, 39.0],
+            "value_at_stake": [250_000.0, 10_000.0, 0.0],
+            **{c: [0.5, 0.5, 0.5] for c in LABELS},
+            "name": ["张三", "李四", "王五"],
+            "phone": ["13812341234", "13900001111", None],
         }
     ).with_columns(pl.lit(0.1).alias("outflow"))
     headers = {k: k for k in ("name", "phone", "branch", "loyalty", "value_at_stake", "weakest")}
@@ -107,4 +107,5 @@ def test_churn_rows_mask_personal_data_and_keep_order() -> None:
     assert rows.rows() == [
         ("张*", "138****1234", "城关", 12.3, 25.0, "Funds retained"),
         ("李*", "139****1111", "2", 30.0, 1.0, "Funds retained"),
+        ("王*", None, "城关", 39.0, 0.0, "Funds retained"),
     ]

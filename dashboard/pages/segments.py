@@ -14,7 +14,6 @@ from dashboard.i18n import catalog, t
 from dashboard.loaders import segments as loaders
 from dashboard.loaders.common import load_branches, load_officers, load_standard
 from dashboard.state import page_context
-from data_access.errors import InvalidFilter
 from data_access.filters import TIERS
 from data_access.queries.value import SIGNAL_CODES, SegmentDefinition
 from data_access.schema import PRODUCTS
@@ -145,24 +144,20 @@ not_held = b8.multiselect(
 clv_min = b9.number_input(t("segments.f_clv_min"), min_value=0.0, value=None, key="sg_clv_min")
 clv_max = b10.number_input(t("segments.f_clv_max"), min_value=0.0, value=None, key="sg_clv_max")
 
-with friendly_errors():
-    try:
-        defn = SegmentDefinition(
-            tiers=tuple(chosen_tiers),
-            rfm_segments=tuple(chosen_rfm),
-            towns=tuple(chosen_towns),
-            age_min=age[0] if age[0] > AGE_RANGE[0] else None,
-            age_max=age[1] if age[1] < AGE_RANGE[1] else None,
-            occupations=tuple(chosen_occupations),
-            products_held=tuple(held),
-            products_not_held=tuple(not_held),
-            signals=tuple(chosen_signals),
-            clv_min=clv_min,
-            clv_max=clv_max,
-        )
-    except InvalidFilter as exc:
-        st.warning(t("common.err_filter", detail=str(exc)))
-        st.stop()
+with friendly_errors():  # an impossible range (e.g. CLV max < min) becomes a warning
+    defn = SegmentDefinition(
+        tiers=tuple(chosen_tiers),
+        rfm_segments=tuple(chosen_rfm),
+        towns=tuple(chosen_towns),
+        age_min=age[0] if age[0] > AGE_RANGE[0] else None,
+        age_max=age[1] if age[1] < AGE_RANGE[1] else None,
+        occupations=tuple(chosen_occupations),
+        products_held=tuple(held),
+        products_not_held=tuple(not_held),
+        signals=tuple(chosen_signals),
+        clv_min=clv_min,
+        clv_max=clv_max,
+    )
 
 n1, n2, _ = st.columns([2, 1, 3], vertical_alignment="bottom")
 save_name = n1.text_input(t("segments.save_name"), key="sg_name", max_chars=80)

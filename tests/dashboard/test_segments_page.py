@@ -132,3 +132,15 @@ def test_export_of_demo_segment_parses_back_masked(demo_engine: sa.Engine) -> No
     assert isinstance(cid, str) and cid == str(members["customer_id"][0])
     phones = [v[2] for v in values[1:] if v[2]]
     assert phones and all("****" in p for p in phones)
+
+
+def test_signal_and_bad_range(app_test) -> None:  # type: ignore[no-untyped-def]
+    at = app_test("segments", lang="en")
+    everyone = _count(at)
+    at.multiselect(key="sg_signals").set_value(["car_owner"]).run()
+    assert not at.exception, at.exception
+    assert 0 < _count(at) < everyone
+    at.number_input(key="sg_clv_min").set_value(100.0).run()
+    at.number_input(key="sg_clv_max").set_value(10.0).run()
+    assert not at.exception, at.exception
+    assert any("CLV range" in w.value for w in at.warning)

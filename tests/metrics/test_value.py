@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import polars as pl
@@ -196,3 +197,32 @@ def test_effective_customers() -> None:
 )
 def test_last_full_month(as_of: date, expected: date) -> None:
     assert last_full_month(as_of) == expected
+
+
+@pytest.mark.parametrize(
+    ("delay", "aums", "expected"),
+    [
+        pytest.param(0, [10_000, 60_000], ["mass", "affluent"], id="same-month"),
+        pytest.param(
+            2, [10_000, 60_000, 10_000, 10_000], ["mass", "mass", "mass", "affluent"], id="two"
+        ),
+    ],
+)
+def test_upgrade_delay_is_configurable(delay: int, aums: list[float], expected: list[str]) -> None:
+    tiers = replace(TIERS, upgrade_delay_months=delay)
+    df = pl.DataFrame({"customer_id": [1] * len(aums), "month": _months(len(aums)), "aum": aums})
+    assert assign_tiers(df, tiers)["tier"].to_list() == expected
+
+
+def test_unsorted_input_comes_back_sorted() -> None:
+    df = pl.DataFrame(
+        {
+            "customer_id": [2, 1, 2, 1],
+            "month": [date(2026, 2, 1), date(2026, 2, 1), date(2026, 1, 1), date(2026, 1, 1)],
+            "aum": [1.0, 60_000.0, 2.0, 70_000.0],
+        }
+    )
+    out = assign_tiers(df, TIERS)
+    assert out["customer_id"].to_list() == [1, 1, 2, 2]
+    assert out["aum"].to_list() == [70_000.0, 60_000.0, 2.0, 1.0]
+    assert out["tier"].to_list() == ["affluent", "affluent", "mass", "mass"]

@@ -9,6 +9,7 @@ database without it was not loaded completely.
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, time
 
 import numpy as np
@@ -123,13 +124,24 @@ def build_demo(
         report("footprints", 0.25)
         gen = FootprintGenerator(cal, org, pop, loans)
         next_id = 1
-        for k, lo in enumerate(range(0, pop.n, FOOTPRINT_CHUNK)):
-            idx = np.arange(lo, min(lo + FOOTPRINT_CHUNK, pop.n))
-            table, n = gen.chunk(rng_for(10, k), idx)
-            ids = pa.array(np.arange(next_id, next_id + n), pa.int64())
-            put("footprints", table.add_column(0, "footprint_id", ids))
-            next_id += n
-            report("footprints", 0.25 + 0.55 * (idx[-1] + 1) / pop.n)
+        starts = list(range(0, pop.n, FOOTPRINT_CHUNK))
+
+        def make(k: int) -> tuple[pa.Table, int]:
+            lo = starts[k]
+            return gen.chunk(rng_for(10, k), np.arange(lo, min(lo + FOOTPRINT_CHUNK, pop.n)))
+
+        # generate the next chunk on a second core while the database writes this one
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            pending = pool.submit(make, 0)
+            for k in range(len(starts)):
+                table, n = pending.result()
+                if k + 1 < len(starts):
+                    pending = pool.submit(make, k + 1)
+                ids = pa.array(np.arange(next_id, next_id + n), pa.int64())
+                put("footprints", table.add_column(0, "footprint_id", ids))
+                next_id += n
+                done = min(starts[k] + FOOTPRINT_CHUNK, pop.n)
+                report("footprints", 0.25 + 0.55 * done / pop.n)
 
         report("soft footprints", 0.8)
         put("soft_footprints", soft_footprints_table(rng_for(11), act, org, pop, staff))

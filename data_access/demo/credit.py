@@ -66,7 +66,8 @@ def loan_applications_table(
     About 12% contradict the footprints: declared income several times the money that actually
     came in over the year before, or a declared place the customer has never been seen in.
     """
-    start = np.datetime64(cal.start, "D")
+    # the application log covers the last year, so twelve months of footprints precede each one
+    start = np.datetime64(cal.start, "D") + 335 * DAY
     end = np.datetime64(cal.end, "D")
     cust_l, prod_l, day_l, amt_l = [], [], [], []
     for prod, lim, opened in (

@@ -56,6 +56,12 @@ DIRECTION_BY_KIND = np.array(
     ]
 )
 S_PER_DAY = 86_400
+_IS_IN = DIRECTION_BY_KIND == "in"
+_IS_LEAVING = np.isin(
+    np.arange(len(COUNTERPARTY_TYPES)), (CP["other_bank"], CP["internet_platform"])
+)
+# Monday..Sunday, weekends a little quieter
+_WEEKDAY = np.repeat(np.arange(7), (15, 15, 15, 15, 16, 13, 11))
 
 
 @dataclass
@@ -88,6 +94,7 @@ class FootprintGenerator:
         self.places = list(org.branch_town) + list(names.CITIES)
         self.n_towns = len(org.branch_town)
         self.t0 = cal.weeks[0].astype("datetime64[s]")
+        self.t0_us = cal.weeks[0].astype("datetime64[us]").astype(np.int64)
         self.week_s = (cal.weeks - cal.weeks[0]).astype(np.int64) * S_PER_DAY
         self.week_month = cal.week_months()
         self.sf = cal.spring_festival_weeks(3).astype(float)
@@ -104,14 +111,24 @@ class FootprintGenerator:
     def _expand_weekly(
         self, rng: np.random.Generator, lam: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Poisson counts per (customer, week) expanded to rows: (customer, seconds)."""
-        cnt = rng.poisson(lam)
-        c, w = np.nonzero(cnt)
-        reps = cnt[c, w]
-        c = np.repeat(c, reps)
-        w = np.repeat(w, reps)
-        day = rng.choice(7, len(c), p=(0.15, 0.15, 0.15, 0.15, 0.16, 0.13, 0.11))
-        secs = (7 * 3600 + rng.beta(2.2, 2.4, len(c)) * 15 * 3600).astype(np.int64)
+        """Poisson events per (customer, week) at rates ``lam``, as rows (customer, seconds).
+
+        Draws each customer's total count, then places the events in weeks by inverse CDF over
+        the flattened rate matrix: a few draws per event instead of one per customer-week.
+        """
+        n_c, n_w = lam.shape
+        flat = np.ascontiguousarray(lam, dtype=np.float64).ravel()
+        cum = np.cumsum(flat)
+        row_end = cum[n_w - 1 :: n_w]
+        row_tot = np.diff(row_end, prepend=0.0)
+        counts = rng.poisson(np.maximum(row_tot, 0.0))
+        c = np.repeat(np.arange(n_c), counts)
+        u = (row_end[c] - row_tot[c]) + rng.random(len(c)) * row_tot[c]
+        pos = np.searchsorted(cum, u, side="right")
+        pos = np.clip(pos, c * n_w, c * n_w + n_w - 1)
+        w = pos - c * n_w
+        day = _WEEKDAY[rng.integers(0, len(_WEEKDAY), len(c))]
+        secs = (7 * 3600 + (rng.random(len(c)) + rng.random(len(c))) * 7.5 * 3600).astype(np.int64)
         return c, self.week_s[w] + day * S_PER_DAY + secs
 
     def _monthly(self, idx: np.ndarray, day: int, hour: int = 3) -> tuple[np.ndarray, np.ndarray]:
@@ -137,7 +154,8 @@ class FootprintGenerator:
     def chunk(self, rng: np.random.Generator, idx: np.ndarray) -> tuple[pa.Table, np.ndarray]:
         """Footprints of the customers ``idx`` (global indexes); returns the table and row count."""
         pop, cal = self.pop, self.cal
-        c_n = len(idx)
+        if len(idx) == 0 or idx[-1] - idx[0] != len(idx) - 1:
+            raise ValueError("a footprint chunk is a contiguous range of customers")
         n_w = cal.n_weeks
         occ = pop.occupation[idx]
         age = pop.age[idx]
@@ -204,10 +222,13 @@ class FootprintGenerator:
             off = np.array([CH[o] for o in offline], dtype=np.int8)[
                 rng.choice(len(offline), len(c), p=offline_p)
             ]
+            # village agent points and ATMs take over from the counter as the years pass
+            to_agent = (off == CH["counter"]) & (rng.random(len(c)) < 0.35 * frac)
+            off = np.where(to_agent, CH["agent"], off).astype(np.int8)
             return np.where(mob, CH["mobile"], off).astype(np.int8)
 
         # --- payments (consumption), Spring Festival spending spike --------------------------
-        lam = act * 0.34 * life * (1 + 1.3 * sf)
+        lam = act * 0.24 * life * (1 + 1.3 * sf)
         c, t = self._expand_weekly(rng, lam)
         cat_p = np.array([0.3, 0.06, 0.16, 0.06, 0.07, 0.08, 0.04, 0.03, 0.06, 0.02, 0.1, 0.02])
         mc = rng.choice(len(cat_p), len(c), p=cat_p).astype(np.int16)
@@ -271,7 +292,10 @@ class FootprintGenerator:
         share = income[c] * 0.45 / (0.55 * 8.7)
         amt = np.round(share * rng.lognormal(0, 0.35, len(c)), -1)
         cash = rng.random(len(c)) < 0.45
-        ch = np.where(cash, CH["counter"], CH["internet"]).astype(np.int8)
+        ch = np.where(
+            cash, np.where(rng.random(len(c)) < 0.5, CH["counter"], CH["agent"]), CH["internet"]
+        )
+        ch = ch.astype(np.int8)
         rows(c[cash], t[cash], "deposit", ch[cash], amt[cash], home_place(c[cash]), None, "none")
         rows(
             c[~cash],
@@ -282,6 +306,38 @@ class FootprintGenerator:
             home_place(c[~cash], 0.4),
             None,
             "merchant",
+        )
+
+        # --- the rest of the income arrives in lumps: cash from odd jobs and produce, money
+        # from the city, parents' transfers to students (so declared income can be checked)
+        gap = np.array([0.35, 0.0, 0.0, 0.0, 0.0, 0.0, 0.8])[occ]
+        unsalaried_migrant = (occ == MIGRANT) & ((idx * 2654435761) % 10 >= 7)
+        gap = np.where(unsalaried_migrant, 0.7, gap)
+        lam = np.where(gap > 0, 7 / 52, 0.0)[:, None] * life
+        c, t = self._expand_weekly(rng, lam)
+        amt = np.round(income[c] * gap[c] / 7 * rng.lognormal(-0.1, 0.45, len(c)), -1)
+        as_cash = rng.random(len(c)) < 0.5
+        ch = self_channel(c, t, 0.3, ("counter", "atm", "agent"), (0.5, 0.3, 0.2))
+        rows(
+            c[as_cash],
+            t[as_cash],
+            "deposit",
+            ch[as_cash],
+            amt[as_cash],
+            home_place(c[as_cash]),
+            None,
+            "none",
+        )
+        pl = np.where(occ[c] == MIGRANT, city[c], home[c]).astype(np.int16)
+        rows(
+            c[~as_cash],
+            t[~as_cash],
+            "transfer_in",
+            np.full((~as_cash).sum(), CH["mobile"], np.int8),
+            amt[~as_cash],
+            pl[~as_cash],
+            None,
+            "individual",
         )
 
         # --- transfers out: rising to other banks and platforms for churners ------------------
@@ -307,7 +363,7 @@ class FootprintGenerator:
         rows(c, t, "transfer_out", ch, amt, home_place(c), None, cp)
 
         # --- transfers in from people; merchants' takings settle daily ----------------------
-        lam = act * 0.06 * life
+        lam = act * 0.045 * life
         c, t = self._expand_weekly(rng, lam)
         amt = rng.lognormal(np.log(700 * ticket[c]), 1.0)
         rows(
@@ -321,9 +377,9 @@ class FootprintGenerator:
             "individual",
         )
         merchant = occ == MERCHANT
-        lam = np.where(merchant[:, None], 2.2, 0.0) * life
+        lam = np.where(merchant[:, None], 0.5, 0.0) * life
         c, t = self._expand_weekly(rng, lam)
-        amt = np.round(income[c] * 3.0 / (2.2 * 52) * rng.lognormal(0, 0.5, len(c)), 2)
+        amt = np.round(income[c] * 3.0 / 26 * rng.lognormal(0, 0.5, len(c)), 2)
         rows(
             c,
             t,
@@ -366,7 +422,7 @@ class FootprintGenerator:
             None,
             "employer",
         )
-        mig = np.flatnonzero((occ == MIGRANT) & (rng.random(c_n) < 0.7))
+        mig = np.flatnonzero((occ == MIGRANT) & ((idx * 2654435761) % 10 < 7))
         c, t = self._monthly(mig, 15, 4)
         amt = np.round(income[c] * 0.55 / 12 * rng.uniform(0.8, 1.2, len(c)), 2)
         rows(
@@ -467,7 +523,7 @@ class FootprintGenerator:
         )
 
         # --- interest, quarterly on the 21st -------------------------------------------------
-        dep = np.flatnonzero(aum >= 1_000)
+        dep = np.flatnonzero(aum >= 5_000)
         c, t = self._on_months(dep, (3, 6, 9, 12), 21)
         amt = np.round(
             aum[c]
@@ -536,19 +592,19 @@ class FootprintGenerator:
         # --- assemble, drop rows outside the relationship and the window ---------------------
         cust = np.concatenate([b.cust for b in batches])
         t = np.concatenate([b.t for b in batches])
-        kind = np.concatenate([b.kind for b in batches])
-        ts = self.t0 + t.astype("timedelta64[s]")
-        g = idx[cust]
-        lo = np.maximum(pop.opened[g], cal.start64).astype("datetime64[s]")
-        hi_c = np.where(np.isnat(pop.closed[g]), cal.end64, np.minimum(pop.closed[g], cal.end64))
-        keep = (ts >= lo) & (ts < hi_c.astype("datetime64[s]"))
-        # no loan events before the loan was opened
-        order = np.lexsort((t, cust))
+        # per customer: first and last second (from the calendar's first Monday) of the history
+        first_s = ((np.maximum(opened, cal.start64) - cal.weeks[0]).astype(np.int64)) * S_PER_DAY
+        last_d = np.where(np.isnat(closed), cal.end64, np.minimum(closed, cal.end64))
+        last_s = ((last_d - cal.weeks[0]).astype(np.int64)) * S_PER_DAY
+        key = (cust.astype(np.int64) << 27) | t  # t < 2**27 s (about four years)
+        keep = (t >= first_s[cust]) & (t < last_s[cust])
+        order = np.argsort(key)
         order = order[keep[order]]
-        cust, t, kind, ts = cust[order], t[order], kind[order], ts[order]
+        cust, t = cust[order], t[order]
+        kind = np.concatenate([b.kind for b in batches])[order]
         channel = np.concatenate([b.channel for b in batches])[order]
-        amount = np.round(np.concatenate([b.amount for b in batches])[order].astype(float), 2)
-        amount = np.maximum(amount, 0.01)
+        amount = np.concatenate([b.amount for b in batches])[order].astype(np.float64)
+        amount = np.maximum(np.round(amount, 2), 0.01)
         place = np.concatenate([b.place for b in batches])[order]
         mcat = np.concatenate([b.mcat for b in batches])[order]
         cparty = np.concatenate([b.cparty for b in batches])[order]
@@ -556,26 +612,30 @@ class FootprintGenerator:
         branch = pop.branch[g]
 
         # accumulators: money in per customer-month; money out to other banks per branch-week
-        direction_in = np.isin(
-            kind, [K[k] for k in FOOTPRINT_KINDS if DIRECTION_BY_KIND[K[k]] == "in"]
-        )
+        direction_in = _IS_IN[kind]
         m_idx = np.searchsorted(self.month_s, t, side="right") - 1
-        np.add.at(
-            self.acc.inflow_month, (g[direction_in], m_idx[direction_in]), amount[direction_in]
+        n_m = self.acc.inflow_month.shape[1]
+        flat = cust[direction_in] * n_m + m_idx[direction_in]
+        self.acc.inflow_month[idx[0] : idx[-1] + 1] += (
+            np.bincount(flat, weights=amount[direction_in], minlength=len(idx) * n_m)
+            .reshape(len(idx), n_m)
+            .astype(np.float32)
         )
-        out_other = (kind == K["transfer_out"]) & np.isin(
-            cparty, (CP["other_bank"], CP["internet_platform"])
-        )
+        out_other = (kind == K["transfer_out"]) & _IS_LEAVING[cparty]
         w_idx = (t // (7 * S_PER_DAY)).clip(0, n_w - 1)
-        np.add.at(
-            self.acc.outflow_other_week, (branch[out_other], w_idx[out_other]), amount[out_other]
-        )
+        n_b = self.acc.outflow_other_week.shape[0]
+        self.acc.outflow_other_week += np.bincount(
+            branch[out_other] * n_w + w_idx[out_other],
+            weights=amount[out_other],
+            minlength=n_b * n_w,
+        ).reshape(n_b, n_w)
+        occurred_us = self.t0_us + t * 1_000_000
 
         table = pa.table(
             {
                 "customer_id": pa.array(g + 1, pa.int64()),
                 "branch_id": pa.array(branch + 1, pa.int32()),
-                "occurred_at": pa.array(ts.astype("datetime64[us]")),
+                "occurred_at": pa.array(occurred_us, pa.timestamp("us")),
                 "kind": _dict(kind, FOOTPRINT_KINDS),
                 "direction": _dict(np.where(direction_in, 0, 1), ("in", "out")),
                 "channel": _dict(channel, CHANNELS),

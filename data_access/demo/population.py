@@ -27,7 +27,7 @@ AUM_MU, AUM_SIGMA = 8.0, 2.72
 # yearly income, median CNY by occupation
 INCOME_MEDIAN = np.array([28_000, 85_000, 52_000, 88_000, 76_000, 30_000, 6_000], dtype=float)
 # self-initiated transactions per week, by occupation
-ACTIVITY = np.array([0.32, 1.25, 0.48, 0.55, 0.55, 0.26, 0.42])
+ACTIVITY = np.array([0.25, 0.9, 0.36, 0.42, 0.42, 0.2, 0.32])
 PROFILE_FIELDS = (
     "gender",
     "birth_year",

@@ -71,7 +71,7 @@ def build_trainings(rng: np.random.Generator, cal: Calendar, org: Organisation) 
     uplift = np.ones((n_o, cal.n_weeks))
     for t in range(n_t):
         after = weeks[None, :] > wk[t]
-        boost = 0.45 * np.exp(-(weeks[None, :] - wk[t]) / 40.0)
+        boost = 0.55 * np.exp(-(weeks[None, :] - wk[t]) / 40.0)
         uplift += np.where(attended[:, t : t + 1] & after, boost, 0.0)
     uplift = np.minimum(uplift, 2.2)
     return Staff(trainings, attendance, uplift, wk, attended)
@@ -100,11 +100,18 @@ def build_activities(
     stop = np.where(org.officer_active, n_w, rng.integers(n_w // 3, n_w, n_o))
     working = np.arange(n_w)[None, :] < stop[:, None]
     up = staff.uplift
+    # small books (a small demo bank) mean fewer contacts; tellers serve the outlet's walk-ins
+    book_size = np.bincount(pop.officer[pop.officer >= 0], minlength=n_o)
+    scale = np.clip(book_size / 150.0, 0.3, 1.0)[:, None]
+    branch_size = np.bincount(pop.branch, minlength=org.n_branches)
+    tellers = np.bincount(org.officer_branch[org.officer_role == 2], minlength=org.n_branches)
+    walk_ins = np.clip(0.05 * branch_size / np.maximum(tellers, 1), 2.0, 40.0)
+    counter = walk_ins[org.officer_branch][:, None] * (0.8 + 0.4 * dil)
     rates = {
-        "visit": np.where(book, 0.8 + 5.0 * dil, 0.1) * up,
-        "call": np.where(book, 1.5 + 6.0 * dil, 0.3) * (1 + 0.5 * (up - 1)),
-        "counter_service": np.where(book, 2.5, 22.0 + 12 * dil),
-        "follow_up": np.where(book, 0.5 + 2.5 * dil * org.skill[:, None], 0.1) * up,
+        "visit": np.where(book, 0.8 + 5.0 * dil, 0.1) * up * scale,
+        "call": np.where(book, 1.5 + 6.0 * dil, 0.3) * (1 + 0.5 * (up - 1)) * scale,
+        "counter_service": np.where(book, 2.5 * scale, counter),
+        "follow_up": np.where(book, 0.5 + 2.5 * dil * org.skill[:, None], 0.1) * up * scale,
     }
     off_l, kind_l, week_l = [], [], []
     for k, name in enumerate(ACTIVITY_KINDS):

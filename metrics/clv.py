@@ -7,6 +7,7 @@ distinct rows and is joined back.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -142,12 +143,11 @@ def bgnbd_log_likelihood(
     return a1 + a2 + np.logaddexp(a3, a4)
 
 
-def fit_bgnbd(summary: pl.DataFrame) -> BetaGeoFit:
-    """Maximum-likelihood BG/NBD parameters from (frequency, recency, T)."""
-    _check_summary(summary)
-    (x, tx, T), w = _grouped(summary, SUMMARY_COLS)
+def bgnbd_objective(
+    x: np.ndarray, tx: np.ndarray, T: np.ndarray, w: np.ndarray
+) -> Callable[[np.ndarray], tuple[float, np.ndarray]]:
+    """Mean negative log-likelihood and its gradient in log(r, alpha, a, b), for weighted rows."""
     total = w.sum()
-    scale = max(float(np.average(T, weights=w)), 1e-9)
     # the gamma / beta functions depend on x only: evaluate them on the few distinct x
     ux, inv = np.unique(x, return_inverse=True)
     wx = np.bincount(inv, weights=w)  # customers per distinct x
@@ -181,9 +181,18 @@ def fit_bgnbd(summary: pl.DataFrame) -> BetaGeoFit:
             return 1e100, np.zeros(4)
         return -ll / total, grad
 
+    return nll_and_grad
+
+
+def fit_bgnbd(summary: pl.DataFrame) -> BetaGeoFit:
+    """Maximum-likelihood BG/NBD parameters from (frequency, recency, T)."""
+    _check_summary(summary)
+    (x, tx, T), w = _grouped(summary, SUMMARY_COLS)
+    total = w.sum()
+    scale = max(float(np.average(T, weights=w)), 1e-9)
     start = np.log([1.0, scale, 1.0, 1.0])
     res = minimize(
-        nll_and_grad,
+        bgnbd_objective(x, tx, T, w),
         start,
         jac=True,
         method="L-BFGS-B",
@@ -211,14 +220,11 @@ def gamma_gamma_log_likelihood(
     )
 
 
-def fit_gamma_gamma(summary: pl.DataFrame) -> GammaGammaFit:
-    """Maximum-likelihood Gamma-Gamma parameters from customers with frequency > 0."""
-    repeat = summary.filter((pl.col("frequency") > 0) & (pl.col("monetary_value") > 0))
-    if repeat.is_empty():
-        raise ValueError("Gamma-Gamma needs customers with frequency > 0 and positive spend")
-    (x, m), w = _grouped(repeat, ("frequency", "monetary_value"))
+def gamma_gamma_objective(
+    x: np.ndarray, m: np.ndarray, w: np.ndarray
+) -> Callable[[np.ndarray], tuple[float, np.ndarray]]:
+    """Mean negative log-likelihood and its gradient in log(p, q, gamma), for weighted rows."""
     total = w.sum()
-    mean_m = float(np.average(m, weights=w))
     log_m, log_x, mx = np.log(m), np.log(x), m * x
 
     def nll_and_grad(theta: np.ndarray) -> tuple[float, np.ndarray]:
@@ -244,9 +250,20 @@ def fit_gamma_gamma(summary: pl.DataFrame) -> GammaGammaFit:
             return 1e100, np.zeros(3)
         return -ll / total, grad
 
+    return nll_and_grad
+
+
+def fit_gamma_gamma(summary: pl.DataFrame) -> GammaGammaFit:
+    """Maximum-likelihood Gamma-Gamma parameters from customers with frequency > 0."""
+    repeat = summary.filter((pl.col("frequency") > 0) & (pl.col("monetary_value") > 0))
+    if repeat.is_empty():
+        raise ValueError("Gamma-Gamma needs customers with frequency > 0 and positive spend")
+    (x, m), w = _grouped(repeat, ("frequency", "monetary_value"))
+    total = w.sum()
+    mean_m = float(np.average(m, weights=w))
     start = np.log([2.0, 3.0, mean_m])
     res = minimize(
-        nll_and_grad,
+        gamma_gamma_objective(x, m, w),
         start,
         jac=True,
         method="L-BFGS-B",

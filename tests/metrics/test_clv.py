@@ -13,11 +13,14 @@ from metrics.clv import (
     BetaGeoFit,
     GammaGammaFit,
     bgnbd_log_likelihood,
+    bgnbd_objective,
     clv,
     conditional_expected_spend,
     expected_transactions,
     fit_bgnbd,
     fit_gamma_gamma,
+    gamma_gamma_log_likelihood,
+    gamma_gamma_objective,
     p_alive,
     rfm_summary,
 )
@@ -266,3 +269,44 @@ def test_cdnow_published_example() -> None:
     is expected to make 1.226 repeat purchases in the next 39 weeks."""
     summary = pl.DataFrame({"frequency": [2], "recency": [30.43], "T": [38.86]})
     assert expected_transactions(summary, FIT, 39.0).item() == pytest.approx(1.226, abs=1e-3)
+
+
+@pytest.mark.parametrize(
+    "theta",
+    [
+        pytest.param((1.0, 3.0, 2.0, 6.0), id="moderate"),
+        pytest.param((0.243, 4.414, 0.793, 2.426), id="cdnow"),
+    ],
+)
+def test_bgnbd_gradient_matches_finite_differences(theta: tuple[float, ...]) -> None:
+    x = np.array([0.0, 1.0, 3.0, 5.0, 2.0])
+    tx = np.array([0.0, 2.0, 10.0, 20.0, 3.0])
+    T = np.array([30.0, 25.0, 30.0, 40.0, 10.0])
+    w = np.array([3.0, 1.0, 2.0, 1.0, 1.0])
+    objective = bgnbd_objective(x, tx, T, w)
+    point = np.log(theta)
+
+    def direct(th: np.ndarray) -> float:
+        ll = bgnbd_log_likelihood(tuple(np.exp(th)), x, tx, T)
+        return -float(np.dot(w, ll)) / w.sum()
+
+    value, grad = objective(point)
+    assert value == pytest.approx(direct(point), rel=1e-12)
+    eps = 1e-6
+    numeric = [(direct(point + eps * e) - direct(point - eps * e)) / (2 * eps) for e in np.eye(4)]
+    assert grad == pytest.approx(numeric, rel=1e-5, abs=1e-8)
+
+
+def test_gamma_gamma_gradient_matches_finite_differences() -> None:
+    x, m, w = np.array([1.0, 2.0, 5.0]), np.array([10.0, 20.0, 5.0]), np.array([1.0, 2.0, 1.0])
+    objective = gamma_gamma_objective(x, m, w)
+    point = np.log([2.0, 3.0, 7.0])
+
+    def direct(th: np.ndarray) -> float:
+        return -float(np.dot(w, gamma_gamma_log_likelihood(tuple(np.exp(th)), x, m))) / w.sum()
+
+    value, grad = objective(point)
+    assert value == pytest.approx(direct(point), rel=1e-12)
+    eps = 1e-6
+    numeric = [(direct(point + eps * e) - direct(point - eps * e)) / (2 * eps) for e in np.eye(3)]
+    assert grad == pytest.approx(numeric, rel=1e-5, abs=1e-8)

@@ -489,5 +489,28 @@ customer_loyalty = sa.Table(
     sa.Column("churn_risk", sa.Boolean, nullable=False),
 )
 
+# [KPI mart] — owned by the weekly-KPI work: the customer KPIs per branch, officer and week
+# (effective customers per month), so the president's page never scans footprints.
+kpi_facts = sa.Table(
+    "kpi_facts",
+    metadata,
+    sa.Column("branch_id", sa.Integer, nullable=False),
+    sa.Column(
+        "officer_id",
+        sa.Integer,
+        nullable=True,
+        comment="officer credited (the customer's); null: none",
+    ),
+    sa.Column("kpi", sa.String(24), nullable=False, comment="a KPI_CODES entry"),
+    sa.Column(
+        "period_start",
+        sa.Date,
+        nullable=False,
+        comment="Monday; first of the month for effective_customers",
+    ),
+    sa.Column("value", sa.Double, nullable=False),
+)
+
 sa.Index("ix_customer_value_branch", customer_value.c.branch_id, customer_value.c.officer_id)
+sa.Index("ix_kpi_facts_kpi_period", kpi_facts.c.kpi, kpi_facts.c.period_start)
 sa.Index("ix_tier_months_month", customer_tier_months.c.month, customer_tier_months.c.branch_id)

@@ -3,3 +3,4 @@
 from data_access.marts import value  # noqa: F401, I001
 from data_access.marts import signals  # noqa: F401
 from data_access.marts import loyalty  # noqa: F401
+from data_access.marts import kpis  # noqa: F401

@@ -7,12 +7,17 @@ parameter per occurrence and DuckDB then refuses the GROUP BY (shared/notes/spar
 
 Balances are branch ledger figures (``branch_weekly_balances``): an officer filter does not
 narrow them, and an officer scope sees none. The customer KPIs follow the officer filter through
-the customer's officer.
+the customer's officer (conversions: the event's officer).
+
+At county scale (20M footprints) the outflow and effective-customer selects take seconds, so
+``data_access.marts.kpis`` runs them once per load, grouped also by officer, into ``kpi_facts``;
+the page reads that mart (``select_facts*``) and falls back to the live selects when it is empty.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from typing import Literal
 
 import polars as pl
 import sqlalchemy as sa
@@ -24,6 +29,7 @@ from data_access.schema import (
     branch_weekly_balances,
     customers,
     footprints,
+    kpi_facts,
     marketing_events,
     officer_activities,
     product_holdings,
@@ -52,6 +58,7 @@ OFFICER_SCHEMA = {
     "value": pl.Int64,
 }
 OUTFLOW_COUNTERPARTIES = ("other_bank", "internet_platform")
+MART_WEEKLY_KPIS = ("new_customers", "mobile_signups", "conversions", "outflow_other_banks")
 # Fixed SQL literals, not parameters: a bound unit keeps DuckDB from matching GROUP BY to SELECT.
 _UNITS = {"week": sa.literal_column("'week'"), "month": sa.literal_column("'month'")}
 
@@ -87,7 +94,18 @@ def select_balances(scope: Scope, flt: Filters) -> sa.CompoundSelect:
     return sa.union_all(*parts)
 
 
-def select_new_customers(scope: Scope, flt: Filters) -> sa.Select:
+def _grouped(
+    stmt: sa.Select, keys: list[sa.ColumnElement], officer_col: sa.ColumnElement | None
+) -> sa.Select:
+    """GROUP BY the keys, and by the officer column when the select carries it."""
+    return stmt.group_by(*keys, *([officer_col] if officer_col is not None else []))
+
+
+def _with_officer(stmt: sa.Select, officer_col: sa.ColumnElement, by_officer: bool) -> sa.Select:
+    return stmt.add_columns(officer_col.label("officer_id")) if by_officer else stmt
+
+
+def select_new_customers(scope: Scope, flt: Filters, *, by_officer: bool = False) -> sa.Select:
     """Customers opened per branch and week (by the customer's home branch and officer)."""
     c = customers
     wk = truncate("week", c.c.opened_on)
@@ -101,10 +119,11 @@ def select_new_customers(scope: Scope, flt: Filters) -> sa.Select:
     stmt = apply_filters(
         stmt, flt, time_col=c.c.opened_on, branch_col=c.c.branch_id, officer_col=c.c.officer_id
     )
-    return stmt.group_by(c.c.branch_id, wk)
+    stmt = _with_officer(stmt, c.c.officer_id, by_officer)
+    return _grouped(stmt, [c.c.branch_id, wk], c.c.officer_id if by_officer else None)
 
 
-def select_mobile_signups(scope: Scope, flt: Filters) -> sa.Select:
+def select_mobile_signups(scope: Scope, flt: Filters, *, by_officer: bool = False) -> sa.Select:
     """Mobile-banking products opened per branch and week."""
     h = product_holdings
     wk = truncate("week", h.c.opened_on)
@@ -115,17 +134,19 @@ def select_mobile_signups(scope: Scope, flt: Filters) -> sa.Select:
         sa.func.count().label("value"),
     ).where(h.c.product == "mobile_banking")
     officer_col = None
-    if _needs_officer(scope, flt):
+    if by_officer or _needs_officer(scope, flt):
         stmt = stmt.select_from(h.join(customers, customers.c.customer_id == h.c.customer_id))
         officer_col = customers.c.officer_id
     stmt = apply_scope(stmt, scope, h.c.branch_id, officer_col)
     stmt = apply_filters(
         stmt, flt, time_col=h.c.opened_on, branch_col=h.c.branch_id, officer_col=officer_col
     )
-    return stmt.group_by(h.c.branch_id, wk)
+    if by_officer:
+        stmt = _with_officer(stmt, customers.c.officer_id, by_officer)
+    return _grouped(stmt, [h.c.branch_id, wk], customers.c.officer_id if by_officer else None)
 
 
-def select_conversions(scope: Scope, flt: Filters) -> sa.Select:
+def select_conversions(scope: Scope, flt: Filters, *, by_officer: bool = False) -> sa.Select:
     """Marketing events that reached 'converted', per branch and week (credited to the event's officer)."""
     e = marketing_events
     wk = truncate("week", e.c.occurred_at)
@@ -136,10 +157,11 @@ def select_conversions(scope: Scope, flt: Filters) -> sa.Select:
     stmt = apply_filters(
         stmt, flt, time_col=e.c.occurred_at, branch_col=e.c.branch_id, officer_col=e.c.officer_id
     )
-    return stmt.group_by(e.c.branch_id, wk)
+    stmt = _with_officer(stmt, e.c.officer_id, by_officer)
+    return _grouped(stmt, [e.c.branch_id, wk], e.c.officer_id if by_officer else None)
 
 
-def select_outflows(scope: Scope, flt: Filters) -> sa.Select:
+def select_outflows(scope: Scope, flt: Filters, *, by_officer: bool = False) -> sa.Select:
     """Amount transferred out to other banks and internet platforms per branch and week (CNY)."""
     f = footprints
     wk = truncate("week", f.c.occurred_at)
@@ -150,14 +172,16 @@ def select_outflows(scope: Scope, flt: Filters) -> sa.Select:
         sa.func.sum(f.c.amount).label("value"),
     ).where(f.c.kind == "transfer_out", f.c.counterparty_type.in_(OUTFLOW_COUNTERPARTIES))
     officer_col = None
-    if _needs_officer(scope, flt):
+    if by_officer or _needs_officer(scope, flt):
         stmt = stmt.select_from(f.join(customers, customers.c.customer_id == f.c.customer_id))
         officer_col = customers.c.officer_id
     stmt = apply_scope(stmt, scope, f.c.branch_id, officer_col)
     stmt = apply_filters(
         stmt, flt, time_col=f.c.occurred_at, branch_col=f.c.branch_id, officer_col=officer_col
     )
-    return stmt.group_by(f.c.branch_id, wk)
+    if by_officer:
+        stmt = _with_officer(stmt, customers.c.officer_id, by_officer)
+    return _grouped(stmt, [f.c.branch_id, wk], customers.c.officer_id if by_officer else None)
 
 
 def month_bounds(flt: Filters) -> tuple[date, date]:
@@ -167,7 +191,9 @@ def month_bounds(flt: Filters) -> tuple[date, date]:
     return first, after
 
 
-def select_effective_monthly(scope: Scope, flt: Filters, rule: EffectiveCustomer) -> sa.Select:
+def select_effective_monthly(
+    scope: Scope, flt: Filters, rule: EffectiveCustomer, *, by_officer: bool = False
+) -> sa.Select:
     """Effective customers per branch and month (branch_id, month, value), per the bank's standard.
 
     A customer-month is one balance snapshot; it is effective when any enabled condition holds:
@@ -201,7 +227,7 @@ def select_effective_monthly(scope: Scope, flt: Filters, rule: EffectiveCustomer
         )
         conds.append(sa.func.coalesce(tx.c.n, 0) >= rule.min_self_initiated_transactions)
     officer_col = None
-    if _needs_officer(scope, flt):
+    if by_officer or _needs_officer(scope, flt):
         src = src.join(customers, customers.c.customer_id == s.c.customer_id)
         officer_col = customers.c.officer_id
     # SUM(CASE …) rather than WHERE: a branch with snapshots but no effective customer shows 0.
@@ -213,7 +239,11 @@ def select_effective_monthly(scope: Scope, flt: Filters, rule: EffectiveCustomer
     )
     stmt = apply_scope(stmt, scope, s.c.branch_id, officer_col)
     stmt = apply_filters(stmt, flt, branch_col=s.c.branch_id, officer_col=officer_col)
-    return stmt.group_by(s.c.branch_id, s.c.month)
+    if by_officer:
+        stmt = _with_officer(stmt, customers.c.officer_id, by_officer)
+    return _grouped(
+        stmt, [s.c.branch_id, s.c.month], customers.c.officer_id if by_officer else None
+    )
 
 
 def weeks_of(flt: Filters) -> list[date]:
@@ -259,22 +289,101 @@ def fetch_effective_weekly(
     return monthly_to_weekly(monthly, weeks_of(flt), "effective_customers")
 
 
+def select_facts(scope: Scope, flt: Filters) -> sa.Select:
+    """The weekly customer KPIs from the KPI mart, summed over officers: branch_id, week_start, kpi, value."""
+    f = kpi_facts
+    stmt = sa.select(
+        f.c.branch_id,
+        f.c.period_start.label("week_start"),
+        f.c.kpi,
+        sa.func.sum(f.c.value).label("value"),
+    ).where(f.c.kpi.in_(MART_WEEKLY_KPIS))
+    stmt = apply_scope(stmt, scope, f.c.branch_id, f.c.officer_id)
+    stmt = apply_filters(
+        stmt, flt, time_col=f.c.period_start, branch_col=f.c.branch_id, officer_col=f.c.officer_id
+    )
+    return stmt.group_by(f.c.branch_id, f.c.period_start, f.c.kpi)
+
+
+def select_facts_effective(scope: Scope, flt: Filters) -> sa.Select:
+    """Effective customers per branch and month from the KPI mart: branch_id, month, value."""
+    f = kpi_facts
+    first, after = month_bounds(flt)
+    stmt = sa.select(
+        f.c.branch_id, f.c.period_start.label("month"), sa.func.sum(f.c.value).label("value")
+    ).where(f.c.kpi == "effective_customers", f.c.period_start >= first, f.c.period_start < after)
+    stmt = apply_scope(stmt, scope, f.c.branch_id, f.c.officer_id)
+    stmt = apply_filters(stmt, flt, branch_col=f.c.branch_id, officer_col=f.c.officer_id)
+    return stmt.group_by(f.c.branch_id, f.c.period_start)
+
+
+def has_facts(conn: sa.Connection) -> bool:
+    """True when the KPI mart exists and has been filled (by ``data_access.refresh``)."""
+    # Ask the catalogue first: a failed SELECT would abort a PostgreSQL transaction.
+    if not sa.inspect(conn).has_table(kpi_facts.name):
+        return False
+    return conn.execute(sa.select(kpi_facts.c.kpi).limit(1)).first() is not None
+
+
 def fetch_weekly_kpis(
-    conn: sa.Connection, scope: Scope, flt: Filters, rule: EffectiveCustomer
+    conn: sa.Connection,
+    scope: Scope,
+    flt: Filters,
+    rule: EffectiveCustomer,
+    *,
+    source: Literal["auto", "mart", "live"] = "auto",
 ) -> pl.DataFrame:
-    """All KPI_CODES per branch and week over the period: branch_id, week_start, kpi, value."""
-    parts = [
-        frame(conn, select(scope, flt), WEEKLY_SCHEMA)
-        for select in (
-            select_balances,
-            select_new_customers,
-            select_mobile_signups,
-            select_conversions,
-            select_outflows,
-        )
-    ]
-    parts.append(fetch_effective_weekly(conn, scope, flt, rule))
+    """All KPI_CODES per branch and week over the period: branch_id, week_start, kpi, value.
+
+    Balances come from the ledger table; the customer KPIs from the KPI mart when it is filled
+    ("auto"), else live from the fact tables (same numbers, slower at county scale).
+    """
+    if source not in ("auto", "mart", "live"):
+        raise ValueError(f"source must be 'auto', 'mart' or 'live', got {source!r}")
+    parts = [frame(conn, select_balances(scope, flt), WEEKLY_SCHEMA)]
+    if source == "mart" or (source == "auto" and has_facts(conn)):
+        parts.append(frame(conn, select_facts(scope, flt), WEEKLY_SCHEMA))
+        monthly = frame(conn, select_facts_effective(scope, flt), MONTHLY_SCHEMA)
+        parts.append(monthly_to_weekly(monthly, weeks_of(flt), "effective_customers"))
+    else:
+        parts += [
+            frame(conn, select(scope, flt), WEEKLY_SCHEMA)
+            for select in (
+                select_new_customers,
+                select_mobile_signups,
+                select_conversions,
+                select_outflows,
+            )
+        ]
+        parts.append(fetch_effective_weekly(conn, scope, flt, rule))
     return pl.concat(parts).sort("kpi", "branch_id", "week_start")
+
+
+def select_facts_rows(flt: Filters, rule: EffectiveCustomer) -> list[sa.Select]:
+    """The KPI mart's rows (branch_id, officer_id, kpi, period_start, value), one select per family."""
+    scope = Scope.bank()
+    out = []
+    for select in (
+        select_new_customers,
+        select_mobile_signups,
+        select_conversions,
+        select_outflows,
+    ):
+        sub = select(scope, flt, by_officer=True).subquery()
+        out.append(
+            sa.select(sub.c.branch_id, sub.c.officer_id, sub.c.kpi, sub.c.week_start, sub.c.value)
+        )
+    eff = select_effective_monthly(scope, flt, rule, by_officer=True).subquery()
+    out.append(
+        sa.select(
+            eff.c.branch_id,
+            eff.c.officer_id,
+            _code("effective_customers"),
+            eff.c.month,
+            eff.c.value,
+        )
+    )
+    return out
 
 
 def select_targets(scope: Scope, flt: Filters) -> sa.Select:

@@ -1,0 +1,37 @@
+"""Refresher of the KPI mart (registers itself with data_access.refresh).
+
+``kpi_facts``: the customer KPIs (new customers, mobile sign-ups, conversions, outflows per week;
+effective customers per month) per branch and officer over the whole history up to ``as_of``,
+computed by ``INSERT … SELECT`` inside the database — nothing passes through Python.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import sqlalchemy as sa
+
+from data_access.errors import DataUnavailable
+from data_access.filters import Filters
+from data_access.queries.kpis import select_facts_rows
+from data_access.refresh import Progress, register
+from data_access.schema import kpi_facts
+from metrics.standards import Standards
+
+EPOCH = date(1990, 1, 1)  # before any bank's first account: the mart covers the whole history
+COLUMNS = ["branch_id", "officer_id", "kpi", "period_start", "value"]
+
+
+@register("kpis")
+def refresh_kpis(engine: sa.Engine, standards: Standards, as_of: date, progress: Progress) -> int:
+    """Recompute kpi_facts from the fact tables in one transaction; returns rows written."""
+    selects = select_facts_rows(Filters(EPOCH, as_of), standards.effective_customer)
+    try:
+        with engine.begin() as conn:
+            conn.execute(kpi_facts.delete())
+            for i, stmt in enumerate(selects):
+                progress("kpis: weekly facts", i / len(selects))
+                conn.execute(kpi_facts.insert().from_select(COLUMNS, stmt))
+            return conn.execute(sa.select(sa.func.count()).select_from(kpi_facts)).scalar_one()
+    except sa.exc.DBAPIError as exc:
+        raise DataUnavailable(f"KPI mart refresh failed: {str(exc.orig).splitlines()[0]}") from exc

@@ -16,7 +16,7 @@ init_language()
 pages: dict[str, list[st.Page]] = {}
 for section, file, url_path, icon, title in PAGE_TABLE:
     page = st.Page(
-        PAGES_DIR / file, title=t(title), icon=icon, url_path=url_path, default=url_path == "kpis"
+        PAGES_DIR / file, title=t(title), icon=icon, url_path=url_path, default=url_path == "home"
     )
     pages.setdefault(t(f"common.section_{section}"), []).append(page)
 
@@ -24,4 +24,8 @@ navigation = st.navigation(pages)
 with friendly_errors():
     ensure_demo_database()
     st.session_state["_page_context"] = sidebar()
-navigation.run()
+try:
+    navigation.run()
+finally:
+    # The context belongs to this run: a page run without the router must not find a stale one.
+    st.session_state.pop("_page_context", None)

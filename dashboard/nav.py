@@ -7,7 +7,10 @@ from pathlib import Path
 PAGES_DIR = Path(__file__).parent / "pages"
 
 # (section, file, url path, emoji icon, title key) — emoji icons: no web font is fetched.
+# The first page is the default, served at "/" (Streamlit serves the default page only there, so
+# the president's page gets its own /kpis link by not being the default).
 PAGE_TABLE: tuple[tuple[str, str, str, str, str], ...] = (
+    ("home", "home.py", "home", "🏠", "home.title"),
     ("president", "kpis.py", "kpis", "📊", "kpis.title"),
     ("marketing", "segments.py", "segments", "🎯", "segments.title"),
     ("marketing", "loyalty.py", "loyalty", "🤝", "loyalty.title"),

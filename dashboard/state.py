@@ -169,8 +169,8 @@ def sidebar() -> PageContext:
 def page_context() -> PageContext:
     """The context the router computed for this run."""
     if "_page_context" not in st.session_state:
-        # A fresh server whose first request is a deep link (/kpis) runs the page in Streamlit's
-        # legacy pages-folder mode, without the router. Turn that mode off and run again, routed.
+        # Streamlit runs a page of a pages/ folder without the router in its legacy mode (a fresh
+        # server's first deep link; every AppTest page switch). Turn that mode off, run routed.
         from streamlit.runtime.pages_manager import PagesManager
 
         PagesManager.uses_pages_directory = False

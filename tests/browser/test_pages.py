@@ -29,7 +29,8 @@ def test_page_loads_with_charts_and_no_external_request(server: str, page, url_p
     _wait_ready(pg)
     title = catalog()[f"{url_path}.title"]["en"]
     pg.get_by_role("heading", name=title).first.wait_for(timeout=60_000)
-    assert pg.locator("[data-testid='stException']").count() == 0
+    errors = pg.locator("[data-testid='stException']")
+    assert errors.count() == 0, errors.first.inner_text()[:2000]
     charts = pg.locator("[data-testid='stPlotlyChart'], [data-testid='stVegaLiteChart']")
     charts.first.wait_for(timeout=60_000)
     pg.screenshot(path=str(SHOTS / f"{url_path}.png"))

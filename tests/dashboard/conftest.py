@@ -35,7 +35,7 @@ def app_test(
         for key, value in query.items():
             at.query_params[key] = value
         at.run()
-        if page != "kpis":
+        if page != "home":
             at.switch_page(f"pages/{page}.py").run()
         return at
 

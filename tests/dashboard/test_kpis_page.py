@@ -113,6 +113,7 @@ def test_no_data_for_the_week_is_a_message(tmp_path, monkeypatch: pytest.MonkeyP
     at = AppTest.from_file(APP, default_timeout=60)
     at.query_params["lang"] = "en"
     at.run()
+    at.switch_page("pages/kpis.py").run()
     assert not at.exception
     assert [i.value for i in at.info] == [
         "No KPI data for this week in this selection. Try another week or branch."

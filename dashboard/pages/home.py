@@ -1,0 +1,33 @@
+"""Home: what Footprint is, and one link per page grouped by the audience it serves."""
+
+import streamlit as st
+
+from dashboard.i18n import t
+from dashboard.loaders.common import load_branches, load_standard
+from dashboard.nav import PAGE_TABLE, PAGES_DIR
+from dashboard.state import page_context
+
+ctx = page_context()
+st.title(t("home.headline"))
+st.caption(
+    t(
+        "home.snapshot",
+        branches=load_branches(ctx.scope).height,
+        day=f"{ctx.as_of:%Y-%m-%d}",
+        version=load_standard().version,
+    )
+)
+st.write(t("home.intro"))
+
+sections: dict[str, list[tuple[str, str, str]]] = {}
+for section, file, url_path, icon, _ in PAGE_TABLE:
+    if section != "home":
+        sections.setdefault(section, []).append((file, url_path, icon))
+
+columns = st.columns(len(sections))
+for column, (section, pages) in zip(columns, sections.items(), strict=True):
+    with column:
+        st.subheader(t(f"common.section_{section}"))
+        for file, url_path, icon in pages:
+            st.page_link(str(PAGES_DIR / file), label=t(f"{url_path}.title"), icon=icon)
+            st.caption(t(f"home.{url_path}"))

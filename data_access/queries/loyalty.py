@@ -154,8 +154,12 @@ def _week_of(col: sa.ColumnElement) -> sa.ColumnElement:
 
 
 def _fact_prefilter(stmt: sa.Select, table: sa.Table, scope: Scope, flt: Filters) -> sa.Select:
-    """Cheap branch pre-filter on a fact table (its branch_id is the customer's) before grouping."""
-    stmt = apply_scope(stmt, scope, table.c.branch_id)
+    """Cheap branch pre-filter on a fact table (its branch_id is the customer's) before grouping;
+    the officer part of the scope is applied on ``customers`` (fact rows carry no officer)."""
+    if scope.level != "bank":
+        stmt = stmt.where(
+            table.c.branch_id == sa.bindparam(None, scope.branch_id, type_=sa.Integer)
+        )
     return apply_filters(stmt, flt, branch_col=table.c.branch_id)
 
 
@@ -567,8 +571,7 @@ def fetch_tier_months(
     """customer_id, month, tier for some months (input of ``metrics.value.tier_migration``)."""
     t, c = customer_tier_months.c, customers.c
     stmt = sa.select(t.customer_id, t.month, t.tier).where(t.month.in_(months))
-    stmt = apply_scope(stmt, scope, t.branch_id)
-    stmt = apply_filters(stmt, flt, branch_col=t.branch_id)
+    stmt = _fact_prefilter(stmt, customer_tier_months, scope, flt)
     if scope.level == "officer" or flt.officer_ids:
         owned = apply_filters(
             apply_scope(sa.select(c.customer_id), scope, c.branch_id, c.officer_id),

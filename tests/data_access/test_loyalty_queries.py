@@ -353,6 +353,21 @@ def test_inputs_honour_scope_and_filters(
     assert got["customer_id"].to_list() == expected
 
 
+def test_officer_scope_sees_the_same_aggregates_as_the_bank(engine: sa.Engine) -> None:
+    with engine.connect() as conn:
+        bank = q.fetch_loyalty_inputs(conn, Scope.bank(), ALL, AS_OF)
+        mine = q.fetch_loyalty_inputs(conn, Scope.officer(2, 20), ALL, AS_OF)
+        weekly = q.fetch_weekly_activity(conn, Scope.officer(2, 20), ALL, date(2026, 10, 1), AS_OF)
+        cohorts = q.fetch_cohort_activity(conn, Scope.officer(1, 10), ALL, date(2026, 9, 1), AS_OF)
+    assert mine.rows() == bank.filter(pl.col("customer_id") == 3).rows()
+    assert mine["tx_recent"].to_list() == [1]
+    assert weekly.rows() == [(date(2026, 10, 5), 0, False, 1)]
+    assert cohorts.rows() == [
+        (date(2026, 9, 1), date(2026, 9, 1), 1, 0),
+        (date(2026, 9, 1), date(2026, 11, 1), 1, 1),
+    ]
+
+
 def test_cohort_sizes_and_activity(engine: sa.Engine) -> None:
     since = date(2026, 9, 1)
     with engine.connect() as conn:
@@ -421,6 +436,9 @@ def test_tier_months_for_migration(engine: sa.Engine) -> None:
     ]
     assert b2.is_empty()
     assert o20.rows() == [(3, oct_, "mass")]
+    with engine.connect() as conn:
+        mine = q.fetch_tier_months(conn, Scope.officer(1, 10), ALL, (sep,))
+    assert mine.rows() == [(1, sep, "affluent"), (2, sep, "mass")]
 
 
 def test_mart_reads_with_value_columns_and_contacts(engine: sa.Engine) -> None:

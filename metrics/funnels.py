@@ -12,6 +12,7 @@ being targeted. Stage 0 (targeted) is reached when its timestamp is present.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 import polars as pl
@@ -222,4 +223,38 @@ def entry_week_trend(
     return weekly.with_columns(
         (pl.col("converted") / pl.col("targeted")).cast(pl.Float64).alias("conversion"),
         complete.alias("complete"),
+    )
+
+
+BREAKDOWN_DIMENSIONS = ("branch_id", "officer_id", "tier", "rfm_segment", "product")
+
+
+@dataclass(frozen=True)
+class FunnelReport:
+    """Everything the funnels page draws, as small frames (the pivot itself stays behind)."""
+
+    counts: pl.DataFrame
+    breakdowns: dict[str, pl.DataFrame]
+    time_to_convert: dict[str, float | int | None]
+    histogram: pl.DataFrame
+    trend: pl.DataFrame
+
+
+def funnel_report(
+    pivot: pl.DataFrame,
+    stages: Sequence[str],
+    window_days: int,
+    *,
+    as_of: date | None = None,
+    bin_days: int = 1,
+    dimensions: Sequence[str] = BREAKDOWN_DIMENSIONS,
+) -> FunnelReport:
+    """Counts, breakdowns (one per dimension present in the pivot), time to convert and trend."""
+    reached = mark_reached(pivot, stages, window_days)
+    return FunnelReport(
+        counts=stage_counts(reached, stages),
+        breakdowns={d: breakdown(reached, stages, d) for d in dimensions if d in pivot.columns},
+        time_to_convert=time_to_convert(reached).row(0, named=True),
+        histogram=time_to_convert_histogram(reached, bin_days),
+        trend=entry_week_trend(reached, stages, window_days, as_of=as_of),
     )

@@ -12,9 +12,8 @@ from dashboard.errors import friendly_errors, no_data
 from dashboard.format import count, pct
 from dashboard.i18n import catalog, t
 from dashboard.loaders.common import load_branches, load_officers, load_standard
-from dashboard.loaders.funnels import load_campaigns, load_drop_list, load_stage_pivot
+from dashboard.loaders.funnels import load_campaigns, load_drop_list, load_funnel_report
 from dashboard.state import page_context
-from metrics import funnels as fm
 
 MAX_ROWS = 1_000  # rows drawn on screen; the CSV holds the whole list
 
@@ -88,14 +87,15 @@ window = int(
 )
 
 with friendly_errors():
-    pivot = load_stage_pivot(*view, campaign_ids, stages)
-reached = fm.mark_reached(pivot, stages, window)
-counts = fm.stage_counts(reached, stages)
+    report = load_funnel_report(
+        *view, campaign_ids, stages, window, ctx.as_of, max(1, window // 15)
+    )
+counts = report.counts
 targeted = counts["customers"][0]
 if targeted == 0:
     no_data("funnels.no_events")
 converted = counts["customers"][-1]
-summary = fm.time_to_convert(reached).row(0, named=True)
+summary = report.time_to_convert
 
 k1, k2, k3, k4 = st.columns(4)
 k1.metric(t("funnels.kpi_targeted"), count(targeted))
@@ -159,7 +159,7 @@ with friendly_errors():
     else:
         group_labels = {c: product_label(c) for c in campaigns["product"].unique().to_list()}
 group_labels["unknown"] = t("funnels.unknown")
-table = fm.breakdown(reached, stages, dim)
+table = report.breakdowns[dim]
 b1, b2 = st.columns([3, 2])
 b1.plotly_chart(
     charts.breakdown_chart(
@@ -187,7 +187,7 @@ if summary["converted"] == 0:
 else:
     t1.plotly_chart(
         charts.time_to_convert_chart(
-            fm.time_to_convert_histogram(reached, bin_days=max(1, window // 15)),
+            report.histogram,
             median,
             days_title=t("funnels.ttc_days"),
             count_title=t("funnels.ttc_customers"),
@@ -201,7 +201,7 @@ else:
 t2.subheader(t("funnels.trend_header"))
 t2.plotly_chart(
     charts.trend_chart(
-        fm.entry_week_trend(reached, stages, window, as_of=ctx.as_of),
+        report.trend,
         targeted_title=stage_labels[stages[0]],
         conversion_title=t("funnels.conversion_pct"),
         incomplete_label=t("funnels.trend_incomplete"),
@@ -264,14 +264,15 @@ else:
     if campaign_id == ALL_CAMPAIGNS:
         call_headers["campaign"] = t("funnels.col_campaign")
         spans = {c: row[name_col] for c, row in by_id.items()}
-    calls = charts.call_list(mine, call_headers, stage_labels, spans)
-    d2.dataframe(calls.head(MAX_ROWS), hide_index=True, width="stretch")
-    if calls.height > MAX_ROWS:
-        d2.caption(t("funnels.rows_shown", shown=count(MAX_ROWS), total=count(calls.height)))
+    # mask only the rows drawn; the whole list is masked when the CSV is asked for
+    shown = charts.call_list(mine.head(MAX_ROWS), call_headers, stage_labels, spans)
+    d2.dataframe(shown, hide_index=True, width="stretch")
+    if mine.height > MAX_ROWS:
+        d2.caption(t("funnels.rows_shown", shown=count(MAX_ROWS), total=count(mine.height)))
     who = "all" if pick == -1 else str(pick)
     st.download_button(
         t("funnels.download"),
-        charts.csv_bytes(calls),
+        lambda: charts.csv_bytes(charts.call_list(mine, call_headers, stage_labels, spans)),
         file_name=f"call_list_{file_code}_{stages[step]}_{who}_{next_monday:%Y%m%d}.csv",
         mime="text/csv",
         key="fn_download",

@@ -50,6 +50,10 @@ def seed_bank(url: str) -> None:
             {"campaign_id": 1, "code": "CARD", "name": "信用卡推广", "name_en": "Credit card drive",
              "product": "credit_card", "start_date": date(2026, 9, 1),
              "end_date": date(2026, 11, 30), "conversion_window_days": 20,
+             "target_definition": "{}"},
+            {"campaign_id": 2, "code": "GOLD", "name": "金饰", "name_en": "Gold",
+             "product": "precious_metals", "start_date": date(2026, 1, 1),
+             "end_date": date(2026, 2, 28), "conversion_window_days": 30,
              "target_definition": "{}"}])  # fmt: skip
         events, eid = [], 0
         for c, o, b in book:
@@ -166,7 +170,13 @@ def test_breakdown_dimensions_render(seeded_app: Callable[..., AppTest]) -> None
 
 
 def test_empty_selection_says_so(seeded_app: Callable[..., AppTest]) -> None:
-    at = seeded_app(lang="en", tiers="private")  # nobody has a tier in the seeded bank
+    # zh: the sidebar's tier labels are formatted outside the run in AppTest, in Chinese
+    at = seeded_app(lang="zh", tiers="private")  # nobody has a tier in the seeded bank
+    assert not at.exception
+    assert [i.value for i in at.info] == ["当前范围内没有营销活动。请换网点或客户经理。"]
+    assert not at.get("plotly_chart")
+    at = seeded_app(lang="en")
+    at.selectbox(key="fn_campaign").set_value(2).run()  # a campaign without events
     assert not at.exception
     assert any("no targeted customers" in i.value for i in at.info)
     assert not at.get("plotly_chart")

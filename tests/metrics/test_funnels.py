@@ -14,6 +14,7 @@ from metrics.funnels import (
     breakdown,
     dropped_at,
     entry_week_trend,
+    funnel_report,
     mark_reached,
     stage_counts,
     time_to_convert,
@@ -218,3 +219,15 @@ def test_properties_counts_never_rise_rates_bounded_window_monotone(
     reached = mark_reached(data, STAGES, window)
     dropped = sum(dropped_at(reached, STAGES, k).height for k in range(1, len(STAGES)))
     assert dropped == counts[0] - counts[-1]
+
+
+def test_funnel_report_bundles_the_page() -> None:
+    report = funnel_report(BOOK, STAGES, 30, as_of=date(2026, 2, 14), bin_days=7)
+    assert report.counts["customers"].to_list() == [6, 4, 3, 3, 2]
+    assert set(report.breakdowns) == {"branch_id", "officer_id", "tier"}  # columns present
+    officers = report.breakdowns["officer_id"]  # two targeted each: ties go by group
+    assert officers["group"].to_list() == ["10", "11", "12"]
+    assert officers["conversion"].to_list() == pytest.approx([0.5, 0.0, 0.5])
+    assert report.time_to_convert["median"] == pytest.approx(7.25)
+    assert report.histogram["customers"].to_list() == [1, 1]
+    assert report.trend["complete"].to_list() == [True, True, False]

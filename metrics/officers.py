@@ -125,10 +125,10 @@ def engagement_scores(
     """The 0-100 engagement score with its visible components.
 
     Each component = the officer's rate ÷ the 90th percentile (linear interpolation) of that rate
-    over ``benchmark`` (default: ``rates`` itself, i.e. the bank in scope), capped at 1; 0 when the
-    90th percentile is 0. score = 100 × Σ weight × component.
+    over ``benchmark`` (default: ``rates`` itself, i.e. the bank in scope), capped at 1. score = 100 × Σ weight × component.
     In: rates with one column per component code of the standard. Out: rates plus
-    ``c_<code>`` (0..1) for each component and ``score`` (0..100), best first.
+    ``c_<code>`` (0..1; null when the 90th percentile is 0, counted as 0 in the score) for each
+    component and ``score`` (0..100), best first.
     """
     codes = [c.code for c in standard.components]
     _require(rates, codes, "rates")
@@ -139,12 +139,16 @@ def engagement_scores(
         (
             (pl.col(code) / p90[code]).clip(0.0, 1.0)
             if p90[code] is not None and p90[code] > 0
-            else pl.lit(0.0)
+            else pl.lit(None, pl.Float64)  # nobody did it: not measurable this period
         ).alias(f"c_{code}")
         for code in codes
     ]
+    # a component nobody achieved counts 0 for everyone: the standard's weights stay as published
     score = (
-        pl.sum_horizontal([pl.col(f"c_{c.code}") * c.weight for c in standard.components]) * 100.0
+        pl.sum_horizontal(
+            [pl.col(f"c_{c.code}").fill_null(0.0) * c.weight for c in standard.components]
+        )
+        * 100.0
     )
     return (
         rates.with_columns(comps)
@@ -400,16 +404,21 @@ def coaching_list(
     """
     codes = [c.code for c in standard.components]
     _require(scores, ["officer_id", "score", *[f"c_{c}" for c in codes]], "scores")
-    comp = pl.concat_list([pl.col(f"c_{c}") for c in codes])
+    # a component that nobody achieved (null) says nothing about this officer: skip it
+    comp = pl.concat_list([pl.col(f"c_{c}").fill_null(float("inf")) for c in codes])
     return (
         scores.filter(pl.col("score") < below)
         .with_columns(
             comp.list.arg_min().alias("_weakest"),
-            comp.list.min().alias("weakest_value"),
+            comp.list.min().replace(float("inf"), None).alias("weakest_value"),
         )
         .with_columns(
-            pl.col("_weakest")
-            .replace_strict(list(range(len(codes))), codes, return_dtype=pl.String)
+            pl.when(pl.col("weakest_value").is_not_null())
+            .then(
+                pl.col("_weakest").replace_strict(
+                    list(range(len(codes))), codes, return_dtype=pl.String
+                )
+            )
             .alias("weakest")
         )
         .join(trained, on="officer_id", how="left")

@@ -72,7 +72,7 @@ def engagement_bars(
         fig.add_bar(
             name=label,
             y=y,
-            x=[100.0 * weight * v for v in scores.get_column(f"c_{code}").to_list()],
+            x=[100.0 * weight * (v or 0.0) for v in scores.get_column(f"c_{code}").to_list()],
             orientation="h",
             marker={"color": PALETTE[i % len(PALETTE)]},
             hovertemplate="%{y}<br>" + label + ": %{x:.1f}<extra></extra>",
@@ -140,9 +140,15 @@ def did_chart(
             hovertemplate="%{x}<br>" + measure + ": %{y:+.2f}<extra></extra>",
         )
     fig.add_hline(y=0, line_dash="dash", line_color="#888")
-    fig.update_layout(scattermode="group", yaxis={"title": {"text": axis_label}})
-    fig.update_xaxes(type="category")
-    return _layout(fig)
+    fig = _layout(fig, height=420)
+    # legend above: the training names take the space below the axis
+    fig.update_layout(
+        scattermode="group",
+        yaxis={"title": {"text": axis_label}},
+        legend={"orientation": "h", "y": 1.08, "x": 0},
+    )
+    fig.update_xaxes(type="category", tickangle=0)
+    return fig
 
 
 def did_sentence(estimate: Mapping[str, object], template: str) -> str | None:
@@ -184,3 +190,14 @@ def league_table(
     )
     cols = ["rank", "name", "branch", "score", *codes]
     return out.select(cols).rename({c: headers[c] for c in cols})
+
+
+def wrap_label(text: str, width: int = 16) -> str:
+    """Break a long axis label into lines of about ``width`` characters at spaces (plotly <br>)."""
+    lines: list[str] = []
+    for word in text.split(" "):
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return "<br>".join(lines)

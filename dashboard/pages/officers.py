@@ -296,6 +296,10 @@ with tab_training:
         for tid, title, held_on in held.select("training_id", title_col, "held_on").iter_rows()
     }
     attendance = attendance.filter(pl.col("officer_id").is_in(shown_ids))
+    chart_labels = {  # two lines under the chart's axis
+        tid: f"{held_on:%Y-%m-%d}<br>{charts.wrap_label(title)}"
+        for tid, title, held_on in held.select("training_id", title_col, "held_on").iter_rows()
+    }
 
     st.subheader(t("officers.attendance_header"))
     summary = om.attendance_summary(attendance, held).filter(pl.col("invited") > 0)
@@ -360,7 +364,7 @@ with tab_training:
     if any(not per.is_empty() for _, per in estimates):
         st.plotly_chart(
             charts.did_chart(
-                estimates, training_labels, pooled, t("officers.pooled"), t("officers.did_axis")
+                estimates, chart_labels, pooled, t("officers.pooled"), t("officers.did_axis")
             ),
             key="of_chart_did",
             width="stretch",
@@ -387,11 +391,14 @@ with tab_training:
                 pl.col("branch_id")
                 .replace_strict(branch_labels, default=None, return_dtype=pl.String)
                 .alias("branch"),
-                pl.col("weakest").replace_strict(comp_labels, return_dtype=pl.String),
+                pl.col("weakest").replace_strict(comp_labels, default=None, return_dtype=pl.String),
             )
             .select(list(coach_headers))
             .rename(coach_headers),
             hide_index=True,
             width="stretch",
-            column_config={coach_headers["score"]: st.column_config.NumberColumn(format="%.0f")},
+            column_config={
+                coach_headers["score"]: st.column_config.NumberColumn(format="%.0f"),
+                coach_headers["last_training_on"]: st.column_config.DateColumn(format="YYYY-MM-DD"),
+            },
         )

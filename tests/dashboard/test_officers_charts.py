@@ -24,8 +24,9 @@ def test_activity_heatmap_rows_columns_and_values() -> None:
 
 
 def test_engagement_bars_add_up_to_the_score() -> None:
+    # a component nobody achieved (null) draws nothing
     scores = pl.DataFrame(
-        {"officer_id": [7, 8], "c_a": [1.0, 0.5], "c_b": [0.5, 0.0], "score": [80.0, 30.0]}
+        {"officer_id": [7, 8], "c_a": [1.0, 0.5], "c_b": [0.5, None], "score": [80.0, 30.0]}
     )
     fig = charts.engagement_bars(scores, [("a", 0.6, "A"), ("b", 0.4, "B")], {7: "甲"}, "Score")
     assert [t.name for t in fig.data] == ["A", "B"]
@@ -92,3 +93,15 @@ def test_league_table_ranks_and_scales_components() -> None:
     headers = {"rank": "#", "name": "N", "branch": "B", "score": "S", "visits": "V"}
     got = charts.league_table(scores, ["visits"], {1: "城关"}, headers)
     assert got.rows() == [(1, "甲", "城关", 70.0, 100.0), (2, "乙", None, 20.0, 20.0)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param("Capturing soft information", "Capturing soft<br>information", id="english"),
+        pytest.param("软信息采集实务", "软信息采集实务", id="chinese"),
+        pytest.param("Short", "Short", id="short"),
+    ],
+)
+def test_wrap_label(text: str, expected: str) -> None:
+    assert charts.wrap_label(text) == expected

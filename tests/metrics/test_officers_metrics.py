@@ -211,7 +211,8 @@ def test_engagement_score_against_a_wider_benchmark() -> None:
     bench = pl.DataFrame({"officer_id": [1, 2, 3], "a": [10.0, 5.0, 0.0], "b": [0.0, 0.0, 0.0]})
     got = m.engagement_scores(bench.filter(pl.col("officer_id") == 2), _composite(a=0.6, b=0.4),
                               benchmark=bench)  # fmt: skip
-    assert got["score"].to_list() == pytest.approx([100 * 0.6 * 5 / 9])  # b: p90 is 0 → 0
+    assert got["score"].to_list() == pytest.approx([100 * 0.6 * 5 / 9])  # b counts 0
+    assert got["c_b"].to_list() == [None]  # nobody did b: not measurable, not a weakness
 
 
 @settings(max_examples=50, deadline=None)
@@ -291,3 +292,19 @@ def test_did_moves_with_the_attendees_only(base: list[list[int]], shift: int, co
     assert after["did"] == pytest.approx(before["did"] + shift, abs=1e-9)
     assert after["se"] == pytest.approx(before["se"], abs=1e-9)  # residuals are unchanged
     assert after["ci_low"] <= after["did"] <= after["ci_high"]
+
+
+def test_coaching_skips_a_component_nobody_achieved() -> None:
+    rates = pl.DataFrame(
+        {"officer_id": [1, 2], "branch_id": [10, 10], "name": ["甲", "乙"],
+         "a": [10.0, 1.0], "b": [0.0, 0.0]}
+    )  # fmt: skip
+    standard = _composite(a=0.6, b=0.4)
+    scores = m.engagement_scores(rates, standard)
+    got = m.coaching_list(scores, pl.DataFrame(schema={"officer_id": pl.Int64,
+                          "trainings_attended": pl.Int64, "last_training_on": pl.Date}),
+                          standard, below=50.0)  # fmt: skip
+    # p90 of a = 1 + 0.9·9 = 9.1; officer 2: a = 1/9.1; b is null for all, so a is the weakest
+    assert got.select("officer_id", "weakest", "weakest_value").rows() == [
+        (2, "a", pytest.approx(1 / 9.1))
+    ]

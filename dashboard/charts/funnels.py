@@ -174,6 +174,8 @@ def trend_chart(
             hovertemplate=f"%{{x}}<br>{incomplete_label}: %{{y:.1f}}%<extra></extra>",
         )
     fig.update_layout(
+        # weeks as categories: plotly would read ISO dates as a time axis and widen a lone bar
+        xaxis={"type": "category"},
         yaxis={"title": conversion_title, "ticksuffix": "%", "rangemode": "tozero"},
         yaxis2={"title": targeted_title, "overlaying": "y", "side": "right", "showgrid": False},
     )

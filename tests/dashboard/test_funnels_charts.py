@@ -83,6 +83,7 @@ def test_trend_chart_separates_open_weeks() -> None:
     assert list(closed.y) == [50.0, None]
     assert list(open_.y) == [None, 0.0]
     assert open_.name == "O"
+    assert fig.layout.xaxis.type == "category"
     complete = entry_week_trend(REACHED, STAGES, 30)
     assert len(charts.trend_chart(complete, targeted_title="T", conversion_title="C",
                                   incomplete_label="O").data) == 2  # fmt: skip

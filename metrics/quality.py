@@ -38,6 +38,13 @@ def field_completeness(fill: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def overall_completeness(fill: pl.DataFrame) -> float | None:
+    """Share of all profile fields filled across the books in ``fill`` (None when empty)."""
+    _require(fill, FILL_COLUMNS, "profile fill")
+    slots = fill.get_column("customers").sum()
+    return fill.get_column("filled").sum() / slots if slots else None
+
+
 def officer_completeness(fill: pl.DataFrame) -> pl.DataFrame:
     """Completeness of each officer's book: filled fields over (customers × fields), and its weakest field.
 

@@ -38,8 +38,7 @@ lang = ctx.lang
 st.title(t("officers.title"))
 st.caption(t("officers.intro"))
 
-c_period, c_window = st.columns(2)
-n_weeks = c_period.segmented_control(
+n_weeks = st.segmented_control(
     t("officers.period"),
     PERIODS,
     format_func={n: t("officers.n_weeks", n=n) for n in PERIODS}.get,
@@ -98,7 +97,8 @@ k1, k2, k3, k4, k5 = st.columns(5)
 k1.metric(t("officers.kpi_officers"), count(len(shown_ids)))
 k2.metric(t("officers.kpi_visits"), f"{shown_rates['visits'].mean():.1f}")
 k3.metric(t("officers.kpi_soft"), f"{shown_rates['soft_footprints'].mean():.1f}")
-k4.metric(t("officers.kpi_completeness"), pct(shown_rates["profile_completeness"].mean()))
+in_view = fill.filter(pl.col("officer_id").is_in(shown_ids))
+k4.metric(t("officers.kpi_completeness"), pct(qm.overall_completeness(in_view)))
 k5.metric(t("officers.kpi_score"), f"{shown_scores['score'].mean():.0f}")
 
 tab_activity, tab_league, tab_quality, tab_training = st.tabs(
@@ -170,7 +170,6 @@ with tab_quality:
             ctx.scope, view, alerts.income_contradiction_ratio
         )
         applications, applicant_places = load_application_evidence(ctx.scope, view)
-    in_view = fill.filter(pl.col("officer_id").is_in(shown_ids))
     books = completeness.filter(pl.col("officer_id").is_in(shown_ids)).sort("completeness")
     left, right = st.columns(2)
     left.subheader(t("officers.completeness_books"))

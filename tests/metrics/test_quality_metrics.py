@@ -28,6 +28,11 @@ def test_field_completeness() -> None:
     assert got.rows() == [("phone", 7, 3, 3 / 7), ("town", 7, 5, 5 / 7)]
 
 
+def test_overall_completeness() -> None:
+    assert m.overall_completeness(FILL) == pytest.approx(8 / 14)
+    assert m.overall_completeness(FILL.head(0)) is None
+
+
 def test_officer_completeness_and_weakest_field() -> None:
     got = m.officer_completeness(FILL)
     assert got.rows() == [

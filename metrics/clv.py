@@ -98,6 +98,11 @@ def rfm_summary(
     )
 
 
+def _wsum(w: np.ndarray, v: np.ndarray) -> float:
+    """Weighted sum without BLAS: np.dot's threaded ddot spins badly on a shared, loaded machine."""
+    return float(np.multiply(w, v).sum())
+
+
 def _grouped(summary: pl.DataFrame, cols: tuple[str, ...]) -> tuple[list[np.ndarray], np.ndarray]:
     """Distinct rows of ``cols`` and how many customers share each."""
     g = summary.group_by(list(cols)).agg(pl.len().alias("_w"))
@@ -166,16 +171,16 @@ def bgnbd_objective(
         ll_tail = np.logaddexp(a3, a4)
         w4 = np.exp(a4 - ll_tail)  # weight of the "dropped out after t_x" branch
         w3 = 1.0 - w4
-        ll = float(np.dot(wx, per_x) + np.dot(w, ll_tail))
+        ll = float(_wsum(wx, per_x) + _wsum(w, ll_tail))
         # gradient in (r, alpha, a, b), then by the chain rule in the log-parameters
-        d_r = np.dot(wx, digamma(r + ux) - digamma(r) + np.log(alpha)) - np.dot(
+        d_r = _wsum(wx, digamma(r + ux) - digamma(r) + np.log(alpha)) - _wsum(
             w, w3 * log_t + w4 * log_tx
         )
-        d_alpha = total * r / alpha - np.dot(w, rx * (w3 / (alpha + T) + w4 / (alpha + tx)))
-        d_a = np.dot(wx, digamma(a + b) - digamma(a + b + ux)) + np.dot(w, w4) / a
-        d_b = np.dot(
+        d_alpha = total * r / alpha - _wsum(w, rx * (w3 / (alpha + T) + w4 / (alpha + tx)))
+        d_a = _wsum(wx, digamma(a + b) - digamma(a + b + ux)) + _wsum(w, w4) / a
+        d_b = _wsum(
             wx, digamma(b + ux) - digamma(a + b + ux) - digamma(b) + digamma(a + b)
-        ) - np.dot(w, np.where(repeat, w4 / (b + shift), 0.0))
+        ) - _wsum(w, np.where(repeat, w4 / (b + shift), 0.0))
         grad = -np.array([d_r * r, d_alpha * alpha, d_a * a, d_b * b]) / total
         if not np.isfinite(ll) or not np.all(np.isfinite(grad)):
             return 1e100, np.zeros(4)
@@ -241,10 +246,10 @@ def gamma_gamma_objective(
             - (px + q) * log_gm
         )
         dg_pq = digamma(px + q)
-        d_p = np.dot(w, x * (dg_pq - digamma(px) + log_m + log_x - log_gm))
-        d_q = np.dot(w, dg_pq - digamma(q) + np.log(gamma) - log_gm)
-        d_gamma = np.dot(w, q / gamma - (px + q) / (gamma + mx))
-        ll = float(np.dot(w, ll_rows))
+        d_p = _wsum(w, x * (dg_pq - digamma(px) + log_m + log_x - log_gm))
+        d_q = _wsum(w, dg_pq - digamma(q) + np.log(gamma) - log_gm)
+        d_gamma = _wsum(w, q / gamma - (px + q) / (gamma + mx))
+        ll = float(_wsum(w, ll_rows))
         grad = -np.array([d_p * p, d_q * q, d_gamma * gamma]) / total
         if not np.isfinite(ll) or not np.all(np.isfinite(grad)):
             return 1e100, np.zeros(3)

@@ -49,6 +49,33 @@ def kpi_text(kpi: str, value: float | None, lang: str) -> str:
     return money(value, lang_code=lang) if kpi in MONEY_KPIS else count(value)
 
 
+def card_unit(kpi: str, lang: str) -> str:
+    """The unit a card puts in its label ('万元' / "CNY '000"), empty for counts."""
+    return label("kpis.card_unit", lang) if kpi in MONEY_KPIS else ""
+
+
+def card_label(kpi: str, lang: str) -> str:
+    """A card's label with the unit of its number: '存款余额(万元)', "Deposit balance (CNY '000)"."""
+    name, unit = label(f"kpis.kpi_{kpi}", lang), card_unit(kpi, lang)
+    if not unit:
+        return name
+    return f"{name}({unit})" if lang == "zh" else f"{name} ({unit})"
+
+
+def card_text(kpi: str, value: float | None, lang: str, *, signed: bool = False) -> str:
+    """A card's number without its unit (the unit sits in the label, so the value fits the card)."""
+    if value is None:
+        return "—"
+    scaled = value / (10_000 if lang == "zh" else 1_000) if kpi in MONEY_KPIS else value
+    digits = 1 if kpi in MONEY_KPIS and lang == "zh" else 0
+    text = f"{abs(scaled):,.{digits}f}"
+    # The sign leads: st.metric colours a delta by its first character.
+    sign = (
+        ("+" if value > 0 else "-" if value < 0 else "") if signed else ("-" if value < 0 else "")
+    )
+    return f"{sign}{text}"
+
+
 def change_text(kpi: str, abs_change: float | None, rel: float | None, lang: str) -> str:
     """'+12.5万元 (+3.1%)' — the signed change and its percentage."""
     if abs_change is None:

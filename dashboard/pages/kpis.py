@@ -19,7 +19,15 @@ from dashboard.loaders.kpis import (
     load_targets,
     load_weekly_kpis,
 )
-from dashboard.report import KPI_ORDER, WeeklyReport, build_weekly_report, change_text, kpi_text
+from dashboard.report import (
+    KPI_ORDER,
+    WeeklyReport,
+    build_weekly_report,
+    card_label,
+    card_text,
+    change_text,
+    kpi_text,
+)
 from dashboard.state import page_context
 from metrics import kpis as km
 from metrics.kpis import LOWER_IS_BETTER
@@ -73,14 +81,15 @@ for start in range(0, len(KPI_ORDER), 4):
     for col, kpi in zip(st.columns(4), KPI_ORDER[start : start + 4], strict=False):
         row = rows.get(kpi)
         if row is None:
-            col.metric(kpi_labels[kpi], "—", border=True)
+            col.metric(kpi_labels[kpi], "—", border=True)  # no figure for this KPI
             continue
         col.metric(
-            kpi_labels[kpi],
-            kpi_text(kpi, row["value"], lang),
+            card_label(kpi, lang),
+            card_text(kpi, row["value"], lang),
             delta=None
             if row["wow_abs"] is None
-            else change_text(kpi, row["wow_abs"], row["wow_pct"], lang),
+            else f"{card_text(kpi, row['wow_abs'], lang, signed=True)} "
+            f"({pct(row['wow_pct'], signed=True)})",
             delta_color="off"
             if not row["wow_abs"]
             else "inverse"

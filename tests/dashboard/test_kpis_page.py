@@ -12,11 +12,11 @@ import sqlalchemy as sa
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from dashboard.format import money
-from dashboard.report import build_weekly_report
+from dashboard.report import KPI_ORDER, build_weekly_report, card_label, card_text, kpi_text
 from data_access.engine import create_schema, make_engine
 from data_access.schema import bank_meta, branch_weekly_balances, branches
 
+DEPOSIT = card_label("deposit_balance", "en")
 APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
 
 
@@ -25,10 +25,9 @@ def _cards(at: AppTest) -> dict[str, str]:
 
 
 def _cny(text: str) -> float:
-    """'CNY 1,759.30M' or 'CNY 12,345' -> a number (display precision)."""
-    m = re.fullmatch(r"CNY (-?[\d,.]+)(M?)", text)
-    assert m, text
-    return float(m.group(1).replace(",", "")) * (1_000_000 if m.group(2) else 1)
+    """A money card in English ("CNY '000"): '1,759,302' -> 1,759,302,000 (display precision)."""
+    assert re.fullmatch(r"-?[\d,]+", text), text
+    return float(text.replace(",", "")) * 1_000
 
 
 def _ok(at: AppTest) -> None:
@@ -40,43 +39,41 @@ def test_renders_in_english(app_test: Callable[..., AppTest]) -> None:
     at = app_test("kpis", lang="en")
     _ok(at)
     cards = _cards(at)
-    assert set(cards) == {
-        "Deposit balance",
-        "Loan balance",
-        "AUM",
-        "New customers",
-        "Effective customers",
-        "Mobile-banking sign-ups",
-        "Marketing conversions",
-        "Outflow to other banks",
-    }
+    assert set(cards) == {card_label(k, "en") for k in KPI_ORDER}
+    assert DEPOSIT == "Deposit balance (CNY '000)"
     assert all(v != "—" for v in cards.values()), cards
-    assert _cny(cards["AUM"]) > _cny(cards["Deposit balance"]) > 0
+    assert _cny(cards["AUM (CNY '000)"]) > _cny(cards[DEPOSIT]) > 0
     assert len(at.get("plotly_chart")) >= 3  # trend, attainment, ranking
-    # the report the download button would build holds every card's figure
-    doc = build_weekly_report(at.session_state["kpis_report"])
-    for value in cards.values():
-        assert value in doc, value
+    # The download builds the report from what the page computed: the cards and the report
+    # show the same figures (cards in CNY '000, the report in full).
+    report = at.session_state["kpis_report"]
+    doc = build_weekly_report(report)
+    for row in report.bank.iter_rows(named=True):
+        kpi = row["kpi"]
+        assert cards[card_label(kpi, "en")] == card_text(kpi, row["value"], "en")
+        assert f">{kpi_text(kpi, row['value'], 'en')}<" in doc, kpi
 
 
 def test_renders_in_chinese_with_wan(app_test: Callable[..., AppTest]) -> None:
     at = app_test("kpis", lang="zh")
     _ok(at)
     cards = _cards(at)
-    assert "存款余额" in cards and cards["存款余额"].endswith("万元")
+    assert re.fullmatch(r"[\d,]+\.\d", cards["存款余额(万元)"]), cards
     assert at.title[0].value == "每周经营指标"
+    doc = build_weekly_report(at.session_state["kpis_report"])
+    assert "万元" in doc and "存款余额" in doc
 
 
 def test_one_branch_has_less_deposit(
     app_test: Callable[..., AppTest], demo_engine: sa.Engine
 ) -> None:
-    everyone = _cny(_cards(app_test("kpis", lang="en"))["Deposit balance"])
+    everyone = _cny(_cards(app_test("kpis", lang="en"))[DEPOSIT])
     with demo_engine.connect() as conn:
         first = conn.execute(sa.select(sa.func.min(branches.c.branch_id))).scalar_one()
     at = app_test("kpis", lang="en", branches=str(first))  # as a shared link would carry it
     _ok(at)
     assert at.multiselect(key="w_branches").value == [first]
-    one = _cny(_cards(at)["Deposit balance"])
+    one = _cny(_cards(at)[DEPOSIT])
     assert 0 < one < everyone
     assert at.session_state["kpis_report"].selection != "All branches"
 
@@ -98,7 +95,7 @@ def test_earlier_week_shows_that_week(
                 branch_weekly_balances.c.week_start == earlier
             )
         ).scalar_one()
-    assert _cards(at)["Deposit balance"] == money(expected, lang_code="en")
+    assert _cards(at)[DEPOSIT] == card_text("deposit_balance", expected, "en")
 
 
 def test_no_data_for_the_week_is_a_message(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:

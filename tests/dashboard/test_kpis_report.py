@@ -165,3 +165,24 @@ def test_report_opens_offline_in_chromium(docs: dict[str, str], tmp_path) -> Non
         browser.close()
     assert drawn == 3
     assert [u for u in requests if not u.startswith(("file:", "data:", "blob:"))] == []
+
+
+@pytest.mark.parametrize(
+    ("kpi", "value", "lang", "signed", "text"),
+    [
+        pytest.param("deposit_balance", 1_759_302_000.0, "zh", False, "175,930.2", id="zh-wan"),
+        pytest.param("deposit_balance", 1_759_302_000.0, "en", False, "1,759,302", id="en-thousands"),
+        pytest.param("outflow_other_banks", -52_000.0, "zh", True, "-5.2", id="signed-minus"),
+        pytest.param("new_customers", 12.0, "en", True, "+12", id="count-plus"),
+        pytest.param("conversions", 0.0, "zh", True, "0", id="zero"),
+        pytest.param("aum", None, "zh", False, "—", id="missing"),
+    ],
+)  # fmt: skip
+def test_card_text(kpi: str, value: float | None, lang: str, signed: bool, text: str) -> None:
+    assert rp.card_text(kpi, value, lang, signed=signed) == text
+
+
+def test_card_label_carries_the_unit() -> None:
+    assert rp.card_label("deposit_balance", "zh") == "存款余额(万元)"
+    assert rp.card_label("deposit_balance", "en") == "Deposit balance (CNY '000)"
+    assert rp.card_label("new_customers", "zh") == "新增客户"

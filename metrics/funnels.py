@@ -137,7 +137,7 @@ def dropped_at(reached: pl.DataFrame, stages: Sequence[str], step: int) -> pl.Da
 
     ``step`` is 1-based over the stages after the first (1 = dropped before ``stages[1]``).
     Output: the input rows, with ``last_stage`` and ``last_stage_at`` added, sorted by
-    officer_id (when present) and customer_id.
+    officer_id, customer_id and campaign_id (those present), as the SQL drop list is.
     """
     if not 1 <= step < len(stages):
         raise ValueError(f"step must be between 1 and {len(stages) - 1}, got {step}")
@@ -145,7 +145,7 @@ def dropped_at(reached: pl.DataFrame, stages: Sequence[str], step: int) -> pl.Da
     out = reached.filter(pl.col(reached_col(before)) & ~pl.col(reached_col(at))).with_columns(
         pl.lit(before).alias("last_stage"), pl.col(stage_col(before)).alias("last_stage_at")
     )
-    keys = [c for c in ("officer_id", "customer_id") if c in out.columns]
+    keys = [c for c in ("officer_id", "customer_id", "campaign_id") if c in out.columns]
     return out.sort(keys, nulls_last=True) if keys else out
 
 

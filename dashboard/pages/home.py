@@ -8,7 +8,8 @@ from dashboard.nav import PAGE_TABLE, PAGES_DIR
 from dashboard.state import page_context
 
 ctx = page_context()
-st.title(t("home.headline"))
+st.title(t("home.title"))
+st.subheader(t("home.headline"))
 st.caption(
     t(
         "home.snapshot",

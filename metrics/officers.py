@@ -119,22 +119,35 @@ def officer_rates(
     ).sort("officer_id")
 
 
+def engagement_benchmark(rates: pl.DataFrame, standard: Composite) -> dict[str, float | None]:
+    """The 90th percentile (linear interpolation) of each component's rate over ``rates``.
+
+    In: rates with one column per component code (one row per officer of the bank).
+    Out: component code -> 90th percentile (None when ``rates`` is empty).
+    """
+    codes = [c.code for c in standard.components]
+    _require(rates, codes, "rates")
+    return {code: rates.get_column(code).quantile(0.9, interpolation="linear") for code in codes}
+
+
 def engagement_scores(
-    rates: pl.DataFrame, standard: Composite, benchmark: pl.DataFrame | None = None
+    rates: pl.DataFrame, standard: Composite, benchmark: dict[str, float | None] | None = None
 ) -> pl.DataFrame:
     """The 0-100 engagement score with its visible components.
 
-    Each component = the officer's rate ÷ the 90th percentile (linear interpolation) of that rate
-    over ``benchmark`` (default: ``rates`` itself, i.e. the bank in scope), capped at 1. score = 100 × Σ weight × component.
+    Each component = the officer's rate ÷ the benchmark (``engagement_benchmark``: the bank's
+    90th percentile; by default computed from ``rates`` itself), capped at 1.
+    score = 100 × Σ weight × component.
     In: rates with one column per component code of the standard. Out: rates plus
-    ``c_<code>`` (0..1; null when the 90th percentile is 0, counted as 0 in the score) for each
+    ``c_<code>`` (0..1; null when the benchmark is 0, counted as 0 in the score) for each
     component and ``score`` (0..100), best first.
     """
     codes = [c.code for c in standard.components]
     _require(rates, codes, "rates")
-    bench = rates if benchmark is None else benchmark
-    _require(bench, codes, "benchmark")
-    p90 = {code: bench.get_column(code).quantile(0.9, interpolation="linear") for code in codes}
+    p90 = engagement_benchmark(rates, standard) if benchmark is None else benchmark
+    missing = [c for c in codes if c not in p90]
+    if missing:
+        raise ValueError(f"benchmark lacks components {missing}")
     comps = [
         (
             (pl.col(code) / p90[code]).clip(0.0, 1.0)

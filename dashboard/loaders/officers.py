@@ -6,18 +6,23 @@ a change of week reloads the period's counts, not the training list.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import polars as pl
 import streamlit as st
 
 from dashboard.db import get_engine
+from dashboard.loaders.common import load_officers
 from data_access.engine import connect
 from data_access.filters import Filters, Scope
 from data_access.queries import officers as q
 from data_access.queries import quality as qq
+from metrics import officers as om
+from metrics import quality as qm
+from metrics.standards import Composite
 
 TTL = 600
+BOOK_ROLES = ("customer_manager", "credit_officer")  # tellers keep no customer book
 
 
 @st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)
@@ -84,3 +89,28 @@ def load_application_evidence(scope: Scope, flt: Filters) -> tuple[pl.DataFrame,
             qq.fetch_application_evidence(conn, scope, flt),
             qq.fetch_applicant_places(conn, scope, flt),
         )
+
+
+@st.cache_data(ttl=TTL, max_entries=16, show_spinner=False)
+def load_engagement_benchmark(
+    weeks: tuple[date, ...], fields: tuple[str, ...], _standard: Composite, version: str
+) -> dict[str, float | None]:
+    """The bank's 90th percentile of each engagement component over ``weeks``, whatever the scope.
+
+    Only these percentiles leave the loader: a branch or an officer is measured against the whole
+    bank, as the standard says, without seeing other branches' rows. ``version`` (the standard's)
+    keys the cache in place of the unhashable standard.
+    """
+    period = Filters(weeks[0], weeks[-1] + timedelta(days=6))
+    bank = Scope.bank()
+    officers = om.officers_in_view(load_officers(bank), roles=BOOK_ROLES)
+    in_period = pl.col("week_start").is_in(list(weeks))
+    rates = om.officer_rates(
+        officers,
+        load_activity(bank, period).filter(in_period),
+        load_soft(bank, period).filter(in_period),
+        load_conversions(bank, period),
+        qm.officer_completeness(load_profile_fill(bank, period, fields)),
+        len(weeks),
+    )
+    return om.engagement_benchmark(rates, _standard)

@@ -12,10 +12,12 @@ from dashboard.format import count, pct
 from dashboard.i18n import catalog, t
 from dashboard.loaders.common import load_branches, load_officers, load_standard
 from dashboard.loaders.officers import (
+    BOOK_ROLES,
     load_activity,
     load_application_evidence,
     load_attendance,
     load_conversions,
+    load_engagement_benchmark,
     load_profile_fill,
     load_profile_income_evidence,
     load_soft,
@@ -28,7 +30,6 @@ from data_access.schema import ACTIVITY_KINDS
 from metrics import officers as om
 from metrics import quality as qm
 
-BOOK_ROLES = ("customer_manager", "credit_officer")  # tellers keep no customer book
 PERIODS = (4, 8, 12, 26)
 HISTORY_WEEKS = 104  # the before/after comparison looks at every training of two years
 DID_WINDOWS = (2, 4, 6, 8)
@@ -89,7 +90,11 @@ if all(
     no_data()  # nothing recorded in the period: say so rather than draw empty charts
 completeness = qm.officer_completeness(fill)
 rates = om.officer_rates(book_officers, activity, soft, conversions, completeness, n_weeks)
-scores = om.engagement_scores(rates, standard.engagement)  # benchmark: every officer in scope
+with friendly_errors():
+    benchmark = load_engagement_benchmark(
+        tuple(weeks), standard.profile_fields, standard.engagement, standard.version
+    )
+scores = om.engagement_scores(rates, standard.engagement, benchmark)
 shown_scores = scores.filter(pl.col("officer_id").is_in(shown_ids))
 shown_rates = shown_scores.select("officer_id", *om.RATE_COLUMNS, "profile_completeness")
 

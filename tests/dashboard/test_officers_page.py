@@ -175,3 +175,23 @@ def test_seeded_bank_without_any_work_says_so(seeded_app: Callable[..., AppTest]
     assert not at.exception
     assert any("No data for this selection" in i.value for i in at.info)
     assert not at.get("plotly_chart")
+
+
+def test_a_branch_scope_is_still_measured_against_the_bank(
+    app_test: Callable[..., AppTest], demo_engine: sa.Engine
+) -> None:
+    with demo_engine.connect() as conn:
+        branch_id = int(org.fetch_branches(conn, Scope.bank())["branch_id"][1])
+    filtered = app_test("officers", lang="en", branches=str(branch_id))
+    assert_renders(filtered)
+    scoped = AppTest.from_file(APP, default_timeout=120)
+    scoped.session_state["scope"] = Scope.branch(branch_id)  # as sign-in will set it
+    scoped.query_params["lang"] = "en"
+    scoped.run()
+    scoped.switch_page("pages/officers.py").run()
+    assert_renders(scoped)
+    # the same officers with the same scores: the benchmark is the bank's 90th percentile
+    cols = ["Officer", "Score"]
+    pd.testing.assert_frame_equal(
+        table_with(scoped, "Rank")[cols], table_with(filtered, "Rank")[cols]
+    )

@@ -209,8 +209,10 @@ def test_engagement_score_by_hand() -> None:
 
 def test_engagement_score_against_a_wider_benchmark() -> None:
     bench = pl.DataFrame({"officer_id": [1, 2, 3], "a": [10.0, 5.0, 0.0], "b": [0.0, 0.0, 0.0]})
-    got = m.engagement_scores(bench.filter(pl.col("officer_id") == 2), _composite(a=0.6, b=0.4),
-                              benchmark=bench)  # fmt: skip
+    standard = _composite(a=0.6, b=0.4)
+    benchmark = m.engagement_benchmark(bench, standard)
+    assert benchmark == pytest.approx({"a": 9.0, "b": 0.0})
+    got = m.engagement_scores(bench.filter(pl.col("officer_id") == 2), standard, benchmark)
     assert got["score"].to_list() == pytest.approx([100 * 0.6 * 5 / 9])  # b counts 0
     assert got["c_b"].to_list() == [None]  # nobody did b: not measurable, not a weakness
 

@@ -7,27 +7,30 @@ from dataclasses import dataclass
 import plotly.graph_objects as go
 import polars as pl
 
-from metrics.kpis import LOWER_IS_BETTER, MONEY_KPIS
+from metrics.kpis import FLOW_KPIS, LOWER_IS_BETTER, MONEY_KPIS
 
 COLORS = {"value": "#1f6fb2", "prior_year": "#9aa5b1", "target": "#d9822b", "bad": "#c23030"}
 
 
 @dataclass(frozen=True)
 class Axis:
-    """How a KPI's numbers are shown: the divisor (10,000 for 万元) and the axis title."""
+    """How a KPI's numbers are shown: the divisor (10,000 for 万元), axis title, tick format, and
+    whether the axis starts at 0 (flows) or follows the data (balances, so weekly moves show)."""
 
     divisor: float
     title: str
     tickformat: str
+    from_zero: bool = True
 
 
 def axis_for(kpi: str, lang: str, money_unit: str, count_unit: str) -> Axis:
-    """万元 (one decimal) for money in Chinese, CNY with separators in English, counts as integers."""
+    """Money in 万元 (one decimal) in Chinese and in CNY '000 in English, as on the cards."""
+    from_zero = kpi in FLOW_KPIS
     if kpi in MONEY_KPIS:
         if lang == "zh":
-            return Axis(10_000.0, money_unit, ",.1f")
-        return Axis(1.0, money_unit, ",.0f")
-    return Axis(1.0, count_unit, ",.0f")
+            return Axis(10_000.0, money_unit, ",.1f", from_zero)
+        return Axis(1_000.0, money_unit, ",.0f", from_zero)
+    return Axis(1.0, count_unit, ",.0f", from_zero)
 
 
 def trend_figure(
@@ -65,7 +68,7 @@ def trend_figure(
         yaxis={
             "title": {"text": axis.title},
             "tickformat": axis.tickformat,
-            "rangemode": "tozero",
+            "rangemode": "tozero" if axis.from_zero else "normal",
             "automargin": True,
         },
         xaxis={"tickformat": "%m-%d"},

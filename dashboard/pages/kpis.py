@@ -90,6 +90,7 @@ for start in range(0, len(KPI_ORDER), 4):
             if row["wow_abs"] is None
             else f"{card_text(kpi, row['wow_abs'], lang, signed=True)} "
             f"({pct(row['wow_pct'], signed=True)})",
+            delta_arrow="off" if not row["wow_abs"] else "auto",
             delta_color="off"
             if not row["wow_abs"]
             else "inverse"

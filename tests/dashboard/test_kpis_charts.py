@@ -14,17 +14,18 @@ NAMES = {"value": "This year", "prior_year": "Prior year", "target": "Target"}
 
 
 @pytest.mark.parametrize(
-    ("kpi", "lang", "divisor", "tickformat"),
+    ("kpi", "lang", "divisor", "tickformat", "from_zero"),
     [
-        pytest.param("deposit_balance", "zh", 10_000.0, ",.1f", id="money-zh-wan"),
-        pytest.param("deposit_balance", "en", 1.0, ",.0f", id="money-en"),
-        pytest.param("outflow_other_banks", "zh", 10_000.0, ",.1f", id="outflow-is-money"),
-        pytest.param("new_customers", "zh", 1.0, ",.0f", id="count"),
+        pytest.param("deposit_balance", "zh", 10_000.0, ",.1f", False, id="balance-zh-wan"),
+        pytest.param("deposit_balance", "en", 1_000.0, ",.0f", False, id="balance-en-thousands"),
+        pytest.param("outflow_other_banks", "zh", 10_000.0, ",.1f", True, id="outflow-money-flow"),
+        pytest.param("new_customers", "zh", 1.0, ",.0f", True, id="count-flow"),
+        pytest.param("effective_customers", "en", 1.0, ",.0f", False, id="count-stock"),
     ],
 )
-def test_axis_for(kpi: str, lang: str, divisor: float, tickformat: str) -> None:
+def test_axis_for(kpi: str, lang: str, divisor: float, tickformat: str, from_zero: bool) -> None:
     axis = charts.axis_for(kpi, lang, "万元", "个")
-    assert (axis.divisor, axis.tickformat) == (divisor, tickformat)
+    assert (axis.divisor, axis.tickformat, axis.from_zero) == (divisor, tickformat, from_zero)
 
 
 def test_trend_figure_scales_and_skips_empty_lines() -> None:
@@ -51,6 +52,7 @@ def test_trend_figure_scales_and_skips_empty_lines() -> None:
     assert fig.data[1].line.dash == "dash"
     assert fig.layout.yaxis.title.text == "万元"
     assert fig.layout.title.text == "存款余额"
+    assert fig.layout.yaxis.rangemode == "tozero"  # Axis defaults to a flow
 
 
 def test_ranking_figure_best_on_top_and_colours() -> None:

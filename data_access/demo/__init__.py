@@ -8,9 +8,10 @@ database without it was not loaded completely.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, time
+from typing import Any, TypeVar
 
 import numpy as np
 import pyarrow as pa
@@ -44,13 +45,32 @@ GENERATOR_VERSION = "1.0"
 Progress = Callable[[str, float], None]
 
 FOOTPRINT_CHUNK = 40_000  # customers per footprint batch (about 2.5M rows)
-SNAPSHOT_CHUNK = 100_000
+SNAPSHOT_CHUNK = 50_000
 
 __all__ = ["GENERATOR_VERSION", "build_demo"]
 
 
 def _quiet(_: str, __: float) -> None:
     return None
+
+
+T = TypeVar("T")
+
+
+def _prefetch(items: Iterator[T]) -> Iterator[T]:
+    """Iterate ``items`` one step ahead on a second thread (numpy and DuckDB release the GIL),
+    so the next chunk is generated while the database writes this one."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending = pool.submit(next, items, _DONE)
+        while True:
+            item = pending.result()
+            if item is _DONE:
+                return
+            pending = pool.submit(next, items, _DONE)
+            yield item
+
+
+_DONE: Any = object()
 
 
 def build_demo(
@@ -108,8 +128,10 @@ def build_demo(
         report("balances", 0.16)
         latest = {k: np.zeros(pop.n) for k in ("demand_deposit", "time_deposit", "wealth")}
         sums = None
-        for table, part, last in snapshot_chunks(
-            lambda k: rng_for(8, k), pop, cal, loans, org.n_branches, SNAPSHOT_CHUNK
+        for table, part, last in _prefetch(
+            snapshot_chunks(
+                lambda k: rng_for(8, k), pop, cal, loans, org.n_branches, SNAPSHOT_CHUNK
+            )
         ):
             put("balance_snapshots", table)
             for k in latest:
@@ -124,24 +146,18 @@ def build_demo(
         report("footprints", 0.25)
         gen = FootprintGenerator(cal, org, pop, loans)
         next_id = 1
-        starts = list(range(0, pop.n, FOOTPRINT_CHUNK))
+        starts = range(0, pop.n, FOOTPRINT_CHUNK)
 
-        def make(k: int) -> tuple[pa.Table, int]:
-            lo = starts[k]
-            return gen.chunk(rng_for(10, k), np.arange(lo, min(lo + FOOTPRINT_CHUNK, pop.n)))
+        def footprint_chunks() -> Iterator[tuple[pa.Table, int, int]]:
+            for k, lo in enumerate(starts):
+                hi = min(lo + FOOTPRINT_CHUNK, pop.n)
+                yield (*gen.chunk(rng_for(10, k), np.arange(lo, hi)), hi)
 
-        # generate the next chunk on a second core while the database writes this one
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            pending = pool.submit(make, 0)
-            for k in range(len(starts)):
-                table, n = pending.result()
-                if k + 1 < len(starts):
-                    pending = pool.submit(make, k + 1)
-                ids = pa.array(np.arange(next_id, next_id + n), pa.int64())
-                put("footprints", table.add_column(0, "footprint_id", ids))
-                next_id += n
-                done = min(starts[k] + FOOTPRINT_CHUNK, pop.n)
-                report("footprints", 0.25 + 0.55 * done / pop.n)
+        for table, n, done in _prefetch(footprint_chunks()):
+            ids = pa.array(np.arange(next_id, next_id + n), pa.int64())
+            put("footprints", table.add_column(0, "footprint_id", ids))
+            next_id += n
+            report("footprints", 0.25 + 0.55 * done / pop.n)
 
         report("soft footprints", 0.8)
         put("soft_footprints", soft_footprints_table(rng_for(11), act, org, pop, staff))

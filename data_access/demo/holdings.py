@@ -301,12 +301,20 @@ def snapshot_chunks(
                 "loan_end": np.round(loan_end[ci, mi], 2),
             }
         )
-        sums = BranchMonthly(*(np.zeros((n_branches, n_m)) for _ in range(4)))
-        np.add.at(sums.deposit, (br, mi), demand[ci, mi] + time_[ci, mi])
-        np.add.at(sums.loan, (br, mi), loan[ci, mi])
-        np.add.at(sums.wealth, (br, mi), wealth[ci, mi])
+        cell = br * n_m + mi  # (branch, month) as one index for bincount
+        size = n_branches * n_m
+
+        def total(weights: np.ndarray, cell: np.ndarray = cell, size: int = size) -> np.ndarray:
+            return np.bincount(cell, weights=weights, minlength=size).reshape(n_branches, n_m)
+
         aum = demand[ci, mi] + time_[ci, mi] + wealth[ci, mi]
-        np.add.at(sums.effective, (br, mi), ((aum >= 5_000) | (loan[ci, mi] > 0)).astype(float))
+        loan_cm = loan[ci, mi]
+        sums = BranchMonthly(
+            deposit=total(demand[ci, mi] + time_[ci, mi]),
+            loan=total(loan_cm),
+            wealth=total(wealth[ci, mi]),
+            effective=total(((aum >= 5_000) | (loan_cm > 0)).astype(float)),
+        )
         last_alive = alive[:, -1]
         latest = {
             "demand_deposit": np.where(last_alive, demand[:, -1], 0.0),

@@ -49,12 +49,22 @@ def _plain(data: pa.Table) -> pa.Table:
 
 
 class DuckDBSink:
-    """Registers each Arrow table on the raw DuckDB connection and runs INSERT … SELECT."""
+    """Registers each Arrow table on the raw DuckDB connection and runs INSERT … SELECT.
+
+    DuckDB's buffer pool may otherwise keep most of what was written in memory (its default
+    limit is 80% of RAM): the load caps it, so a county-scale load stays within a few GB.
+    """
+
+    MEMORY_LIMIT = "2GB"
 
     def __init__(self, engine: sa.Engine) -> None:
         self._fairy = engine.raw_connection()
         wrapper = self._fairy.driver_connection
         self.con = getattr(wrapper, "_ConnectionWrapper__c", wrapper)
+        self._memory_limit = self.con.execute("select current_setting('memory_limit')").fetchone()[
+            0
+        ]
+        self.con.execute(f"SET memory_limit = '{self.MEMORY_LIMIT}'")
 
     def write(self, table: str, data: pa.Table) -> None:
         if data.num_rows == 0:
@@ -68,6 +78,7 @@ class DuckDBSink:
 
     def close(self) -> None:
         self._fairy.commit()
+        self.con.execute(f"SET memory_limit = '{self._memory_limit}'")
         self._fairy.close()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -86,11 +87,16 @@ def test_ensure_demo_skips_a_loaded_bank(small_bank: str, capsys) -> None:
     assert len(out) == 1 and out[0].startswith("bank ready")
 
 
+def _copy(bank_url: str, to: Path) -> str:
+    """A copy of the module's bank file (cheaper than building another)."""
+    shutil.copy(sa.make_url(bank_url).database, to)
+    return f"duckdb:///{to}"
+
+
 def test_ensure_demo_rebuilds_an_unfinished_embedded_load(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+    small_bank: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
 ) -> None:
-    url = f"duckdb:///{tmp_path / 'embedded.duckdb'}"
-    assert main(["init", "--url", url, *SMALL]) == 0
+    url = _copy(small_bank, tmp_path / "embedded.duckdb")
     engine = sa.create_engine(url)
     with engine.begin() as conn:  # as if the load had died before its last step
         conn.execute(sa.text("delete from bank_meta where key = 'data_as_of'"))
@@ -117,8 +123,7 @@ def test_ensure_demo_rebuilds_an_unfinished_embedded_load(
 def test_ensure_demo_leaves_a_configured_database_with_unstamped_data_alone(
     small_bank: str, tmp_path: Path, capsys
 ) -> None:
-    url = f"duckdb:///{tmp_path / 'theirs.duckdb'}"
-    assert main(["init", "--url", url, *SMALL]) == 0
+    url = _copy(small_bank, tmp_path / "theirs.duckdb")
     engine = sa.create_engine(url)
     with engine.begin() as conn:
         conn.execute(sa.text("delete from bank_meta"))

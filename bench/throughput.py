@@ -1,0 +1,88 @@
+"""Scan throughput: one weekly aggregate over all footprints against a numpy sum of one column.
+
+The numpy sum of a float64 column as long as the footprints table is the physical limit of one
+pass over memory on this machine; the weekly-by-branch aggregate is what pages ask the database.
+``python -m bench.throughput URL`` prints one JSON line.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from dataclasses import asdict, dataclass
+from datetime import date
+
+import numpy as np
+import polars as pl
+import sqlalchemy as sa
+
+from bench.common import timed
+from data_access.engine import make_engine
+from data_access.filters import Filters, Scope
+from data_access.queries._frames import frame
+from data_access.queries.kpis import WEEKLY_SCHEMA, select_outflows, truncate
+from data_access.schema import footprints
+
+WEEKLY = {"branch_id": pl.Int64, "week_start": pl.Date, "n": pl.Int64, "amount": pl.Float64}
+
+
+@dataclass
+class Throughput:
+    """Rows per second of the database aggregate and of numpy."""
+
+    rows: int
+    weekly_s: float
+    weekly_rows_per_s: float
+    outflows_s: float
+    outflows_rows_per_s: float
+    numpy_s: float
+    numpy_rows_per_s: float
+
+
+def weekly_by_branch() -> sa.Select:
+    """Footprints and amount per branch and week, over the whole table."""
+    f = footprints
+    wk = truncate("week", f.c.occurred_at)
+    return sa.select(
+        f.c.branch_id,
+        wk.label("week_start"),
+        sa.func.count().label("n"),
+        sa.func.sum(f.c.amount).label("amount"),
+    ).group_by(f.c.branch_id, wk)
+
+
+def measure_throughput(engine: sa.Engine, repeat: int = 3) -> Throughput:
+    """Median seconds of the two aggregates and of ``numpy.sum``; rows per second of each."""
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(sa.func.count()).select_from(footprints)).scalar_one()
+        every = Filters(date(2000, 1, 1), date(2100, 1, 1))
+        frame(conn, weekly_by_branch(), WEEKLY)  # the table's pages into the buffer first
+        weekly = timed(lambda: frame(conn, weekly_by_branch(), WEEKLY), repeat)
+        outflows = timed(
+            lambda: frame(conn, select_outflows(Scope.bank(), every), WEEKLY_SCHEMA), repeat
+        )
+    column = np.random.default_rng(0).random(rows)
+    column.sum()
+    t = timed(column.sum, max(repeat, 5))
+    del column
+    return Throughput(
+        rows=rows,
+        weekly_s=weekly.median,
+        weekly_rows_per_s=rows / weekly.median,
+        outflows_s=outflows.median,
+        outflows_rows_per_s=rows / outflows.median,
+        numpy_s=t.median,
+        numpy_rows_per_s=rows / t.median,
+    )
+
+
+def main(argv: list[str]) -> None:
+    """``python -m bench.throughput URL``: one JSON line."""
+    t0 = time.perf_counter()
+    out = measure_throughput(make_engine(argv[0]))
+    print("BENCH " + json.dumps(asdict(out) | {"wall_s": time.perf_counter() - t0}), flush=True)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

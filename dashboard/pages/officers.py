@@ -54,6 +54,8 @@ history_all = Filters(history[0], ctx.week_end)
 st.caption(
     t("officers.period_caption", start=f"{weeks[0]:%Y-%m-%d}", end=f"{ctx.week_end:%Y-%m-%d}")
 )
+if ctx.filters.tiers:
+    st.caption(t("officers.tiers_ignored"))  # officers' work is not split by customer tier
 
 with friendly_errors():
     standard = load_standard()

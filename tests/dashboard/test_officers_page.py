@@ -66,10 +66,11 @@ def test_renders_on_the_demo_bank(app_test: Callable[..., AppTest]) -> None:
 
 
 def test_chinese_labels(app_test: Callable[..., AppTest]) -> None:
-    at = app_test("officers", lang="zh")
+    at = app_test("officers", lang="zh", tiers="vip")
     assert_renders(at)
     assert at.title[0].value == "客户经理足迹运用"
     assert any("95% 置信区间" in m.value for m in at.markdown)
+    assert any("不按客户层级筛选" in c.value for c in at.caption)  # says the tier filter is moot
 
 
 def test_one_branch_shows_only_its_officers(

@@ -1,6 +1,6 @@
 """Benchmark: signal features, the signals mart and one customer's page queries at county scale.
 
-Usage: ``python bench/bench_customer.py [customers] [footprints] [duckdb-file]`` (defaults
+Usage: ``python bench/bench_customer.py [customers] [footprints] [duckdb-file] [page]`` (defaults
 1,000,000 customers, 20,000,000 footprints over two years). Builds the file once with DuckDB's own
 generators (synthetic rows: the shapes and sizes matter here, not the story). Prints figures.
 """
@@ -90,6 +90,9 @@ def main() -> None:
     if not path.exists():
         print(f"building {path} ({n:,} customers, {f:,} footprints)")
         build(path, n, f)
+    if sys.argv[4:] == ["page"]:
+        page_render(path, n // 2 + 1)
+        return
     engine = make_engine(f"duckdb:///{path}")
     std = load_standards()
     bank = Scope.bank()
@@ -149,6 +152,8 @@ def page_render(path: Path, cid: int) -> None:
 
     import streamlit as st
     from streamlit.testing.v1 import AppTest
+
+    import dashboard.charts.customer  # noqa: F401  (imports are per process, not per render)
 
     os.environ["FOOTPRINT_DATABASE_URL"] = f"duckdb:///{path}"
     st.cache_data.clear()

@@ -28,14 +28,15 @@ PALETTE = (
 )
 
 
-def _layout(fig: go.Figure, title: str, height: int = 340) -> go.Figure:
-    fig.update_layout(
-        title={"text": title, "x": 0, "font": {"size": 14}},
-        height=height,
-        margin={"l": 10, "r": 10, "t": 40, "b": 10},
-        legend={"orientation": "h", "y": -0.2},
-    )
-    return fig
+def _layout(title: str, height: int = 340, **extra: object) -> dict[str, object]:
+    """One layout dict (plotly validates a figure once when it is built whole, not per update)."""
+    return {
+        "title": {"text": title, "x": 0, "font": {"size": 14}},
+        "height": height,
+        "margin": {"l": 10, "r": 10, "t": 40, "b": 10},
+        "legend": {"orientation": "h", "y": -0.2},
+        **extra,
+    }
 
 
 def weekly_by_kind(weekly: pl.DataFrame) -> pl.DataFrame:
@@ -67,38 +68,37 @@ def timeline_chart(
 ) -> go.Figure:
     """Stacked bars: amount per week, one colour per footprint kind (kinds in ``kind_labels`` order)."""
     by_kind = weekly_by_kind(weekly)
-    fig = go.Figure()
-    kinds = [k for k in kind_labels if k in set(by_kind["kind"].to_list())]
-    kinds += sorted(set(by_kind["kind"].to_list()) - set(kinds))
+    present = set(by_kind["kind"].to_list())
+    kinds = [k for k in kind_labels if k in present] + sorted(present - set(kind_labels))
+    traces = []
     for i, kind in enumerate(kinds):
         part = by_kind.filter(pl.col("kind") == kind)
-        fig.add_trace(
+        traces.append(
             go.Bar(
                 x=part["week_start"].to_list(),
-                y=[a / unit for a in part["amount"].to_list()],
+                y=(part["amount"] / unit).to_list(),
                 name=kind_labels.get(kind, kind),
                 marker={"color": PALETTE[i % len(PALETTE)]},
                 customdata=part["n"].to_list(),
-                hovertemplate="%{x|%Y-%m-%d}: %{y:,.2f} (%{customdata})<extra>%{fullData.name}</extra>",
+                hovertemplate="%{x|%Y-%m-%d}: %{y:,.2f} (%{customdata})"
+                "<extra>%{fullData.name}</extra>",
             )
         )
-    fig.update_layout(barmode="stack", xaxis_title=x_title, yaxis_title=y_title)
-    return _layout(fig, title)
+    layout = _layout(title, barmode="stack", xaxis_title=x_title, yaxis_title=y_title)
+    return go.Figure(data=traces, layout=layout)
 
 
 def channel_chart(weekly: pl.DataFrame, channel_labels: dict[str, str], *, title: str) -> go.Figure:
     """Donut of footprint counts per channel."""
     mix = channel_mix(weekly)
-    fig = go.Figure(
-        go.Pie(
-            labels=[channel_labels.get(c, c) for c in mix["channel"].to_list()],
-            values=mix["n"].to_list(),
-            hole=0.5,
-            sort=False,
-            marker={"colors": list(PALETTE[: mix.height])},
-        )
+    pie = go.Pie(
+        labels=[channel_labels.get(c, c) for c in mix["channel"].to_list()],
+        values=mix["n"].to_list(),
+        hole=0.5,
+        sort=False,
+        marker={"colors": list(PALETTE[: mix.height])},
     )
-    return _layout(fig, title)
+    return go.Figure(data=[pie], layout=_layout(title))
 
 
 def balance_chart(
@@ -111,19 +111,18 @@ def balance_chart(
     unit: float = 1.0,
 ) -> go.Figure:
     """Lines of month-average AUM and loans; ``series`` maps 'aum' / 'loan_avg' to legend names."""
-    fig = go.Figure()
-    for i, col in enumerate(("aum", "loan_avg")):
-        fig.add_trace(
-            go.Scatter(
-                x=balances["month"].to_list(),
-                y=[v / unit for v in balances[col].to_list()],
-                name=series[col],
-                mode="lines+markers",
-                line={"color": PALETTE[i]},
-            )
+    traces = [
+        go.Scatter(
+            x=balances["month"].to_list(),
+            y=(balances[col] / unit).to_list(),
+            name=series[col],
+            mode="lines+markers",
+            line={"color": PALETTE[i]},
         )
-    fig.update_layout(xaxis_title=x_title, yaxis_title=y_title)
-    return _layout(fig, title, height=300)
+        for i, col in enumerate(("aum", "loan_avg"))
+    ]
+    layout = _layout(title, height=300, xaxis_title=x_title, yaxis_title=y_title)
+    return go.Figure(data=traces, layout=layout)
 
 
 def signal_counts_chart(
@@ -131,18 +130,15 @@ def signal_counts_chart(
 ) -> go.Figure:
     """Horizontal bars: customers with each signal on (rows of ``fetch_signal_counts`` except '')."""
     rows = counts.filter(pl.col("code") != "")
-    fig = go.Figure(
-        go.Bar(
-            x=rows["customers"].to_list(),
-            y=[signal_labels.get(c, c) for c in rows["code"].to_list()],
-            orientation="h",
-            marker={"color": PALETTE[0]},
-            text=rows["customers"].to_list(),
-            textposition="auto",
-        )
+    bar = go.Bar(
+        x=rows["customers"].to_list(),
+        y=[signal_labels.get(c, c) for c in rows["code"].to_list()],
+        orientation="h",
+        marker={"color": PALETTE[0]},
+        text=rows["customers"].to_list(),
+        textposition="auto",
     )
-    fig.update_layout(yaxis={"autorange": "reversed"})
-    return _layout(fig, title, height=300)
+    return go.Figure(data=[bar], layout=_layout(title, height=300, yaxis={"autorange": "reversed"}))
 
 
 # --- tables -------------------------------------------------------------------------------------

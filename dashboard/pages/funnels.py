@@ -223,10 +223,18 @@ step_labels = {
     )
     for k in steps
 }
-step = st.selectbox(t("funnels.drop_step"), steps, format_func=step_labels.get, key="fn_drop_step")
-if dropped_counts[step] == 0:
+# no step until the user picks one: the call list is the page's largest read
+step = st.selectbox(
+    t("funnels.drop_step"),
+    steps,
+    index=None,
+    format_func=step_labels.get,
+    placeholder=t("funnels.drop_pick"),
+    key="fn_drop_step",
+)
+if step is not None and dropped_counts[step] == 0:
     st.info(t("funnels.drop_none"))
-else:
+elif step is not None:
     with friendly_errors():
         dropped = load_drop_list(*view, campaign_ids, step, window, stages)
     call_headers = {

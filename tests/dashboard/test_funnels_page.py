@@ -118,6 +118,8 @@ def test_renders_with_exact_numbers(seeded_app: Callable[..., AppTest]) -> None:
     assert_renders(at)
     assert at.title[0].value == "Marketing funnels"
     assert metric(at, "Targeted") == 300
+    assert not at.get("download_button")  # no call list until a step is chosen
+    at.selectbox(key="fn_drop_step").set_value(1).run()
     assert len(at.get("download_button")) == 1
 
 
@@ -141,6 +143,7 @@ def test_longer_window_never_lowers_conversions(seeded_app: Callable[..., AppTes
 
 def test_call_list_is_masked_and_follows_the_step(seeded_app: Callable[..., AppTest]) -> None:
     at = seeded_app(lang="en")
+    at.selectbox(key="fn_drop_step").set_value(1).run()
     calls = at.dataframe[-1].value
     assert set(calls["Last step reached"]) == {"Targeted"}
     assert calls["Phone"].str.fullmatch(r"138\*{4}\d{4}").all()
@@ -211,5 +214,6 @@ def test_demo_bank_all_campaigns(app_test: Callable[..., AppTest]) -> None:
     at.segmented_control(key="fn_dim").set_value("product").run()
     assert_renders(at)
     assert len(at.dataframe[1].value) >= 5  # the demo runs campaigns for many products
+    at.selectbox(key="fn_drop_step").set_value(2).run()
     calls = at.dataframe[-1].value
     assert "活动" in calls.columns and calls["活动"].nunique() > 1

@@ -190,26 +190,51 @@ def fetch_profile_income_evidence(
     )
 
 
+def _applications(stmt: sa.Select, scope: Scope, flt: Filters) -> sa.Select:
+    """Restrict a select on loan_applications to the scope, the period and the sidebar lists."""
+    la = loan_applications
+    stmt = apply_scope(stmt, scope, la.c.branch_id, la.c.officer_id)
+    return apply_filters(
+        stmt, flt, time_col=la.c.applied_on, branch_col=la.c.branch_id, officer_col=la.c.officer_id
+    )
+
+
 def select_application_evidence(scope: Scope, flt: Filters) -> sa.Select:
-    """Loan applications made in the period with inflows in the year before each, and place hits."""
+    """Loan applications made in the period with inflows in the year before each, and place hits.
+
+    One join of the applications to their customers' footprints with filtered aggregates (not
+    correlated subqueries): one pass over the footprints, whatever the number of applications.
+    """
     la = loan_applications
     fp = footprints
-    applied_ts = sa.cast(la.c.applied_on, sa.DateTime)
+    apps = _applications(
+        sa.select(la.c.application_id, la.c.customer_id, la.c.applied_on, la.c.declared_place),
+        scope,
+        flt,
+    ).subquery("apps")
+    applied_ts = sa.cast(apps.c.applied_on, sa.DateTime)
     since = applied_ts - sa.bindparam(
         "lookback", timedelta(days=INFLOW_LOOKBACK_DAYS), type_=sa.Interval
     )
-    in_year = sa.and_(
-        fp.c.customer_id == la.c.customer_id,
-        _is_income(fp),
-        fp.c.occurred_at >= since,
-        fp.c.occurred_at < applied_ts,
-    )
-    inflow = sa.select(sa.func.coalesce(sa.func.sum(fp.c.amount), 0.0)).where(in_year)
-    count = sa.select(sa.func.count()).where(in_year)
-    seen = sa.select(sa.func.count()).where(
-        fp.c.customer_id == la.c.customer_id,
-        fp.c.place == la.c.declared_place,
-        fp.c.occurred_at < sa.bindparam("seen_until", flt.end_ts, sa.DateTime),
+    in_year = sa.and_(_is_income(fp), fp.c.occurred_at >= since, fp.c.occurred_at < applied_ts)
+    evidence = (
+        sa.select(
+            apps.c.application_id,
+            sa.func.sum(fp.c.amount).filter(in_year).label("observed_inflow"),
+            sa.func.count().filter(in_year).label("inflow_count"),
+            sa.func.count().filter(fp.c.place == apps.c.declared_place).label("place_seen"),
+        )
+        .select_from(
+            apps.join(
+                fp,
+                sa.and_(
+                    fp.c.customer_id == apps.c.customer_id,
+                    fp.c.occurred_at < sa.bindparam("seen_until", flt.end_ts, sa.DateTime),
+                ),
+            )
+        )
+        .group_by(apps.c.application_id)
+        .subquery("evidence")
     )
     stmt = sa.select(
         la.c.application_id,
@@ -222,15 +247,15 @@ def select_application_evidence(scope: Scope, flt: Filters) -> sa.Select:
         la.c.amount,
         la.c.declared_income,
         la.c.declared_place,
-        inflow.scalar_subquery().label("observed_inflow"),
-        count.scalar_subquery().label("inflow_count"),
-        seen.scalar_subquery().label("declared_place_seen"),
-    ).select_from(la.outerjoin(customers, customers.c.customer_id == la.c.customer_id))
-    stmt = apply_scope(stmt, scope, la.c.branch_id, la.c.officer_id)
-    stmt = apply_filters(
-        stmt, flt, time_col=la.c.applied_on, branch_col=la.c.branch_id, officer_col=la.c.officer_id
+        sa.func.coalesce(evidence.c.observed_inflow, 0.0).label("observed_inflow"),
+        sa.func.coalesce(evidence.c.inflow_count, 0).label("inflow_count"),
+        sa.func.coalesce(evidence.c.place_seen, 0).label("declared_place_seen"),
+    ).select_from(
+        la.outerjoin(customers, customers.c.customer_id == la.c.customer_id).outerjoin(
+            evidence, evidence.c.application_id == la.c.application_id
+        )
     )
-    return stmt.order_by(la.c.applied_on, la.c.application_id)
+    return _applications(stmt, scope, flt).order_by(la.c.applied_on, la.c.application_id)
 
 
 def fetch_application_evidence(conn: sa.Connection, scope: Scope, flt: Filters) -> pl.DataFrame:
@@ -242,13 +267,7 @@ def select_applicant_places(scope: Scope, flt: Filters) -> sa.Select:
     """Places where applicants of the period left footprints (up to the period end), with counts."""
     la = loan_applications
     fp = footprints
-    applicants = sa.select(la.c.customer_id).where(
-        la.c.applied_on >= flt.start, la.c.applied_on <= flt.end
-    )
-    applicants = apply_scope(applicants, scope, la.c.branch_id, la.c.officer_id)
-    applicants = apply_filters(
-        applicants, flt, branch_col=la.c.branch_id, officer_col=la.c.officer_id
-    )
+    applicants = _applications(sa.select(la.c.customer_id), scope, flt)
     stmt = (
         sa.select(fp.c.customer_id, fp.c.place, sa.func.count().label("n"))
         .where(fp.c.customer_id.in_(applicants.scalar_subquery()))

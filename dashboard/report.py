@@ -18,7 +18,20 @@ import polars as pl
 from dashboard.charts.kpis import attainment_figure, axis_for, trend_figure
 from dashboard.format import count, money, pct
 from dashboard.i18n import catalog
-from metrics.kpis import FLOW_KPIS, LOWER_IS_BETTER, MONEY_KPIS, STOCK_KPIS
+from metrics.kpis import FLOW_KPIS, LOWER_IS_BETTER, MONEY_KPIS, STOCK_KPIS, kpi_trend
+
+WEEKLY_SCHEMA = {
+    "branch_id": pl.Int64,
+    "week_start": pl.Date,
+    "kpi": pl.String,
+    "value": pl.Float64,
+}
+TARGET_SCHEMA = {
+    "branch_id": pl.Int64,
+    "week_start": pl.Date,
+    "kpi": pl.String,
+    "target": pl.Float64,
+}
 
 KPI_ORDER = STOCK_KPIS[:3] + FLOW_KPIS[:1] + STOCK_KPIS[3:] + FLOW_KPIS[1:]
 
@@ -105,7 +118,9 @@ class WeeklyReport:
     ranking: pl.DataFrame  # rank, branch, score, on_target, with_target
     league: pl.DataFrame  # rank, officer, branch, conversions, new_customers, activities, lagging
     flags: pl.DataFrame  # branch, kpi, reason, change
-    trends: dict[str, pl.DataFrame] = field(default_factory=dict)  # kpi -> kpi_trend frame
+    # The weekly KPI frame and targets behind the trends (computed only when the file is built).
+    weekly: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=WEEKLY_SCHEMA))
+    targets: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=TARGET_SCHEMA))
 
 
 def _cell(text: str, *, num: bool = False, cls: str = "") -> str:
@@ -219,8 +234,8 @@ def report_figures(r: WeeklyReport) -> list[go.Figure]:
         )
     ]
     for kpi in KPI_ORDER:
-        trend = r.trends.get(kpi)
-        if trend is None or trend.is_empty():
+        trend = kpi_trend(r.weekly, r.targets, kpi=kpi, week=r.week)
+        if trend["value"].null_count() == trend.height:
             continue
         axis = axis_for(kpi, lg, label("kpis.unit_money", lg), label("kpis.unit_count", lg))
         figures.append(trend_figure(trend, title=kpi_labels[kpi], axis=axis, names=names))

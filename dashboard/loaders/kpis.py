@@ -7,6 +7,7 @@ queries read branches and officers but not tiers: the tier list is left out of t
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 import polars as pl
@@ -17,6 +18,7 @@ from dashboard.loaders.common import load_standard
 from data_access.engine import connect
 from data_access.filters import Filters, Scope
 from data_access.queries import kpis as q
+from metrics import kpis as km
 from metrics.kpis import fill_flow_gaps
 
 TTL = 600
@@ -55,3 +57,40 @@ def load_officer_weekly(scope: Scope, flt: Filters) -> pl.DataFrame:
     """officer_id, branch_id, week_start, measure, value over the period."""
     with connect(get_engine()) as conn:
         return q.fetch_officer_weekly(conn, scope, flt)
+
+
+@dataclass(frozen=True)
+class WeekView:
+    """Everything the page shows about one week that does not depend on a widget of the page."""
+
+    weekly: pl.DataFrame  # branch_id, week_start, kpi, value (104 weeks)
+    targets: pl.DataFrame  # branch_id, week_start, kpi, target
+    bank: pl.DataFrame  # metrics.kpis.bank_kpis
+    by_branch: pl.DataFrame  # metrics.kpis.branch_kpis
+    flags: pl.DataFrame  # metrics.kpis.kpi_flags
+    ranking: pl.DataFrame  # metrics.kpis.branch_ranking
+
+
+@st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)
+def load_week_view(
+    scope: Scope, week: date, branch_ids: tuple[int, ...], officer_ids: tuple[int, ...]
+) -> WeekView:
+    """The week's figures, flags and ranking (cached: switching a trend or tab recomputes none)."""
+    alerts = load_standard().alerts
+    weekly = load_weekly_kpis(scope, kpi_period(week, branch_ids, officer_ids))
+    # Targets are set per branch: an officer filter does not narrow them.
+    targets = load_targets(scope, kpi_period(week, branch_ids, ()))
+    by_branch = km.branch_kpis(weekly, targets, week=week)
+    return WeekView(
+        weekly=weekly,
+        targets=targets,
+        bank=km.bank_kpis(weekly, targets, week=week),
+        by_branch=by_branch,
+        flags=km.kpi_flags(
+            weekly,
+            week=week,
+            history_weeks=alerts.kpi_history_weeks,
+            z_threshold=alerts.kpi_z_score,
+        ),
+        ranking=km.branch_ranking(by_branch),
+    )

@@ -12,13 +12,7 @@ from dashboard.errors import friendly_errors, no_data
 from dashboard.format import count, pct
 from dashboard.i18n import t
 from dashboard.loaders.common import load_branches, load_officers, load_standard
-from dashboard.loaders.kpis import (
-    kpi_period,
-    league_period,
-    load_officer_weekly,
-    load_targets,
-    load_weekly_kpis,
-)
+from dashboard.loaders.kpis import league_period, load_officer_weekly, load_week_view
 from dashboard.report import (
     KPI_ORDER,
     WeeklyReport,
@@ -41,13 +35,13 @@ st.caption(t("kpis.intro", start=f"{ctx.week:%Y-%m-%d}", end=f"{week_end:%Y-%m-%
 
 with friendly_errors():
     alerts = load_standard().alerts
-    weekly = load_weekly_kpis(ctx.scope, kpi_period(ctx.week, flt.branch_ids, flt.officer_ids))
-    targets = load_targets(ctx.scope, kpi_period(ctx.week, flt.branch_ids, ()))
+    view = load_week_view(ctx.scope, ctx.week, flt.branch_ids, flt.officer_ids)
     officer_weekly = load_officer_weekly(
         ctx.scope, league_period(ctx.week, flt.branch_ids, flt.officer_ids)
     )
     branches = load_branches(ctx.scope)
     officers = load_officers(ctx.scope, flt.branch_ids)
+weekly, targets, bank, by_branch = view.weekly, view.targets, view.bank, view.by_branch
 if weekly.filter(pl.col("week_start") == ctx.week).is_empty():
     no_data("kpis.no_data_week")
 
@@ -70,9 +64,6 @@ if flt.officer_ids:
     st.info(t("kpis.officer_note"))
 if flt.tiers:
     st.caption(t("kpis.tiers_note"))
-
-bank = km.bank_kpis(weekly, targets, week=ctx.week)
-by_branch = km.branch_kpis(weekly, targets, week=ctx.week)
 
 # --- KPI cards ---------------------------------------------------------------------------------
 st.subheader(t("kpis.cards_header") + f" · {selection}")
@@ -109,9 +100,7 @@ for start in range(0, len(KPI_ORDER), 4):
 st.caption(t("kpis.effective_note"))
 
 # --- flagged moves -----------------------------------------------------------------------------
-flags = km.kpi_flags(
-    weekly, week=ctx.week, history_weeks=alerts.kpi_history_weeks, z_threshold=alerts.kpi_z_score
-).with_columns(
+flags = view.flags.with_columns(
     pl.col("branch_id").replace_strict(branch_names, default=None).alias("branch"),
 )
 st.subheader(t("kpis.flags_header"))
@@ -178,7 +167,7 @@ with tab_trend:
     )
 
 # --- branch ranking ----------------------------------------------------------------------------
-ranking = km.branch_ranking(by_branch).with_columns(
+ranking = view.ranking.with_columns(
     pl.col("branch_id").replace_strict(branch_names, default=None).alias("branch")
 )
 with tab_rank:
@@ -256,7 +245,8 @@ report = WeeklyReport(
     ranking=ranking,
     league=league,
     flags=flags,
-    trends={k: km.kpi_trend(weekly, targets, kpi=k, week=ctx.week) for k in KPI_ORDER},
+    weekly=weekly,
+    targets=targets,
 )
 st.session_state["kpis_report"] = report  # the app test reads what the download would contain
 st.download_button(

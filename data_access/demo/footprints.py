@@ -244,11 +244,13 @@ class FootprintGenerator:
         amt = rng.lognormal(np.log(70 * ticket[c]), 0.9) * (1 + 0.8 * self.sf[wk])
         amt = np.where(mc == MC["fuel"], rng.uniform(150, 450, len(c)), amt)
         ch = self_channel(c, t, 0.55, ("pos", "counter", "agent"), (0.85, 0.05, 0.10))
-        pl = np.where(mc == MC["online_shopping"], -1, home_place(c, 0.25))
         migrant_here = occ[c] == MIGRANT
         pl = np.where(
-            migrant_here & (rng.random(len(c)) < 0.7) & ~self.sf[wk].astype(bool), city[c], pl
+            migrant_here & (rng.random(len(c)) < 0.7) & ~self.sf[wk].astype(bool),
+            city[c],
+            home_place(c, 0.25),
         )
+        pl = np.where(mc == MC["online_shopping"], -1, pl)
         rows(
             c,
             t,
@@ -342,6 +344,7 @@ class FootprintGenerator:
 
         # --- transfers out: rising to other banks and platforms for churners ------------------
         lam = act * 0.12 * alive * np.where(in_churn, 1 + 3.0 * churn_t, 1.0)
+        lam = lam + np.where(in_churn, 0.15 * churn_t, 0.0) * alive  # moving the savings away
         c, t = self._expand_weekly(rng, lam)
         wk = (t // (7 * S_PER_DAY)).clip(0, n_w - 1)
         ct = churn_t[c, wk]

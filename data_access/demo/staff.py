@@ -98,7 +98,10 @@ def build_activities(
     holiday = np.where(sf_week, 0.35, 1.0)
     # officers who left stop working at some week
     stop = np.where(org.officer_active, n_w, rng.integers(n_w // 3, n_w, n_o))
-    working = np.arange(n_w)[None, :] < stop[:, None]
+    hired = org.officers.column("hire_date").to_numpy().astype("datetime64[D]")
+    start_week = np.searchsorted(cal.weeks, hired)  # no work before the hire date
+    weeks = np.arange(n_w)[None, :]
+    working = (weeks < stop[:, None]) & (weeks >= start_week[:, None])
     up = staff.uplift
     # small books (a small demo bank) mean fewer contacts; tellers serve the outlet's walk-ins
     book_size = np.bincount(pop.officer[pop.officer >= 0], minlength=n_o)

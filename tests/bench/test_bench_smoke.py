@@ -1,0 +1,64 @@
+"""The benchmark harness runs end to end on the session's small demo bank (no timing asserted)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from bench.__main__ import Config, run
+from bench.pages import tables_read
+
+
+def test_harness_measures_pages_and_the_usual_way(
+    demo_engine: sa.Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = demo_engine.url.render_as_string(hide_password=False)
+    monkeypatch.setenv("FOOTPRINT_DATABASE_URL", url)  # restored after the harness sets it
+    out = tmp_path / "results.md"
+    cfg = Config(
+        skip_build=True,
+        pg_customers=0,
+        repeat=1,
+        naive_cap=50_000,  # the demo bank's footprints exceed it: the scaled path runs too
+        pages=("kpis", "customer"),
+        browser=False,
+        duckdb_url=url,
+        out=out,
+        in_process=True,
+    )
+    res = run(cfg)
+    fast, naive = res.fast["duckdb"], res.naive["duckdb"]
+    assert set(fast) == {"kpis", "customer"}
+    for page in fast:
+        assert fast[page]["exception"] == ""
+        assert fast[page]["data_cold_s"] > 0 and fast[page]["page_cold_s"] > 0
+        assert fast[page]["rows_scanned"] > 0 and fast[page]["tables"]
+        assert fast[page]["loaders"], "no loader call was recorded"
+        assert naive[page]["total_s"] > 0
+        assert naive[page]["extrapolated"] is True  # footprints: 3,000 customers > 50,000 rows
+    assert "kpis.load_weekly_kpis" in fast["kpis"]["loaders"]
+    assert "footprints" in fast["customer"]["tables"]
+    assert naive["customer"]["figures"]["profile"] == 1
+    t = res.throughput["duckdb"]
+    assert t["rows"] == res.banks["duckdb"]["footprints"] and t["numpy_rows_per_s"] > 0
+    text = out.read_text()
+    assert "| kpis |" in text and "| customer |" in text and "## Machine" in text
+
+
+@pytest.mark.parametrize(
+    ("sql", "expected"),
+    [
+        pytest.param("SELECT a FROM footprints WHERE x", ["footprints"], id="from"),
+        pytest.param(
+            'select 1 from "customers" join footprints on 1=1',
+            ["footprints", "customers"],
+            id="join",
+        ),
+        pytest.param("select 1 from customer_value", ["customer_value"], id="prefix-not-customers"),
+    ],
+)
+def test_tables_read(sql: str, expected: list[str]) -> None:
+    names = sorted(["footprints", "customers", "customer_value"], key=len, reverse=True)
+    assert sorted(tables_read(sql, names)) == sorted(expected)

@@ -135,10 +135,11 @@ def sidebar() -> PageContext:
         placeholder=t("common.all_officers"),
     )
     _widget_value("tiers")
+    tier_labels = {c: t(f"common.tier_{c}") for c in TIERS}  # resolved now: AppTest formats later
     sb.multiselect(
         t("common.tiers"),
         list(TIERS),
-        format_func=lambda c: t(f"common.tier_{c}"),
+        format_func=tier_labels.get,
         key="w_tiers",
         on_change=_sync,
         args=("tiers",),

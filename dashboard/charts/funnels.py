@@ -28,13 +28,24 @@ def _layout(fig: go.Figure, height: int = 360) -> go.Figure:
     return fig
 
 
-def funnel_chart(counts: pl.DataFrame, stage_labels: dict[str, str]) -> go.Figure:
-    """Plotly funnel of ``customers`` per ``stage`` (from ``metrics.funnels.stage_counts``)."""
+def funnel_chart(
+    counts: pl.DataFrame,
+    stage_labels: dict[str, str],
+    rate_words: tuple[str, str] = ("of first", "of previous"),
+) -> go.Figure:
+    """Plotly funnel of ``customers`` per ``stage`` (from ``metrics.funnels.stage_counts``).
+
+    ``rate_words`` name the two percentages in the reader's language (plotly's own are English).
+    """
+    of_first, of_previous = rate_words
     fig = go.Figure(
         go.Funnel(
             y=[stage_labels.get(s, s) for s in counts["stage"].to_list()],
             x=counts["customers"].to_list(),
-            textinfo="value+percent initial+percent previous",
+            texttemplate=(
+                f"%{{value:,}}<br>%{{percentInitial:.0%}} {of_first}"
+                f"<br>%{{percentPrevious:.0%}} {of_previous}"
+            ),
             marker={"color": PRIMARY},
         )
     )

@@ -110,7 +110,10 @@ k4.metric(
 # --- funnel and rates --------------------------------------------------------------------------
 c1, c2 = st.columns([3, 2])
 c1.subheader(t("funnels.funnel_header"))
-c1.plotly_chart(charts.funnel_chart(counts, stage_labels), width="stretch")
+c1.plotly_chart(
+    charts.funnel_chart(counts, stage_labels, (t("funnels.of_first"), t("funnels.of_previous"))),
+    width="stretch",
+)
 c2.subheader(t("funnels.rates_header"))
 headers = {
     "stage": t("funnels.col_stage"),

@@ -35,6 +35,12 @@ def test_funnel_chart_shows_counts_in_stage_order_with_labels() -> None:
     assert trace.type == "funnel"
     assert list(trace.y) == ["目标客户", "已触达", "有意向", "已申请", "已成交"]
     assert list(trace.x) == [3, 2, 1, 1, 1]
+    assert "of previous" in trace.texttemplate
+
+
+def test_funnel_chart_names_the_rates_in_the_readers_language() -> None:
+    fig = charts.funnel_chart(stage_counts(REACHED, STAGES), LABELS, ("占首步", "占上一步"))
+    assert "占首步" in fig.data[0].texttemplate and "of" not in fig.data[0].texttemplate
 
 
 def test_rates_table_in_percent() -> None:

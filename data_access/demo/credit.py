@@ -28,11 +28,9 @@ def external_limits_table(rng: np.random.Generator, cal: Calendar, pop: Populati
     who = np.flatnonzero(rng.random(n) < p)
     k = rng.integers(1, 4, len(who))
     cust = np.repeat(who, k)
-    plat = (
-        np.concatenate([rng.choice(len(PLATFORMS), kk, replace=False) for kk in k])
-        if len(who)
-        else np.zeros(0, int)
-    )
+    # k distinct platforms per customer: the first k of a random order
+    order = np.argsort(rng.random((len(who), len(PLATFORMS))), axis=1)
+    plat = order[np.arange(len(PLATFORMS))[None, :] < k[:, None]]
     med = np.array([LIMIT_MEDIAN[p] for p in PLATFORMS])[plat]
     limit = np.round(
         med * np.sqrt(pop.income[cust] / 40_000) * rng.lognormal(0, 0.5, len(cust)), -2
@@ -125,7 +123,10 @@ def loan_applications_table(
     own_city = (cust * 7 + 3) % len(names.CITIES)
     other_city = (own_city + 1 + rng.integers(0, len(names.CITIES) - 1, n)) % len(names.CITIES)
     declared_place = np.where(by_place, np.array(places)[n_towns + other_city], home)
-    business = np.array([rng.choice(BUSINESS[p]) for p in product])
+    business = np.empty(n, dtype=object)
+    for p, choices in BUSINESS.items():
+        m = product == p
+        business[m] = np.array(choices, dtype=object)[rng.integers(0, len(choices), m.sum())]
 
     off = pop.officer[cust]
     sk = np.where(off >= 0, skill[np.maximum(off, 0)], 0.3)

@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.report import KPI_ORDER, build_weekly_report, card_label, card_text, kpi_text
 from data_access.engine import create_schema, make_engine
-from data_access.schema import bank_meta, branch_weekly_balances, branches
+from data_access.schema import bank_meta, branch_weekly_balances, branches, officers
 
 DEPOSIT = card_label("deposit_balance", "en")
 APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
@@ -76,6 +76,21 @@ def test_one_branch_has_less_deposit(
     one = _cny(_cards(at)[DEPOSIT])
     assert 0 < one < everyone
     assert at.session_state["kpis_report"].selection != "All branches"
+
+
+def test_officer_filter_narrows_customer_kpis_not_balances(
+    app_test: Callable[..., AppTest], demo_engine: sa.Engine
+) -> None:
+    whole = _cards(app_test("kpis", lang="en"))
+    with demo_engine.connect() as conn:
+        officer = conn.execute(sa.select(sa.func.min(officers.c.officer_id))).scalar_one()
+    at = app_test("kpis", lang="en", officers=str(officer))
+    _ok(at)
+    mine = _cards(at)
+    assert mine[DEPOSIT] == whole[DEPOSIT]  # ledger balances are branch figures
+    effective = card_label("effective_customers", "en")
+    assert int(mine[effective].replace(",", "")) < int(whole[effective].replace(",", ""))
+    assert any("ledger figures" in i.value for i in at.info)
 
 
 def test_earlier_week_shows_that_week(

@@ -494,3 +494,11 @@ def test_no_bound_unit_in_sql() -> None:
 def test_bad_scope_is_refused() -> None:
     with pytest.raises(InvalidFilter):
         Scope("officer", branch_id=1)
+
+
+def test_falls_back_to_live_without_the_mart_table(bank: sa.Engine) -> None:
+    """A bank loaded before the KPI mart existed has no kpi_facts table: the live selects answer."""
+    s.kpi_facts.drop(bank)
+    with bank.connect() as conn:
+        assert not q.has_facts(conn)
+        assert _as_dict(q.fetch_weekly_kpis(conn, Scope.bank(), PERIOD, RULE)) == EXPECTED_BANK

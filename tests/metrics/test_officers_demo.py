@@ -48,7 +48,7 @@ def test_training_uplift_is_found_with_confidence(demo: sa.Engine, measure: str)
     pooled = om.pooled_did(panels[measure], attendance, trainings, window_weeks=4, as_of=END)
     # planted: attendees' visits and soft capture rise ~45% after a training (fading over months)
     assert pooled["n_trainings"] >= 4
-    assert pooled["did"] > 0.5
+    assert pooled["did"] > 0.25  # measured 0.59 visits and 0.75 soft footprints a week
     assert pooled["ci_low"] > 0  # the 95% interval excludes 0
     per = om.training_did(panels[measure], attendance, trainings, window_weeks=4, as_of=END)
     assert (per["did"] > 0).mean() >= 0.8
@@ -57,7 +57,8 @@ def test_training_uplift_is_found_with_confidence(demo: sa.Engine, measure: str)
 def test_untrained_comparison_barely_moves(demo_engine: sa.Engine) -> None:
     panels, attendance, trainings = _panels(demo_engine)
     pooled = om.pooled_did(panels["visits"], attendance, trainings, window_weeks=4, as_of=END)
-    assert abs(pooled["control_change"]) < 0.3 < pooled["treated_change"]
+    assert abs(pooled["control_change"]) < 0.25  # measured -0.12 (a little seasonal drift)
+    assert pooled["treated_change"] > pooled["control_change"] + 0.25  # measured +0.48
 
 
 def test_completeness_differs_across_books(demo_engine: sa.Engine) -> None:

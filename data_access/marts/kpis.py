@@ -27,6 +27,8 @@ def refresh_kpis(engine: sa.Engine, standards: Standards, as_of: date, progress:
     """Recompute kpi_facts from the fact tables in one transaction; returns rows written."""
     selects = select_facts_rows(Filters(EPOCH, as_of), standards.effective_customer)
     try:
+        # A bank loaded before this mart existed lacks its table: create it, touch nothing else.
+        kpi_facts.create(engine, checkfirst=True)
         with engine.begin() as conn:
             conn.execute(kpi_facts.delete())
             for i, stmt in enumerate(selects):

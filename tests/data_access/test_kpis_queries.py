@@ -502,3 +502,7 @@ def test_falls_back_to_live_without_the_mart_table(bank: sa.Engine) -> None:
     with bank.connect() as conn:
         assert not q.has_facts(conn)
         assert _as_dict(q.fetch_weekly_kpis(conn, Scope.bank(), PERIOD, RULE)) == EXPECTED_BANK
+    assert _refresh(bank) > 0  # the refresh creates the missing table
+    with bank.connect() as conn:
+        assert q.has_facts(conn)
+        assert _as_dict(q.fetch_weekly_kpis(conn, Scope.bank(), PERIOD, RULE)) == EXPECTED_BANK

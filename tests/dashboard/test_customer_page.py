@@ -11,6 +11,26 @@ from streamlit.testing.v1 import AppTest
 from data_access.schema import customers, soft_footprints
 
 
+@pytest.fixture(autouse=True)
+def _routed_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every AppTest run goes through the router.
+
+    AppTest resets Streamlit's pages-folder detection before each run, and dashboard/pages/ makes
+    Streamlit run a switched-to page without the router; ``page_context()`` then reruns, and the
+    rerun drops one-shot widget values such as a form's submit. Turning the legacy mode off as
+    soon as it is detected keeps clicks and submits.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    original = PagesManager.__init__
+
+    def init(self: PagesManager, *args: object, **kwargs: object) -> None:
+        original(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", init)
+
+
 def _texts(at: AppTest) -> str:
     parts = [
         e.value
@@ -47,6 +67,11 @@ def cleanup(demo_engine: sa.Engine) -> Iterator[list[int]]:
     yield ids
     with demo_engine.begin() as conn:
         conn.execute(soft_footprints.delete().where(soft_footprints.c.soft_id > before))
+
+
+def _save(at: AppTest):
+    """The soft-footprint form's submit button."""
+    return next(b for b in at.button if b.label == "Save")
 
 
 def _soft_count(engine: sa.Engine, customer_id: int) -> int:
@@ -112,7 +137,7 @@ def test_recording_a_soft_footprint_adds_a_row(
     at = app_test("customer", lang="en", customer=str(cid))
     at.selectbox(key="cu_kind").select("vehicle")
     at.text_area(key="cu_detail").input("white SUV, new")
-    at.button[0].click()  # the form's submit button
+    _save(at).click()
     at.run()
     assert not at.exception
     assert _soft_count(demo_engine, cid) == before + 1
@@ -135,7 +160,7 @@ def test_a_bad_soft_footprint_is_refused_with_a_message(
     before = _soft_count(demo_engine, cid)
     at = app_test("customer", lang="en", customer=str(cid))
     at.selectbox(key="cu_kind").select("fuel_receipt")  # without grade and litres
-    at.button[0].click()
+    _save(at).click()
     at.run()
     assert not at.exception
     assert "Not saved" in "\n".join(e.value for e in at.error)

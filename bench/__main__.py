@@ -50,7 +50,7 @@ class Config:
     pg_customers: int = 50_000
     skip_build: bool = False
     repeat: int = 3
-    naive_cap: int = 2_000_000
+    naive_cap: int = 500_000
     pages: tuple[str, ...] = PAGES
     browser: bool = True
     naive: bool = True
@@ -387,7 +387,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--pg-customers", type=int, default=50_000, help="0: no PostgreSQL bank")
     p.add_argument("--skip-build", action="store_true", help="use the banks as they are")
     p.add_argument("--repeat", type=int, default=3)
-    p.add_argument("--naive-cap", type=int, default=2_000_000)
+    p.add_argument("--naive-cap", type=int, default=500_000)
     p.add_argument("--pages", default=",".join(PAGES))
     p.add_argument("--no-browser", action="store_true")
     p.add_argument("--no-naive", action="store_true")

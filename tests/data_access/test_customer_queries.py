@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date, datetime
 
@@ -13,11 +14,20 @@ from data_access.errors import InvalidImport
 from data_access.filters import Scope
 from data_access.queries import customer as q
 from data_access.schema import soft_footprints
-from tests.data_access.customer_seed import AS_OF, seed
+from tests.data_access.customer_seed import AS_OF, seed, seeded_banks
+
+
+@pytest.fixture(scope="module", params=["duckdb", "postgresql"])
+def bank(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[sa.Engine]:
+    """The tiny bank, shared by the read-only tests of this module."""
+    yield from seeded_banks(request.param, tmp_path_factory)
 
 
 @pytest.fixture
-def bank(empty_engine: sa.Engine) -> sa.Engine:
+def fresh(empty_engine: sa.Engine) -> sa.Engine:
+    """The tiny bank in a database of its own (for tests that write)."""
     seed(empty_engine)
     return empty_engine
 
@@ -128,14 +138,14 @@ def test_search(bank: sa.Engine, scope: Scope, text: str, expected: list[int]) -
     assert df["customer_id"].to_list() == expected
 
 
-def test_marts_absent_then_present(bank: sa.Engine) -> None:
+def test_marts_absent_then_present(fresh: sa.Engine) -> None:
     from data_access.marts.signals import refresh_signals
     from metrics.standards import load_standards
 
-    with bank.connect() as conn:
+    with fresh.connect() as conn:
         assert q.fetch_marts(conn, Scope.bank(), 1)["signals"] is None
-    refresh_signals(bank, load_standards(), AS_OF, lambda *_: None)
-    with bank.connect() as conn:
+    refresh_signals(fresh, load_standards(), AS_OF, lambda *_: None)
+    with fresh.connect() as conn:
         marts = q.fetch_marts(conn, Scope.bank(), 1)
     assert marts["signals"] is not None and marts["signals"]["car_owner"] is True
     assert marts["value"] is None
@@ -160,13 +170,13 @@ def _soft_count(engine: sa.Engine) -> int:
         return conn.execute(sa.select(sa.func.count()).select_from(soft_footprints)).scalar_one()
 
 
-def test_insert_soft_footprint(bank: sa.Engine) -> None:
-    first = q.insert_soft_footprint(bank, Scope.officer(2, 21), ENTRY)
+def test_insert_soft_footprint(fresh: sa.Engine) -> None:
+    first = q.insert_soft_footprint(fresh, Scope.officer(2, 21), ENTRY)
     second = q.insert_soft_footprint(
-        bank, Scope.bank(), replace(ENTRY, kind="vehicle", fuel_grade=None, litres=None)
+        fresh, Scope.bank(), replace(ENTRY, kind="vehicle", fuel_grade=None, litres=None)
     )
     assert second != first
-    with bank.connect() as conn:
+    with fresh.connect() as conn:
         df = q.fetch_soft_footprints(conn, Scope.bank(), 4)
     assert df.height == 2
     row = df.filter(pl.col("soft_id") == first).row(0, named=True)
@@ -179,7 +189,7 @@ def test_insert_soft_footprint(bank: sa.Engine) -> None:
     # the new receipt makes customer 4 a car owner
     from data_access.queries.signals import fetch_signal_features
 
-    with bank.connect() as conn:
+    with fresh.connect() as conn:
         feats = fetch_signal_features(conn, Scope.bank(), AS_OF, customer_ids=(4,))
     assert feats["fuel_max_grade"].to_list() == [98]
 
@@ -199,16 +209,16 @@ def test_insert_soft_footprint(bank: sa.Engine) -> None:
     ],
 )
 def test_insert_rejects_bad_input_and_writes_nothing(
-    bank: sa.Engine, change: dict, message: str
+    fresh: sa.Engine, change: dict, message: str
 ) -> None:
     with pytest.raises(InvalidImport, match=message):
-        q.insert_soft_footprint(bank, Scope.bank(), replace(ENTRY, **change))
-    assert _soft_count(bank) == 3
+        q.insert_soft_footprint(fresh, Scope.bank(), replace(ENTRY, **change))
+    assert _soft_count(fresh) == 3
 
 
-def test_insert_outside_scope_is_refused(bank: sa.Engine) -> None:
+def test_insert_outside_scope_is_refused(fresh: sa.Engine) -> None:
     with pytest.raises(InvalidImport, match="not in your book"):
-        q.insert_soft_footprint(bank, Scope.branch(1), ENTRY)
-    assert _soft_count(bank) == 3
+        q.insert_soft_footprint(fresh, Scope.branch(1), ENTRY)
+    assert _soft_count(fresh) == 3
     with pytest.raises(ValueError):  # InvalidImport is a ValueError too
-        q.insert_soft_footprint(bank, Scope.officer(2, 99), ENTRY)
+        q.insert_soft_footprint(fresh, Scope.officer(2, 99), ENTRY)

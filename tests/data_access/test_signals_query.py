@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import polars as pl
 import pytest
 import sqlalchemy as sa
 
 from data_access.filters import Filters, Scope
 from data_access.queries.signals import FEATURE_SCHEMA, fetch_signal_features, months_back
-from tests.data_access.customer_seed import AS_OF, seed
+from tests.data_access.customer_seed import AS_OF, seed, seeded_banks
 
 
-@pytest.fixture
-def bank(empty_engine: sa.Engine) -> sa.Engine:
-    seed(empty_engine)
-    return empty_engine
+@pytest.fixture(scope="module", params=["duckdb", "postgresql"])
+def bank(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[sa.Engine]:
+    """The tiny bank, shared by this module's tests (they only read, or refresh the mart)."""
+    yield from seeded_banks(request.param, tmp_path_factory)
 
 
 @pytest.mark.parametrize(
@@ -94,7 +98,7 @@ CODES = (
 )
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def refreshed(bank: sa.Engine) -> sa.Engine:
     from data_access.marts.signals import refresh_signals
     from metrics.standards import load_standards
@@ -120,10 +124,11 @@ def test_signal_counts_from_the_mart(refreshed: sa.Engine, scope: Scope, expecte
     assert df["customers"].to_list() == expected
 
 
-def test_signal_counts_of_an_empty_mart(bank: sa.Engine) -> None:
+def test_signal_counts_of_an_empty_mart(empty_engine: sa.Engine) -> None:
     from data_access.queries.signals import fetch_signal_counts
 
-    with bank.connect() as conn:
+    seed(empty_engine)
+    with empty_engine.connect() as conn:
         df = fetch_signal_counts(conn, Scope.bank(), CODES)
     assert df["customers"].to_list() == [0] * 8
 

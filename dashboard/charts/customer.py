@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 import polars as pl
 
 from dashboard.masking import mask_id_number, mask_name, mask_phone
+from metrics.quality import application_contradictions, places_seen
 
 PALETTE = (
     "#1f5fa8",
@@ -180,3 +181,31 @@ def coded_table(
     )
     keep = [c for c in headers if c in out.columns]
     return out.select(keep).rename({c: headers[c] for c in keep})
+
+
+def application_table(
+    checks: pl.DataFrame,
+    places: pl.DataFrame,
+    ratio: float,
+    codes: dict[str, dict[str, str]],
+    headers: dict[str, str],
+    warn: str = "⚠️",
+) -> pl.DataFrame:
+    """Loan applications with the footprint evidence and a warning mark where it contradicts them.
+
+    ``checks`` from ``fetch_application_checks``; ``places`` from ``fetch_places``; ``ratio`` the
+    standard's income_contradiction_ratio. Adds income_flag / place_flag (``warn`` or '') and
+    places_seen, then translates ``codes`` and renames to ``headers`` (in that order).
+    """
+    flags = application_contradictions(checks, places, ratio).select(
+        "application_id", "income_flag", "place_flag"
+    )
+    out = (
+        checks.join(flags, on="application_id", how="left")
+        .join(places_seen(places), on="customer_id", how="left")
+        .with_columns(
+            pl.when(pl.col(f).fill_null(False)).then(pl.lit(warn)).otherwise(pl.lit("")).alias(f)
+            for f in ("income_flag", "place_flag")
+        )
+    )
+    return coded_table(out, codes, headers)

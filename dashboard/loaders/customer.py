@@ -36,7 +36,8 @@ def load_search(scope: Scope, text: str) -> pl.DataFrame:
 
 @st.cache_data(ttl=TTL, max_entries=64, show_spinner=False)
 def load_record(scope: Scope, customer_id: int, as_of: date) -> dict[str, Any]:
-    """Profile, products, monthly balances, mart rows, consented external limits, loan applications."""
+    """Profile, products, balances, mart rows, consented external limits, loan applications checked
+    against the footprints, and the places the customer was seen."""
     with connect(get_engine()) as conn:
         return {
             "profile": q.fetch_profile(conn, scope, customer_id),
@@ -46,7 +47,8 @@ def load_record(scope: Scope, customer_id: int, as_of: date) -> dict[str, Any]:
             ),
             "marts": q.fetch_marts(conn, scope, customer_id),
             "external": q.fetch_external_limits(conn, scope, customer_id),
-            "loans": q.fetch_loan_applications(conn, scope, customer_id),
+            "checks": q.fetch_application_checks(conn, scope, customer_id, as_of),
+            "places": q.fetch_places(conn, scope, customer_id, as_of),
         }
 
 

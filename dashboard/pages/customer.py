@@ -593,22 +593,31 @@ with tab_credit:
             width="stretch",
         )
     st.markdown(f"#### {t('customer.loan_apps')}")
-    loans: pl.DataFrame = record["loans"]
-    if loans.is_empty():
+    checks: pl.DataFrame = record["checks"]
+    if checks.is_empty():
         st.caption(t("customer.loan_apps_none"))
     else:
+        st.caption(
+            t("customer.loan_checks_note", ratio=f"{standard.alerts.income_contradiction_ratio:g}")
+        )
         st.dataframe(
-            charts.coded_table(
-                loans,
+            charts.application_table(
+                checks,
+                record["places"],
+                standard.alerts.income_contradiction_ratio,
                 {"product": PRODUCT, "status": STATUS},
                 {
                     "applied_on": t("customer.applied_on"),
                     "product": t("customer.product"),
                     "amount": t("customer.amount"),
+                    "status": t("customer.status"),
                     "declared_income": t("customer.declared_income"),
+                    "observed_inflow": t("customer.observed_inflow"),
+                    "income_flag": t("customer.income_flag"),
                     "declared_business": t("customer.declared_business"),
                     "declared_place": t("customer.declared_place"),
-                    "status": t("customer.status"),
+                    "places_seen": t("customer.places_seen"),
+                    "place_flag": t("customer.place_flag"),
                 },
             ),
             hide_index=True,

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from data_access.errors import InvalidImport
 from data_access.filters import Scope, apply_scope
 from data_access.queries._frames import frame
+from data_access.queries.quality import INFLOW_LOOKBACK_DAYS, NOT_INCOME_KINDS
 from data_access.schema import (
     SOFT_KINDS,
     balance_snapshots,
@@ -285,6 +286,89 @@ def fetch_loan_applications(conn: sa.Connection, scope: Scope, customer_id: int)
         .order_by(a.applied_on.desc(), a.application_id.desc())
     )
     return frame(conn, stmt, LOAN_APP_SCHEMA)
+
+
+APPLICATION_CHECK_SCHEMA = {
+    "application_id": pl.Int64,
+    "customer_id": pl.Int64,
+    "applied_on": pl.Date,
+    "product": pl.String,
+    "amount": pl.Float64,
+    "status": pl.String,
+    "declared_income": pl.Float64,
+    "declared_business": pl.String,
+    "declared_place": pl.String,
+    "observed_inflow": pl.Float64,
+    "inflow_count": pl.Int64,
+    "declared_place_seen": pl.Int64,
+}
+PLACES_SCHEMA = {"customer_id": pl.Int64, "place": pl.String, "n": pl.Int64}
+
+
+def fetch_application_checks(
+    conn: sa.Connection, scope: Scope, customer_id: int, until: date
+) -> pl.DataFrame:
+    """The customer's loan applications with what the footprints say against the declarations:
+    income-like inflows in the year before each application, and footprints at the declared place
+    (up to ``until``). Same evidence as the bank-wide check in data_access.queries.quality."""
+    a, f = loan_applications.c, footprints.c
+    applied_ts = sa.cast(a.applied_on, sa.DateTime)
+    since = applied_ts - sa.bindparam(
+        "lookback", timedelta(days=INFLOW_LOOKBACK_DAYS), type_=sa.Interval
+    )
+    income = sa.and_(f.direction == "in", f.kind.not_in(NOT_INCOME_KINDS))
+    in_year = sa.and_(income, f.occurred_at >= since, f.occurred_at < applied_ts)
+    until_ts = datetime.combine(until, datetime.min.time()) + _ONE_DAY
+    stmt = (
+        sa.select(
+            a.application_id,
+            a.customer_id,
+            a.applied_on,
+            a.product,
+            a.amount,
+            a.status,
+            a.declared_income,
+            a.declared_business,
+            a.declared_place,
+            sa.func.coalesce(sa.func.sum(f.amount).filter(in_year), 0.0).label("observed_inflow"),
+            sa.func.count(f.footprint_id).filter(in_year).label("inflow_count"),
+            sa.func.count(f.footprint_id)
+            .filter(f.place == a.declared_place)
+            .label("declared_place_seen"),
+        )
+        .select_from(
+            loan_applications.outerjoin(
+                footprints,
+                sa.and_(
+                    f.customer_id == a.customer_id,
+                    f.customer_id == customer_id,
+                    f.occurred_at < until_ts,
+                ),
+            )
+        )
+        .where(a.customer_id == customer_id, visible(scope, customer_id))
+        .group_by(*(getattr(a, k) for k in list(APPLICATION_CHECK_SCHEMA)[:9]))
+        .order_by(a.applied_on.desc(), a.application_id.desc())
+    )
+    return frame(conn, stmt, APPLICATION_CHECK_SCHEMA)
+
+
+def fetch_places(conn: sa.Connection, scope: Scope, customer_id: int, until: date) -> pl.DataFrame:
+    """Where the customer's footprints were left (up to ``until``), most often first."""
+    f = footprints.c
+    until_ts = datetime.combine(until, datetime.min.time()) + _ONE_DAY
+    stmt = (
+        sa.select(f.customer_id, f.place, sa.func.count().label("n"))
+        .where(
+            f.customer_id == customer_id,
+            f.place.is_not(None),
+            f.occurred_at < until_ts,
+            visible(scope, customer_id),
+        )
+        .group_by(f.customer_id, f.place)
+        .order_by(sa.desc("n"), f.place)
+    )
+    return frame(conn, stmt, PLACES_SCHEMA)
 
 
 MARTS = {"value": customer_value, "loyalty": customer_loyalty, "signals": customer_signals}

@@ -148,3 +148,27 @@ def test_signal_counts_chart_skips_the_total_row() -> None:
     fig = charts.signal_counts_chart(counts, {"car_owner": "Car owner"}, title="S")
     assert list(fig.data[0].y) == ["Car owner", "pensioner"]
     assert list(fig.data[0].x) == [3, 5]
+
+
+def test_application_table_marks_contradictions() -> None:
+    checks = pl.DataFrame(
+        {
+            "application_id": [1, 2],
+            "customer_id": [7, 7],
+            "applied_on": [date(2026, 4, 1), date(2025, 4, 1)],
+            "product": ["loan_business", "loan_agri"],
+            "declared_income": [120_000.0, 30_000.0],
+            "declared_place": ["城关镇", "青石镇"],
+            "observed_inflow": [15_000.0, 40_000.0],
+            "declared_place_seen": [0, 3],
+        }
+    )
+    places = pl.DataFrame({"customer_id": [7, 7], "place": ["青石镇", "城关镇"], "n": [3, 0]})
+    out = charts.application_table(
+        checks,
+        places.filter(pl.col("n") > 0),
+        2.0,
+        {"product": {"loan_business": "经营贷"}},
+        {"product": "产品", "income_flag": "收入", "place_flag": "地点", "places_seen": "足迹"},
+    )
+    assert out.rows() == [("经营贷", "⚠️", "⚠️", "青石镇 ×3"), ("loan_agri", "", "", "青石镇 ×3")]

@@ -184,3 +184,28 @@ def test_without_a_customer_the_book_overview_leads_to_one(
     at.button(key="cu_clear").click().run()  # back to the book
     assert "Footprint signals in your book" in _texts(at)
     assert "customer" not in at.query_params
+
+
+def test_credit_tab_checks_declarations(
+    app_test: Callable[..., AppTest], demo_engine: sa.Engine
+) -> None:
+    from data_access.schema import loan_applications
+
+    with demo_engine.connect() as conn:
+        cid = conn.execute(sa.select(sa.func.min(loan_applications.c.customer_id))).scalar_one()
+    at = app_test("customer", lang="en", customer=str(cid))
+    assert not at.exception
+    columns = [list(df.value.columns) for df in at.dataframe]
+    assert [
+        "Applied",
+        "Product",
+        "Amount",
+        "Status",
+        "Declared income",
+        "Money in, year before",
+        "Income check",
+        "Declared business",
+        "Declared place",
+        "Places seen",
+        "Place check",
+    ] in columns

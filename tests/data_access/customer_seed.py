@@ -29,6 +29,7 @@ def _fp(
     amount: float,
     cp: str = "none",
     channel: str = "mobile",
+    place: str | None = None,
 ) -> dict[str, object]:
     return {
         "footprint_id": fid,
@@ -39,7 +40,7 @@ def _fp(
         "direction": direction,
         "channel": channel,
         "amount": amount,
-        "place": None,
+        "place": place,
         "merchant_category": None,
         "counterparty_type": cp,
         "self_initiated": True,
@@ -174,7 +175,9 @@ def seed(engine: sa.Engine) -> None:
                 _fp(1, 1, 1, d(2026, 1, 20, 10), "remittance_in", "in", 5000.0, "individual"),
                 _fp(2, 1, 1, d(2026, 10, 1, 9), "remittance_in", "in", 3000.0, "individual"),
                 _fp(3, 1, 1, d(2025, 6, 1, 9), "remittance_in", "in", 9999.0, "individual"),  # >12m
-                _fp(4, 1, 1, d(2026, 11, 3, 9), "payment", "out", 200.0, "merchant", "pos"),
+                _fp(
+                    4, 1, 1, d(2026, 11, 3, 9), "payment", "out", 200.0, "merchant", "pos", "青石镇"
+                ),
                 _fp(5, 2, 1, d(2026, 10, 15, 8), "pension", "in", 2100.0, "government", "counter"),
                 _fp(6, 2, 1, d(2026, 11, 10, 8), "transfer_out", "out", 7000.0, "other_bank"),
                 _fp(7, 2, 1, d(2026, 11, 11, 8), "withdrawal", "out", 3000.0, "none", "atm"),

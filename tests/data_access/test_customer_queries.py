@@ -222,3 +222,27 @@ def test_insert_outside_scope_is_refused(fresh: sa.Engine) -> None:
     assert _soft_count(fresh) == 3
     with pytest.raises(ValueError):  # InvalidImport is a ValueError too
         q.insert_soft_footprint(fresh, Scope.officer(2, 99), ENTRY)
+
+
+def test_application_checks_against_footprints(bank: sa.Engine) -> None:
+    from metrics.quality import application_contradictions
+
+    with bank.connect() as conn:
+        apps = q.fetch_application_checks(conn, Scope.bank(), 1, AS_OF)
+        places = q.fetch_places(conn, Scope.bank(), 1, AS_OF)
+        hidden = q.fetch_application_checks(conn, Scope.branch(2), 1, AS_OF)
+    assert apps.schema == pl.Schema(q.APPLICATION_CHECK_SCHEMA)
+    # the year before 1 April 2026: remittances of June 2025 and January 2026 (not the payment out)
+    assert apps.select("observed_inflow", "inflow_count", "declared_place_seen").row(0) == (
+        14999.0,
+        2,
+        0,
+    )
+    assert places.rows() == [(1, "青石镇", 1)]
+    assert hidden.height == 0
+    flagged = application_contradictions(apps, places, 2.0).row(0, named=True)
+    assert (flagged["income_flag"], flagged["place_flag"], flagged["places_seen"]) == (
+        True,
+        True,
+        "青石镇 ×1",
+    )

@@ -14,6 +14,7 @@ from dashboard.i18n import catalog, t
 from dashboard.loaders import segments as loaders
 from dashboard.loaders.common import load_branches, load_officers, load_standard
 from dashboard.state import page_context
+from data_access.errors import FootprintError, InvalidFilter
 from data_access.filters import TIERS
 from data_access.queries.value import SIGNAL_CODES, SegmentDefinition
 from data_access.schema import PRODUCTS
@@ -70,6 +71,56 @@ def _apply(defn: SegmentDefinition, name: str) -> None:
     st.session_state.sg_flash = t("segments.loaded_ok", name=name)
 
 
+def _load_saved(name: str, definition: str) -> None:
+    """Load a saved segment; one written by an older version may not parse."""
+    try:
+        _apply(SegmentDefinition.from_json(definition), name)
+    except InvalidFilter as exc:
+        st.session_state.sg_flash_warning = t("common.err_filter", detail=str(exc))
+
+
+def _definition_from_state() -> SegmentDefinition:
+    """The definition the builder's widgets hold (the callbacks and the script agree on it)."""
+    ss = st.session_state
+    age = ss.get("sg_age", AGE_RANGE)
+    return SegmentDefinition(
+        tiers=tuple(ss.get("sg_tiers", ())),
+        rfm_segments=tuple(ss.get("sg_rfm", ())),
+        towns=tuple(ss.get("sg_towns", ())),
+        age_min=age[0] if age[0] > AGE_RANGE[0] else None,
+        age_max=age[1] if age[1] < AGE_RANGE[1] else None,
+        occupations=tuple(ss.get("sg_occupations", ())),
+        products_held=tuple(ss.get("sg_held", ())),
+        products_not_held=tuple(ss.get("sg_not_held", ())),
+        signals=tuple(ss.get("sg_signals", ())) if signals_ready else (),
+        clv_min=ss.get("sg_clv_min"),
+        clv_max=ss.get("sg_clv_max"),
+    )
+
+
+# Buttons act through callbacks: they run before the script, so a click is never lost to a rerun.
+def _save_current() -> None:
+    name = st.session_state.get("sg_name", "").strip()
+    if not name:
+        st.session_state.sg_flash_warning = t("segments.name_needed")
+        return
+    try:
+        loaders.save(name, _definition_from_state())
+    except FootprintError as exc:
+        st.session_state.sg_flash_warning = str(exc)
+        return
+    st.session_state.sg_flash = t("segments.saved_ok", name=name)
+
+
+def _delete_saved(name: str) -> None:
+    try:
+        loaders.delete(name)
+    except FootprintError as exc:
+        st.session_state.sg_flash_warning = str(exc)
+        return
+    st.session_state.sg_flash = t("segments.deleted_ok", name=name)
+
+
 def _reset() -> None:
     _apply(SegmentDefinition(), "")
     st.session_state.sg_flash = None
@@ -90,85 +141,72 @@ with st.expander(t("segments.saved_header"), expanded=bool(saved_defs)):
         s2.button(
             t("segments.load"),
             key="sg_load",
-            on_click=lambda: _apply(SegmentDefinition.from_json(saved_defs[pick]), pick),
+            on_click=_load_saved,
+            args=(pick, saved_defs[pick]),
             width="stretch",
         )
-        if s3.button(t("segments.delete"), key="sg_delete", width="stretch"):
-            with friendly_errors():
-                loaders.delete(pick)
-            st.session_state.sg_flash = t("segments.deleted_ok", name=pick)
-            st.rerun()
+        s3.button(
+            t("segments.delete"),
+            key="sg_delete",
+            on_click=_delete_saved,
+            args=(pick,),
+            width="stretch",
+        )
+if st.session_state.get("sg_flash_warning"):
+    st.warning(st.session_state.sg_flash_warning)
+    st.session_state.sg_flash_warning = None
 if st.session_state.get("sg_flash"):
     st.success(st.session_state.sg_flash)
     st.session_state.sg_flash = None
 
 # --- the builder ---------------------------------------------------------------------------------
+# defaults live in session state (not in the widgets) so that loading a saved segment can set them
+for key, default in (("sg_age", AGE_RANGE), ("sg_clv_min", None), ("sg_clv_max", None)):
+    st.session_state.setdefault(key, default)
 st.subheader(t("segments.builder_header"))
 any_label = t("segments.any")
 b1, b2, b3 = st.columns(3)
-chosen_tiers = b1.multiselect(
+b1.multiselect(
     t("segments.f_tiers"), list(TIERS), format_func=tier_labels.get, key="sg_tiers",
     placeholder=any_label,
 )  # fmt: skip
-chosen_rfm = b2.multiselect(
+b2.multiselect(
     t("segments.f_rfm"), list(segment_labels), format_func=segment_labels.get, key="sg_rfm",
     placeholder=any_label,
 )  # fmt: skip
-age = b3.slider(t("segments.f_age"), *AGE_RANGE, value=AGE_RANGE, key="sg_age")
+b3.slider(t("segments.f_age"), *AGE_RANGE, key="sg_age")
 b4, b5, b6 = st.columns(3)
-chosen_towns = b4.multiselect(
-    t("segments.f_towns"), list(towns), key="sg_towns", placeholder=any_label
-)
+b4.multiselect(t("segments.f_towns"), list(towns), key="sg_towns", placeholder=any_label)
 occupation_labels = {o: occupation_labels_all.get(o, o) for o in occupations}
-chosen_occupations = b5.multiselect(
+b5.multiselect(
     t("segments.f_occupations"), list(occupations), format_func=occupation_labels.get,
     key="sg_occupations", placeholder=any_label,
 )  # fmt: skip
 signals_ready = signal_rows > 0
-chosen_signals = b6.multiselect(
+b6.multiselect(
     t("segments.f_signals"), list(signal_labels), format_func=signal_labels.get,
     key="sg_signals", placeholder=any_label, disabled=not signals_ready,
 )  # fmt: skip
 if not signals_ready:
     b6.caption(t("segments.signals_empty"))
-    chosen_signals = []
 b7, b8, b9, b10 = st.columns([2, 2, 1, 1])
-held = b7.multiselect(
+b7.multiselect(
     t("segments.f_held"), list(PRODUCTS), format_func=product_labels.get, key="sg_held",
     placeholder=any_label,
 )  # fmt: skip
-not_held = b8.multiselect(
+b8.multiselect(
     t("segments.f_not_held"), list(PRODUCTS), format_func=product_labels.get, key="sg_not_held",
     placeholder=any_label,
 )  # fmt: skip
-clv_min = b9.number_input(t("segments.f_clv_min"), min_value=0.0, value=None, key="sg_clv_min")
-clv_max = b10.number_input(t("segments.f_clv_max"), min_value=0.0, value=None, key="sg_clv_max")
+b9.number_input(t("segments.f_clv_min"), min_value=0.0, key="sg_clv_min")
+b10.number_input(t("segments.f_clv_max"), min_value=0.0, key="sg_clv_max")
 
 with friendly_errors():  # an impossible range (e.g. CLV max < min) becomes a warning
-    defn = SegmentDefinition(
-        tiers=tuple(chosen_tiers),
-        rfm_segments=tuple(chosen_rfm),
-        towns=tuple(chosen_towns),
-        age_min=age[0] if age[0] > AGE_RANGE[0] else None,
-        age_max=age[1] if age[1] < AGE_RANGE[1] else None,
-        occupations=tuple(chosen_occupations),
-        products_held=tuple(held),
-        products_not_held=tuple(not_held),
-        signals=tuple(chosen_signals),
-        clv_min=clv_min,
-        clv_max=clv_max,
-    )
+    defn = _definition_from_state()
 
 n1, n2, _ = st.columns([2, 1, 3], vertical_alignment="bottom")
-save_name = n1.text_input(t("segments.save_name"), key="sg_name", max_chars=80)
-if n2.button(t("segments.save"), key="sg_save", width="stretch"):
-    if not save_name.strip():
-        st.warning(t("segments.name_needed"))
-    else:
-        with friendly_errors():
-            loaders.save(save_name, defn)
-        st.session_state.sg_flash = t("segments.saved_ok", name=save_name.strip())
-        st.rerun()
+n1.text_input(t("segments.save_name"), key="sg_name", max_chars=80)
+n2.button(t("segments.save"), key="sg_save", on_click=_save_current, width="stretch")
 st.button(t("segments.reset"), key="sg_reset", on_click=_reset)
 
 # --- size and value ------------------------------------------------------------------------------
@@ -259,7 +297,12 @@ text_cols = (headers["customer_id"], headers["phone"], headers["id_number"])
 stamp = f"{ctx.as_of:%Y%m%d}"
 # the files are built on request: a large segment must not slow every rerun of the page
 export_key = (defn, flt, ctx.scope, lang)
-if st.button(t("segments.prepare_export"), key="sg_prepare"):
+st.button(
+    t("segments.prepare_export"),
+    key="sg_prepare",
+    on_click=lambda: st.session_state.update(sg_export_pending=True),
+)
+if st.session_state.pop("sg_export_pending", False):
     st.session_state.sg_export = export_key
 if st.session_state.get("sg_export") == export_key:
     with friendly_errors():

@@ -293,6 +293,9 @@ def fetch_month_activity(conn: sa.Connection, scope: Scope, month: date) -> pl.D
 # --- the segment builder -------------------------------------------------------------------------
 
 
+ALIASES = {"without_product": "products_not_held", "with_product": "products_held"}
+
+
 @dataclass(frozen=True)
 class SegmentDefinition:
     """What the marketing team picked; every empty field means "no condition"."""
@@ -337,8 +340,14 @@ class SegmentDefinition:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise InvalidFilter(f"segment definition is not JSON: {exc}") from exc
+        if not isinstance(data, dict):
+            raise InvalidFilter("segment definition must be a JSON object")
+        for alias, name in ALIASES.items():  # campaign target definitions use these spellings
+            if alias in data:
+                value = data.pop(alias)
+                data[name] = [*data.get(name, []), *([value] if isinstance(value, str) else value)]
         names = {f.name for f in fields(cls)}
-        if not isinstance(data, dict) or set(data) - names:
+        if set(data) - names:
             raise InvalidFilter(f"segment definition has unknown keys {sorted(set(data) - names)}")
         return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()})
 

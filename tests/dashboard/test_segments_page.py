@@ -28,6 +28,7 @@ def test_renders_on_demo_bank(app_test) -> None:  # type: ignore[no-untyped-def]
     at = app_test("segments", lang="en")
     assert not at.exception, at.exception
     assert at.title[0].value == "Value segments"
+    assert not at.warning and not at.error
     assert _count(at) > 1000
     assert len(at.get("plotly_chart")) == 1
     assert len(at.dataframe) == 1
@@ -144,3 +145,23 @@ def test_signal_and_bad_range(app_test) -> None:  # type: ignore[no-untyped-def]
     at.number_input(key="sg_clv_max").set_value(10.0).run()
     assert not at.exception, at.exception
     assert any("CLV range" in w.value for w in at.warning)
+
+
+def test_unreadable_saved_segment_warns(app_test, demo_engine: sa.Engine) -> None:  # type: ignore[no-untyped-def]
+    from datetime import datetime
+
+    from data_access.schema import saved_segments
+
+    with demo_engine.begin() as conn:
+        conn.execute(
+            saved_segments.insert().values(
+                name="broken", owner="demo", definition='{"colour": 1}', created_at=datetime.now()
+            )
+        )
+    at = app_test("segments", lang="en")
+    at.selectbox(key="sg_pick").set_value("broken").run()
+    at.button(key="sg_load").click().run()
+    assert not at.exception, at.exception
+    assert any("unknown keys" in w.value for w in at.warning)
+    at.button(key="sg_delete").click().run()
+    assert not at.exception, at.exception

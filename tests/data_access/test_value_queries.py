@@ -372,3 +372,11 @@ def test_segment_definition_validation(kwargs: dict) -> None:
 def test_segment_definition_json_refuses_unknown_keys() -> None:
     with pytest.raises(InvalidFilter, match="unknown keys"):
         SegmentDefinition.from_json('{"tiers": [], "drop": 1}')
+
+
+def test_segment_definition_accepts_campaign_spellings() -> None:
+    text = '{"tiers": ["affluent"], "signals": ["car_owner"], "without_product": "credit_card"}'
+    assert SegmentDefinition.from_json(text) == SegmentDefinition(
+        tiers=("affluent",), signals=("car_owner",), products_not_held=("credit_card",)
+    )
+    assert SegmentDefinition.from_json('{"with_product": ["wealth"]}').products_held == ("wealth",)

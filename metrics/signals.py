@@ -141,7 +141,7 @@ def _pension(r: dict[str, Any]) -> list[tuple[str, str]]:
 
 def _outflow(r: dict[str, Any]) -> list[tuple[str, str]]:
     total = r["out_total_90d"]
-    if not total:
+    if not total or not r["out_other_90d"]:
         return []
     share = r["out_other_90d"] / total
     return [

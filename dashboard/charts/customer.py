@@ -178,6 +178,10 @@ def coded_table(
         pl.col(col).replace_strict(labels, default=pl.col(col)).alias(col)
         for col, labels in codes.items()
         if col in df.columns
+    ).with_columns(
+        # dates as the reader writes them (a Date column would show a midnight time)
+        pl.col(pl.Date).dt.strftime("%Y-%m-%d"),
+        pl.col(pl.Datetime).dt.strftime("%Y-%m-%d %H:%M"),
     )
     keep = [c for c in headers if c in out.columns]
     return out.select(keep).rename({c: headers[c] for c in keep})

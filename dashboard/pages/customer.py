@@ -24,7 +24,7 @@ from dashboard.loaders.customer import (
     now,
     record_soft,
 )
-from dashboard.masking import mask_name, mask_phone
+from dashboard.masking import mask_frame, mask_name, mask_phone
 from dashboard.state import page_context
 from data_access.errors import InvalidImport
 from data_access.queries.customer import FUEL_GRADES, SOFT_SOURCES, SoftFootprintEntry
@@ -101,6 +101,7 @@ if text.strip():
             t("customer.search_results"),
             list(options),
             index=None,
+            placeholder=t("customer.choose"),
             format_func=options.get,
             key="w_customer_pick",
             on_change=_pick,
@@ -156,9 +157,25 @@ def book_overview() -> None:
         t("customer.book_leads"),
         list(lead_labels),
         index=None,
+        placeholder=t("customer.choose"),
         format_func=lead_labels.get,
         key="w_customer_lead",
         on_change=_pick_lead,
+    )
+    right.dataframe(
+        charts.coded_table(
+            mask_frame(leads, {"name": "name", "phone": "phone"}),
+            {},
+            {
+                "customer_id": t("customer.customer_id"),
+                "name": t("customer.f_name"),
+                "phone": t("customer.f_phone"),
+                "town": t("customer.f_town"),
+                "signals": t("customer.signals_on"),
+            },
+        ),
+        hide_index=True,
+        width="stretch",
     )
 
 
@@ -233,14 +250,10 @@ with tab_overview:
             st.caption(t("customer.completeness_full"))
         updated = profile["profile_updated_on"]
         stale_days = standard.alerts.stale_profile_days
-        if updated is None or (ctx.as_of - updated).days > stale_days:
-            st.warning(
-                t(
-                    "customer.stale",
-                    day=f"{updated:%Y-%m-%d}" if updated else "—",
-                    days=stale_days,
-                )
-            )
+        if updated is None:
+            st.warning(t("customer.stale_never"))
+        elif (ctx.as_of - updated).days > stale_days:
+            st.warning(t("customer.stale", day=f"{updated:%Y-%m-%d}", days=stale_days))
         shown = ("name", *fields, "id_number", "profile_updated_on")
         value_labels = {f"gender:{g}": t(f"customer.gender_{g}") for g in ("M", "F")}
         for group, codes in (

@@ -172,3 +172,11 @@ def test_application_table_marks_contradictions() -> None:
         {"product": "产品", "income_flag": "收入", "place_flag": "地点", "places_seen": "足迹"},
     )
     assert out.rows() == [("经营贷", "⚠️", "⚠️", "青石镇 ×3"), ("loan_agri", "", "", "青石镇 ×3")]
+
+
+def test_coded_table_writes_dates_without_midnight() -> None:
+    from datetime import datetime
+
+    df = pl.DataFrame({"d": [date(2026, 7, 2)], "ts": [datetime(2026, 7, 2, 9, 5, 30)]})
+    out = charts.coded_table(df, {}, {"d": "D", "ts": "TS"})
+    assert out.row(0) == ("2026-07-02", "2026-07-02 09:05")

@@ -172,3 +172,9 @@ def test_active_signals_always_have_evidence(overrides: dict[str, object]) -> No
     for r in ev.iter_rows(named=True):
         if r["active"]:
             assert r["evidence_zh"] and r["evidence_en"]
+
+
+def test_no_outflow_evidence_when_nothing_left_for_other_banks() -> None:
+    ev = signal_evidence(frame(features(out_total_90d=1000.0, out_other_90d=0.0)), STD)
+    row = ev.filter(pl.col("code") == "outflow_risk").row(0, named=True)
+    assert (row["active"], row["evidence_en"]) == (False, "")

@@ -17,6 +17,9 @@ from data_access.queries.value import (
     SegmentDefinition,
     delete_segment,
     fetch_clv_summary,
+    fetch_customer_owners,
+    fetch_month_activity,
+    fetch_monthly_balances,
     fetch_rfm_aggregates,
     fetch_saved_segments,
     fetch_segment_breakdown,
@@ -380,3 +383,22 @@ def test_segment_definition_accepts_campaign_spellings() -> None:
         tiers=("affluent",), signals=("car_owner",), products_not_held=("credit_card",)
     )
     assert SegmentDefinition.from_json('{"with_product": ["wealth"]}').products_held == ("wealth",)
+
+
+def test_scopes_narrow_the_mart_inputs(bank: sa.Engine) -> None:
+    officer = Scope.officer(2, 21)
+    with bank.connect() as conn:
+        balances = fetch_monthly_balances(conn, officer, date(2026, 1, 1), date(2026, 11, 1))
+        summary = fetch_clv_summary(conn, officer, AS_OF)
+        branch1 = fetch_clv_summary(conn, Scope.branch(1), AS_OF)
+        activity = fetch_month_activity(conn, Scope.bank(), date(2026, 11, 1))
+        owners = fetch_customer_owners(conn, Scope.branch(1))
+    assert balances["customer_id"].to_list() == [3]
+    assert summary["customer_id"].to_list() == [3, 4]
+    assert branch1["customer_id"].to_list() == [1, 2]
+    # November: c1 one self-initiated (the 21st was not), c3 two
+    assert activity.to_dict(as_series=False) == {
+        "customer_id": [1, 3],
+        "self_initiated_transactions": [1, 2],
+    }
+    assert owners["customer_id"].to_list() == [1, 2, 5]

@@ -168,22 +168,39 @@ def test_tier_shares() -> None:
     }
 
 
-def test_effective_customers() -> None:
-    activity = pl.DataFrame(
-        {
-            "customer_id": [1, 2, 3, 4],
-            "month": [date(2026, 1, 1)] * 4,
-            "aum": [5_000.0, 4_999.0, 0.0, 100.0],
-            "loan_balance": [0.0, 0.0, 10.0, None],
-            "self_initiated_transactions": [0, 2, 0, 3],
-        }
-    )
-    assert effective_customers(activity, STD.effective_customer)["effective"].to_list() == [
-        True,
-        False,
-        True,
-        True,
-    ]
+ACTIVITY = pl.DataFrame(
+    {
+        "customer_id": [1, 2, 3, 4],
+        "month": [date(2026, 1, 1)] * 4,
+        "aum": [5_000.0, 4_999.0, 0.0, 100.0],
+        "loan_balance": [0.0, 0.0, 10.0, None],
+        "self_initiated_transactions": [0, 2, 0, 3],
+    }
+)
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        pytest.param({}, [True, False, True, True], id="default-any-of-three"),
+        pytest.param({"counts_loan_holders": False}, [True, False, False, True], id="no-loans"),
+        pytest.param(
+            {"min_self_initiated_transactions": None}, [True, False, True, False], id="no-tx"
+        ),
+        pytest.param(
+            {
+                "min_month_avg_aum": None,
+                "counts_loan_holders": False,
+                "min_self_initiated_transactions": 2,
+            },
+            [False, True, False, True],
+            id="two-transactions-only",
+        ),
+    ],
+)
+def test_effective_customers(changes: dict, expected: list[bool]) -> None:
+    rule = replace(STD.effective_customer, **changes)
+    assert effective_customers(ACTIVITY, rule)["effective"].to_list() == expected
 
 
 @pytest.mark.parametrize(

@@ -50,24 +50,30 @@ def _stars(n: pl.Expr) -> pl.Expr:
     return pl.lit(_STARS).str.slice(0, n)
 
 
+def _keep_null(s: pl.Expr, masked: pl.Expr) -> pl.Expr:
+    """A missing value stays missing (never a run of stars)."""
+    return pl.when(s.is_null()).then(pl.lit(None, pl.String)).otherwise(masked)
+
+
 def name_expr(col: str | pl.Expr) -> pl.Expr:
     """Column version of ``mask_name``."""
     s = (pl.col(col) if isinstance(col, str) else col).str.strip_chars()
     n = s.str.len_chars()
     masked = pl.concat_str([s.str.slice(0, 1), _stars(pl.max_horizontal(n - 1, pl.lit(1)))])
-    return pl.when(n == 0).then(s).otherwise(masked)
+    return _keep_null(s, pl.when(n == 0).then(s).otherwise(masked))
 
 
 def phone_expr(col: str | pl.Expr) -> pl.Expr:
     """Column version of ``mask_phone``."""
     s = (pl.col(col) if isinstance(col, str) else col).str.strip_chars()
     n = s.str.len_chars()
-    return (
+    return _keep_null(
+        s,
         pl.when(n >= 8)
         .then(pl.concat_str([s.str.slice(0, 3), _stars(n - 7), s.str.slice(-4)]))
         .when(n > 4)
         .then(pl.concat_str([_stars(n - 4), s.str.slice(-4)]))
-        .otherwise(_stars(n))
+        .otherwise(_stars(n)),
     )
 
 
@@ -75,10 +81,11 @@ def id_number_expr(col: str | pl.Expr) -> pl.Expr:
     """Column version of ``mask_id_number``."""
     s = (pl.col(col) if isinstance(col, str) else col).str.strip_chars()
     n = s.str.len_chars()
-    return (
+    return _keep_null(
+        s,
         pl.when(n > 8)
         .then(pl.concat_str([s.str.slice(0, 4), _stars(n - 8), s.str.slice(-4)]))
-        .otherwise(_stars(n))
+        .otherwise(_stars(n)),
     )
 
 

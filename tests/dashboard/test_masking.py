@@ -78,6 +78,14 @@ def test_mask_frame_masks_present_columns_only() -> None:
     ]
 
 
+def test_missing_values_stay_missing_in_columns() -> None:
+    df = pl.DataFrame(
+        {"name": [None], "phone": [None], "id_number": [None]},
+        schema={"name": pl.String, "phone": pl.String, "id_number": pl.String},
+    )
+    assert mask_frame(df).row(0) == (None, None, None)
+
+
 def test_mask_frame_with_column_map() -> None:
     df = pl.DataFrame({"holder": ["李四"], "idno": ["330102199001011234"]})
     out = mask_frame(df, {"holder": "name", "idno": "id_number"})
@@ -89,11 +97,11 @@ def test_mask_frame_rejects_unknown_kind() -> None:
         mask_frame(pl.DataFrame({"x": ["a"]}), {"x": "email"})
 
 
-_text = st.text(alphabet="张王李三丰0123456789X", max_size=20)
+_text = st.text(alphabet="张王李三丰0123456789X", max_size=20) | st.none()
 
 
 @given(st.lists(_text, min_size=1, max_size=10))
-def test_column_versions_agree_with_scalars(values: list[str]) -> None:
+def test_column_versions_agree_with_scalars(values: list[str | None]) -> None:
     df = pl.DataFrame({"v": values}, schema={"v": pl.String})
     out = df.select(
         name_expr("v").alias("n"), phone_expr("v").alias("p"), id_number_expr("v").alias("i")

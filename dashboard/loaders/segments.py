@@ -78,10 +78,18 @@ def load_saved(owner: str = OWNER) -> pl.DataFrame:
 
 
 def save(name: str, defn: SegmentDefinition, owner: str = OWNER) -> None:
-    """Save a named segment (overwrites the same name) and refresh the saved list."""
+    """Save a named segment (overwrites the same name), audit it, and refresh the saved list."""
+    now = datetime.now()
     with connect(get_engine()) as conn, conn.begin():
-        vq.save_segment(conn, owner, name, defn, datetime.now())
+        vq.save_segment(conn, owner, name, defn, now)
+        vq.record_segment_action(conn, owner, "save_segment", name, defn, now)
     load_saved.clear()
+
+
+def audit_export(defn: SegmentDefinition, target: str, owner: str = OWNER) -> None:
+    """Record that a target list with personal (masked) data was exported."""
+    with connect(get_engine()) as conn, conn.begin():
+        vq.record_segment_action(conn, owner, "export", target, defn, datetime.now())
 
 
 def delete(name: str, owner: str = OWNER) -> None:

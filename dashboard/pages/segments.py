@@ -304,6 +304,8 @@ st.button(
 )
 if st.session_state.pop("sg_export_pending", False):
     st.session_state.sg_export = export_key
+    with friendly_errors():
+        loaders.audit_export(defn, f"segment_{stamp} ({summary['customers']} customers)")
 if st.session_state.get("sg_export") == export_key:
     with friendly_errors():
         full = _table(EXPORT_CAP)

@@ -17,6 +17,7 @@ from data_access.filters import TIERS, Filters, Scope, apply_filters, apply_scop
 from data_access.queries._frames import frame
 from data_access.schema import (
     PRODUCTS,
+    audit_log,
     balance_snapshots,
     customer_signals,
     customer_value,
@@ -587,3 +588,25 @@ def delete_segment(conn: sa.Connection, owner: str, name: str) -> int:
     """Delete the owner's segment called ``name``; returns rows deleted (the caller commits)."""
     s = saved_segments
     return conn.execute(s.delete().where(s.c.owner == owner, s.c.name == name)).rowcount
+
+
+def record_segment_action(
+    conn: sa.Connection,
+    username: str,
+    action: str,
+    target: str,
+    defn: SegmentDefinition,
+    now: datetime,
+) -> None:
+    """Write an audit entry (export of a target list, saved segment); the caller commits."""
+    if action not in ("export", "save_segment"):
+        raise InvalidFilter(f"unknown segment action {action!r}")
+    conn.execute(
+        audit_log.insert().values(
+            occurred_at=now,
+            username=username,
+            action=action,
+            target=target[:128],
+            detail=defn.to_json(),
+        )
+    )

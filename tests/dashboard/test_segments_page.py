@@ -14,6 +14,7 @@ from dashboard.charts.segments import member_table
 from dashboard.export import csv_bytes, xlsx_bytes
 from data_access.filters import Filters, Scope
 from data_access.queries.value import SegmentDefinition, fetch_segment_customers
+from data_access.schema import audit_log
 
 pytestmark = pytest.mark.slow
 
@@ -81,13 +82,20 @@ def test_save_load_delete(app_test) -> None:  # type: ignore[no-untyped-def]
     assert any("Deleted" in s.value for s in at.success)
 
 
-def test_chinese_page_and_export_buttons(app_test) -> None:  # type: ignore[no-untyped-def]
+def test_chinese_page_and_export_buttons(app_test, demo_engine: sa.Engine) -> None:  # type: ignore[no-untyped-def]
     at = app_test("segments", lang="zh")
     assert not at.exception, at.exception
     assert at.title[0].value == "价值客群"
     at.button(key="sg_prepare").click().run()
     assert not at.exception, at.exception
     assert len(at.get("download_button")) == 2
+    with demo_engine.connect() as conn:
+        actions = (
+            conn.execute(sa.select(audit_log.c.action).where(audit_log.c.username == "demo"))
+            .scalars()
+            .all()
+        )
+    assert "export" in actions
 
 
 def test_export_of_demo_segment_parses_back_masked(demo_engine: sa.Engine) -> None:

@@ -25,6 +25,7 @@ from data_access.queries.value import (
     fetch_segment_breakdown,
     fetch_segment_customers,
     fetch_segment_summary,
+    record_segment_action,
     save_segment,
 )
 from metrics.clv import rfm_summary
@@ -402,3 +403,21 @@ def test_scopes_narrow_the_mart_inputs(bank: sa.Engine) -> None:
         "self_initiated_transactions": [1, 2],
     }
     assert owners["customer_id"].to_list() == [1, 2, 5]
+
+
+def test_segment_actions_are_audited(bank: sa.Engine) -> None:
+    defn = SegmentDefinition(tiers=("vip",))
+    with bank.begin() as conn:
+        record_segment_action(conn, "demo", "export", "vip list", defn, datetime(2026, 11, 30, 9))
+        with pytest.raises(InvalidFilter):
+            record_segment_action(conn, "demo", "print", "x", defn, datetime(2026, 11, 30, 9))
+    with bank.connect() as conn:
+        rows = conn.execute(
+            sa.select(
+                schema.audit_log.c.username,
+                schema.audit_log.c.action,
+                schema.audit_log.c.target,
+                schema.audit_log.c.detail,
+            )
+        ).all()
+    assert [tuple(r) for r in rows] == [("demo", "export", "vip list", defn.to_json())]

@@ -1,0 +1,250 @@
+"""Activity marts: what the loyalty and officer pages aggregate from raw footprints, done at refresh.
+
+The benchmark (bench/results.md) showed three reads scanning all footprints on every cold view:
+the weekly lifecycle and the cohort activity (loyalty page) and the declared-income evidence
+(officer page). Their answers depend on the footprints only through small per-group counts, so
+the refresher stores those counts once per load, computed by ``INSERT … SELECT`` in the database:
+
+- ``activity_week_cells``: per customer branch, officer and current tier, week and lifecycle state
+  (prev_gap, next_consecutive — the gaps over the customer's whole history up to ``as_of``), the
+  number of customers. ``select_weekly_activity`` for any window ending on ``as_of`` is a sum.
+- ``cohort_month_cells``: per branch, officer, tier, cohort month and month, customers active that
+  month and customers whose last active month it is (cohorts inside the footprint history).
+- ``customer_income_year``: per customer and footprint branch, income inflows (sum, count) in the
+  365 days to ``as_of``.
+
+Only customers open on ``as_of`` are counted, as the live queries do. ``bank_meta`` keys
+``activity_marts_as_of`` and ``activity_marts_cohorts_from`` say what the marts cover; readers use
+them only for that day (``data_access.queries.activity``) and fall back to the live query
+otherwise. The tables hang on the shared ``metadata`` and are created here when missing.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+import sqlalchemy as sa
+
+from data_access.errors import DataUnavailable
+from data_access.refresh import Progress, register
+from data_access.schema import bank_meta, customer_value, customers, footprints, metadata
+from metrics.standards import Standards
+
+AS_OF_KEY = "activity_marts_as_of"
+COHORTS_FROM_KEY = "activity_marts_cohorts_from"
+INFLOW_LOOKBACK_DAYS = 365  # as data_access.queries.quality
+
+activity_week_cells = sa.Table(
+    "activity_week_cells",
+    metadata,
+    sa.Column("branch_id", sa.Integer, nullable=False),
+    sa.Column("officer_id", sa.Integer),
+    sa.Column("tier", sa.String(16)),
+    sa.Column("week", sa.Date, nullable=False),
+    sa.Column("prev_gap", sa.SmallInteger, nullable=False),
+    sa.Column("next_consecutive", sa.Boolean, nullable=False),
+    sa.Column("customers", sa.BigInteger, nullable=False),
+)
+cohort_month_cells = sa.Table(
+    "cohort_month_cells",
+    metadata,
+    sa.Column("branch_id", sa.Integer, nullable=False),
+    sa.Column("officer_id", sa.Integer),
+    sa.Column("tier", sa.String(16)),
+    sa.Column("cohort_month", sa.Date, nullable=False),
+    sa.Column("month", sa.Date, nullable=False),
+    sa.Column("active", sa.BigInteger, nullable=False),
+    sa.Column("last_active", sa.BigInteger, nullable=False),
+)
+customer_income_year = sa.Table(
+    "customer_income_year",
+    metadata,
+    sa.Column("customer_id", sa.BigInteger, nullable=False),
+    sa.Column("branch_id", sa.Integer, nullable=False),
+    sa.Column("observed_inflow", sa.Double, nullable=False),
+    sa.Column("inflow_count", sa.BigInteger, nullable=False),
+)
+MART_TABLES = (activity_week_cells, cohort_month_cells, customer_income_year)
+sa.Index("ix_activity_week_cells_week", activity_week_cells.c.week)
+sa.Index("ix_cohort_month_cells_cohort", cohort_month_cells.c.cohort_month)
+sa.Index("ix_customer_income_year_customer", customer_income_year.c.customer_id)
+
+
+def _ts(day: date) -> datetime:
+    return datetime.combine(day, time.min)
+
+
+def _month_of(col: sa.ColumnElement) -> sa.ColumnElement:
+    return sa.cast(sa.func.date_trunc("month", col), sa.Date)
+
+
+def _week_of(col: sa.ColumnElement) -> sa.ColumnElement:
+    return sa.cast(sa.func.date_trunc("week", col), sa.Date)
+
+
+def _open_customers(as_of: date) -> sa.Subquery:
+    """Customers open on ``as_of`` with branch, officer, cohort month and current tier."""
+    c, v = customers.c, customer_value.c
+    return (
+        sa.select(
+            c.customer_id,
+            c.branch_id,
+            c.officer_id,
+            _month_of(c.opened_on).label("cohort_month"),
+            v.tier,
+        )
+        .select_from(customers.outerjoin(customer_value, v.customer_id == c.customer_id))
+        .where(c.opened_on <= as_of, sa.or_(c.closed_on.is_(None), c.closed_on > as_of))
+        .subquery("oc")
+    )
+
+
+def select_week_cells(as_of: date) -> sa.Select:
+    """Rows of activity_week_cells: lifecycle counts per group and week up to ``as_of``."""
+    f = footprints.c
+    weeks = (
+        sa.select(f.customer_id, _week_of(f.occurred_at).label("week"))
+        .where(f.self_initiated.is_(True), f.occurred_at < _ts(as_of + timedelta(days=1)))
+        .distinct()
+        .subquery("w")
+    )
+    order = {"partition_by": weeks.c.customer_id, "order_by": weeks.c.week}
+    gaps = sa.select(
+        weeks.c.customer_id,
+        weeks.c.week,
+        (weeks.c.week - sa.func.lag(weeks.c.week).over(**order)).label("gap_before"),
+        (sa.func.lead(weeks.c.week).over(**order) - weeks.c.week).label("gap_after"),
+    ).subquery("g")
+    oc = _open_customers(as_of)
+    prev_gap = sa.case((gaps.c.gap_before.is_(None), 0), (gaps.c.gap_before == 7, 1), else_=2)
+    next_consecutive = sa.case((gaps.c.gap_after == 7, True), else_=False)
+    return (
+        sa.select(
+            oc.c.branch_id,
+            oc.c.officer_id,
+            oc.c.tier,
+            gaps.c.week,
+            prev_gap.label("prev_gap"),
+            next_consecutive.label("next_consecutive"),
+            sa.func.count().label("customers"),
+        )
+        .select_from(gaps.join(oc, oc.c.customer_id == gaps.c.customer_id))
+        .group_by(
+            oc.c.branch_id, oc.c.officer_id, oc.c.tier, gaps.c.week, prev_gap, next_consecutive
+        )
+    )
+
+
+def select_cohort_cells(as_of: date, cohorts_from: date) -> sa.Select:
+    """Rows of cohort_month_cells for cohorts from ``cohorts_from`` (a first of month)."""
+    f = footprints.c
+    months = (
+        sa.select(f.customer_id, _month_of(f.occurred_at).label("month"))
+        .where(
+            f.self_initiated.is_(True),
+            f.occurred_at >= _ts(cohorts_from),
+            f.occurred_at < _ts(as_of + timedelta(days=1)),
+        )
+        .distinct()
+        .subquery("am")
+    )
+    oc = _open_customers(as_of)
+    pc = (
+        sa.select(
+            oc.c.customer_id,
+            oc.c.branch_id,
+            oc.c.officer_id,
+            oc.c.tier,
+            oc.c.cohort_month,
+            months.c.month,
+        )
+        .select_from(oc.join(months, months.c.customer_id == oc.c.customer_id))
+        .where(oc.c.cohort_month >= cohorts_from, months.c.month >= oc.c.cohort_month)
+        .subquery("pc")
+    )
+    keys = (pc.c.branch_id, pc.c.officer_id, pc.c.tier, pc.c.cohort_month)
+    last = (
+        sa.select(*keys, sa.func.max(pc.c.month).label("month"))
+        .group_by(pc.c.customer_id, *keys)
+        .subquery("last")
+    )
+    both = sa.union_all(
+        sa.select(*keys, pc.c.month, sa.literal(1).label("a"), sa.literal(0).label("l")),
+        sa.select(
+            last.c.branch_id,
+            last.c.officer_id,
+            last.c.tier,
+            last.c.cohort_month,
+            last.c.month,
+            sa.literal(0).label("a"),
+            sa.literal(1).label("l"),
+        ),
+    ).subquery("both")
+    group = (both.c.branch_id, both.c.officer_id, both.c.tier, both.c.cohort_month, both.c.month)
+    return sa.select(
+        *group, sa.func.sum(both.c.a).label("active"), sa.func.sum(both.c.l).label("last_active")
+    ).group_by(*group)
+
+
+def select_income_year(as_of: date) -> sa.Select:
+    """Rows of customer_income_year: income inflows in the 365 days to ``as_of``."""
+    from data_access.queries.quality import _is_income  # the officer page's own definition
+
+    f = footprints
+    end = _ts(as_of + timedelta(days=1))
+    return (
+        sa.select(
+            f.c.customer_id,
+            f.c.branch_id,
+            sa.func.sum(f.c.amount).label("observed_inflow"),
+            sa.func.count().label("inflow_count"),
+        )
+        .where(
+            _is_income(f),
+            f.c.occurred_at >= end - timedelta(days=INFLOW_LOOKBACK_DAYS),
+            f.c.occurred_at < end,
+        )
+        .group_by(f.c.customer_id, f.c.branch_id)
+    )
+
+
+def _set_meta(conn: sa.Connection, values: dict[str, str | None]) -> None:
+    conn.execute(bank_meta.delete().where(bank_meta.c.key.in_(list(values))))
+    rows = [{"key": k, "value": v} for k, v in values.items() if v is not None]
+    if rows:
+        conn.execute(bank_meta.insert(), rows)
+
+
+@register("activity")
+def refresh_activity(
+    engine: sa.Engine, standards: Standards, as_of: date, progress: Progress
+) -> int:
+    """Recompute the three activity marts for ``as_of``; returns rows written."""
+    del standards  # the definitions are the queries', not the standard's
+    for table in MART_TABLES:
+        table.create(engine, checkfirst=True)
+    try:
+        with engine.begin() as conn:
+            _set_meta(conn, {AS_OF_KEY: None, COHORTS_FROM_KEY: None})
+            first = conn.execute(sa.select(sa.func.min(footprints.c.occurred_at))).scalar()
+            cohorts_from = (first.date() if first else as_of).replace(day=1)
+            written = 0
+            steps = (
+                (activity_week_cells, select_week_cells(as_of)),
+                (cohort_month_cells, select_cohort_cells(as_of, cohorts_from)),
+                (customer_income_year, select_income_year(as_of)),
+            )
+            for i, (table, stmt) in enumerate(steps):
+                progress(f"activity: {table.name}", i / len(steps))
+                conn.execute(table.delete())
+                cols = [c.name for c in table.columns]
+                conn.execute(table.insert().from_select(cols, stmt))
+                written += conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
+            _set_meta(
+                conn,
+                {AS_OF_KEY: as_of.isoformat(), COHORTS_FROM_KEY: cohorts_from.isoformat()},
+            )
+            return written
+    except sa.exc.DBAPIError as exc:
+        msg = str(exc.orig).splitlines()[0]
+        raise DataUnavailable(f"activity mart refresh failed: {msg}") from exc

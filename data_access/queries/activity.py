@@ -1,0 +1,148 @@
+"""Reads of the activity marts: the same answers as the live footprint queries, for the marts' day.
+
+Each ``fetch_*`` returns the frame of its live counterpart in ``data_access.queries.loyalty`` /
+``quality`` when the marts cover the request (refreshed for that ``as_of``), else ``None`` and
+the caller runs the live query. Tests compare both on DuckDB and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import polars as pl
+import sqlalchemy as sa
+
+from data_access.filters import Filters, Scope, apply_filters, apply_scope
+from data_access.marts.activity import (
+    AS_OF_KEY,
+    COHORTS_FROM_KEY,
+    activity_week_cells,
+    cohort_month_cells,
+    customer_income_year,
+)
+from data_access.queries._frames import frame
+from data_access.schema import bank_meta, customers
+
+
+def marts_cover(conn: sa.Connection) -> tuple[date, date] | None:
+    """(as_of, first cohort month) the activity marts were refreshed for, or None."""
+    try:
+        rows = dict(
+            conn.execute(
+                sa.select(bank_meta.c.key, bank_meta.c.value).where(
+                    bank_meta.c.key.in_([AS_OF_KEY, COHORTS_FROM_KEY])
+                )
+            ).all()
+        )
+    except sa.exc.DBAPIError:
+        return None
+    if AS_OF_KEY not in rows or COHORTS_FROM_KEY not in rows:
+        return None
+    return date.fromisoformat(rows[AS_OF_KEY]), date.fromisoformat(rows[COHORTS_FROM_KEY])
+
+
+def _in_view(stmt: sa.Select, table: sa.Table, scope: Scope, flt: Filters) -> sa.Select:
+    stmt = apply_scope(stmt, scope, table.c.branch_id, table.c.officer_id)
+    return apply_filters(
+        stmt,
+        flt,
+        branch_col=table.c.branch_id,
+        officer_col=table.c.officer_id,
+        tier_col=table.c.tier,
+    )
+
+
+def select_weekly_activity(scope: Scope, flt: Filters, since: date) -> sa.Select:
+    """week, prev_gap, next_consecutive, customers from activity_week_cells (weeks from the one
+    before ``since``'s week)."""
+    t = activity_week_cells
+    first_week = since - timedelta(days=since.weekday() + 7)
+    stmt = sa.select(
+        t.c.week,
+        t.c.prev_gap,
+        t.c.next_consecutive,
+        sa.cast(sa.func.sum(t.c.customers), sa.BigInteger).label("customers"),
+    ).where(t.c.week >= first_week)
+    stmt = _in_view(stmt, t, scope, flt)
+    return stmt.group_by(t.c.week, t.c.prev_gap, t.c.next_consecutive).order_by(
+        t.c.week, t.c.prev_gap, t.c.next_consecutive
+    )
+
+
+def fetch_weekly_activity(
+    conn: sa.Connection, scope: Scope, flt: Filters, since: date, as_of: date, schema: dict
+) -> pl.DataFrame | None:
+    """The weekly lifecycle counts from the mart, or None when it does not cover ``as_of``."""
+    cover = marts_cover(conn)
+    if cover is None or cover[0] != as_of:
+        return None
+    return frame(conn, select_weekly_activity(scope, flt, since), schema)
+
+
+def select_cohort_activity(scope: Scope, flt: Filters, since: date) -> sa.Select:
+    """cohort_month, month, active, last_active from cohort_month_cells (cohorts from ``since``)."""
+    t = cohort_month_cells
+    stmt = sa.select(
+        t.c.cohort_month,
+        t.c.month,
+        sa.cast(sa.func.sum(t.c.active), sa.BigInteger).label("active"),
+        sa.cast(sa.func.sum(t.c.last_active), sa.BigInteger).label("last_active"),
+    ).where(t.c.cohort_month >= since.replace(day=1))
+    stmt = _in_view(stmt, t, scope, flt)
+    return stmt.group_by(t.c.cohort_month, t.c.month).order_by(t.c.cohort_month, t.c.month)
+
+
+def fetch_cohort_activity(
+    conn: sa.Connection, scope: Scope, flt: Filters, since: date, as_of: date, schema: dict
+) -> pl.DataFrame | None:
+    """Cohort activity from the mart, or None when it does not cover ``as_of`` / ``since``."""
+    cover = marts_cover(conn)
+    if cover is None or cover[0] != as_of or since.replace(day=1) < cover[1]:
+        return None
+    return frame(conn, select_cohort_activity(scope, flt, since), schema)
+
+
+def select_profile_income_evidence(scope: Scope, flt: Filters, min_ratio: float) -> sa.Select:
+    """The live ``quality.select_profile_income_evidence`` with the inflows read from the mart."""
+    from data_access.queries.quality import _open_on
+
+    c = customers.c
+    m = customer_income_year
+    inflows = sa.select(
+        m.c.customer_id,
+        sa.func.sum(m.c.observed_inflow).label("observed_inflow"),
+        sa.cast(sa.func.sum(m.c.inflow_count), sa.BigInteger).label("inflow_count"),
+    )
+    if scope.level != "bank":
+        inflows = inflows.where(m.c.branch_id == sa.bindparam(None, scope.branch_id, sa.Integer))
+    if flt.branch_ids:
+        inflows = inflows.where(m.c.branch_id.in_(flt.branch_ids))
+    inflows = inflows.group_by(m.c.customer_id).subquery("inflows")
+    observed = sa.func.coalesce(inflows.c.observed_inflow, 0.0)
+    stmt = (
+        sa.select(
+            c.customer_id,
+            c.branch_id,
+            c.officer_id,
+            c.name,
+            c.declared_income,
+            observed.label("observed_inflow"),
+            sa.func.coalesce(inflows.c.inflow_count, 0).label("inflow_count"),
+        )
+        .select_from(customers.outerjoin(inflows, inflows.c.customer_id == c.customer_id))
+        .where(_open_on(flt.end), c.declared_income > 0)
+        .where(c.declared_income >= sa.bindparam("min_ratio", min_ratio, sa.Double) * observed)
+    )
+    stmt = apply_scope(stmt, scope, c.branch_id, c.officer_id)
+    stmt = apply_filters(stmt, flt, branch_col=c.branch_id, officer_col=c.officer_id)
+    return stmt.order_by(c.customer_id)
+
+
+def fetch_profile_income_evidence(
+    conn: sa.Connection, scope: Scope, flt: Filters, min_ratio: float, schema: dict
+) -> pl.DataFrame | None:
+    """Income evidence from the mart, or None when it does not cover the period's end."""
+    cover = marts_cover(conn)
+    if cover is None or cover[0] != flt.end:
+        return None
+    return frame(conn, select_profile_income_evidence(scope, flt, min_ratio), schema)

@@ -1,0 +1,145 @@
+"""The activity marts give exactly the live footprint queries' answers (DuckDB and PostgreSQL)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, timedelta
+
+import pytest
+import sqlalchemy as sa
+from polars.testing import assert_frame_equal
+
+from data_access.filters import Filters, Scope
+from data_access.marts.activity import refresh_activity
+from data_access.queries import activity as fast
+from data_access.queries import loyalty as lq
+from data_access.queries import quality as qq
+from data_access.queries._frames import frame
+from metrics.standards import load_standards
+
+AS_OF = date(2026, 11, 22)  # the demo bank's end date (tests/conftest.py)
+
+
+@pytest.fixture(scope="module", params=["duckdb", "postgresql"])
+def bank(request: pytest.FixtureRequest) -> Iterator[sa.Engine]:
+    """The session's demo bank with the activity marts refreshed for its end date."""
+    engine = request.getfixturevalue(
+        "demo_engine" if request.param == "duckdb" else "demo_pg_engine"
+    )
+    refresh_activity(engine, load_standards(), AS_OF, lambda _s, _f: None)
+    yield engine
+
+
+def _ids(engine: sa.Engine) -> tuple[int, int, int]:
+    """A branch, one of its officers with customers, another branch."""
+    with engine.connect() as conn:
+        b, o = conn.execute(
+            sa.text(
+                "select branch_id, officer_id from customers where officer_id is not null "
+                "group by branch_id, officer_id order by count(*) desc limit 1"
+            )
+        ).one()
+        other = conn.execute(
+            sa.text("select min(branch_id) from branches where branch_id <> :b"), {"b": b}
+        ).scalar_one()
+    return int(b), int(o), int(other)
+
+
+def views(engine: sa.Engine) -> list[tuple[Scope, Filters]]:
+    b, o, other = _ids(engine)
+    day = Filters(AS_OF, AS_OF)
+    return [
+        (Scope.bank(), day),
+        (Scope.branch(b), day),
+        (Scope.officer(b, o), day),
+        (Scope.bank(), Filters(AS_OF, AS_OF, branch_ids=(b, other))),
+        (Scope.bank(), Filters(AS_OF, AS_OF, officer_ids=(o,))),
+        (Scope.bank(), Filters(AS_OF, AS_OF, tiers=("affluent", "vip"))),
+        (Scope.branch(b), Filters(AS_OF, AS_OF, branch_ids=(other,))),  # sees nothing
+    ]
+
+
+@pytest.mark.parametrize(
+    "since",
+    [
+        pytest.param(AS_OF - timedelta(weeks=25, days=AS_OF.weekday()), id="26-weeks"),
+        pytest.param(date(2025, 12, 1), id="12-months"),
+        pytest.param(date(2024, 12, 1), id="whole-history"),
+    ],
+)
+def test_weekly_activity_from_the_mart_equals_the_live_query(bank: sa.Engine, since: date) -> None:
+    with bank.connect() as conn:
+        for scope, flt in views(bank):
+            live = frame(
+                conn, lq.select_weekly_activity(scope, flt, since, AS_OF), lq.WEEKLY_COUNT_SCHEMA
+            )
+            got = fast.fetch_weekly_activity(conn, scope, flt, since, AS_OF, lq.WEEKLY_COUNT_SCHEMA)
+            assert got is not None
+            assert_frame_equal(got, live)
+        bank_live = frame(
+            conn,
+            lq.select_weekly_activity(Scope.bank(), Filters(AS_OF, AS_OF), since, AS_OF),
+            lq.WEEKLY_COUNT_SCHEMA,
+        )
+        assert bank_live["customers"].sum() > 0  # the comparison is not between two empty frames
+
+
+@pytest.mark.parametrize(
+    "since",
+    [
+        pytest.param(date(2025, 12, 1), id="12-months"),
+        pytest.param(date(2024, 12, 1), id="2-years"),
+    ],
+)
+def test_cohort_activity_from_the_mart_equals_the_live_query(bank: sa.Engine, since: date) -> None:
+    with bank.connect() as conn:
+        for scope, flt in views(bank):
+            live = frame(
+                conn, lq.select_cohort_activity(scope, flt, since, AS_OF), lq.COHORT_ACTIVITY_SCHEMA
+            )
+            got = fast.fetch_cohort_activity(
+                conn, scope, flt, since, AS_OF, lq.COHORT_ACTIVITY_SCHEMA
+            )
+            assert got is not None
+            assert_frame_equal(got, live)
+        whole = fast.fetch_cohort_activity(
+            conn, Scope.bank(), Filters(AS_OF, AS_OF), since, AS_OF, lq.COHORT_ACTIVITY_SCHEMA
+        )
+        assert whole["active"].sum() > 0
+
+
+def test_income_evidence_from_the_mart_equals_the_live_query(bank: sa.Engine) -> None:
+    start = AS_OF - timedelta(weeks=12)
+    with bank.connect() as conn:
+        for scope, flt in views(bank):
+            period = Filters(start, AS_OF, flt.branch_ids, flt.officer_ids)
+            for ratio in (1.5, 3.0):
+                live = frame(
+                    conn,
+                    qq.select_profile_income_evidence(scope, period, ratio),
+                    qq.PROFILE_EVIDENCE_SCHEMA,
+                )
+                got = fast.fetch_profile_income_evidence(
+                    conn, scope, period, ratio, qq.PROFILE_EVIDENCE_SCHEMA
+                )
+                assert got is not None
+                assert_frame_equal(got, live, check_exact=False, rel_tol=1e-9)
+        everyone = fast.fetch_profile_income_evidence(
+            conn, Scope.bank(), Filters(start, AS_OF), 0.0, qq.PROFILE_EVIDENCE_SCHEMA
+        )
+        assert everyone.height > 0 and everyone["inflow_count"].sum() > 0
+
+
+def test_another_day_falls_back_to_the_live_query(bank: sa.Engine) -> None:
+    earlier = AS_OF - timedelta(days=7)
+    flt = Filters(earlier, earlier)
+    with bank.connect() as conn:
+        assert fast.fetch_weekly_activity(conn, Scope.bank(), flt, earlier, earlier, {}) is None
+        assert fast.fetch_cohort_activity(conn, Scope.bank(), flt, earlier, earlier, {}) is None
+        assert fast.fetch_profile_income_evidence(conn, Scope.bank(), flt, 1.5, {}) is None
+        # cohorts before the footprint history are not in the mart
+        old = date(2020, 1, 1)
+        assert (
+            fast.fetch_cohort_activity(conn, Scope.bank(), Filters(AS_OF, AS_OF), old, AS_OF, {})
+            is None
+        )

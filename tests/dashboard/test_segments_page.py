@@ -173,3 +173,62 @@ def test_unreadable_saved_segment_warns(app_test, demo_engine: sa.Engine) -> Non
     assert any("unknown keys" in w.value for w in at.warning)
     at.button(key="sg_delete").click().run()
     assert not at.exception, at.exception
+
+
+def _tiny_bank(url: str, *, refresh: bool) -> None:
+    """One branch, three customers with November balances; no footprints, no signals mart."""
+    from data_access import schema
+    from data_access.engine import create_schema, make_engine
+    from data_access.marts.value import refresh_value
+    from metrics.standards import load_standards
+
+    engine = make_engine(url)
+    create_schema(engine)
+    with engine.begin() as conn:
+        conn.execute(schema.branches.insert().values(
+            branch_id=1, code="B1", name="城关支行", name_en="Town", town="城关镇",
+            opened_on=date(2000, 1, 1)))  # fmt: skip
+        conn.execute(schema.officers.insert().values(
+            officer_id=11, branch_id=1, name="李经理", gender="F", hire_date=date(2015, 1, 1),
+            role="customer_manager", active=True))  # fmt: skip
+        conn.execute(schema.customers.insert(), [
+            {"customer_id": c, "branch_id": 1, "officer_id": 11, "name": "王小明",
+             "opened_on": date(2010, 1, 1), "phone": "13900001111", "town": "城关镇"}
+            for c in (1, 2, 3)])  # fmt: skip
+        conn.execute(schema.balance_snapshots.insert(), [
+            {"customer_id": c, "month": date(2026, 10, 1), "branch_id": 1, "demand_avg": aum,
+             "time_avg": 0.0, "wealth_avg": 0.0, "loan_avg": 0.0, "deposit_end": aum,
+             "loan_end": 0.0} for c, aum in ((1, 1000.0), (2, 80_000.0), (3, 900_000.0))])  # fmt: skip
+        conn.execute(schema.bank_meta.insert().values(key="data_as_of", value="2026-11-22"))
+    if refresh:
+        refresh_value(engine, load_standards(), date(2026, 11, 22), lambda _s, _f: None)
+    engine.dispose()
+
+
+@pytest.mark.parametrize(
+    "refresh", [pytest.param(True, id="value-mart"), pytest.param(False, id="no-mart")]
+)
+def test_small_bank_without_signals(tmp_path, monkeypatch, refresh: bool) -> None:  # type: ignore[no-untyped-def]
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from tests.dashboard.conftest import APP
+
+    url = f"duckdb:///{tmp_path / 'tiny.duckdb'}"
+    _tiny_bank(url, refresh=refresh)
+    monkeypatch.setenv("FOOTPRINT_DATABASE_URL", url)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["lang"] = "en"
+    at.run()
+    at.switch_page("pages/segments.py").run()
+    assert not at.exception, at.exception
+    if not refresh:
+        assert any("has not been computed" in i.value for i in at.info)
+        return
+    assert _count(at) == 3
+    assert at.multiselect(key="sg_signals").disabled
+    assert any("signals have not been computed" in c.value for c in at.caption)
+    at.multiselect(key="sg_tiers").set_value(["vip"]).run()
+    assert _count(at) == 1

@@ -228,7 +228,7 @@ class FootprintGenerator:
             return np.where(mob, CH["mobile"], off).astype(np.int8)
 
         # --- payments (consumption), Spring Festival spending spike --------------------------
-        lam = act * 0.24 * life * (1 + 1.3 * sf)
+        lam = act * 0.2 * life * (1 + 1.3 * sf)
         c, t = self._expand_weekly(rng, lam)
         cat_p = np.array([0.3, 0.06, 0.16, 0.06, 0.07, 0.08, 0.04, 0.03, 0.06, 0.02, 0.1, 0.02])
         mc = rng.choice(len(cat_p), len(c), p=cat_p).astype(np.int16)
@@ -263,7 +263,7 @@ class FootprintGenerator:
         )
 
         # --- cash withdrawals and deposits ---------------------------------------------------
-        lam = act * 0.11 * life * (1 + 0.9 * sf)
+        lam = act * 0.09 * life * (1 + 0.9 * sf)
         c, t = self._expand_weekly(rng, lam)
         old = age[c] >= 60
         ch = np.where(
@@ -278,7 +278,7 @@ class FootprintGenerator:
         amt = np.round(rng.lognormal(np.log(600 * ticket[c]), 0.8), -2).clip(100)
         rows(c, t, "withdrawal", ch, amt, home_place(c), None, "none")
 
-        lam = act * 0.06 * life
+        lam = act * 0.05 * life
         c, t = self._expand_weekly(rng, lam)
         ch = np.array([CH["counter"], CH["atm"], CH["agent"]], np.int8)[
             rng.choice(3, len(c), p=(0.6, 0.25, 0.15))
@@ -289,9 +289,9 @@ class FootprintGenerator:
         # --- harvest: farmers sell the crop in Sep-Oct and bank the cash ---------------------
         farmer = occ == FARMER
         harvest = np.isin(self.week_month, (9, 10)).astype(float)[None, :]
-        lam = np.where(farmer[:, None], 0.55, 0.0) * harvest * alive
+        lam = np.where(farmer[:, None], 0.4, 0.0) * harvest * alive
         c, t = self._expand_weekly(rng, lam)
-        share = income[c] * 0.45 / (0.55 * 8.7)
+        share = income[c] * 0.45 / (0.4 * 8.7)
         amt = np.round(share * rng.lognormal(0, 0.35, len(c)), -1)
         cash = rng.random(len(c)) < 0.45
         ch = np.where(
@@ -315,9 +315,9 @@ class FootprintGenerator:
         gap = np.array([0.35, 0.0, 0.0, 0.0, 0.0, 0.0, 0.8])[occ]
         unsalaried_migrant = (occ == MIGRANT) & ((idx * 2654435761) % 10 >= 7)
         gap = np.where(unsalaried_migrant, 0.7, gap)
-        lam = np.where(gap > 0, 7 / 52, 0.0)[:, None] * life
+        lam = np.where(gap > 0, 5 / 52, 0.0)[:, None] * life
         c, t = self._expand_weekly(rng, lam)
-        amt = np.round(income[c] * gap[c] / 7 * rng.lognormal(-0.1, 0.45, len(c)), -1)
+        amt = np.round(income[c] * gap[c] / 5 * rng.lognormal(-0.1, 0.45, len(c)), -1)
         as_cash = rng.random(len(c)) < 0.5
         ch = self_channel(c, t, 0.3, ("counter", "atm", "agent"), (0.5, 0.3, 0.2))
         rows(
@@ -366,7 +366,7 @@ class FootprintGenerator:
         rows(c, t, "transfer_out", ch, amt, home_place(c), None, cp)
 
         # --- transfers in from people; merchants' takings settle daily ----------------------
-        lam = act * 0.045 * life
+        lam = act * 0.035 * life
         c, t = self._expand_weekly(rng, lam)
         amt = rng.lognormal(np.log(700 * ticket[c]), 1.0)
         rows(
@@ -380,9 +380,9 @@ class FootprintGenerator:
             "individual",
         )
         merchant = occ == MERCHANT
-        lam = np.where(merchant[:, None], 0.5, 0.0) * life
+        lam = np.where(merchant[:, None], 0.35, 0.0) * life
         c, t = self._expand_weekly(rng, lam)
-        amt = np.round(income[c] * 3.0 / 26 * rng.lognormal(0, 0.5, len(c)), 2)
+        amt = np.round(income[c] * 3.0 / (0.35 * 52) * rng.lognormal(0, 0.5, len(c)), 2)
         rows(
             c,
             t,
@@ -395,7 +395,7 @@ class FootprintGenerator:
         )
 
         # --- bills ---------------------------------------------------------------------------
-        lam = np.clip(act, 0, 1.2) * 0.12 * life
+        lam = np.clip(act, 0, 1.2) * 0.09 * life
         c, t = self._expand_weekly(rng, lam)
         ch = self_channel(c, t, 0.8, ("counter", "agent"), (0.6, 0.4))
         mc = np.where(rng.random(len(c)) < 0.6, MC["telecom"], MC["supermarket"]).astype(np.int16)
@@ -510,7 +510,7 @@ class FootprintGenerator:
 
         # --- remittances from children working in cities, peaking before Spring Festival -----
         mf = pop.migrant_family[idx]
-        lam = np.where(mf, 0.18, 0.0)[:, None] * alive * (1 + 9.0 * sf)
+        lam = np.where(mf, 0.14, 0.0)[:, None] * alive * (1 + 11.0 * sf)
         c, t = self._expand_weekly(rng, lam)
         wk = (t // (7 * S_PER_DAY)).clip(0, n_w - 1)
         amt = np.round(rng.lognormal(np.log(np.where(self.sf[wk] > 0, 3000, 800)), 0.6), -1)

@@ -12,6 +12,9 @@ the refresher stores those counts once per load, computed by ``INSERT … SELECT
   month and customers whose last active month it is (cohorts inside the footprint history).
 - ``customer_income_year``: per customer and footprint branch, income inflows (sum, count) in the
   365 days to ``as_of``.
+- ``application_evidence``: per loan application up to ``as_of``, income inflows in the year
+  before it and footprints at the declared place (up to ``as_of``); ``applicant_places``: per
+  applicant and place, footprints up to ``as_of``.
 
 Only customers open on ``as_of`` are counted, as the live queries do. ``bank_meta`` keys
 ``activity_marts_as_of`` and ``activity_marts_cohorts_from`` say what the marts cover; readers use
@@ -27,7 +30,14 @@ import sqlalchemy as sa
 
 from data_access.errors import DataUnavailable
 from data_access.refresh import Progress, register
-from data_access.schema import bank_meta, customer_value, customers, footprints, metadata
+from data_access.schema import (
+    bank_meta,
+    customer_value,
+    customers,
+    footprints,
+    loan_applications,
+    metadata,
+)
 from metrics.standards import Standards
 
 AS_OF_KEY = "activity_marts_as_of"
@@ -64,10 +74,33 @@ customer_income_year = sa.Table(
     sa.Column("observed_inflow", sa.Double, nullable=False),
     sa.Column("inflow_count", sa.BigInteger, nullable=False),
 )
-MART_TABLES = (activity_week_cells, cohort_month_cells, customer_income_year)
+application_evidence = sa.Table(
+    "application_evidence",
+    metadata,
+    sa.Column("application_id", sa.BigInteger, nullable=False),
+    sa.Column("observed_inflow", sa.Double),
+    sa.Column("inflow_count", sa.BigInteger, nullable=False),
+    sa.Column("place_seen", sa.BigInteger, nullable=False),
+)
+applicant_places = sa.Table(
+    "applicant_places",
+    metadata,
+    sa.Column("customer_id", sa.BigInteger, nullable=False),
+    sa.Column("place", sa.String(64), nullable=False),
+    sa.Column("n", sa.BigInteger, nullable=False),
+)
+MART_TABLES = (
+    activity_week_cells,
+    cohort_month_cells,
+    customer_income_year,
+    application_evidence,
+    applicant_places,
+)
 sa.Index("ix_activity_week_cells_week", activity_week_cells.c.week)
 sa.Index("ix_cohort_month_cells_cohort", cohort_month_cells.c.cohort_month)
 sa.Index("ix_customer_income_year_customer", customer_income_year.c.customer_id)
+sa.Index("ix_application_evidence_application", application_evidence.c.application_id)
+sa.Index("ix_applicant_places_customer", applicant_places.c.customer_id)
 
 
 def _ts(day: date) -> datetime:
@@ -208,6 +241,53 @@ def select_income_year(as_of: date) -> sa.Select:
     )
 
 
+def select_application_evidence(as_of: date) -> sa.Select:
+    """Rows of application_evidence: the live query's evidence for every application to ``as_of``."""
+    from data_access.queries.quality import _is_income
+
+    la, fp = loan_applications, footprints
+    apps = (
+        sa.select(la.c.application_id, la.c.customer_id, la.c.applied_on, la.c.declared_place)
+        .where(la.c.applied_on <= as_of)
+        .subquery("apps")
+    )
+    applied_ts = sa.cast(apps.c.applied_on, sa.DateTime)
+    since = applied_ts - sa.bindparam(
+        "lookback", timedelta(days=INFLOW_LOOKBACK_DAYS), type_=sa.Interval
+    )
+    in_year = sa.and_(_is_income(fp), fp.c.occurred_at >= since, fp.c.occurred_at < applied_ts)
+    return (
+        sa.select(
+            apps.c.application_id,
+            sa.func.sum(fp.c.amount).filter(in_year).label("observed_inflow"),
+            sa.func.count().filter(in_year).label("inflow_count"),
+            sa.func.count().filter(fp.c.place == apps.c.declared_place).label("place_seen"),
+        )
+        .select_from(
+            apps.join(
+                fp,
+                sa.and_(
+                    fp.c.customer_id == apps.c.customer_id,
+                    fp.c.occurred_at < _ts(as_of + timedelta(days=1)),
+                ),
+            )
+        )
+        .group_by(apps.c.application_id)
+    )
+
+
+def select_applicant_places(as_of: date) -> sa.Select:
+    """Rows of applicant_places: footprints per place of every applicant to ``as_of``."""
+    la, fp = loan_applications, footprints
+    applicants = sa.select(la.c.customer_id).where(la.c.applied_on <= as_of)
+    return (
+        sa.select(fp.c.customer_id, fp.c.place, sa.func.count().label("n"))
+        .where(fp.c.customer_id.in_(applicants.scalar_subquery()))
+        .where(fp.c.place.is_not(None), fp.c.occurred_at < _ts(as_of + timedelta(days=1)))
+        .group_by(fp.c.customer_id, fp.c.place)
+    )
+
+
 def _set_meta(conn: sa.Connection, values: dict[str, str | None]) -> None:
     conn.execute(bank_meta.delete().where(bank_meta.c.key.in_(list(values))))
     rows = [{"key": k, "value": v} for k, v in values.items() if v is not None]
@@ -233,6 +313,8 @@ def refresh_activity(
                 (activity_week_cells, select_week_cells(as_of)),
                 (cohort_month_cells, select_cohort_cells(as_of, cohorts_from)),
                 (customer_income_year, select_income_year(as_of)),
+                (application_evidence, select_application_evidence(as_of)),
+                (applicant_places, select_applicant_places(as_of)),
             )
             for i, (table, stmt) in enumerate(steps):
                 progress(f"activity: {table.name}", i / len(steps))

@@ -17,11 +17,13 @@ from data_access.marts.activity import (
     AS_OF_KEY,
     COHORTS_FROM_KEY,
     activity_week_cells,
+    applicant_places,
+    application_evidence,
     cohort_month_cells,
     customer_income_year,
 )
 from data_access.queries._frames import frame
-from data_access.schema import bank_meta, customers
+from data_access.schema import bank_meta, customers, loan_applications
 
 
 def marts_cover(conn: sa.Connection) -> tuple[date, date] | None:
@@ -146,3 +148,62 @@ def fetch_profile_income_evidence(
     if cover is None or cover[0] != flt.end:
         return None
     return frame(conn, select_profile_income_evidence(scope, flt, min_ratio), schema)
+
+
+def select_application_evidence(scope: Scope, flt: Filters) -> sa.Select:
+    """The live ``quality.select_application_evidence`` with the evidence read from the mart."""
+    from data_access.queries.quality import _applications
+
+    la, ev = loan_applications, application_evidence
+    stmt = sa.select(
+        la.c.application_id,
+        la.c.customer_id,
+        la.c.branch_id,
+        la.c.officer_id,
+        customers.c.name,
+        la.c.applied_on,
+        la.c.product,
+        la.c.amount,
+        la.c.declared_income,
+        la.c.declared_place,
+        sa.func.coalesce(ev.c.observed_inflow, 0.0).label("observed_inflow"),
+        sa.func.coalesce(ev.c.inflow_count, 0).label("inflow_count"),
+        sa.func.coalesce(ev.c.place_seen, 0).label("declared_place_seen"),
+    ).select_from(
+        la.outerjoin(customers, customers.c.customer_id == la.c.customer_id).outerjoin(
+            ev, ev.c.application_id == la.c.application_id
+        )
+    )
+    return _applications(stmt, scope, flt).order_by(la.c.applied_on, la.c.application_id)
+
+
+def fetch_application_evidence(
+    conn: sa.Connection, scope: Scope, flt: Filters, schema: dict
+) -> pl.DataFrame | None:
+    """Application evidence from the mart, or None when it does not cover the period's end."""
+    cover = marts_cover(conn)
+    if cover is None or cover[0] != flt.end:
+        return None
+    return frame(conn, select_application_evidence(scope, flt), schema)
+
+
+def select_applicant_places(scope: Scope, flt: Filters) -> sa.Select:
+    """The live ``quality.select_applicant_places`` read from the mart."""
+    from data_access.queries.quality import _applications
+
+    la, p = loan_applications, applicant_places
+    applicants = _applications(sa.select(la.c.customer_id), scope, flt)
+    stmt = sa.select(p.c.customer_id, p.c.place, p.c.n).where(
+        p.c.customer_id.in_(applicants.scalar_subquery())
+    )
+    return stmt.order_by(p.c.customer_id, sa.desc("n"), p.c.place)
+
+
+def fetch_applicant_places(
+    conn: sa.Connection, scope: Scope, flt: Filters, schema: dict
+) -> pl.DataFrame | None:
+    """Applicant places from the mart, or None when it does not cover the period's end."""
+    cover = marts_cover(conn)
+    if cover is None or cover[0] != flt.end:
+        return None
+    return frame(conn, select_applicant_places(scope, flt), schema)

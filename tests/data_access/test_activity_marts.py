@@ -137,9 +137,39 @@ def test_another_day_falls_back_to_the_live_query(bank: sa.Engine) -> None:
         assert fast.fetch_weekly_activity(conn, Scope.bank(), flt, earlier, earlier, {}) is None
         assert fast.fetch_cohort_activity(conn, Scope.bank(), flt, earlier, earlier, {}) is None
         assert fast.fetch_profile_income_evidence(conn, Scope.bank(), flt, 1.5, {}) is None
+        assert fast.fetch_application_evidence(conn, Scope.bank(), flt, {}) is None
+        assert fast.fetch_applicant_places(conn, Scope.bank(), flt, {}) is None
         # cohorts before the footprint history are not in the mart
         old = date(2020, 1, 1)
         assert (
             fast.fetch_cohort_activity(conn, Scope.bank(), Filters(AS_OF, AS_OF), old, AS_OF, {})
             is None
         )
+
+
+@pytest.mark.parametrize(
+    "weeks", [pytest.param(12, id="12-weeks"), pytest.param(104, id="2-years")]
+)
+def test_application_evidence_from_the_mart_equals_the_live_query(
+    bank: sa.Engine, weeks: int
+) -> None:
+    start = AS_OF - timedelta(weeks=weeks)
+    with bank.connect() as conn:
+        for scope, flt in views(bank):
+            period = Filters(start, AS_OF, flt.branch_ids, flt.officer_ids)
+            live = frame(
+                conn, qq.select_application_evidence(scope, period), qq.APPLICATION_EVIDENCE_SCHEMA
+            )
+            got = fast.fetch_application_evidence(
+                conn, scope, period, qq.APPLICATION_EVIDENCE_SCHEMA
+            )
+            assert got is not None
+            assert_frame_equal(got, live, check_exact=False, rel_tol=1e-9)
+            live_places = frame(conn, qq.select_applicant_places(scope, period), qq.PLACES_SCHEMA)
+            got_places = fast.fetch_applicant_places(conn, scope, period, qq.PLACES_SCHEMA)
+            assert got_places is not None
+            assert_frame_equal(got_places, live_places)
+        everyone = fast.fetch_application_evidence(
+            conn, Scope.bank(), Filters(start, AS_OF), qq.APPLICATION_EVIDENCE_SCHEMA
+        )
+        assert everyone.height > 0 and everyone["declared_place_seen"].sum() > 0

@@ -209,3 +209,23 @@ def test_credit_tab_checks_declarations(
         "Places seen",
         "Place check",
     ] in columns
+
+
+def _in_view(at: AppTest) -> int:
+    caption = next(c.value for c in at.caption if "customers in view" in c.value)
+    return int(caption.split(" customers in view")[0].replace(",", ""))
+
+
+def test_narrowing_the_sidebar_shrinks_the_book(
+    app_test: Callable[..., AppTest], demo_engine: sa.Engine
+) -> None:
+    with demo_engine.connect() as conn:
+        n_all = conn.execute(sa.select(sa.func.count()).select_from(customers)).scalar_one()
+        n_branch = conn.execute(
+            sa.select(sa.func.count()).where(customers.c.branch_id == 1)
+        ).scalar_one()
+    everyone = app_test("customer", lang="en")
+    one_branch = app_test("customer", lang="en", branches="1")
+    assert not everyone.exception and not one_branch.exception
+    assert _in_view(everyone) == n_all
+    assert _in_view(one_branch) == n_branch < n_all

@@ -178,3 +178,23 @@ def test_no_outflow_evidence_when_nothing_left_for_other_banks() -> None:
     ev = signal_evidence(frame(features(out_total_90d=1000.0, out_other_90d=0.0)), STD)
     row = ev.filter(pl.col("code") == "outflow_risk").row(0, named=True)
     assert (row["active"], row["evidence_en"]) == (False, "")
+
+
+@settings(max_examples=60, deadline=None)
+@given(_row, st.integers(0, 3), st.integers(0, 3))
+def test_more_footprints_never_turn_a_signal_off(
+    overrides: dict[str, object], more_vehicles: int, more_events: int
+) -> None:
+    overrides["out_other_90d"] = 0.0  # the outflow share is a ratio: not monotone in counts
+    before = active(features(**overrides))
+    after = active(
+        features(
+            **overrides
+            | {
+                "vehicles": overrides["vehicles"] + more_vehicles,
+                "family_events_12m": more_events,
+                "pensions_3m": overrides["pensions_3m"] + more_events,
+            }
+        )
+    )
+    assert before <= after

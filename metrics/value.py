@@ -50,41 +50,36 @@ def qualifying_tier_index(aum: np.ndarray, tiers: Tiers) -> np.ndarray:
 
 
 def _walk(q: np.ndarray, tiers: Tiers) -> np.ndarray:
-    """Tier index per (customer, month) from the qualifying matrix; -1 where the month is absent.
+    """Tier index per (month, customer) from the qualifying matrix; -1 where the month is absent.
 
     The first month a customer appears takes its qualifying tier. Afterwards, month ``j`` moves
     up to the tier qualified for in month ``j - upgrade_delay_months`` when that is higher, and
     moves down to the tier qualified for in month ``j - 1`` only when the last
     ``downgrade_after_months`` (of the current tier) months were all below the current bar.
     """
-    n, months = q.shape
+    months, n = q.shape  # months first: each month's row is contiguous in memory
     delay = tiers.upgrade_delay_months
-    down_after = np.array([lv.downgrade_after_months for lv in tiers.levels], dtype=np.int64)
-    out = np.full((n, months), -1, dtype=np.int64)
-    cur = np.full(n, -1, dtype=np.int64)
-    below = np.zeros(n, dtype=np.int64)  # consecutive months (to j-1) below the current bar
+    down_after = np.array([lv.downgrade_after_months for lv in tiers.levels], dtype=np.int16)
+    absent = np.full(n, -1, dtype=np.int8)
+    out = np.full((months, n), -1, dtype=np.int8)
+    cur = np.full(n, -1, dtype=np.int8)
+    below = np.zeros(n, dtype=np.int16)  # consecutive months (to j-1) below the current bar
     for j in range(months):
-        qj = q[:, j]
+        qj = q[j]
         present = qj >= 0
         first = present & (cur < 0)
-        new = cur.copy()
-        new[first] = qj[first]
+        new = np.where(first, qj, cur)
         known = present & ~first
-        if delay == 0:
-            up_from = qj
-        elif j - delay >= 0:
-            up_from = q[:, j - delay]
-        else:
-            up_from = np.full(n, -1, dtype=np.int64)
+        up_from = q[j - delay] if j - delay >= 0 else absent  # delay 0: the month itself
         up = known & (up_from > cur)
-        new[up] = up_from[up]
-        prev_q = q[:, j - 1] if j > 0 else np.full(n, -1, dtype=np.int64)
+        new = np.where(up, up_from, new)
+        prev_q = q[j - 1] if j > 0 else absent
         down = known & ~up & (below >= down_after[np.maximum(cur, 0)]) & (prev_q >= 0)
-        new[down] = prev_q[down]
+        new = np.where(down, prev_q, new)
         base = np.where(new != cur, 0, below)
-        below = np.where(present, np.where(qj < new, base + 1, 0), below)
+        below = np.where(present, np.where(qj < new, base + 1, 0), below).astype(np.int16)
         cur = np.where(present, new, cur)
-        out[present, j] = new[present]
+        out[j] = np.where(present, new, -1)
     return out
 
 
@@ -112,23 +107,25 @@ def assign_tiers(monthly_aum: pl.DataFrame, tiers: Tiers) -> pl.DataFrame:
     n = ids.len()
     ci = df["_c"].to_numpy()
     mi = (df["_m"].to_numpy() - m0).astype(np.int64)
-    if np.bincount(ci * months + mi, minlength=n * months).max() > 1:
+    cell = mi * n + ci  # position in the (months, customers) matrix
+    if np.bincount(cell, minlength=n * months).max() > 1:
         raise ValueError("monthly_aum holds more than one row for a customer and month")
-    aum = np.full((n, months), np.nan)
-    aum[ci, mi] = df["aum"].to_numpy()
+    aum = np.full(months * n, np.nan)
+    aum[cell] = df["aum"].to_numpy()
+    aum = aum.reshape(months, n)
     # months after a customer's first month with no row count as AUM 0 (closed or emptied)
     present = ~np.isnan(aum)
-    after_start = np.cumsum(present, axis=1) > 0
-    aum = np.where(~present & after_start, 0.0, aum)
-    q = qualifying_tier_index(aum, tiers)
+    after_start = np.arange(months)[:, None] >= present.argmax(axis=0)[None, :]
+    aum[~present & after_start] = 0.0
+    q = qualifying_tier_index(aum, tiers).astype(np.int8)
     tier_idx = _walk(q, tiers)
     codes = pl.Series(list(tiers.codes), dtype=pl.String)
     out = df.select(
         "customer_id",
         "month",
         "aum",
-        codes.gather(q[ci, mi]).alias("qualifying_tier"),
-        codes.gather(tier_idx[ci, mi]).alias("tier"),
+        codes.gather(q.ravel()[cell]).alias("qualifying_tier"),
+        codes.gather(tier_idx.ravel()[cell]).alias("tier"),
     )
     key = ci * months + mi
     already_sorted = key.size < 2 or bool(np.all(key[1:] > key[:-1]))  # SQL fetches are ordered

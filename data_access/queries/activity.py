@@ -23,6 +23,7 @@ from data_access.marts.activity import (
     customer_income_year,
 )
 from data_access.queries._frames import frame
+from data_access.queries.value import bulk_frame  # Arrow on DuckDB: results of 100k+ rows
 from data_access.schema import bank_meta, customers, loan_applications
 
 
@@ -147,7 +148,7 @@ def fetch_profile_income_evidence(
     cover = marts_cover(conn)
     if cover is None or cover[0] != flt.end:
         return None
-    return frame(conn, select_profile_income_evidence(scope, flt, min_ratio), schema)
+    return bulk_frame(conn, select_profile_income_evidence(scope, flt, min_ratio), schema)
 
 
 def select_application_evidence(scope: Scope, flt: Filters) -> sa.Select:
@@ -184,7 +185,7 @@ def fetch_application_evidence(
     cover = marts_cover(conn)
     if cover is None or cover[0] != flt.end:
         return None
-    return frame(conn, select_application_evidence(scope, flt), schema)
+    return bulk_frame(conn, select_application_evidence(scope, flt), schema)
 
 
 def select_applicant_places(scope: Scope, flt: Filters) -> sa.Select:
@@ -206,4 +207,4 @@ def fetch_applicant_places(
     cover = marts_cover(conn)
     if cover is None or cover[0] != flt.end:
         return None
-    return frame(conn, select_applicant_places(scope, flt), schema)
+    return bulk_frame(conn, select_applicant_places(scope, flt), schema)

@@ -15,6 +15,25 @@ from streamlit.testing.v1 import AppTest
 APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
 
 
+@pytest.fixture(autouse=True)
+def _routed_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every AppTest run goes through the router, as on the server started by ``python -m dashboard``.
+
+    AppTest resets Streamlit's pages-folder detection before each run, and dashboard/pages/ makes
+    Streamlit run a switched-to page without the router; ``page_context()`` then reruns, and the
+    rerun drops one-shot widget values such as a form's submit or a button click.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    original = PagesManager.__init__
+
+    def init(self: PagesManager, *args: object, **kwargs: object) -> None:
+        original(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", init)
+
+
 @pytest.fixture(scope="session")
 def demo_app_url(demo_engine: sa.Engine) -> str:
     """URL of the demo bank the app tests read."""

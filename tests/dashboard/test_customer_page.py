@@ -11,26 +11,6 @@ from streamlit.testing.v1 import AppTest
 from data_access.schema import customers, soft_footprints
 
 
-@pytest.fixture(autouse=True)
-def _routed_runs(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every AppTest run goes through the router.
-
-    AppTest resets Streamlit's pages-folder detection before each run, and dashboard/pages/ makes
-    Streamlit run a switched-to page without the router; ``page_context()`` then reruns, and the
-    rerun drops one-shot widget values such as a form's submit. Turning the legacy mode off as
-    soon as it is detected keeps clicks and submits.
-    """
-    from streamlit.runtime.pages_manager import PagesManager
-
-    original = PagesManager.__init__
-
-    def init(self: PagesManager, *args: object, **kwargs: object) -> None:
-        original(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(PagesManager, "__init__", init)
-
-
 def _texts(at: AppTest) -> str:
     parts = [
         e.value

@@ -36,6 +36,8 @@ class Throughput:
     weekly_rows_per_s: float
     outflows_s: float
     outflows_rows_per_s: float
+    column_sum_s: float
+    column_sum_rows_per_s: float
     numpy_s: float
     numpy_rows_per_s: float
 
@@ -62,6 +64,8 @@ def measure_throughput(engine: sa.Engine, repeat: int = 3) -> Throughput:
         outflows = timed(
             lambda: frame(conn, select_outflows(Scope.bank(), every), WEEKLY_SCHEMA), repeat
         )
+        total = sa.select(sa.func.sum(footprints.c.amount))
+        column_sum = timed(lambda: conn.execute(total).scalar_one(), repeat)
     column = np.random.default_rng(0).random(rows)
     column.sum()
     t = timed(column.sum, max(repeat, 5))
@@ -72,6 +76,8 @@ def measure_throughput(engine: sa.Engine, repeat: int = 3) -> Throughput:
         weekly_rows_per_s=rows / weekly.median,
         outflows_s=outflows.median,
         outflows_rows_per_s=rows / outflows.median,
+        column_sum_s=column_sum.median,
+        column_sum_rows_per_s=rows / column_sum.median,
         numpy_s=t.median,
         numpy_rows_per_s=rows / t.median,
     )

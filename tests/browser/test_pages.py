@@ -25,7 +25,8 @@ def _wait_ready(pg) -> None:
 @pytest.mark.parametrize("url_path", [p[2] for p in PAGE_TABLE])
 def test_page_loads_with_charts_and_no_external_request(server: str, page, url_path: str) -> None:
     pg, recorder = page
-    pg.goto(f"{server}/{url_path}?lang=en")
+    # the default page (home) is served at "/" only
+    pg.goto(f"{server}/{'' if url_path == 'home' else url_path}?lang=en")
     _wait_ready(pg)
     title = catalog()[f"{url_path}.title"]["en"]
     pg.get_by_role("heading", name=title).first.wait_for(timeout=60_000)

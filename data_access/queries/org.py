@@ -66,7 +66,9 @@ def fetch_officers(
 
 def fetch_meta(conn: sa.Connection) -> dict[str, str]:
     """All bank_meta entries (data_as_of, seed, generator version, loaded_at)."""
-    return {key: value for key, value in conn.execute(sa.select(bank_meta.c.key, bank_meta.c.value))}
+    return {
+        key: value for key, value in conn.execute(sa.select(bank_meta.c.key, bank_meta.c.value))
+    }
 
 
 def fetch_data_as_of(conn: sa.Connection) -> date | None:

@@ -88,8 +88,15 @@ def build_demo(
     """
     if customers < 200:
         raise ValueError("a demo bank needs at least 200 customers")
-    report = progress or _quiet
     load.prepare(engine, replace=replace)
+    with load.memory_cap(engine):
+        return _generate_and_load(engine, customers, seed, end_date, progress or _quiet)
+
+
+def _generate_and_load(
+    engine: sa.Engine, customers: int, seed: int, end_date: date, report: Progress
+) -> dict[str, int]:
+    """Generate every table, load it, build indexes, refresh the marts, stamp bank_meta last."""
     cal = Calendar.ending(end_date)
 
     def rng_for(*key: int) -> np.random.Generator:

@@ -7,6 +7,8 @@ the load and get them back afterwards (one sort instead of millions of index ins
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Protocol
 
 import pyarrow as pa
@@ -48,23 +50,42 @@ def _plain(data: pa.Table) -> pa.Table:
     return pa.Table.from_arrays(arrays, schema=pa.schema(fields))
 
 
-class DuckDBSink:
-    """Registers each Arrow table on the raw DuckDB connection and runs INSERT … SELECT.
+def _duckdb(fairy) -> object:
+    """The duckdb connection inside a pooled SQLAlchemy raw connection."""
+    wrapper = fairy.driver_connection
+    return getattr(wrapper, "_ConnectionWrapper__c", wrapper)
 
-    DuckDB's buffer pool may otherwise keep most of what was written in memory (its default
-    limit is 80% of RAM): the load caps it, so a county-scale load stays within a few GB.
+
+@contextmanager
+def memory_cap(engine: sa.Engine, limit: str = "2GB") -> Iterator[None]:
+    """Cap DuckDB's buffer pool while building, restored after.
+
+    Its default is 80% of RAM, and it would keep much of what was written, and the mart
+    refreshers' intermediates, in memory. The setting is global to the database instance, so
+    every pooled connection obeys it.
     """
+    if engine.dialect.name != "duckdb":
+        yield
+        return
+    fairy = engine.raw_connection()
+    try:
+        con = _duckdb(fairy)
+        before = con.execute("select current_setting('memory_limit')").fetchone()[0]
+        con.execute(f"SET memory_limit = '{limit}'")
+        try:
+            yield
+        finally:
+            con.execute(f"SET memory_limit = '{before}'")
+    finally:
+        fairy.close()
 
-    MEMORY_LIMIT = "2GB"
+
+class DuckDBSink:
+    """Registers each Arrow table on the raw DuckDB connection and runs INSERT … SELECT."""
 
     def __init__(self, engine: sa.Engine) -> None:
         self._fairy = engine.raw_connection()
-        wrapper = self._fairy.driver_connection
-        self.con = getattr(wrapper, "_ConnectionWrapper__c", wrapper)
-        self._memory_limit = self.con.execute("select current_setting('memory_limit')").fetchone()[
-            0
-        ]
-        self.con.execute(f"SET memory_limit = '{self.MEMORY_LIMIT}'")
+        self.con = _duckdb(self._fairy)
 
     def write(self, table: str, data: pa.Table) -> None:
         if data.num_rows == 0:
@@ -78,7 +99,6 @@ class DuckDBSink:
 
     def close(self) -> None:
         self._fairy.commit()
-        self.con.execute(f"SET memory_limit = '{self._memory_limit}'")
         self._fairy.close()
 
 

@@ -12,6 +12,8 @@ the refresher stores those counts once per load, computed by ``INSERT … SELECT
   month and customers whose last active month it is (cohorts inside the footprint history).
 - ``customer_income_year``: per customer and footprint branch, income inflows (sum, count) in the
   365 days to ``as_of``.
+- ``officer_activity_weeks``: officer activities per officer, branch, week and kind up to
+  ``as_of`` (the officer page's two-year heatmap and league read whole weeks).
 - ``application_evidence``: per loan application up to ``as_of``, income inflows in the year
   before it and footprints at the declared place (up to ``as_of``); ``applicant_places``: per
   applicant and place, footprints up to ``as_of``.
@@ -37,6 +39,7 @@ from data_access.schema import (
     footprints,
     loan_applications,
     metadata,
+    officer_activities,
 )
 from metrics.standards import Standards
 
@@ -89,7 +92,17 @@ applicant_places = sa.Table(
     sa.Column("place", sa.String(64), nullable=False),
     sa.Column("n", sa.BigInteger, nullable=False),
 )
+officer_activity_weeks = sa.Table(
+    "officer_activity_weeks",
+    metadata,
+    sa.Column("officer_id", sa.Integer),
+    sa.Column("branch_id", sa.Integer, nullable=False),
+    sa.Column("week_start", sa.Date, nullable=False),
+    sa.Column("kind", sa.String(24), nullable=False),
+    sa.Column("n", sa.BigInteger, nullable=False),
+)
 MART_TABLES = (
+    officer_activity_weeks,
     activity_week_cells,
     cohort_month_cells,
     customer_income_year,
@@ -101,6 +114,7 @@ sa.Index("ix_cohort_month_cells_cohort", cohort_month_cells.c.cohort_month)
 sa.Index("ix_customer_income_year_customer", customer_income_year.c.customer_id)
 sa.Index("ix_application_evidence_application", application_evidence.c.application_id)
 sa.Index("ix_applicant_places_customer", applicant_places.c.customer_id)
+sa.Index("ix_officer_activity_weeks_week", officer_activity_weeks.c.week_start)
 
 
 def _ts(day: date) -> datetime:
@@ -276,6 +290,17 @@ def select_application_evidence(as_of: date) -> sa.Select:
     )
 
 
+def select_officer_activity_weeks(as_of: date) -> sa.Select:
+    """Rows of officer_activity_weeks: activities per officer, branch, week and kind."""
+    t = officer_activities
+    week = _week_of(t.c.occurred_at).label("week_start")
+    return (
+        sa.select(t.c.officer_id, t.c.branch_id, week, t.c.kind, sa.func.count().label("n"))
+        .where(t.c.occurred_at < _ts(as_of + timedelta(days=1)))
+        .group_by(t.c.officer_id, t.c.branch_id, week, t.c.kind)
+    )
+
+
 def select_applicant_places(as_of: date) -> sa.Select:
     """Rows of applicant_places: footprints per place of every applicant to ``as_of``."""
     la, fp = loan_applications, footprints
@@ -310,6 +335,7 @@ def refresh_activity(
             cohorts_from = (first.date() if first else as_of).replace(day=1)
             written = 0
             steps = (
+                (officer_activity_weeks, select_officer_activity_weeks(as_of)),
                 (activity_week_cells, select_week_cells(as_of)),
                 (cohort_month_cells, select_cohort_cells(as_of, cohorts_from)),
                 (customer_income_year, select_income_year(as_of)),

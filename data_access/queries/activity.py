@@ -21,6 +21,7 @@ from data_access.marts.activity import (
     application_evidence,
     cohort_month_cells,
     customer_income_year,
+    officer_activity_weeks,
 )
 from data_access.queries._frames import frame
 from data_access.queries.value import bulk_frame  # Arrow on DuckDB: results of 100k+ rows
@@ -208,3 +209,31 @@ def fetch_applicant_places(
     if cover is None or cover[0] != flt.end:
         return None
     return bulk_frame(conn, select_applicant_places(scope, flt), schema)
+
+
+def select_activity_weekly(scope: Scope, flt: Filters) -> sa.Select:
+    """The live ``officers.select_activity_weekly`` read from officer_activity_weeks."""
+    t = officer_activity_weeks
+    stmt = sa.select(
+        t.c.officer_id,
+        t.c.branch_id,
+        t.c.week_start,
+        t.c.kind,
+        sa.cast(sa.func.sum(t.c.n), sa.BigInteger).label("n"),
+    ).group_by(t.c.officer_id, t.c.branch_id, t.c.week_start, t.c.kind)
+    stmt = apply_scope(stmt, scope, t.c.branch_id, t.c.officer_id)
+    stmt = apply_filters(
+        stmt, flt, time_col=t.c.week_start, branch_col=t.c.branch_id, officer_col=t.c.officer_id
+    )
+    return stmt.order_by(t.c.officer_id, t.c.week_start, t.c.kind)
+
+
+def fetch_activity_weekly(
+    conn: sa.Connection, scope: Scope, flt: Filters, schema: dict
+) -> pl.DataFrame | None:
+    """Weekly activity counts from the mart when the period is whole weeks up to its day."""
+    cover = marts_cover(conn)
+    whole_weeks = flt.start.weekday() == 0 and flt.end.weekday() == 6
+    if cover is None or not whole_weeks or flt.end > cover[0]:
+        return None
+    return bulk_frame(conn, select_activity_weekly(scope, flt), schema)

@@ -13,6 +13,7 @@ from data_access.filters import Filters, Scope
 from data_access.marts.activity import refresh_activity
 from data_access.queries import activity as fast
 from data_access.queries import loyalty as lq
+from data_access.queries import officers as oq
 from data_access.queries import quality as qq
 from data_access.queries._frames import frame
 from metrics.standards import load_standards
@@ -173,3 +174,27 @@ def test_application_evidence_from_the_mart_equals_the_live_query(
             conn, Scope.bank(), Filters(start, AS_OF), qq.APPLICATION_EVIDENCE_SCHEMA
         )
         assert everyone.height > 0 and everyone["declared_place_seen"].sum() > 0
+
+
+@pytest.mark.parametrize(
+    "start",
+    [
+        pytest.param(AS_OF - timedelta(weeks=104, days=6), id="2-years"),
+        pytest.param(AS_OF - timedelta(weeks=4, days=6), id="5-weeks"),
+    ],
+)
+def test_officer_activity_from_the_mart_equals_the_live_query(bank: sa.Engine, start: date) -> None:
+    with bank.connect() as conn:
+        for scope, flt in views(bank):
+            period = Filters(start, AS_OF, flt.branch_ids, flt.officer_ids)
+            live = frame(conn, oq.select_activity_weekly(scope, period), oq.ACTIVITY_SCHEMA)
+            got = fast.fetch_activity_weekly(conn, scope, period, oq.ACTIVITY_SCHEMA)
+            assert got is not None
+            assert_frame_equal(got, live)
+        everyone = fast.fetch_activity_weekly(
+            conn, Scope.bank(), Filters(start, AS_OF), oq.ACTIVITY_SCHEMA
+        )
+        assert everyone["n"].sum() > 0
+        # a period that is not whole weeks is left to the live query
+        odd = Filters(start + timedelta(days=2), AS_OF)
+        assert fast.fetch_activity_weekly(conn, Scope.bank(), odd, oq.ACTIVITY_SCHEMA) is None

@@ -23,7 +23,6 @@ from data_access.demo.calendar import Calendar
 from data_access.demo.credit import external_limits_table, loan_applications_table
 from data_access.demo.footprints import FootprintGenerator
 from data_access.demo.holdings import (
-    P,
     base_holdings,
     branch_weekly_table,
     draw_loans,
@@ -221,6 +220,3 @@ def _generate_and_load(
     counts["bank_meta"] = 5
     report("done", 1.0)
     return counts
-
-
-__all__ += ["P"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -227,7 +227,7 @@ def _season(cal: Calendar, pop: Population, idx: np.ndarray) -> np.ndarray:
 
 
 def snapshot_chunks(
-    rng_for: callable,
+    rng_for: Callable[[int], np.random.Generator],
     pop: Population,
     cal: Calendar,
     loans: Loans,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -10,6 +11,8 @@ import pytest
 import sqlalchemy as sa
 import streamlit as st
 from streamlit.testing.v1 import AppTest
+
+from data_access.engine import make_engine
 
 # absolute: AppTest resolves a relative path against the calling file (this one), not the cwd
 APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
@@ -35,8 +38,23 @@ def _routed_runs(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture(scope="session")
+def demo_engine(
+    demo_engine: sa.Engine, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[sa.Engine]:
+    """The app tests' own copy of the session's demo bank: their saves, exports and recorded
+    soft footprints must not change the bank that the generator's tests compare across backends."""
+    with demo_engine.connect() as conn:
+        conn.exec_driver_sql("CHECKPOINT")
+    copy = tmp_path_factory.mktemp("app_bank") / "demo.duckdb"
+    shutil.copyfile(str(demo_engine.url.database), copy)
+    engine = make_engine(f"duckdb:///{copy}")
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
 def demo_app_url(demo_engine: sa.Engine) -> str:
-    """URL of the demo bank the app tests read."""
+    """URL of the demo bank the app tests read (the copy)."""
     return demo_engine.url.render_as_string(hide_password=False)
 
 

@@ -40,7 +40,7 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Base URL of a running dashboard on a small demo bank."""
     if not Path(CHROMIUM).exists():
@@ -108,9 +108,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     proc.wait(timeout=20)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[object]:
-    """One headless chromium for the session."""
+    """One headless chromium for the browser tests (closed after them: Playwright's sync API
+    allows one running instance per thread, and other tests start their own)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:

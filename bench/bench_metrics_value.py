@@ -1,4 +1,4 @@
-"""Benchmark: tiers, RFM, and CLV fit + scoring for 1,000,000 synthetic customers (no database).
+"""Benchmark: tiers, RFM, CLV fit + scoring and loyalty for 1,000,000 synthetic customers (no DB).
 
 Run: ``.venv/bin/python bench/bench_metrics_value.py [customers]``. Prints seconds per step, the
 total, and the peak resident memory. Target (issue 3): ≤ 20 s and ≤ 4 GB for 1,000,000.
@@ -16,6 +16,7 @@ import numpy as np
 import polars as pl
 
 from metrics.clv import clv, fit_bgnbd, fit_gamma_gamma
+from metrics.loyalty import churn_risk_list, loyalty_scores
 from metrics.rfm import rfm_scores
 from metrics.standards import load_standards
 from metrics.value import assign_tiers, tier_migration
@@ -68,6 +69,28 @@ def synthetic(n: int, seed: int = 7) -> tuple[pl.DataFrame, pl.DataFrame, pl.Dat
     return monthly, rfm, summary
 
 
+def synthetic_loyalty_inputs(n: int, seed: int = 8) -> pl.DataFrame:
+    """Per-customer loyalty inputs shaped like ``fetch_loyalty_inputs`` returns them."""
+    rng = np.random.default_rng(seed)
+    out_total = rng.lognormal(9, 1.5, n)
+    return pl.DataFrame(
+        {
+            "customer_id": np.arange(1, n + 1, dtype=np.int64),
+            "product_types": rng.integers(1, 9, n),
+            "first_opened": pl.Series(
+                np.datetime64("2026-11-22") - rng.integers(30, 30 * 365, n).astype("timedelta64[D]")
+            ).cast(pl.Date),
+            "income_credited": rng.random(n) < 0.4,
+            "bills_paid": rng.random(n) < 0.3,
+            "mobile_used": rng.random(n) < 0.5,
+            "tx_recent": rng.poisson(6, n),
+            "tx_prior": rng.poisson(6, n),
+            "out_external": out_total * rng.beta(1, 6, n),
+            "out_total": out_total,
+        }
+    )
+
+
 def main(n: int) -> None:
     std = load_standards()
     t0 = time.perf_counter()
@@ -93,7 +116,7 @@ def main(n: int) -> None:
     bg = step("BG/NBD fit", lambda: fit_bgnbd(summary))
     gg = step("Gamma-Gamma fit", lambda: fit_gamma_gamma(summary))
     cfg = std.clv
-    step(
+    scored = step(
         "CLV scoring (P(alive), E[tx], spend, 12 months)",
         lambda: clv(
             summary,
@@ -105,6 +128,17 @@ def main(n: int) -> None:
             time_unit="W",
         ),
     )
+    loyalty_inputs = synthetic_loyalty_inputs(n).with_columns(
+        p_alive=scored["p_alive"],
+        aum=monthly.filter(pl.col("month") == pl.col("month").max())["aum"],
+    )
+    scores = step(
+        "loyalty score (6 components) + churn list",
+        lambda: churn_risk_list(
+            loyalty_scores(loyalty_inputs, std.loyalty, as_of=date(2026, 11, 22)), value_col="aum"
+        ),
+    )
+    del scores
     peak_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
     print(f"customers: {n:,}  (synthetic input built in {t_gen:.1f} s, not counted)")
     print(f"  {'step':<48} {'wall':>8} {'cpu':>8}")

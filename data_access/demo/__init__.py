@@ -8,6 +8,7 @@ database without it was not loaded completely.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, time
@@ -87,15 +88,22 @@ def build_demo(
     """
     if customers < 200:
         raise ValueError("a demo bank needs at least 200 customers")
+    report = progress or _quiet
     load.prepare(engine, replace=replace)
     with load.memory_cap(engine):
-        return _generate_and_load(engine, customers, seed, end_date, progress or _quiet)
+        # generation's arrays are freed when _generate_and_load returns, before the refreshers
+        counts = _generate_and_load(engine, customers, seed, end_date, report)
+        gc.collect()
+        _refresh_and_stamp(engine, customers, seed, end_date, report)
+    counts["bank_meta"] = 5
+    report("done", 1.0)
+    return counts
 
 
 def _generate_and_load(
     engine: sa.Engine, customers: int, seed: int, end_date: date, report: Progress
 ) -> dict[str, int]:
-    """Generate every table, load it, build indexes, refresh the marts, stamp bank_meta last."""
+    """Generate every table, load it and build the indexes; rows written per table."""
     cal = Calendar.ending(end_date)
 
     def rng_for(*key: int) -> np.random.Generator:
@@ -200,6 +208,13 @@ def _generate_and_load(
     report("indexes", 0.9)
     load.create_fact_indexes(engine)
 
+    return counts
+
+
+def _refresh_and_stamp(
+    engine: sa.Engine, customers: int, seed: int, end_date: date, report: Progress
+) -> None:
+    """Run the mart refreshers, then write bank_meta with ``data_as_of`` last."""
     from data_access.refresh import refresh_all
     from metrics.standards import load_standards
 
@@ -217,6 +232,3 @@ def _generate_and_load(
         },
     )
     load.write_meta(engine, {"data_as_of": end_date.isoformat()})  # last: marks the load complete
-    counts["bank_meta"] = 5
-    report("done", 1.0)
-    return counts

@@ -15,6 +15,7 @@ view — the same definitions as the page's SQL, written plainly in pandas:
   trainings and attendance; loan applications.
 - customer: one customer's profile, holdings, monthly balances, weekly footprints, soft
   footprints and marts — filtered out of whole tables.
+- customer_book: the same page without a customer: signal counts and the leads list.
 
 A table larger than ``cap`` rows is read up to ``cap`` rows and the read and compute times are
 scaled by rows / cap (reading and grouping are linear in rows); the result says so. Run as
@@ -317,6 +318,19 @@ def naive_customer(read: Reader) -> dict:
     }
 
 
+def naive_customer_book(read: Reader) -> dict:
+    """The Customer page without a customer: signal counts and leads of the book, pandas."""
+    sig, cv, cust = read("customer_signals"), read("customer_value"), read("customers")
+    t0 = time.perf_counter()
+    flags = [c for c in sig.columns if sig[c].dtype == bool]
+    counts = sig[flags].sum()
+    scored = sig.assign(n=sig[flags].sum(axis=1)).merge(cv, on="customer_id", how="left")
+    leads = scored[scored.n > 0].sort_values(["n", "aum"], ascending=False).head(200)
+    leads = leads.merge(cust[["customer_id", "name", "phone"]], on="customer_id", how="left")
+    read.compute_s = time.perf_counter() - t0
+    return {"signals": len(counts), "with_signal": int((scored.n > 0).sum()), "leads": len(leads)}
+
+
 NAIVE = {
     "kpis": naive_kpis,
     "segments": naive_segments,
@@ -324,6 +338,7 @@ NAIVE = {
     "funnels": naive_funnels,
     "officers": naive_officers,
     "customer": naive_customer,
+    "customer_book": naive_customer_book,
 }
 
 

@@ -31,7 +31,9 @@ import sqlalchemy as sa
 
 from bench.common import current_rss_mb, peak_rss_mb
 
-PAGES = ("kpis", "segments", "loyalty", "funnels", "officers", "customer")
+PAGES = ("kpis", "segments", "loyalty", "funnels", "officers", "customer", "customer_book")
+# customer: one customer's footprint (?customer=42); customer_book: the same page without one.
+PAGE_FILE = {"customer_book": "customer"}
 APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
 LOADER_MODULES = ("common", "kpis", "segments", "loyalty", "funnels", "officers", "customer")
 # Query parameters of each page's default view (the customer page needs one customer).
@@ -189,7 +191,7 @@ def measure_page(page: str, url: str, repeat: int = 3) -> PageFigures:
     st.cache_resource.clear()
     fig = PageFigures(page)
     at = open_app(page)
-    path = f"pages/{page}.py"
+    path = f"pages/{PAGE_FILE.get(page, page)}.py"
 
     at.switch_page(path).run()  # imports the page's modules once, outside the figures
     # Whole page script: cold (data caches cleared) and warm (the run after); the first cold

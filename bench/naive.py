@@ -12,7 +12,8 @@ view — the same definitions as the page's SQL, written plainly in pandas:
   active customers; tier months.
 - funnels: campaigns, the per-customer stage pivot (first time at each stage), drop list.
 - officers: weekly activities, soft footprints and conversions per officer; profile fill;
-  trainings and attendance; loan applications.
+  trainings and attendance; declared income against the year's inflows; loan applications
+  against the applicants' footprints.
 - customer: one customer's profile, holdings, monthly balances, weekly footprints, soft
   footprints and marts — filtered out of whole tables.
 - customer_book: the same page without a customer: signal counts and the leads list.
@@ -260,26 +261,46 @@ def naive_funnels(read: Reader) -> dict:
 
 def naive_officers(read: Reader) -> dict:
     """The Officer engagement page's figures, pandas."""
+    from metrics.standards import load_standards
+
+    std = load_standards()
     act, soft, ev = read("officer_activities"), read("soft_footprints"), read("marketing_events")
     cust, tr, att = read("customers"), read("trainings"), read("training_attendance")
-    loans, offs = read("loan_applications"), read("officers")
+    loans, offs, fp = read("loan_applications"), read("officers"), read("footprints")
     t0 = time.perf_counter()
     weekly_act = act.groupby(["officer_id", "kind", _weeks(act.occurred_at)]).size()
     weekly_soft = soft.groupby(["officer_id", _weeks(soft.captured_at)]).size()
     conv = ev[ev.stage == "converted"]
     weekly_conv = conv.groupby(["officer_id", _weeks(conv.occurred_at)]).size()
-    fields = [
-        c
-        for c in ("occupation", "declared_income", "education", "marital_status", "household_size")
-        if c in cust
-    ]
+    fields = [c for c in std.profile_fields if c in cust]
     fill = cust.groupby("officer_id")[fields].agg(lambda s: s.notna().mean())
     attendance = att.merge(tr, on="training_id").merge(offs, on="officer_id", suffixes=("", "_o"))
-    apps = (
-        loans.groupby("officer_id").size()
-        if "officer_id" in loans
-        else loans.groupby("branch_id").size()
+    # declared income against the year's inflows (the page's contradiction evidence)
+    end = pd.Timestamp(WEEK + timedelta(days=7))
+    income = fp[(fp.direction == "in") & ~fp.kind.isin(("loan_draw", "interest"))]
+    year = income[(pd.to_datetime(income.occurred_at) >= end - pd.Timedelta(days=365))]
+    year = year[pd.to_datetime(year.occurred_at) < end]
+    inflow = year.groupby("customer_id").amount.agg(["sum", "size"])
+    profiles = cust[cust.declared_income > 0].merge(
+        inflow, left_on="customer_id", right_index=True, how="left"
     )
+    ratio = std.alerts.income_contradiction_ratio
+    flagged = profiles[profiles.declared_income >= ratio * profiles["sum"].fillna(0.0)]
+    # loan applications in the period against the applicant's footprints
+    start = pd.Timestamp(WEEK - timedelta(weeks=12))
+    apps = loans[
+        (pd.to_datetime(loans.applied_on) >= start) & (pd.to_datetime(loans.applied_on) < end)
+    ]
+    seen = fp[fp.customer_id.isin(apps.customer_id)].merge(
+        apps[["application_id", "customer_id", "applied_on", "declared_place"]], on="customer_id"
+    )
+    seen_at = pd.to_datetime(seen.occurred_at)
+    applied = pd.to_datetime(seen.applied_on)
+    seen = seen.assign(
+        in_year=(seen_at >= applied - pd.Timedelta(days=365)) & (seen_at < applied),
+        at_place=seen.place == seen.declared_place,
+    )
+    evidence = seen.groupby("application_id")[["in_year", "at_place"]].sum()
     read.compute_s = time.perf_counter() - t0
     return {
         "activity_cells": len(weekly_act),
@@ -287,7 +308,9 @@ def naive_officers(read: Reader) -> dict:
         "conversion_cells": len(weekly_conv),
         "books": len(fill),
         "attendance": len(attendance),
-        "applications": int(apps.sum()),
+        "income_flags": len(flagged),
+        "applications": len(apps),
+        "applications_with_evidence": len(evidence),
     }
 
 

@@ -452,3 +452,27 @@ def test_weekly_targets_for_every_branch_week_and_kpi_some_missed(demo: sa.Engin
     )
     missed = sum(balance < target for _, balance, target in got)
     assert 0 < missed < len(got)
+
+
+def test_a_load_that_dies_midway_leaves_no_data_as_of_stamp(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import data_access.demo as demo_pkg
+    from data_access.demo.load import is_empty
+
+    def boom(*_args, **_kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(demo_pkg, "soft_footprints_table", boom)
+    engine = make_engine(f"duckdb:///{tmp_path / 'half.duckdb'}")
+    with pytest.raises(RuntimeError, match="disk full"):
+        build_demo(engine, customers=300, seed=3, end_date=END)
+    assert not is_empty(engine)  # footprints were written ...
+    keys = {r[0] for r in rows(engine, "select key from bank_meta")}
+    assert "data_as_of" not in keys  # ... but the bank is not marked complete
+    monkeypatch.undo()
+    with pytest.raises(DatabaseNotEmpty):
+        build_demo(engine, customers=300, seed=3, end_date=END)
+    build_demo(engine, customers=300, seed=3, end_date=END, replace=True)
+    assert scalar(engine, "select value from bank_meta where key = 'data_as_of'") == "2026-11-22"
+    engine.dispose()

@@ -219,7 +219,7 @@ def soft_footprints_table(
     Fuel receipts are left by car owners; their grade and litres grow with the customer's wealth.
     """
     base = np.array([0.22, 0.07, 0.035, 0.10])[act.kind]  # visit, call, counter, follow-up
-    p = base * (0.3 + 1.4 * org.diligence[act.officer]) * staff.uplift[act.officer, act.week] ** 1.2
+    p = base * (0.3 + 1.4 * org.diligence[act.officer]) * staff.uplift[act.officer, act.week] ** 0.6
     take = (rng.random(len(p)) < np.minimum(p, 0.95)) & (act.customer >= 0)
     c = act.customer[take]
     o = act.officer[take]

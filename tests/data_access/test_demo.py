@@ -269,8 +269,18 @@ def test_fuel_receipts_go_with_wealth(demo: sa.Engine) -> None:
     assert np.median(with_big) > 5 * np.median(without)
 
 
-def test_training_attendees_change_behaviour(demo: sa.Engine) -> None:
-    """Difference in differences of visits per officer, 8 weeks before and after each training."""
+@pytest.mark.parametrize(
+    "sql",
+    [
+        pytest.param(
+            "select officer_id, occurred_at from officer_activities where kind = 'visit'",
+            id="visits",
+        ),
+        pytest.param("select officer_id, captured_at from soft_footprints", id="soft-footprints"),
+    ],
+)
+def test_training_attendees_change_behaviour(demo: sa.Engine, sql: str) -> None:
+    """Difference in differences per officer, 8 weeks before and after each training."""
     trainings = rows(demo, "select training_id, held_on from trainings")
     invited = {
         (t, o): a
@@ -278,10 +288,7 @@ def test_training_attendees_change_behaviour(demo: sa.Engine) -> None:
             demo, "select training_id, officer_id, attended from training_attendance"
         )
     }
-    visits = rows(
-        demo,
-        "select officer_id, occurred_at from officer_activities where kind = 'visit'",
-    )
+    visits = rows(demo, sql)
     officers = [r[0] for r in rows(demo, "select officer_id from officers where role <> 'teller'")]
     by_officer: dict[int, list[datetime]] = {o: [] for o in officers}
     for o, at in visits:

@@ -171,6 +171,8 @@ def run(cfg: Config) -> Results:
         old = json.loads(stamp.read_text())
         res.build.setdefault("duckdb_s", old.get("duckdb_build_s", math.nan))
         res.build.setdefault("postgresql_s", old.get("pg_build_s", math.nan))
+        if old.get("note"):
+            res.machine["build note"] = old["note"]
 
     for backend, url in backends.items():
         engine = sa.create_engine(url)
@@ -285,7 +287,7 @@ def render(res: Results, cfg: Config) -> str:
         took = res.build.get(f"{backend}_s", math.nan)
         lines.append(
             f"| {backend} | {counts.get('customers', 0):,} | {counts.get('footprints', 0):,} "
-            f"| {_s(took) if not math.isnan(took) else 'reused'} |"
+            f"| {'reused' if math.isnan(took) else f'{took / 60:.1f} min'} |"
         )
     for backend in res.fast:
         lines += ["", f"## Pages on {backend}", ""]
@@ -329,6 +331,13 @@ def render(res: Results, cfg: Config) -> str:
             )
             if n.get("error"):
                 lines.append(f"|  | usual way failed: {n['error'][:200]} |||||||||||")
+        overhead = [f.get("apptest_overhead_s", 0.0) for f in res.fast[backend].values()]
+        if overhead:
+            lines += [
+                "",
+                f"AppTest itself needs {_s(sorted(overhead)[len(overhead) // 2])} to run a "
+                "one-line script (included in the page figures).",
+            ]
         slow = {
             page: sorted(f.get("loaders", {}).items(), key=lambda kv: -kv[1])[:3]
             for page, f in res.fast[backend].items()

@@ -64,6 +64,7 @@ class PageFigures:
     tables: list[str] = field(default_factory=list)
     loaders: dict[str, float] = field(default_factory=dict)
     peak_rss_mb: float = 0.0
+    apptest_overhead_s: float = 0.0
     exception: str = ""
 
 
@@ -255,11 +256,12 @@ def measure_page(page: str, url: str, repeat: int = 3) -> PageFigures:
     fig.statements = len(statements)
     fig.tables = sorted(touched)
     fig.peak_rss_mb = peak_rss_mb()
+    fig.apptest_overhead_s = app_overhead_s(repeat)
     return fig
 
 
 def app_overhead_s(repeat: int = 3) -> float:
-    """Seconds AppTest itself needs for a trivial script (subtracted from nothing; shown)."""
+    """Seconds AppTest itself needs to run a one-line script (shown beside the page figures)."""
     from streamlit.testing.v1 import AppTest
 
     runs = []

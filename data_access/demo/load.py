@@ -71,11 +71,11 @@ def memory_cap(engine: sa.Engine, limit: str = "2GB") -> Iterator[None]:
     try:
         con = _duckdb(fairy)
         before = con.execute("select current_setting('memory_limit')").fetchone()[0]
-        con.execute(f"SET memory_limit = '{limit}'")
+        con.execute("SET memory_limit = ?", [limit])
         try:
             yield
         finally:
-            con.execute(f"SET memory_limit = '{before}'")
+            con.execute("SET memory_limit = ?", [before])
     finally:
         fairy.close()
 
@@ -86,14 +86,17 @@ class DuckDBSink:
     def __init__(self, engine: sa.Engine) -> None:
         self._fairy = engine.raw_connection()
         self.con = _duckdb(self._fairy)
+        self._dialect = engine.dialect
 
     def write(self, table: str, data: pa.Table) -> None:
         if data.num_rows == 0:
             return
-        cols = ", ".join(f'"{c}"' for c in _columns(table, data))
+        names = list(_columns(table, data))
+        source = sa.table("_fp_load", *(sa.column(n) for n in names))
+        stmt = sa.insert(metadata.tables[table]).from_select(names, sa.select(*source.c))
         self.con.register("_fp_load", data)
         try:
-            self.con.execute(f'INSERT INTO "{table}" ({cols}) SELECT {cols} FROM _fp_load')
+            self.con.execute(str(stmt.compile(dialect=self._dialect)))
         finally:
             self.con.unregister("_fp_load")
 
@@ -192,7 +195,7 @@ def _fact_indexes(backend: str | None = None) -> list[sa.Index]:
 def drop_fact_indexes(engine: sa.Engine) -> None:
     with engine.begin() as conn:
         for ix in _fact_indexes():
-            conn.execute(sa.text(f'DROP INDEX IF EXISTS "{ix.name}"'))
+            conn.execute(sa.schema.DropIndex(ix, if_exists=True))
 
 
 def create_fact_indexes(engine: sa.Engine) -> None:
@@ -200,8 +203,9 @@ def create_fact_indexes(engine: sa.Engine) -> None:
         for ix in _fact_indexes(engine.dialect.name):
             ix.create(conn, checkfirst=False)
         if engine.dialect.name == "postgresql":
-            for name in FACT_TABLES:
-                conn.execute(sa.text(f'ANALYZE "{name}"'))
+            quote = conn.dialect.identifier_preparer.format_table
+            for name in FACT_TABLES:  # table names from our own metadata, quoted by the dialect
+                conn.execute(sa.text("ANALYZE " + quote(metadata.tables[name])))
 
 
 def write_meta(engine: sa.Engine, values: dict[str, str]) -> None:

@@ -110,6 +110,16 @@ TEMPLATES = (
         {"age": [58, 100], "without_product": "social_security_card"},
     ),
     Template(
+        "DEPOSIT",
+        "岁末存款季",
+        "Year-end deposit season",
+        "time_deposit",
+        10,
+        20,
+        45,
+        {"age": [30, 85], "without_product": "time_deposit"},
+    ),
+    Template(
         "INSURE",
         "惠农保",
         "Farm household insurance",
@@ -157,8 +167,9 @@ def _campaign_dates(cal: Calendar) -> list[tuple[Template, date, int]]:
                 d = date(year, t.month, t.day)
             if lo <= d <= hi:
                 out.append((t, d, year))
-    out.sort(key=lambda x: x[1])
-    # about ten campaigns: drop repeats of the less important ones first
+    # about ten campaigns: keep the latest runs (a president reads the recent weeks), dropping
+    # older repeats of the less important ones
+    out.sort(key=lambda x: x[1], reverse=True)
     keep: list[tuple[Template, date, int]] = []
     seen: dict[str, int] = {}
     for t, d, y in out:
@@ -166,6 +177,7 @@ def _campaign_dates(cal: Calendar) -> list[tuple[Template, date, int]]:
             continue
         seen[t.code] = seen.get(t.code, 0) + 1
         keep.append((t, d, y))
+    keep.sort(key=lambda x: x[1])
     return keep
 
 
@@ -192,6 +204,10 @@ def _fit(t: Template, pop: Population, idx: np.ndarray, at: np.datetime64) -> np
         return np.clip(0.15 + 0.2 * (lg - 4.7) + 0.2 * pop.migrant_family[idx], 0.02, 0.9)
     if t.product == "social_security_card":
         return np.clip(0.4 + 0.4 * (occ == RETIREE), 0, 0.9)
+    if t.product == "time_deposit":
+        return np.clip(
+            0.15 + 0.12 * (lg - 4.0) + 0.15 * (age > 50) + 0.1 * (occ == RETIREE), 0.02, 0.9
+        )
     if t.product == "insurance":
         return np.clip(0.2 + 0.2 * (occ == MERCHANT) + 0.1 * (age > 40), 0, 0.7)
     return np.full(len(idx), 0.3)

@@ -108,38 +108,15 @@ def fetch_cohort_activity(
 
 def select_profile_income_evidence(scope: Scope, flt: Filters, min_ratio: float) -> sa.Select:
     """The live ``quality.select_profile_income_evidence`` with the inflows read from the mart."""
-    from data_access.queries.quality import _open_on
+    from data_access.queries.quality import income_evidence_from
 
-    c = customers.c
     m = customer_income_year
     inflows = sa.select(
         m.c.customer_id,
         sa.func.sum(m.c.observed_inflow).label("observed_inflow"),
         sa.cast(sa.func.sum(m.c.inflow_count), sa.BigInteger).label("inflow_count"),
     )
-    if scope.level != "bank":
-        inflows = inflows.where(m.c.branch_id == sa.bindparam(None, scope.branch_id, sa.Integer))
-    if flt.branch_ids:
-        inflows = inflows.where(m.c.branch_id.in_(flt.branch_ids))
-    inflows = inflows.group_by(m.c.customer_id).subquery("inflows")
-    observed = sa.func.coalesce(inflows.c.observed_inflow, 0.0)
-    stmt = (
-        sa.select(
-            c.customer_id,
-            c.branch_id,
-            c.officer_id,
-            c.name,
-            c.declared_income,
-            observed.label("observed_inflow"),
-            sa.func.coalesce(inflows.c.inflow_count, 0).label("inflow_count"),
-        )
-        .select_from(customers.outerjoin(inflows, inflows.c.customer_id == c.customer_id))
-        .where(_open_on(flt.end), c.declared_income > 0)
-        .where(c.declared_income >= sa.bindparam("min_ratio", min_ratio, sa.Double) * observed)
-    )
-    stmt = apply_scope(stmt, scope, c.branch_id, c.officer_id)
-    stmt = apply_filters(stmt, flt, branch_col=c.branch_id, officer_col=c.officer_id)
-    return stmt.order_by(c.customer_id)
+    return income_evidence_from(inflows, m, scope, flt, min_ratio)
 
 
 def fetch_profile_income_evidence(

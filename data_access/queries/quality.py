@@ -147,7 +147,6 @@ def select_profile_income_evidence(scope: Scope, flt: Filters, min_ratio: float)
     The ratio prefilter keeps the answer to the candidates (a county bank has a million profiles);
     the metric applies the standard's rule again and builds the evidence.
     """
-    c = customers.c
     end_ts = flt.end_ts
     start_ts = end_ts - timedelta(days=INFLOW_LOOKBACK_DAYS)
     fp = footprints
@@ -156,11 +155,25 @@ def select_profile_income_evidence(scope: Scope, flt: Filters, min_ratio: float)
         sa.func.sum(fp.c.amount).label("observed_inflow"),
         sa.func.count().label("inflow_count"),
     ).where(_is_income(fp), fp.c.occurred_at >= start_ts, fp.c.occurred_at < end_ts)
+    return income_evidence_from(inflows, fp, scope, flt, min_ratio)
+
+
+def income_evidence_from(
+    inflows: sa.Select, source: sa.Table, scope: Scope, flt: Filters, min_ratio: float
+) -> sa.Select:
+    """Open customers with declared income ≥ ``min_ratio`` × the per-customer ``inflows``.
+
+    ``inflows`` selects customer_id, observed_inflow, inflow_count (ungrouped) from ``source``,
+    a table with customer_id and branch_id; the live query and the mart read share the rest.
+    """
+    c = customers.c
     if scope.level != "bank":
-        inflows = inflows.where(fp.c.branch_id == sa.bindparam(None, scope.branch_id, sa.Integer))
+        inflows = inflows.where(
+            source.c.branch_id == sa.bindparam(None, scope.branch_id, sa.Integer)
+        )
     if flt.branch_ids:
-        inflows = inflows.where(fp.c.branch_id.in_(flt.branch_ids))
-    inflows = inflows.group_by(fp.c.customer_id).subquery("inflows")
+        inflows = inflows.where(source.c.branch_id.in_(flt.branch_ids))
+    inflows = inflows.group_by(source.c.customer_id).subquery("inflows")
     observed = sa.func.coalesce(inflows.c.observed_inflow, 0.0)
     stmt = (
         sa.select(

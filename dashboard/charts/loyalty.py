@@ -135,6 +135,8 @@ def lifecycle_chart(lc: pl.DataFrame, labels: dict[str, str], *, y_title: str) -
     fig = go.Figure(bars)
     fig.update_layout(barmode="relative")
     fig.update_yaxes(title=y_title)
+    # numeric dates: plotly's default ticks ('Jul 2026') are English month names in the Chinese UI
+    fig.update_xaxes(tickformat="%Y-%m-%d", hoverformat="%Y-%m-%d")
     return _layout(fig)
 
 

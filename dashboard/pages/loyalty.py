@@ -109,6 +109,7 @@ else:
     st.dataframe(
         table,
         hide_index=True,
+        placeholder="—",
         width="stretch",
         column_config={
             headers["value_at_stake"]: st.column_config.NumberColumn(

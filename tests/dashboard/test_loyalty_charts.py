@@ -69,6 +69,8 @@ def test_lifecycle_chart_puts_dormant_below_zero() -> None:
     assert by_name["new"] == [3, 0, 0]
     assert by_name["returning"] == [0, 3, 0]
     assert by_name["dormant"] == [0, 0, -3]
+    # numeric dates, not plotly's English month names ('Jan 2026') in the Chinese UI
+    assert fig.layout.xaxis.tickformat == "%Y-%m-%d"
 
 
 def test_migration_heatmap_rows_are_from_tiers() -> None:

@@ -85,7 +85,14 @@ def timeline_chart(
                 "<extra>%{fullData.name}</extra>",
             )
         )
-    layout = _layout(title, barmode="stack", xaxis_title=x_title, yaxis_title=y_title)
+    # numeric dates: plotly's default ticks ('Jul 2026') are English month names in the Chinese UI
+    layout = _layout(
+        title,
+        barmode="stack",
+        xaxis_title=x_title,
+        yaxis_title=y_title,
+        xaxis_tickformat="%Y-%m-%d",
+    )
     return go.Figure(data=traces, layout=layout)
 
 
@@ -122,7 +129,14 @@ def balance_chart(
         )
         for i, col in enumerate(("aum", "loan_avg"))
     ]
-    layout = _layout(title, height=300, xaxis_title=x_title, yaxis_title=y_title)
+    layout = _layout(
+        title,
+        height=300,
+        xaxis_title=x_title,
+        yaxis_title=y_title,
+        xaxis_tickformat="%Y-%m",
+        xaxis_hoverformat="%Y-%m",
+    )
     return go.Figure(data=traces, layout=layout)
 
 

@@ -175,6 +175,7 @@ def book_overview() -> None:
             },
         ),
         hide_index=True,
+        placeholder="—",
         width="stretch",
     )
 
@@ -286,6 +287,7 @@ with tab_overview:
                 (t("customer.field"), t("customer.value")),
             ),
             hide_index=True,
+            placeholder="—",
             width="stretch",
         )
 
@@ -331,6 +333,7 @@ with tab_overview:
                     }
                 ),
                 hide_index=True,
+                placeholder="—",
                 width="stretch",
             )
         else:
@@ -463,6 +466,7 @@ with tab_footprints:
                 },
             ),
             hide_index=True,
+            placeholder="—",
             width="stretch",
         )
     st.markdown(f"#### {t('customer.sec_products')}")
@@ -482,6 +486,7 @@ with tab_footprints:
                 },
             ),
             hide_index=True,
+            placeholder="—",
             width="stretch",
         )
 
@@ -512,6 +517,7 @@ with tab_soft:
                 },
             ),
             hide_index=True,
+            placeholder="—",
             width="stretch",
         )
 
@@ -603,6 +609,7 @@ with tab_credit:
                 },
             ),
             hide_index=True,
+            placeholder="—",
             width="stretch",
         )
     st.markdown(f"#### {t('customer.loan_apps')}")
@@ -634,5 +641,6 @@ with tab_credit:
                 },
             ),
             hide_index=True,
+            placeholder="—",
             width="stretch",
         )

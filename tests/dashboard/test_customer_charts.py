@@ -59,6 +59,7 @@ def test_timeline_chart_one_trace_per_kind_in_label_order_and_unit() -> None:
     assert [tr.name for tr in fig.data] == ["消费支付", "存款"]
     assert list(fig.data[1].y) == [2.0, 1.5]
     assert fig.layout.barmode == "stack"
+    assert fig.layout.xaxis.tickformat == "%Y-%m-%d"
 
 
 def test_channel_chart_labels() -> None:
@@ -85,6 +86,8 @@ def test_balance_chart() -> None:
     )
     assert [tr.name for tr in fig.data] == ["AUM", "Loans"]
     assert list(fig.data[0].y) == [5.0, 6.0]
+    # numeric month ticks, not plotly's English month names ('Sep 2026') in the Chinese UI
+    assert fig.layout.xaxis.tickformat == "%Y-%m"
 
 
 def test_profile_table_masks_and_translates() -> None:

@@ -124,6 +124,7 @@ headers = {
 c2.dataframe(
     charts.rates_table(counts, stage_labels, headers),
     hide_index=True,
+    placeholder="—",
     width="stretch",
     column_config={
         headers["customers"]: st.column_config.NumberColumn(format="localized"),
@@ -178,6 +179,7 @@ b2.dataframe(
     charts.breakdown_table(table, group_labels, stages, stage_labels, t("funnels.col_group"),
                            t("funnels.conversion_pct")),
     hide_index=True,
+    placeholder="—",
     width="stretch",
     column_config={t("funnels.conversion_pct"): st.column_config.NumberColumn(format="%.1f%%")},
 )  # fmt: skip
@@ -258,6 +260,7 @@ elif step is not None:
             pl.col("calls").alias(t("funnels.col_calls")),
         ),
         hide_index=True,
+        placeholder="—",
         width="stretch",
     )
     everyone = t("funnels.all_officers", count=count(dropped.height))
@@ -277,7 +280,7 @@ elif step is not None:
         spans = {c: row[name_col] for c, row in by_id.items()}
     # mask only the rows drawn; the whole list is masked when the CSV is asked for
     shown = charts.call_list(mine.head(MAX_ROWS), call_headers, stage_labels, spans)
-    d2.dataframe(shown, hide_index=True, width="stretch")
+    d2.dataframe(shown, hide_index=True, placeholder="—", width="stretch")
     if mine.height > MAX_ROWS:
         d2.caption(t("funnels.rows_shown", shown=count(MAX_ROWS), total=count(mine.height)))
     who = "all" if pick == -1 else str(pick)

@@ -129,6 +129,7 @@ else:
             }
         ),
         hide_index=True,
+        placeholder="—",
         key="kpis_flags",
     )
 
@@ -202,7 +203,7 @@ with tab_rank:
             columns[t("kpis.col_wow_of", kpi=kpi_labels[kpi])] = [
                 pct(v, signed=True) for v in table[f"{kpi}_wow"]
             ]
-    st.dataframe(pl.DataFrame(columns), hide_index=True, key="kpis_ranking_table")
+    st.dataframe(pl.DataFrame(columns), hide_index=True, placeholder="—", key="kpis_ranking_table")
 
 # --- officer league ----------------------------------------------------------------------------
 league = km.officer_league(
@@ -231,6 +232,7 @@ with tab_league:
             }
         ),
         hide_index=True,
+        placeholder="—",
         key="kpis_league_table",
     )
     st.caption(t("kpis.league_count", n=count(league.height)))

@@ -156,6 +156,7 @@ with tab_league:
     st.dataframe(
         charts.league_table(shown_scores, codes, branch_labels, headers),
         hide_index=True,
+        placeholder="—",
         width="stretch",
         column_config={
             headers["score"]: st.column_config.ProgressColumn(
@@ -221,6 +222,7 @@ with tab_quality:
         .select(list(stale_headers))
         .rename(stale_headers),
         hide_index=True,
+        placeholder="—",
         width="stretch",
         column_config={
             stale_headers["outdated_share"]: st.column_config.NumberColumn(format="%.0f%%")
@@ -252,6 +254,7 @@ with tab_quality:
     st.dataframe(
         charts.masked_table(profile_flags.head(200), evidence_headers),
         hide_index=True,
+        placeholder="—",
         width="stretch",
         column_config=money_cols
         | {evidence_headers["income_ratio"]: st.column_config.NumberColumn(format="%.1f×")},
@@ -282,6 +285,7 @@ with tab_quality:
     st.dataframe(
         charts.masked_table(app_flags, app_headers),
         hide_index=True,
+        placeholder="—",
         width="stretch",
         column_config={
             app_headers[c]: st.column_config.NumberColumn(format="localized")
@@ -325,6 +329,7 @@ with tab_training:
         .select(list(att_headers))
         .rename(att_headers),
         hide_index=True,
+        placeholder="—",
         width="stretch",
         column_config={
             att_headers["attendance_rate"]: st.column_config.NumberColumn(format="%.0f%%")
@@ -402,6 +407,7 @@ with tab_training:
             .select(list(coach_headers))
             .rename(coach_headers),
             hide_index=True,
+            placeholder="—",
             width="stretch",
             column_config={
                 coach_headers["score"]: st.column_config.NumberColumn(format="%.0f"),

@@ -286,6 +286,7 @@ st.caption(t("segments.list_note", shown=count(shown.height), total=count(summar
 st.dataframe(
     shown,
     hide_index=True,
+    placeholder="—",
     width="stretch",
     column_config={
         headers["aum"]: st.column_config.NumberColumn(format="localized"),

@@ -72,7 +72,8 @@ def treemap(
                 f"<b>%{{label}}</b><br>{hover_customers}: %{{customdata[0]:,}}"
                 f"<br>{hover_aum}: %{{customdata[1]:,.0f}}<extra></extra>"
             ),
-            textinfo="label+percent root",
+            # one decimal: plotly's own percent shows three significant digits ("0.455%")
+            texttemplate="%{label}<br>%{percentRoot:.1%}",
         )
     )
     fig.update_layout(height=420, margin={"l": 5, "r": 5, "t": 30, "b": 5})

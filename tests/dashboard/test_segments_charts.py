@@ -46,6 +46,11 @@ def test_treemap_totals(size_by: str, root: float, vip: float) -> None:
     assert dict(zip(trace.ids, trace.parents, strict=True))["t:vip/s:champions"] == "t:vip"
 
 
+def test_treemap_shows_shares_with_one_decimal() -> None:
+    fig = treemap(BREAKDOWN, TIERS, SEGMENTS, root_label="本客群", size_by="customers")
+    assert fig.data[0].texttemplate == "%{label}<br>%{percentRoot:.1%}"
+
+
 def test_treemap_refuses_unknown_size() -> None:
     with pytest.raises(ValueError, match="size"):
         treemap(BREAKDOWN, TIERS, SEGMENTS, root_label="x", size_by="age")

@@ -290,7 +290,9 @@ with tab_quality:
         column_config={
             app_headers[c]: st.column_config.NumberColumn(format="localized")
             for c in ("declared_income", "observed_inflow")
-        },
+        }
+        # the day of the application matters, not midnight
+        | {app_headers["applied_on"]: st.column_config.DatetimeColumn(format="YYYY-MM-DD")},
     )
 
 # --- training: attendance, before / after against the untrained, coaching ------------------------

@@ -105,8 +105,12 @@ def channel_chart(weekly: pl.DataFrame, channel_labels: dict[str, str], *, title
         hole=0.5,
         sort=False,
         marker={"colors": list(PALETTE[: mix.height])},
+        # small slices' labels went outside and overlapped ('0.51%' over '1.03%'): inside or none
+        textposition="inside",
+        texttemplate="%{percent:.1%}",
     )
-    return go.Figure(data=[pie], layout=_layout(title))
+    layout = _layout(title, uniformtext={"minsize": 10, "mode": "hide"})
+    return go.Figure(data=[pie], layout=layout)
 
 
 def balance_chart(

@@ -468,6 +468,8 @@ with tab_footprints:
             hide_index=True,
             placeholder="—",
             width="stretch",
+            # amounts with thousands separators, like every other money column
+            column_config={t("customer.amount"): st.column_config.NumberColumn(format="localized")},
         )
     st.markdown(f"#### {t('customer.sec_products')}")
     if record["holdings"].is_empty():
@@ -488,6 +490,10 @@ with tab_footprints:
             hide_index=True,
             placeholder="—",
             width="stretch",
+            column_config={
+                t(f"customer.{c}"): st.column_config.NumberColumn(format="localized")
+                for c in ("balance", "credit_limit")
+            },
         )
 
 # --- soft footprints: list and the form to record one -----------------------------------------------

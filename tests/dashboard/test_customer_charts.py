@@ -66,6 +66,9 @@ def test_channel_chart_labels() -> None:
     fig = charts.channel_chart(WEEKLY, {"pos": "POS", "counter": "柜面"}, title="C")
     assert list(fig.data[0].labels) == ["POS", "柜面", "mobile"]
     assert list(fig.data[0].values) == [3, 2, 2]
+    # labels of small slices stay inside or are hidden, never overlap outside the ring
+    assert fig.data[0].textposition == "inside"
+    assert fig.layout.uniformtext.mode == "hide"
 
 
 def test_balance_chart() -> None:

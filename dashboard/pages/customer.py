@@ -617,6 +617,9 @@ with tab_credit:
             hide_index=True,
             placeholder="—",
             width="stretch",
+            column_config={
+                t("customer.credit_limit"): st.column_config.NumberColumn(format="localized")
+            },
         )
     st.markdown(f"#### {t('customer.loan_apps')}")
     checks: pl.DataFrame = record["checks"]
@@ -649,4 +652,8 @@ with tab_credit:
             hide_index=True,
             placeholder="—",
             width="stretch",
+            column_config={
+                t(f"customer.{c}"): st.column_config.NumberColumn(format="localized")
+                for c in ("amount", "declared_income", "observed_inflow")
+            },
         )

@@ -25,33 +25,20 @@ from data_access.schema import (
     footprints,
     product_holdings,
 )
+from metrics.loyalty import COMPONENTS, INPUT_COLUMNS
+from metrics.retention import COHORT_ACTIVITY_SCHEMA, COHORT_SIZE_SCHEMA, WEEKLY_COUNT_SCHEMA
 
 # Money out to these counterparties has left the bank (the "funds retained" component).
 OUTFLOW_COUNTERPARTIES = ("other_bank", "internet_platform")
 INCOME_KINDS = ("salary", "pension", "subsidy")
-COMPONENT_COLUMNS = (
-    "product_depth",
-    "tenure",
-    "primary_bank",
-    "activity_trend",
-    "outflow",
-    "p_alive",
-)
+COMPONENT_COLUMNS = COMPONENTS  # the loyalty standard's components, named in metrics.loyalty
 
+# metrics.loyalty's input contract, with the scope columns and what the churn list shows.
 INPUT_SCHEMA: dict[str, pl.DataType] = {
     "customer_id": pl.Int64,
     "branch_id": pl.Int64,
     "officer_id": pl.Int64,
-    "product_types": pl.Int64,
-    "first_opened": pl.Date,
-    "income_credited": pl.Boolean,
-    "bills_paid": pl.Boolean,
-    "mobile_used": pl.Boolean,
-    "tx_recent": pl.Int64,
-    "tx_prior": pl.Int64,
-    "out_external": pl.Float64,
-    "out_total": pl.Float64,
-    "p_alive": pl.Float64,
+    **{c: t for c, t in INPUT_COLUMNS.items() if c != "customer_id"},
     "aum": pl.Float64,
     "clv": pl.Float64,
     "tier": pl.String,
@@ -84,19 +71,6 @@ CHURN_SCHEMA: dict[str, pl.DataType] = {
     "value_at_stake": pl.Float64,
     "name": pl.String,
     "phone": pl.String,
-}
-COHORT_SIZE_SCHEMA = {"cohort_month": pl.Date, "customers": pl.Int64}
-COHORT_ACTIVITY_SCHEMA = {
-    "cohort_month": pl.Date,
-    "month": pl.Date,
-    "active": pl.Int64,
-    "last_active": pl.Int64,
-}
-WEEKLY_COUNT_SCHEMA = {
-    "week": pl.Date,
-    "prev_gap": pl.Int64,
-    "next_consecutive": pl.Boolean,
-    "customers": pl.Int64,
 }
 TIER_MONTH_SCHEMA = {"customer_id": pl.Int64, "month": pl.Date, "tier": pl.String}
 CONTACT_SCHEMA = {

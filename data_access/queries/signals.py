@@ -25,26 +25,14 @@ from data_access.schema import (
     product_holdings,
     soft_footprints,
 )
+from metrics.signals import FEATURE_COLUMNS
 
+# The feature columns are the input contract of metrics.signals: defined there, once.
 FEATURE_SCHEMA: dict[str, pl.DataType] = {
     "customer_id": pl.Int64,
     "branch_id": pl.Int64,
     "officer_id": pl.Int64,
-    "fuel_max_grade": pl.Int64,
-    "fuel_max_litres": pl.Float64,
-    "fuel_receipts": pl.Int64,
-    "vehicles": pl.Int64,
-    "business_circles": pl.Int64,
-    "holds_pos": pl.Boolean,
-    "holds_business_loan": pl.Boolean,
-    "remittances_12m": pl.Int64,
-    "remittance_amount_12m": pl.Float64,
-    "pensions_3m": pl.Int64,
-    "out_total_90d": pl.Float64,
-    "out_other_90d": pl.Float64,
-    "consented_platforms": pl.Int64,
-    "max_platform_limit": pl.Float64,
-    "family_events_12m": pl.Int64,
+    **FEATURE_COLUMNS,
 }
 
 # Money out to these counterparties counts as leaving the bank (the outflow_risk signal).

@@ -24,6 +24,7 @@ import sqlalchemy as sa
 
 from data_access.filters import Filters, Scope, apply_filters, apply_scope, week_start
 from data_access.queries._frames import frame
+from data_access.queries._sql import OUTFLOW_COUNTERPARTIES
 from data_access.schema import (
     balance_snapshots,
     branch_weekly_balances,
@@ -57,7 +58,6 @@ OFFICER_SCHEMA = {
     "measure": pl.String,
     "value": pl.Int64,
 }
-OUTFLOW_COUNTERPARTIES = ("other_bank", "internet_platform")
 MART_WEEKLY_KPIS = ("new_customers", "mobile_signups", "conversions", "outflow_other_banks")
 # Fixed SQL literals, not parameters: a bound unit keeps DuckDB from matching GROUP BY to SELECT.
 _UNITS = {"week": sa.literal_column("'week'"), "month": sa.literal_column("'month'")}

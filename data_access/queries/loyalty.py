@@ -9,7 +9,7 @@ and officers on ``customers``, tiers on the value mart's current tier.
 from __future__ import annotations
 
 import warnings
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 import polars as pl
 import sqlalchemy as sa
@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from data_access.errors import DataUnavailable
 from data_access.filters import Filters, Scope, apply_filters, apply_scope
 from data_access.queries._frames import frame
+from data_access.queries._sql import OUTFLOW_COUNTERPARTIES, any_of, count_if, month_of, sum_if, ts
 from data_access.schema import (
     customer_loyalty,
     customer_tier_months,
@@ -28,8 +29,6 @@ from data_access.schema import (
 from metrics.loyalty import COMPONENTS, INPUT_COLUMNS
 from metrics.retention import COHORT_ACTIVITY_SCHEMA, COHORT_SIZE_SCHEMA, WEEKLY_COUNT_SCHEMA
 
-# Money out to these counterparties has left the bank (the "funds retained" component).
-OUTFLOW_COUNTERPARTIES = ("other_bank", "internet_platform")
 INCOME_KINDS = ("salary", "pension", "subsidy")
 COMPONENT_COLUMNS = COMPONENTS  # the loyalty standard's components, named in metrics.loyalty
 
@@ -102,26 +101,6 @@ def _bulk_frame(
     return pl.from_arrow(table.select(list(schema))).cast(schema)  # type: ignore[union-attr]
 
 
-def _ts(day: date) -> datetime:
-    return datetime.combine(day, time.min)
-
-
-def _count_if(cond: sa.ColumnElement) -> sa.ColumnElement:
-    return sa.func.sum(sa.case((cond, 1), else_=0))
-
-
-def _sum_if(cond: sa.ColumnElement, value: sa.ColumnElement) -> sa.ColumnElement:
-    return sa.func.sum(sa.case((cond, value), else_=0.0))
-
-
-def _any(cond: sa.ColumnElement) -> sa.ColumnElement:
-    return sa.func.max(sa.case((cond, 1), else_=0))
-
-
-def _month_of(col: sa.ColumnElement) -> sa.ColumnElement:
-    return sa.cast(sa.func.date_trunc("month", col), sa.Date)
-
-
 def _week_of(col: sa.ColumnElement) -> sa.ColumnElement:
     # date_trunc('week') is the ISO week (Monday) on both DuckDB and PostgreSQL
     return sa.cast(sa.func.date_trunc("week", col), sa.Date)
@@ -159,7 +138,7 @@ def select_loyalty_inputs(
 ) -> sa.Select:
     """One row per customer in view: the aggregates ``metrics.loyalty.loyalty_scores`` reads,
     plus branch, officer, and the value mart's p_alive, aum, clv and tier (null when absent)."""
-    end = _ts(as_of + timedelta(days=1))
+    end = ts(as_of + timedelta(days=1))
     signals_from = end - timedelta(days=lookback_days)
     recent_from = end - timedelta(days=trend_days)
     prior_from = end - timedelta(days=2 * trend_days)
@@ -168,24 +147,24 @@ def select_loyalty_inputs(
     fp = _fact_prefilter(
         sa.select(
             f.customer_id,
-            _any(
+            any_of(
                 sa.and_(
                     f.kind.in_(INCOME_KINDS), f.direction == "in", f.occurred_at >= signals_from
                 )
             ).label("income"),
-            _any(sa.and_(f.kind == "bill_payment", f.occurred_at >= signals_from)).label("bills"),
-            _any(sa.and_(f.channel == "mobile", f.occurred_at >= signals_from)).label("mobile"),
-            _count_if(sa.and_(f.self_initiated.is_(True), f.occurred_at >= recent_from)).label(
+            any_of(sa.and_(f.kind == "bill_payment", f.occurred_at >= signals_from)).label("bills"),
+            any_of(sa.and_(f.channel == "mobile", f.occurred_at >= signals_from)).label("mobile"),
+            count_if(sa.and_(f.self_initiated.is_(True), f.occurred_at >= recent_from)).label(
                 "tx_recent"
             ),
-            _count_if(
+            count_if(
                 sa.and_(
                     f.self_initiated.is_(True),
                     f.occurred_at >= prior_from,
                     f.occurred_at < recent_from,
                 )
             ).label("tx_prior"),
-            _sum_if(
+            sum_if(
                 sa.and_(
                     f.direction == "out",
                     f.counterparty_type.in_(OUTFLOW_COUNTERPARTIES),
@@ -193,7 +172,7 @@ def select_loyalty_inputs(
                 ),
                 f.amount,
             ).label("out_external"),
-            _sum_if(sa.and_(f.direction == "out", f.occurred_at >= signals_from), f.amount).label(
+            sum_if(sa.and_(f.direction == "out", f.occurred_at >= signals_from), f.amount).label(
                 "out_total"
             ),
         ).where(f.occurred_at >= min(signals_from, prior_from), f.occurred_at < end),
@@ -272,7 +251,7 @@ def fetch_loyalty_inputs(
 def select_cohort_sizes(scope: Scope, flt: Filters, since: date, as_of: date) -> sa.Select:
     """Customers in view per month of first opening, for cohorts from ``since``'s month."""
     c = customers.c
-    cohort = _month_of(c.opened_on)
+    cohort = month_of(c.opened_on)
     stmt = sa.select(cohort.label("cohort_month"), sa.func.count().label("customers")).where(
         c.opened_on >= since.replace(day=1)
     )
@@ -292,20 +271,20 @@ def select_cohort_activity(scope: Scope, flt: Filters, since: date, as_of: date)
     last active month up to as_of it is), for cohorts from ``since``'s month."""
     start = since.replace(day=1)
     f, c = footprints.c, customers.c
-    month = _month_of(f.occurred_at)
+    month = month_of(f.occurred_at)
     active_months = _fact_prefilter(
         sa.select(f.customer_id, month.label("month"))
         .where(
             f.self_initiated.is_(True),
-            f.occurred_at >= _ts(start),
-            f.occurred_at < _ts(as_of + timedelta(days=1)),
+            f.occurred_at >= ts(start),
+            f.occurred_at < ts(as_of + timedelta(days=1)),
         )
         .distinct(),
         footprints,
         scope,
         flt,
     ).subquery("am")
-    cohort = _month_of(c.opened_on)
+    cohort = month_of(c.opened_on)
     per_customer = _customers_in_view(
         sa.select(c.customer_id, cohort.label("cohort_month"), active_months.c.month.label("month"))
         .select_from(customers.join(active_months, active_months.c.customer_id == c.customer_id))
@@ -362,7 +341,7 @@ def select_weekly_activity(scope: Scope, flt: Filters, since: date, as_of: date)
     active week) is enough to tell "returning" / "resurrecting" from "new" (first activity ever)."""
     f, c = footprints.c, customers.c
     first_week = since - timedelta(days=since.weekday() + 7)
-    start, end = _ts(first_week), _ts(as_of + timedelta(days=1))
+    start, end = ts(first_week), ts(as_of + timedelta(days=1))
     in_view = _customers_in_view(sa.select(c.customer_id), scope, flt, as_of)
     active = (f.self_initiated.is_(True), f.customer_id.in_(in_view))
     inside = _fact_prefilter(
@@ -465,8 +444,8 @@ def select_mart_summary(scope: Scope, flt: Filters) -> sa.Select:
         sa.func.count().label("customers"),
         sa.func.avg(m.loyalty).label("average"),
         *(sa.func.avg(m[col]).label(col) for col in COMPONENT_COLUMNS),
-        _count_if(m.churn_risk.is_(True)).label("at_risk"),
-        _sum_if(m.churn_risk.is_(True), sa.func.coalesce(v.aum, 0.0)).label("value_at_stake"),
+        count_if(m.churn_risk.is_(True)).label("at_risk"),
+        sum_if(m.churn_risk.is_(True), sa.func.coalesce(v.aum, 0.0)).label("value_at_stake"),
     )
     return _mart_in_view(stmt, scope, flt)
 

@@ -8,7 +8,7 @@ and family events, 3 months for pensions, 90 days for outflows; holdings are tho
 from __future__ import annotations
 
 import calendar
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 import polars as pl
 import sqlalchemy as sa
@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from data_access.errors import DataUnavailable
 from data_access.filters import Filters, Scope, apply_scope
 from data_access.queries._frames import frame
+from data_access.queries._sql import OUTFLOW_COUNTERPARTIES, count_if, sum_if, ts
 from data_access.schema import (
     customer_signals,
     customer_value,
@@ -35,26 +36,11 @@ FEATURE_SCHEMA: dict[str, pl.DataType] = {
     **FEATURE_COLUMNS,
 }
 
-# Money out to these counterparties counts as leaving the bank (the outflow_risk signal).
-OUTFLOW_COUNTERPARTIES = ("other_bank", "internet_platform")
-
 
 def months_back(day: date, months: int) -> date:
     """The same day ``months`` months earlier (clamped to the month's last day)."""
     y, m = divmod(day.year * 12 + day.month - 1 - months, 12)
     return date(y, m + 1, min(day.day, calendar.monthrange(y, m + 1)[1]))
-
-
-def _ts(day: date) -> datetime:
-    return datetime.combine(day, time.min)
-
-
-def _count_if(cond: sa.ColumnElement) -> sa.ColumnElement:
-    return sa.func.sum(sa.case((cond, 1), else_=0))
-
-
-def _sum_if(cond: sa.ColumnElement, value: sa.ColumnElement) -> sa.ColumnElement:
-    return sa.func.sum(sa.case((cond, value), else_=0.0))
 
 
 def _restrict(
@@ -81,22 +67,22 @@ def select_signal_features(
     customer_ids: tuple[int, ...] = (),
 ) -> sa.Select:
     """Signal features per customer the scope may see (optionally some branches/officers/tiers/ids)."""
-    end = _ts(as_of + timedelta(days=1))
-    t12 = _ts(months_back(as_of, 12) + timedelta(days=1))
-    t3 = _ts(months_back(as_of, 3) + timedelta(days=1))
-    t90 = _ts(as_of - timedelta(days=89))
+    end = ts(as_of + timedelta(days=1))
+    t12 = ts(months_back(as_of, 12) + timedelta(days=1))
+    t3 = ts(months_back(as_of, 3) + timedelta(days=1))
+    t90 = ts(as_of - timedelta(days=89))
 
     f = footprints.c
     fp = _restrict(
         sa.select(
             f.customer_id,
-            _count_if(f.kind == "remittance_in").label("remittances_12m"),
-            _sum_if(f.kind == "remittance_in", f.amount).label("remittance_amount_12m"),
-            _count_if(sa.and_(f.kind == "pension", f.occurred_at >= t3)).label("pensions_3m"),
-            _sum_if(sa.and_(f.direction == "out", f.occurred_at >= t90), f.amount).label(
+            count_if(f.kind == "remittance_in").label("remittances_12m"),
+            sum_if(f.kind == "remittance_in", f.amount).label("remittance_amount_12m"),
+            count_if(sa.and_(f.kind == "pension", f.occurred_at >= t3)).label("pensions_3m"),
+            sum_if(sa.and_(f.direction == "out", f.occurred_at >= t90), f.amount).label(
                 "out_total_90d"
             ),
-            _sum_if(
+            sum_if(
                 sa.and_(
                     f.direction == "out",
                     f.occurred_at >= t90,
@@ -119,10 +105,10 @@ def select_signal_features(
             s.customer_id,
             sa.func.max(sa.case((fuel, s.fuel_grade))).label("fuel_max_grade"),
             sa.func.max(sa.case((fuel, s.litres))).label("fuel_max_litres"),
-            _count_if(fuel).label("fuel_receipts"),
-            _count_if(s.kind == "vehicle").label("vehicles"),
-            _count_if(s.kind == "business_circle").label("business_circles"),
-            _count_if(sa.and_(s.kind == "family_event", s.captured_at >= t12)).label(
+            count_if(fuel).label("fuel_receipts"),
+            count_if(s.kind == "vehicle").label("vehicles"),
+            count_if(s.kind == "business_circle").label("business_circles"),
+            count_if(sa.and_(s.kind == "family_event", s.captured_at >= t12)).label(
                 "family_events_12m"
             ),
         ).where(s.captured_at < end),
@@ -137,8 +123,8 @@ def select_signal_features(
     held = _restrict(
         sa.select(
             h.customer_id,
-            _count_if(h.product == "pos_merchant").label("pos"),
-            _count_if(h.product == "loan_business").label("bloan"),
+            count_if(h.product == "pos_merchant").label("pos"),
+            count_if(h.product == "loan_business").label("bloan"),
         ).where(
             h.opened_on <= as_of,
             sa.or_(h.closed_on.is_(None), h.closed_on > as_of),
@@ -274,7 +260,7 @@ def fetch_signal_counts(
     m = customer_signals.c
     stmt = sa.select(
         sa.func.count().label("total"),
-        *(sa.func.coalesce(_count_if(m[c].is_(True)), 0).label(c) for c in codes),
+        *(sa.func.coalesce(count_if(m[c].is_(True)), 0).label(c) for c in codes),
     )
     row = conn.execute(_mart_view(stmt, scope, flt)).mappings().one()
     return pl.DataFrame(

@@ -1,0 +1,35 @@
+"""Small SQL expression helpers and code lists shared by the query modules."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+
+import sqlalchemy as sa
+
+# Money out to these counterparties has left the bank (outflow KPI, signal and loyalty component).
+OUTFLOW_COUNTERPARTIES = ("other_bank", "internet_platform")
+
+
+def ts(day: date) -> datetime:
+    """Midnight at the start of ``day`` (a half-open window's bound on a timestamp column)."""
+    return datetime.combine(day, time.min)
+
+
+def count_if(cond: sa.ColumnElement) -> sa.ColumnElement:
+    """SUM of 1 for the rows where ``cond`` holds."""
+    return sa.func.sum(sa.case((cond, 1), else_=0))
+
+
+def sum_if(cond: sa.ColumnElement, value: sa.ColumnElement) -> sa.ColumnElement:
+    """SUM of ``value`` over the rows where ``cond`` holds (0.0 when none)."""
+    return sa.func.sum(sa.case((cond, value), else_=0.0))
+
+
+def any_of(cond: sa.ColumnElement) -> sa.ColumnElement:
+    """1 when ``cond`` holds on any row of the group, else 0."""
+    return sa.func.max(sa.case((cond, 1), else_=0))
+
+
+def month_of(col: sa.ColumnElement) -> sa.ColumnElement:
+    """The first day of the month of a date/timestamp column, as a date."""
+    return sa.cast(sa.func.date_trunc("month", col), sa.Date)

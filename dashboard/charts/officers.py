@@ -79,7 +79,9 @@ def engagement_bars(
         )
     fig.update_layout(barmode="stack", xaxis={"title": {"text": score_label}, "range": [0, 100]})
     fig.update_yaxes(autorange="reversed", type="category")
-    return _layout(fig, height=max(260, 22 * len(ids) + 100))
+    fig = _layout(fig, height=max(260, 22 * len(ids) + 100))
+    # legend above the bars: below a tall chart (y=-0.2 of its height) it floated far from the axis
+    return fig.update_layout(legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0})
 
 
 def completeness_bars(

@@ -33,6 +33,8 @@ def test_engagement_bars_add_up_to_the_score() -> None:
     totals = [sum(vals) for vals in zip(*(t.x for t in fig.data), strict=True)]
     assert totals == pytest.approx([80.0, 30.0])
     assert list(fig.data[0].y) == ["甲", "8"]  # an unknown officer keeps its id
+    # the legend sits above the bars, not far below a tall chart
+    assert (fig.layout.legend.yanchor, fig.layout.legend.y) == ("bottom", 1.0)
 
 
 def test_completeness_bars_in_percent() -> None:

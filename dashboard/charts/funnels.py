@@ -163,7 +163,6 @@ def trend_chart(
         y=trend["targeted"].to_list(),
         name=targeted_title,
         marker={"color": [MUTED if c else "#e3e8ef" for c in complete]},
-        yaxis="y2",
         hovertemplate=f"%{{x}}<br>{targeted_title}: %{{y:,}}<extra></extra>",
     )
     conversion = [None if c is None else round(c * 100, 1) for c in trend["conversion"].to_list()]
@@ -173,6 +172,7 @@ def trend_chart(
         name=conversion_title,
         mode="lines+markers",
         line={"color": PRIMARY},
+        yaxis="y2",
         hovertemplate=f"%{{x}}<br>{conversion_title}: %{{y:.1f}}%<extra></extra>",
     )
     if not all(complete):
@@ -182,13 +182,21 @@ def trend_chart(
             name=incomplete_label,
             mode="markers",
             marker={"color": PRIMARY, "symbol": "circle-open", "size": 9},
+            yaxis="y2",
             hovertemplate=f"%{{x}}<br>{incomplete_label}: %{{y:.1f}}%<extra></extra>",
         )
     fig.update_layout(
         # weeks as categories: plotly would read ISO dates as a time axis and widen a lone bar
         xaxis={"type": "category"},
-        yaxis={"title": conversion_title, "ticksuffix": "%", "rangemode": "tozero"},
-        yaxis2={"title": targeted_title, "overlaying": "y", "side": "right", "showgrid": False},
+        # conversion on the overlaying axis: plotly draws it above the bars, which hid the points
+        yaxis={"title": targeted_title, "side": "right", "showgrid": False},
+        yaxis2={
+            "title": conversion_title,
+            "ticksuffix": "%",
+            "rangemode": "tozero",
+            "overlaying": "y",
+            "side": "left",
+        },
     )
     return _layout(fig)
 

@@ -181,7 +181,9 @@ b2.dataframe(
     hide_index=True,
     placeholder="—",
     width="stretch",
-    column_config={t("funnels.conversion_pct"): st.column_config.NumberColumn(format="%.1f%%")},
+    # counts with thousands separators, like the step table beside the funnel
+    column_config={stage_labels[s]: st.column_config.NumberColumn(format="localized") for s in stages}
+    | {t("funnels.conversion_pct"): st.column_config.NumberColumn(format="%.1f%%")},
 )  # fmt: skip
 
 # --- time to convert and trend -----------------------------------------------------------------

@@ -1,8 +1,10 @@
-"""Bulk replacement of a mart table: delete every row, then write a polars frame, in one transaction.
+"""Bulk replacement of a mart table by a polars frame, in one transaction.
 
-DuckDB reads the frame as Arrow (no per-row round trips); PostgreSQL gets it through ``COPY``
-(psycopg ``cursor.copy``); other backends fall back to an executemany insert. Driver errors
-become ``DataUnavailable`` and leave the table as it was.
+DuckDB drops the table, re-creates it from its declaration (indexes included) and reads the
+frame as Arrow: deleting row by row from a primary-key index took 56–88 s for 1.2 million rows,
+drop-and-recreate 2 s. PostgreSQL deletes every row, then gets the frame through ``COPY``
+(psycopg ``cursor.copy``); other backends delete, then executemany insert. Driver errors become
+``DataUnavailable`` and leave the table as it was (the DDL is transactional on both backends).
 """
 
 from __future__ import annotations
@@ -45,7 +47,11 @@ def replace_rows(engine: sa.Engine, table: sa.Table, df: pl.DataFrame) -> int:
             raw.register(view, df.to_arrow())
         try:
             with conn.begin():
-                conn.execute(table.delete())
+                if backend == "duckdb":
+                    table.drop(conn, checkfirst=True)
+                    table.create(conn)
+                else:
+                    conn.execute(table.delete())
                 if df.height and backend == "duckdb":
                     _duckdb_insert(conn, table, df, view)
                 elif df.height and backend == "postgresql":

@@ -7,7 +7,6 @@ with AUM, tier, effective flag, RFM scores and segment, P(alive), expected trans
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from datetime import date
 
@@ -15,7 +14,6 @@ import polars as pl
 import sqlalchemy as sa
 
 from data_access.engine import connect
-from data_access.errors import DataUnavailable
 from data_access.filters import Scope
 from data_access.marts._bulk import replace_rows
 from data_access.queries.value import (
@@ -167,37 +165,6 @@ def compute_value_mart(
     return value, tier_months.sort("customer_id", "month")
 
 
-def replace_table(engine: sa.Engine, table: sa.Table, df: pl.DataFrame) -> int:
-    """Replace every row of a mart table atomically; rows written.
-
-    DuckDB deletes row by row from a primary-key index (a minute for a million rows), so there
-    the table is dropped and re-created from its declaration (indexes included) and filled from
-    Arrow, all in one transaction; PostgreSQL uses the shared delete-then-COPY path.
-    """
-    if engine.dialect.name != "duckdb":
-        return replace_rows(engine, table, df)
-    view = f"_mart_{uuid.uuid4().hex[:12]}"  # a registered Arrow view, not user input
-    with engine.connect() as conn:
-        raw = conn.connection.driver_connection
-        raw.register(view, df.select([c.name for c in table.columns]).to_arrow())
-        try:
-            with conn.begin():
-                table.drop(conn, checkfirst=True)
-                table.create(conn)
-                source = sa.table(view, *[sa.column(c.name) for c in table.columns])
-                conn.execute(
-                    table.insert().from_select(
-                        [c.name for c in table.columns], sa.select(*source.c)
-                    )
-                )
-        except sa.exc.DBAPIError as exc:
-            first = str(exc.orig).splitlines()[0]
-            raise DataUnavailable(f"could not write {table.name}: {first}") from exc
-        finally:
-            raw.unregister(view)
-    return df.height
-
-
 @register("value")
 def refresh_value(engine: sa.Engine, standards: Standards, as_of: date, progress: Progress) -> int:
     """Recompute customer_value and customer_tier_months for every customer; rows written."""
@@ -207,5 +174,5 @@ def refresh_value(engine: sa.Engine, standards: Standards, as_of: date, progress
     progress("value: tiers, RFM and CLV", 0.0)
     value, tier_months = compute_value_mart(inputs, standards, as_of)
     progress("value: writing", 0.0)
-    replace_table(engine, customer_tier_months, tier_months)
-    return replace_table(engine, customer_value, value)
+    replace_rows(engine, customer_tier_months, tier_months)
+    return replace_rows(engine, customer_value, value)

@@ -18,20 +18,8 @@ import polars as pl
 from dashboard.charts.kpis import attainment_figure, axis_for, trend_figure
 from dashboard.format import count, money, pct
 from dashboard.i18n import catalog
+from data_access.queries.kpis import TARGET_SCHEMA, WEEKLY_SCHEMA  # the frames the page loads
 from metrics.kpis import FLOW_KPIS, LOWER_IS_BETTER, MONEY_KPIS, STOCK_KPIS, kpi_trend
-
-WEEKLY_SCHEMA = {
-    "branch_id": pl.Int64,
-    "week_start": pl.Date,
-    "kpi": pl.String,
-    "value": pl.Float64,
-}
-TARGET_SCHEMA = {
-    "branch_id": pl.Int64,
-    "week_start": pl.Date,
-    "kpi": pl.String,
-    "target": pl.Float64,
-}
 
 KPI_ORDER = STOCK_KPIS[:3] + FLOW_KPIS[:1] + STOCK_KPIS[3:] + FLOW_KPIS[1:]
 

@@ -257,37 +257,15 @@ def select_income_year(as_of: date) -> sa.Select:
 
 def select_application_evidence(as_of: date) -> sa.Select:
     """Rows of application_evidence: the live query's evidence for every application to ``as_of``."""
-    from data_access.queries.quality import _is_income
+    from data_access.queries.quality import application_inflows
 
-    la, fp = loan_applications, footprints
+    la = loan_applications
     apps = (
         sa.select(la.c.application_id, la.c.customer_id, la.c.applied_on, la.c.declared_place)
         .where(la.c.applied_on <= as_of)
         .subquery("apps")
     )
-    applied_ts = sa.cast(apps.c.applied_on, sa.DateTime)
-    since = applied_ts - sa.bindparam(
-        "lookback", timedelta(days=INFLOW_LOOKBACK_DAYS), type_=sa.Interval
-    )
-    in_year = sa.and_(_is_income(fp), fp.c.occurred_at >= since, fp.c.occurred_at < applied_ts)
-    return (
-        sa.select(
-            apps.c.application_id,
-            sa.func.sum(fp.c.amount).filter(in_year).label("observed_inflow"),
-            sa.func.count().filter(in_year).label("inflow_count"),
-            sa.func.count().filter(fp.c.place == apps.c.declared_place).label("place_seen"),
-        )
-        .select_from(
-            apps.join(
-                fp,
-                sa.and_(
-                    fp.c.customer_id == apps.c.customer_id,
-                    fp.c.occurred_at < _ts(as_of + timedelta(days=1)),
-                ),
-            )
-        )
-        .group_by(apps.c.application_id)
-    )
+    return application_inflows(apps, _ts(as_of + timedelta(days=1)))
 
 
 def select_officer_activity_weeks(as_of: date) -> sa.Select:

@@ -25,7 +25,7 @@ from data_access.marts.activity import (
 )
 from data_access.queries._frames import frame
 from data_access.queries.value import bulk_frame  # Arrow on DuckDB: results of 100k+ rows
-from data_access.schema import bank_meta, customers, loan_applications
+from data_access.schema import bank_meta, loan_applications
 
 
 def marts_cover(conn: sa.Connection) -> tuple[date, date] | None:
@@ -131,29 +131,9 @@ def fetch_profile_income_evidence(
 
 def select_application_evidence(scope: Scope, flt: Filters) -> sa.Select:
     """The live ``quality.select_application_evidence`` with the evidence read from the mart."""
-    from data_access.queries.quality import _applications
+    from data_access.queries.quality import applications_with_evidence
 
-    la, ev = loan_applications, application_evidence
-    stmt = sa.select(
-        la.c.application_id,
-        la.c.customer_id,
-        la.c.branch_id,
-        la.c.officer_id,
-        customers.c.name,
-        la.c.applied_on,
-        la.c.product,
-        la.c.amount,
-        la.c.declared_income,
-        la.c.declared_place,
-        sa.func.coalesce(ev.c.observed_inflow, 0.0).label("observed_inflow"),
-        sa.func.coalesce(ev.c.inflow_count, 0).label("inflow_count"),
-        sa.func.coalesce(ev.c.place_seen, 0).label("declared_place_seen"),
-    ).select_from(
-        la.outerjoin(customers, customers.c.customer_id == la.c.customer_id).outerjoin(
-            ev, ev.c.application_id == la.c.application_id
-        )
-    )
-    return _applications(stmt, scope, flt).order_by(la.c.applied_on, la.c.application_id)
+    return applications_with_evidence(application_evidence, scope, flt)
 
 
 def fetch_application_evidence(

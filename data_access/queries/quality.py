@@ -5,7 +5,7 @@ Everything is counted per officer or per customer in the database; no raw footpr
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import polars as pl
 import sqlalchemy as sa
@@ -219,18 +219,25 @@ def select_application_evidence(scope: Scope, flt: Filters) -> sa.Select:
     correlated subqueries): one pass over the footprints, whatever the number of applications.
     """
     la = loan_applications
-    fp = footprints
     apps = _applications(
         sa.select(la.c.application_id, la.c.customer_id, la.c.applied_on, la.c.declared_place),
         scope,
         flt,
     ).subquery("apps")
+    evidence = application_inflows(apps, flt.end_ts).subquery("evidence")
+    return applications_with_evidence(evidence, scope, flt)
+
+
+def application_inflows(apps: sa.Subquery, seen_until: datetime) -> sa.Select:
+    """Per application of ``apps``: income inflows in the year before it, and footprints at the
+    declared place, both from footprints before ``seen_until`` (the live query and the mart)."""
+    fp = footprints
     applied_ts = sa.cast(apps.c.applied_on, sa.DateTime)
     since = applied_ts - sa.bindparam(
         "lookback", timedelta(days=INFLOW_LOOKBACK_DAYS), type_=sa.Interval
     )
     in_year = sa.and_(_is_income(fp), fp.c.occurred_at >= since, fp.c.occurred_at < applied_ts)
-    evidence = (
+    return (
         sa.select(
             apps.c.application_id,
             sa.func.sum(fp.c.amount).filter(in_year).label("observed_inflow"),
@@ -242,13 +249,18 @@ def select_application_evidence(scope: Scope, flt: Filters) -> sa.Select:
                 fp,
                 sa.and_(
                     fp.c.customer_id == apps.c.customer_id,
-                    fp.c.occurred_at < sa.bindparam("seen_until", flt.end_ts, sa.DateTime),
+                    fp.c.occurred_at < sa.bindparam("seen_until", seen_until, sa.DateTime),
                 ),
             )
         )
         .group_by(apps.c.application_id)
-        .subquery("evidence")
     )
+
+
+def applications_with_evidence(evidence: sa.FromClause, scope: Scope, flt: Filters) -> sa.Select:
+    """The period's applications in view joined to ``evidence`` (application_id, observed_inflow,
+    inflow_count, place_seen: a subquery or the mart), no evidence read as zero."""
+    la = loan_applications
     stmt = sa.select(
         la.c.application_id,
         la.c.customer_id,

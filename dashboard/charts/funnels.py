@@ -196,6 +196,8 @@ def trend_chart(
             "rangemode": "tozero",
             "overlaying": "y",
             "side": "left",
+            # own round ticks ('1%'), not ones synced to the bars' grid ('0.931%')
+            "tickmode": "auto",
         },
     )
     return _layout(fig)

@@ -93,6 +93,7 @@ def test_trend_chart_separates_open_weeks() -> None:
     # the conversion points lie on the overlaying axis, drawn above the bars (not hidden behind)
     assert (closed.yaxis, open_.yaxis, bars.yaxis) == ("y2", "y2", None)
     assert fig.layout.yaxis2.overlaying == "y"
+    assert fig.layout.yaxis2.tickmode == "auto"
     complete = entry_week_trend(REACHED, STAGES, 30)
     assert len(charts.trend_chart(complete, targeted_title="T", conversion_title="C",
                                   incomplete_label="O").data) == 2  # fmt: skip

@@ -156,6 +156,9 @@ def signal_counts_chart(
         marker={"color": PALETTE[0]},
         text=rows["customers"].to_list(),
         textposition="auto",
+        # '3,026' and a hover of label: count, not plotly's raw '(3026, 养老金客户)'
+        texttemplate="%{x:,}",
+        hovertemplate="%{y}: %{x:,}<extra></extra>",
     )
     return go.Figure(data=[bar], layout=_layout(title, height=300, yaxis={"autorange": "reversed"}))
 

@@ -154,6 +154,7 @@ def test_signal_counts_chart_skips_the_total_row() -> None:
     fig = charts.signal_counts_chart(counts, {"car_owner": "Car owner"}, title="S")
     assert list(fig.data[0].y) == ["Car owner", "pensioner"]
     assert list(fig.data[0].x) == [3, 5]
+    assert fig.data[0].texttemplate == "%{x:,}"  # counts with thousands separators
 
 
 def test_application_table_marks_contradictions() -> None:

@@ -71,6 +71,8 @@ def components_chart(
                 orientation="h",
                 marker={"color": PRIMARY},
                 texttemplate="%{x:.1f}",
+                # labelled hover, not plotly's raw '(12.7, 产品深度)'
+                hovertemplate=f"%{{y}}<br>{earned}: %{{x:.1f}}<extra></extra>",
             ),
             go.Bar(
                 y=names,
@@ -78,6 +80,7 @@ def components_chart(
                 name=missed,
                 orientation="h",
                 marker={"color": MUTED},
+                hovertemplate=f"%{{y}}<br>{missed}: %{{x:.1f}}<extra></extra>",
             ),
         ]
     )
@@ -129,6 +132,9 @@ def lifecycle_chart(lc: pl.DataFrame, labels: dict[str, str], *, y_title: str) -
             y=(lc[state] * (-1 if state == "dormant" else 1)).to_list(),
             name=labels.get(state, state),
             marker={"color": LIFECYCLE_COLORS[state]},
+            # the hover gives the count itself, dormant too (drawn below zero)
+            customdata=lc[state].to_list(),
+            hovertemplate="%{x|%Y-%m-%d}<br>%{fullData.name}: %{customdata:,}<extra></extra>",
         )
         for state in ("returning", "new", "resurrecting", "dormant")
     ]

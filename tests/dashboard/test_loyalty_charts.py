@@ -71,6 +71,8 @@ def test_lifecycle_chart_puts_dormant_below_zero() -> None:
     assert by_name["dormant"] == [0, 0, -3]
     # numeric dates, not plotly's English month names ('Jan 2026') in the Chinese UI
     assert fig.layout.xaxis.tickformat == "%Y-%m-%d"
+    dormant = next(tr for tr in fig.data if tr.name == "dormant")
+    assert list(dormant.customdata) == [0, 0, 3]  # the hover shows the count, not -3
 
 
 def test_migration_heatmap_rows_are_from_tiers() -> None:

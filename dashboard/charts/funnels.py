@@ -38,14 +38,17 @@ def funnel_chart(
     ``rate_words`` name the two percentages in the reader's language (plotly's own are English).
     """
     of_first, of_previous = rate_words
+    text = (
+        f"%{{value:,}}<br>%{{percentInitial:.0%}} {of_first}"
+        f"<br>%{{percentPrevious:.0%}} {of_previous}"
+    )
     fig = go.Figure(
         go.Funnel(
             y=[stage_labels.get(s, s) for s in counts["stage"].to_list()],
             x=counts["customers"].to_list(),
-            texttemplate=(
-                f"%{{value:,}}<br>%{{percentInitial:.0%}} {of_first}"
-                f"<br>%{{percentPrevious:.0%}} {of_previous}"
-            ),
+            texttemplate=text,
+            # the default hover says 'of initial', 'of previous', 'of total' in English
+            hovertemplate=f"%{{y}}<br>{text}<extra></extra>",
             marker={"color": PRIMARY},
         )
     )

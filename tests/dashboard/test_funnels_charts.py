@@ -41,6 +41,8 @@ def test_funnel_chart_shows_counts_in_stage_order_with_labels() -> None:
 def test_funnel_chart_names_the_rates_in_the_readers_language() -> None:
     fig = charts.funnel_chart(stage_counts(REACHED, STAGES), LABELS, ("占首步", "占上一步"))
     assert "占首步" in fig.data[0].texttemplate and "of" not in fig.data[0].texttemplate
+    # the hover too (plotly's default hover reads 'of initial', 'of previous' in English)
+    assert "占首步" in fig.data[0].hovertemplate and "of" not in fig.data[0].hovertemplate
 
 
 def test_rates_table_in_percent() -> None:

@@ -130,6 +130,7 @@ def balance_chart(
             name=series[col],
             mode="lines+markers",
             line={"color": PALETTE[i]},
+            hovertemplate="%{x|%Y-%m}<br>%{fullData.name}: %{y:,.2f}<extra></extra>",
         )
         for i, col in enumerate(("aum", "loan_avg"))
     ]

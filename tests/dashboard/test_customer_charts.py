@@ -91,6 +91,7 @@ def test_balance_chart() -> None:
     assert list(fig.data[0].y) == [5.0, 6.0]
     # numeric month ticks, not plotly's English month names ('Sep 2026') in the Chinese UI
     assert fig.layout.xaxis.tickformat == "%Y-%m"
+    assert fig.data[0].hovertemplate.startswith("%{x|%Y-%m}")
 
 
 def test_profile_table_masks_and_translates() -> None:

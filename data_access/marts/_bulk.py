@@ -34,6 +34,16 @@ def _postgres_copy(conn: sa.Connection, table: sa.Table, df: pl.DataFrame) -> No
         copy.write(payload)
 
 
+def clear_table(conn: sa.Connection, table: sa.Table) -> None:
+    """Empty a mart table inside the caller's transaction: drop and re-create it on DuckDB
+    (DELETE of 1.2 million rows took 56–88 s there, drop-and-recreate 2 s), DELETE elsewhere."""
+    if conn.dialect.name == "duckdb":
+        table.drop(conn, checkfirst=True)
+        table.create(conn)
+    else:
+        conn.execute(table.delete())
+
+
 def replace_rows(engine: sa.Engine, table: sa.Table, df: pl.DataFrame) -> int:
     """Replace every row of ``table`` with ``df`` (columns named as the table's) atomically."""
     unknown = [c for c in df.columns if c not in table.c]
@@ -47,11 +57,7 @@ def replace_rows(engine: sa.Engine, table: sa.Table, df: pl.DataFrame) -> int:
             raw.register(view, df.to_arrow())
         try:
             with conn.begin():
-                if backend == "duckdb":
-                    table.drop(conn, checkfirst=True)
-                    table.create(conn)
-                else:
-                    conn.execute(table.delete())
+                clear_table(conn, table)
                 if df.height and backend == "duckdb":
                     _duckdb_insert(conn, table, df, view)
                 elif df.height and backend == "postgresql":

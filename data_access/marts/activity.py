@@ -31,6 +31,7 @@ from datetime import date, datetime, time, timedelta
 import sqlalchemy as sa
 
 from data_access.errors import DataUnavailable
+from data_access.marts._bulk import clear_table
 from data_access.refresh import Progress, register
 from data_access.schema import (
     bank_meta,
@@ -322,7 +323,7 @@ def refresh_activity(
             )
             for i, (table, stmt) in enumerate(steps):
                 progress(f"activity: {table.name}", i / len(steps))
-                conn.execute(table.delete())
+                clear_table(conn, table)
                 cols = [c.name for c in table.columns]
                 conn.execute(table.insert().from_select(cols, stmt))
                 written += conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from data_access.errors import DataUnavailable
 from data_access.filters import Filters
+from data_access.marts._bulk import clear_table
 from data_access.queries.kpis import select_facts_rows
 from data_access.refresh import Progress, register
 from data_access.schema import kpi_facts
@@ -30,7 +31,7 @@ def refresh_kpis(engine: sa.Engine, standards: Standards, as_of: date, progress:
         # A bank loaded before this mart existed lacks its table: create it, touch nothing else.
         kpi_facts.create(engine, checkfirst=True)
         with engine.begin() as conn:
-            conn.execute(kpi_facts.delete())
+            clear_table(conn, kpi_facts)
             for i, stmt in enumerate(selects):
                 progress("kpis: weekly facts", i / len(selects))
                 conn.execute(kpi_facts.insert().from_select(COLUMNS, stmt))

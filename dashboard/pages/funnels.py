@@ -165,16 +165,20 @@ with friendly_errors():
 group_labels["unknown"] = t("funnels.unknown")
 table = report.breakdowns[dim]
 b1, b2 = st.columns([3, 2])
-b1.plotly_chart(
-    charts.breakdown_chart(
-        table,
-        group_labels,
-        first=stages[0],
-        conversion_title=t("funnels.conversion_pct"),
-        count_title=stage_labels[stages[0]],
-    ),
-    width="stretch",
-)
+if summary["converted"] == 0:
+    # every bar would be zero: an empty chart with only group names says nothing
+    b1.info(t("funnels.breakdown_none"))
+else:
+    b1.plotly_chart(
+        charts.breakdown_chart(
+            table,
+            group_labels,
+            first=stages[0],
+            conversion_title=t("funnels.conversion_pct"),
+            count_title=stage_labels[stages[0]],
+        ),
+        width="stretch",
+    )
 b2.dataframe(
     charts.breakdown_table(table, group_labels, stages, stage_labels, t("funnels.col_group"),
                            t("funnels.conversion_pct")),

@@ -217,3 +217,13 @@ def test_demo_bank_all_campaigns(app_test: Callable[..., AppTest]) -> None:
     at.selectbox(key="fn_drop_step").set_value(2).run()
     calls = at.dataframe[-1].value
     assert "活动" in calls.columns and calls["活动"].nunique() > 1
+
+
+def test_no_conversion_explains_the_empty_breakdown(seeded_app: Callable[..., AppTest]) -> None:
+    at = seeded_app(lang="en")
+    at.number_input(key="fn_window_1").set_value(1).run()
+    assert not at.exception
+    assert metric(at, "Converted") == 0
+    # a message instead of a breakdown chart of zero-length bars
+    assert any("No customer has converted" in i.value for i in at.info)
+    assert len(at.get("plotly_chart")) == 2  # funnel and trend; no breakdown, no time-to-convert

@@ -335,6 +335,10 @@ with tab_overview:
                 hide_index=True,
                 placeholder="—",
                 width="stretch",
+                # two decimals are enough for a 0–1 score ('0.44', not '0.4416')
+                column_config={
+                    t("customer.component_value"): st.column_config.NumberColumn(format="%.2f")
+                },
             )
         else:
             st.info(t("customer.loyalty_missing"))

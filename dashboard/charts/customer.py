@@ -35,7 +35,9 @@ def _layout(title: str, height: int = 340, **extra: object) -> dict[str, object]
         "title": {"text": title, "x": 0, "font": {"size": 14}},
         "height": height,
         "margin": {"l": 10, "r": 10, "t": 40, "b": 10},
-        "legend": {"orientation": "h", "y": -0.2},
+        # hang the legend from below the axis title: anchored at its bottom (plotly's default
+        # there) a two-row legend grew upwards over the title ('周')
+        "legend": {"orientation": "h", "yanchor": "top", "y": -0.25},
         **extra,
     }
 

@@ -60,6 +60,9 @@ def test_timeline_chart_one_trace_per_kind_in_label_order_and_unit() -> None:
     assert list(fig.data[1].y) == [2.0, 1.5]
     assert fig.layout.barmode == "stack"
     assert fig.layout.xaxis.tickformat == "%Y-%m-%d"
+    assert (
+        fig.layout.legend.yanchor == "top"
+    )  # a two-row legend grows down, not over the axis title
 
 
 def test_channel_chart_labels() -> None:

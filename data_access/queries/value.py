@@ -97,6 +97,23 @@ def bulk_frame(
     return df.select(pl.col(c).cast(t, strict=False) for c, t in schema.items())
 
 
+def _scope_fact(stmt: sa.Select, table: sa.Table, scope: Scope) -> sa.Select:
+    """Scope a select on a fact table: an officer's through his customers (fact rows carry no
+    officer), a branch's on the table's own branch_id."""
+    if scope.level == "officer":
+        return stmt.where(
+            table.c.customer_id.in_(
+                apply_scope(
+                    sa.select(customers.c.customer_id),
+                    scope,
+                    customers.c.branch_id,
+                    customers.c.officer_id,
+                )
+            )
+        )
+    return apply_scope(stmt, scope, table.c.branch_id)
+
+
 # --- inputs of the value mart -------------------------------------------------------------------
 
 
@@ -112,19 +129,7 @@ def select_monthly_balances(scope: Scope, first_month: date, last_month: date) -
         b.c.wealth_avg,
         b.c.loan_avg,
     ).where(b.c.month >= first_month, b.c.month <= last_month)
-    if scope.level == "officer":
-        stmt = stmt.where(
-            b.c.customer_id.in_(
-                apply_scope(
-                    sa.select(customers.c.customer_id),
-                    scope,
-                    customers.c.branch_id,
-                    customers.c.officer_id,
-                )
-            )
-        )
-    else:
-        stmt = apply_scope(stmt, scope, b.c.branch_id)
+    stmt = _scope_fact(stmt, b, scope)
     return stmt.order_by(b.c.customer_id, b.c.month)
 
 
@@ -209,19 +214,7 @@ def select_clv_summary(
     ).where(f.c.self_initiated.is_(True), f.c.occurred_at < _ts(observation_end + timedelta(1)))
     if first_day is not None:
         stmt = stmt.where(f.c.occurred_at >= _ts(first_day))
-    if scope.level == "officer":
-        stmt = stmt.where(
-            f.c.customer_id.in_(
-                apply_scope(
-                    sa.select(customers.c.customer_id),
-                    scope,
-                    customers.c.branch_id,
-                    customers.c.officer_id,
-                )
-            )
-        )
-    else:
-        stmt = apply_scope(stmt, scope, f.c.branch_id)
+    stmt = _scope_fact(stmt, f, scope)
     tx = stmt.subquery("tx")
     daily = (
         sa.select(tx.c.customer_id, tx.c.day, sa.func.sum(tx.c.amount).label("amount"))

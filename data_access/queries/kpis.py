@@ -105,6 +105,33 @@ def _with_officer(stmt: sa.Select, officer_col: sa.ColumnElement, by_officer: bo
     return stmt.add_columns(officer_col.label("officer_id")) if by_officer else stmt
 
 
+def _weekly_kpi(
+    stmt: sa.Select,
+    fact: sa.Table,
+    time_col: sa.ColumnElement,
+    week: sa.ColumnElement,
+    scope: Scope,
+    flt: Filters,
+    by_officer: bool,
+    officer_col: sa.ColumnElement | None = None,
+) -> sa.Select:
+    """Scope, filter and group a per-branch-week KPI select on ``fact``.
+
+    Without an ``officer_col`` of its own the fact takes its customer's officer, joined only when
+    the scope, the filters or ``by_officer`` need it.
+    """
+    if officer_col is None and (by_officer or _needs_officer(scope, flt)):
+        stmt = stmt.select_from(fact.join(customers, customers.c.customer_id == fact.c.customer_id))
+        officer_col = customers.c.officer_id
+    stmt = apply_scope(stmt, scope, fact.c.branch_id, officer_col)
+    stmt = apply_filters(
+        stmt, flt, time_col=time_col, branch_col=fact.c.branch_id, officer_col=officer_col
+    )
+    if by_officer and officer_col is not None:
+        stmt = _with_officer(stmt, officer_col, by_officer)
+    return _grouped(stmt, [fact.c.branch_id, week], officer_col if by_officer else None)
+
+
 def select_new_customers(scope: Scope, flt: Filters, *, by_officer: bool = False) -> sa.Select:
     """Customers opened per branch and week (by the customer's home branch and officer)."""
     c = customers
@@ -115,12 +142,7 @@ def select_new_customers(scope: Scope, flt: Filters, *, by_officer: bool = False
         _code("new_customers"),
         sa.func.count().label("value"),
     )
-    stmt = apply_scope(stmt, scope, c.c.branch_id, c.c.officer_id)
-    stmt = apply_filters(
-        stmt, flt, time_col=c.c.opened_on, branch_col=c.c.branch_id, officer_col=c.c.officer_id
-    )
-    stmt = _with_officer(stmt, c.c.officer_id, by_officer)
-    return _grouped(stmt, [c.c.branch_id, wk], c.c.officer_id if by_officer else None)
+    return _weekly_kpi(stmt, c, c.c.opened_on, wk, scope, flt, by_officer, c.c.officer_id)
 
 
 def select_mobile_signups(scope: Scope, flt: Filters, *, by_officer: bool = False) -> sa.Select:
@@ -133,17 +155,7 @@ def select_mobile_signups(scope: Scope, flt: Filters, *, by_officer: bool = Fals
         _code("mobile_signups"),
         sa.func.count().label("value"),
     ).where(h.c.product == "mobile_banking")
-    officer_col = None
-    if by_officer or _needs_officer(scope, flt):
-        stmt = stmt.select_from(h.join(customers, customers.c.customer_id == h.c.customer_id))
-        officer_col = customers.c.officer_id
-    stmt = apply_scope(stmt, scope, h.c.branch_id, officer_col)
-    stmt = apply_filters(
-        stmt, flt, time_col=h.c.opened_on, branch_col=h.c.branch_id, officer_col=officer_col
-    )
-    if by_officer:
-        stmt = _with_officer(stmt, customers.c.officer_id, by_officer)
-    return _grouped(stmt, [h.c.branch_id, wk], customers.c.officer_id if by_officer else None)
+    return _weekly_kpi(stmt, h, h.c.opened_on, wk, scope, flt, by_officer)
 
 
 def select_conversions(scope: Scope, flt: Filters, *, by_officer: bool = False) -> sa.Select:
@@ -153,12 +165,7 @@ def select_conversions(scope: Scope, flt: Filters, *, by_officer: bool = False) 
     stmt = sa.select(
         e.c.branch_id, wk.label("week_start"), _code("conversions"), sa.func.count().label("value")
     ).where(e.c.stage == "converted")
-    stmt = apply_scope(stmt, scope, e.c.branch_id, e.c.officer_id)
-    stmt = apply_filters(
-        stmt, flt, time_col=e.c.occurred_at, branch_col=e.c.branch_id, officer_col=e.c.officer_id
-    )
-    stmt = _with_officer(stmt, e.c.officer_id, by_officer)
-    return _grouped(stmt, [e.c.branch_id, wk], e.c.officer_id if by_officer else None)
+    return _weekly_kpi(stmt, e, e.c.occurred_at, wk, scope, flt, by_officer, e.c.officer_id)
 
 
 def select_outflows(scope: Scope, flt: Filters, *, by_officer: bool = False) -> sa.Select:
@@ -171,17 +178,7 @@ def select_outflows(scope: Scope, flt: Filters, *, by_officer: bool = False) -> 
         _code("outflow_other_banks"),
         sa.func.sum(f.c.amount).label("value"),
     ).where(f.c.kind == "transfer_out", f.c.counterparty_type.in_(OUTFLOW_COUNTERPARTIES))
-    officer_col = None
-    if by_officer or _needs_officer(scope, flt):
-        stmt = stmt.select_from(f.join(customers, customers.c.customer_id == f.c.customer_id))
-        officer_col = customers.c.officer_id
-    stmt = apply_scope(stmt, scope, f.c.branch_id, officer_col)
-    stmt = apply_filters(
-        stmt, flt, time_col=f.c.occurred_at, branch_col=f.c.branch_id, officer_col=officer_col
-    )
-    if by_officer:
-        stmt = _with_officer(stmt, customers.c.officer_id, by_officer)
-    return _grouped(stmt, [f.c.branch_id, wk], customers.c.officer_id if by_officer else None)
+    return _weekly_kpi(stmt, f, f.c.occurred_at, wk, scope, flt, by_officer)
 
 
 def month_bounds(flt: Filters) -> tuple[date, date]:

@@ -82,8 +82,11 @@ def change_text(kpi: str, abs_change: float | None, rel: float | None, lang: str
     if abs_change is None:
         return "—"
     # The sign leads ("-CNY 1.2M", not "CNY -1.2M"): st.metric colours a delta by its first character.
-    sign = "+" if abs_change > 0 else "-" if abs_change < 0 else ""
-    text = f"{sign}{kpi_text(kpi, abs(abs_change), lang)}"
+    shown = kpi_text(kpi, abs(abs_change), lang)
+    # a change that rounds to nothing carries no sign ('0', not '+0' for a typical 0.3)
+    rounds_to_zero = not any(ch in "123456789" for ch in shown)
+    sign = "" if rounds_to_zero else "+" if abs_change > 0 else "-" if abs_change < 0 else ""
+    text = f"{sign}{shown}"
     return text if rel is None else f"{text} ({pct(rel, signed=True)})"
 
 

@@ -127,6 +127,8 @@ def test_external_references_are_caught(markup: str) -> None:
         pytest.param("new_customers", 3.0, None, "+3", id="count-no-pct"),
         pytest.param("new_customers", None, None, "—", id="missing"),
         pytest.param("conversions", 0.0, 0.0, "0 (0.0%)", id="zero"),
+        pytest.param("mobile_signups", 0.3, None, "0", id="rounds-to-zero-no-sign"),
+        pytest.param("mobile_signups", -0.4, None, "0", id="rounds-to-minus-zero-no-sign"),
     ],
 )  # fmt: skip
 def test_change_text(kpi: str, change: float | None, rel: float | None, text: str) -> None:

@@ -71,7 +71,9 @@ def trend_figure(
             "rangemode": "tozero" if axis.from_zero else "normal",
             "automargin": True,
         },
-        xaxis={"tickformat": "%m-%d"},
+        # the year in the ticks (52 weeks span two years); the unified hover's header is the
+        # axis hoverformat, else plotly writes 'Nov 16, 2026' in English
+        xaxis={"tickformat": "%Y-%m", "hoverformat": "%Y-%m-%d"},
         hovermode="x unified",
     )
     return fig

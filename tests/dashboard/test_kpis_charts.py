@@ -53,6 +53,8 @@ def test_trend_figure_scales_and_skips_empty_lines() -> None:
     assert fig.layout.yaxis.title.text == "万元"
     assert fig.layout.title.text == "存款余额"
     assert fig.layout.yaxis.rangemode == "tozero"  # Axis defaults to a flow
+    # numeric dates in ticks and in the unified hover header (plotly's default is English)
+    assert (fig.layout.xaxis.tickformat, fig.layout.xaxis.hoverformat) == ("%Y-%m", "%Y-%m-%d")
 
 
 def test_ranking_figure_best_on_top_and_colours() -> None:

@@ -57,7 +57,8 @@ def trend_figure(
                 mode="lines",
                 line={"color": COLORS[col], "dash": dash, "width": 3 if col == "value" else 2},
                 connectgaps=False,
-                hovertemplate=f"%{{x|%Y-%m-%d}}<br>%{{y:{axis.tickformat}}}<extra>{names[col]}</extra>",
+                # the unified hover's header already gives the week: one line per series
+                hovertemplate=f"%{{y:{axis.tickformat}}}<extra>{names[col]}</extra>",
             )
         )
     fig.update_layout(

@@ -80,6 +80,16 @@ KPI_CODES = (
     "conversions",
     "outflow_other_banks",
 )
+# The footprint signals of metrics/standards.toml: the columns of customer_signals.
+SIGNAL_CODES = (
+    "car_owner",
+    "merchant",
+    "migrant_family",
+    "pensioner",
+    "outflow_risk",
+    "internet_credit",
+    "family_event",
+)
 
 # --- organisation ------------------------------------------------------------------------------
 
@@ -452,18 +462,7 @@ customer_signals = sa.Table(
     sa.Column("customer_id", sa.BigInteger, primary_key=True, autoincrement=False),
     sa.Column("branch_id", sa.Integer, nullable=False),
     sa.Column("officer_id", sa.Integer, nullable=True),
-    *(
-        sa.Column(code, sa.Boolean, nullable=False)
-        for code in (
-            "car_owner",
-            "merchant",
-            "migrant_family",
-            "pensioner",
-            "outflow_risk",
-            "internet_credit",
-            "family_event",
-        )
-    ),
+    *(sa.Column(code, sa.Boolean, nullable=False) for code in SIGNAL_CODES),
 )
 
 # [loyalty mart] — owned by the loyalty work

@@ -17,6 +17,7 @@ from data_access.filters import TIERS, Filters, Scope, apply_filters, apply_scop
 from data_access.queries._frames import frame
 from data_access.schema import (
     PRODUCTS,
+    SIGNAL_CODES,
     audit_log,
     balance_snapshots,
     customer_signals,
@@ -25,16 +26,6 @@ from data_access.schema import (
     footprints,
     product_holdings,
     saved_segments,
-)
-
-SIGNAL_CODES = (
-    "car_owner",
-    "merchant",
-    "migrant_family",
-    "pensioner",
-    "outflow_risk",
-    "internet_credit",
-    "family_event",
 )
 
 BALANCE_SCHEMA = {

@@ -71,20 +71,32 @@ def fetch_activity_weekly(conn: sa.Connection, scope: Scope, flt: Filters) -> pl
     return frame(conn, select_activity_weekly(scope, flt), ACTIVITY_SCHEMA)
 
 
+def _officer_weekly(
+    table: sa.Table,
+    time_col: sa.ColumnElement,
+    scope: Scope,
+    flt: Filters,
+    *conds: sa.ColumnElement,
+) -> sa.Select:
+    """Rows of ``table`` meeting ``conds`` per officer, branch and week in the period (rows
+    without an officer are left out)."""
+    t = table
+    week = _week(time_col).label("week_start")
+    stmt = sa.select(t.c.officer_id, t.c.branch_id, week, sa.func.count().label("n"))
+    for cond in conds:
+        stmt = stmt.where(cond)
+    stmt = stmt.where(t.c.officer_id.is_not(None)).group_by(t.c.officer_id, t.c.branch_id, week)
+    stmt = apply_scope(stmt, scope, t.c.branch_id, t.c.officer_id)
+    stmt = apply_filters(
+        stmt, flt, time_col=time_col, branch_col=t.c.branch_id, officer_col=t.c.officer_id
+    )
+    return stmt.order_by(t.c.officer_id, week)
+
+
 def select_soft_weekly(scope: Scope, flt: Filters) -> sa.Select:
     """Soft footprints captured per officer and week (rows without an officer are left out)."""
     t = soft_footprints
-    week = _week(t.c.captured_at).label("week_start")
-    stmt = (
-        sa.select(t.c.officer_id, t.c.branch_id, week, sa.func.count().label("n"))
-        .where(t.c.officer_id.is_not(None))
-        .group_by(t.c.officer_id, t.c.branch_id, week)
-    )
-    stmt = apply_scope(stmt, scope, t.c.branch_id, t.c.officer_id)
-    stmt = apply_filters(
-        stmt, flt, time_col=t.c.captured_at, branch_col=t.c.branch_id, officer_col=t.c.officer_id
-    )
-    return stmt.order_by(t.c.officer_id, week)
+    return _officer_weekly(t, t.c.captured_at, scope, flt)
 
 
 def fetch_soft_weekly(conn: sa.Connection, scope: Scope, flt: Filters) -> pl.DataFrame:
@@ -95,18 +107,8 @@ def fetch_soft_weekly(conn: sa.Connection, scope: Scope, flt: Filters) -> pl.Dat
 def select_conversions_weekly(scope: Scope, flt: Filters) -> sa.Select:
     """Campaign conversions credited to each officer per week."""
     t = marketing_events
-    week = _week(t.c.occurred_at).label("week_start")
-    stmt = (
-        sa.select(t.c.officer_id, t.c.branch_id, week, sa.func.count().label("n"))
-        .where(t.c.stage == sa.bindparam(None, "converted", type_=sa.String))
-        .where(t.c.officer_id.is_not(None))
-        .group_by(t.c.officer_id, t.c.branch_id, week)
-    )
-    stmt = apply_scope(stmt, scope, t.c.branch_id, t.c.officer_id)
-    stmt = apply_filters(
-        stmt, flt, time_col=t.c.occurred_at, branch_col=t.c.branch_id, officer_col=t.c.officer_id
-    )
-    return stmt.order_by(t.c.officer_id, week)
+    converted = t.c.stage == sa.bindparam(None, "converted", type_=sa.String)
+    return _officer_weekly(t, t.c.occurred_at, scope, flt, converted)
 
 
 def fetch_conversions_weekly(conn: sa.Connection, scope: Scope, flt: Filters) -> pl.DataFrame:

@@ -26,12 +26,13 @@ otherwise. The tables hang on the shared ``metadata`` and are created here when 
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 
 from data_access.errors import DataUnavailable
 from data_access.marts._bulk import clear_table
+from data_access.queries._sql import month_of, ts, week_of
 from data_access.refresh import Progress, register
 from data_access.schema import (
     bank_meta,
@@ -118,18 +119,6 @@ sa.Index("ix_applicant_places_customer", applicant_places.c.customer_id)
 sa.Index("ix_officer_activity_weeks_week", officer_activity_weeks.c.week_start)
 
 
-def _ts(day: date) -> datetime:
-    return datetime.combine(day, time.min)
-
-
-def _month_of(col: sa.ColumnElement) -> sa.ColumnElement:
-    return sa.cast(sa.func.date_trunc("month", col), sa.Date)
-
-
-def _week_of(col: sa.ColumnElement) -> sa.ColumnElement:
-    return sa.cast(sa.func.date_trunc("week", col), sa.Date)
-
-
 def _open_customers(as_of: date) -> sa.Subquery:
     """Customers open on ``as_of`` with branch, officer, cohort month and current tier."""
     c, v = customers.c, customer_value.c
@@ -138,7 +127,7 @@ def _open_customers(as_of: date) -> sa.Subquery:
             c.customer_id,
             c.branch_id,
             c.officer_id,
-            _month_of(c.opened_on).label("cohort_month"),
+            month_of(c.opened_on).label("cohort_month"),
             v.tier,
         )
         .select_from(customers.outerjoin(customer_value, v.customer_id == c.customer_id))
@@ -151,8 +140,8 @@ def select_week_cells(as_of: date) -> sa.Select:
     """Rows of activity_week_cells: lifecycle counts per group and week up to ``as_of``."""
     f = footprints.c
     weeks = (
-        sa.select(f.customer_id, _week_of(f.occurred_at).label("week"))
-        .where(f.self_initiated.is_(True), f.occurred_at < _ts(as_of + timedelta(days=1)))
+        sa.select(f.customer_id, week_of(f.occurred_at).label("week"))
+        .where(f.self_initiated.is_(True), f.occurred_at < ts(as_of + timedelta(days=1)))
         .distinct()
         .subquery("w")
     )
@@ -187,11 +176,11 @@ def select_cohort_cells(as_of: date, cohorts_from: date) -> sa.Select:
     """Rows of cohort_month_cells for cohorts from ``cohorts_from`` (a first of month)."""
     f = footprints.c
     months = (
-        sa.select(f.customer_id, _month_of(f.occurred_at).label("month"))
+        sa.select(f.customer_id, month_of(f.occurred_at).label("month"))
         .where(
             f.self_initiated.is_(True),
-            f.occurred_at >= _ts(cohorts_from),
-            f.occurred_at < _ts(as_of + timedelta(days=1)),
+            f.occurred_at >= ts(cohorts_from),
+            f.occurred_at < ts(as_of + timedelta(days=1)),
         )
         .distinct()
         .subquery("am")
@@ -239,7 +228,7 @@ def select_income_year(as_of: date) -> sa.Select:
     from data_access.queries.quality import _is_income  # the officer page's own definition
 
     f = footprints
-    end = _ts(as_of + timedelta(days=1))
+    end = ts(as_of + timedelta(days=1))
     return (
         sa.select(
             f.c.customer_id,
@@ -266,16 +255,16 @@ def select_application_evidence(as_of: date) -> sa.Select:
         .where(la.c.applied_on <= as_of)
         .subquery("apps")
     )
-    return application_inflows(apps, _ts(as_of + timedelta(days=1)))
+    return application_inflows(apps, ts(as_of + timedelta(days=1)))
 
 
 def select_officer_activity_weeks(as_of: date) -> sa.Select:
     """Rows of officer_activity_weeks: activities per officer, branch, week and kind."""
     t = officer_activities
-    week = _week_of(t.c.occurred_at).label("week_start")
+    week = week_of(t.c.occurred_at).label("week_start")
     return (
         sa.select(t.c.officer_id, t.c.branch_id, week, t.c.kind, sa.func.count().label("n"))
-        .where(t.c.occurred_at < _ts(as_of + timedelta(days=1)))
+        .where(t.c.occurred_at < ts(as_of + timedelta(days=1)))
         .group_by(t.c.officer_id, t.c.branch_id, week, t.c.kind)
     )
 
@@ -287,7 +276,7 @@ def select_applicant_places(as_of: date) -> sa.Select:
     return (
         sa.select(fp.c.customer_id, fp.c.place, sa.func.count().label("n"))
         .where(fp.c.customer_id.in_(applicants.scalar_subquery()))
-        .where(fp.c.place.is_not(None), fp.c.occurred_at < _ts(as_of + timedelta(days=1)))
+        .where(fp.c.place.is_not(None), fp.c.occurred_at < ts(as_of + timedelta(days=1)))
         .group_by(fp.c.customer_id, fp.c.place)
     )
 

@@ -33,3 +33,8 @@ def any_of(cond: sa.ColumnElement) -> sa.ColumnElement:
 def month_of(col: sa.ColumnElement) -> sa.ColumnElement:
     """The first day of the month of a date/timestamp column, as a date."""
     return sa.cast(sa.func.date_trunc("month", col), sa.Date)
+
+
+def week_of(col: sa.ColumnElement) -> sa.ColumnElement:
+    """Monday of the week of a date/timestamp column, as a date (ISO week on DuckDB and PostgreSQL)."""
+    return sa.cast(sa.func.date_trunc("week", col), sa.Date)

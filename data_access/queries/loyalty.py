@@ -17,7 +17,15 @@ import sqlalchemy as sa
 from data_access.errors import DataUnavailable
 from data_access.filters import Filters, Scope, apply_filters, apply_scope
 from data_access.queries._frames import frame
-from data_access.queries._sql import OUTFLOW_COUNTERPARTIES, any_of, count_if, month_of, sum_if, ts
+from data_access.queries._sql import (
+    OUTFLOW_COUNTERPARTIES,
+    any_of,
+    count_if,
+    month_of,
+    sum_if,
+    ts,
+    week_of,
+)
 from data_access.schema import (
     customer_loyalty,
     customer_tier_months,
@@ -99,11 +107,6 @@ def _bulk_frame(
     if missing:
         raise ValueError(f"query did not return columns {missing}")
     return pl.from_arrow(table.select(list(schema))).cast(schema)  # type: ignore[union-attr]
-
-
-def _week_of(col: sa.ColumnElement) -> sa.ColumnElement:
-    # date_trunc('week') is the ISO week (Monday) on both DuckDB and PostgreSQL
-    return sa.cast(sa.func.date_trunc("week", col), sa.Date)
 
 
 def _fact_prefilter(stmt: sa.Select, table: sa.Table, scope: Scope, flt: Filters) -> sa.Select:
@@ -345,7 +348,7 @@ def select_weekly_activity(scope: Scope, flt: Filters, since: date, as_of: date)
     in_view = _customers_in_view(sa.select(c.customer_id), scope, flt, as_of)
     active = (f.self_initiated.is_(True), f.customer_id.in_(in_view))
     inside = _fact_prefilter(
-        sa.select(f.customer_id, _week_of(f.occurred_at).label("week"))
+        sa.select(f.customer_id, week_of(f.occurred_at).label("week"))
         .where(*active, f.occurred_at >= start, f.occurred_at < end)
         .distinct(),
         footprints,
@@ -353,7 +356,7 @@ def select_weekly_activity(scope: Scope, flt: Filters, since: date, as_of: date)
         flt,
     )
     before = _fact_prefilter(
-        sa.select(f.customer_id, _week_of(sa.func.max(f.occurred_at)).label("week"))
+        sa.select(f.customer_id, week_of(sa.func.max(f.occurred_at)).label("week"))
         .where(*active, f.occurred_at < start)
         .group_by(f.customer_id),
         footprints,

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from data_access.filters import Filters, Scope, apply_filters, apply_scope
 from data_access.queries._frames import frame
+from data_access.queries._sql import week_of
 from data_access.schema import (
     marketing_events,
     officer_activities,
@@ -47,15 +48,10 @@ ATTENDANCE_SCHEMA = {
 }
 
 
-def _week(col: sa.ColumnElement) -> sa.ColumnElement:
-    """Monday of the week holding a timestamp, as a date."""
-    return sa.cast(sa.func.date_trunc("week", col), sa.Date)
-
-
 def select_activity_weekly(scope: Scope, flt: Filters) -> sa.Select:
     """Activities per officer, week and kind in the period."""
     t = officer_activities
-    week = _week(t.c.occurred_at).label("week_start")
+    week = week_of(t.c.occurred_at).label("week_start")
     stmt = sa.select(
         t.c.officer_id, t.c.branch_id, week, t.c.kind, sa.func.count().label("n")
     ).group_by(t.c.officer_id, t.c.branch_id, week, t.c.kind)
@@ -81,7 +77,7 @@ def _officer_weekly(
     """Rows of ``table`` meeting ``conds`` per officer, branch and week in the period (rows
     without an officer are left out)."""
     t = table
-    week = _week(time_col).label("week_start")
+    week = week_of(time_col).label("week_start")
     stmt = sa.select(t.c.officer_id, t.c.branch_id, week, sa.func.count().label("n"))
     for cond in conds:
         stmt = stmt.where(cond)

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from data_access.errors import DataUnavailable, InvalidFilter
 from data_access.filters import TIERS, Filters, Scope, apply_filters, apply_scope
 from data_access.queries._frames import frame
+from data_access.queries._sql import ts
 from data_access.schema import (
     PRODUCTS,
     SIGNAL_CODES,
@@ -63,10 +64,6 @@ def _day(col: sa.ColumnElement) -> sa.ColumnElement:
 def _days_between(later: sa.ColumnElement, earlier: sa.ColumnElement) -> sa.ColumnElement:
     """Whole days from ``earlier`` to ``later`` (both dates); integer on DuckDB and PostgreSQL."""
     return sa.type_coerce(later - earlier, sa.Integer)
-
-
-def _ts(day: date) -> datetime:
-    return datetime.combine(day, datetime.min.time())
 
 
 def bulk_frame(
@@ -148,8 +145,8 @@ def _self_initiated(start: date, end: date) -> sa.Select:
     f = footprints
     return sa.select(f).where(
         f.c.self_initiated.is_(True),
-        f.c.occurred_at >= _ts(start),
-        f.c.occurred_at < _ts(end + timedelta(days=1)),
+        f.c.occurred_at >= ts(start),
+        f.c.occurred_at < ts(end + timedelta(days=1)),
     )
 
 
@@ -202,9 +199,9 @@ def select_clv_summary(
     f = footprints
     stmt = sa.select(
         f.c.customer_id, _day(f.c.occurred_at).label("day"), f.c.amount, f.c.branch_id
-    ).where(f.c.self_initiated.is_(True), f.c.occurred_at < _ts(observation_end + timedelta(1)))
+    ).where(f.c.self_initiated.is_(True), f.c.occurred_at < ts(observation_end + timedelta(1)))
     if first_day is not None:
-        stmt = stmt.where(f.c.occurred_at >= _ts(first_day))
+        stmt = stmt.where(f.c.occurred_at >= ts(first_day))
     stmt = _scope_fact(stmt, f, scope)
     tx = stmt.subquery("tx")
     daily = (

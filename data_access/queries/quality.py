@@ -198,6 +198,13 @@ def fetch_profile_income_evidence(
     conn: sa.Connection, scope: Scope, flt: Filters, min_ratio: float
 ) -> pl.DataFrame:
     """customer_id, branch_id, officer_id, name, declared_income, observed_inflow, inflow_count."""
+    from data_access.queries import activity  # the activity mart, when refreshed for the end
+
+    mart = activity.fetch_profile_income_evidence(
+        conn, scope, flt, min_ratio, PROFILE_EVIDENCE_SCHEMA
+    )
+    if mart is not None:
+        return mart
     return frame(
         conn, select_profile_income_evidence(scope, flt, min_ratio), PROFILE_EVIDENCE_SCHEMA
     )
@@ -285,6 +292,11 @@ def applications_with_evidence(evidence: sa.FromClause, scope: Scope, flt: Filte
 
 def fetch_application_evidence(conn: sa.Connection, scope: Scope, flt: Filters) -> pl.DataFrame:
     """One row per application in the period with declared income / place and observed evidence."""
+    from data_access.queries import activity  # the activity mart, when refreshed for the end
+
+    mart = activity.fetch_application_evidence(conn, scope, flt, APPLICATION_EVIDENCE_SCHEMA)
+    if mart is not None:
+        return mart
     return frame(conn, select_application_evidence(scope, flt), APPLICATION_EVIDENCE_SCHEMA)
 
 
@@ -304,4 +316,9 @@ def select_applicant_places(scope: Scope, flt: Filters) -> sa.Select:
 
 def fetch_applicant_places(conn: sa.Connection, scope: Scope, flt: Filters) -> pl.DataFrame:
     """customer_id, place, n: where the period's applicants were seen."""
+    from data_access.queries import activity  # the activity mart, when refreshed for the end
+
+    mart = activity.fetch_applicant_places(conn, scope, flt, PLACES_SCHEMA)
+    if mart is not None:
+        return mart
     return frame(conn, select_applicant_places(scope, flt), PLACES_SCHEMA)

@@ -333,6 +333,11 @@ def fetch_cohort_activity(
     conn: sa.Connection, scope: Scope, flt: Filters, since: date, as_of: date
 ) -> pl.DataFrame:
     """cohort_month, month, active, last_active (see ``select_cohort_activity``)."""
+    from data_access.queries import activity  # the activity mart, when refreshed for as_of
+
+    mart = activity.fetch_cohort_activity(conn, scope, flt, since, as_of, COHORT_ACTIVITY_SCHEMA)
+    if mart is not None:
+        return mart
     return frame(conn, select_cohort_activity(scope, flt, since, as_of), COHORT_ACTIVITY_SCHEMA)
 
 
@@ -389,6 +394,11 @@ def fetch_weekly_activity(
     conn: sa.Connection, scope: Scope, flt: Filters, since: date, as_of: date
 ) -> pl.DataFrame:
     """Weekly activity counts for ``metrics.retention.lifecycle``."""
+    from data_access.queries import activity  # the activity mart, when refreshed for as_of
+
+    mart = activity.fetch_weekly_activity(conn, scope, flt, since, as_of, WEEKLY_COUNT_SCHEMA)
+    if mart is not None:
+        return mart
     return frame(conn, select_weekly_activity(scope, flt, since, as_of), WEEKLY_COUNT_SCHEMA)
 
 

@@ -64,6 +64,11 @@ def select_activity_weekly(scope: Scope, flt: Filters) -> sa.Select:
 
 def fetch_activity_weekly(conn: sa.Connection, scope: Scope, flt: Filters) -> pl.DataFrame:
     """officer_id, branch_id, week_start, kind, n: activity counts in the period."""
+    from data_access.queries import activity  # the activity mart, for whole weeks it covers
+
+    mart = activity.fetch_activity_weekly(conn, scope, flt, ACTIVITY_SCHEMA)
+    if mart is not None:
+        return mart
     return frame(conn, select_activity_weekly(scope, flt), ACTIVITY_SCHEMA)
 
 

@@ -366,6 +366,11 @@ def render(res: Results, cfg: Config) -> str:
     if res.browser:
         b = res.browser
         lines += ["", "## First chart in chromium (DuckDB bank, fresh server)", ""]
+        lines.append(
+            "Seconds from navigation to the first visible chart (for `customer`, whose opening "
+            "tab holds metrics and no chart: the first visible metric)."
+        )
+        lines.append("")
         lines.append("| page | cold | warm |")
         lines.append("|---|---|---|")
         for page in cfg.pages:

@@ -27,6 +27,7 @@ from metrics.loyalty import (
     loyalty_scores,
 )
 from metrics.standards import Composite
+from metrics.value import tier_migration
 
 TTL = 600
 
@@ -116,11 +117,12 @@ def load_weekly_activity(scope: Scope, flt: Filters, since: date, as_of: date) -
 
 
 @st.cache_data(ttl=TTL, max_entries=16, show_spinner=False)
-def load_tier_months(
-    scope: Scope, flt: Filters, as_of: date
+def load_tier_migration(
+    scope: Scope, flt: Filters, as_of: date, order: tuple[str, ...]
 ) -> tuple[date, date, pl.DataFrame] | None:
-    """(from month, to month, customer tiers in both) for the last two months up to ``as_of``;
-    the tiers filter keeps customers by their tier in the from month."""
+    """(from month, to month, migration matrix) for the last two months up to ``as_of``; the tiers
+    filter keeps customers by their tier in the from month. The matrix, not the two rows per
+    customer it comes from, is what the cache holds (a cache hit copies what it returns)."""
     with connect(get_engine()) as conn:
         months = q.fetch_latest_tier_months(conn, as_of)
         if months is None:
@@ -129,4 +131,4 @@ def load_tier_months(
     if flt.tiers:
         start = tiers.filter(pl.col("month") == months[0], pl.col("tier").is_in(flt.tiers))
         tiers = tiers.filter(pl.col("customer_id").is_in(start["customer_id"].implode()))
-    return months[0], months[1], tiers
+    return months[0], months[1], tier_migration(tiers, months[0], months[1], order)

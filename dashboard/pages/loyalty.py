@@ -15,7 +15,7 @@ from dashboard.loaders.common import load_branches, load_standard
 from dashboard.loaders.loyalty import (
     load_cohorts,
     load_overview,
-    load_tier_months,
+    load_tier_migration,
     load_weekly_activity,
     view,
 )
@@ -23,7 +23,6 @@ from dashboard.state import page_context
 from data_access.filters import week_start
 from metrics.loyalty import contributions_from_means
 from metrics.retention import LIFECYCLE_STATES, cohort_retention, lifecycle
-from metrics.value import tier_migration
 
 CHURN_ROWS = 200
 COHORT_MONTHS = 12
@@ -168,12 +167,12 @@ with left:
         )
 with right:
     with friendly_errors():
-        tier_months = load_tier_months(ctx.scope, flt, as_of)
-    if tier_months is None:
+        migration = load_tier_migration(ctx.scope, flt, as_of, std.tiers.codes)
+    if migration is None:
         st.subheader(t("loyalty.migration_title", start="…", end="…"))
         st.info(t("loyalty.no_migration"))
     else:
-        start_month, end_month, months = tier_months
+        start_month, end_month, matrix = migration
         st.subheader(
             t("loyalty.migration_title", start=f"{start_month:%Y-%m}", end=f"{end_month:%Y-%m}"),
             help=t("loyalty.migration_help"),
@@ -181,7 +180,7 @@ with right:
         order = std.tiers.codes
         st.plotly_chart(
             charts.migration_heatmap(
-                tier_migration(months, start_month, end_month, order),
+                matrix,
                 order,
                 {c.code: c.info.label(lang) for c in std.tiers.levels},
                 from_title=t("loyalty.migration_from"),

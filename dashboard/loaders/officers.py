@@ -114,3 +114,34 @@ def load_engagement_benchmark(
         len(weeks),
     )
     return om.engagement_benchmark(rates, _standard)
+
+
+@st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)
+def load_did(
+    scope: Scope,
+    history_all: Filters,
+    long_view: Filters,
+    shown_ids: tuple[int, ...],
+    history: tuple[date, ...],
+    window: int,
+    as_of: date,
+    week_end: date,
+) -> dict[str, tuple[pl.DataFrame, dict]]:
+    """Before/after training against the untrained, per training and pooled, for visits and soft
+    footprints (cached: the regressions are the page's heaviest work on a rerun)."""
+    attendance = load_attendance(scope, long_view).filter(pl.col("officer_id").is_in(shown_ids))
+    held = load_trainings().filter(pl.col("held_on") <= week_end)
+    panels = {
+        "visits": om.weekly_panel(
+            load_activity(scope, history_all), list(shown_ids), list(history), ("visit",)
+        ),
+        "soft": om.weekly_panel(load_soft(scope, history_all), list(shown_ids), list(history)),
+    }
+    kwargs = {"window_weeks": window, "as_of": as_of}
+    return {
+        key: (
+            om.training_did(panel, attendance, held, **kwargs),
+            om.pooled_did(panel, attendance, held, **kwargs),
+        )
+        for key, panel in panels.items()
+    }

@@ -17,6 +17,7 @@ from dashboard.loaders.officers import (
     load_application_evidence,
     load_attendance,
     load_conversions,
+    load_did,
     load_engagement_benchmark,
     load_profile_fill,
     load_profile_income_evidence,
@@ -348,16 +349,17 @@ with tab_training:
         help=t("officers.did_window_help"),
     )
     measures = {
-        "visits": (om.weekly_panel(long_activity, shown_ids, history, ("visit",)),
-                   t("officers.measure_visits"), "officers.did_sentence_visits"),
-        "soft": (om.weekly_panel(long_soft, shown_ids, history), t("officers.measure_soft"),
-                 "officers.did_sentence_soft"),
-    }  # fmt: skip
+        "visits": (t("officers.measure_visits"), "officers.did_sentence_visits"),
+        "soft": (t("officers.measure_soft"), "officers.did_sentence_soft"),
+    }
+    with friendly_errors():
+        did = load_did(
+            ctx.scope, history_all, long_view, tuple(shown_ids), tuple(history), window,
+            min(ctx.week_end, ctx.as_of), ctx.week_end,
+        )  # fmt: skip
     estimates, pooled = [], []
-    for panel, label, sentence_key in measures.values():
-        did_kwargs = dict(window_weeks=window, as_of=min(ctx.week_end, ctx.as_of))
-        per = om.training_did(panel, attendance, held, **did_kwargs)
-        pool = om.pooled_did(panel, attendance, held, **did_kwargs)
+    for key, (label, sentence_key) in measures.items():
+        per, pool = did[key]
         estimates.append((label, per))
         pooled.append((label, pool))
         sentence = charts.did_sentence(pool, t(sentence_key))

@@ -34,6 +34,7 @@ from metrics import quality as qm
 PERIODS = (4, 8, 12, 26)
 HISTORY_WEEKS = 104  # the before/after comparison looks at every training of two years
 DID_WINDOWS = (2, 4, 6, 8)
+CHART_ROWS = 60  # officers drawn in the heatmap and the league chart
 
 ctx = page_context()
 lang = ctx.lang
@@ -101,6 +102,15 @@ scores = om.engagement_scores(rates, standard.engagement, benchmark)
 shown_scores = scores.filter(pl.col("officer_id").is_in(shown_ids))
 shown_rates = shown_scores.select("officer_id", *om.RATE_COLUMNS, "profile_completeness")
 
+# At county scale (hundreds of officers) a row per officer makes charts thousands of pixels tall
+# and unreadable: the charts show the strongest and the weakest by engagement; tables show all.
+if len(shown_ids) > CHART_ROWS:
+    ranked = shown_scores.sort("score", descending=True, nulls_last=True)["officer_id"].to_list()
+    charted = set(ranked[: CHART_ROWS // 2] + ranked[-(CHART_ROWS // 2) :])
+    chart_officers = {o: label for o, label in officer_labels.items() if o in charted}
+else:
+    chart_officers = officer_labels
+
 k1, k2, k3, k4, k5 = st.columns(5)
 k1.metric(t("officers.kpi_officers"), count(len(shown_ids)))
 k2.metric(t("officers.kpi_visits"), f"{shown_rates['visits'].mean():.1f}")
@@ -132,11 +142,13 @@ with tab_activity:
         panel = om.weekly_panel(activity, shown_ids, weeks, None if kind == "all" else (kind,))
     st.subheader(t("officers.heatmap_header", measure=kind_labels[kind]))
     st.plotly_chart(
-        charts.activity_heatmap(panel, officer_labels, t("officers.per_week")),
+        charts.activity_heatmap(panel, chart_officers, t("officers.per_week")),
         key="of_chart_heatmap",
         width="stretch",
     )
     st.caption(t("officers.heatmap_caption"))
+    if len(chart_officers) < len(officer_labels):
+        st.caption(t("officers.charts_capped", shown=len(chart_officers), total=len(shown_ids)))
 
 # --- engagement league -------------------------------------------------------------------------
 with tab_league:
@@ -144,10 +156,17 @@ with tab_league:
     st.caption(t("officers.league_help"))
     components = [(c.code, c.weight, comp_labels[c.code]) for c in standard.engagement.components]
     st.plotly_chart(
-        charts.engagement_bars(shown_scores, components, officer_labels, t("officers.score")),
+        charts.engagement_bars(
+            shown_scores.filter(pl.col("officer_id").is_in(list(chart_officers))),
+            components,
+            chart_officers,
+            t("officers.score"),
+        ),
         key="of_chart_league",
         width="stretch",
     )
+    if len(chart_officers) < len(officer_labels):
+        st.caption(t("officers.charts_capped", shown=len(chart_officers), total=len(shown_ids)))
     headers = {
         "rank": t("officers.col_rank"),
         "name": t("officers.col_officer"),

@@ -196,3 +196,15 @@ def test_a_branch_scope_is_still_measured_against_the_bank(
     pd.testing.assert_frame_equal(
         table_with(scoped, "Rank")[cols], table_with(filtered, "Rank")[cols]
     )
+
+
+def test_charts_draw_at_most_sixty_officers_and_say_so(app_test: Callable[..., AppTest]) -> None:
+    at = app_test("officers", lang="en")
+    assert_renders(at)
+    shown = int(metric(at, "Officers").replace(",", ""))
+    rows = len(json.loads(at.get("plotly_chart")[0].proto.spec)["data"][0]["y"])
+    capped = [c.value for c in at.caption if "highest and lowest engagement" in c.value]
+    if shown > 60:
+        assert rows == 60 and len(capped) == 2  # the heatmap and the league chart
+    else:
+        assert rows == shown and capped == []

@@ -1,6 +1,3 @@
-# NOTE TO ENGINEERS WORKING IN THIS TREE RIGHT NOW (read /tmp/preamble.md — the house rules):
-# several engineers share this working tree. Commit only your own paths (`git add <paths>`), never
-# `git add -A`/`git add .`/`commit -a`/stash/reset/checkout. Finish, commit and report by 12:10 UTC.
 """Shared fixtures: a fresh DuckDB and a fresh PostgreSQL schema per test session.
 
 PostgreSQL (127.0.0.1:5432, database ``test``) is required: a missing server is a failure,

@@ -481,30 +481,19 @@ class FootprintGenerator:
 
         # --- farm subsidies: quarterly, plus the farmland subsidy in May ---------------------
         fi = np.flatnonzero(farmer)
-        c, t = self._on_months(fi, (3, 6, 9, 12), 25)
-        amt = np.round(rng.uniform(300, 1200, len(c)), 2)
-        rows(
-            c,
-            t,
-            "subsidy",
-            np.full(len(c), CH["internet"], np.int8),
-            amt,
-            np.full(len(c), seat, np.int16),
-            None,
-            "government",
-        )
-        c, t = self._on_months(fi, (5,), 18)
-        amt = np.round(rng.uniform(800, 3500, len(c)), 2)
-        rows(
-            c,
-            t,
-            "subsidy",
-            np.full(len(c), CH["internet"], np.int8),
-            amt,
-            np.full(len(c), seat, np.int16),
-            None,
-            "government",
-        )
+        for months, day, low, high in (((3, 6, 9, 12), 25, 300, 1200), ((5,), 18, 800, 3500)):
+            c, t = self._on_months(fi, months, day)
+            amt = np.round(rng.uniform(low, high, len(c)), 2)
+            rows(
+                c,
+                t,
+                "subsidy",
+                np.full(len(c), CH["internet"], np.int8),
+                amt,
+                np.full(len(c), seat, np.int16),
+                None,
+                "government",
+            )
 
         # --- remittances from children working in cities, peaking before Spring Festival -----
         mf = pop.migrant_family[idx]

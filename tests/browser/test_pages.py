@@ -62,3 +62,27 @@ def test_shared_url_restores_the_view_across_pages(server: str, page) -> None:
     _wait_ready(pg)
     pg.wait_for_url("**/kpis**", timeout=30_000)
     assert "branches=2" in pg.url and "tiers=affluent" in pg.url and "lang=en" in pg.url
+
+
+def test_a_tab_runs_when_opened_and_its_link_reopens_it(server: str, page) -> None:
+    pg, recorder = page
+    pg.goto(f"{server}/officers?lang=en")
+    _wait_ready(pg)
+    charts = pg.locator("[data-testid='stPlotlyChart']")
+    charts.first.wait_for(timeout=60_000)
+    assert charts.count() == 1  # the heatmap: hidden tabs are not run, not sent
+    training = catalog()["officers.tab_training"]["en"]
+    pg.get_by_role("tab", name=training).click()
+    pg.wait_for_url("**tab=training**", timeout=30_000)
+    _wait_ready(pg)
+    pg.locator(".st-key-of_chart_did").wait_for(timeout=60_000)
+    link = pg.url
+    pg.goto(link)  # a colleague opens the shared link: the training tab, not the first
+    _wait_ready(pg)
+    pg.locator(".st-key-of_chart_did").wait_for(timeout=60_000)
+    assert pg.get_by_role("tab", name=training).get_attribute("aria-selected") == "true"
+    pg.get_by_role("link", name=catalog()["kpis.title"]["en"]).first.click()
+    pg.wait_for_url("**/kpis**", timeout=30_000)
+    _wait_ready(pg)
+    assert "tab=" not in pg.url  # the officer page's tab stays on that page
+    assert recorder.external == []

@@ -78,3 +78,9 @@ def app_test(
 
     yield run
     os.environ.pop("FOOTPRINT_DATABASE_URL", None)
+
+
+def open_tab(at: AppTest, page: str, code: str) -> AppTest:
+    """Open one of a page's lazy tabs (``dashboard.tabs``), as a click on it does, and rerun."""
+    at.session_state[f"tab_{page}"] = code
+    return at.run()

@@ -19,6 +19,7 @@ from data_access import schema
 from data_access.engine import create_schema, make_engine
 from data_access.filters import Scope
 from data_access.queries import org
+from tests.dashboard.conftest import open_tab
 from tests.data_access.test_officers_queries import _seed as seed_officers_bank
 
 BOOK_ROLES = ("customer_manager", "credit_officer")
@@ -49,24 +50,65 @@ def officers_df(demo_engine: sa.Engine) -> pl.DataFrame:
         return org.fetch_officers(conn, Scope.bank())
 
 
+def chart_keys(at: AppTest) -> list[str]:
+    return [c.key for c in at.get("plotly_chart")]
+
+
 def test_renders_on_the_demo_bank(app_test: Callable[..., AppTest]) -> None:
     at = app_test("officers", lang="en")
     assert_renders(at)
     assert at.title[0].value == "Officer engagement"
-    assert len(at.get("plotly_chart")) == 5  # heatmap, league, books, fields, before/after
+    # only the open tab runs: the activity heatmap, nothing of the other three tabs
+    assert chart_keys(at) == ["of_chart_heatmap"]
     assert heatmap_weeks(at) == 12
-    sentences = [m.value for m in at.markdown if "visits/week (95% CI" in m.value]
-    assert len(sentences) == 1 and sentences[0].startswith("**+")  # the planted uplift
-    assert "excludes 0" in sentences[0]
+    assert not any("Rank" in d.value.columns for d in at.dataframe)
+
+    open_tab(at, "officers", "league")
+    assert_renders(at)
+    assert chart_keys(at) == ["of_chart_league"]
     league = table_with(at, "Rank")
     assert league["Score"].between(0, 100).all()
     assert list(league["Score"]) == sorted(league["Score"], reverse=True)
+
+    open_tab(at, "officers", "quality")
+    assert_renders(at)
+    assert chart_keys(at) == ["of_chart_books", "of_chart_fields"]
     names = table_with(at, "Declared income (CNY)")["Name"].dropna()
     assert len(names) > 0 and names.str.fullmatch(r".\*+").all()  # masked 张*
 
+    open_tab(at, "officers", "training")
+    assert_renders(at)
+    assert chart_keys(at) == ["of_chart_did"]
+    sentences = [m.value for m in at.markdown if "visits/week (95% CI" in m.value]
+    assert len(sentences) == 1 and sentences[0].startswith("**+")  # the planted uplift
+    assert "excludes 0" in sentences[0]
+
+
+def test_the_open_tab_survives_a_language_switch_and_lives_in_the_url(
+    app_test: Callable[..., AppTest],
+) -> None:
+    at = app_test("officers", lang="en")
+    assert "tab" not in at.query_params  # the first tab keeps the URL short
+    open_tab(at, "officers", "training")
+    assert at.query_params["tab"] == "training"
+    assert at.session_state["w_tab_officers"] == "Training and coaching"
+    at.segmented_control(key="w_lang").set_value("zh").run()
+    assert_renders(at)
+    assert at.session_state["w_tab_officers"] == "培训与辅导"
+    assert chart_keys(at) == ["of_chart_did"]  # still the training tab, now in Chinese
+
+
+def test_a_link_with_a_tab_opens_that_tab(app_test: Callable[..., AppTest]) -> None:
+    at = app_test("officers", lang="en", tab="quality")
+    assert_renders(at)
+    assert chart_keys(at) == ["of_chart_books", "of_chart_fields"]
+    bad = app_test("officers", lang="en", tab="nonsense")
+    assert_renders(bad)
+    assert chart_keys(bad) == ["of_chart_heatmap"]  # an unknown tab falls back to the first
+
 
 def test_chinese_labels(app_test: Callable[..., AppTest]) -> None:
-    at = app_test("officers", lang="zh", tiers="vip")
+    at = app_test("officers", lang="zh", tiers="vip", tab="training")
     assert_renders(at)
     assert at.title[0].value == "客户经理足迹运用"
     assert any("95% 置信区间" in m.value for m in at.markdown)
@@ -80,7 +122,7 @@ def test_one_branch_shows_only_its_officers(
         branches = org.fetch_branches(conn, Scope.bank())
     branch_id, name_en = branches.select("branch_id", "name_en").row(0)
     book = officers_df.filter((pl.col("branch_id") == branch_id) & pl.col("role").is_in(BOOK_ROLES))
-    at = app_test("officers", lang="en", branches=str(branch_id))
+    at = app_test("officers", lang="en", branches=str(branch_id), tab="league")
     assert_renders(at)
     assert metric(at, "Officers") == str(book.height)
     league = table_with(at, "Rank")
@@ -183,11 +225,12 @@ def test_a_branch_scope_is_still_measured_against_the_bank(
 ) -> None:
     with demo_engine.connect() as conn:
         branch_id = int(org.fetch_branches(conn, Scope.bank())["branch_id"][1])
-    filtered = app_test("officers", lang="en", branches=str(branch_id))
+    filtered = app_test("officers", lang="en", branches=str(branch_id), tab="league")
     assert_renders(filtered)
     scoped = AppTest.from_file(APP, default_timeout=120)
     scoped.session_state["scope"] = Scope.branch(branch_id)  # as sign-in will set it
     scoped.query_params["lang"] = "en"
+    scoped.query_params["tab"] = "league"
     scoped.run()
     scoped.switch_page("pages/officers.py").run()
     assert_renders(scoped)
@@ -202,9 +245,12 @@ def test_charts_draw_at_most_sixty_officers_and_say_so(app_test: Callable[..., A
     at = app_test("officers", lang="en")
     assert_renders(at)
     shown = int(metric(at, "Officers").replace(",", ""))
-    rows = len(json.loads(at.get("plotly_chart")[0].proto.spec)["data"][0]["y"])
-    capped = [c.value for c in at.caption if "highest and lowest engagement" in c.value]
-    if shown > 60:
-        assert rows == 60 and len(capped) == 2  # the heatmap and the league chart
-    else:
-        assert rows == shown and capped == []
+    for tab, axis in (("activity", "y"), ("league", "y")):
+        open_tab(at, "officers", tab)
+        traces = json.loads(at.get("plotly_chart")[0].proto.spec)["data"]
+        rows = len({label for trace in traces for label in trace[axis]})
+        capped = [c.value for c in at.caption if "highest and lowest engagement" in c.value]
+        if shown > 60:
+            assert rows == 60 and len(capped) == 1, tab
+        else:
+            assert rows == shown and capped == [], tab

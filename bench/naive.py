@@ -93,7 +93,7 @@ class Reader:
 def _weeks(ts: pd.Series) -> pd.Series:
     """Monday of each timestamp's week, as a date."""
     ts = pd.to_datetime(ts)
-    return (ts.dt.normalize() - pd.to_timedelta(ts.dt.weekday, unit="D")).dt.date
+    return (ts.dt.normalize() - pd.to_timedelta(ts.dt.day_of_week, unit="D")).dt.date
 
 
 def _months(ts: pd.Series) -> pd.Series:

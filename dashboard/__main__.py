@@ -2,7 +2,8 @@
 
 Streamlit treats an app with a ``pages/`` folder beside it as a legacy multipage app until the
 router has run once, so a fresh server's first deep link (/kpis) would bypass the router. The
-design card keeps ``dashboard/pages/``; this launcher switches the legacy mode off up front.
+design card keeps ``dashboard/pages/``; this launcher switches the legacy mode off up front, and
+imports the pages' modules before the server listens (``dashboard.preload``).
 """
 
 from __future__ import annotations
@@ -13,10 +14,14 @@ from pathlib import Path
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.web import cli
 
+from dashboard.preload import preload
+from data_access.settings import database_url
+
 
 def main() -> None:
     """Start ``streamlit run dashboard/app.py`` in this process with the router always in charge."""
     PagesManager.uses_pages_directory = False
+    preload(database_url())
     app = Path(__file__).with_name("app.py")
     sys.argv = ["streamlit", "run", str(app), *sys.argv[1:]]
     cli.main()

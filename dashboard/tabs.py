@@ -66,3 +66,14 @@ def lazy_tabs(page: str, labels: Mapping[str, str]) -> dict[str, DeltaGenerator 
         code: container if code == current else None
         for code, container in zip(codes, containers, strict=True)
     }
+
+
+def keep_widget_state(*keys: str) -> None:
+    """Keep the values of widgets inside lazy tabs while their tab is closed.
+
+    Streamlit forgets a widget's value after a run that did not draw it; writing the value back
+    before drawing stops that (Streamlit's documented way to keep widget state across pages).
+    """
+    for key in keys:
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]

@@ -23,6 +23,7 @@ from dashboard.report import (
     kpi_text,
 )
 from dashboard.state import page_context
+from dashboard.tabs import keep_widget_state, lazy_tabs
 from metrics import kpis as km
 from metrics.kpis import LOWER_IS_BETTER
 
@@ -133,77 +134,88 @@ else:
         key="kpis_flags",
     )
 
-tab_trend, tab_rank, tab_league = st.tabs(
-    [t("kpis.trends_header"), t("kpis.ranking_header"), t("kpis.league_header")]
+keep_widget_state("kpis_trend_kpi", "kpis_trend_span")  # the choices inside the tabs
+# Only the open tab is drawn; the ranking and league are still computed for the weekly report.
+tabs = lazy_tabs(
+    "kpis",
+    {
+        "trend": t("kpis.trends_header"),
+        "rank": t("kpis.ranking_header"),
+        "league": t("kpis.league_header"),
+    },
 )
 
 # --- trends ------------------------------------------------------------------------------------
 trend_names = {c: t(f"kpis.line_{c}") for c in ("value", "prior_year", "target")}
-with tab_trend:
-    left, right = st.columns([3, 1])
-    trend_kpi = left.selectbox(
-        t("kpis.trend_kpi"), list(KPI_ORDER), format_func=kpi_labels.get, key="kpis_trend_kpi"
-    )
-    span = right.segmented_control(
-        t("kpis.trend_weeks"),
-        [26, 52],
-        default=52,
-        format_func=lambda n: t("kpis.weeks_n", n=n),
-        key="kpis_trend_span",
-    )
-    trend = km.kpi_trend(weekly, targets, kpi=trend_kpi, week=ctx.week, weeks=span or 52)
-    axis = charts.axis_for(trend_kpi, lang, t("kpis.unit_money"), t("kpis.unit_count"))
-    st.plotly_chart(
-        charts.trend_figure(trend, title=kpi_labels[trend_kpi], axis=axis, names=trend_names),
-        key="kpis_trend_chart",
-    )
-    st.plotly_chart(
-        charts.attainment_figure(
-            bank,
-            title=t("kpis.attainment_title"),
-            labels=kpi_labels,
-            target_label=t("kpis.line_target"),
-        ),
-        key="kpis_attainment_chart",
-    )
+if (tab := tabs["trend"]) is not None:
+    with tab:
+        left, right = st.columns([3, 1])
+        trend_kpi = left.selectbox(
+            t("kpis.trend_kpi"), list(KPI_ORDER), format_func=kpi_labels.get, key="kpis_trend_kpi"
+        )
+        span = right.segmented_control(
+            t("kpis.trend_weeks"),
+            [26, 52],
+            default=52,
+            format_func=lambda n: t("kpis.weeks_n", n=n),
+            key="kpis_trend_span",
+        )
+        trend = km.kpi_trend(weekly, targets, kpi=trend_kpi, week=ctx.week, weeks=span or 52)
+        axis = charts.axis_for(trend_kpi, lang, t("kpis.unit_money"), t("kpis.unit_count"))
+        st.plotly_chart(
+            charts.trend_figure(trend, title=kpi_labels[trend_kpi], axis=axis, names=trend_names),
+            key="kpis_trend_chart",
+        )
+        st.plotly_chart(
+            charts.attainment_figure(
+                bank,
+                title=t("kpis.attainment_title"),
+                labels=kpi_labels,
+                target_label=t("kpis.line_target"),
+            ),
+            key="kpis_attainment_chart",
+        )
 
 # --- branch ranking ----------------------------------------------------------------------------
 ranking = view.ranking.with_columns(
     pl.col("branch_id").replace_strict(branch_names, default=None).alias("branch")
 )
-with tab_rank:
-    st.caption(t("kpis.ranking_intro"))
-    st.plotly_chart(
-        charts.ranking_figure(
-            ranking,
-            title=t("kpis.ranking_title"),
-            names=branch_names,
-            score_label=t("kpis.col_score"),
-        ),
-        key="kpis_ranking_chart",
-    )
-    wide = by_branch.pivot(on="kpi", index="branch_id", values="value")
-    wow = by_branch.pivot(on="kpi", index="branch_id", values="wow_pct")
-    table = ranking.join(wide, on="branch_id", how="left").join(
-        wow.select("branch_id", *(pl.col(k).alias(f"{k}_wow") for k in wow.columns[1:])),
-        on="branch_id",
-        how="left",
-    )
-    columns: dict[str, list] = {
-        t("kpis.col_rank"): table["rank"].to_list(),
-        t("kpis.col_branch"): table["branch"].to_list(),
-        t("kpis.col_score"): [pct(v) for v in table["score"]],
-        t("kpis.col_on_target"): [
-            f"{a} / {b}" for a, b in zip(table["on_target"], table["with_target"], strict=True)
-        ],
-    }
-    for kpi in ("deposit_balance", "loan_balance", "new_customers", "conversions"):
-        if kpi in table.columns:
-            columns[kpi_labels[kpi]] = [kpi_text(kpi, v, lang) for v in table[kpi]]
-            columns[t("kpis.col_wow_of", kpi=kpi_labels[kpi])] = [
-                pct(v, signed=True) for v in table[f"{kpi}_wow"]
-            ]
-    st.dataframe(pl.DataFrame(columns), hide_index=True, placeholder="—", key="kpis_ranking_table")
+if (tab := tabs["rank"]) is not None:
+    with tab:
+        st.caption(t("kpis.ranking_intro"))
+        st.plotly_chart(
+            charts.ranking_figure(
+                ranking,
+                title=t("kpis.ranking_title"),
+                names=branch_names,
+                score_label=t("kpis.col_score"),
+            ),
+            key="kpis_ranking_chart",
+        )
+        wide = by_branch.pivot(on="kpi", index="branch_id", values="value")
+        wow = by_branch.pivot(on="kpi", index="branch_id", values="wow_pct")
+        table = ranking.join(wide, on="branch_id", how="left").join(
+            wow.select("branch_id", *(pl.col(k).alias(f"{k}_wow") for k in wow.columns[1:])),
+            on="branch_id",
+            how="left",
+        )
+        columns: dict[str, list] = {
+            t("kpis.col_rank"): table["rank"].to_list(),
+            t("kpis.col_branch"): table["branch"].to_list(),
+            t("kpis.col_score"): [pct(v) for v in table["score"]],
+            t("kpis.col_on_target"): [
+                f"{a} / {b}" for a, b in zip(table["on_target"], table["with_target"], strict=True)
+            ],
+        }
+        for kpi in ("deposit_balance", "loan_balance", "new_customers", "conversions"):
+            if kpi in table.columns:
+                columns[kpi_labels[kpi]] = [kpi_text(kpi, v, lang) for v in table[kpi]]
+                columns[t("kpis.col_wow_of", kpi=kpi_labels[kpi])] = [
+                    pct(v, signed=True) for v in table[f"{kpi}_wow"]
+                ]
+        st.dataframe(
+            pl.DataFrame(columns), hide_index=True, placeholder="—", key="kpis_ranking_table"
+        )
 
 # --- officer league ----------------------------------------------------------------------------
 league = km.officer_league(
@@ -216,26 +228,29 @@ league = km.officer_league(
     pl.col("officer_id").replace_strict(officer_names, default=None).alias("officer"),
     pl.col("branch_id").replace_strict(branch_names, default=None).alias("branch"),
 )
-with tab_league:
-    st.caption(t("kpis.league_intro"))
-    st.dataframe(
-        pl.DataFrame(
-            {
-                t("kpis.col_rank"): league["rank"],
-                t("kpis.col_officer"): league["officer"],
-                t("kpis.col_branch"): league["branch"],
-                t("kpis.col_conversions"): league["conversions"],
-                t("kpis.col_conversions_prev"): league["conversions_prev"],
-                t("kpis.col_new_customers"): league["new_customers"],
-                t("kpis.col_activities"): league["activities"],
-                t("kpis.col_lagging"): [t("kpis.lagging") if v else "" for v in league["lagging"]],
-            }
-        ),
-        hide_index=True,
-        placeholder="—",
-        key="kpis_league_table",
-    )
-    st.caption(t("kpis.league_count", n=count(league.height)))
+if (tab := tabs["league"]) is not None:
+    with tab:
+        st.caption(t("kpis.league_intro"))
+        st.dataframe(
+            pl.DataFrame(
+                {
+                    t("kpis.col_rank"): league["rank"],
+                    t("kpis.col_officer"): league["officer"],
+                    t("kpis.col_branch"): league["branch"],
+                    t("kpis.col_conversions"): league["conversions"],
+                    t("kpis.col_conversions_prev"): league["conversions_prev"],
+                    t("kpis.col_new_customers"): league["new_customers"],
+                    t("kpis.col_activities"): league["activities"],
+                    t("kpis.col_lagging"): [
+                        t("kpis.lagging") if v else "" for v in league["lagging"]
+                    ],
+                }
+            ),
+            hide_index=True,
+            placeholder="—",
+            key="kpis_league_table",
+        )
+        st.caption(t("kpis.league_count", n=count(league.height)))
 
 # --- the weekly report -------------------------------------------------------------------------
 report = WeeklyReport(

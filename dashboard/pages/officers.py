@@ -26,7 +26,7 @@ from dashboard.loaders.officers import (
     load_trainings,
 )
 from dashboard.state import page_context
-from dashboard.tabs import lazy_tabs
+from dashboard.tabs import keep_widget_state, lazy_tabs
 from data_access.filters import Filters
 from data_access.schema import ACTIVITY_KINDS
 from metrics import officers as om
@@ -120,6 +120,7 @@ in_view = fill.filter(pl.col("officer_id").is_in(shown_ids))
 k4.metric(t("officers.kpi_completeness"), pct(qm.overall_completeness(in_view)))
 k5.metric(t("officers.kpi_score"), f"{shown_scores['score'].mean():.0f}")
 
+keep_widget_state("of_kind", "of_window", "of_below")  # the choices inside the tabs
 # Only the open tab runs: the quality and training tabs hold the page's heaviest reads.
 tabs = lazy_tabs(
     "officers", {c: t(f"officers.tab_{c}") for c in ("activity", "league", "quality", "training")}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from datetime import timedelta
@@ -15,6 +16,7 @@ from streamlit.testing.v1 import AppTest
 from dashboard.report import KPI_ORDER, build_weekly_report, card_label, card_text, kpi_text
 from data_access.engine import create_schema, make_engine
 from data_access.schema import bank_meta, branch_weekly_balances, branches, officers
+from tests.dashboard.conftest import open_tab
 
 DEPOSIT = card_label("deposit_balance", "en")
 APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
@@ -43,7 +45,8 @@ def test_renders_in_english(app_test: Callable[..., AppTest]) -> None:
     assert DEPOSIT == "Deposit balance (CNY '000)"
     assert all(v != "—" for v in cards.values()), cards
     assert _cny(cards["AUM (CNY '000)"]) > _cny(cards[DEPOSIT]) > 0
-    assert len(at.get("plotly_chart")) >= 3  # trend, attainment, ranking
+    # the trends tab is open; the ranking and league tabs are not drawn until opened
+    assert [c.key for c in at.get("plotly_chart")] == ["kpis_trend_chart", "kpis_attainment_chart"]
     # The download builds the report from what the page computed: the cards and the report
     # show the same figures (cards in CNY '000, the report in full).
     report = at.session_state["kpis_report"]
@@ -133,3 +136,22 @@ def test_no_data_for_the_week_is_a_message(tmp_path, monkeypatch: pytest.MonkeyP
     assert not at.metric
     st.cache_data.clear()
     st.cache_resource.clear()
+
+
+def test_tabs_draw_when_opened_and_keep_the_trend_choice(app_test: Callable[..., AppTest]) -> None:
+    at = app_test("kpis", lang="en")
+    at.selectbox(key="kpis_trend_kpi").set_value("loan_balance").run()
+    open_tab(at, "kpis", "rank")
+    _ok(at)
+    assert [c.key for c in at.get("plotly_chart")] == ["kpis_ranking_chart"]
+    ranking = next(d.value for d in at.dataframe if "Overall attainment" in d.value.columns)
+    assert list(ranking["Rank"]) == sorted(ranking["Rank"])
+    open_tab(at, "kpis", "league")
+    _ok(at)
+    assert not at.get("plotly_chart")
+    assert any("Officer" in d.value.columns for d in at.dataframe)
+    open_tab(at, "kpis", "trend")
+    _ok(at)
+    assert at.selectbox(key="kpis_trend_kpi").value == "loan_balance"  # kept while closed
+    title = json.loads(at.get("plotly_chart")[0].proto.spec)["layout"]["title"]["text"]
+    assert title == "Loan balance"

@@ -254,3 +254,15 @@ def test_charts_draw_at_most_sixty_officers_and_say_so(app_test: Callable[..., A
             assert rows == 60 and len(capped) == 1, tab
         else:
             assert rows == shown and capped == [], tab
+
+
+def test_a_choice_inside_a_tab_is_kept_while_the_tab_is_closed(
+    app_test: Callable[..., AppTest],
+) -> None:
+    at = app_test("officers", lang="en")
+    at.segmented_control(key="of_kind").set_value("soft").run()
+    open_tab(at, "officers", "league")
+    open_tab(at, "officers", "activity")
+    assert_renders(at)
+    assert at.segmented_control(key="of_kind").value == "soft"
+    assert any("Soft footprints" in s.value for s in at.subheader)

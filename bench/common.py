@@ -80,7 +80,15 @@ def ensure_bank(engine: sa.Engine, customers: int, *, label: str) -> float | Non
 
 
 def peak_rss_mb() -> float:
-    """Peak resident memory of this process so far, in MB."""
+    """Peak resident memory of this process so far, in MB.
+
+    VmHWM, not getrusage's ru_maxrss: Linux carries ru_maxrss over from the parent through fork
+    and exec, so a measuring subprocess of a bench that had built a bank reported the bench's peak.
+    """
+    with open(f"/proc/{os.getpid()}/status") as fh:
+        for line in fh:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 

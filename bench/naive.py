@@ -285,7 +285,8 @@ def naive_officers(read: Reader) -> dict:
         inflow, left_on="customer_id", right_index=True, how="left"
     )
     ratio = std.alerts.income_contradiction_ratio
-    flagged = profiles[profiles.declared_income >= ratio * profiles["sum"].fillna(0.0)]
+    enough = profiles["size"].fillna(0) >= std.alerts.contradiction_min_inflows
+    flagged = profiles[enough & (profiles.declared_income >= ratio * profiles["sum"].fillna(0.0))]
     # loan applications in the period against the applicant's footprints
     start = pd.Timestamp(WEEK - timedelta(weeks=12))
     apps = loans[

@@ -114,25 +114,47 @@ def staleness_by_officer(counts: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def income_contradictions(evidence: pl.DataFrame, ratio: float) -> pl.DataFrame:
+def income_contradictions(
+    evidence: pl.DataFrame, ratio: float, min_inflows: int = 0
+) -> pl.DataFrame:
     """Declared yearly income at least ``ratio`` × the inflows seen in the year before.
 
-    In: declared_income, observed_inflow (plus any identifying columns, kept).
-    Out: the rows that contradict, with income_ratio = declared / observed (null when nothing was
-    seen), largest ratio first (nothing seen first of all).
+    In: declared_income, observed_inflow, and inflow_count when ``min_inflows`` > 0 (plus any
+    identifying columns, kept). A row with fewer than ``min_inflows`` credits seen is not judged:
+    too few footprints to contradict anything (a customer new to the bank). Out: the rows that
+    contradict, with income_ratio = declared / observed (null when nothing was seen), largest
+    ratio first (nothing seen first of all).
     """
     _require(evidence, ("declared_income", "observed_inflow"), "income evidence")
-    if ratio < 1:
-        raise ValueError(f"income_contradiction_ratio must be at least 1, got {ratio}")
-    declared = pl.col("declared_income")
-    observed = pl.col("observed_inflow").fill_null(0.0)
+    _check_thresholds(ratio, min_inflows, evidence)
     return (
-        evidence.filter(declared.is_not_null() & (declared > 0) & (declared >= ratio * observed))
-        .with_columns(
-            pl.when(observed > 0).then(declared / observed).otherwise(None).alias("income_ratio")
-        )
+        evidence.filter(_income_flag(ratio, min_inflows))
+        .with_columns(_income_ratio().alias("income_ratio"))
         .sort("income_ratio", descending=True, nulls_last=False)
     )
+
+
+def _check_thresholds(ratio: float, min_inflows: int, evidence: pl.DataFrame) -> None:
+    if ratio < 1:
+        raise ValueError(f"income_contradiction_ratio must be at least 1, got {ratio}")
+    if min_inflows < 0:
+        raise ValueError(f"contradiction_min_inflows must be at least 0, got {min_inflows}")
+    if min_inflows > 0:
+        _require(evidence, ("inflow_count",), "income evidence")
+
+
+def _income_flag(ratio: float, min_inflows: int) -> pl.Expr:
+    declared = pl.col("declared_income")
+    observed = pl.col("observed_inflow").fill_null(0.0)
+    flag = declared.is_not_null() & (declared > 0) & (declared >= ratio * observed)
+    if min_inflows > 0:
+        flag = flag & (pl.col("inflow_count").fill_null(0) >= min_inflows)
+    return flag
+
+
+def _income_ratio() -> pl.Expr:
+    observed = pl.col("observed_inflow").fill_null(0.0)
+    return pl.when(observed > 0).then(pl.col("declared_income") / observed).otherwise(None)
 
 
 def places_seen(places: pl.DataFrame, top: int = 3) -> pl.DataFrame:
@@ -152,14 +174,16 @@ def places_seen(places: pl.DataFrame, top: int = 3) -> pl.DataFrame:
 
 
 def application_contradictions(
-    applications: pl.DataFrame, places: pl.DataFrame, ratio: float
+    applications: pl.DataFrame, places: pl.DataFrame, ratio: float, min_inflows: int = 0
 ) -> pl.DataFrame:
     """Loan applications whose declarations the footprints contradict, with the evidence.
 
     In: applications with application_id, customer_id, declared_income, observed_inflow,
-    declared_place, declared_place_seen (footprints at the declared place); places as for
-    ``places_seen``. Out: the contradicted applications with income_flag, place_flag,
-    income_ratio, places_seen, place_count; both flags first, then by income_ratio.
+    declared_place, declared_place_seen (footprints at the declared place), and inflow_count when
+    ``min_inflows`` > 0; places as for ``places_seen``. Income is judged only where at least
+    ``min_inflows`` credits were seen, the place only where the customer was seen somewhere: no
+    footprints contradict nothing. Out: the contradicted applications with income_flag,
+    place_flag, income_ratio, places_seen, place_count; both flags first, then by income_ratio.
     """
     _require(
         applications,
@@ -167,23 +191,21 @@ def application_contradictions(
          "declared_place_seen"),
         "applications",
     )  # fmt: skip
-    if ratio < 1:
-        raise ValueError(f"income_contradiction_ratio must be at least 1, got {ratio}")
-    declared = pl.col("declared_income")
-    observed = pl.col("observed_inflow").fill_null(0.0)
-    income_flag = declared.is_not_null() & (declared > 0) & (declared >= ratio * observed)
-    place_flag = pl.col("declared_place").is_not_null() & (
-        pl.col("declared_place_seen").fill_null(0) == 0
+    _check_thresholds(ratio, min_inflows, applications)
+    place_flag = (
+        pl.col("declared_place").is_not_null()
+        & (pl.col("declared_place_seen").fill_null(0) == 0)
+        & (pl.col("place_count") > 0)
     )
     return (
-        applications.with_columns(
-            income_flag.alias("income_flag"),
+        applications.join(places_seen(places), on="customer_id", how="left")
+        .with_columns(pl.col("place_count").fill_null(0))
+        .with_columns(
+            _income_flag(ratio, min_inflows).alias("income_flag"),
             place_flag.alias("place_flag"),
-            pl.when(observed > 0).then(declared / observed).otherwise(None).alias("income_ratio"),
+            _income_ratio().alias("income_ratio"),
         )
         .filter(pl.col("income_flag") | pl.col("place_flag"))
-        .join(places_seen(places), on="customer_id", how="left")
-        .with_columns(pl.col("place_count").fill_null(0))
         .with_columns(
             (pl.col("income_flag").cast(pl.Int8) + pl.col("place_flag").cast(pl.Int8)).alias(
                 "_flags"

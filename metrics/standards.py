@@ -155,6 +155,7 @@ class Alerts:
     outflow_share: float
     stale_profile_days: int
     income_contradiction_ratio: float
+    contradiction_min_inflows: int  # credits seen in the year before, to judge a declaration
 
 
 @dataclass(frozen=True)
@@ -224,8 +225,10 @@ def _number(
     return value
 
 
-def _int(data: dict[str, Any], key: str, path: str, *, lo: int = 0) -> int:
-    value = _get(data, key, path, int)
+def _int(
+    data: dict[str, Any], key: str, path: str, *, lo: int = 0, default: int | None = None
+) -> int:
+    value = default if default is not None and key not in data else _get(data, key, path, int)
     if value < lo:
         raise StandardsError(f"{path}.{key}: {value} must be at least {lo}")
     return value
@@ -392,6 +395,8 @@ def _alerts(data: dict[str, Any]) -> Alerts:
         _number(data, "outflow_share", path, lo=0, hi=1),
         _int(data, "stale_profile_days", path, lo=1),
         _number(data, "income_contradiction_ratio", path, lo=1),
+        # added in 1.1; a standard written before it gets the shipped value
+        _int(data, "contradiction_min_inflows", path, lo=0, default=3),
     )
 
 

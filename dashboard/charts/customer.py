@@ -218,14 +218,15 @@ def application_table(
     codes: dict[str, dict[str, str]],
     headers: dict[str, str],
     warn: str = "⚠️",
+    min_inflows: int = 0,
 ) -> pl.DataFrame:
     """Loan applications with the footprint evidence and a warning mark where it contradicts them.
 
     ``checks`` from ``fetch_application_checks``; ``places`` from ``fetch_places``; ``ratio`` the
-    standard's income_contradiction_ratio. Adds income_flag / place_flag (``warn`` or '') and
+    standard's income_contradiction_ratio, ``min_inflows`` its contradiction_min_inflows. Adds income_flag / place_flag (``warn`` or '') and
     places_seen, then translates ``codes`` and renames to ``headers`` (in that order).
     """
-    flags = application_contradictions(checks, places, ratio).select(
+    flags = application_contradictions(checks, places, ratio, min_inflows).select(
         "application_id", "income_flag", "place_flag"
     )
     out = (

@@ -631,7 +631,11 @@ with tab_credit:
         st.caption(t("customer.loan_apps_none"))
     else:
         st.caption(
-            t("customer.loan_checks_note", ratio=f"{standard.alerts.income_contradiction_ratio:g}")
+            t(
+                "customer.loan_checks_note",
+                ratio=f"{standard.alerts.income_contradiction_ratio:g}",
+                n=standard.alerts.contradiction_min_inflows,
+            )
         )
         st.dataframe(
             charts.application_table(
@@ -652,6 +656,7 @@ with tab_credit:
                     "places_seen": t("customer.places_seen"),
                     "place_flag": t("customer.place_flag"),
                 },
+                min_inflows=standard.alerts.contradiction_min_inflows,
             ),
             hide_index=True,
             placeholder="—",

@@ -260,9 +260,15 @@ if (tab := tabs["quality"]) is not None:
 
         st.subheader(t("officers.contradictions_header"))
         st.caption(
-            t("officers.contradictions_help", ratio=f"{alerts.income_contradiction_ratio:g}")
+            t(
+                "officers.contradictions_help",
+                ratio=f"{alerts.income_contradiction_ratio:g}",
+                n=alerts.contradiction_min_inflows,
+            )
         )
-        profile_flags = qm.income_contradictions(income_evidence, alerts.income_contradiction_ratio)
+        profile_flags = qm.income_contradictions(
+            income_evidence, alerts.income_contradiction_ratio, alerts.contradiction_min_inflows
+        )
         profile_flags = profile_flags.with_columns(
             pl.col("officer_id")
             .replace_strict(officer_labels, default=None, return_dtype=pl.String)
@@ -291,7 +297,10 @@ if (tab := tabs["quality"]) is not None:
             | {evidence_headers["income_ratio"]: st.column_config.NumberColumn(format="%.1f×")},
         )
         app_flags = qm.application_contradictions(
-            applications, applicant_places, alerts.income_contradiction_ratio
+            applications,
+            applicant_places,
+            alerts.income_contradiction_ratio,
+            alerts.contradiction_min_inflows,
         ).with_columns(
             pl.col("officer_id")
             .replace_strict(officer_labels, default=None, return_dtype=pl.String)

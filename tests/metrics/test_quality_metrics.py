@@ -105,6 +105,42 @@ def test_income_contradictions() -> None:
     assert got.select("customer_id", "income_ratio").rows() == [(3, None), (5, 5.0), (1, 2.0)]
 
 
+def test_income_is_judged_only_with_enough_credits_seen() -> None:
+    evidence = pl.DataFrame(
+        {"customer_id": [1, 2, 3, 4],
+         "declared_income": [100_000.0, 100_000.0, 100_000.0, 100_000.0],
+         "observed_inflow": [0.0, 20_000.0, 20_000.0, 60_000.0],
+         "inflow_count": [0, 2, 3, 40]}
+    )  # fmt: skip
+    # 1: new to the bank, nothing seen; 2: two credits only; 3: three credits, 5×; 4: 1.7×
+    got = m.income_contradictions(evidence, ratio=2.0, min_inflows=3)
+    assert got.select("customer_id", "income_ratio").rows() == [(3, 5.0)]
+    everything = m.income_contradictions(evidence, ratio=2.0)  # no minimum: nothing seen flags
+    assert everything["customer_id"].to_list() == [1, 2, 3]
+    with pytest.raises(ValueError, match="inflow_count"):
+        m.income_contradictions(evidence.drop("inflow_count"), ratio=2.0, min_inflows=3)
+    with pytest.raises(ValueError, match="at least 0"):
+        m.income_contradictions(evidence, ratio=2.0, min_inflows=-1)
+
+
+def test_no_footprints_contradict_no_application() -> None:
+    apps = pl.DataFrame(
+        {"application_id": [1, 2, 3], "customer_id": [10, 20, 30],
+         "declared_income": [90_000.0, 90_000.0, 90_000.0],
+         "observed_inflow": [0.0, 30_000.0, 20_000.0],
+         "inflow_count": [0, 2, 12],
+         "declared_place": ["青石镇", "青石镇", "青石镇"],
+         "declared_place_seen": [0, 0, 0]}
+    )  # fmt: skip
+    # customer 10 is new: no credits, no place seen anywhere; 20 was seen in 城关镇 (2 credits)
+    places = pl.DataFrame({"customer_id": [20, 30], "place": ["城关镇", "白沙镇"], "n": [2, 7]})
+    got = m.application_contradictions(apps, places, ratio=2.0, min_inflows=3)
+    assert got.select("application_id", "income_flag", "place_flag", "income_ratio").rows() == [
+        (3, True, True, 4.5),
+        (2, False, True, 3.0),
+    ]
+
+
 def test_application_contradictions_with_evidence() -> None:
     apps = pl.DataFrame(
         {"application_id": [1, 2, 3, 4], "customer_id": [10, 20, 30, 40],

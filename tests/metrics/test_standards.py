@@ -82,6 +82,11 @@ def _broken(raw: dict, edit) -> dict:
         ),
         pytest.param(lambda d: d.pop("alerts"), "document.alerts: missing", id="missing-section"),
         pytest.param(
+            lambda d: d["alerts"].update(contradiction_min_inflows=-1),
+            "alerts.contradiction_min_inflows: -1 must be at least 0",
+            id="negative-minimum",
+        ),
+        pytest.param(
             lambda d: d["signals"].append(dict(d["signals"][0])),
             "signals: code 'car_owner' appears twice",
             id="duplicate-code",
@@ -93,6 +98,13 @@ def test_malformed_standards_name_the_entry(raw: dict, edit, message: str) -> No
         StandardsError, match=message.replace("[", r"\[").replace("]", r"\]").replace("(", r"\(")
     ):
         parse_standards(_broken(raw, edit))
+
+
+def test_a_standard_written_before_the_evidence_minimum_still_loads(raw: dict) -> None:
+    older = _broken(raw, lambda d: d["alerts"].pop("contradiction_min_inflows"))
+    assert parse_standards(older).alerts.contradiction_min_inflows == 3  # the shipped value
+    stricter = _broken(raw, lambda d: d["alerts"].update(contradiction_min_inflows=6))
+    assert parse_standards(stricter).alerts.contradiction_min_inflows == 6
 
 
 def test_unreadable_files_get_a_clear_message(tmp_path: Path) -> None:

@@ -9,8 +9,10 @@ from dashboard.errors import friendly_errors
 from dashboard.i18n import t
 from dashboard.nav import PAGE_TABLE, PAGES_DIR
 from dashboard.state import init_language, sidebar
+from dashboard.style import apply_style
 
 st.set_page_config(page_title="Footprint 足迹", page_icon="👣", layout="wide")
+apply_style()
 init_language()
 
 pages: dict[str, list[st.Page]] = {}

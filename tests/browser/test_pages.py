@@ -86,3 +86,23 @@ def test_a_tab_runs_when_opened_and_its_link_reopens_it(server: str, page) -> No
     _wait_ready(pg)
     assert "tab=" not in pg.url  # the officer page's tab stays on that page
     assert recorder.external == []
+
+
+CUT_OFF = """() => [...document.querySelectorAll("[data-testid='stMetricValue'], [data-testid='stMetricValue'] *")]
+    .filter(el => el.scrollWidth > el.clientWidth + 1).map(el => el.textContent)"""
+
+
+# The test bank's figures are a digit shorter than a county bank's ("26,427.9" against
+# "176,184.0"), so 700 px here stands for a 768 px tablet there; without dashboard/style.py the
+# 700 px case cuts figures off.
+@pytest.mark.parametrize("width", [700, 768, 1400])
+def test_kpi_cards_show_whole_figures_on_a_tablet_and_a_laptop(
+    server: str, page, width: int
+) -> None:
+    pg, _ = page
+    pg.set_viewport_size({"width": width, "height": 1024})
+    pg.goto(f"{server}/kpis?lang=zh")  # below 1024 px Streamlit folds the sidebar away
+    values = pg.locator("[data-testid='stMetricValue']")
+    values.nth(7).wait_for(timeout=60_000)
+    assert values.count() == 8
+    assert pg.evaluate(CUT_OFF) == []  # no "176,18…": every figure fits its card

@@ -8,7 +8,13 @@ from contextlib import contextmanager
 import streamlit as st
 
 from dashboard.i18n import t
-from data_access.errors import DataUnavailable, FootprintError, InvalidFilter, SchemaMissing
+from data_access.errors import (
+    DatabaseBusy,
+    DataUnavailable,
+    FootprintError,
+    InvalidFilter,
+    SchemaMissing,
+)
 from metrics.standards import StandardsError
 
 
@@ -17,6 +23,9 @@ def friendly_errors() -> Iterator[None]:
     """Show a clear message instead of a traceback, then stop the page."""
     try:
         yield
+    except DatabaseBusy as exc:
+        st.warning(t("common.err_busy", holder=f" ({exc.holder})" if exc.holder else ""))
+        st.stop()
     except SchemaMissing:
         st.error(t("common.err_schema"))
         st.stop()

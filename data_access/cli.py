@@ -19,13 +19,17 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from data_access.engine import has_schema, make_engine
-from data_access.errors import DatabaseNotEmpty, FootprintError
+from data_access.engine import has_schema, lock_holder, make_engine
+from data_access.errors import DatabaseBusy, DatabaseNotEmpty, FootprintError
 from data_access.schema import bank_meta, metadata
 from data_access.settings import database_url, get_setting
 
 EXIT_ERROR = 1
 EXIT_REFUSED = 2
+BUSY_HINT = (
+    "If it is the dashboard: stop it (Ctrl-C where `make run` runs), run this command, start it "
+    "again. If it is a load or a refresh: wait for it to finish."
+)
 
 
 class CliError(Exception):
@@ -243,10 +247,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DatabaseNotEmpty as exc:
         print(f"refused: {exc}", file=sys.stderr)
         return EXIT_REFUSED
+    except DatabaseBusy as exc:
+        print(f"error: {exc}.\n{BUSY_HINT}", file=sys.stderr)
+        return EXIT_ERROR
     except (CliError, FootprintError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_ERROR
     except sa.exc.DBAPIError as exc:
+        holder = lock_holder(exc)
+        if holder is not None:
+            print(f"error: {DatabaseBusy(holder)}.\n{BUSY_HINT}", file=sys.stderr)
+            return EXIT_ERROR
         first = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
         print(f"error: database {_safe_url(args.url or database_url())}: {first}", file=sys.stderr)
         return EXIT_ERROR

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import sqlalchemy as sa
 from sqlalchemy.pool import StaticPool
 
-from data_access.errors import DataUnavailable, SchemaMissing
+from data_access.errors import DatabaseBusy, DataUnavailable, SchemaMissing
 from data_access.schema import metadata
 
 
@@ -31,13 +32,25 @@ def make_engine(url: str, *, read_only: bool = False) -> sa.Engine:
     return sa.create_engine(url, **kwargs)
 
 
+def lock_holder(exc: BaseException) -> str | None:
+    """For DuckDB's 'could not set lock' error: who holds the file ("PID 123", or ""); else None."""
+    text = str(getattr(exc, "orig", None) or exc)
+    if "Could not set lock on file" not in text:
+        return None
+    pid = re.search(r"PID \d+", text)
+    return pid.group(0) if pid else ""
+
+
 @contextmanager
 def connect(engine: sa.Engine) -> Iterator[sa.Connection]:
-    """A connection whose driver errors become DataUnavailable."""
+    """A connection whose driver errors become DataUnavailable (DatabaseBusy for a held file)."""
     try:
         with engine.connect() as conn:
             yield conn
     except sa.exc.DBAPIError as exc:
+        holder = lock_holder(exc)
+        if holder is not None:
+            raise DatabaseBusy(holder) from exc
         raise DataUnavailable(f"database error: {exc.orig!s}".splitlines()[0]) from exc
     except sa.exc.OperationalError as exc:  # pragma: no cover - subclass of DBAPIError
         raise DataUnavailable(str(exc)) from exc

@@ -11,6 +11,18 @@ class DataUnavailable(FootprintError):
     """The database cannot be reached or answered with a driver error."""
 
 
+class DatabaseBusy(DataUnavailable):
+    """Another process holds the embedded DuckDB file: DuckDB allows one such process per file."""
+
+    def __init__(self, holder: str) -> None:
+        self.holder = holder  # e.g. "PID 20643", or "" when DuckDB did not say
+        by = f" ({holder})" if holder else ""
+        super().__init__(
+            f"another program{by} has the DuckDB file open (a data load, a refresh or the "
+            "dashboard); DuckDB lets one program use a file at a time"
+        )
+
+
 class SchemaMissing(FootprintError):
     """The database is reachable but holds no Footprint schema (run ``python -m data_access init``)."""
 

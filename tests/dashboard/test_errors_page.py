@@ -9,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 from dashboard.nav import PAGE_TABLE
 from data_access.engine import create_schema, make_engine
 from tests.dashboard.conftest import APP
+from tests.lock_holder import duckdb_held
 
 PAGES = [p[2] for p in PAGE_TABLE]
 
@@ -50,3 +51,18 @@ def test_empty_schema_without_data_as_of_is_a_message(
     at = _run(f"duckdb:///{tmp_path / 'empty.duckdb'}", "segments", monkeypatch)
     assert not at.exception, [e.value for e in at.exception]
     assert at.error or at.info or at.warning
+
+
+@pytest.mark.parametrize("page", ["kpis", "officers"])
+def test_a_database_held_by_a_load_is_a_message(
+    tmp_path, page: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "held.duckdb"
+    engine = make_engine(f"duckdb:///{path}")
+    create_schema(engine)
+    engine.dispose()
+    with duckdb_held(path) as pid:
+        at = _run(f"duckdb:///{path}", page, monkeypatch)
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error
+    assert f"in use by another program (PID {pid})" in at.warning[0].value

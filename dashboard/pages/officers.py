@@ -35,7 +35,6 @@ from metrics import quality as qm
 PERIODS = (4, 8, 12, 26)
 HISTORY_WEEKS = 104  # the before/after comparison looks at every training of two years
 DID_WINDOWS = (2, 4, 6, 8)
-CHART_ROWS = 60  # officers drawn in the heatmap and the league chart
 
 ctx = page_context()
 lang = ctx.lang
@@ -105,9 +104,9 @@ shown_rates = shown_scores.select("officer_id", *om.RATE_COLUMNS, "profile_compl
 
 # At county scale (hundreds of officers) a row per officer makes charts thousands of pixels tall
 # and unreadable: the charts show the strongest and the weakest by engagement; tables show all.
-if len(shown_ids) > CHART_ROWS:
+if len(shown_ids) > charts.CHART_ROWS:
     ranked = shown_scores.sort("score", descending=True, nulls_last=True)["officer_id"].to_list()
-    charted = set(ranked[: CHART_ROWS // 2] + ranked[-(CHART_ROWS // 2) :])
+    charted = set(ranked[: charts.CHART_ROWS // 2] + ranked[-(charts.CHART_ROWS // 2) :])
     chart_officers = {o: label for o, label in officer_labels.items() if o in charted}
 else:
     chart_officers = officer_labels
@@ -151,7 +150,9 @@ if (tab := tabs["activity"]) is not None:
         )
         st.caption(t("officers.heatmap_caption"))
         if len(chart_officers) < len(officer_labels):
-            st.caption(t("officers.charts_capped", shown=len(chart_officers), total=len(shown_ids)))
+            st.caption(
+                t("officers.heatmap_capped", shown=len(chart_officers), total=len(shown_ids))
+            )
 
 # --- engagement league -------------------------------------------------------------------------
 if (tab := tabs["league"]) is not None:
@@ -206,15 +207,22 @@ if (tab := tabs["quality"]) is not None:
             )
             applications, applicant_places = load_application_evidence(ctx.scope, view)
         books = completeness.filter(pl.col("officer_id").is_in(shown_ids)).sort("completeness")
+        if books.height > charts.CHART_ROWS:  # the least and the most complete, as for the heatmap
+            half = charts.CHART_ROWS // 2
+            charted_books = pl.concat([books.head(half), books.tail(half)])
+        else:
+            charted_books = books
         left, right = st.columns(2)
         left.subheader(t("officers.completeness_books"))
         left.plotly_chart(
             charts.completeness_bars(
-                books, "officer_id", officer_labels, t("officers.completeness")
+                charted_books, "officer_id", officer_labels, t("officers.completeness")
             ),
             key="of_chart_books",
             width="stretch",
         )
+        if charted_books.height < books.height:
+            left.caption(t("officers.books_capped", shown=charted_books.height, total=books.height))
         right.subheader(t("officers.completeness_fields"))
         known = catalog()
         field_labels = {

@@ -241,19 +241,33 @@ def test_a_branch_scope_is_still_measured_against_the_bank(
     )
 
 
-def test_charts_draw_at_most_sixty_officers_and_say_so(app_test: Callable[..., AppTest]) -> None:
+@pytest.mark.parametrize("rows", [60, 6])
+def test_charts_draw_at_most_so_many_officers_and_say_so(
+    app_test: Callable[..., AppTest], monkeypatch: pytest.MonkeyPatch, rows: int
+) -> None:
+    from dashboard.charts import officers as charts
+
+    monkeypatch.setattr(charts, "CHART_ROWS", rows)  # 6: the demo's officers overflow it
     at = app_test("officers", lang="en")
     assert_renders(at)
     shown = int(metric(at, "Officers").replace(",", ""))
-    for tab, axis in (("activity", "y"), ("league", "y")):
+    for tab, phrase in (
+        ("activity", "highest and lowest engagement"),
+        ("league", "highest and lowest engagement"),
+        ("quality", "least and most complete books"),
+    ):
         open_tab(at, "officers", tab)
         traces = json.loads(at.get("plotly_chart")[0].proto.spec)["data"]
-        rows = len({label for trace in traces for label in trace[axis]})
-        capped = [c.value for c in at.caption if "highest and lowest engagement" in c.value]
-        if shown > 60:
-            assert rows == 60 and len(capped) == 1, tab
+        drawn = len({label for trace in traces for label in trace["y"]})
+        capped = [c.value for c in at.caption if phrase in c.value]
+        if shown > rows:
+            assert drawn == rows and len(capped) == 1, tab
         else:
-            assert rows == shown and capped == [], tab
+            assert drawn == shown and capped == [], tab
+    if rows == 6:
+        assert shown > rows  # the capped branch really ran
+        league = table_with(open_tab(at, "officers", "league"), "Rank")
+        assert len(league) == shown  # the table still lists every officer
 
 
 def test_a_choice_inside_a_tab_is_kept_while_the_tab_is_closed(

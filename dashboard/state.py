@@ -148,15 +148,17 @@ def sidebar() -> PageContext:
     sb.caption(t("common.data_as_of", day=f"{as_of:%Y-%m-%d}"))
 
     week = st.session_state.f_week
-    st.query_params.update(
-        {
-            "lang": lang,
-            "week": week.isoformat(),
-            "branches": ",".join(map(str, st.session_state.f_branches)),
-            "officers": ",".join(map(str, st.session_state.f_officers)),
-            "tiers": ",".join(st.session_state.f_tiers),
-        }
-    )
+    view = {
+        "lang": lang,
+        "week": week.isoformat(),
+        "branches": ",".join(map(str, st.session_state.f_branches)),
+        "officers": ",".join(map(str, st.session_state.f_officers)),
+        "tiers": ",".join(st.session_state.f_tiers),
+    }
+    # an empty filter means "all": left out, so that a shared link stays short
+    st.query_params.update({k: v for k, v in view.items() if v})
+    for key in (k for k, v in view.items() if not v):
+        st.query_params.pop(key, None)
     filters = Filters(
         start=week,
         end=week + timedelta(days=6),

@@ -62,6 +62,7 @@ def test_shared_url_restores_the_view_across_pages(server: str, page) -> None:
     _wait_ready(pg)
     pg.wait_for_url("**/kpis**", timeout=30_000)
     assert "branches=2" in pg.url and "tiers=affluent" in pg.url and "lang=en" in pg.url
+    assert "officers=" not in pg.url  # no officer picked means all: left out of the link
 
 
 def test_a_tab_runs_when_opened_and_its_link_reopens_it(server: str, page) -> None:

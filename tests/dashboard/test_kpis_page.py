@@ -79,6 +79,10 @@ def test_one_branch_has_less_deposit(
     one = _cny(_cards(at)[DEPOSIT])
     assert 0 < one < everyone
     assert at.session_state["kpis_report"].selection != "All branches"
+    assert at.query_params["branches"] == str(first)
+    at.multiselect(key="w_branches").set_value([]).run()  # back to all branches
+    assert _cny(_cards(at)[DEPOSIT]) == everyone
+    assert "branches" not in at.query_params and "officers" not in at.query_params
 
 
 def test_officer_filter_narrows_customer_kpis_not_balances(

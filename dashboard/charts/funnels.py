@@ -11,21 +11,16 @@ import io
 import plotly.graph_objects as go
 import polars as pl
 
+from dashboard.charts.common import PRIMARY, standard_layout
 from dashboard.masking import mask_frame
 
-PRIMARY = "#1f5fa8"
 MUTED = "#9bb5d6"
 ACCENT = "#d9822b"
 _FORMULA_START = ("=", "+", "-", "@")
 
 
 def _layout(fig: go.Figure, height: int = 360) -> go.Figure:
-    fig.update_layout(
-        height=height,
-        margin={"l": 10, "r": 10, "t": 30, "b": 10},
-        legend={"orientation": "h", "y": -0.15},
-    )
-    return fig
+    return standard_layout(fig, height, legend_y=-0.15)  # funnel legends sit a little higher
 
 
 def funnel_chart(

@@ -8,9 +8,9 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import polars as pl
 
+from dashboard.charts.common import PRIMARY, standard_layout
 from dashboard.masking import mask_frame
 
-PRIMARY = "#1f5fa8"
 MUTED = "#c9d6e8"
 ALERT = "#c0392b"
 LIFECYCLE_COLORS = {
@@ -19,15 +19,6 @@ LIFECYCLE_COLORS = {
     "resurrecting": "#27ae60",
     "dormant": "#c0392b",
 }
-
-
-def _layout(fig: go.Figure, height: int = 360) -> go.Figure:
-    fig.update_layout(
-        height=height,
-        margin={"l": 10, "r": 10, "t": 30, "b": 10},
-        legend={"orientation": "h", "y": -0.2},
-    )
-    return fig
 
 
 def distribution_chart(
@@ -48,7 +39,7 @@ def distribution_chart(
     fig.add_vline(x=threshold, line_dash="dash", line_color=ALERT, annotation_text=risk_label)
     fig.update_xaxes(title=x_title, range=[0, 100])
     fig.update_yaxes(title=y_title)
-    return _layout(fig)
+    return standard_layout(fig)
 
 
 def components_chart(
@@ -87,7 +78,7 @@ def components_chart(
     fig.update_layout(barmode="stack")
     fig.update_yaxes(autorange="reversed")
     fig.update_xaxes(title=x_title, range=[0, 100 * max(contrib["weight"].max() or 0, 0.01)])
-    return _layout(fig)
+    return standard_layout(fig)
 
 
 def cohort_heatmap(
@@ -120,7 +111,7 @@ def cohort_heatmap(
     )
     fig.update_xaxes(title=x_title, dtick=1)
     fig.update_yaxes(title=y_title, autorange="reversed", type="category")
-    return _layout(fig, height=max(300, 28 * len(cohorts) + 80))
+    return standard_layout(fig, height=max(300, 28 * len(cohorts) + 80))
 
 
 def lifecycle_chart(lc: pl.DataFrame, labels: dict[str, str], *, y_title: str) -> go.Figure:
@@ -143,7 +134,7 @@ def lifecycle_chart(lc: pl.DataFrame, labels: dict[str, str], *, y_title: str) -
     fig.update_yaxes(title=y_title)
     # numeric dates: plotly's default ticks ('Jul 2026') are English month names in the Chinese UI
     fig.update_xaxes(tickformat="%Y-%m-%d", hoverformat="%Y-%m-%d")
-    return _layout(fig)
+    return standard_layout(fig)
 
 
 def migration_heatmap(
@@ -184,7 +175,7 @@ def migration_heatmap(
     )
     fig.update_xaxes(title=to_title, side="top", type="category")
     fig.update_yaxes(title=from_title, autorange="reversed", type="category")
-    return _layout(fig, height=320)
+    return standard_layout(fig, height=320)
 
 
 def churn_rows(

@@ -12,24 +12,15 @@ import numpy as np
 import plotly.graph_objects as go
 import polars as pl
 
+from dashboard.charts.common import PRIMARY, standard_layout
 from dashboard.masking import mask_frame
 
 # At county scale (hundreds of officers) a row per officer makes a chart thousands of pixels tall:
 # the heatmap, the league and the books chart draw this many (half strongest, half weakest).
 CHART_ROWS = 60
 
-PRIMARY = "#1f5fa8"
 ACCENT = "#d9822b"
 PALETTE = ("#1f5fa8", "#d9822b", "#3a9d5d", "#8e5ea2", "#c44e52", "#7f7f7f")
-
-
-def _layout(fig: go.Figure, height: int = 360) -> go.Figure:
-    fig.update_layout(
-        height=height,
-        margin={"l": 10, "r": 10, "t": 30, "b": 10},
-        legend={"orientation": "h", "y": -0.2},
-    )
-    return fig
 
 
 def activity_heatmap(
@@ -63,7 +54,7 @@ def activity_heatmap(
     )
     fig.update_yaxes(autorange="reversed", type="category")
     fig.update_xaxes(type="category")
-    return _layout(fig, height=max(260, 22 * len(ids) + 80))
+    return standard_layout(fig, height=max(260, 22 * len(ids) + 80))
 
 
 def engagement_bars(
@@ -90,7 +81,7 @@ def engagement_bars(
         )
     fig.update_layout(barmode="stack", xaxis={"title": {"text": score_label}, "range": [0, 100]})
     fig.update_yaxes(autorange="reversed", type="category")
-    fig = _layout(fig, height=max(260, 22 * len(ids) + 100))
+    fig = standard_layout(fig, height=max(260, 22 * len(ids) + 100))
     # legend above the bars: below a tall chart (y=-0.2 of its height) it floated far from the axis
     return fig.update_layout(legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0})
 
@@ -114,7 +105,7 @@ def completeness_bars(
     )
     fig.update_layout(xaxis={"title": {"text": axis_label}, "range": [0, 100]})
     fig.update_yaxes(autorange="reversed", type="category")
-    return _layout(fig, height=max(240, 22 * len(keys) + 80))
+    return standard_layout(fig, height=max(240, 22 * len(keys) + 80))
 
 
 def did_chart(
@@ -153,7 +144,7 @@ def did_chart(
             hovertemplate="%{x}<br>" + measure + ": %{y:+.2f}<extra></extra>",
         )
     fig.add_hline(y=0, line_dash="dash", line_color="#888")
-    fig = _layout(fig, height=420)
+    fig = standard_layout(fig, height=420)
     # legend above: the training names take the space below the axis
     fig.update_layout(
         scattermode="group",

@@ -6,6 +6,7 @@ import streamlit as st
 
 from dashboard.bootstrap import ensure_demo_database
 from dashboard.errors import friendly_errors
+from dashboard.freshness import show_data_warnings
 from dashboard.i18n import t
 from dashboard.nav import PAGE_TABLE, PAGES_DIR
 from dashboard.state import init_language, sidebar
@@ -25,6 +26,7 @@ for section, file, url_path, icon, title in PAGE_TABLE:
 navigation = st.navigation(pages)
 with friendly_errors():
     ensure_demo_database()
+    show_data_warnings()
     st.session_state["_page_context"] = sidebar()
 try:
     navigation.run()

@@ -37,6 +37,9 @@ def ensure_demo_database() -> None:
         if _is_loaded(engine):
             return
         from data_access.demo import build_demo
+        from data_access.demo.load import check_demo_may_build
+
+        check_demo_may_build(engine)  # raises DatabaseNotEmpty: never rebuild over other data
 
         customers = int(get_setting("demo_customers"))
         bar = st.progress(0.0, text=t("common.building_demo", customers=f"{customers:,}"))

@@ -13,6 +13,7 @@ from data_access.errors import (
     DataUnavailable,
     FootprintError,
     InvalidFilter,
+    NotDemoData,
     SchemaMissing,
 )
 from metrics.standards import StandardsError
@@ -25,6 +26,9 @@ def friendly_errors() -> Iterator[None]:
         yield
     except DatabaseBusy as exc:
         st.warning(t("common.err_busy", holder=f" ({exc.holder})" if exc.holder else ""))
+        st.stop()
+    except NotDemoData as exc:
+        st.error(t("common.err_not_demo", customers=f"{exc.customers:,}"))
         st.stop()
     except SchemaMissing:
         st.error(t("common.err_schema"))

@@ -170,14 +170,9 @@ def cmd_ensure_demo(args: argparse.Namespace) -> int:
                 f"{int(meta.get('customers', '0') or 0):,} customers)"
             )
             return 0
-        from data_access.demo.load import is_empty
+        from data_access.demo.load import check_demo_may_build
 
-        embedded = args.url is None and not get_setting("database_url")
-        if not is_empty(engine) and not embedded:
-            raise DatabaseNotEmpty(
-                f"{_safe_url(url)} holds data without a data_as_of stamp (an unfinished load?); "
-                "run `python -m data_access init --replace` to rebuild it"
-            )
+        check_demo_may_build(engine)  # empty, or the demo's own unfinished build: else refused
     finally:
         engine.dispose()
     customers = int(get_setting("demo_customers"))
@@ -194,8 +189,7 @@ def cmd_ensure_demo(args: argparse.Namespace) -> int:
 
 def cmd_refresh(args: argparse.Namespace) -> int:
     """Re-run every mart refresher."""
-    from data_access.refresh import refresh_all
-    from metrics.standards import load_standards
+    from data_access.refresh import configured_standards, refresh_all
 
     engine = _engine(args.url)
     try:
@@ -203,7 +197,9 @@ def cmd_refresh(args: argparse.Namespace) -> int:
         if meta is None:
             raise CliError(f"{_safe_url(args.url)} holds no complete bank: run `init` first")
         as_of = args.as_of or date.fromisoformat(meta["data_as_of"])
-        written = refresh_all(engine, load_standards(), as_of, _printer())
+        standards = configured_standards()
+        print(f"standard {standards.version} ({Path(standards.source).name})", file=sys.stderr)
+        written = refresh_all(engine, standards, as_of, _printer())
         for name, n in written.items():
             print(f"{name}: {n:,} rows")
     finally:

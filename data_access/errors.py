@@ -31,6 +31,14 @@ class DatabaseNotEmpty(FootprintError):
     """Refused to write the demo bank over existing data without ``--replace``."""
 
 
+class NotDemoData(DatabaseNotEmpty):
+    """The embedded database holds rows the demo did not write and no complete-load stamp."""
+
+    def __init__(self, message: str, customers: int) -> None:
+        self.customers = customers
+        super().__init__(message)
+
+
 class InvalidFilter(FootprintError, ValueError):
     """A filter or scope value is malformed (wrong type, end before start, unknown tier)."""
 

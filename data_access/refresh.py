@@ -11,7 +11,9 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from metrics.standards import Standards
+from data_access import load_state
+from data_access.settings import get_setting
+from metrics.standards import Standards, load_standards
 
 Progress = Callable[[str, float], None]
 Refresher = Callable[[sa.Engine, Standards, date, Progress], int]
@@ -33,15 +35,23 @@ def _quiet(_: str, __: float) -> None:
     return None
 
 
+def configured_standards() -> Standards:
+    """The bank's standard (FOOTPRINT_STANDARDS, else the bundled edition): one for CLI and pages."""
+    return load_standards(get_setting("standards_file") or None)
+
+
 def refresh_all(
     engine: sa.Engine, standards: Standards, as_of: date, progress: Progress = _quiet
 ) -> dict[str, int]:
-    """Run every registered refresher; returns rows written per mart."""
+    """Run every registered refresher, stamping each mart as it commits; rows written per mart."""
     import data_access.marts  # noqa: F401  (registers the refreshers)
 
+    load_state.begin_refresh(engine, standards.fingerprint)
     written: dict[str, int] = {}
     for i, (name, fn) in enumerate(REFRESHERS):
         progress(f"refresh {name}", i / max(len(REFRESHERS), 1))
         written[name] = fn(engine, standards, as_of, progress)
+        load_state.mart_done(engine, name, as_of)
+    load_state.complete_refresh(engine, standards.fingerprint)
     progress("refresh done", 1.0)
     return written

@@ -5,12 +5,33 @@ Any problem raises ``StandardsError`` naming the entry, e.g. ``tiers.levels[2].m
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import math
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 DEFAULT_STANDARDS = Path(__file__).with_name("standards.toml")
+MAX_FILE_BYTES = 1_000_000  # the default edition is ~15 kB; anything near this is not a standard
+# Profile fields a standard may count: the customer columns the customer page shows and labels.
+PROFILE_FIELDS = (
+    "gender",
+    "birth_year",
+    "occupation",
+    "town",
+    "village",
+    "declared_income",
+    "education",
+    "marital_status",
+    "household_size",
+    "phone",
+    "id_number",
+)
+# Loyalty parameters: name -> (low, high); a TOML value outside is refused at load.
+LOYALTY_PARAMS = {"churn_risk_below": (0.0, 100.0), "lookback_days": (1.0, 3650.0)}
+COMPONENT_PARAMS = {"saturation": (1e-9, 1e6)}
 
 
 class StandardsError(ValueError):
@@ -175,6 +196,12 @@ class Standards:
     profile_fields: tuple[str, ...]
     signals: tuple[Label, ...]
     source: str
+    digest: str = ""  # sha256 of the file's bytes: tells two editions with one version apart
+
+    @property
+    def fingerprint(self) -> str:
+        """'version digest' — what the marts record as the standard they follow."""
+        return f"{self.version} {self.digest[:12]}".strip()
 
     def all_labels(self) -> list[tuple[str, Label]]:
         """Every labelled entry with its path (for meta-tests and the standard's own page)."""
@@ -220,17 +247,27 @@ def _number(
     data: dict[str, Any], key: str, path: str, *, lo: float | None = None, hi: float | None = None
 ) -> float:
     value = float(_get(data, key, path, (int, float)))
+    if not math.isfinite(value):
+        raise StandardsError(f"{path}.{key}: expected a finite number, found {value}")
     if (lo is not None and value < lo) or (hi is not None and value > hi):
         raise StandardsError(f"{path}.{key}: {value} is outside [{lo}, {hi}]")
     return value
 
 
 def _int(
-    data: dict[str, Any], key: str, path: str, *, lo: int = 0, default: int | None = None
+    data: dict[str, Any],
+    key: str,
+    path: str,
+    *,
+    lo: int = 0,
+    hi: int = 100_000,
+    default: int | None = None,
 ) -> int:
     value = default if default is not None and key not in data else _get(data, key, path, int)
     if value < lo:
         raise StandardsError(f"{path}.{key}: {value} must be at least {lo}")
+    if value > hi:
+        raise StandardsError(f"{path}.{key}: {value} must be at most {hi}")
     return value
 
 
@@ -261,27 +298,40 @@ def _range(data: dict[str, Any], key: str, path: str, bands: int) -> tuple[int, 
     return value[0], value[1]
 
 
-def _composite(data: dict[str, Any], path: str) -> Composite:
+_LABEL_KEYS = ("label_zh", "label_en", "description")
+
+
+def _params(
+    data: dict[str, Any], path: str, known: dict[str, tuple[float, float]], skip: tuple[str, ...]
+) -> dict[str, Any]:
+    """The numeric parameters of an entry: each known by name and inside its range."""
+    params: dict[str, Any] = {}
+    for key in data:
+        if key in skip or key in _LABEL_KEYS:
+            continue
+        if key not in known:
+            allowed = ", ".join(known) or "none"
+            raise StandardsError(f"{path}.{key}: unknown setting (allowed here: {allowed})")
+        lo, hi = known[key]
+        params[key] = _number(data, key, path, lo=lo, hi=hi)
+    return params
+
+
+def _composite(
+    data: dict[str, Any], path: str, known_params: dict[str, tuple[float, float]]
+) -> Composite:
     comps_raw = _table(_get(data, "components", path, dict), f"{path}.components")
     comps = []
     for code, raw in comps_raw.items():
         cpath = f"{path}.components.{code}"
         raw = _table(raw, cpath)
         weight = _number(raw, "weight", cpath, lo=0, hi=1)
-        params = {
-            k: v
-            for k, v in raw.items()
-            if k not in ("weight", "label_zh", "label_en", "description")
-        }
+        params = _params(raw, cpath, COMPONENT_PARAMS, ("weight",))
         comps.append(Component(_label(raw, cpath, code), weight, params))
     total = sum(c.weight for c in comps)
     if abs(total - 1.0) > 1e-9:
         raise StandardsError(f"{path}.components: weights sum to {total:g}, not 1")
-    params = {
-        k: v
-        for k, v in data.items()
-        if k not in ("components", "label_zh", "label_en", "description")
-    }
+    params = _params(data, path, known_params, ("components",))
     return Composite(_label(data, path, path), tuple(comps), params)
 
 
@@ -305,7 +355,7 @@ def _tiers(data: dict[str, Any]) -> Tiers:
             TierLevel(
                 _label(raw, lpath),
                 _number(raw, "min_aum", lpath, lo=0),
-                _int(raw, "downgrade_after_months", lpath, lo=1),
+                _int(raw, "downgrade_after_months", lpath, lo=1, hi=120),
             )
         )
     _unique([t.code for t in levels], f"{path}.levels")
@@ -316,7 +366,9 @@ def _tiers(data: dict[str, Any]) -> Tiers:
             raise StandardsError(
                 f"{path}.levels[{i}].min_aum: tiers must be listed with rising bars"
             )
-    return Tiers(_label(data, path, path), tuple(levels), _int(data, "upgrade_delay_months", path))
+    return Tiers(
+        _label(data, path, path), tuple(levels), _int(data, "upgrade_delay_months", path, hi=24)
+    )
 
 
 def _effective(data: dict[str, Any]) -> EffectiveCustomer:
@@ -327,7 +379,9 @@ def _effective(data: dict[str, Any]) -> EffectiveCustomer:
         _label(data, path, path),
         _number(data, "min_month_avg_aum", path, lo=0) if aum is not None else None,
         bool(_get(data, "counts_loan_holders", path, bool)),
-        _int(data, "min_self_initiated_transactions", path, lo=1) if tx is not None else None,
+        _int(data, "min_self_initiated_transactions", path, lo=1, hi=10_000)
+        if tx is not None
+        else None,
     )
     if (
         rule.min_month_avg_aum is None
@@ -340,7 +394,7 @@ def _effective(data: dict[str, Any]) -> EffectiveCustomer:
 
 def _rfm(data: dict[str, Any]) -> Rfm:
     path = "rfm"
-    bands = _int(data, "bands", path, lo=2)
+    bands = _int(data, "bands", path, lo=2, hi=10)
     segments = []
     for i, raw in enumerate(_entries(data, "segments", path)):
         spath = f"{path}.segments[{i}]"
@@ -355,7 +409,10 @@ def _rfm(data: dict[str, Any]) -> Rfm:
             if not any(s.r[0] <= r <= s.r[1] and s.fm[0] <= fm <= s.fm[1] for s in segments):
                 raise StandardsError(f"{path}.segments: no rule covers R={r}, FM={fm}")
     return Rfm(
-        _label(data, path, path), _int(data, "lookback_days", path, lo=1), bands, tuple(segments)
+        _label(data, path, path),
+        _int(data, "lookback_days", path, lo=1, hi=3650),
+        bands,
+        tuple(segments),
     )
 
 
@@ -366,7 +423,7 @@ def _clv(data: dict[str, Any]) -> Clv:
         raise StandardsError(f"{path}.time_unit: expected 'D' or 'W', found {unit!r}")
     return Clv(
         _label(data, path, path),
-        _int(data, "horizon_months", path, lo=1),
+        _int(data, "horizon_months", path, lo=1, hi=120),
         _number(data, "monthly_discount_rate", path, lo=0, hi=1),
         _number(data, "margin", path, lo=0, hi=1),
         unit,
@@ -382,7 +439,9 @@ def _funnel(data: dict[str, Any]) -> Funnel:
     if len(stages) < 2:
         raise StandardsError(f"{path}.stages: a funnel needs at least two stages")
     return Funnel(
-        _label(data, path, path), tuple(stages), _int(data, "default_window_days", path, lo=1)
+        _label(data, path, path),
+        tuple(stages),
+        _int(data, "default_window_days", path, lo=1, hi=3650),
     )
 
 
@@ -390,13 +449,13 @@ def _alerts(data: dict[str, Any]) -> Alerts:
     path = "alerts"
     return Alerts(
         _label(data, path, path),
-        _number(data, "kpi_z_score", path, lo=0),
-        _int(data, "kpi_history_weeks", path, lo=2),
+        _number(data, "kpi_z_score", path, lo=0, hi=100),
+        _int(data, "kpi_history_weeks", path, lo=2, hi=104),
         _number(data, "outflow_share", path, lo=0, hi=1),
-        _int(data, "stale_profile_days", path, lo=1),
-        _number(data, "income_contradiction_ratio", path, lo=1),
+        _int(data, "stale_profile_days", path, lo=1, hi=36_500),
+        _number(data, "income_contradiction_ratio", path, lo=1, hi=1000),
         # added in 1.1; a standard written before it gets the shipped value
-        _int(data, "contradiction_min_inflows", path, lo=0, default=3),
+        _int(data, "contradiction_min_inflows", path, lo=0, hi=10_000, default=3),
     )
 
 
@@ -412,35 +471,84 @@ def parse_standards(data: dict[str, Any], source: str = "<dict>") -> Standards:
     fields = _get(profile, "fields", "profile", list)
     if not fields or not all(isinstance(f, str) for f in fields):
         raise StandardsError("profile.fields: expected a list of field names")
+    unknown = [f for f in fields if f not in PROFILE_FIELDS]
+    if unknown:
+        raise StandardsError(
+            f"profile.fields: unknown fields {unknown} (known: {', '.join(PROFILE_FIELDS)})"
+        )
+    _unique(fields, "profile.fields")
     signals = [
         _label(raw, f"signals[{i}]") for i, raw in enumerate(_entries(data, "signals", "document"))
     ]
     _unique([s.code for s in signals], "signals")
-    return Standards(
+    standards = Standards(
         version=_get(meta, "version", "standard", str),
         info=_label(meta, "standard", "standard"),
         tiers=_tiers(section("tiers")),
         effective_customer=_effective(section("effective_customer")),
         rfm=_rfm(section("rfm")),
         clv=_clv(section("clv")),
-        loyalty=_composite(section("loyalty"), "loyalty"),
+        loyalty=_composite(section("loyalty"), "loyalty", LOYALTY_PARAMS),
         funnel=_funnel(section("funnel")),
-        engagement=_composite(section("engagement"), "engagement"),
+        engagement=_composite(section("engagement"), "engagement", {}),
         alerts=_alerts(section("alerts")),
         profile_fields=tuple(fields),
         signals=tuple(signals),
         source=source,
     )
+    _check_references(standards)
+    return standards
+
+
+def _check_references(standards: Standards) -> None:
+    """Every code the standard names must be one the metrics know how to compute."""
+    from metrics.loyalty import COMPONENTS as LOYALTY_COMPONENTS  # lazy: they import this module
+    from metrics.officers import RATE_COLUMNS
+    from metrics.signals import _rules
+
+    known: list[tuple[str, list[str], tuple[str, ...]]] = [
+        ("signals", [s.code for s in standards.signals], tuple(_rules(standards))),
+        (
+            "loyalty.components",
+            [c.code for c in standards.loyalty.components],
+            LOYALTY_COMPONENTS,
+        ),
+        (
+            "engagement.components",
+            [c.code for c in standards.engagement.components],
+            (*RATE_COLUMNS, "profile_completeness"),
+        ),
+    ]
+    for path, codes, allowed in known:
+        unknown = [c for c in codes if c not in allowed]
+        if unknown:
+            raise StandardsError(
+                f"{path}: no rule computes {unknown} (known: {', '.join(allowed)})"
+            )
 
 
 def load_standards(path: str | Path | None = None) -> Standards:
     """Read a standards file (the default edition when ``path`` is None or empty)."""
     file = Path(path) if path else DEFAULT_STANDARDS
+    name = file.name or str(file)  # messages name the file, not the server's folders
     try:
+        if file.is_dir():
+            raise StandardsError(f"standards file {name}: is a folder, not a file")
         with file.open("rb") as fh:
-            data = tomllib.load(fh)
+            raw = fh.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError as exc:
-        raise StandardsError(f"standards file not found: {file}") from exc
+        raise StandardsError(f"standards file not found: {name}") from exc
+    except OSError as exc:
+        raise StandardsError(f"standards file {name}: cannot be read ({exc.strerror})") from exc
+    if len(raw) > MAX_FILE_BYTES:
+        raise StandardsError(f"standards file {name}: larger than {MAX_FILE_BYTES:,} bytes")
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise StandardsError(f"standards file {name}: not UTF-8 text") from exc
     except tomllib.TOMLDecodeError as exc:
-        raise StandardsError(f"{file}: not valid TOML: {exc}") from exc
-    return parse_standards(data, str(file))
+        raise StandardsError(f"standards file {name}: not valid TOML: {exc}") from exc
+    except RecursionError as exc:
+        raise StandardsError(f"standards file {name}: nested too deeply") from exc
+    standards = parse_standards(data, str(file))
+    return dataclasses.replace(standards, digest=hashlib.sha256(raw).hexdigest())

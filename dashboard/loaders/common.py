@@ -11,8 +11,8 @@ from dashboard.db import get_engine
 from data_access.engine import connect, require_schema
 from data_access.filters import Scope
 from data_access.queries import org
-from data_access.settings import get_setting
-from metrics.standards import Standards, load_standards
+from data_access.refresh import configured_standards
+from metrics.standards import Standards
 
 TTL = 600
 
@@ -43,4 +43,4 @@ def load_data_as_of() -> date | None:
 @st.cache_resource(show_spinner=False)
 def load_standard() -> Standards:
     """The bank's standard (FOOTPRINT_STANDARDS or the default edition)."""
-    return load_standards(get_setting("standards_file") or None)
+    return configured_standards()

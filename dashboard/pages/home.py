@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from dashboard.errors import friendly_errors
 from dashboard.i18n import t
 from dashboard.loaders.common import load_branches, load_standard
 from dashboard.nav import PAGE_TABLE, PAGES_DIR
@@ -10,14 +11,16 @@ from dashboard.state import page_context
 ctx = page_context()
 st.title(t("home.title"))
 st.subheader(t("home.headline"))
-st.caption(
-    t(
+with (
+    friendly_errors()
+):  # a refused standards file or an unreadable database: a message, not a crash
+    snapshot = t(
         "home.snapshot",
         branches=load_branches(ctx.scope).height,
         day=f"{ctx.as_of:%Y-%m-%d}",
         version=load_standard().version,
     )
-)
+st.caption(snapshot)
 st.write(t("home.intro"))
 
 sections: dict[str, list[tuple[str, str, str]]] = {}

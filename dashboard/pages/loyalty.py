@@ -32,7 +32,8 @@ ctx = page_context()
 lang = ctx.lang
 as_of = min(ctx.week_end, ctx.as_of)
 flt = view(as_of, ctx.filters)
-std = load_standard()
+with friendly_errors():  # a refused standards file: a message naming the entry, not a crash
+    std = load_standard()
 below = float(std.loyalty.params.get("churn_risk_below", 40))
 comp_labels = {c.code: c.info.label(lang) for c in std.loyalty.components}
 

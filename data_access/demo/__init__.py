@@ -11,13 +11,14 @@ from __future__ import annotations
 import gc
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime, time
 from typing import Any, TypeVar
 
 import numpy as np
 import pyarrow as pa
 import sqlalchemy as sa
 
+from data_access import load_state
 from data_access.demo import load
 from data_access.demo.app_records import write_app_records
 from data_access.demo.calendar import Calendar
@@ -90,12 +91,17 @@ def build_demo(
         raise ValueError("a demo bank needs at least 200 customers")
     report = progress or _quiet
     load.prepare(engine, replace=replace)
+    # before the first row: a build killed part-way is recognisably the demo's own, and unfinished
+    load_state.begin_load(engine, load_state.DEMO_WRITER)
     with load.memory_cap(engine):
         # generation's arrays are freed when _generate_and_load returns, before the refreshers
         counts = _generate_and_load(engine, customers, seed, end_date, report)
         gc.collect()
         _refresh_and_stamp(engine, customers, seed, end_date, report)
-    counts["bank_meta"] = 5
+    with engine.connect() as conn:
+        counts["bank_meta"] = conn.execute(
+            sa.select(sa.func.count()).select_from(load.bank_meta)
+        ).scalar_one()
     report("done", 1.0)
     return counts
 
@@ -215,20 +221,18 @@ def _refresh_and_stamp(
     engine: sa.Engine, customers: int, seed: int, end_date: date, report: Progress
 ) -> None:
     """Run the mart refreshers, then write bank_meta with ``data_as_of`` last."""
-    from data_access.refresh import refresh_all
-    from metrics.standards import load_standards
+    from data_access.refresh import configured_standards, refresh_all
 
     def refresh_progress(stage: str, frac: float) -> None:
         report(stage, 0.94 + 0.05 * frac)
 
-    refresh_all(engine, load_standards(), end_date, refresh_progress)
+    refresh_all(engine, configured_standards(), end_date, refresh_progress)
     load.write_meta(
         engine,
         {
             "seed": str(seed),
             "customers": str(customers),
             "generator_version": GENERATOR_VERSION,
-            "loaded_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
         },
     )
-    load.write_meta(engine, {"data_as_of": end_date.isoformat()})  # last: marks the load complete
+    load_state.complete_load(engine, end_date)  # last: marks the load complete

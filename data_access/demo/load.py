@@ -17,7 +17,8 @@ import pyarrow.csv as pacsv
 import sqlalchemy as sa
 
 from data_access.engine import create_schema, drop_schema, has_schema
-from data_access.errors import DatabaseNotEmpty
+from data_access.errors import DatabaseNotEmpty, NotDemoData
+from data_access.load_state import DEMO_WRITER, fetch_load_state
 from data_access.schema import FACT_TABLES, bank_meta, metadata
 
 # Tables whose rows mean "this database holds a bank".
@@ -158,6 +159,29 @@ def is_empty(engine: sa.Engine) -> bool:
             if conn.execute(sa.select(sa.literal(1)).select_from(t).limit(1)).first() is not None:
                 return False
     return True
+
+
+def check_demo_may_build(engine: sa.Engine) -> None:
+    """Raise DatabaseNotEmpty unless the database is empty or holds an unfinished *demo* build.
+
+    Only what the demo wrote may be rebuilt without being asked: a database holding anything
+    else (the bank's own rows, a load that never stamped ``data_as_of``) is left untouched.
+    """
+    if is_empty(engine):
+        return
+    with engine.connect() as conn:
+        state = fetch_load_state(conn)
+        n = conn.execute(sa.select(sa.func.count()).select_from(metadata.tables["customers"]))
+        customers = n.scalar_one()
+    if state.written_by == DEMO_WRITER and state.load_incomplete:
+        return
+    raise NotDemoData(
+        f"the database holds data the demo did not write ({customers:,} customers) and no "
+        "complete load stamp (data_as_of): an unfinished load? Nothing was changed. Finish the "
+        "load (set bank_meta.data_as_of, then run `python -m data_access refresh`), or rebuild "
+        "it as a demo bank with `python -m data_access init --replace`, which erases it",
+        customers,
+    )
 
 
 def prepare(engine: sa.Engine, *, replace: bool) -> None:

@@ -3,7 +3,9 @@
 Streamlit treats an app with a ``pages/`` folder beside it as a legacy multipage app until the
 router has run once, so a fresh server's first deep link (/kpis) would bypass the router. The
 design card keeps ``dashboard/pages/``; this launcher switches the legacy mode off up front, and
-imports the pages' modules before the server listens (``dashboard.preload``).
+imports the pages' modules before the server listens (``dashboard.preload``). For the embedded
+DuckDB file it also answers ``python -m data_access backup`` (``data_access.backup``): DuckDB lets
+no other process read the file while this one has it.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from streamlit.runtime.pages_manager import PagesManager
 from streamlit.web import cli
 
 from dashboard.preload import preload
+from data_access.backup import serve_snapshots
 from data_access.settings import database_url
 
 
@@ -22,6 +25,7 @@ def main() -> None:
     """Start ``streamlit run dashboard/app.py`` in this process with the router always in charge."""
     PagesManager.uses_pages_directory = False
     preload(database_url())
+    serve_snapshots(database_url())
     app = Path(__file__).with_name("app.py")
     sys.argv = ["streamlit", "run", str(app), *sys.argv[1:]]
     cli.main()

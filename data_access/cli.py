@@ -4,6 +4,8 @@
     python -m data_access info --url URL
     python -m data_access ensure-demo            # used by `make run`
     python -m data_access refresh --url URL
+    python -m data_access backup --to FILE [--url URL] [--force]     # DuckDB file, while it serves
+    python -m data_access restore --from FILE [--url URL] [--force]  # dashboard stopped
 
 Errors are one line on stderr and a non-zero exit code (2 when refusing to overwrite a bank).
 """
@@ -19,6 +21,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from data_access.backup import BackupRefused
 from data_access.engine import has_schema, lock_holder, make_engine
 from data_access.errors import DatabaseBusy, DatabaseNotEmpty, FootprintError
 from data_access.schema import bank_meta, metadata
@@ -207,6 +210,39 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     return 0
 
 
+def _summary(report) -> None:
+    tables = report.manifest.tables
+    rows = sum(n for n, _ in tables.values())
+    print(
+        f"{len(tables)} tables, {rows:,} rows, counts and checksums verified; "
+        f"{report.size / 1e6:,.1f} MB in {report.seconds:.1f} s"
+    )
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    """Snapshot the DuckDB database into a file (asks a running dashboard to take it)."""
+    from data_access.backup import backup
+
+    report = backup(args.url, Path(args.to), force=args.force)
+    how = "by the running dashboard" if report.via == "dashboard" else "from the file"
+    print(f"backup of {_safe_url(args.url)} written to {report.path} (snapshot taken {how})")
+    _summary(report)
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    """Replace the DuckDB database with a backup, verified before it replaces anything."""
+    from data_access.backup import restore
+
+    report = restore(Path(getattr(args, "from")), args.url, force=args.force)
+    print(
+        f"restored {report.path} from the backup taken {report.manifest.taken_at} "
+        f"of {report.manifest.source}"
+    )
+    _summary(report)
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m data_access", description=__doc__.split("\n")[0])
     sub = p.add_subparsers(dest="command", required=True)
@@ -231,6 +267,16 @@ def parser() -> argparse.ArgumentParser:
     ref.add_argument("--url", default=None)
     ref.add_argument("--as-of", type=_date, default=None, help="default: bank_meta data_as_of")
     ref.set_defaults(func=cmd_refresh)
+    bk = sub.add_parser("backup", help="consistent copy of the DuckDB file, even while it serves")
+    bk.add_argument("--url", default=None, help="default: the configured database")
+    bk.add_argument("--to", required=True, metavar="FILE", help="the backup file to write")
+    bk.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
+    bk.set_defaults(func=cmd_backup)
+    rs = sub.add_parser("restore", help="replace the DuckDB file with a verified backup")
+    rs.add_argument("--url", default=None, help="default: the configured database")
+    rs.add_argument("--from", required=True, metavar="FILE", help="a file written by `backup`")
+    rs.add_argument("--force", action="store_true", help="replace an existing database")
+    rs.set_defaults(func=cmd_restore)
     return p
 
 
@@ -240,7 +286,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.url = database_url()
     try:
         return args.func(args)
-    except DatabaseNotEmpty as exc:
+    except (DatabaseNotEmpty, BackupRefused) as exc:
         print(f"refused: {exc}", file=sys.stderr)
         return EXIT_REFUSED
     except DatabaseBusy as exc:

@@ -1,0 +1,56 @@
+"""Operations tests: the dashboard as a bank's IT desk runs it (launcher, backups, the bundle)."""
+
+from __future__ import annotations
+
+import socket
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from bench.browser import CHROMIUM, CHROMIUM_ARGS  # one definition of the browser and its flags
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_healthy(base: str, log: Path, seconds: float = 90) -> None:
+    """Wait for Streamlit's health endpoint; fail with the server's log."""
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(f"{base}/_stcore/health", timeout=2)
+            return
+        except OSError:
+            time.sleep(0.5)
+    pytest.fail(f"the dashboard did not start: {log.read_text()[-3000:]}", pytrace=False)
+
+
+def open_page(url: str) -> str:
+    """Load ``url`` in chromium until a KPI card or chart shows; the page's heading text."""
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Debian's chromium is required: run `make test` (installs it)", pytrace=False)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            pg = browser.new_page()
+            pg.goto(url)
+            pg.wait_for_selector("[data-testid='stSidebar']", timeout=90_000)
+            pg.locator(
+                "[data-testid='stMetric'], [data-testid='stPlotlyChart'], "
+                "[data-testid='stVegaLiteChart']"
+            ).first.wait_for(timeout=90_000)
+            errors = pg.locator("[data-testid='stException']")
+            assert errors.count() == 0, errors.first.inner_text()[:2000]
+            return pg.locator("h1").first.inner_text()
+        finally:
+            browser.close()

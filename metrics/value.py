@@ -132,6 +132,40 @@ def assign_tiers(monthly_aum: pl.DataFrame, tiers: Tiers) -> pl.DataFrame:
     return out if already_sorted else out.sort("customer_id", "month")
 
 
+def tiers_in_force(monthly_aum: pl.DataFrame, tiers: Tiers, as_of: date) -> pl.DataFrame:
+    """(customer_id, month, aum) of full months -> (customer_id, tier) in force on ``as_of``.
+
+    The tier in force on a day is the walked tier of that day's calendar month, which rests on
+    earlier months' balances (``upgrade_delay_months``): on 22 November it rests on October. When
+    ``as_of`` is inside a month that has no balances yet, that month is walked from the months
+    before it (its own AUM cannot move the tier: with a delay of 0 it repeats the last month's).
+    """
+    if monthly_aum.is_empty():
+        return pl.DataFrame(schema={"customer_id": pl.Int64, "tier": pl.String})
+    month = as_of.replace(day=1)
+    df = monthly_aum.select(
+        pl.col("customer_id").cast(pl.Int64),
+        pl.col("month").cast(pl.Date),
+        pl.col("aum").cast(pl.Float64),
+    ).filter(pl.col("month") <= month)
+    if as_of != last_day_of_month(as_of):
+        last = df.sort("month").group_by("customer_id").agg(pl.col("aum").last())
+        df = pl.concat(
+            [
+                df.filter(pl.col("month") < month),
+                last.select("customer_id", pl.lit(month).alias("month"), "aum"),
+            ]
+        ).sort("customer_id", "month")
+    walked = assign_tiers(df, tiers)
+    return walked.filter(pl.col("month") == month).select("customer_id", "tier")
+
+
+def last_day_of_month(day: date) -> date:
+    """The last day of ``day``'s month."""
+    nxt = date(day.year + (day.month == 12), day.month % 12 + 1, 1)
+    return date.fromordinal(nxt.toordinal() - 1)
+
+
 def tier_migration(
     tier_months: pl.DataFrame,
     from_month: date,
@@ -191,7 +225,7 @@ def _order(df: pl.DataFrame, order: tuple[str, ...] | None, *cols: str) -> pl.Da
 def effective_customers(activity: pl.DataFrame, rule: EffectiveCustomer) -> pl.DataFrame:
     """(customer_id, month, aum, loan_balance, self_initiated_transactions) -> (customer_id, month, effective).
 
-    Effective when any enabled condition holds: AUM at least the bar, holds a loan (balance > 0),
+    Effective when any enabled condition holds: AUM at least the bar, has a loan balance (month-average > 0; an undrawn line does not count),
     or at least the stated number of self-initiated transactions in the month.
     """
     cond = pl.lit(False)

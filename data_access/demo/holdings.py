@@ -61,6 +61,20 @@ class Holdings:
             out[c[m]] = True
         return out
 
+    def drop_opened_after(self, customer: np.ndarray, product: int, after: np.datetime64) -> None:
+        """Forget the holdings of ``product`` that ``customer`` would open after ``after``.
+
+        A campaign conversion replaces the customer's later natural opening of the same product:
+        a customer signs up for mobile banking once, not once per reason.
+        """
+        who = np.zeros(max((int(c.max()) for c in self.customer if len(c)), default=0) + 1, bool)
+        who[customer[customer < len(who)]] = True
+        for i, (c, p, o) in enumerate(zip(self.customer, self.product, self.opened, strict=True)):
+            keep = ~((p == product) & (o > after) & who[c])
+            if not keep.all():
+                self.customer[i], self.product[i] = c[keep], p[keep]
+                self.opened[i], self.closed[i] = o[keep], self.closed[i][keep]
+
 
 def _between(rng: np.random.Generator, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     span = np.maximum((hi - lo).astype(np.int64), 1)

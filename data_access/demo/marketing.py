@@ -311,9 +311,11 @@ def build_marketing(
         conv_p.append(np.full(conv.sum(), P[t.product]))
         conv_t.append(when)
         # the product is opened; mobile banking converts change how the customer transacts
-        holdings.add(who, P[t.product], when, pop.closed[who])
         if t.product == "mobile_banking":
+            # the conversion is their sign-up: it replaces a natural adoption planned for later
+            holdings.drop_opened_after(who, P[t.product], at)
             pop.mobile_adopted[who] = when
+        holdings.add(who, P[t.product], when, pop.closed[who])
     campaigns = pa.table(
         {
             "campaign_id": pa.array([r["campaign_id"] for r in camp_rows], pa.int32()),

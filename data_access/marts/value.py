@@ -1,8 +1,10 @@
 """Refresher of the value mart (registers itself with data_access.refresh).
 
 ``customer_tier_months``: tier after hysteresis per customer and month (the last
-``HISTORY_MONTHS`` full months); ``customer_value``: one row per customer as of the load's end
-with AUM, tier, effective flag, RFM scores and segment, P(alive), expected transactions and CLV.
+``HISTORY_MONTHS`` full months); ``customer_value``: one row per customer open on the load's end
+(closed customers belong in no tier count, segment, quintile, list or export) with the last full
+month's AUM, the tier in force on that day, effective flag, RFM scores and segment, P(alive),
+expected transactions and CLV.
 """
 
 from __future__ import annotations
@@ -28,7 +30,13 @@ from data_access.schema import customer_tier_months, customer_value
 from metrics.clv import clv, fit_bgnbd, fit_gamma_gamma, p_alive
 from metrics.rfm import rfm_scores
 from metrics.standards import Standards
-from metrics.value import assign_tiers, effective_customers, last_full_month, month_aum
+from metrics.value import (
+    assign_tiers,
+    effective_customers,
+    last_full_month,
+    month_aum,
+    tiers_in_force,
+)
 
 # Months of history the tier walk starts from: longer than the slowest downgrade rule (6).
 HISTORY_MONTHS = 13
@@ -60,7 +68,7 @@ def fetch_value_inputs(conn: sa.Connection, standards: Standards, as_of: date) -
     month = last_full_month(as_of)
     bank = Scope.bank()
     return ValueInputs(
-        owners=fetch_customer_owners(conn, bank),
+        owners=fetch_customer_owners(conn, bank, open_on=as_of),
         balances=fetch_monthly_balances(conn, bank, _month_back(month, HISTORY_MONTHS - 1), month),
         rfm=fetch_rfm_aggregates(conn, bank, as_of, standards.rfm.lookback_days),
         summary=fetch_clv_summary(conn, bank, as_of, standards.clv.time_unit),
@@ -117,12 +125,16 @@ def compute_value_mart(
         .join(branch_of, on=["customer_id", "month"], how="left")
         .select("customer_id", "month", "branch_id", "aum", "tier")
     )
+    # the AUM of the last full month, and the tier in force on as_of (which rests on earlier months)
     current = (
-        tier_months.sort("month")
-        .group_by("customer_id")
-        .agg(pl.col("tier").last(), pl.col("month").last().alias("_m"), pl.col("aum").last())
-        .with_columns(pl.when(pl.col("_m") == month).then(pl.col("aum")).otherwise(0.0))
-        .drop("_m")
+        tier_months.filter(pl.col("month") == month)
+        .select("customer_id", "aum")
+        .join(
+            tiers_in_force(tier_months.select("customer_id", "month", "aum"), tiers, as_of),
+            on="customer_id",
+            how="full",
+            coalesce=True,
+        )
     )
     loans = inputs.balances.filter(pl.col("month") == month).select(
         "customer_id", pl.col("loan_avg").alias("loan_balance")
@@ -137,7 +149,9 @@ def compute_value_mart(
     effective = effective_customers(activity, standards.effective_customer).select(
         "customer_id", "effective"
     )
-    scored = rfm_scores(inputs.rfm, standards.rfm).select(
+    # quintiles among the open customers only: a closed customer belongs in no segment
+    open_rfm = inputs.rfm.join(inputs.owners.select("customer_id"), on="customer_id", how="semi")
+    scored = rfm_scores(open_rfm, standards.rfm).select(
         "customer_id",
         pl.col("recency_days").cast(pl.Int32),
         pl.col("frequency").cast(pl.Int32).alias("frequency_count"),

@@ -146,15 +146,34 @@ def select_new_customers(scope: Scope, flt: Filters, *, by_officer: bool = False
 
 
 def select_mobile_signups(scope: Scope, flt: Filters, *, by_officer: bool = False) -> sa.Select:
-    """Mobile-banking products opened per branch and week."""
+    """Mobile-banking sign-ups (新签约) per branch and week: customers, not product rows.
+
+    A sign-up is a customer who had no open mobile-banking product and opens one: an opening
+    while another of the customer's mobile-banking products is still open is not counted.
+    """
     h = product_holdings
+    prior = product_holdings.alias("prior_mobile")
+    already_open = (
+        sa.select(prior.c.holding_id)
+        .where(
+            prior.c.customer_id == h.c.customer_id,
+            prior.c.product == "mobile_banking",
+            prior.c.holding_id != h.c.holding_id,
+            sa.or_(
+                prior.c.opened_on < h.c.opened_on,
+                sa.and_(prior.c.opened_on == h.c.opened_on, prior.c.holding_id < h.c.holding_id),
+            ),
+            sa.or_(prior.c.closed_on.is_(None), prior.c.closed_on > h.c.opened_on),
+        )
+        .exists()
+    )
     wk = truncate("week", h.c.opened_on)
     stmt = sa.select(
         h.c.branch_id,
         wk.label("week_start"),
         _code("mobile_signups"),
-        sa.func.count().label("value"),
-    ).where(h.c.product == "mobile_banking")
+        sa.func.count(sa.distinct(h.c.customer_id)).label("value"),
+    ).where(h.c.product == "mobile_banking", ~already_open)
     return _weekly_kpi(stmt, h, h.c.opened_on, wk, scope, flt, by_officer)
 
 
@@ -194,8 +213,8 @@ def select_effective_monthly(
     """Effective customers per branch and month (branch_id, month, value), per the bank's standard.
 
     A customer-month is one balance snapshot; it is effective when any enabled condition holds:
-    month-average AUM (demand + time + wealth) at or above the bar; holds a loan (month-average
-    loan balance above 0 — the same fact as an open loan holding, without a join); or made at least
+    month-average AUM (demand + time + wealth) at or above the bar; has a loan balance
+    (month-average loan balance above 0; an undrawn open credit line does not count); or made at least
     N self-initiated transactions (footprints) in the month.
     """
     s = balance_snapshots

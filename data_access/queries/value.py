@@ -128,16 +128,22 @@ def fetch_monthly_balances(
     return bulk_frame(conn, select_monthly_balances(scope, first_month, last_month), BALANCE_SCHEMA)
 
 
-def select_customer_owners(scope: Scope) -> sa.Select:
-    """Every customer in scope with its branch and officer."""
+def select_customer_owners(scope: Scope, open_on: date | None = None) -> sa.Select:
+    """Every customer in scope with its branch and officer; only those open on ``open_on`` if given."""
     c = customers
     stmt = sa.select(c.c.customer_id, c.c.branch_id, c.c.officer_id)
+    if open_on is not None:
+        stmt = stmt.where(
+            c.c.opened_on <= open_on, sa.or_(c.c.closed_on.is_(None), c.c.closed_on > open_on)
+        )
     return apply_scope(stmt, scope, c.c.branch_id, c.c.officer_id).order_by(c.c.customer_id)
 
 
-def fetch_customer_owners(conn: sa.Connection, scope: Scope) -> pl.DataFrame:
-    """customer_id, branch_id, officer_id of every customer in scope."""
-    return bulk_frame(conn, select_customer_owners(scope), OWNER_SCHEMA)
+def fetch_customer_owners(
+    conn: sa.Connection, scope: Scope, open_on: date | None = None
+) -> pl.DataFrame:
+    """customer_id, branch_id, officer_id of every customer in scope (open on ``open_on`` if given)."""
+    return bulk_frame(conn, select_customer_owners(scope, open_on), OWNER_SCHEMA)
 
 
 def _self_initiated(start: date, end: date) -> sa.Select:

@@ -23,10 +23,15 @@ def _mart(engine: sa.Engine) -> pl.DataFrame:
         return pl.DataFrame(conn.execute(stmt).mappings().all(), infer_schema_length=None)
 
 
-def test_mart_covers_every_customer(demo_engine: sa.Engine) -> None:
+def test_mart_covers_every_open_customer(demo_engine: sa.Engine) -> None:
     mart = _mart(demo_engine)
+    c = schema.customers.c
     with demo_engine.connect() as conn:
-        customers = conn.execute(sa.select(sa.func.count()).select_from(schema.customers)).scalar()
+        as_of = conn.execute(sa.select(sa.func.max(schema.customer_value.c.as_of))).scalar()
+        open_ = sa.and_(c.opened_on <= as_of, sa.or_(c.closed_on.is_(None), c.closed_on > as_of))
+        customers = conn.execute(
+            sa.select(sa.func.count()).select_from(schema.customers).where(open_)
+        ).scalar()
         months = conn.execute(
             sa.select(sa.func.count(sa.distinct(schema.customer_tier_months.c.month)))
         ).scalar()

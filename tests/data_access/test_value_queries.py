@@ -421,3 +421,70 @@ def test_segment_actions_are_audited(bank: sa.Engine) -> None:
             )
         ).all()
     assert [tuple(r) for r in rows] == [("demo", "export", "vip list", defn.to_json())]
+
+
+def _mart(bank: sa.Engine, as_of: date) -> dict[int, tuple[str, float]]:
+    refresh_value(bank, STD, as_of, lambda _m, _p: None)
+    with bank.connect() as conn:
+        rows = conn.execute(sa.select(schema.customer_value)).mappings().all()
+    return {r["customer_id"]: (r["tier"], r["aum"]) for r in rows}
+
+
+@pytest.mark.parametrize(
+    ("as_of", "tier_of_c2"),
+    [
+        # in force in November: October's balances (10,000) -> mass, on the 22nd and on the 30th
+        pytest.param(date(2026, 11, 22), "mass", id="inside-november"),
+        pytest.param(date(2026, 11, 30), "mass", id="last-day-of-november"),
+        # in force in December: November's balances (60,000) -> affluent, from the 1st
+        pytest.param(date(2026, 12, 1), "affluent", id="first-of-december"),
+        pytest.param(date(2026, 12, 2), "affluent", id="second-of-december"),
+    ],
+)
+def test_tier_in_force_rests_on_the_month_before(
+    bank: sa.Engine, as_of: date, tier_of_c2: str
+) -> None:
+    """The standard's worked example: upgrade the month after qualifying, across month ends."""
+    mart = _mart(bank, as_of)
+    assert mart[2][0] == tier_of_c2
+    # c3 appears in November with 7,000,000: a first month takes its own tier once it is full
+    assert mart[3][0] == ("private" if as_of >= date(2026, 11, 30) else "mass")
+
+
+def test_tier_in_force_downgrades_after_three_months_below(bank: sa.Engine) -> None:
+    """VIP in July, below the bar from August: still VIP in October, affluent from November."""
+    with bank.begin() as conn:
+        conn.execute(
+            sa.delete(schema.balance_snapshots).where(schema.balance_snapshots.c.customer_id == 1)
+        )
+        conn.execute(
+            schema.balance_snapshots.insert(),
+            [_bal(1, date(2026, 7, 1), 600_000)]
+            + [_bal(1, date(2026, m, 1), 100_000) for m in (8, 9, 10, 11)],
+        )
+    assert _mart(bank, date(2026, 10, 31))[1][0] == "vip"  # Aug, Sep below; Oct not yet counted
+    assert _mart(bank, date(2026, 11, 2))[1][0] == "affluent"  # Aug, Sep, Oct below
+
+
+def test_closed_customers_are_in_no_tier_segment_or_quintile(bank: sa.Engine) -> None:
+    with bank.begin() as conn:
+        conn.execute(
+            sa.update(schema.customers)
+            .where(schema.customers.c.customer_id == 3)
+            .values(closed_on=date(2026, 11, 25))
+        )
+    before_closing = _mart(bank, date(2026, 11, 24))
+    after_closing = _mart(bank, date(2026, 11, 30))
+    assert sorted(before_closing) == [1, 2, 3, 4, 5]
+    assert sorted(after_closing) == [1, 2, 4, 5]
+    with bank.connect() as conn:
+        members = fetch_segment_customers(conn, SegmentDefinition(), Scope.bank(), ALL, AS_OF)
+        f_scores = dict(
+            conn.execute(
+                sa.select(schema.customer_value.c.customer_id, schema.customer_value.c.f_score)
+            ).all()
+        )
+    assert sorted(members["customer_id"].to_list()) == [1, 2, 4, 5]
+    # quintiles among the four open customers (4, 1, 0, 0 transactions); with the closed c3
+    # (2 transactions) still ranked, c1 would score 5
+    assert f_scores == {1: 4, 2: 3, 4: 1, 5: 1}

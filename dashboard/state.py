@@ -14,6 +14,7 @@ import streamlit as st
 
 from dashboard.i18n import browser_lang, t
 from dashboard.loaders.common import load_branches, load_data_as_of, load_officers
+from dashboard.params import UrlView, parse_params
 from data_access.filters import TIERS, Filters, Scope, week_start
 
 
@@ -33,10 +34,6 @@ class PageContext:
         return self.week + timedelta(days=6)
 
 
-def _ints(text: str) -> tuple[int, ...]:
-    return tuple(int(p) for p in text.split(",") if p.strip().isdigit())
-
-
 def _init(key: str, default: object) -> None:
     if f"f_{key}" not in st.session_state:
         st.session_state[f"f_{key}"] = default
@@ -50,10 +47,14 @@ def _widget_value(key: str) -> None:
     st.session_state[f"w_{key}"] = st.session_state[f"f_{key}"]
 
 
+def url_view() -> UrlView:
+    """The usable part of this page's URL (``dashboard/params.py`` reads every parameter)."""
+    return parse_params(st.query_params.to_dict())
+
+
 def init_language() -> str:
     """Language from the URL, else the browser; stored in f_lang."""
-    qp = st.query_params
-    _init("lang", qp.get("lang") if qp.get("lang") in ("zh", "en") else browser_lang())
+    _init("lang", url_view().lang or browser_lang())
     return st.session_state.f_lang
 
 
@@ -64,21 +65,24 @@ def current_scope() -> Scope:
 
 def sidebar() -> PageContext:
     """Draw the shared filters and return the page context."""
-    qp = st.query_params
+    url = url_view()
+    ignored = list(url.ignored)
+    fresh = "f_branches" not in st.session_state  # the URL is read once, when the view opens
     scope = current_scope()
     as_of = load_data_as_of() or date.today()
     last_week = week_start(as_of - timedelta(days=6)) if as_of.weekday() != 6 else week_start(as_of)
     weeks = [last_week - timedelta(weeks=i) for i in range(104)]
 
-    try:
-        url_week = date.fromisoformat(qp.get("week", ""))
-    except ValueError:
-        url_week = None
+    url_week = url.week
+    if fresh and url_week and week_start(url_week) not in weeks and "week" not in ignored:
+        ignored.append("week")
     _init("week", week_start(url_week) if url_week and week_start(url_week) in weeks else last_week)
     branches = load_branches(scope)
     branch_ids = branches["branch_id"].to_list()
-    _init("branches", [b for b in _ints(qp.get("branches", "")) if b in branch_ids])
-    _init("tiers", [x for x in qp.get("tiers", "").split(",") if x in TIERS])
+    if fresh and any(b not in branch_ids for b in url.branches) and "branches" not in ignored:
+        ignored.append("branches")
+    _init("branches", [b for b in url.branches if b in branch_ids])
+    _init("tiers", list(url.tiers))
 
     sb = st.sidebar
     lang_labels = {"zh": "中文", "en": "English"}
@@ -121,7 +125,9 @@ def sidebar() -> PageContext:
     )
     officers = load_officers(scope, tuple(st.session_state.f_branches))
     officer_ids = officers["officer_id"].to_list()
-    _init("officers", [o for o in _ints(qp.get("officers", "")) if o in officer_ids])
+    if "f_officers" not in st.session_state and any(o not in officer_ids for o in url.officers):
+        ignored.append("officers")
+    _init("officers", [o for o in url.officers if o in officer_ids])
     st.session_state.f_officers = [o for o in st.session_state.f_officers if o in officer_ids]
     officer_names = dict(zip(officer_ids, officers["name"].to_list(), strict=True))
     _widget_value("officers")
@@ -146,6 +152,8 @@ def sidebar() -> PageContext:
         placeholder=t("common.all_tiers"),
     )
     sb.caption(t("common.data_as_of", day=f"{as_of:%Y-%m-%d}"))
+    if ignored:  # a bad link opens the page with a note, never an error
+        st.info(t("common.url_ignored", names=", ".join(dict.fromkeys(ignored))), icon="🔗")
 
     week = st.session_state.f_week
     view = {

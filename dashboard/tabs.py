@@ -13,6 +13,8 @@ from collections.abc import Mapping
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
+from dashboard.params import parse_params
+
 URL_PARAM = "tab"
 
 
@@ -36,7 +38,7 @@ def open_tab(page: str, codes: list[str]) -> str:
     """The code of the page's open tab: session state, else the URL, else the first."""
     state = _state_key(page)
     if state not in st.session_state:
-        st.session_state[state] = st.query_params.get(URL_PARAM)
+        st.session_state[state] = parse_params(st.query_params.to_dict()).tab
     if st.session_state[state] not in codes:
         st.session_state[state] = codes[0]
     return st.session_state[state]

@@ -25,8 +25,9 @@ from dashboard.loaders.customer import (
     record_soft,
 )
 from dashboard.masking import mask_frame, mask_name, mask_phone
-from dashboard.state import page_context
+from dashboard.state import page_context, url_view
 from data_access.errors import InvalidImport
+from data_access.identifiers import parse_id
 from data_access.queries.customer import FUEL_GRADES, SOFT_SOURCES, SoftFootprintEntry
 from data_access.schema import (
     CHANNELS,
@@ -68,7 +69,10 @@ STATUS = labels("status", ("submitted", "approved", "rejected", "disbursed"))
 
 # --- customer picker: the choice lives in f_customer and in the URL (?customer=…) ----------------
 if "f_customer" not in st.session_state:
-    st.session_state.f_customer = st.query_params.get("customer", "")
+    url = url_view()
+    st.session_state.f_customer = str(url.customer) if url.customer else ""
+    if "customer" in url.ignored:
+        st.info(t("customer.bad_id"))
 
 
 def _pick() -> None:
@@ -190,9 +194,9 @@ if not chosen:
     st.info(t("customer.pick"))
     book_overview()
     st.stop()
-if not chosen.isdigit():
+customer_id = parse_id(chosen)
+if customer_id is None:
     no_data("customer.bad_id")
-customer_id = int(chosen)
 
 with friendly_errors():
     record = load_record(ctx.scope, customer_id, ctx.as_of)

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from data_access.errors import InvalidImport
 from data_access.filters import Scope, apply_scope
+from data_access.identifiers import clean_text, is_id_like, parse_id
 from data_access.queries._frames import frame
 from data_access.queries.quality import INFLOW_LOOKBACK_DAYS, NOT_INCOME_KINDS
 from data_access.schema import (
@@ -394,12 +395,16 @@ def _like_escape(text: str) -> str:
 
 def select_customer_search(scope: Scope, text: str, limit: int = 20) -> sa.Select | None:
     """Customers matching ``text``: an id, the last 4 digits of a phone, or a name prefix (``张*``)."""
-    text = text.strip()
+    text = clean_text(text)
     c = customers.c
-    if text.isdigit():
-        cond = c.customer_id == int(text)
+    if is_id_like(text):
+        customer_id = parse_id(text)  # None when longer than any id: nobody has it
+        conds = [c.customer_id == customer_id] if customer_id is not None else []
         if len(text) == 4:
-            cond = sa.or_(cond, c.phone.like("%" + text))
+            conds.append(c.phone.like("%" + text))
+        if not conds:
+            return None
+        cond = sa.or_(*conds)
     else:
         prefix = text.rstrip("*").strip()
         if not prefix:

@@ -216,7 +216,7 @@ soft_footprints = sa.Table(
     sa.Column("captured_at", sa.DateTime, nullable=False),
     sa.Column("kind", sa.String(20), nullable=False),
     sa.Column("source", sa.String(16), nullable=False, comment="counter / visit / call / customer"),
-    sa.Column("fuel_grade", sa.Integer, nullable=True, comment="92 / 95 / 98"),
+    sa.Column("fuel_grade", sa.Integer, nullable=True, comment="92 / 95 / 97 / 98"),
     sa.Column("litres", sa.Double, nullable=True),
     sa.Column(
         "amount", sa.Double, nullable=True, comment="value observed, CNY (receipt, vehicle, event)"

@@ -15,14 +15,16 @@ import polars as pl
 import streamlit as st
 
 from dashboard.db import get_engine
+from dashboard.loaders.common import load_standard
 from data_access.engine import connect
 from data_access.filters import Filters, Scope
 from data_access.queries import customer as q
 from data_access.queries.signals import (
+    fetch_customer_measures,
     fetch_signal_counts,
-    fetch_signal_features,
     fetch_signal_leads,
 )
+from metrics.footprint_rules import rules_for
 
 TTL = 600
 
@@ -73,9 +75,11 @@ def load_soft(scope: Scope, customer_id: int) -> pl.DataFrame:
 
 @st.cache_data(ttl=TTL, max_entries=64, show_spinner=False)
 def load_features(scope: Scope, customer_id: int, as_of: date) -> pl.DataFrame:
-    """The customer's signal features (live, so a new soft footprint shows at once)."""
+    """The customer's measures of the footprint rules, computed live in polars from the customer's
+    footprint rows (so a new soft footprint shows at once)."""
+    rules = rules_for(load_standard())
     with connect(get_engine()) as conn:
-        return fetch_signal_features(conn, scope, as_of, customer_ids=(customer_id,))
+        return fetch_customer_measures(conn, scope, as_of, customer_id, rules)
 
 
 _ANY_DAY = date(2000, 1, 1)  # the mart has no period; a fixed one keeps cache keys stable

@@ -37,6 +37,7 @@ from data_access.schema import (
     PRODUCTS,
     SOFT_KINDS,
 )
+from metrics.footprint_rules import rules_for
 from metrics.profile import profile_completeness, tier_for_aum
 from metrics.recommend import held_products, next_best_products
 from metrics.signals import compute_signals, signal_evidence
@@ -348,7 +349,8 @@ with tab_overview:
             st.info(t("customer.loyalty_missing"))
 
     sig_col, nbp_col = st.columns([1, 1])
-    evidence = signal_evidence(features, standard) if features.height else None
+    rules = rules_for(standard)
+    evidence = signal_evidence(features, standard, rules) if features.height else None
     with sig_col:
         st.markdown(f"#### {t('customer.sec_signals')}")
         if evidence is None or not evidence["active"].any():
@@ -368,9 +370,19 @@ with tab_overview:
     with nbp_col:
         st.markdown(f"#### {t('customer.sec_nbp')}")
         recs = pl.DataFrame()
+        offer_footprints: dict[str, str] = {}
         if features.height:
-            flags = compute_signals(features, standard)
+            flags = compute_signals(features, standard, rules)
+            ev_by_code = {
+                r["code"]: r[ev_col] for r in evidence.iter_rows(named=True) if r["active"]
+            }
             holdings = record["holdings"].with_columns(pl.lit(customer_id).alias("customer_id"))
+            offer_footprints = {
+                o.code: ("；" if zh else "; ").join(
+                    ev_by_code[c] for c in o.signals if ev_by_code.get(c)
+                )
+                for o in rules.offers
+            }
             recs = next_best_products(
                 flags,
                 held_products(holdings, signal_day),
@@ -383,7 +395,9 @@ with tab_overview:
                     schema={"customer_id": pl.Int64, "tier": pl.String, "occupation": pl.String},
                 ),
                 signal_day,
+                rules=rules.offers,
                 top_n=5,
+                tier_boost=rules.tier_boost,
             )
         if recs.is_empty():
             st.caption(t("customer.nbp_none"))
@@ -404,6 +418,9 @@ with tab_overview:
                     if zh
                     else f"{t('customer.reason')}: {row['reason_en']}"
                 )
+                behind = offer_footprints.get(row["rule"], "")
+                if behind:
+                    st.caption(t("customer.nbp_footprints", evidence=behind))
                 st.markdown(
                     f"{t('customer.talking_point')}:“{row['talk_zh']}”"
                     if zh

@@ -1,7 +1,7 @@
 """Refresher of the signals mart (registers itself with data_access.refresh).
 
-``customer_signals``: one row per customer, one Boolean per signal of the standard, computed from
-the features ``data_access.queries.signals`` aggregates in SQL, written in bulk.
+``customer_signals``: one row per customer, one Boolean per signal of the rules file (beside the
+standard), computed in the database by the SQL the rules compile to, written in bulk.
 """
 
 from __future__ import annotations
@@ -14,18 +14,17 @@ import sqlalchemy as sa
 from data_access.engine import connect
 from data_access.filters import Scope
 from data_access.marts._bulk import replace_rows
-from data_access.queries.signals import fetch_signal_features
+from data_access.queries.signals import fetch_signal_flags
 from data_access.refresh import Progress, register
 from data_access.schema import customer_signals
-from metrics.signals import compute_signals
+from metrics.footprint_rules import rules_for
 from metrics.standards import Standards
 
 
 def signals_frame(engine: sa.Engine, standards: Standards, as_of: date) -> pl.DataFrame:
     """The mart's rows for every customer: customer_id, branch_id, officer_id and the mart's flags."""
     with connect(engine) as conn:
-        features = fetch_signal_features(conn, Scope.bank(), as_of)
-    flags = compute_signals(features, standards)
+        flags = fetch_signal_flags(conn, standards, Scope.bank(), as_of, rules=rules_for(standards))
     mart_cols = [c.name for c in customer_signals.columns]
     # A bank may drop a signal from its standard: the mart column then stays False.
     missing = [c for c in mart_cols if c not in flags.columns]

@@ -130,7 +130,7 @@ SEARCH_SCHEMA = {
 _ONE_DAY = timedelta(days=1)
 _ID_COLUMNS = ("customer_id", "branch_id", "officer_id")
 SOFT_SOURCES = ("counter", "visit", "call", "customer")
-FUEL_GRADES = (92, 95, 98)
+FUEL_GRADES = (92, 95, 97, 98)  # 97# is still sold in some provinces (the article's receipt)
 
 
 def visible(scope: Scope, customer_id: int) -> sa.ColumnElement[bool]:
@@ -453,7 +453,9 @@ def validate_soft_footprint(entry: SoftFootprintEntry) -> None:
     if not isinstance(conf, int | float) or math.isnan(conf) or not 0 <= conf <= 1:
         raise InvalidImport(f"confidence must be between 0 and 1, got {conf!r}")
     if entry.kind == "fuel_receipt" and (entry.fuel_grade is None or entry.litres is None):
-        raise InvalidImport("a fuel receipt needs its grade (92/95/98) and litres")
+        raise InvalidImport(
+            f"a fuel receipt needs its grade ({'/'.join(map(str, FUEL_GRADES))}) and litres"
+        )
     if entry.fuel_grade is not None and entry.fuel_grade not in FUEL_GRADES:
         raise InvalidImport(
             f"fuel grade must be one of {list(FUEL_GRADES)}, got {entry.fuel_grade!r}"

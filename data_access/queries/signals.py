@@ -1,13 +1,16 @@
-"""Per-customer footprint-signal features, aggregated in SQL for many customers at once.
+"""Per-customer footprint measures and signals, compiled from the rules file to SQLAlchemy Core.
 
-One row per customer in scope; ``metrics.signals.compute_signals`` turns the features into the
-boolean signals of the standard. Windows end on ``as_of`` (inclusive): 12 months for remittances
-and family events, 3 months for pensions, 90 days for outflows; holdings are those open on ``as_of``.
+``select_signal_features`` turns the ``[[measures]]`` of metrics/rules.toml into one grouped
+subquery per kind of footprint (transactions, soft footprints, holdings, internet-platform
+limits), joined onto the customers in scope; ``select_signal_flags`` adds the ``[[signals]]`` as
+Boolean columns, which is what the signals mart stores. Plain Core (CASE, SUM, MAX, COUNT
+DISTINCT, comparisons with bound timestamps; decay as a CASE over weeks of age), so the same
+statement runs on DuckDB, PostgreSQL and Spark SQL. ``metrics.footprint_rules`` evaluates the same
+rules in polars on one customer's rows; tests hold the two paths equal.
 """
 
 from __future__ import annotations
 
-import calendar
 from datetime import date, timedelta
 
 import polars as pl
@@ -16,8 +19,14 @@ import sqlalchemy as sa
 from data_access.errors import DataUnavailable
 from data_access.filters import Filters, Scope, apply_scope
 from data_access.queries._frames import frame
-from data_access.queries._sql import OUTFLOW_COUNTERPARTIES, count_if, sum_if, ts
+from data_access.queries._sql import count_if, ts
 from data_access.schema import (
+    CHANNELS,
+    COUNTERPARTY_TYPES,
+    FOOTPRINT_KINDS,
+    PLATFORMS,
+    PRODUCTS,
+    SOFT_KINDS,
     customer_signals,
     customer_value,
     customers,
@@ -26,21 +35,74 @@ from data_access.schema import (
     product_holdings,
     soft_footprints,
 )
-from metrics.signals import FEATURE_COLUMNS
+from metrics.footprint_rules import (
+    SOURCES,
+    Condition,
+    FootprintRules,
+    Measure,
+    RulesError,
+    compute_measures,
+    decay_steps,
+    load_rules,
+    threshold,
+    window_start,
+)
+from metrics.footprint_rules import (
+    months_back as months_back,
+)
+from metrics.standards import Standards
 
-# The feature columns are the input contract of metrics.signals: defined there, once.
-FEATURE_SCHEMA: dict[str, pl.DataType] = {
+TABLES: dict[str, sa.Table] = {
+    "hard": footprints,
+    "soft": soft_footprints,
+    "holding": product_holdings,
+    "external": external_credit_limits,
+}
+
+# The code lists a rule's filter values must come from (other columns are free text).
+CODE_LISTS: dict[tuple[str, str], tuple[str, ...]] = {
+    ("hard", "kind"): FOOTPRINT_KINDS,
+    ("hard", "direction"): ("in", "out"),
+    ("hard", "channel"): CHANNELS,
+    ("hard", "counterparty_type"): COUNTERPARTY_TYPES,
+    ("soft", "kind"): SOFT_KINDS,
+    ("holding", "product"): PRODUCTS,
+    ("external", "platform"): PLATFORMS,
+}
+# Offers may propose an action that is not a product.
+OFFER_ACTIONS = ("retention_call",)
+
+_ID_SCHEMA: dict[str, pl.DataType] = {
     "customer_id": pl.Int64,
     "branch_id": pl.Int64,
     "officer_id": pl.Int64,
-    **FEATURE_COLUMNS,
 }
 
 
-def months_back(day: date, months: int) -> date:
-    """The same day ``months`` months earlier (clamped to the month's last day)."""
-    y, m = divmod(day.year * 12 + day.month - 1 - months, 12)
-    return date(y, m + 1, min(day.day, calendar.monthrange(y, m + 1)[1]))
+def check_rule_codes(rules: FootprintRules) -> None:
+    """Raise RulesError naming the rule whose filter or offer uses a code the bank does not have."""
+    for m in rules.measures:
+        for f in m.where:
+            known = CODE_LISTS.get((m.source, f.column))
+            bad = [v for v in f.values if known is not None and v not in known]
+            if bad:
+                raise RulesError(f"measures.{m.code}.where.{f.column}: unknown codes {bad}")
+    for o in rules.offers:
+        if o.product not in PRODUCTS + OFFER_ACTIONS:
+            raise RulesError(f"offers.{o.code}.product: unknown product {o.product!r}")
+        bad = [p for p in o.not_held if p not in PRODUCTS]
+        if bad:
+            raise RulesError(f"offers.{o.code}.not_held: unknown products {bad}")
+
+
+def feature_schema(rules: FootprintRules) -> dict[str, pl.DataType]:
+    """Columns of a features frame: ids, then one per measure."""
+    return _ID_SCHEMA | {m.code: m.dtype for m in rules.measures}
+
+
+def flag_schema(rules: FootprintRules) -> dict[str, pl.DataType]:
+    """Columns of a flags frame: ids, then one Boolean per signal."""
+    return _ID_SCHEMA | {s.code: pl.Boolean() for s in rules.signals}
 
 
 def _restrict(
@@ -60,126 +122,110 @@ def _restrict(
     return stmt
 
 
+def _bound(table: sa.Table, source: str, day: date) -> sa.ColumnElement[bool]:
+    """The time column at or after ``day`` (a timestamp compares with midnight)."""
+    col = table.c[SOURCES[source].time]
+    return col >= (ts(day) if isinstance(col.type, sa.DateTime) else day)
+
+
+def _row_condition(m: Measure, table: sa.Table, as_of: date) -> sa.ColumnElement[bool] | None:
+    parts: list[sa.ColumnElement[bool]] = []
+    for f in m.where:
+        col = table.c[f.column]
+        if f.values:
+            parts.append(col.in_(list(f.values)))
+        if f.lo is not None:
+            parts.append(col >= f.lo)
+        if f.hi is not None:
+            parts.append(col <= f.hi)
+    start = window_start(m, as_of)
+    if start is not None:
+        parts.append(_bound(table, m.source, start))
+    return sa.and_(*parts) if parts else None
+
+
+def _decay(m: Measure, table: sa.Table, as_of: date) -> sa.ColumnElement:
+    """The row's weight: 0.5 ** (whole weeks of age × 7 / half-life), by a CASE over weeks."""
+    whens = [(_bound(table, m.source, first), w) for first, w in decay_steps(m, as_of)]
+    return sa.case(*whens, else_=0.0)
+
+
+def _aggregate(m: Measure, table: sa.Table, as_of: date) -> sa.ColumnElement:
+    cond = _row_condition(m, table, as_of)
+    if m.aggregate == "count":
+        if m.half_life_days is None:
+            return count_if(cond) if cond is not None else sa.func.count()
+        return sa.func.sum(
+            sa.case((cond if cond is not None else sa.true(), _decay(m, table, as_of)), else_=0.0)
+        )
+    field = table.c[str(m.field)]
+    if m.aggregate == "sum":
+        value = sa.cast(field, sa.Double)
+        if m.half_life_days is not None:
+            value = value * _decay(m, table, as_of)
+        return sa.func.sum(sa.case((cond, value), else_=0.0) if cond is not None else value)
+    if m.aggregate == "max":
+        return sa.func.max(sa.case((cond, field)) if cond is not None else field)
+    return sa.func.count(sa.distinct(sa.case((cond, field)) if cond is not None else field))
+
+
+def _source_base(source: str, as_of: date, measures: list[Measure]) -> list[sa.ColumnElement]:
+    """Rows every measure of a source reads (and a lower time bound when all are windowed)."""
+    table = TABLES[source]
+    c = table.c
+    if source == "holding":
+        where = [c.opened_on <= as_of, sa.or_(c.closed_on.is_(None), c.closed_on > as_of)]
+    elif source == "external":
+        where = [c.consent.is_(True), c.as_of <= as_of]
+    else:
+        where = [c[SOURCES[source].time] < ts(as_of + timedelta(days=1))]
+    starts = [window_start(m, as_of) for m in measures]
+    if all(s is not None for s in starts):
+        where.append(_bound(table, source, min(s for s in starts if s is not None)))
+    # a column every measure filters by a list: keep only the union of those values
+    for col in SOURCES[source].columns:
+        lists = [
+            next((f.values for f in m.where if f.column == col and f.values), None)
+            for m in measures
+        ]
+        if all(v is not None for v in lists):
+            where.append(c[col].in_(sorted({v for vs in lists if vs for v in vs}, key=str)))
+    return where
+
+
 def select_signal_features(
     scope: Scope,
     as_of: date,
     flt: Filters | None = None,
     customer_ids: tuple[int, ...] = (),
+    rules: FootprintRules | None = None,
 ) -> sa.Select:
-    """Signal features per customer the scope may see (optionally some branches/officers/tiers/ids)."""
-    end = ts(as_of + timedelta(days=1))
-    t12 = ts(months_back(as_of, 12) + timedelta(days=1))
-    t3 = ts(months_back(as_of, 3) + timedelta(days=1))
-    t90 = ts(as_of - timedelta(days=89))
-
-    f = footprints.c
-    fp = _restrict(
-        sa.select(
-            f.customer_id,
-            count_if(f.kind == "remittance_in").label("remittances_12m"),
-            sum_if(f.kind == "remittance_in", f.amount).label("remittance_amount_12m"),
-            count_if(sa.and_(f.kind == "pension", f.occurred_at >= t3)).label("pensions_3m"),
-            sum_if(sa.and_(f.direction == "out", f.occurred_at >= t90), f.amount).label(
-                "out_total_90d"
-            ),
-            sum_if(
-                sa.and_(
-                    f.direction == "out",
-                    f.occurred_at >= t90,
-                    f.counterparty_type.in_(OUTFLOW_COUNTERPARTIES),
-                ),
-                f.amount,
-            ).label("out_other_90d"),
-        ).where(f.occurred_at >= min(t12, t3, t90), f.occurred_at < end),
-        footprints,
-        scope,
-        flt,
-        customer_ids,
-    )
-    fp = fp.group_by(f.customer_id).subquery("fp")
-
-    s = soft_footprints.c
-    fuel = s.kind == "fuel_receipt"
-    soft = _restrict(
-        sa.select(
-            s.customer_id,
-            sa.func.max(sa.case((fuel, s.fuel_grade))).label("fuel_max_grade"),
-            sa.func.max(sa.case((fuel, s.litres))).label("fuel_max_litres"),
-            count_if(fuel).label("fuel_receipts"),
-            count_if(s.kind == "vehicle").label("vehicles"),
-            count_if(s.kind == "business_circle").label("business_circles"),
-            count_if(sa.and_(s.kind == "family_event", s.captured_at >= t12)).label(
-                "family_events_12m"
-            ),
-        ).where(s.captured_at < end),
-        soft_footprints,
-        scope,
-        flt,
-        customer_ids,
-    )
-    soft = soft.group_by(s.customer_id).subquery("soft")
-
-    h = product_holdings.c
-    held = _restrict(
-        sa.select(
-            h.customer_id,
-            count_if(h.product == "pos_merchant").label("pos"),
-            count_if(h.product == "loan_business").label("bloan"),
-        ).where(
-            h.opened_on <= as_of,
-            sa.or_(h.closed_on.is_(None), h.closed_on > as_of),
-            h.product.in_(("pos_merchant", "loan_business")),
-        ),
-        product_holdings,
-        scope,
-        flt,
-        customer_ids,
-    )
-    held = held.group_by(h.customer_id).subquery("held")
-
-    e = external_credit_limits.c
-    ext = _restrict(
-        sa.select(
-            e.customer_id,
-            sa.func.count(sa.distinct(e.platform)).label("consented_platforms"),
-            sa.func.max(e.credit_limit).label("max_platform_limit"),
-        ).where(e.consent.is_(True), e.as_of <= as_of),
-        external_credit_limits,
-        scope,
-        flt,
-        customer_ids,
-    )
-    ext = ext.group_by(e.customer_id).subquery("ext")
-
+    """Every measure of the rules per customer the scope may see (optionally some
+    branches/officers/tiers/ids): customer_id, branch_id, officer_id, then one column per measure."""
+    rules = rules or load_rules()
+    check_rule_codes(rules)
     c = customers.c
-    zero = sa.literal(0)
+    joined: sa.FromClause = customers
+    columns: list[sa.ColumnElement] = []
+    subs: dict[str, sa.Subquery] = {}
+    for source, table in TABLES.items():
+        measures = [m for m in rules.measures if m.source == source]
+        if not measures:
+            continue
+        stmt = sa.select(
+            table.c.customer_id, *(_aggregate(m, table, as_of).label(m.code) for m in measures)
+        ).where(*_source_base(source, as_of, measures))
+        stmt = _restrict(stmt, table, scope, flt, customer_ids).group_by(table.c.customer_id)
+        sub = stmt.subquery(f"m_{source}")
+        subs[source] = sub
+        joined = joined.outerjoin(sub, sub.c.customer_id == c.customer_id)
+    for m in rules.measures:
+        col = subs[m.source].c[m.code]
+        zero = sa.literal(0.0) if m.dtype == pl.Float64 else sa.literal(0)
+        columns.append((sa.func.coalesce(col, zero) if m.zero_when_none else col).label(m.code))
     stmt = (
-        sa.select(
-            c.customer_id,
-            c.branch_id,
-            c.officer_id,
-            soft.c.fuel_max_grade,
-            soft.c.fuel_max_litres,
-            sa.func.coalesce(soft.c.fuel_receipts, zero).label("fuel_receipts"),
-            sa.func.coalesce(soft.c.vehicles, zero).label("vehicles"),
-            sa.func.coalesce(soft.c.business_circles, zero).label("business_circles"),
-            (sa.func.coalesce(held.c.pos, zero) > 0).label("holds_pos"),
-            (sa.func.coalesce(held.c.bloan, zero) > 0).label("holds_business_loan"),
-            sa.func.coalesce(fp.c.remittances_12m, zero).label("remittances_12m"),
-            sa.func.coalesce(fp.c.remittance_amount_12m, 0.0).label("remittance_amount_12m"),
-            sa.func.coalesce(fp.c.pensions_3m, zero).label("pensions_3m"),
-            sa.func.coalesce(fp.c.out_total_90d, 0.0).label("out_total_90d"),
-            sa.func.coalesce(fp.c.out_other_90d, 0.0).label("out_other_90d"),
-            sa.func.coalesce(ext.c.consented_platforms, zero).label("consented_platforms"),
-            ext.c.max_platform_limit,
-            sa.func.coalesce(soft.c.family_events_12m, zero).label("family_events_12m"),
-        )
-        .select_from(
-            customers.outerjoin(fp, fp.c.customer_id == c.customer_id)
-            .outerjoin(soft, soft.c.customer_id == c.customer_id)
-            .outerjoin(held, held.c.customer_id == c.customer_id)
-            .outerjoin(ext, ext.c.customer_id == c.customer_id)
-        )
+        sa.select(c.customer_id, c.branch_id, c.officer_id, *columns)
+        .select_from(joined)
         .where(c.opened_on <= as_of)
     )
     stmt = apply_scope(stmt, scope, c.branch_id, c.officer_id)
@@ -198,18 +244,81 @@ def select_signal_features(
     return stmt.order_by(c.customer_id)
 
 
+_SQL_OPS = {
+    ">": lambda a, b: a > b,
+    ">=": lambda a, b: a >= b,
+    "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b,
+    "==": lambda a, b: a == b,
+    "!=": lambda a, b: a != b,
+}
+
+
+def _condition_sql(
+    cond: Condition, feat: sa.Subquery, standards: Standards
+) -> sa.ColumnElement[bool]:
+    left: sa.ColumnElement = feat.c[cond.measure]
+    if cond.per is not None:
+        per = feat.c[cond.per]
+        left = sa.case((per > 0, sa.cast(left, sa.Double) / per))
+    return _SQL_OPS[cond.op](left, threshold(cond, standards))
+
+
+def select_signal_flags(
+    standards: Standards,
+    scope: Scope,
+    as_of: date,
+    flt: Filters | None = None,
+    customer_ids: tuple[int, ...] = (),
+    rules: FootprintRules | None = None,
+) -> sa.Select:
+    """The signals of the rules per customer, in SQL: customer_id, branch_id, officer_id, then one
+    Boolean per signal (a null measure never makes a condition hold)."""
+    rules = rules or load_rules()
+    feat = select_signal_features(scope, as_of, flt, customer_ids, rules).subquery("feat")
+    flags = []
+    for s in rules.signals:
+        parts = [_condition_sql(c, feat, standards) for c in s.when]
+        combined = sa.or_(*parts) if s.match == "any" else sa.and_(*parts)
+        flags.append(sa.case((combined, sa.true()), else_=sa.false()).label(s.code))
+    return sa.select(feat.c.customer_id, feat.c.branch_id, feat.c.officer_id, *flags).order_by(
+        feat.c.customer_id
+    )
+
+
 def fetch_signal_features(
     conn: sa.Connection,
     scope: Scope,
     as_of: date,
     flt: Filters | None = None,
     customer_ids: tuple[int, ...] = (),
+    rules: FootprintRules | None = None,
 ) -> pl.DataFrame:
-    """Signal features (FEATURE_SCHEMA) per customer in scope, aggregated in the database."""
-    stmt = select_signal_features(scope, as_of, flt, customer_ids)
+    """Measures of the rules (``feature_schema``) per customer in scope, aggregated in the database."""
+    rules = rules or load_rules()
+    stmt = select_signal_features(scope, as_of, flt, customer_ids, rules)
+    schema = feature_schema(rules)
     if customer_ids and len(customer_ids) <= 1_000:
-        return frame(conn, stmt, FEATURE_SCHEMA)
-    return _bulk_frame(conn, stmt, FEATURE_SCHEMA)
+        return frame(conn, stmt, schema)
+    return _bulk_frame(conn, stmt, schema)
+
+
+def fetch_signal_flags(
+    conn: sa.Connection,
+    standards: Standards,
+    scope: Scope,
+    as_of: date,
+    flt: Filters | None = None,
+    customer_ids: tuple[int, ...] = (),
+    rules: FootprintRules | None = None,
+) -> pl.DataFrame:
+    """The signals of the rules (``flag_schema``) per customer in scope, computed in the database."""
+    rules = rules or load_rules()
+    stmt = select_signal_flags(standards, scope, as_of, flt, customer_ids, rules)
+    schema = flag_schema(rules)
+    if customer_ids and len(customer_ids) <= 1_000:
+        return frame(conn, stmt, schema)
+    return _bulk_frame(conn, stmt, schema)
 
 
 def _bulk_frame(
@@ -301,3 +410,70 @@ def fetch_signal_leads(
     )
     stmt = _mart_view(stmt, scope, flt).order_by(n_on.desc(), m.customer_id).limit(int(limit))
     return frame(conn, stmt, LEAD_SCHEMA)
+
+
+# --- raw footprint rows, for the polars path of the rules (one customer, or a test's bank) -------
+
+_EXTRA = {"holding": ("closed_on",), "external": ("consent",)}
+
+
+def fetch_rule_rows(
+    conn: sa.Connection,
+    scope: Scope,
+    as_of: date,
+    customer_ids: tuple[int, ...] = (),
+    rules: FootprintRules | None = None,
+) -> dict[str, pl.DataFrame]:
+    """The footprint rows the rules read, by source, for customers the scope may see (all when no
+    ids): customer_id, the time column and every column a rule may name."""
+    rules = rules or load_rules()
+    out: dict[str, pl.DataFrame] = {}
+    for source, table in TABLES.items():
+        measures = [m for m in rules.measures if m.source == source]
+        spec = SOURCES[source]
+        names = ("customer_id", spec.time, *_EXTRA.get(source, ()), *spec.columns)
+        cols = list(dict.fromkeys(names))
+        stmt = sa.select(*(table.c[n] for n in cols)).where(
+            *(_source_base(source, as_of, measures) if measures else [sa.false()])
+        )
+        stmt = _restrict(stmt, table, scope, None, customer_ids)
+        visible = apply_scope(
+            sa.select(customers.c.customer_id), scope, customers.c.branch_id, customers.c.officer_id
+        )
+        stmt = stmt.where(table.c.customer_id.in_(visible))
+        schema = {n: _polars_type(table.c[n].type) for n in cols}
+        out[source] = frame(conn, stmt, schema)
+    return out
+
+
+def _polars_type(t: sa.types.TypeEngine) -> pl.DataType:
+    if isinstance(t, sa.DateTime):
+        return pl.Datetime("us")
+    if isinstance(t, sa.Date):
+        return pl.Date()
+    if isinstance(t, sa.Boolean):
+        return pl.Boolean()
+    if isinstance(t, sa.Integer):
+        return pl.Int64()
+    if isinstance(t, sa.Float | sa.Numeric):
+        return pl.Float64()
+    return pl.String()
+
+
+def fetch_customer_measures(
+    conn: sa.Connection,
+    scope: Scope,
+    as_of: date,
+    customer_id: int,
+    rules: FootprintRules | None = None,
+) -> pl.DataFrame:
+    """One customer's measures by the polars path (rows fetched, rules applied in polars); 0 rows
+    when the customer is unknown, opened after ``as_of`` or out of scope."""
+    rules = rules or load_rules()
+    c = customers.c
+    stmt = sa.select(c.customer_id, c.branch_id, c.officer_id).where(
+        c.customer_id == customer_id, c.opened_on <= as_of
+    )
+    ids = frame(conn, apply_scope(stmt, scope, c.branch_id, c.officer_id), _ID_SCHEMA)
+    rows = fetch_rule_rows(conn, scope, as_of, (customer_id,), rules)
+    return compute_measures(rules, ids, rows, as_of)

@@ -18,8 +18,10 @@ from data_access.schema import (
     PRODUCTS,
     SOFT_KINDS,
 )
-from metrics.recommend import RULES
+from metrics.footprint_rules import load_rules
 from metrics.standards import load_standards
+
+RULES = load_rules().offers
 
 WEEKLY = pl.DataFrame(
     {

@@ -201,7 +201,7 @@ def test_insert_soft_footprint(fresh: sa.Engine) -> None:
         pytest.param({"source": "rumour"}, "source", id="source"),
         pytest.param({"confidence": 1.2}, "confidence", id="confidence-high"),
         pytest.param({"confidence": float("nan")}, "confidence", id="confidence-nan"),
-        pytest.param({"fuel_grade": 97}, "grade", id="grade-97"),
+        pytest.param({"fuel_grade": 96}, "grade", id="grade-96"),
         pytest.param({"fuel_grade": None}, "grade", id="receipt-without-grade"),
         pytest.param({"litres": 0.0}, "litres", id="zero-litres"),
         pytest.param({"amount": -5.0}, "amount", id="negative-amount"),

@@ -9,8 +9,11 @@ import pytest
 import sqlalchemy as sa
 
 from data_access.filters import Filters, Scope
-from data_access.queries.signals import FEATURE_SCHEMA, fetch_signal_features, months_back
+from data_access.queries.signals import feature_schema, fetch_signal_features, months_back
+from metrics.footprint_rules import load_rules
 from tests.data_access.customer_seed import AS_OF, seed, seeded_banks
+
+FEATURE_SCHEMA = feature_schema(load_rules())
 
 
 @pytest.fixture(scope="module", params=["duckdb", "postgresql"])
@@ -43,14 +46,14 @@ def test_features_per_customer(bank: sa.Engine) -> None:
     assert sorted(rows) == [1, 2, 3, 4]
     one, two, three, four = rows[1], rows[2], rows[3], rows[4]
     assert (one["fuel_max_grade"], one["fuel_max_litres"], one["fuel_receipts"]) == (98, 60.0, 1)
-    assert one["holds_pos"] is True and one["holds_business_loan"] is False
+    assert one["holds_pos"] == 1 and one["holds_business_loan"] == 0
     # the June 2025 remittance is older than 12 months
     assert (one["remittances_12m"], one["remittance_amount_12m"]) == (2, 8000.0)
     assert (one["consented_platforms"], one["max_platform_limit"]) == (1, 30000.0)
     # pension in October counts (3 months), July does not; the transfer after as_of is ignored
     assert two["pensions_3m"] == 1
     assert (two["out_total_90d"], two["out_other_90d"]) == (10000.0, 7000.0)
-    assert two["holds_business_loan"] is False  # closed in 2024
+    assert two["holds_business_loan"] == 0  # closed in 2024
     assert three["family_events_12m"] == 1
     assert three["consented_platforms"] == 0  # refused consent
     assert four["fuel_max_grade"] is None and four["vehicles"] == 0

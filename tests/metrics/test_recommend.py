@@ -10,7 +10,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from metrics.recommend import RULES, TIER_BOOST, next_best_products, validate_rules
+from metrics.footprint_rules import load_rules
+from metrics.recommend import next_best_products, validate_rules
+
+RULES = load_rules().offers
+TIER_BOOST = load_rules().tier_boost
 
 CODES = (
     "car_owner",

@@ -9,10 +9,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from metrics.signals import FEATURE_COLUMNS, compute_signals, signal_evidence
+from metrics.footprint_rules import load_rules
+from metrics.signals import compute_signals, feature_columns, signal_evidence
 from metrics.standards import load_standards
 
 STD = load_standards()
+FEATURE_COLUMNS = feature_columns(load_rules())
 CODES = [s.code for s in STD.signals]
 
 
@@ -23,10 +25,11 @@ def features(**overrides: object) -> dict[str, object]:
         "fuel_max_grade": None,
         "fuel_max_litres": None,
         "fuel_receipts": 0,
+        "fuel_receipts_recent": 0.0,
         "vehicles": 0,
         "business_circles": 0,
-        "holds_pos": False,
-        "holds_business_loan": False,
+        "holds_pos": 0,
+        "holds_business_loan": 0,
         "remittances_12m": 0,
         "remittance_amount_12m": 0.0,
         "pensions_3m": 0,
@@ -57,8 +60,8 @@ def active(row: dict[str, object]) -> set[str]:
         pytest.param({"fuel_max_grade": 92, "fuel_max_litres": 49.9}, set(), id="fuel-92-small"),
         pytest.param({"fuel_max_grade": 92, "fuel_max_litres": 50.0}, {"car_owner"}, id="fuel-50L"),
         pytest.param({"vehicles": 1}, {"car_owner"}, id="vehicle"),
-        pytest.param({"holds_pos": True}, {"merchant"}, id="pos"),
-        pytest.param({"holds_business_loan": True}, {"merchant"}, id="business-loan"),
+        pytest.param({"holds_pos": 1}, {"merchant"}, id="pos"),
+        pytest.param({"holds_business_loan": 1}, {"merchant"}, id="business-loan"),
         pytest.param({"business_circles": 2}, {"merchant"}, id="business-circle"),
         pytest.param({"remittances_12m": 1}, {"migrant_family"}, id="remittance"),
         pytest.param({"pensions_3m": 3}, {"pensioner"}, id="pension"),
@@ -73,7 +76,7 @@ def active(row: dict[str, object]) -> set[str]:
         pytest.param({"consented_platforms": 1}, {"internet_credit"}, id="platform"),
         pytest.param({"family_events_12m": 1}, {"family_event"}, id="family-event"),
         pytest.param(
-            {"fuel_max_grade": 98, "pensions_3m": 1, "holds_pos": True},
+            {"fuel_max_grade": 98, "pensions_3m": 1, "holds_pos": 1},
             {"car_owner", "pensioner", "merchant"},
             id="several",
         ),
@@ -154,7 +157,7 @@ _row = st.fixed_dictionaries(
         "fuel_max_grade": st.none() | st.sampled_from([92, 95, 98]),
         "fuel_max_litres": st.none() | st.floats(0, 200),
         "vehicles": st.integers(0, 3),
-        "holds_pos": st.booleans(),
+        "holds_pos": st.integers(0, 2),
         "business_circles": st.integers(0, 3),
         "pensions_3m": st.integers(0, 3),
         "out_total_90d": st.floats(0, 1e6),

@@ -502,12 +502,16 @@ def parse_standards(data: dict[str, Any], source: str = "<dict>") -> Standards:
 
 def _check_references(standards: Standards) -> None:
     """Every code the standard names must be one the metrics know how to compute."""
+    from metrics.footprint_rules import rules_for
     from metrics.loyalty import COMPONENTS as LOYALTY_COMPONENTS  # lazy: they import this module
     from metrics.officers import RATE_COLUMNS
-    from metrics.signals import _rules
 
     known: list[tuple[str, list[str], tuple[str, ...]]] = [
-        ("signals", [s.code for s in standards.signals], tuple(_rules(standards))),
+        (
+            "signals",
+            [s.code for s in standards.signals],
+            tuple(s.code for s in rules_for(standards).signals),
+        ),
         (
             "loyalty.components",
             [c.code for c in standards.loyalty.components],

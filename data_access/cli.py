@@ -6,6 +6,8 @@
     python -m data_access refresh --url URL
     python -m data_access backup --to FILE [--url URL] [--force]     # DuckDB file, while it serves
     python -m data_access restore --from FILE [--url URL] [--force]  # dashboard stopped
+    python -m data_access import --url URL --mapping M --table T FILE [--encoding E] [--dry-run]
+    python -m data_access export --url URL --mapping M [--table T] FOLDER
 
 Errors are one line on stderr and a non-zero exit code (2 when refusing to overwrite a bank).
 """
@@ -33,6 +35,17 @@ BUSY_HINT = (
     "If it is the dashboard: stop it (Ctrl-C where `make run` runs), run this command, start it "
     "again. If it is a load or a refresh: wait for it to finish."
 )
+
+
+IMPORT_BUSY_HINT = (
+    "While the dashboard runs on the embedded DuckDB file, import through its admin page "
+    "(数据导入 / Data import), or stop the dashboard and run this command again; with "
+    "PostgreSQL both can run at once."
+)
+
+
+def _busy_hint(args: argparse.Namespace) -> str:
+    return IMPORT_BUSY_HINT if getattr(args, "command", "") == "import" else BUSY_HINT
 
 
 class CliError(Exception):
@@ -243,6 +256,77 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import(args: argparse.Namespace) -> int:
+    """Import one file of the bank's data into one table (validated, idempotent)."""
+    from data_access.importing import import_file
+
+    path = Path(args.file)
+    rejects = args.rejects or path.with_name(f"{path.stem}.rejects.csv")
+    engine = _engine(args.url)
+    try:
+        result = import_file(
+            engine,
+            path,
+            args.mapping,
+            args.table,
+            encoding=args.encoding,
+            dry_run=args.dry_run,
+            rejects_path=rejects,
+            lang=args.lang,
+            username=args.user,
+            refresh=not args.no_refresh,
+            progress=_printer(),
+        )
+    finally:
+        engine.dispose()
+    verb = "would be" if result.dry_run else "were"
+    print(
+        f"{result.file} → {result.table} ({result.mapping}, {result.encoding or 'binary'}): "
+        f"{result.rows_read:,} rows read, {result.rejected:,} rejected; "
+        f"{result.inserted:,} {verb} inserted, {result.updated:,} updated, "
+        f"{result.unchanged:,} unchanged ({result.seconds:.1f} s)"
+    )
+    if result.ignored_columns:
+        print(f"ignored columns: {', '.join(result.ignored_columns)}")
+    if result.rejected:
+        print(f"rejects (with every reason): {rejects}")
+        for column, n in sorted(result.rejects_by_column.items(), key=lambda kv: -kv[1]):
+            print(f"  {column}: {n:,}")
+    if result.dry_run:
+        print("dry run: nothing was written")
+    else:
+        print(f"import batch {result.batch_id}; data as of {result.data_as_of or '—'}")
+        if not result.refreshed and (result.inserted or result.updated):
+            print("marts not refreshed: run `python -m data_access refresh` when all files are in")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Write tables in a mapping's layout (one file per table)."""
+    from data_access.importing.export import export_bank, export_table
+
+    engine = _engine(args.url)
+    try:
+        if args.table:
+            from data_access.importing import load_mapping
+
+            m = load_mapping(args.mapping)
+            out = Path(args.out) / m.table(args.table).file_hint
+            n = export_table(
+                engine, args.table, m, out, encoding=args.encoding, thousands=args.thousands
+            )
+            print(f"{args.table}: {n:,} rows → {out}")
+        else:
+            files = export_bank(
+                engine, args.mapping, args.out, encoding=args.encoding, thousands=args.thousands
+            )
+            for name, out in files.items():
+                print(f"{name} → {out}")
+    finally:
+        engine.dispose()
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m data_access", description=__doc__.split("\n")[0])
     sub = p.add_subparsers(dest="command", required=True)
@@ -277,6 +361,35 @@ def parser() -> argparse.ArgumentParser:
     rs.add_argument("--from", required=True, metavar="FILE", help="a file written by `backup`")
     rs.add_argument("--force", action="store_true", help="replace an existing database")
     rs.set_defaults(func=cmd_restore)
+    imp = sub.add_parser(
+        "import",
+        help="load a file of the bank's own data (CSV, XLSX, Parquet) through a mapping",
+        description="Validated, idempotent import: bad rows go to a rejects file, good rows load "
+        "in one transaction; the same file twice adds nothing.",
+    )
+    imp.add_argument("--url", default=None)
+    imp.add_argument(
+        "--mapping", required=True, help="a shipped mapping (demo, core_banking) or a TOML file"
+    )
+    imp.add_argument("--table", required=True, help="our table the file fills (e.g. footprints)")
+    imp.add_argument("file", help="the CSV (UTF-8, GBK, GB18030), XLSX or Parquet file")
+    imp.add_argument("--encoding", default=None, help="override detection: utf-8, gbk, gb18030")
+    imp.add_argument("--dry-run", action="store_true", help="check and count; write nothing")
+    imp.add_argument("--rejects", default=None, help="rejects file (default: FILE.rejects.csv)")
+    imp.add_argument("--lang", default="zh", choices=("zh", "en"), help="language of the reasons")
+    imp.add_argument("--user", default="cli", help="recorded in the import batch")
+    imp.add_argument(
+        "--no-refresh", action="store_true", help="skip the mart refresh (run it at the end)"
+    )
+    imp.set_defaults(func=cmd_import)
+    exp = sub.add_parser("export", help="write tables in a mapping's layout (one file per table)")
+    exp.add_argument("--url", default=None)
+    exp.add_argument("--mapping", required=True)
+    exp.add_argument("--table", default=None, help="default: every table of the mapping")
+    exp.add_argument("--encoding", default="utf-8")
+    exp.add_argument("--thousands", action="store_true", help="amounts as 1,234.50")
+    exp.add_argument("out", help="folder for the files")
+    exp.set_defaults(func=cmd_export)
     return p
 
 
@@ -290,7 +403,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"refused: {exc}", file=sys.stderr)
         return EXIT_REFUSED
     except DatabaseBusy as exc:
-        print(f"error: {exc}.\n{BUSY_HINT}", file=sys.stderr)
+        print(f"error: {exc}.\n{_busy_hint(args)}", file=sys.stderr)
         return EXIT_ERROR
     except (CliError, FootprintError) as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -298,7 +411,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except sa.exc.DBAPIError as exc:
         holder = lock_holder(exc)
         if holder is not None:
-            print(f"error: {DatabaseBusy(holder)}.\n{BUSY_HINT}", file=sys.stderr)
+            print(f"error: {DatabaseBusy(holder)}.\n{_busy_hint(args)}", file=sys.stderr)
             return EXIT_ERROR
         first = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
         print(f"error: database {_safe_url(args.url or database_url())}: {first}", file=sys.stderr)

@@ -383,6 +383,26 @@ audit_log = sa.Table(
     sa.Column("detail", sa.Text, nullable=True),
 )
 
+import_batches = sa.Table(
+    "import_batches",
+    metadata,
+    sa.Column("batch_id", sa.BigInteger, sa.Sequence("import_batches_id_seq"), primary_key=True),
+    sa.Column("started_at", sa.DateTime, nullable=False),
+    sa.Column("finished_at", sa.DateTime, nullable=False),
+    sa.Column("username", sa.String(64), nullable=False),
+    sa.Column("target_table", sa.String(40), nullable=False),
+    sa.Column("mapping", sa.String(64), nullable=False),
+    sa.Column("file_name", sa.String(256), nullable=False),
+    sa.Column("file_sha256", sa.String(64), nullable=False),
+    sa.Column("encoding", sa.String(16), nullable=False, comment="'' for Excel and Parquet"),
+    sa.Column("rows_read", sa.BigInteger, nullable=False),
+    sa.Column("inserted", sa.BigInteger, nullable=False),
+    sa.Column("updated", sa.BigInteger, nullable=False),
+    sa.Column("unchanged", sa.BigInteger, nullable=False),
+    sa.Column("rejected", sa.BigInteger, nullable=False),
+    comment="one row per committed import (python -m data_access import, the admin page)",
+)
+
 bank_meta = sa.Table(
     "bank_meta",
     metadata,

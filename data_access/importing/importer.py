@@ -1,0 +1,374 @@
+"""Import one file into one table: read in chunks, convert, validate, stage, then apply in one transaction.
+
+Good rows go to a staging table inside the import's transaction; at the end, rows whose natural
+key is new are inserted, rows whose key exists and whose values differ are updated, the rest
+are unchanged. The batch record and ``bank_meta.data_as_of`` are written in the same
+transaction, so a failed or killed import leaves the database exactly as it was. A dry run does
+all of it and rolls back. The marts are refreshed after the commit.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import io
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import sqlalchemy as sa
+
+from data_access.engine import create_schema, has_schema
+from data_access.errors import InvalidImport
+from data_access.importing.convert import convert
+from data_access.importing.mapping import Mapping, TableMapping, load_mapping
+from data_access.importing.messages import reason
+from data_access.importing.readers import CSV_BLOCK, Chunk, open_source, read_csv
+from data_access.importing.rejects import RejectsWriter, original_line
+from data_access.importing.rules import EVENT_DATES, TABLE_RULES, TableRules
+from data_access.importing.validate import KeyTracker, Period, RowValidator, duplicate_reasons
+from data_access.schema import bank_meta, import_batches, metadata
+
+Progress = Callable[[str, float], None]
+DEFAULT_PERIOD_START = date(2000, 1, 1)
+
+
+def _quiet(_: str, __: float) -> None:
+    return None
+
+
+@dataclass
+class ImportResult:
+    """What an import did (or, for a dry run, would do)."""
+
+    table: str
+    file: str
+    mapping: str
+    encoding: str
+    dry_run: bool
+    rows_read: int = 0
+    rejected: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejects_by_column: dict[str, int] = field(default_factory=dict)
+    ignored_columns: list[str] = field(default_factory=list)
+    rejects_path: str | None = None
+    batch_id: int | None = None
+    data_as_of: str | None = None
+    refreshed: bool = False
+    seconds: float = 0.0
+
+    @property
+    def loaded(self) -> int:
+        """Rows that passed validation."""
+        return self.rows_read - self.rejected
+
+
+def file_sha256(path: Path) -> str:
+    """The file's SHA-256 (read in blocks)."""
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def check_header(path: Path, header: list[str], tm: TableMapping, encoding: str) -> list[str]:
+    """Raise InvalidImport naming every missing column (with near matches); return ignored ones."""
+    needed = tm.source_headers
+    missing = [h for h in needed if h not in header]
+    if missing:
+        hints = []
+        for h in missing:
+            near = difflib.get_close_matches(h, header, n=1, cutoff=0.5)
+            hints.append(f"{h} (did you mean {near[0]}?)" if near else h)
+        garbled = ""
+        if encoding and all(h not in header for h in needed):
+            garbled = (
+                " — none of the expected columns is there: is the encoding right (--encoding)?"
+            )
+        raise InvalidImport(
+            f"{path.name}: missing columns {', '.join(hints)} for table {tm.table}; "
+            f"the file's header is: {', '.join(header[:30])}{garbled}"
+        )
+    return [h for h in header if h not in needed]
+
+
+def _reference_ids(conn: sa.Connection, rules: TableRules) -> dict[str, pl.Series]:
+    ids: dict[str, pl.Series] = {}
+    for target in set(rules.references.values()):
+        table = metadata.tables[target]
+        key = next(iter(table.primary_key.columns))
+        values = conn.execute(sa.select(key)).scalars().all()
+        ids[target] = pl.Series(target, values, dtype=pl.Int64)
+    return ids
+
+
+def _data_as_of(conn: sa.Connection) -> date | None:
+    row = conn.execute(sa.select(bank_meta.c.value).where(bank_meta.c.key == "data_as_of")).first()
+    return date.fromisoformat(row[0]) if row else None
+
+
+def _stage_table(rules: TableRules, tm: TableMapping, temporary: bool) -> sa.Table:
+    cols = [sa.Column(c, rules.table.c[c].type) for c in tm.columns]
+    return sa.Table(
+        f"_fp_import_{uuid.uuid4().hex[:12]}",
+        sa.MetaData(),
+        *cols,
+        prefixes=["TEMPORARY"] if temporary else [],
+    )
+
+
+def _write_stage(conn: sa.Connection, stage: sa.Table, frame: pl.DataFrame) -> None:
+    if frame.height == 0:
+        return
+    raw = conn.connection.driver_connection
+    if conn.dialect.name == "duckdb":
+        view = f"_fp_view_{uuid.uuid4().hex[:12]}"
+        raw.register(view, frame.to_arrow())
+        try:
+            source = sa.table(view, *[sa.column(c) for c in frame.columns])
+            conn.execute(stage.insert().from_select(frame.columns, sa.select(*source.c)))
+        finally:
+            raw.unregister(view)
+    elif conn.dialect.name == "postgresql":
+        from psycopg import sql
+
+        stmt = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT csv)").format(
+            sql.Identifier(stage.name), sql.SQL(", ").join(map(sql.Identifier, frame.columns))
+        )
+        buf = io.BytesIO()
+        frame.write_csv(buf, include_header=False, datetime_format="%Y-%m-%d %H:%M:%S%.f")
+        with raw.cursor() as cur, cur.copy(stmt) as copy:
+            copy.write(buf.getbuffer())
+    else:
+        conn.execute(stage.insert(), frame.to_dicts())
+
+
+def _apply(
+    conn: sa.Connection, rules: TableRules, stage: sa.Table, tm: TableMapping, dry_run: bool
+) -> tuple[int, int]:
+    """Insert new keys, update changed rows; (inserted, updated)."""
+    t = rules.table
+    match = sa.and_(*(t.c[k] == stage.c[k] for k in rules.key))
+    others = [c for c in tm.columns if c not in rules.key]
+    changed = sa.or_(*(t.c[c].is_distinct_from(stage.c[c]) for c in others)) if others else None
+    is_new = ~sa.exists(sa.select(sa.literal(1)).select_from(t).where(match))
+    inserted = conn.execute(
+        sa.select(sa.func.count()).select_from(stage).where(is_new)
+    ).scalar_one()
+    updated = 0
+    if changed is not None:
+        updated = conn.execute(
+            sa.select(sa.func.count()).select_from(stage.join(t, match)).where(changed)
+        ).scalar_one()
+    if dry_run:
+        return inserted, updated
+    if updated:
+        conn.execute(
+            sa.update(t).values({c: stage.c[c] for c in others}).where(match).where(changed)
+        )
+    if inserted:
+        cols = list(tm.columns)
+        conn.execute(
+            t.insert().from_select(cols, sa.select(*(stage.c[c] for c in cols)).where(is_new))
+        )
+    return inserted, updated
+
+
+def _newest_event(conn: sa.Connection, stage: sa.Table, tm: TableMapping) -> date | None:
+    cols = [c for c in tm.columns if c in EVENT_DATES]
+    newest: date | None = None
+    for c in cols:
+        value = conn.execute(sa.select(sa.func.max(stage.c[c]))).scalar_one()
+        if isinstance(value, datetime):
+            value = value.date()
+        if value is not None and (newest is None or value > newest):
+            newest = value
+    return newest
+
+
+def _set_meta(conn: sa.Connection, key: str, value: str) -> None:
+    conn.execute(bank_meta.delete().where(bank_meta.c.key == key))
+    conn.execute(bank_meta.insert().values(key=key, value=value))
+
+
+def import_file(
+    engine: sa.Engine,
+    path: Path | str,
+    mapping: Mapping | str | Path,
+    table: str,
+    *,
+    encoding: str | None = None,
+    dry_run: bool = False,
+    rejects_path: Path | str | None = None,
+    lang: str = "zh",
+    username: str = "cli",
+    refresh: bool = True,
+    progress: Progress = _quiet,
+    block_size: int = CSV_BLOCK,
+) -> ImportResult:
+    """Import ``path`` into ``table`` as ``mapping`` says; InvalidImport when the file cannot be read."""
+    t0 = time.monotonic()
+    path = Path(path)
+    m = mapping if isinstance(mapping, Mapping) else load_mapping(mapping)
+    tm = m.table(table)
+    rules = TABLE_RULES[table]
+    enc_choice = (encoding or m.encoding or "auto").lower()
+    header, chunks, enc = open_source(path, enc_choice, m.delimiter)
+    if enc and block_size != CSV_BLOCK:
+        header, chunks = read_csv(path, enc, m.delimiter, block_size)
+    ignored = check_header(path, header, tm, enc)
+    started = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+    result = ImportResult(
+        table=table,
+        file=path.name,
+        mapping=m.name,
+        encoding=enc,
+        dry_run=dry_run,
+        ignored_columns=ignored,
+        rejects_path=str(rejects_path) if rejects_path else None,
+    )
+    rejects = RejectsWriter(Path(rejects_path) if rejects_path else None, lang)
+    size = max(path.stat().st_size, 1)
+    progress(f"reading {path.name}", 0.0)
+    try:
+        with engine.connect() as conn:
+            empty = not has_schema(conn)
+        if empty:  # an empty database gets the tables (a dry run needs them too; DDL only)
+            create_schema(engine)
+        with engine.connect() as conn, conn.begin() as tx:
+            import_batches.create(conn, checkfirst=True)
+            old_as_of = _data_as_of(conn)
+            period = Period(
+                m.period_start or DEFAULT_PERIOD_START,
+                m.period_end or datetime.now(UTC).date(),
+            )
+            validator = RowValidator(tm, period, _reference_ids(conn, rules), lang)
+            tracker = KeyTracker(rules.key)
+            stage = _stage_table(rules, tm, temporary=conn.dialect.name != "duckdb")
+            stage.create(conn)
+            seen_bytes = 0
+            for chunk in chunks:
+                good = _process_chunk(chunk, tm, validator, tracker, rejects, result, lang, m)
+                _write_stage(conn, stage, good)
+                seen_bytes += chunk.bytes_read
+                frac = min(seen_bytes / size, 0.99) if enc else 0.5
+                progress(
+                    f"checked {result.rows_read:,} rows, {result.rejected:,} rejected", 0.9 * frac
+                )
+            progress("applying", 0.9)
+            result.inserted, result.updated = _apply(conn, rules, stage, tm, dry_run)
+            result.unchanged = result.loaded - result.inserted - result.updated
+            newest = _newest_event(conn, stage, tm)
+            as_of = (
+                max(d for d in (old_as_of, newest) if d is not None)
+                if (old_as_of or newest)
+                else None
+            )
+            result.data_as_of = as_of.isoformat() if as_of else None
+            stage.drop(conn)
+            if dry_run:
+                tx.rollback()
+            else:
+                if as_of is not None and as_of != old_as_of:
+                    _set_meta(conn, "data_as_of", as_of.isoformat())
+                result.batch_id = conn.execute(
+                    import_batches.insert()
+                    .values(
+                        started_at=started,
+                        finished_at=datetime.now(UTC).replace(tzinfo=None, microsecond=0),
+                        username=username,
+                        target_table=table,
+                        mapping=m.name,
+                        file_name=path.name[:256],
+                        file_sha256=file_sha256(path),
+                        encoding=enc,
+                        rows_read=result.rows_read,
+                        inserted=result.inserted,
+                        updated=result.updated,
+                        unchanged=result.unchanged,
+                        rejected=result.rejected,
+                    )
+                    .returning(import_batches.c.batch_id)
+                ).scalar_one()
+    finally:
+        rejects.close()
+    if refresh and not dry_run and (result.inserted or result.updated) and result.data_as_of:
+        from data_access.refresh import refresh_all
+        from metrics.standards import load_standards
+
+        progress("refreshing the marts", 0.92)
+        refresh_all(engine, load_standards(), date.fromisoformat(result.data_as_of))
+        result.refreshed = True
+    result.seconds = time.monotonic() - t0
+    progress("done", 1.0)
+    return result
+
+
+def _process_chunk(
+    chunk: Chunk,
+    tm: TableMapping,
+    validator: RowValidator,
+    tracker: KeyTracker,
+    rejects: RejectsWriter,
+    result: ImportResult,
+    lang: str,
+    m: Mapping,
+) -> pl.DataFrame:
+    """Convert and check one chunk; write its rejects; return the good rows (our columns)."""
+    raw = chunk.frame
+    result.rows_read += raw.height + len(chunk.bad_lines)
+    if chunk.bad_lines:
+        texts = [
+            reason("field_count", lang, expected=b.expected, actual=b.actual)
+            for b in chunk.bad_lines
+        ]
+        rejects.write_bad_lines(chunk.bad_lines, texts)
+        result.rejected += len(chunk.bad_lines)
+        result.rejects_by_column["(line)"] = result.rejects_by_column.get("(line)", 0) + len(texts)
+    if raw.height == 0:
+        return pl.DataFrame(schema={c: pl.Null for c in tm.columns}).head(0)
+    typed, parse_reasons = convert(raw, tm, lang)
+    reasons = pl.concat([parse_reasons, validator.reasons(typed, parse_reasons)])
+    ok = np.ones(raw.height, dtype=bool)
+    ok[reasons["row"].to_numpy()] = False
+    dup = duplicate_reasons(tracker, typed, chunk.lines, ok, lang)
+    if dup.height:
+        reasons = pl.concat([reasons, dup])
+        ok[dup["row"].to_numpy()] = False
+    if reasons.height:
+        _reject(raw, chunk.lines, reasons, rejects, result, m.delimiter)
+    return typed.filter(pl.Series(ok))
+
+
+def _reject(
+    raw: pl.DataFrame,
+    lines: np.ndarray,
+    reasons: pl.DataFrame,
+    rejects: RejectsWriter,
+    result: ImportResult,
+    delimiter: str,
+) -> None:
+    for col, n in reasons.group_by("column").len().iter_rows():
+        name = col or "(key)"
+        result.rejects_by_column[name] = result.rejects_by_column.get(name, 0) + n
+    per_row = (
+        reasons.group_by("row", maintain_order=True)
+        .agg(pl.col("reason").str.join("; ").alias("reasons"))
+        .sort("row")
+    )
+    rows = per_row["row"]
+    originals = raw[rows.to_numpy()].select(original_line(raw.columns, delimiter).alias("original"))
+    out = pl.DataFrame(
+        {"line": lines[rows.to_numpy()], "reasons": per_row["reasons"]},
+        schema={"line": pl.Int64, "reasons": pl.String},
+    ).with_columns(originals["original"])
+    rejects.write(out)
+    result.rejected += out.height

@@ -1,0 +1,243 @@
+"""Check typed rows with pandera (on polars): required values, codes, ranges, data period, text, references.
+
+The schema is built per table from the schema, the code lists and the mapping; every failure
+becomes a reason in the user's language. Duplicate keys across the whole file (read in chunks)
+are found by ``KeyTracker``.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+import numpy as np
+import polars as pl
+import sqlalchemy as sa
+
+with warnings.catch_warnings():
+    # pandera looks at every dataframe library installed; pyspark warns about pandas 3 on import
+    warnings.simplefilter("ignore", FutureWarning)
+    import pandera.polars as pa
+    from pandera.errors import SchemaErrors
+
+from data_access.importing.convert import REASON_SCHEMA, label, message_expr
+from data_access.importing.mapping import TableMapping
+from data_access.importing.messages import reason
+from data_access.importing.rules import EVENT_DATES, TABLE_RULES, code_list, kind_of, value_range
+
+CONTROL_CHARS = r"[\x00-\x08\x0B\x0C\x0E-\x1F\x7F]"
+# What a spreadsheet would run as a formula when the text is opened (CSV injection).
+FORMULA = r"^(?:[=@]|[+\-][^0-9.\s])"
+EARLIEST = date(1900, 1, 1)
+
+
+@dataclass(frozen=True)
+class Period:
+    """Dates an event may carry (inclusive); older life dates only need to be after 1900."""
+
+    start: date
+    end: date
+
+
+@dataclass(frozen=True)
+class _Meta:
+    key: str
+    params: dict
+
+
+def _not_matching(pattern: str):
+    def check(data: pa.PolarsData) -> pl.LazyFrame:
+        return data.lazyframe.select(~pl.col(data.key).str.contains(pattern))
+
+    return check
+
+
+def _member_of(ids: pl.Series):
+    def check(data: pa.PolarsData) -> pl.LazyFrame:
+        return data.lazyframe.select(pl.col(data.key).is_in(ids.implode()))
+
+    return check
+
+
+class RowValidator:
+    """The pandera schema for one mapped table and the translation of its failures."""
+
+    def __init__(
+        self,
+        tm: TableMapping,
+        period: Period,
+        references: dict[str, pl.Series],
+        lang: str,
+    ) -> None:
+        self.tm = tm
+        self.lang = lang
+        table = TABLE_RULES[tm.table].table
+        self.meta: dict[str, list[_Meta]] = {}
+        columns: dict[str, pa.Column] = {}
+        for col in tm.columns:
+            checks, meta = self._checks(table, table.c[col], period, references)
+            self.meta[col] = meta
+            columns[col] = pa.Column(None, checks=checks, nullable=table.c[col].nullable)
+        self.schema = pa.DataFrameSchema(columns)
+
+    def _checks(
+        self,
+        table: sa.Table,
+        column: sa.Column,
+        period: Period,
+        references: dict[str, pl.Series],
+    ) -> tuple[list[pa.Check], list[_Meta]]:
+        kind = kind_of(column)
+        checks: list[pa.Check] = []
+        meta: list[_Meta] = []
+        codes = code_list(table.name, column.name)
+        if codes is not None:
+            checks.append(pa.Check.isin(list(codes)))
+            meta.append(_Meta("not_in_codes", {}))
+        bounds = value_range(table.name, column)
+        if bounds is not None and kind in ("int", "number"):
+            checks.append(pa.Check.in_range(*bounds))
+            meta.append(_Meta("range", {"low": f"{bounds[0]:,.0f}", "high": f"{bounds[1]:,.0f}"}))
+        if kind in ("date", "datetime"):
+            low = period.start if column.name in EVENT_DATES else EARLIEST
+            lo, hi = (
+                (datetime.combine(low, time.min), datetime.combine(period.end, time.max))
+                if kind == "datetime"
+                else (low, period.end)
+            )
+            checks.append(pa.Check.in_range(lo, hi))
+            meta.append(
+                _Meta("date_range", {"low": low.isoformat(), "high": period.end.isoformat()})
+            )
+        if kind == "text":
+            length = getattr(column.type, "length", None)
+            if length:
+                checks.append(pa.Check.str_length(max_value=length))
+                meta.append(_Meta("too_long", {"high": length}))
+            checks.append(pa.Check(_not_matching(CONTROL_CHARS)))
+            meta.append(_Meta("control_chars", {}))
+            if codes is None:
+                checks.append(pa.Check(_not_matching(FORMULA)))
+                meta.append(_Meta("formula", {}))
+        target = TABLE_RULES[table.name].references.get(column.name)
+        if target is not None and target in references:
+            checks.append(pa.Check(_member_of(references[target])))
+            meta.append(_Meta("reference", {"target": target}))
+        return checks, meta
+
+    def reasons(self, typed: pl.DataFrame, parse_reasons: pl.DataFrame) -> pl.DataFrame:
+        """(row, column, reason) for every failure in ``typed`` not already explained by a parse failure."""
+        if typed.height == 0:
+            return pl.DataFrame(schema=REASON_SCHEMA)
+        try:
+            self.schema.validate(typed, lazy=True)
+            return pl.DataFrame(schema=REASON_SCHEMA)
+        except SchemaErrors as exc:
+            cases = exc.failure_cases
+        cases = cases.filter(pl.col("index").is_not_null() & pl.col("column").is_not_null())
+        parts: list[pl.DataFrame] = []
+        for (col, check, number), group in cases.group_by(
+            ["column", "check", "check_number"], maintain_order=True
+        ):
+            spec = self.tm.columns[col]
+            if check == "not_nullable":
+                m = _Meta("missing", {})
+            elif number is not None and number < len(self.meta[col]):
+                m = self.meta[col][number]
+            else:
+                m = _Meta("invalid", {})
+            text = message_expr(
+                m.key, self.lang, pl.col("failure_case"), col=label(spec), **m.params
+            )
+            parts.append(
+                group.select(
+                    pl.col("index").cast(pl.UInt32).alias("row"),
+                    pl.lit(col).alias("column"),
+                    text.alias("reason"),
+                )
+            )
+        found = pl.concat(parts) if parts else pl.DataFrame(schema=REASON_SCHEMA)
+        # a value that did not parse is null: its parse reason says more than 'must not be empty'
+        return found.join(parse_reasons.select("row", "column"), on=["row", "column"], how="anti")
+
+
+class KeyTracker:
+    """Finds rows whose natural key already appeared earlier in the file (across chunks).
+
+    Keys are kept as sorted int64 arrays (a composite key as its 64-bit hash), merged so that
+    only a few arrays exist: memory is 16 bytes per row and a lookup a binary search.
+    """
+
+    def __init__(self, key: tuple[str, ...]) -> None:
+        self.key = key
+        self.parts: list[tuple[np.ndarray, np.ndarray]] = []  # (sorted keys, first lines)
+
+    def _codes(self, frame: pl.DataFrame) -> np.ndarray:
+        if len(self.key) == 1 and frame.schema[self.key[0]].is_integer():
+            return frame[self.key[0]].cast(pl.Int64).to_numpy()
+        hashed = frame.select(pl.struct(list(self.key)).hash(seed=0)).to_series()
+        return hashed.to_numpy().view(np.int64)
+
+    def check(self, frame: pl.DataFrame, lines: np.ndarray) -> np.ndarray:
+        """For each row, the line of the earlier row with its key, or 0; remembers the new keys."""
+        n = frame.height
+        first = np.zeros(n, dtype=np.int64)
+        if n == 0:
+            return first
+        keys = self._codes(frame)
+        for sorted_keys, sorted_lines in self.parts:
+            idx = np.searchsorted(sorted_keys, keys)
+            idx_c = np.minimum(idx, len(sorted_keys) - 1)
+            hit = (sorted_keys[idx_c] == keys) & (first == 0)
+            first[hit] = sorted_lines[idx_c[hit]]
+        order = np.argsort(keys, kind="stable")
+        ks, ls, prior = keys[order], lines[order], first[order]
+        run_start = np.ones(n, dtype=bool)
+        run_start[1:] = ks[1:] != ks[:-1]
+        start_idx = np.maximum.accumulate(np.where(run_start, np.arange(n), 0))
+        # later rows of a run point at the earliest line: in an earlier chunk, else the run's first
+        earliest = np.where(prior[start_idx] > 0, prior[start_idx], ls[start_idx])
+        within = np.where(run_start, 0, earliest)
+        first_within = np.empty(n, dtype=np.int64)
+        first_within[order] = within
+        first = np.where(first == 0, first_within, first)
+        new = run_start & (first[order] == 0)
+        self._add(ks[new], ls[new])
+        return first
+
+    def _add(self, keys: np.ndarray, lines: np.ndarray) -> None:
+        if len(keys) == 0:
+            return
+        self.parts.append((keys, lines))
+        while len(self.parts) > 1 and len(self.parts[-1][0]) * 2 >= len(self.parts[-2][0]):
+            (k2, l2), (k1, l1) = self.parts.pop(), self.parts.pop()
+            k, ln = np.concatenate([k1, k2]), np.concatenate([l1, l2])
+            order = np.argsort(k, kind="stable")
+            self.parts.append((k[order], ln[order]))
+
+
+def duplicate_reasons(
+    tracker: KeyTracker, typed: pl.DataFrame, lines: np.ndarray, ok: np.ndarray, lang: str
+) -> pl.DataFrame:
+    """(row, column, reason) for good rows whose key already appeared in the file."""
+    rows = np.flatnonzero(ok)
+    if len(rows) == 0:
+        return pl.DataFrame(schema=REASON_SCHEMA)
+    first = tracker.check(typed[rows], lines[rows])
+    dup = first > 0
+    if not dup.any():
+        return pl.DataFrame(schema=REASON_SCHEMA)
+    keys = (
+        typed[rows[dup]]
+        .select(pl.concat_str([pl.col(k).cast(pl.String) for k in tracker.key], separator="/"))
+        .to_series()
+    )
+    texts = [
+        reason("duplicate", lang, line=int(line), value=value)
+        for line, value in zip(first[dup], keys, strict=True)
+    ]
+    return pl.DataFrame(
+        {"row": rows[dup].astype(np.uint32), "column": [""] * len(texts), "reason": texts},
+        schema=REASON_SCHEMA,
+    )

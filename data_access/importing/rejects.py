@@ -63,7 +63,11 @@ class RejectsWriter:
         self.count += frame.height
         if self.path is None:
             return
-        out = frame.select(pl.col("line"), _defuse(pl.col("reasons")), _defuse(pl.col("original")))
+        out = frame.select(
+            pl.col("line"),
+            _defuse(pl.col("reasons")).alias("reasons"),
+            _defuse(pl.col("original")).alias("original"),
+        )
         out.write_csv(self._open(), include_header=False)
 
     def write_bad_lines(self, bad: list[BadLine], reasons: list[str]) -> None:

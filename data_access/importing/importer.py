@@ -23,6 +23,7 @@ import numpy as np
 import polars as pl
 import sqlalchemy as sa
 
+from data_access import load_state
 from data_access.engine import create_schema, has_schema
 from data_access.errors import InvalidImport
 from data_access.importing.convert import convert
@@ -36,6 +37,7 @@ from data_access.schema import bank_meta, import_batches, metadata
 
 Progress = Callable[[str, float], None]
 DEFAULT_PERIOD_START = date(2000, 1, 1)
+IMPORT_WRITER = "import"  # bank_meta.written_by: ensure-demo never rebuilds such a bank
 
 
 def _quiet(_: str, __: float) -> None:
@@ -194,11 +196,6 @@ def _newest_event(conn: sa.Connection, stage: sa.Table, tm: TableMapping) -> dat
     return newest
 
 
-def _set_meta(conn: sa.Connection, key: str, value: str) -> None:
-    conn.execute(bank_meta.delete().where(bank_meta.c.key == key))
-    conn.execute(bank_meta.insert().values(key=key, value=value))
-
-
 def import_file(
     engine: sa.Engine,
     path: Path | str,
@@ -277,8 +274,14 @@ def import_file(
             if dry_run:
                 tx.rollback()
             else:
-                if as_of is not None and as_of != old_as_of:
-                    _set_meta(conn, "data_as_of", as_of.isoformat())
+                if result.inserted or result.updated:  # a file that changes nothing stamps nothing
+                    stamps = {"written_by": IMPORT_WRITER, "loaded_at": started.isoformat()}
+                    if as_of is not None:
+                        stamps |= {
+                            "data_as_of": as_of.isoformat(),
+                            "load_state": load_state.COMPLETE,
+                        }
+                    load_state.write_meta(conn, stamps)  # atomic with the rows: never in_progress
                 result.batch_id = conn.execute(
                     import_batches.insert()
                     .values(
@@ -301,11 +304,10 @@ def import_file(
     finally:
         rejects.close()
     if refresh and not dry_run and (result.inserted or result.updated) and result.data_as_of:
-        from data_access.refresh import refresh_all
-        from metrics.standards import load_standards
+        from data_access.refresh import configured_standards, refresh_all
 
         progress("refreshing the marts", 0.92)
-        refresh_all(engine, load_standards(), date.fromisoformat(result.data_as_of))
+        refresh_all(engine, configured_standards(), date.fromisoformat(result.data_as_of))
         result.refreshed = True
     result.seconds = time.monotonic() - t0
     progress("done", 1.0)

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format bench clean chromium
+.PHONY: run test lint format bench clean chromium java
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -22,8 +22,12 @@ run: $(STAMP)
 chromium:
 	@command -v chromium >/dev/null 2>&1 && fc-list :lang=zh | grep -q . && fc-list | grep -qi emoji || (apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk fonts-noto-color-emoji >/dev/null)
 
-## test: lint, then every test (DuckDB, PostgreSQL, app and browser tests)
-test: $(STAMP) chromium
+## java: Debian's Java 17 runtime for the Spark tests' cluster (installed once)
+java:
+	@java -version 2>&1 | grep -Eq 'version "(17|21)' || (apt-get update -qq && apt-get install -y -qq openjdk-17-jre-headless >/dev/null)
+
+## test: lint, then every test (DuckDB, PostgreSQL, Spark, app and browser tests)
+test: $(STAMP) chromium java
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest -q

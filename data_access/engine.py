@@ -12,6 +12,9 @@ from sqlalchemy.pool import StaticPool
 from data_access.errors import DatabaseBusy, DataUnavailable, SchemaMissing
 from data_access.schema import metadata
 
+# hive:// is Spark SQL's Thrift server, through PyHive with the fixes in data_access.dialects
+sa.dialects.registry.register("hive", "data_access.dialects", "SparkDialect")
+
 
 def dialect_of(url: str) -> str:
     """'duckdb', 'postgresql', 'hive' ... from a URL."""

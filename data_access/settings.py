@@ -28,6 +28,12 @@ SETTINGS: dict[str, Setting] = {
         "SQLAlchemy URL of the bank's database (duckdb:///…, postgresql+psycopg://…, hive://…). "
         "Empty: the embedded DuckDB file data/footprint.duckdb, created with a demo bank.",
     ),
+    "spark_staging_dir": Setting(
+        "FOOTPRINT_SPARK_STAGING",
+        "",
+        "Spark (hive://) only: folder where loads and mart refreshes stage Parquet files for Spark "
+        "to copy; the Spark cluster must read the same path. Empty: data/spark-staging.",
+    ),
     "standards_file": Setting(
         "FOOTPRINT_STANDARDS",
         "",

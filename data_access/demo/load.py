@@ -144,8 +144,12 @@ def make_sink(engine: sa.Engine) -> Sink:
         return DuckDBSink(engine)
     if backend == "postgresql":
         return PostgresSink(engine)
+    if backend == "hive":
+        from data_access.sparkio import SparkSink
+
+        return SparkSink(engine, metadata)
     raise NotImplementedError(
-        f"bulk loading into {backend} is not supported (use DuckDB or PostgreSQL)"
+        f"bulk loading into {backend} is not supported (use DuckDB, PostgreSQL or Spark)"
     )
 
 

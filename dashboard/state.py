@@ -15,6 +15,7 @@ import streamlit as st
 from dashboard.i18n import browser_lang, t
 from dashboard.loaders.common import load_branches, load_data_as_of, load_officers
 from dashboard.params import UrlView, parse_params
+from dashboard.style import print_header
 from data_access.filters import TIERS, Filters, Scope, week_start
 
 
@@ -173,6 +174,22 @@ def sidebar() -> PageContext:
         branch_ids=tuple(st.session_state.f_branches),
         officer_ids=tuple(st.session_state.f_officers),
         tiers=tuple(st.session_state.f_tiers),
+    )
+    print_header(
+        [
+            t("common.print_header", day=f"{as_of:%Y-%m-%d}", week=f"{week:%Y-%m-%d}"),
+            t("common.branches")
+            + ": "
+            + ("、".join(names[b] for b in filters.branch_ids) or t("common.all_branches")),
+            t("common.officers")
+            + ": "
+            + (
+                "、".join(officer_names[o] for o in filters.officer_ids) or t("common.all_officers")
+            ),
+            t("common.tiers")
+            + ": "
+            + ("、".join(tier_labels[c] for c in filters.tiers) or t("common.all_tiers")),
+        ]
     )
     return PageContext(scope=scope, filters=filters, week=week, as_of=as_of, lang=lang)
 

@@ -69,8 +69,9 @@ if flt.tiers:
 # --- KPI cards ---------------------------------------------------------------------------------
 st.subheader(t("kpis.cards_header") + f" · {selection}")
 rows = {row["kpi"]: row for row in bank.iter_rows(named=True)}
+cards = st.container(key="fp_cards_kpis")  # two across on a phone and on paper (style.py)
 for start in range(0, len(KPI_ORDER), 4):
-    for col, kpi in zip(st.columns(4), KPI_ORDER[start : start + 4], strict=False):
+    for col, kpi in zip(cards.columns(4), KPI_ORDER[start : start + 4], strict=False):
         row = rows.get(kpi)
         if row is None:
             col.metric(kpi_labels[kpi], "—", border=True)  # no figure for this KPI

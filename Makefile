@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format bench clean chromium java
+.PHONY: run test lint format bench clean chromium java bundle
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -41,6 +41,10 @@ format: $(STAMP)
 ## bench: performance figures at county scale (see bench/README.md)
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+## bundle: the offline installation archive dist/footprint-VERSION-linux-x86_64.tar.gz (needs the index)
+bundle:
+	PYTHON=$(PY) packaging/build-bundle.sh
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -5,7 +5,8 @@ router has run once, so a fresh server's first deep link (/kpis) would bypass th
 design card keeps ``dashboard/pages/``; this launcher switches the legacy mode off up front, and
 imports the pages' modules before the server listens (``dashboard.preload``). For the embedded
 DuckDB file it also answers ``python -m data_access backup`` (``data_access.backup``): DuckDB lets
-no other process read the file while this one has it.
+no other process read the file while this one has it. Its log never quotes an exception's
+message, which may hold customer data (``dashboard.logsafe``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.web import cli
 
+from dashboard import logsafe
 from dashboard.preload import preload
 from data_access.backup import serve_snapshots
 from data_access.settings import database_url
@@ -23,6 +25,7 @@ from data_access.settings import database_url
 
 def main() -> None:
     """Start ``streamlit run dashboard/app.py`` in this process with the router always in charge."""
+    logsafe.install()
     PagesManager.uses_pages_directory = False
     preload(database_url())
     serve_snapshots(database_url())

@@ -43,8 +43,8 @@ bench: $(STAMP)
 	$(BIN)/python -m bench
 
 ## bundle: the offline installation archive dist/footprint-VERSION-linux-x86_64.tar.gz (needs the index)
-bundle:
-	PYTHON=$(PY) packaging/build-bundle.sh
+bundle: $(STAMP)
+	PYTHON=$(BIN)/python packaging/build-bundle.sh
 
 clean:
 	rm -rf $(VENV) .pytest_cache

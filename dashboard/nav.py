@@ -17,4 +17,5 @@ PAGE_TABLE: tuple[tuple[str, str, str, str, str], ...] = (
     ("marketing", "funnels.py", "funnels", "🔻", "funnels.title"),
     ("training", "officers.py", "officers", "🧑‍🏫", "officers.title"),
     ("officer", "customer.py", "customer", "👣", "customer.title"),
+    ("credit", "credit.py", "credit", "🧾", "credit.title"),
 )

@@ -180,6 +180,35 @@ class Alerts:
 
 
 @dataclass(frozen=True)
+class Credit:
+    """How the credit desk rates an application: penalties per mismatch severity, the capped
+    adjustment for internet-platform limits, and what counts as business and repayment evidence."""
+
+    info: Label
+    penalty_high: float
+    penalty_medium: float
+    penalty_low: float
+    platform_points_per_10k: float
+    platform_adjustment_cap: float
+    repayment_lookback_days: int
+
+
+# The shipped credit section: a standard written before it (1.1) gets these values.
+CREDIT_DEFAULTS: dict[str, Any] = {
+    "label_zh": "贷前足迹核查",
+    "label_en": "Pre-loan footprint checks",
+    "description": "Each declaration that footprints contradict lowers the internal rating (0-100) "
+    "by its severity's penalty; internet-platform limits shown with consent add at most the cap.",
+    "penalty_high": 30.0,
+    "penalty_medium": 15.0,
+    "penalty_low": 5.0,
+    "platform_points_per_10k": 1.0,
+    "platform_adjustment_cap": 5.0,
+    "repayment_lookback_days": 365,
+}
+
+
+@dataclass(frozen=True)
 class Standards:
     """The whole standard, as the metrics read it."""
 
@@ -195,6 +224,7 @@ class Standards:
     alerts: Alerts
     profile_fields: tuple[str, ...]
     signals: tuple[Label, ...]
+    credit: Credit
     source: str
     digest: str = ""  # sha256 of the file's bytes: tells two editions with one version apart
 
@@ -219,6 +249,7 @@ class Standards:
         out += [("engagement", self.engagement.info)]
         out += [(f"engagement.{c.code}", c.info) for c in self.engagement.components]
         out += [("alerts", self.alerts.info)] + [(f"signals.{s.code}", s) for s in self.signals]
+        out += [("credit", self.credit.info)]
         return out
 
 
@@ -459,6 +490,20 @@ def _alerts(data: dict[str, Any]) -> Alerts:
     )
 
 
+def _credit(data: dict[str, Any]) -> Credit:
+    path = "credit"
+    data = CREDIT_DEFAULTS | _table(data, path)
+    return Credit(
+        _label(data, path, path),
+        _number(data, "penalty_high", path, lo=0, hi=100),
+        _number(data, "penalty_medium", path, lo=0, hi=100),
+        _number(data, "penalty_low", path, lo=0, hi=100),
+        _number(data, "platform_points_per_10k", path, lo=0, hi=100),
+        _number(data, "platform_adjustment_cap", path, lo=0, hi=100),
+        _int(data, "repayment_lookback_days", path, lo=30, hi=3_650),
+    )
+
+
 def parse_standards(data: dict[str, Any], source: str = "<dict>") -> Standards:
     """Validate a parsed TOML document and build the Standards."""
     data = _table(data, "document")
@@ -495,6 +540,7 @@ def parse_standards(data: dict[str, Any], source: str = "<dict>") -> Standards:
         profile_fields=tuple(fields),
         signals=tuple(signals),
         source=source,
+        credit=_credit(data.get("credit", {})),
     )
     _check_references(standards)
     return standards

@@ -58,11 +58,15 @@ def loan_applications_table(
     inflow_month: np.ndarray,
     skill: np.ndarray,
     places: list[str],
+    planted: dict[str, set[int]] | None = None,
 ) -> pa.Table:
     """Applications: the loans opened in the window plus refused and pending ones.
 
     About 12% contradict the footprints: declared income several times the money that actually
-    came in over the year before, or a declared place the customer has never been seen in.
+    came in over the year before, or a declared place the customer has never been seen in. When
+    ``planted`` is given, it receives the application ids of each kind ('income', 'place'): the
+    truth the credit desk's checks are measured against (bench/bench_credit.py); the bank's
+    tables never hold it.
     """
     # the application log covers the last year, so twelve months of footprints precede each one
     start = np.datetime64(cal.start, "D") + 335 * DAY
@@ -143,6 +147,10 @@ def loan_applications_table(
     decided = np.minimum(decided, end)
     pending = status == "submitted"
     order = np.argsort(applied, kind="stable")
+    if planted is not None:
+        ids = np.arange(1, n + 1)
+        planted["income"] = set(ids[by_income[order]].tolist())
+        planted["place"] = set(ids[by_place[order]].tolist())
     return pa.table(
         {
             "application_id": pa.array(np.arange(1, n + 1), pa.int64()),

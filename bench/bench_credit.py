@@ -33,7 +33,7 @@ def build_with_truth(path: Path, customers: int, seed: int) -> dict[str, set[int
     planted: dict[str, set[int]] = {}
     original = demo.loan_applications_table
 
-    def recording(*args: object, **kwargs: object):  # noqa: ANN202 - same as the original
+    def recording(*args: object, **kwargs: object) -> object:
         return original(*args, **kwargs, planted=planted)  # type: ignore[arg-type]
 
     demo.loan_applications_table = recording  # type: ignore[assignment]

@@ -4,6 +4,7 @@
     python -m data_access info --url URL
     python -m data_access ensure-demo            # used by `make run`
     python -m data_access refresh --url URL
+    python -m data_access upgrade --url URL      # bring the schema to this release's (Alembic)
     python -m data_access backup --to FILE [--url URL] [--force]     # DuckDB file, while it serves
     python -m data_access restore --from FILE [--url URL] [--force]  # dashboard stopped
     python -m data_access import --url URL --mapping M --table T FILE [--encoding E] [--dry-run]
@@ -181,6 +182,13 @@ def cmd_ensure_demo(args: argparse.Namespace) -> int:
     try:
         meta = _loaded(engine)
         if meta is not None:
+            from data_access.load_state import DEMO_WRITER
+            from data_access.migrate import upgrade
+
+            if meta.get("written_by", DEMO_WRITER) == DEMO_WRITER:  # a bank's own: its admin's call
+                before, after = upgrade(engine)  # the demo bank follows the code's schema
+                if before != after:
+                    print(f"schema upgraded: {before or 'unversioned'} -> {after}")
             print(
                 f"bank ready at {_safe_url(url)} (data as of {meta['data_as_of']}, "
                 f"{int(meta.get('customers', '0') or 0):,} customers)"
@@ -203,6 +211,35 @@ def cmd_ensure_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_upgrade(args: argparse.Namespace) -> int:
+    """Bring the database's schema to this release's head revision."""
+    from data_access.migrate import upgrade
+
+    engine = _engine(args.url)
+    try:
+        before, after = upgrade(engine)
+    finally:
+        engine.dispose()
+    if before == after:
+        print(f"schema of {_safe_url(args.url)} is current (revision {after})")
+    else:
+        print(f"schema of {_safe_url(args.url)} upgraded: {before or 'unversioned'} -> {after}")
+    return 0
+
+
+def _require_current_schema(engine: sa.Engine, url: str) -> None:
+    """Refuse to write marts into a schema older than the code's (columns could be missing)."""
+    from data_access.migrate import current, head
+
+    with engine.connect() as conn:
+        at = current(conn)
+    if at != head():
+        raise CliError(
+            f"the schema of {_safe_url(url)} is at revision {at or 'unversioned'}, this release "
+            f"needs {head()}: run `python -m data_access upgrade --url URL` first"
+        )
+
+
 def cmd_refresh(args: argparse.Namespace) -> int:
     """Re-run every mart refresher."""
     from data_access.refresh import configured_standards, refresh_all
@@ -212,6 +249,7 @@ def cmd_refresh(args: argparse.Namespace) -> int:
         meta = _loaded(engine)
         if meta is None:
             raise CliError(f"{_safe_url(args.url)} holds no complete bank: run `init` first")
+        _require_current_schema(engine, args.url)
         as_of = args.as_of or date.fromisoformat(meta["data_as_of"])
         standards = configured_standards()
         print(f"standard {standards.version} ({Path(standards.source).name})", file=sys.stderr)
@@ -351,6 +389,9 @@ def parser() -> argparse.ArgumentParser:
     ref.add_argument("--url", default=None)
     ref.add_argument("--as-of", type=_date, default=None, help="default: bank_meta data_as_of")
     ref.set_defaults(func=cmd_refresh)
+    upg = sub.add_parser("upgrade", help="bring the schema to this release's version (Alembic)")
+    upg.add_argument("--url", default=None)
+    upg.set_defaults(func=cmd_upgrade)
     bk = sub.add_parser("backup", help="consistent copy of the DuckDB file, even while it serves")
     bk.add_argument("--url", default=None, help="default: the configured database")
     bk.add_argument("--to", required=True, metavar="FILE", help="the backup file to write")

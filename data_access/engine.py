@@ -60,13 +60,19 @@ def connect(engine: sa.Engine) -> Iterator[sa.Connection]:
 
 
 def create_schema(engine: sa.Engine) -> None:
-    """Create every table and index that does not exist yet."""
-    metadata.create_all(engine)
+    """Every table at the code's schema: created and stamped when empty, else upgraded (Alembic)."""
+    from data_access.migrate import create_or_upgrade  # Alembic is needed only here
+
+    create_or_upgrade(engine)
 
 
 def drop_schema(engine: sa.Engine) -> None:
-    """Drop every Footprint table (used by ``init --replace`` and tests)."""
+    """Drop every Footprint table and the schema version (used by ``init --replace`` and tests)."""
+    from data_access.migrate import drop_version_table
+
     metadata.drop_all(engine)
+    with engine.begin() as conn:
+        drop_version_table(conn)
 
 
 def has_schema(conn: sa.Connection) -> bool:

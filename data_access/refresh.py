@@ -1,7 +1,7 @@
 """Refresh the marts (derived tables) after a load: customer-level metrics computed once, read by pages.
 
-Each area registers a ``Refresher``: a function (engine, standards, as_of, progress) -> rows written.
-Order matters where one mart reads another (value before loyalty).
+A ``Refresher`` is a function (engine, standards, as_of, progress) -> rows written; the ordered
+list of them is ``data_access.marts.MARTS`` (a mart runs after the marts it reads).
 """
 
 from __future__ import annotations
@@ -18,18 +18,6 @@ from metrics.standards import Standards, load_standards
 Progress = Callable[[str, float], None]
 Refresher = Callable[[sa.Engine, Standards, date, Progress], int]
 
-REFRESHERS: list[tuple[str, Refresher]] = []
-
-
-def register(name: str) -> Callable[[Refresher], Refresher]:
-    """Decorator: add a refresher under ``name`` (run in import order)."""
-
-    def wrap(fn: Refresher) -> Refresher:
-        REFRESHERS.append((name, fn))
-        return fn
-
-    return wrap
-
 
 def _quiet(_: str, __: float) -> None:
     return None
@@ -43,15 +31,15 @@ def configured_standards() -> Standards:
 def refresh_all(
     engine: sa.Engine, standards: Standards, as_of: date, progress: Progress = _quiet
 ) -> dict[str, int]:
-    """Run every registered refresher, stamping each mart as it commits; rows written per mart."""
-    import data_access.marts  # noqa: F401  (registers the refreshers)
+    """Run every refresher in dependency order, stamping each mart as it commits; rows per mart."""
+    from data_access.marts import MARTS  # the marts import this module for its types
 
     load_state.begin_refresh(engine, standards.fingerprint)
     written: dict[str, int] = {}
-    for i, (name, fn) in enumerate(REFRESHERS):
-        progress(f"refresh {name}", i / max(len(REFRESHERS), 1))
-        written[name] = fn(engine, standards, as_of, progress)
-        load_state.mart_done(engine, name, as_of)
+    for i, mart in enumerate(MARTS):
+        progress(f"refresh {mart.name}", i / len(MARTS))
+        written[mart.name] = mart.refresh(engine, standards, as_of, progress)
+        load_state.mart_done(engine, mart.name, as_of)
     load_state.complete_refresh(engine, standards.fingerprint)
     progress("refresh done", 1.0)
     return written

@@ -410,6 +410,9 @@ bank_meta = sa.Table(
     sa.Column("value", sa.String(256), nullable=False),
     comment="data_as_of, generator seed and version, load time",
 )
+# bank_meta keys saying which day the activity marts were refreshed for (and their first cohort)
+ACTIVITY_AS_OF_KEY = "activity_marts_as_of"
+ACTIVITY_COHORTS_FROM_KEY = "activity_marts_cohorts_from"
 
 # --- indexes for the queries the pages make ----------------------------------------------------
 
@@ -533,3 +536,65 @@ kpi_facts = sa.Table(
 sa.Index("ix_customer_value_branch", customer_value.c.branch_id, customer_value.c.officer_id)
 sa.Index("ix_kpi_facts_kpi_period", kpi_facts.c.kpi, kpi_facts.c.period_start)
 sa.Index("ix_tier_months_month", customer_tier_months.c.month, customer_tier_months.c.branch_id)
+
+# [activity marts] — per-group counts of footprints and activities (data_access/marts/activity.py)
+activity_week_cells = sa.Table(
+    "activity_week_cells",
+    metadata,
+    sa.Column("branch_id", sa.Integer, nullable=False),
+    sa.Column("officer_id", sa.Integer),
+    sa.Column("tier", sa.String(16)),
+    sa.Column("week", sa.Date, nullable=False),
+    sa.Column("prev_gap", sa.SmallInteger, nullable=False),
+    sa.Column("next_consecutive", sa.Boolean, nullable=False),
+    sa.Column("customers", sa.BigInteger, nullable=False),
+)
+cohort_month_cells = sa.Table(
+    "cohort_month_cells",
+    metadata,
+    sa.Column("branch_id", sa.Integer, nullable=False),
+    sa.Column("officer_id", sa.Integer),
+    sa.Column("tier", sa.String(16)),
+    sa.Column("cohort_month", sa.Date, nullable=False),
+    sa.Column("month", sa.Date, nullable=False),
+    sa.Column("active", sa.BigInteger, nullable=False),
+    sa.Column("last_active", sa.BigInteger, nullable=False),
+)
+customer_income_year = sa.Table(
+    "customer_income_year",
+    metadata,
+    sa.Column("customer_id", sa.BigInteger, nullable=False),
+    sa.Column("branch_id", sa.Integer, nullable=False),
+    sa.Column("observed_inflow", sa.Double, nullable=False),
+    sa.Column("inflow_count", sa.BigInteger, nullable=False),
+)
+application_evidence = sa.Table(
+    "application_evidence",
+    metadata,
+    sa.Column("application_id", sa.BigInteger, nullable=False),
+    sa.Column("observed_inflow", sa.Double),
+    sa.Column("inflow_count", sa.BigInteger, nullable=False),
+    sa.Column("place_seen", sa.BigInteger, nullable=False),
+)
+applicant_places = sa.Table(
+    "applicant_places",
+    metadata,
+    sa.Column("customer_id", sa.BigInteger, nullable=False),
+    sa.Column("place", sa.String(64), nullable=False),
+    sa.Column("n", sa.BigInteger, nullable=False),
+)
+officer_activity_weeks = sa.Table(
+    "officer_activity_weeks",
+    metadata,
+    sa.Column("officer_id", sa.Integer),
+    sa.Column("branch_id", sa.Integer, nullable=False),
+    sa.Column("week_start", sa.Date, nullable=False),
+    sa.Column("kind", sa.String(24), nullable=False),
+    sa.Column("n", sa.BigInteger, nullable=False),
+)
+sa.Index("ix_activity_week_cells_week", activity_week_cells.c.week)
+sa.Index("ix_cohort_month_cells_cohort", cohort_month_cells.c.cohort_month)
+sa.Index("ix_customer_income_year_customer", customer_income_year.c.customer_id)
+sa.Index("ix_application_evidence_application", application_evidence.c.application_id)
+sa.Index("ix_applicant_places_customer", applicant_places.c.customer_id)
+sa.Index("ix_officer_activity_weeks_week", officer_activity_weeks.c.week_start)

@@ -57,6 +57,22 @@ def empty_engine(request: pytest.FixtureRequest, tmp_path) -> Iterator[sa.Engine
     admin.dispose()
 
 
+@pytest.fixture(params=["duckdb", "postgresql"])
+def blank_engine(request: pytest.FixtureRequest, tmp_path) -> Iterator[sa.Engine]:
+    """A database with no tables at all, on DuckDB and on PostgreSQL."""
+    if request.param == "duckdb":
+        engine = make_engine(f"duckdb:///{tmp_path / 'blank.duckdb'}")
+        yield engine
+        engine.dispose()
+        return
+    admin, engine, schema = _pg_engine_in_fresh_schema()
+    yield engine
+    engine.dispose()
+    with admin.begin() as conn:
+        conn.execute(sa.schema.DropSchema(schema, cascade=True))
+    admin.dispose()
+
+
 @pytest.fixture(scope="session")
 def pg_schema_engine() -> Iterator[sa.Engine]:
     """A session-wide PostgreSQL engine in its own schema (tables not created)."""

@@ -21,7 +21,7 @@ the refresher stores those counts once per load, computed by ``INSERT … SELECT
 Only customers open on ``as_of`` are counted, as the live queries do. ``bank_meta`` keys
 ``activity_marts_as_of`` and ``activity_marts_cohorts_from`` say what the marts cover; readers use
 them only for that day (``data_access.queries.activity``) and fall back to the live query
-otherwise. The tables hang on the shared ``metadata`` and are created here when missing.
+otherwise. The tables are in ``data_access.schema`` with every other table.
 """
 
 from __future__ import annotations
@@ -33,90 +33,26 @@ import sqlalchemy as sa
 from data_access.errors import DataUnavailable
 from data_access.marts._bulk import clear_table
 from data_access.queries._sql import month_of, ts, week_of
-from data_access.refresh import Progress, register
+from data_access.refresh import Progress
 from data_access.schema import (
+    ACTIVITY_AS_OF_KEY,
+    ACTIVITY_COHORTS_FROM_KEY,
+    activity_week_cells,
+    applicant_places,
+    application_evidence,
     bank_meta,
+    cohort_month_cells,
+    customer_income_year,
     customer_value,
     customers,
     footprints,
     loan_applications,
-    metadata,
     officer_activities,
+    officer_activity_weeks,
 )
 from metrics.standards import Standards
 
-AS_OF_KEY = "activity_marts_as_of"
-COHORTS_FROM_KEY = "activity_marts_cohorts_from"
 INFLOW_LOOKBACK_DAYS = 365  # as data_access.queries.quality
-
-activity_week_cells = sa.Table(
-    "activity_week_cells",
-    metadata,
-    sa.Column("branch_id", sa.Integer, nullable=False),
-    sa.Column("officer_id", sa.Integer),
-    sa.Column("tier", sa.String(16)),
-    sa.Column("week", sa.Date, nullable=False),
-    sa.Column("prev_gap", sa.SmallInteger, nullable=False),
-    sa.Column("next_consecutive", sa.Boolean, nullable=False),
-    sa.Column("customers", sa.BigInteger, nullable=False),
-)
-cohort_month_cells = sa.Table(
-    "cohort_month_cells",
-    metadata,
-    sa.Column("branch_id", sa.Integer, nullable=False),
-    sa.Column("officer_id", sa.Integer),
-    sa.Column("tier", sa.String(16)),
-    sa.Column("cohort_month", sa.Date, nullable=False),
-    sa.Column("month", sa.Date, nullable=False),
-    sa.Column("active", sa.BigInteger, nullable=False),
-    sa.Column("last_active", sa.BigInteger, nullable=False),
-)
-customer_income_year = sa.Table(
-    "customer_income_year",
-    metadata,
-    sa.Column("customer_id", sa.BigInteger, nullable=False),
-    sa.Column("branch_id", sa.Integer, nullable=False),
-    sa.Column("observed_inflow", sa.Double, nullable=False),
-    sa.Column("inflow_count", sa.BigInteger, nullable=False),
-)
-application_evidence = sa.Table(
-    "application_evidence",
-    metadata,
-    sa.Column("application_id", sa.BigInteger, nullable=False),
-    sa.Column("observed_inflow", sa.Double),
-    sa.Column("inflow_count", sa.BigInteger, nullable=False),
-    sa.Column("place_seen", sa.BigInteger, nullable=False),
-)
-applicant_places = sa.Table(
-    "applicant_places",
-    metadata,
-    sa.Column("customer_id", sa.BigInteger, nullable=False),
-    sa.Column("place", sa.String(64), nullable=False),
-    sa.Column("n", sa.BigInteger, nullable=False),
-)
-officer_activity_weeks = sa.Table(
-    "officer_activity_weeks",
-    metadata,
-    sa.Column("officer_id", sa.Integer),
-    sa.Column("branch_id", sa.Integer, nullable=False),
-    sa.Column("week_start", sa.Date, nullable=False),
-    sa.Column("kind", sa.String(24), nullable=False),
-    sa.Column("n", sa.BigInteger, nullable=False),
-)
-MART_TABLES = (
-    officer_activity_weeks,
-    activity_week_cells,
-    cohort_month_cells,
-    customer_income_year,
-    application_evidence,
-    applicant_places,
-)
-sa.Index("ix_activity_week_cells_week", activity_week_cells.c.week)
-sa.Index("ix_cohort_month_cells_cohort", cohort_month_cells.c.cohort_month)
-sa.Index("ix_customer_income_year_customer", customer_income_year.c.customer_id)
-sa.Index("ix_application_evidence_application", application_evidence.c.application_id)
-sa.Index("ix_applicant_places_customer", applicant_places.c.customer_id)
-sa.Index("ix_officer_activity_weeks_week", officer_activity_weeks.c.week_start)
 
 
 def _open_customers(as_of: date) -> sa.Subquery:
@@ -288,17 +224,14 @@ def _set_meta(conn: sa.Connection, values: dict[str, str | None]) -> None:
         conn.execute(bank_meta.insert(), rows)
 
 
-@register("activity")
 def refresh_activity(
     engine: sa.Engine, standards: Standards, as_of: date, progress: Progress
 ) -> int:
     """Recompute the three activity marts for ``as_of``; returns rows written."""
     del standards  # the definitions are the queries', not the standard's
-    for table in MART_TABLES:
-        table.create(engine, checkfirst=True)
     try:
         with engine.begin() as conn:
-            _set_meta(conn, {AS_OF_KEY: None, COHORTS_FROM_KEY: None})
+            _set_meta(conn, {ACTIVITY_AS_OF_KEY: None, ACTIVITY_COHORTS_FROM_KEY: None})
             first = conn.execute(sa.select(sa.func.min(footprints.c.occurred_at))).scalar()
             cohorts_from = (first.date() if first else as_of).replace(day=1)
             written = 0
@@ -318,7 +251,10 @@ def refresh_activity(
                 written += conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
             _set_meta(
                 conn,
-                {AS_OF_KEY: as_of.isoformat(), COHORTS_FROM_KEY: cohorts_from.isoformat()},
+                {
+                    ACTIVITY_AS_OF_KEY: as_of.isoformat(),
+                    ACTIVITY_COHORTS_FROM_KEY: cohorts_from.isoformat(),
+                },
             )
             return written
     except sa.exc.DBAPIError as exc:

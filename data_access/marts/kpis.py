@@ -1,4 +1,4 @@
-"""Refresher of the KPI mart (registers itself with data_access.refresh).
+"""Refresher of the KPI mart (run by data_access.refresh in the order of data_access.marts).
 
 ``kpi_facts``: the customer KPIs (new customers, mobile sign-ups, conversions, outflows per week;
 effective customers per month) per branch and officer over the whole history up to ``as_of``,
@@ -15,7 +15,7 @@ from data_access.errors import DataUnavailable
 from data_access.filters import Filters
 from data_access.marts._bulk import clear_table
 from data_access.queries.kpis import select_facts_rows
-from data_access.refresh import Progress, register
+from data_access.refresh import Progress
 from data_access.schema import kpi_facts
 from metrics.standards import Standards
 
@@ -23,7 +23,6 @@ EPOCH = date(1990, 1, 1)  # before any bank's first account: the mart covers the
 COLUMNS = ["branch_id", "officer_id", "kpi", "period_start", "value"]
 
 
-@register("kpis")
 def refresh_kpis(engine: sa.Engine, standards: Standards, as_of: date, progress: Progress) -> int:
     """Recompute kpi_facts from the fact tables in one transaction; returns rows written."""
     selects = select_facts_rows(Filters(EPOCH, as_of), standards.effective_customer)

@@ -1,4 +1,4 @@
-"""Refresher of the loyalty mart (registers itself with data_access.refresh).
+"""Refresher of the loyalty mart (run by data_access.refresh in the order of data_access.marts).
 
 ``customer_loyalty``: one row per open customer as of the end date — the six components (0..1),
 the 0-100 score and the churn-risk flag — from the inputs ``data_access.queries.loyalty``
@@ -17,7 +17,7 @@ from data_access.engine import connect
 from data_access.filters import Filters, Scope
 from data_access.marts._bulk import replace_rows
 from data_access.queries.loyalty import fetch_loyalty_inputs
-from data_access.refresh import Progress, register
+from data_access.refresh import Progress
 from data_access.schema import customer_loyalty
 from metrics.loyalty import loyalty_scores
 from metrics.standards import Standards
@@ -48,7 +48,6 @@ def loyalty_frame(
     ).select(mart_cols)
 
 
-@register("loyalty")
 def refresh_loyalty(
     engine: sa.Engine, standards: Standards, as_of: date, progress: Progress
 ) -> int:

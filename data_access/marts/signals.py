@@ -1,4 +1,4 @@
-"""Refresher of the signals mart (registers itself with data_access.refresh).
+"""Refresher of the signals mart (run by data_access.refresh in the order of data_access.marts).
 
 ``customer_signals``: one row per customer, one Boolean per signal of the rules file (beside the
 standard), computed in the database by the SQL the rules compile to, written in bulk.
@@ -15,7 +15,7 @@ from data_access.engine import connect
 from data_access.filters import Scope
 from data_access.marts._bulk import replace_rows
 from data_access.queries.signals import fetch_signal_flags
-from data_access.refresh import Progress, register
+from data_access.refresh import Progress
 from data_access.schema import customer_signals
 from metrics.footprint_rules import rules_for
 from metrics.standards import Standards
@@ -31,7 +31,6 @@ def signals_frame(engine: sa.Engine, standards: Standards, as_of: date) -> pl.Da
     return flags.with_columns([pl.lit(False).alias(c) for c in missing]).select(mart_cols)
 
 
-@register("signals")
 def refresh_signals(
     engine: sa.Engine, standards: Standards, as_of: date, progress: Progress
 ) -> int:

@@ -1,4 +1,4 @@
-"""Refresher of the value mart (registers itself with data_access.refresh).
+"""Refresher of the value mart (run by data_access.refresh in the order of data_access.marts).
 
 ``customer_tier_months``: tier after hysteresis per customer and month (the last
 ``HISTORY_MONTHS`` full months); ``customer_value``: one row per customer open on the load's end
@@ -25,7 +25,7 @@ from data_access.queries.value import (
     fetch_monthly_balances,
     fetch_rfm_aggregates,
 )
-from data_access.refresh import Progress, register
+from data_access.refresh import Progress
 from data_access.schema import customer_tier_months, customer_value
 from metrics.clv import clv, fit_bgnbd, fit_gamma_gamma, p_alive
 from metrics.rfm import rfm_scores
@@ -179,7 +179,6 @@ def compute_value_mart(
     return value, tier_months.sort("customer_id", "month")
 
 
-@register("value")
 def refresh_value(engine: sa.Engine, standards: Standards, as_of: date, progress: Progress) -> int:
     """Recompute customer_value and customer_tier_months for every customer; rows written."""
     progress("value: reading balances and footprints", 0.0)

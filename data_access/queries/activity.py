@@ -13,19 +13,20 @@ import polars as pl
 import sqlalchemy as sa
 
 from data_access.filters import Filters, Scope, apply_filters, apply_scope
-from data_access.marts.activity import (
-    AS_OF_KEY,
-    COHORTS_FROM_KEY,
+from data_access.queries._frames import frame
+from data_access.queries.value import bulk_frame  # Arrow on DuckDB: results of 100k+ rows
+from data_access.schema import (
+    ACTIVITY_AS_OF_KEY,
+    ACTIVITY_COHORTS_FROM_KEY,
     activity_week_cells,
     applicant_places,
     application_evidence,
+    bank_meta,
     cohort_month_cells,
     customer_income_year,
+    loan_applications,
     officer_activity_weeks,
 )
-from data_access.queries._frames import frame
-from data_access.queries.value import bulk_frame  # Arrow on DuckDB: results of 100k+ rows
-from data_access.schema import bank_meta, loan_applications
 
 
 def marts_cover(conn: sa.Connection) -> tuple[date, date] | None:
@@ -34,15 +35,17 @@ def marts_cover(conn: sa.Connection) -> tuple[date, date] | None:
         rows = dict(
             conn.execute(
                 sa.select(bank_meta.c.key, bank_meta.c.value).where(
-                    bank_meta.c.key.in_([AS_OF_KEY, COHORTS_FROM_KEY])
+                    bank_meta.c.key.in_([ACTIVITY_AS_OF_KEY, ACTIVITY_COHORTS_FROM_KEY])
                 )
             ).all()
         )
     except sa.exc.DBAPIError:
         return None
-    if AS_OF_KEY not in rows or COHORTS_FROM_KEY not in rows:
+    if ACTIVITY_AS_OF_KEY not in rows or ACTIVITY_COHORTS_FROM_KEY not in rows:
         return None
-    return date.fromisoformat(rows[AS_OF_KEY]), date.fromisoformat(rows[COHORTS_FROM_KEY])
+    return date.fromisoformat(rows[ACTIVITY_AS_OF_KEY]), date.fromisoformat(
+        rows[ACTIVITY_COHORTS_FROM_KEY]
+    )
 
 
 def _in_view(stmt: sa.Select, table: sa.Table, scope: Scope, flt: Filters) -> sa.Select:

@@ -10,10 +10,12 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+import data_access.marts
 from data_access import refresh as refresh_mod
 from data_access.cli import EXIT_REFUSED, main
 from data_access.engine import make_engine
 from data_access.load_state import fetch_load_state
+from data_access.marts import MARTS
 from metrics.standards import DEFAULT_STANDARDS, load_standards
 
 SMALL = ["--customers", "300", "--seed", "5", "--end-date", "2026-11-22"]
@@ -60,7 +62,7 @@ def test_a_complete_demo_load_is_stamped(small_bank: str) -> None:
     assert state.data_as_of == date(2026, 11, 22)
     assert (state.load_in_progress, state.refresh_in_progress) == (False, False)
     assert state.written_by == "demo"
-    assert set(state.marts) == {name for name, _ in refresh_mod.REFRESHERS}
+    assert set(state.marts) == {mart.name for mart in MARTS}
     assert set(state.marts.values()) == {date(2026, 11, 22)}
     assert state.stale_marts() == {}
     assert state.marts_standard == load_standards().fingerprint
@@ -102,16 +104,14 @@ def test_a_refresh_that_dies_part_way_is_marked_in_progress(
 ) -> None:
     url = _copy(small_bank, tmp_path / "b.duckdb")
     engine = make_engine(url)
-    import data_access.marts  # noqa: F401  (registers the refreshers)
-
     calls: list[str] = []
-    original = list(refresh_mod.REFRESHERS)
+    original = list(MARTS)
 
     def dying(engine, standards, as_of, progress):  # the third mart's process is killed
         raise KeyboardInterrupt
 
-    patched = [(n, dying if i == 2 else f) for i, (n, f) in enumerate(original)]
-    monkeypatch.setattr(refresh_mod, "REFRESHERS", patched)
+    patched = [m._replace(refresh=dying) if i == 2 else m for i, m in enumerate(original)]
+    monkeypatch.setattr(data_access.marts, "MARTS", tuple(patched))
     with pytest.raises(KeyboardInterrupt):
         refresh_mod.refresh_all(
             engine, load_standards(), date(2026, 11, 29), lambda s, f: calls.append(s)
@@ -120,7 +120,7 @@ def test_a_refresh_that_dies_part_way_is_marked_in_progress(
         state = fetch_load_state(conn)
     engine.dispose()
     assert state.refresh_in_progress
-    first_two = {n for n, _ in original[:2]}
+    first_two = {m.name for m in original[:2]}
     assert {n for n, d in state.marts.items() if d == date(2026, 11, 29)} == first_two
     assert state.oldest_mart() == date(2026, 11, 22)
 

@@ -1,0 +1,1 @@
+"""Alembic revisions of the Footprint schema (see data_access/migrate.py)."""

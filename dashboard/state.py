@@ -2,7 +2,7 @@
 
 Each filter lives in a non-widget key (``f_*``) that survives page switches; the widget key
 (``w_*``) is refreshed from it before drawing, and the URL is rewritten from it on every run,
-so a copied link reproduces the view (see shared/notes/streamlit.md).
+so a copied link reproduces the view (see docs/streamlit.md).
 """
 
 from __future__ import annotations
@@ -199,8 +199,8 @@ def page_context() -> PageContext:
     if "_page_context" not in st.session_state:
         # Streamlit runs a page of a pages/ folder without the router in its legacy mode (a fresh
         # server's first deep link; every AppTest page switch). Turn that mode off, run routed.
-        from streamlit.runtime.pages_manager import PagesManager
+        from dashboard.streamlit_internals import route_through_the_router
 
-        PagesManager.uses_pages_directory = False
+        route_through_the_router()
         st.rerun()
     return st.session_state["_page_context"]

@@ -70,3 +70,16 @@ def test_no_sql_built_by_string_formatting() -> None:
     for folder in ("dashboard", "data_access", "metrics"):
         for path in _py(folder):
             assert not pattern.search(path.read_text()), path
+
+
+def test_the_product_never_points_into_the_shared_notes() -> None:
+    """The notes beside the repository are not part of the product: facts live in docs/."""
+    pattern = re.compile(r"\.\./shared|shared/notes")
+    files = [ROOT / "README.md", ROOT / "Makefile"] + [
+        p
+        for folder in ("dashboard", "data_access", "metrics", "tests", "bench", "docs")
+        for p in (ROOT / folder).rglob("*")
+        if p.suffix in {".py", ".md", ".toml", ".json", ".sh"} and p != Path(__file__).resolve()
+    ]
+    offenders = [str(p.relative_to(ROOT)) for p in files if pattern.search(p.read_text())]
+    assert offenders == []

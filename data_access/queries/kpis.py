@@ -3,7 +3,7 @@
 Every ``select_*`` returns rows (branch_id, week_start, kpi, value): one Core select per KPI family,
 grouped by branch and Monday in the database, so no raw footprint ever leaves it. Weeks are
 ``date_trunc('week', …)`` (Monday) with the unit as a literal: a bound 'week' is a separate
-parameter per occurrence and DuckDB then refuses the GROUP BY (shared/notes/spark-scale-out.md).
+parameter per occurrence and DuckDB then refuses the GROUP BY (docs/sql-portability.md).
 
 Balances are branch ledger figures (``branch_weekly_balances``): an officer filter does not
 narrow them, and an officer scope sees none. The customer KPIs follow the officer filter through

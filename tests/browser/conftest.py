@@ -67,9 +67,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         [
             sys.executable,
             "-m",
-            "streamlit",
-            "run",
-            str(ROOT / "dashboard" / "app.py"),
+            "dashboard",  # the real launcher, as `make run` starts it
             "--server.headless",
             "true",
             "--server.port",

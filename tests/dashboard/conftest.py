@@ -12,6 +12,7 @@ import sqlalchemy as sa
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from dashboard.streamlit_internals import router_always_in_charge
 from data_access.engine import make_engine
 
 # absolute: AppTest resolves a relative path against the calling file (this one), not the cwd
@@ -19,22 +20,15 @@ APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
 
 
 @pytest.fixture(autouse=True)
-def _routed_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+def _routed_runs() -> Iterator[None]:
     """Every AppTest run goes through the router, as on the server started by ``python -m dashboard``.
 
     AppTest resets Streamlit's pages-folder detection before each run, and dashboard/pages/ makes
     Streamlit run a switched-to page without the router; ``page_context()`` then reruns, and the
     rerun drops one-shot widget values such as a form's submit or a button click.
     """
-    from streamlit.runtime.pages_manager import PagesManager
-
-    original = PagesManager.__init__
-
-    def init(self: PagesManager, *args: object, **kwargs: object) -> None:
-        original(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(PagesManager, "__init__", init)
+    with router_always_in_charge():
+        yield
 
 
 @pytest.fixture(scope="session")

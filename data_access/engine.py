@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,6 +16,8 @@ from data_access.schema import metadata
 # hive:// is Spark SQL's Thrift server, through PyHive with the fixes in data_access.dialects
 sa.dialects.registry.register("hive", "data_access.dialects", "SparkDialect")
 
+log = logging.getLogger(__name__)
+
 
 def dialect_of(url: str) -> str:
     """'duckdb', 'postgresql', 'hive' ... from a URL."""
@@ -24,7 +27,9 @@ def dialect_of(url: str) -> str:
 def make_engine(url: str, *, read_only: bool = False) -> sa.Engine:
     """An Engine with the right pool for the backend; connects lazily."""
     backend = dialect_of(url)
-    kwargs: dict = {}
+    # statements carry personal data (soft footprints, names): never put their parameters into
+    # exception messages or logs
+    kwargs: dict = {"hide_parameters": True}
     if backend == "duckdb":
         if ":memory:" in url or url.rstrip("/") == "duckdb:":
             kwargs["poolclass"] = StaticPool  # one in-memory database shared by all checkouts
@@ -44,6 +49,10 @@ def lock_holder(exc: BaseException) -> str | None:
     return pid.group(0) if pid else ""
 
 
+def _is_connection(exc: sa.exc.DBAPIError) -> bool:
+    return exc.connection_invalidated or isinstance(exc, sa.exc.OperationalError)
+
+
 @contextmanager
 def connect(engine: sa.Engine) -> Iterator[sa.Connection]:
     """A connection whose driver errors become DataUnavailable (DatabaseBusy for a held file)."""
@@ -54,7 +63,14 @@ def connect(engine: sa.Engine) -> Iterator[sa.Connection]:
         holder = lock_holder(exc)
         if holder is not None:
             raise DatabaseBusy(holder) from exc
-        raise DataUnavailable(f"database error: {exc.orig!s}".splitlines()[0]) from exc
+        # the driver's text can quote the statement's values (personal data): class and code only
+        log.warning(
+            "database error %s %s",
+            type(exc.orig or exc).__name__,
+            getattr(exc.orig, "sqlstate", "") or "",
+        )
+        what = "no connection to the database" if _is_connection(exc) else "a database error"
+        raise DataUnavailable(f"{what} ({type(exc.orig or exc).__name__})") from exc
     except sa.exc.OperationalError as exc:  # pragma: no cover - subclass of DBAPIError
         raise DataUnavailable(str(exc)) from exc
 

@@ -28,7 +28,7 @@ from dashboard.masking import mask_frame, mask_name, mask_phone
 from dashboard.state import page_context, url_view
 from data_access.errors import InvalidImport
 from data_access.identifiers import parse_id
-from data_access.queries.customer import FUEL_GRADES, SOFT_SOURCES, SoftFootprintEntry
+from data_access.queries.customer import SoftFootprintEntry
 from data_access.schema import (
     CHANNELS,
     COUNTERPARTY_TYPES,
@@ -37,6 +37,7 @@ from data_access.schema import (
     PRODUCTS,
     SOFT_KINDS,
 )
+from data_access.soft_entry import FUEL_GRADES, SOFT_SOURCES, InvalidSoftFootprint, Problem
 from metrics.footprint_rules import rules_for
 from metrics.profile import profile_completeness, tier_for_aum
 from metrics.recommend import held_products, next_best_products
@@ -67,6 +68,54 @@ PLATFORM = labels("platform", PLATFORMS)
 COUNTERPARTY = labels("cp", COUNTERPARTY_TYPES)
 DIRECTION = labels("dir", ("in", "out"))
 STATUS = labels("status", ("submitted", "approved", "rejected", "disbursed"))
+
+FORM_KEYS = (
+    "cu_kind",
+    "cu_source",
+    "cu_on",
+    "cu_grade",
+    "cu_litres",
+    "cu_amount",
+    "cu_place",
+    "cu_recorder",
+    "cu_detail",
+    "cu_confidence",
+)
+FORM_FIELDS = {
+    "customer_id": "customer.customer_id",
+    "kind": "customer.form_kind",
+    "source": "customer.form_source",
+    "captured_at": "customer.form_observed_on",
+    "fuel_grade": "customer.form_grade",
+    "litres": "customer.form_litres",
+    "amount": "customer.form_amount",
+    "place": "customer.form_place",
+    "detail": "customer.form_detail",
+    "confidence": "customer.form_confidence",
+    "officer_id": "customer.form_officer",
+}
+
+
+def _number(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return f"{value:,.0f}"
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def form_problems(problems: list[Problem]) -> str:
+    """All of an entry's problems as one message, each naming its field, in the user's language."""
+    lines = [t("customer.form_problems")]
+    for p in problems:
+        key = f"customer.err_{p.code}"
+        params = {k: _number(v) for k, v in p.params.items()}
+        try:
+            message = t(key, **params)
+        except (KeyError, IndexError):  # a rule without its own sentence yet
+            message = t("customer.err_invalid")
+        field = t(FORM_FIELDS.get(p.field, "customer.form_detail"))
+        lines.append("- " + t("customer.form_problem", field=field, message=message))
+    return "\n".join(lines)
+
 
 # --- customer picker: the choice lives in f_customer and in the URL (?customer=…) ----------------
 if "f_customer" not in st.session_state:
@@ -560,7 +609,7 @@ with tab_soft:
         zip(staff["officer_id"].to_list(), staff["name"].to_list(), strict=True)
     )
     default_recorder = ctx.scope.officer_id or profile["officer_id"]
-    with st.form("cu_soft_form", clear_on_submit=True):
+    with st.form("cu_soft_form", clear_on_submit=False):  # a refused entry stays in the form
         f1, f2, f3 = st.columns(3)
         kind = f1.selectbox(
             t("customer.form_kind"), list(SOFT_KINDS), format_func=SOFT.get, key="cu_kind"
@@ -568,7 +617,15 @@ with tab_soft:
         source = f2.selectbox(
             t("customer.form_source"), list(SOFT_SOURCES), format_func=SOURCE.get, key="cu_source"
         )
-        observed = f3.date_input(t("customer.form_observed_on"), value=now().date(), key="cu_on")
+        # wide bounds: the server refuses a future day in the user's language (the widget's own
+        # refusal is in English and silently keeps today)
+        observed = f3.date_input(
+            t("customer.form_observed_on"),
+            value=now().date(),
+            min_value=date(1990, 1, 1),
+            max_value=date(2100, 12, 31),
+            key="cu_on",
+        )
         g1, g2, g3 = st.columns(3)
         grade = g1.selectbox(
             t("customer.form_grade"),
@@ -576,14 +633,11 @@ with tab_soft:
             format_func=grade_labels.get,
             key="cu_grade",
         )
-        litres = g2.number_input(
-            t("customer.form_litres"), min_value=0.0, value=0.0, key="cu_litres"
-        )
-        amount = g3.number_input(
-            t("customer.form_amount"), min_value=0.0, value=0.0, key="cu_amount"
-        )
+        # no min_value: a negative number reaches the server and is refused with a message
+        litres = g2.number_input(t("customer.form_litres"), value=0.0, key="cu_litres")
+        amount = g3.number_input(t("customer.form_amount"), value=0.0, key="cu_amount")
         h1, h2 = st.columns([2, 1])
-        place = h1.text_input(t("customer.form_place"), max_chars=64, key="cu_place")
+        place = h1.text_input(t("customer.form_place"), key="cu_place")
         recorder = h2.selectbox(
             t("customer.form_officer"),
             list(recorders),
@@ -607,7 +661,7 @@ with tab_soft:
             # grade and litres belong to fuel receipts only
             fuel_grade=grade if kind == "fuel_receipt" else None,
             litres=litres if kind == "fuel_receipt" else None,
-            amount=amount if amount > 0 else None,
+            amount=amount if amount != 0 else None,
             place=place.strip() or None,
             detail=detail,
         )
@@ -615,9 +669,13 @@ with tab_soft:
         with friendly_errors():
             try:
                 saved_id = record_soft(ctx.scope, entry)
-            except InvalidImport as exc:  # a clear message next to the form; the page goes on
+            except InvalidSoftFootprint as exc:  # every problem at once, next to the form
+                st.error(form_problems(exc.problems))
+            except InvalidImport as exc:  # e.g. the customer left the officer's book
                 st.error(t("customer.form_error", detail=str(exc)))
         if saved_id is not None:
+            for key in FORM_KEYS:  # an empty form for the next observation
+                st.session_state.pop(key, None)
             st.session_state["cu_saved"] = saved_id
             st.rerun()
 

@@ -7,7 +7,6 @@ rows only: nothing here returns a customer's whole history row by row.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -21,7 +20,6 @@ from data_access.identifiers import clean_text, is_id_like, parse_id
 from data_access.queries._frames import frame
 from data_access.queries.quality import INFLOW_LOOKBACK_DAYS, NOT_INCOME_KINDS
 from data_access.schema import (
-    SOFT_KINDS,
     balance_snapshots,
     branches,
     customer_loyalty,
@@ -35,6 +33,7 @@ from data_access.schema import (
     product_holdings,
     soft_footprints,
 )
+from data_access.soft_entry import check_soft_footprint
 
 PROFILE_SCHEMA: dict[str, pl.DataType] = {
     "customer_id": pl.Int64,
@@ -129,8 +128,6 @@ SEARCH_SCHEMA = {
 
 _ONE_DAY = timedelta(days=1)
 _ID_COLUMNS = ("customer_id", "branch_id", "officer_id")
-SOFT_SOURCES = ("counter", "visit", "call", "customer")
-FUEL_GRADES = (92, 95, 97, 98)  # 97# is still sold in some provinces (the article's receipt)
 
 
 def visible(scope: Scope, customer_id: int) -> sa.ColumnElement[bool]:
@@ -443,31 +440,9 @@ class SoftFootprintEntry:
     detail: str | None = None
 
 
-def validate_soft_footprint(entry: SoftFootprintEntry) -> None:
-    """Raise InvalidImport with a clear message when the entry cannot be recorded."""
-    if entry.kind not in SOFT_KINDS:
-        raise InvalidImport(f"kind {entry.kind!r} is not one of {list(SOFT_KINDS)}")
-    if entry.source not in SOFT_SOURCES:
-        raise InvalidImport(f"source {entry.source!r} is not one of {list(SOFT_SOURCES)}")
-    conf = entry.confidence
-    if not isinstance(conf, int | float) or math.isnan(conf) or not 0 <= conf <= 1:
-        raise InvalidImport(f"confidence must be between 0 and 1, got {conf!r}")
-    if entry.kind == "fuel_receipt" and (entry.fuel_grade is None or entry.litres is None):
-        raise InvalidImport(
-            f"a fuel receipt needs its grade ({'/'.join(map(str, FUEL_GRADES))}) and litres"
-        )
-    if entry.fuel_grade is not None and entry.fuel_grade not in FUEL_GRADES:
-        raise InvalidImport(
-            f"fuel grade must be one of {list(FUEL_GRADES)}, got {entry.fuel_grade!r}"
-        )
-    if entry.litres is not None and not (math.isfinite(entry.litres) and entry.litres > 0):
-        raise InvalidImport(f"litres must be more than 0, got {entry.litres!r}")
-    if entry.amount is not None and not (math.isfinite(entry.amount) and entry.amount >= 0):
-        raise InvalidImport(f"amount must be 0 or more, got {entry.amount!r}")
-    if entry.place is not None and len(entry.place) > 64:
-        raise InvalidImport("place must be at most 64 characters")
-    if not isinstance(entry.captured_at, datetime):
-        raise InvalidImport("captured_at must be a date and time")
+def validate_soft_footprint(entry: SoftFootprintEntry, today: date | None = None) -> None:
+    """Raise InvalidSoftFootprint (an InvalidImport) naming every problem of the entry."""
+    check_soft_footprint(entry, today or date.today())
 
 
 def insert_soft_footprint(engine: sa.Engine, scope: Scope, entry: SoftFootprintEntry) -> int:

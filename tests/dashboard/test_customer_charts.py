@@ -9,7 +9,6 @@ import pytest
 
 from dashboard.charts import customer as charts
 from dashboard.i18n import catalog
-from data_access.queries.customer import SOFT_SOURCES
 from data_access.schema import (
     CHANNELS,
     COUNTERPARTY_TYPES,
@@ -18,6 +17,7 @@ from data_access.schema import (
     PRODUCTS,
     SOFT_KINDS,
 )
+from data_access.soft_entry import SOFT_SOURCES
 from metrics.footprint_rules import load_rules
 from metrics.standards import load_standards
 

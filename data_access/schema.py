@@ -403,6 +403,17 @@ import_batches = sa.Table(
     comment="one row per committed import (python -m data_access import, the admin page)",
 )
 
+planted_anomalies = sa.Table(
+    "planted_anomalies",
+    metadata,
+    sa.Column("branch_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("week_start", sa.Date, primary_key=True, comment="Monday"),
+    sa.Column("kpi", sa.String(24), primary_key=True),
+    sa.Column("direction", sa.String(5), nullable=False, comment="drop / spike"),
+    sa.Column("kind", sa.String(32), nullable=False, comment="what the generator did"),
+    comment="demo bank only: the anomalies the generator planted, to score the weekly flags",
+)
+
 bank_meta = sa.Table(
     "bank_meta",
     metadata,

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import numpy as np
 import polars as pl
+from scipy.stats import norm, poisson
 
 WEEKLY_COLUMNS = ("branch_id", "week_start", "kpi", "value")
 TARGET_COLUMNS = ("branch_id", "week_start", "kpi", "target")
@@ -23,6 +25,11 @@ OFFICER_COLUMNS = ("officer_id", "branch_id", "week_start", "measure", "value")
 STOCK_KPIS = ("deposit_balance", "loan_balance", "aum", "effective_customers")
 FLOW_KPIS = ("new_customers", "mobile_signups", "conversions", "outflow_other_banks")
 MONEY_KPIS = ("deposit_balance", "loan_balance", "aum", "outflow_other_banks")
+# Measured once a month: the weekly figure is the month's, so it only moves at a month change.
+MONTHLY_KPIS = ("effective_customers",)
+# Weekly counts of events (tested as counts) and the one weekly amount (heavy-tailed).
+COUNT_KPIS = ("new_customers", "mobile_signups", "conversions")
+FLOW_MONEY_KPIS = ("outflow_other_banks",)
 # Outflows to other banks and platforms are the one KPI where less is better.
 LOWER_IS_BETTER = ("outflow_other_banks",)
 # Short stem of each KPI for reason codes such as "deposit_drop" or "outflow_spike".
@@ -41,7 +48,10 @@ LEAGUE_MEASURES = ("conversions", "new_customers", "activities")
 YEAR = timedelta(weeks=52)  # "same ISO week a year earlier" = 52 weeks back (also a Monday)
 MAD_SCALE = 1.4826  # makes the median absolute deviation estimate sigma for normal data
 MEAN_AD_SCALE = 1.2533  # same for the mean absolute deviation (fallback when the MAD is 0)
-MIN_HISTORY = 4  # fewer past changes than this: too little history to call a move unusual
+MIN_HISTORY = 4  # fewer past weeks than this: too little history to call a move unusual
+OUTFLOW_DEPOSIT_SHARE = 0.01  # and an excess of at least 1% of the branch's deposits
+OUTFLOW_RATIO = 3.0  # an outflow flag needs three times (or a third of) the usual weekly amount
+Z_CAP = 10.0  # a count far beyond its usual level reads z = 10, not infinity
 
 
 def _check(frame: pl.DataFrame, columns: tuple[str, ...], name: str) -> None:
@@ -194,18 +204,52 @@ def _robust_z(change: pl.Expr, history: pl.Expr) -> pl.Expr:
     return (change - med) / scale
 
 
-def kpi_flags(
-    weekly: pl.DataFrame, *, week: date, history_weeks: int, z_threshold: float
-) -> pl.DataFrame:
-    """Branch KPIs whose week-over-week change in ``week`` is unusual against the branch's own past.
+def _count_z(value: np.ndarray, usual: np.ndarray, p_value: float, min_change: float) -> np.ndarray:
+    """Signed normal score of a Poisson count against its usual level; 0 where not unusual.
 
-    The change of ``week`` is compared with the changes of the ``history_weeks`` weeks before it
-    by a robust z-score (median and scaled median absolute deviation); ``|z| >= z_threshold`` is
-    flagged. Needs at least 4 past changes.
+    Two-sided: each tail at ``p_value / 2``; a count within ``min_change`` of the usual level is
+    never unusual (1 conversion to 0 is not news).
+    """
+    usual = np.maximum(np.nan_to_num(usual), 1e-9)  # a Poisson mean of 0 is undefined in scipy
+    lo = poisson.cdf(value, usual)  # P(X <= value)
+    hi = poisson.sf(value - 1, usual)  # P(X >= value)
+    tail = np.minimum(lo, hi)
+    sign = np.sign(value - usual)
+    unusual = (tail < p_value / 2) & (np.abs(value - usual) >= min_change)
+    z = np.minimum(norm.isf(np.maximum(tail, 1e-300)), Z_CAP)
+    return np.where(unusual, sign * z, 0.0)
+
+
+def kpi_flags(
+    weekly: pl.DataFrame,
+    *,
+    week: date,
+    history_weeks: int,
+    z_threshold: float,
+    count_p_value: float = 0.001,
+    count_min_change: float = 3,
+    min_change_share: float = 0.0,
+) -> pl.DataFrame:
+    """Branch KPIs whose move in ``week`` is unusual against the branch's own last weeks.
+
+    Each kind of figure gets the test that fits it, over the ``history_weeks`` weeks before:
+    - balances (stocks): the week's change against the past weekly changes, robust z-score
+      (median and scaled median absolute deviation), ``|z| >= z_threshold``, and the change at
+      least ``min_change_share`` of last week's balance (noise on a large book is not news);
+    - counts (new customers, sign-ups, conversions): the week's count against a Poisson law with
+      the past weeks' mean, each tail at ``count_p_value / 2``, and at least
+      ``count_min_change`` away from that mean; z is the matching normal score;
+    - outflows (heavy-tailed amounts): at least three times (or at most a third of) the past
+      weeks' median amount, and away from it by at least 1% of the branch's deposits; z (shown)
+      is the robust z-score of the log amount;
+    - monthly measures (effective customers) are never flagged: their weekly figure only moves
+      when the month changes.
+    A move is flagged only when the week's change (value minus last week's) points the same way
+    as the test's deviation, and the reason and ``adverse`` come from that change: a figure that
+    rose is never an "unusual drop". Needs at least 4 past weeks.
     In: weekly (branch_id, week_start, kpi, value).
     Out: branch_id, kpi, value, change, typical_change (median of the past changes), z,
-    reason ("<stem>_drop" / "<stem>_spike", e.g. "deposit_drop"), adverse (the move hurts),
-    sorted by |z| descending.
+    reason ("<stem>_drop" / "<stem>_spike"), adverse (the move hurts), sorted by |z| descending.
     """
     _check(weekly, WEEKLY_COLUMNS, "weekly")
     _check_monday(week)
@@ -215,8 +259,10 @@ def kpi_flags(
         raise ValueError(f"z_threshold must be positive, got {z_threshold}")
     first = week - timedelta(weeks=history_weeks + 1)
     keys = ["branch_id", "kpi"]
-    changes = (
-        weekly.filter(pl.col("week_start").is_between(first, week))
+    rows = (
+        weekly.filter(
+            pl.col("week_start").is_between(first, week), ~pl.col("kpi").is_in(MONTHLY_KPIS)
+        )
         .sort(*keys, "week_start")
         .with_columns(
             # A change only counts between consecutive weeks (a gap is not a one-week move).
@@ -225,33 +271,84 @@ def kpi_flags(
             .alias("change")
         )
     )
-    now = changes.filter(pl.col("week_start") == week, pl.col("change").is_not_null())
-    history = (
-        changes.filter(pl.col("week_start") < week, pl.col("change").is_not_null())
-        .group_by(keys)
-        .agg(pl.col("change").alias("history"))
+    now = rows.filter(pl.col("week_start") == week, pl.col("change").is_not_null())
+    past = rows.filter(pl.col("week_start") < week, pl.col("week_start") > first)
+    history = past.group_by(keys).agg(
+        pl.col("change").drop_nulls().alias("history"),
+        pl.col("value").alias("levels"),
+        pl.col("value").mean().alias("usual_count"),
     )
-    stems = pl.DataFrame(
-        {"kpi": list(REASON_STEMS), "stem": list(REASON_STEMS.values())},
-        schema={"kpi": pl.String, "stem": pl.String},
-    )
-    return (
+    joined = (
         now.join(history, on=keys, how="inner")
         .filter(pl.col("history").list.len() >= MIN_HISTORY)
         .with_columns(
             pl.col("history").list.median().alias("typical_change"),
-            _robust_z(pl.col("change"), pl.col("history")).alias("z"),
+            pl.when(pl.col("kpi").is_in(FLOW_MONEY_KPIS))
+            .then(
+                _robust_z(
+                    pl.col("value").clip(lower_bound=0).log1p(),
+                    pl.col("levels").list.eval(pl.element().clip(lower_bound=0).log1p()),
+                )
+            )
+            .otherwise(_robust_z(pl.col("change"), pl.col("history")))
+            .alias("z"),
         )
-        .filter(pl.col("z").abs() >= z_threshold)
+    )
+    counts = joined.filter(pl.col("kpi").is_in(COUNT_KPIS))
+    if counts.height:
+        z = _count_z(
+            counts["value"].to_numpy().astype(float),
+            counts["usual_count"].to_numpy().astype(float),
+            count_p_value,
+            count_min_change,
+        )
+        counts = counts.with_columns(pl.Series("z", z, dtype=pl.Float64))
+    joined = pl.concat([joined.filter(~pl.col("kpi").is_in(COUNT_KPIS)), counts])
+    stems = pl.DataFrame(
+        {"kpi": list(REASON_STEMS), "stem": list(REASON_STEMS.values())},
+        schema={"kpi": pl.String, "stem": pl.String},
+    )
+    usual_level = pl.col("levels").list.median()
+    deposits = weekly.filter(pl.col("week_start") == week, pl.col("kpi") == "deposit_balance")
+    joined = joined.join(
+        deposits.select("branch_id", pl.col("value").alias("_deposits")), on="branch_id", how="left"
+    )
+    big_enough = (
+        pl.when(pl.col("kpi").is_in(FLOW_MONEY_KPIS))
+        .then(
+            (
+                (pl.col("value") >= OUTFLOW_RATIO * usual_level)
+                | (pl.col("value") * OUTFLOW_RATIO <= usual_level)
+            )
+            # and large for the branch: a share of its deposits (when the ledger is known)
+            & (
+                (pl.col("value") - usual_level).abs()
+                >= OUTFLOW_DEPOSIT_SHARE * pl.col("_deposits").fill_null(0.0)
+            )
+        )
+        .otherwise(
+            pl.col("change").abs() >= min_change_share * (pl.col("value") - pl.col("change")).abs()
+        )
+    )
+    unusual = (
+        pl.when(pl.col("kpi").is_in(COUNT_KPIS))
+        .then(pl.col("z") != 0)
+        # an outflow's log amounts vary too much for the z alone: its size rules decide
+        .when(pl.col("kpi").is_in(FLOW_MONEY_KPIS))
+        .then(big_enough)
+        .otherwise((pl.col("z").abs() >= z_threshold) & big_enough)
+    )
+    return (
+        joined.filter(unusual.fill_null(False), pl.col("change").sign() == pl.col("z").sign())
         .join(stems, on="kpi", how="left")
         .with_columns(
             (
                 pl.coalesce("stem", "kpi")
-                + pl.when(pl.col("z") < 0).then(pl.lit("_drop")).otherwise(pl.lit("_spike"))
+                + pl.when(pl.col("change") < 0).then(pl.lit("_drop")).otherwise(pl.lit("_spike"))
             ).alias("reason"),
             pl.when(pl.col("kpi").is_in(LOWER_IS_BETTER))
-            .then(pl.col("z") > 0)
-            .otherwise(pl.col("z") < 0)
+            .then(pl.col("change") > 0)
+            .otherwise(pl.col("change") < 0)
             .alias("adverse"),
         )
         .sort(pl.col("z").abs(), "branch_id", "kpi", descending=[True, False, False])

@@ -177,6 +177,9 @@ class Alerts:
     stale_profile_days: int
     income_contradiction_ratio: float
     contradiction_min_inflows: int  # credits seen in the year before, to judge a declaration
+    kpi_count_p_value: float = 0.001  # Poisson tail probability that flags a weekly count
+    kpi_count_min_change: int = 3  # and the count must differ from its usual level by this much
+    kpi_min_change_share: float = 0.05  # a balance flag needs a change of this share of the balance
 
 
 @dataclass(frozen=True)
@@ -487,6 +490,14 @@ def _alerts(data: dict[str, Any]) -> Alerts:
         _number(data, "income_contradiction_ratio", path, lo=1, hi=1000),
         # added in 1.1; a standard written before it gets the shipped value
         _int(data, "contradiction_min_inflows", path, lo=0, hi=10_000, default=3),
+        # added in 1.2 (flags fit for counts); a standard written before it gets the shipped values
+        _number(data, "kpi_count_p_value", path, lo=0, hi=0.5)
+        if "kpi_count_p_value" in data
+        else 0.001,
+        _int(data, "kpi_count_min_change", path, lo=0, hi=10_000, default=3),
+        _number(data, "kpi_min_change_share", path, lo=0, hi=1)
+        if "kpi_min_change_share" in data
+        else 0.05,
     )
 
 

@@ -91,6 +91,9 @@ def load_week_view(
             week=week,
             history_weeks=alerts.kpi_history_weeks,
             z_threshold=alerts.kpi_z_score,
+            count_p_value=alerts.kpi_count_p_value,
+            count_min_change=alerts.kpi_count_min_change,
+            min_change_share=alerts.kpi_min_change_share,
         ),
         ranking=km.branch_ranking(by_branch),
     )

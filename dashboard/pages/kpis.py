@@ -109,7 +109,15 @@ st.subheader(t("kpis.flags_header"))
 if flags.is_empty():
     st.success(t("kpis.no_flags"))
 else:
-    st.caption(t("kpis.flags_intro", weeks=alerts.kpi_history_weeks, z=alerts.kpi_z_score))
+    st.caption(
+        t(
+            "kpis.flags_intro",
+            weeks=alerts.kpi_history_weeks,
+            z=alerts.kpi_z_score,
+            share=f"{alerts.kpi_min_change_share:.0%}",
+            min_count=alerts.kpi_count_min_change,
+        )
+    )
     st.dataframe(
         pl.DataFrame(
             {

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 
 from data_access import load_state
 from data_access.demo import load
+from data_access.demo.anomalies import choose_plants, plant_ledger, plant_outflows, planted_table
 from data_access.demo.app_records import write_app_records
 from data_access.demo.calendar import Calendar
 from data_access.demo.credit import external_limits_table, loan_applications_table
@@ -179,6 +180,12 @@ def _generate_and_load(
             next_id += n
             report("footprints", 0.25 + 0.55 * done / pop.n)
 
+        plants = choose_plants(rng_for(17), cal, org.n_branches)
+        put(
+            "footprints",
+            plant_outflows(rng_for(18), plants, cal, pop, gen.acc.outflow_other_week, next_id),
+        )
+
         report("soft footprints", 0.8)
         put("soft_footprints", soft_footprints_table(rng_for(11), act, org, pop, staff))
         put("external_credit_limits", external_limits_table(rng_for(12), cal, pop))
@@ -191,7 +198,8 @@ def _generate_and_load(
 
         report("targets", 0.84)
         weekly, series = branch_weekly_table(rng_for(14), cal, sums)
-        put("branch_weekly_balances", weekly)
+        put("branch_weekly_balances", plant_ledger(weekly, plants, cal.n_weeks))
+        put("planted_anomalies", planted_table(plants, cal))
         conv_branch = pop.branch[mkt.converted_customer]
         actual = {
             "deposit_balance": series["deposit_balance"],

@@ -48,11 +48,32 @@ fi
 platform_args=()
 for p in "${PLATFORMS[@]}"; do platform_args+=(--platform "${p}_x86_64"); done
 echo "downloading wheels for CPython $PY_VERSION linux x86-64 …"
-"$PYTHON" -m pip download --quiet --disable-pip-version-check \
-  -r "$SRC/requirements.txt" pip setuptools wheel \
-  --only-binary=:all: "${platform_args[@]}" \
-  --python-version "$PY_VERSION" --implementation cp --abi "cp${PY_VERSION/./}" \
-  -d "$STAGE/wheels" 2> >(grep -v "is ignored: it is neither" >&2)
+# A requirement published only as source (PyHive, pure-sasl) is built here into a wheel, which
+# must be pure Python (py3-none-any) to suit the target; then the download is tried again.
+for attempt in $(seq 1 10); do
+  if "$PYTHON" -m pip download --quiet --disable-pip-version-check \
+    -r "$SRC/requirements.txt" pip setuptools wheel \
+    --only-binary=:all: "${platform_args[@]}" \
+    --python-version "$PY_VERSION" --implementation cp --abi "cp${PY_VERSION/./}" \
+    --find-links "$STAGE/wheels" -d "$STAGE/wheels" 2>"$WORK/pip.err"; then
+    break
+  fi
+  missing="$(sed -n 's/.*No matching distribution found for \([^ ]*\).*/\1/p' "$WORK/pip.err" | head -1)"
+  if [[ -z "$missing" || $attempt == 10 ]]; then
+    grep -v "is ignored: it is neither" "$WORK/pip.err" >&2
+    exit 1
+  fi
+  echo "  $missing has no wheel: building it from source"
+  "$PYTHON" -m pip wheel --quiet --disable-pip-version-check --no-deps -w "$WORK/built" "$missing" \
+    2> >(grep -v "is ignored: it is neither" >&2)
+  for whl in "$WORK"/built/*.whl; do
+    [[ "$whl" == *-py3-none-any.whl || "$whl" == *-py2.py3-none-any.whl ]] || {
+      echo "build-bundle: $(basename "$whl") is not pure Python: it needs a wheel for the target" >&2
+      exit 1
+    }
+    mv "$whl" "$STAGE/wheels/"
+  done
+done
 
 # 3. Footprint itself as a wheel, built with the setuptools just downloaded (no index needed).
 "$PYTHON" -m pip wheel --quiet --disable-pip-version-check --no-deps --no-index \

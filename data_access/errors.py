@@ -43,5 +43,13 @@ class InvalidFilter(FootprintError, ValueError):
     """A filter or scope value is malformed (wrong type, end before start, unknown tier)."""
 
 
+class SegmentExists(FootprintError):
+    """The owner already has a segment of that name; replacing it needs the user's yes."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        super().__init__(f"a segment called {name!r} exists already")
+
+
 class InvalidImport(FootprintError, ValueError):
     """An import file does not match the schema; nothing was written."""

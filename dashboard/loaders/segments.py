@@ -14,6 +14,7 @@ import streamlit as st
 
 from dashboard.db import get_engine
 from data_access.engine import connect
+from data_access.errors import InvalidFilter
 from data_access.filters import Filters, Scope
 from data_access.queries import value as vq
 from data_access.queries.value import SegmentDefinition
@@ -77,12 +78,14 @@ def load_saved(owner: str = OWNER) -> pl.DataFrame:
         return vq.fetch_saved_segments(conn, owner)
 
 
-def save(name: str, defn: SegmentDefinition, owner: str = OWNER) -> None:
-    """Save a named segment (overwrites the same name), audit it, and refresh the saved list."""
+def save(name: str, defn: SegmentDefinition, owner: str = OWNER, *, replace: bool = False) -> None:
+    """Save a named segment, audit it, and refresh the saved list; an existing name raises
+    SegmentExists unless ``replace`` (the user said yes)."""
     now = datetime.now()
+    action = "replace_segment" if replace else "save_segment"
     with connect(get_engine()) as conn, conn.begin():
-        vq.save_segment(conn, owner, name, defn, now)
-        vq.record_segment_action(conn, owner, "save_segment", name, defn, now)
+        vq.save_segment(conn, owner, name, defn, now, replace=replace)
+        vq.record_segment_action(conn, owner, action, name, defn, now)
     load_saved.clear()
 
 
@@ -93,7 +96,13 @@ def audit_export(defn: SegmentDefinition, target: str, owner: str = OWNER) -> No
 
 
 def delete(name: str, owner: str = OWNER) -> None:
-    """Delete a named segment and refresh the saved list."""
+    """Delete a named segment (audited, with the definition it held) and refresh the saved list."""
     with connect(get_engine()) as conn, conn.begin():
-        vq.delete_segment(conn, owner, name)
+        saved = vq.fetch_saved_segments(conn, owner).filter(pl.col("name") == name)
+        if vq.delete_segment(conn, owner, name) and saved.height:
+            try:
+                defn = vq.SegmentDefinition.from_json(saved["definition"][0])
+            except InvalidFilter:  # a malformed one: the audit keeps that it was deleted
+                defn = vq.SegmentDefinition()
+            vq.record_segment_action(conn, owner, "delete_segment", name, defn, datetime.now())
     load_saved.clear()

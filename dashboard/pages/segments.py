@@ -14,7 +14,7 @@ from dashboard.i18n import catalog, t
 from dashboard.loaders import segments as loaders
 from dashboard.loaders.common import load_branches, load_officers, load_standard
 from dashboard.state import page_context
-from data_access.errors import FootprintError, InvalidFilter
+from data_access.errors import FootprintError, InvalidFilter, SegmentExists
 from data_access.filters import TIERS
 from data_access.queries.value import SIGNAL_CODES, SegmentDefinition
 from data_access.schema import PRODUCTS
@@ -106,6 +106,9 @@ def _save_current() -> None:
         return
     try:
         loaders.save(name, _definition_from_state())
+    except SegmentExists:  # someone's segment of that name: ask before replacing it
+        st.session_state.sg_confirm = ("replace", name)
+        return
     except FootprintError as exc:
         st.session_state.sg_flash_warning = str(exc)
         return
@@ -113,12 +116,52 @@ def _save_current() -> None:
 
 
 def _delete_saved(name: str) -> None:
+    st.session_state.sg_confirm = ("delete", name)  # asked first, done by _confirmed
+
+
+def _confirmed(action: str, name: str) -> None:
+    st.session_state.sg_confirm = None
     try:
-        loaders.delete(name)
+        if action == "replace":
+            loaders.save(name, _definition_from_state(), replace=True)
+        else:
+            loaders.delete(name)
     except FootprintError as exc:
         st.session_state.sg_flash_warning = str(exc)
         return
-    st.session_state.sg_flash = t("segments.deleted_ok", name=name)
+    done = "segments.saved_ok" if action == "replace" else "segments.deleted_ok"
+    st.session_state.sg_flash = t(done, name=name)
+
+
+def _cancelled() -> None:
+    st.session_state.sg_confirm = None
+
+
+def _sanitise_builder(options: dict[str, list[object]]) -> None:
+    """Drop from the builder's state what its widgets cannot show (a saved segment naming a town
+    no longer in scope, an age outside the slider): Streamlit would raise on every later run."""
+    ss = st.session_state
+    for key, allowed in options.items():
+        value = ss.get(key)
+        if value is not None and (
+            not isinstance(value, list) or any(v not in allowed for v in value)
+        ):
+            ss[key] = [v for v in value if v in allowed] if isinstance(value, list) else []
+    age = ss.get("sg_age")
+    lo, hi = AGE_RANGE
+    if not (
+        isinstance(age, tuple | list)
+        and len(age) == 2
+        and all(isinstance(a, int) and not isinstance(a, bool) and lo <= a <= hi for a in age)
+        and age[0] <= age[1]
+    ):
+        ss.sg_age = AGE_RANGE
+    for key in ("sg_clv_min", "sg_clv_max"):
+        value = ss.get(key)
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1e12
+        ):
+            ss[key] = None
 
 
 def _reset() -> None:
@@ -131,6 +174,7 @@ with friendly_errors():
     saved = loaders.load_saved()
     towns, occupations = loaders.load_options(ctx.scope)
 saved_defs = dict(zip(saved["name"].to_list(), saved["definition"].to_list(), strict=True))
+saved_by = {row["name"]: (row["owner"], row["created_at"]) for row in saved.iter_rows(named=True)}
 
 with st.expander(t("segments.saved_header"), expanded=bool(saved_defs)):
     if not saved_defs:
@@ -138,6 +182,8 @@ with st.expander(t("segments.saved_header"), expanded=bool(saved_defs)):
     else:
         s1, s2, s3 = st.columns([3, 1, 1], vertical_alignment="bottom")
         pick = s1.selectbox(t("segments.saved_pick"), list(saved_defs), key="sg_pick")
+        owner, created = saved_by[pick]
+        s1.caption(t("segments.saved_by", owner=owner, when=f"{created:%Y-%m-%d %H:%M}"))
         s2.button(
             t("segments.load"),
             key="sg_load",
@@ -152,6 +198,19 @@ with st.expander(t("segments.saved_header"), expanded=bool(saved_defs)):
             args=(pick,),
             width="stretch",
         )
+if confirm := st.session_state.get("sg_confirm"):
+    action, name = confirm
+    with st.container(border=True):
+        st.warning(t(f"segments.confirm_{action}", name=name))
+        y, n, _ = st.columns([1, 1, 3])
+        y.button(
+            t(f"segments.confirm_{action}_yes"),
+            key="sg_confirm_yes",
+            on_click=_confirmed,
+            args=(action, name),
+            type="primary",
+        )
+        n.button(t("segments.confirm_no"), key="sg_confirm_no", on_click=_cancelled)
 if st.session_state.get("sg_flash_warning"):
     st.warning(st.session_state.sg_flash_warning)
     st.session_state.sg_flash_warning = None
@@ -163,6 +222,17 @@ if st.session_state.get("sg_flash"):
 # defaults live in session state (not in the widgets) so that loading a saved segment can set them
 for key, default in (("sg_age", AGE_RANGE), ("sg_clv_min", None), ("sg_clv_max", None)):
     st.session_state.setdefault(key, default)
+_sanitise_builder(
+    {
+        "sg_tiers": list(TIERS),
+        "sg_rfm": list(segment_labels),
+        "sg_towns": list(towns),
+        "sg_occupations": list(occupations),
+        "sg_signals": list(signal_labels),
+        "sg_held": list(PRODUCTS),
+        "sg_not_held": list(PRODUCTS),
+    }
+)
 st.subheader(t("segments.builder_header"))
 any_label = t("segments.any")
 b1, b2, b3 = st.columns(3)

@@ -5,6 +5,8 @@ segment builder over the value mart (a frozen definition → a Core select with 
 from __future__ import annotations
 
 import json
+import math
+import unicodedata
 import warnings
 from dataclasses import asdict, dataclass, fields
 from datetime import date, datetime, timedelta
@@ -12,7 +14,7 @@ from datetime import date, datetime, timedelta
 import polars as pl
 import sqlalchemy as sa
 
-from data_access.errors import DataUnavailable, InvalidFilter
+from data_access.errors import DataUnavailable, InvalidFilter, SegmentExists
 from data_access.filters import TIERS, Filters, Scope, apply_filters, apply_scope
 from data_access.queries._frames import frame
 from data_access.queries._sql import ts
@@ -310,6 +312,21 @@ class SegmentDefinition:
         for name in ("products_held", "products_not_held"):
             if unknown := [p for p in getattr(self, name) if p not in PRODUCTS]:
                 raise InvalidFilter(f"unknown product(s) {unknown} in {name}")
+        for name in ("age_min", "age_max"):
+            value = getattr(self, name)
+            if value is not None and (
+                isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 150
+            ):
+                raise InvalidFilter(f"segment {name} must be a whole number of years (0-150)")
+        for name in ("clv_min", "clv_max"):
+            value = getattr(self, name)
+            if value is not None and (
+                isinstance(value, bool)
+                or not isinstance(value, int | float)
+                or not math.isfinite(value)
+                or not 0 <= value <= 1e12
+            ):
+                raise InvalidFilter(f"segment {name} must be an amount between 0 and 1e12")
         if unknown := [s for s in self.signals if s not in SIGNAL_CODES]:
             raise InvalidFilter(f"unknown signal(s) {unknown}")
         if self.age_min is not None and self.age_max is not None and self.age_max < self.age_min:
@@ -326,7 +343,7 @@ class SegmentDefinition:
         """Parse a saved definition; unknown keys are refused."""
         try:
             data = json.loads(text)
-        except json.JSONDecodeError as exc:
+        except (json.JSONDecodeError, RecursionError, TypeError) as exc:
             raise InvalidFilter(f"segment definition is not JSON: {exc}") from exc
         if not isinstance(data, dict):
             raise InvalidFilter("segment definition must be a JSON object")
@@ -550,14 +567,30 @@ SAVED_SCHEMA = {
 }
 
 
-def save_segment(
-    conn: sa.Connection, owner: str, name: str, defn: SegmentDefinition, now: datetime
-) -> None:
-    """Save (or overwrite) the owner's segment called ``name``; the caller commits."""
-    name = name.strip()
-    if not name or len(name) > 80:
-        raise InvalidFilter("a segment name needs 1 to 80 characters")
+def segment_exists(conn: sa.Connection, owner: str, name: str) -> bool:
+    """True when the owner already has a segment called ``name``."""
     s = saved_segments
+    stmt = sa.select(s.c.segment_id).where(s.c.owner == owner, s.c.name == name.strip())
+    return conn.execute(stmt).first() is not None
+
+
+def save_segment(
+    conn: sa.Connection,
+    owner: str,
+    name: str,
+    defn: SegmentDefinition,
+    now: datetime,
+    *,
+    replace: bool = False,
+) -> None:
+    """Save the owner's segment called ``name``; an existing one only with ``replace`` (the
+    caller asked the user first). The caller commits."""
+    name = name.strip()
+    if not name or len(name) > 80 or any(unicodedata.category(ch) == "Cc" for ch in name):
+        raise InvalidFilter("a segment name needs 1 to 80 characters, without control characters")
+    s = saved_segments
+    if not replace and segment_exists(conn, owner, name):
+        raise SegmentExists(name)
     conn.execute(s.delete().where(s.c.owner == owner, s.c.name == name))
     conn.execute(
         s.insert().values(name=name, owner=owner, definition=defn.to_json(), created_at=now)
@@ -586,7 +619,7 @@ def record_segment_action(
     now: datetime,
 ) -> None:
     """Write an audit entry (export of a target list, saved segment); the caller commits."""
-    if action not in ("export", "save_segment"):
+    if action not in ("export", "save_segment", "replace_segment", "delete_segment"):
         raise InvalidFilter(f"unknown segment action {action!r}")
     conn.execute(
         audit_log.insert().values(

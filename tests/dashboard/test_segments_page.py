@@ -79,6 +79,8 @@ def test_save_load_delete(app_test) -> None:  # type: ignore[no-untyped-def]
     assert at.multiselect(key="sg_tiers").value == ["affluent"]
     at.button(key="sg_delete").click().run()
     assert not at.exception, at.exception
+    assert any("Delete the segment" in w.value for w in at.warning)  # asked first
+    at.button(key="sg_confirm_yes").click().run()
     assert any("Deleted" in s.value for s in at.success)
 
 
@@ -172,6 +174,7 @@ def test_unreadable_saved_segment_warns(app_test, demo_engine: sa.Engine) -> Non
     assert not at.exception, at.exception
     assert any("unknown keys" in w.value for w in at.warning)
     at.button(key="sg_delete").click().run()
+    at.button(key="sg_confirm_yes").click().run()
     assert not at.exception, at.exception
 
 

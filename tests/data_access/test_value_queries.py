@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from data_access import schema
-from data_access.errors import InvalidFilter
+from data_access.errors import InvalidFilter, SegmentExists
 from data_access.filters import Filters, Scope
 from data_access.marts.value import refresh_value, tier_customers
 from data_access.queries.value import (
@@ -344,7 +344,9 @@ def test_saved_segments(bank: sa.Engine) -> None:
     with bank.begin() as conn:
         save_segment(conn, "demo", "富裕城关", a, datetime(2026, 11, 30, 9))
         save_segment(conn, "demo", "other", SegmentDefinition(), datetime(2026, 11, 30, 9))
-        save_segment(conn, "demo", "富裕城关", a, datetime(2026, 11, 30, 10))  # overwrite
+        with pytest.raises(SegmentExists):  # the same name again: only when the user said yes
+            save_segment(conn, "demo", "富裕城关", SegmentDefinition(), datetime(2026, 11, 30, 10))
+        save_segment(conn, "demo", "富裕城关", a, datetime(2026, 11, 30, 10), replace=True)
         save_segment(conn, "someone", "other", SegmentDefinition(), datetime(2026, 11, 30, 9))
     with bank.connect() as conn:
         saved = fetch_saved_segments(conn, "demo")

@@ -153,6 +153,19 @@ def run(cfg: Config) -> Results:
         backends["postgresql"] = pg_dashboard_url(cfg.pg_url)
     res.machine = describe_machine(cfg.pg_url if cfg.pg_customers else None)
     earlier = json.loads(cfg.reuse_naive.read_text()) if cfg.reuse_naive else {}
+    if cfg.out is not None:
+        cfg.out.parent.mkdir(parents=True, exist_ok=True)
+
+    def save(step: str) -> None:
+        """Write what is measured so far: a crash later loses nothing already measured."""
+        if cfg.out is None:
+            return
+        res.wall_s = time.perf_counter() - t_start
+        partial = f"> **Partial results** — the run is still going or stopped after: {step}.\n\n"
+        cfg.out.write_text(partial + render(res, cfg))
+        cfg.out.with_suffix(".json").write_text(
+            json.dumps(asdict(res) | {"partial_after": step}, indent=1, default=str)
+        )
 
     stamp = DUCKDB_PATH.with_suffix(".build.json")
     if not cfg.skip_build:
@@ -185,23 +198,30 @@ def run(cfg: Config) -> Results:
         for page in cfg.pages:
             log(f"{backend} {page}: fast path")
             res.fast[backend][page] = _fast(page, url, cfg)
+            save(f"{backend} {page} fast path")
             reused = earlier.get("naive", {}).get(backend, {}).get(page)
             if reused:
                 res.naive[backend][page] = reused | {"reused": True}
             elif cfg.naive:
                 log(f"{backend} {page}: the usual way")
                 res.naive[backend][page] = _naive(page, url, cfg)
+                save(f"{backend} {page} the usual way")
         log(f"{backend}: throughput")
         res.throughput[backend] = _throughput(url, cfg)
+        save(f"{backend} throughput")
 
     if cfg.browser and not cfg.in_process:
         from bench.browser import measure_browser
 
         log("browser: first chart per page")
-        fig = measure_browser(
-            cfg.duckdb_url, cfg.pages, log_file=ROOT / "data" / "bench" / "server.log"
-        )
-        res.browser = asdict(fig)
+        try:
+            fig = measure_browser(
+                cfg.duckdb_url, cfg.pages, log_file=ROOT / "data" / "bench" / "server.log"
+            )
+            res.browser = asdict(fig)
+        except Exception as exc:  # the figures measured so far are kept and printed
+            res.browser = {"error": f"{type(exc).__name__}: {str(exc).splitlines()[0]}"}
+        save("browser")
     res.machine["load average (1/5/15 min) at end"] = " / ".join(
         f"{x:.1f}" for x in os.getloadavg()
     )
@@ -378,16 +398,19 @@ def render(res: Results, cfg: Config) -> str:
         lines.append("|---|---|---|---|")
         for page in cfg.pages:
             first = b.get("first_visit_s", {}).get(page, math.nan)
-            cold, warm = b["cold_s"].get(page, math.nan), b["warm_s"].get(page, math.nan)
+            cold = b.get("cold_s", {}).get(page, math.nan)
+            warm = b.get("warm_s", {}).get(page, math.nan)
             oks = [None if math.isnan(x) else x <= TARGET_BROWSER_S for x in (first, cold)]
             lines.append(
                 f"| {page} | {_s(first)}{_ok(oks[0])} | {_s(cold)}{_ok(oks[1])} | {_s(warm)} |"
             )
         lines.append("")
-        lines.append(
-            f"Server start {_s(b['server_start_s'])}; server process peak memory "
-            f"{b['server_peak_rss_mb']:,.0f} MB{_ok(b['server_peak_rss_mb'] <= TARGET_RSS_MB)}."
-        )
+        if "server_peak_rss_mb" in b:
+            rss = b["server_peak_rss_mb"]
+            lines.append(
+                f"Server start {_s(b['server_start_s'])}; server process peak memory "
+                f"{rss:,.0f} MB{_ok(rss <= TARGET_RSS_MB)}."
+            )
         if b.get("error"):
             lines.append(f"Browser errors: {b['error']}")
     lines += ["", "## How to read this", ""]

@@ -82,6 +82,8 @@ class _Server:
         env = {**os.environ, "FOOTPRINT_DATABASE_URL": self.db_url}
         cmd = [sys.executable, "-m", "dashboard", "--server.port", str(self.port)]
         cmd += ["--server.address", "127.0.0.1", "--server.headless", "true"]
+        if self.log_file is not None:  # the bank may live elsewhere: its log folder may not exist
+            self.log_file.parent.mkdir(parents=True, exist_ok=True)
         self.sink = (self.log_file or Path(os.devnull)).open("a")
         t0 = time.perf_counter()
         self.proc = subprocess.Popen(

@@ -62,3 +62,55 @@ def test_harness_measures_pages_and_the_usual_way(
 def test_tables_read(sql: str, expected: list[str]) -> None:
     names = sorted(["footprints", "customers", "customer_value"], key=len, reverse=True)
     assert sorted(tables_read(sql, names)) == sorted(expected)
+
+
+def test_figures_are_written_as_measured_and_survive_a_crash(
+    demo_engine: sa.Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bank elsewhere, a results folder that does not exist yet, and a crash after the first
+    page: the first page's figures are in the results file (finding #11.11)."""
+    import bench.__main__ as harness
+
+    url = demo_engine.url.render_as_string(hide_password=False)
+    monkeypatch.setenv("FOOTPRINT_DATABASE_URL", url)
+    out = tmp_path / "not" / "yet" / "results.md"
+    real_fast = harness._fast
+
+    def fast_then_crash(page: str, url: str, cfg: Config) -> dict:
+        if page == "customer":
+            raise MemoryError("killed while measuring the second page")
+        return real_fast(page, url, cfg)
+
+    monkeypatch.setattr(harness, "_fast", fast_then_crash)
+    cfg = Config(
+        skip_build=True,
+        pg_customers=0,
+        repeat=1,
+        pages=("kpis", "customer"),
+        browser=False,
+        naive=False,
+        duckdb_url=url,
+        out=out,
+        in_process=True,
+    )
+    with pytest.raises(MemoryError):
+        run(cfg)
+    text = out.read_text()
+    assert "Partial results" in text and "duckdb kpis fast path" in text
+    assert "| kpis |" in text
+    assert '"partial_after": "duckdb kpis fast path"' in out.with_suffix(".json").read_text()
+
+
+def test_the_browser_step_creates_its_log_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bench.browser as browser
+
+    def no_server(*args: object, **kwargs: object) -> None:
+        raise OSError("no server in this test")
+
+    monkeypatch.setattr(browser.subprocess, "Popen", no_server)
+    log_file = tmp_path / "elsewhere" / "bench" / "server.log"
+    with pytest.raises(OSError, match="no server"), browser._Server("duckdb://", 1, log_file):
+        pass
+    assert log_file.parent.is_dir()  # made before the server starts (it crashed there before)

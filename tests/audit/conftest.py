@@ -1,0 +1,83 @@
+"""The audit: every headline figure of every page recomputed in plain SQL from the raw tables.
+
+The SQL here is written from the published definitions (``metrics/standards.toml``, ``docs/``) and
+never calls ``data_access.queries``; each figure is compared with what the page's loaders return,
+on DuckDB and on PostgreSQL (the session's demo banks), for the whole bank, one branch and one
+officer, at three as-of dates: the data's last day (Sunday 22 November 2026), the last day of a
+month (31 October) and the second day of one (2 November).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, timedelta
+
+import pytest
+import sqlalchemy as sa
+import streamlit as st
+
+from data_access.filters import Scope
+
+AS_OF_DATES = (date(2026, 11, 22), date(2026, 10, 31), date(2026, 11, 2))
+DATA_END = date(2026, 11, 22)
+
+
+def monday(day: date) -> date:
+    """Monday of the week holding ``day``."""
+    return day - timedelta(days=day.weekday())
+
+
+def rows(engine: sa.Engine, sql: str, **params: object) -> list[sa.Row]:
+    """Run plain SQL text with bound parameters."""
+    with engine.connect() as conn:
+        return list(conn.execute(sa.text(sql), params))
+
+
+def one(engine: sa.Engine, sql: str, **params: object) -> object:
+    """The single value of plain SQL text."""
+    return rows(engine, sql, **params)[0][0]
+
+
+@pytest.fixture(params=["duckdb", "postgresql"])
+def bank(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[sa.Engine]:
+    """The demo bank on each database, with the page loaders pointed at it and their caches empty."""
+    engine = request.getfixturevalue(
+        "demo_engine" if request.param == "duckdb" else "demo_pg_engine"
+    )
+    import dashboard.db
+    import dashboard.loaders.common as common
+    import dashboard.loaders.funnels as funnels
+    import dashboard.loaders.kpis as kpis
+    import dashboard.loaders.loyalty as loyalty
+    import dashboard.loaders.officers as officers
+    import dashboard.loaders.segments as segments
+
+    for mod in (dashboard.db, common, funnels, kpis, loyalty, officers, segments):
+        if hasattr(mod, "get_engine"):
+            monkeypatch.setattr(mod, "get_engine", lambda: engine)
+    st.cache_data.clear()
+    yield engine
+    st.cache_data.clear()
+
+
+@pytest.fixture
+def largest_branch(bank: sa.Engine) -> int:
+    """The branch with the most customers (the audit's branch)."""
+    return int(
+        one(
+            bank,
+            "SELECT branch_id FROM customers GROUP BY branch_id ORDER BY count(*) DESC, branch_id LIMIT 1",
+        )
+    )
+
+
+@pytest.fixture
+def busiest_officer(bank: sa.Engine, largest_branch: int) -> Scope:
+    """The officer of the largest branch with the largest book (the audit's officer)."""
+    oid = one(
+        bank,
+        "SELECT officer_id FROM customers WHERE branch_id = :b AND officer_id IS NOT NULL "
+        "GROUP BY officer_id ORDER BY count(*) DESC, officer_id LIMIT 1",
+        b=largest_branch,
+    )
+    return Scope.officer(largest_branch, int(oid))

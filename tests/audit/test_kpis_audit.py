@@ -1,0 +1,210 @@
+"""Audit of the Weekly KPIs page: cards (value, week over week, year over year, target), the branch
+ranking and the officer league, recomputed in plain SQL from the raw tables."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import polars as pl
+import pytest
+import sqlalchemy as sa
+
+from dashboard.loaders.kpis import league_period, load_officer_weekly, load_week_view
+from data_access.filters import Scope
+from metrics import kpis as km
+from tests.audit.conftest import AS_OF_DATES, monday, one, rows
+
+WEEKS = [monday(d) for d in AS_OF_DATES]  # 16 Nov, 26 Oct (holds 31 Oct), 2 Nov
+
+# --- the published definitions (docs/weekly-kpis.md), one SQL text per KPI ----------------------
+# {b} and {o}: the scope's conditions on the fact's branch and officer columns.
+
+BALANCES = {
+    "deposit_balance": "deposit_balance",
+    "loan_balance": "loan_balance",
+    "aum": "deposit_balance + wealth_balance",
+}
+NEW_CUSTOMERS = """
+SELECT count(*) FROM customers c
+WHERE c.opened_on >= :ws AND c.opened_on < :we AND {b} AND {o}"""
+# a sign-up: a customer with no open mobile-banking product who opens one
+MOBILE_SIGNUPS = """
+SELECT count(DISTINCT h.customer_id) FROM product_holdings h
+JOIN customers c ON c.customer_id = h.customer_id
+WHERE h.product = 'mobile_banking' AND h.opened_on >= :ws AND h.opened_on < :we AND {b} AND {o}
+  AND NOT EXISTS (
+    SELECT 1 FROM product_holdings p
+    WHERE p.customer_id = h.customer_id AND p.product = 'mobile_banking'
+      AND p.holding_id <> h.holding_id
+      AND (p.opened_on < h.opened_on OR (p.opened_on = h.opened_on AND p.holding_id < h.holding_id))
+      AND (p.closed_on IS NULL OR p.closed_on > h.opened_on))"""
+CONVERSIONS = """
+SELECT count(*) FROM marketing_events e
+WHERE e.stage = 'converted' AND e.occurred_at >= :ws AND e.occurred_at < :we AND {b} AND {o}"""
+OUTFLOWS = """
+SELECT coalesce(sum(f.amount), 0) FROM footprints f
+JOIN customers c ON c.customer_id = f.customer_id
+WHERE f.kind = 'transfer_out' AND f.counterparty_type IN ('other_bank', 'internet_platform')
+  AND f.occurred_at >= :ws AND f.occurred_at < :we AND {b} AND {o}"""
+# effective in a month: AUM >= 5,000, or a loan balance, or >= 3 self-initiated transactions
+EFFECTIVE = """
+SELECT count(*) FROM balance_snapshots s
+JOIN customers c ON c.customer_id = s.customer_id
+LEFT JOIN (
+  SELECT customer_id, count(*) AS n FROM footprints
+  WHERE self_initiated AND occurred_at >= :ms AND occurred_at < :me GROUP BY customer_id
+) t ON t.customer_id = s.customer_id
+WHERE s.month = :ms AND {b} AND {o}
+  AND (s.demand_avg + s.time_avg + s.wealth_avg >= 5000 OR s.loan_avg > 0 OR coalesce(t.n, 0) >= 3)"""
+CUSTOMER_KPIS = {
+    "new_customers": (NEW_CUSTOMERS, "c.branch_id", "c.officer_id"),
+    "mobile_signups": (MOBILE_SIGNUPS, "h.branch_id", "c.officer_id"),
+    "conversions": (CONVERSIONS, "e.branch_id", "e.officer_id"),
+    "outflow_other_banks": (OUTFLOWS, "f.branch_id", "c.officer_id"),
+    "effective_customers": (EFFECTIVE, "s.branch_id", "c.officer_id"),
+}
+
+
+def _month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def _next_month(day: date) -> date:
+    return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
+
+
+def sql_kpi(engine: sa.Engine, kpi: str, week: date, scope: Scope) -> float | None:
+    """One KPI of one week for the scope, from the raw tables."""
+    if kpi in BALANCES:
+        if scope.level == "officer":
+            return None  # balances are branch ledger figures: an officer's book has none
+        where = "" if scope.level == "bank" else f"AND branch_id = {scope.branch_id}"
+        got = one(
+            engine,
+            f"SELECT sum({BALANCES[kpi]}) FROM branch_weekly_balances WHERE week_start = :w {where}",
+            w=week,
+        )
+        return None if got is None else float(got)
+    sql, branch_col, officer_col = CUSTOMER_KPIS[kpi]
+    b = "1 = 1" if scope.level == "bank" else f"{branch_col} = {scope.branch_id}"
+    o = f"{officer_col} = {scope.officer_id}" if scope.level == "officer" else "1 = 1"
+    month = _month_start(week)  # a monthly measure: the month of the week's Monday
+    got = one(
+        engine,
+        sql.format(b=b, o=o),
+        ws=week,
+        we=week + timedelta(days=7),
+        ms=month,
+        me=_next_month(month),
+    )
+    return float(got or 0)
+
+
+def sql_target(engine: sa.Engine, kpi: str, week: date, scope: Scope) -> float | None:
+    """The week's target: the sum of the branches' targets in scope."""
+    where = "" if scope.level == "bank" else f"AND branch_id = {scope.branch_id}"
+    got = one(
+        engine,
+        f"SELECT sum(target) FROM weekly_targets WHERE week_start = :w AND kpi = :k {where}",
+        w=week,
+        k=kpi,
+    )
+    return None if got is None else float(got)
+
+
+def _scopes(branch: int, officer: Scope) -> list[Scope]:
+    return [Scope.bank(), Scope.branch(branch), officer]
+
+
+@pytest.mark.parametrize("week", WEEKS, ids=[f"{w}" for w in WEEKS])
+def test_kpi_cards(
+    bank: sa.Engine, largest_branch: int, busiest_officer: Scope, week: date
+) -> None:
+    """Every card: the week's figure, last week's, last year's and the target."""
+    for scope in _scopes(largest_branch, busiest_officer):
+        view = load_week_view(scope, week, (), ())
+        cards = {r["kpi"]: r for r in view.bank.iter_rows(named=True)}
+        for kpi in (*BALANCES, *CUSTOMER_KPIS):
+            expected = sql_kpi(bank, kpi, week, scope)
+            where = f"{scope.level} {kpi} {week}"
+            if expected is None:
+                assert kpi not in cards or cards[kpi]["value"] is None, where
+                continue
+            card = cards[kpi]
+            assert card["value"] == pytest.approx(expected), where
+            prev = sql_kpi(bank, kpi, week - timedelta(weeks=1), scope)
+            assert card["prev_value"] == pytest.approx(prev), f"{where} week over week"
+            yoy = sql_kpi(bank, kpi, week - timedelta(weeks=52), scope)
+            assert card["yoy_value"] == pytest.approx(yoy), f"{where} year over year"
+            if scope.level != "officer":
+                assert card["target"] == pytest.approx(sql_target(bank, kpi, week, scope)), where
+
+
+@pytest.mark.parametrize("week", WEEKS, ids=[f"{w}" for w in WEEKS])
+def test_branch_ranking(bank: sa.Engine, week: date) -> None:
+    """Score = mean over KPIs with a target of attainment capped at 150%; outflows target ÷ actual."""
+    got = load_week_view(Scope.bank(), week, (), ()).ranking
+    branches = [r[0] for r in rows(bank, "SELECT branch_id FROM branches ORDER BY branch_id")]
+    expected: dict[int, float] = {}
+    for b in branches:
+        scope = Scope.branch(b)
+        goods = []
+        for kpi in (*BALANCES, *CUSTOMER_KPIS):
+            target = sql_target(bank, kpi, week, scope)
+            value = sql_kpi(bank, kpi, week, scope)
+            if target is None or value is None or target <= 0:
+                continue
+            if kpi == "outflow_other_banks":
+                good = target / value if value > 0 else 1.5
+            else:
+                good = max(value, 0) / target
+            goods.append(min(good, 1.5))
+        if goods:
+            expected[b] = sum(goods) / len(goods)
+    scores = dict(zip(got["branch_id"].to_list(), got["score"].to_list(), strict=True))
+    assert set(scores) == set(expected)
+    for b, score in expected.items():
+        assert scores[b] == pytest.approx(score), f"branch {b}"
+    ranked = sorted(expected, key=lambda b: (-expected[b], b))
+    assert got.sort("rank", "branch_id")["branch_id"].to_list()[:5] == ranked[:5]
+
+
+OFFICER_WORK = """
+SELECT o.officer_id,
+  (SELECT count(*) FROM marketing_events e WHERE e.officer_id = o.officer_id AND e.stage = 'converted'
+     AND e.occurred_at >= :ws AND e.occurred_at < :we) AS conversions,
+  (SELECT count(*) FROM customers c WHERE c.officer_id = o.officer_id
+     AND c.opened_on >= :ws AND c.opened_on < :we) AS new_customers,
+  (SELECT count(*) FROM officer_activities a WHERE a.officer_id = o.officer_id
+     AND a.occurred_at >= :ws AND a.occurred_at < :we) AS activities
+FROM officers o WHERE o.active {where}
+ORDER BY o.officer_id"""
+
+
+@pytest.mark.parametrize("week", WEEKS, ids=[f"{w}" for w in WEEKS])
+def test_officer_league(bank: sa.Engine, largest_branch: int, week: date) -> None:
+    """Each officer's week: conversions (the event's officer), new customers, activities logged."""
+    for scope, where in (
+        (Scope.bank(), ""),
+        (Scope.branch(largest_branch), f"AND o.branch_id = {largest_branch}"),
+    ):
+        weekly = load_officer_weekly(scope, league_period(week, (), ()))
+        league = km.officer_league(weekly, week=week)
+        got = {
+            r["officer_id"]: (r["conversions"], r["new_customers"], r["activities"])
+            for r in league.iter_rows(named=True)
+        }
+        expected = {
+            r[0]: (r[1], r[2], r[3])
+            for r in rows(
+                bank, OFFICER_WORK.format(where=where), ws=week, we=week + timedelta(days=7)
+            )
+        }
+        # the league lists the officers with any work that week (or last week)
+        for oid, figures in got.items():
+            assert figures == expected.get(oid, (0, 0, 0)), f"{scope.level} officer {oid}"
+        busy = {o for o, f in expected.items() if any(f)}
+        assert busy <= set(got), f"{scope.level}: officers with work missing from the league"
+        assert len(league.filter(pl.col("activities") > 0)) == sum(
+            1 for f in expected.values() if f[2] > 0
+        )

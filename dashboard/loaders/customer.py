@@ -19,12 +19,14 @@ from dashboard.loaders.common import load_standard
 from data_access.engine import connect
 from data_access.filters import Filters, Scope
 from data_access.queries import customer as q
+from data_access.queries.nbp import fetch_peer_counts
 from data_access.queries.signals import (
     fetch_customer_measures,
     fetch_signal_counts,
     fetch_signal_leads,
 )
 from metrics.footprint_rules import rules_for
+from metrics.nbp import AGE_BAND_YEARS, shares_from_counts
 
 TTL = 600
 
@@ -133,3 +135,12 @@ def after_soft_write() -> None:
 def now() -> datetime:
     """The time a new observation is stamped with (minute precision)."""
     return datetime.now().replace(second=0, microsecond=0)
+
+
+@st.cache_data(ttl=TTL, max_entries=4, show_spinner=False)
+def load_peer_shares(as_of: date) -> pl.DataFrame:
+    """Bank-wide share of each group of similar customers holding each product (aggregates only:
+    the same for every scope, so that a branch's officer sees the bank's experience)."""
+    with connect(get_engine()) as conn:
+        sizes, holders = fetch_peer_counts(conn, as_of, AGE_BAND_YEARS)
+    return shares_from_counts(sizes, holders)

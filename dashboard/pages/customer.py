@@ -16,6 +16,7 @@ from dashboard.loaders.common import load_officers, load_standard
 from dashboard.loaders.customer import (
     load_features,
     load_footprints,
+    load_peer_shares,
     load_record,
     load_search,
     load_signal_counts,
@@ -39,6 +40,7 @@ from data_access.schema import (
 )
 from data_access.soft_entry import FUEL_GRADES, SOFT_SOURCES, InvalidSoftFootprint, Problem
 from metrics.footprint_rules import rules_for
+from metrics.nbp import rank_next_products
 from metrics.profile import profile_completeness, tier_for_aum
 from metrics.recommend import held_products, next_best_products
 from metrics.signals import compute_signals, signal_evidence
@@ -62,6 +64,7 @@ def labels(prefix: str, codes: tuple[str, ...]) -> dict[str, str]:
 KIND = labels("kind", FOOTPRINT_KINDS)
 CHANNEL = labels("channel", CHANNELS)
 PRODUCT = labels("product", (*PRODUCTS, "retention_call"))
+SUGGESTED = tuple(p for p in PRODUCTS if p != "demand_deposit")  # everyone holds one
 SOFT = labels("soft", SOFT_KINDS)
 SOURCE = labels("src", SOFT_SOURCES)
 PLATFORM = labels("platform", PLATFORMS)
@@ -432,22 +435,52 @@ with tab_overview:
                 )
                 for o in rules.offers
             }
-            recs = next_best_products(
+            held = held_products(holdings, signal_day)
+            peer = pl.DataFrame(
+                {
+                    "customer_id": [customer_id],
+                    "tier": [tier],
+                    "occupation": [profile["occupation"]],
+                    "birth_year": [profile["birth_year"]],
+                },
+                schema={
+                    "customer_id": pl.Int64,
+                    "tier": pl.String,
+                    "occupation": pl.String,
+                    "birth_year": pl.Int64,
+                },
+            )
+            # actions (a retention call) first, then the products the customer does not hold,
+            # ranked by what similar customers hold, raised by the footprints' offers
+            actions = next_best_products(
                 flags,
-                held_products(holdings, signal_day),
-                pl.DataFrame(
-                    {
-                        "customer_id": [customer_id],
-                        "tier": [tier],
-                        "occupation": [profile["occupation"]],
-                    },
-                    schema={"customer_id": pl.Int64, "tier": pl.String, "occupation": pl.String},
-                ),
+                held,
+                peer.drop("birth_year"),
                 signal_day,
                 rules=rules.offers,
-                top_n=5,
                 tier_boost=rules.tier_boost,
+            ).filter(~pl.col("product").is_in(SUGGESTED))
+            ranked = rank_next_products(
+                flags,
+                held,
+                peer,
+                load_peer_shares(signal_day),
+                SUGGESTED,
+                signal_day,
+                rules.offers,
+                rules.tier_boost,
+                top_n=5,
             )
+            recs = pl.concat(
+                [
+                    actions.select(
+                        "product", "rule", "score", "reason_zh", "reason_en", "talk_zh", "talk_en"
+                    ),
+                    ranked.select(
+                        "product", "rule", "score", "reason_zh", "reason_en", "talk_zh", "talk_en"
+                    ),
+                ]
+            ).with_columns(pl.int_range(1, pl.len() + 1).alias("rank"))
         if recs.is_empty():
             st.caption(t("customer.nbp_none"))
         for row in recs.iter_rows(named=True):
@@ -457,7 +490,7 @@ with tab_overview:
                     + t(
                         "customer.nbp_item",
                         rank=row["rank"],
-                        label=row["label_zh" if zh else "label_en"],
+                        label=PRODUCT[row["product"]],
                         score=f"{row['score']:.2f}",
                     )
                     + "**"
@@ -467,14 +500,15 @@ with tab_overview:
                     if zh
                     else f"{t('customer.reason')}: {row['reason_en']}"
                 )
-                behind = offer_footprints.get(row["rule"], "")
+                behind = offer_footprints.get(row["rule"] or "", "")
                 if behind:
                     st.caption(t("customer.nbp_footprints", evidence=behind))
-                st.markdown(
-                    f"{t('customer.talking_point')}:“{row['talk_zh']}”"
-                    if zh
-                    else f"{t('customer.talking_point')}: “{row['talk_en']}”"
-                )
+                if row["talk_zh"]:
+                    st.markdown(
+                        f"{t('customer.talking_point')}:“{row['talk_zh']}”"
+                        if zh
+                        else f"{t('customer.talking_point')}: “{row['talk_en']}”"
+                    )
 
 # --- footprints: timeline, channels, balances, recent, products -------------------------------------
 with tab_footprints:

@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import sqlalchemy as sa
 import streamlit as st
 
-from data_access.engine import make_engine
+from data_access.engine import make_engine, parse_url
 from data_access.settings import database_url
+
+
+def read_only_file(url: str) -> bool:
+    """True for a DuckDB file this process may read but not write: the pages still show it."""
+    parsed = parse_url(url)
+    if parsed.get_backend_name() != "duckdb" or not parsed.database:
+        return False
+    path = Path(parsed.database)
+    return path.is_file() and not os.access(path, os.W_OK)
 
 
 @st.cache_resource(show_spinner=False)
 def get_engine() -> sa.Engine:
     """The Engine for the configured database (shared by every session)."""
     url = database_url()
-    return make_engine(url, read_only=False)
+    return make_engine(url, read_only=read_only_file(url))

@@ -9,6 +9,7 @@ import streamlit as st
 
 from dashboard.i18n import t
 from data_access.errors import (
+    BadDatabaseUrl,
     DatabaseBusy,
     DataUnavailable,
     FootprintError,
@@ -26,6 +27,9 @@ def friendly_errors() -> Iterator[None]:
         yield
     except DatabaseBusy as exc:
         st.warning(t("common.err_busy", holder=f" ({exc.holder})" if exc.holder else ""))
+        st.stop()
+    except BadDatabaseUrl as exc:
+        st.error(t(f"common.err_db_{exc.reason}", scheme=exc.scheme))
         st.stop()
     except NotDemoData as exc:
         st.error(t("common.err_not_demo", customers=f"{exc.customers:,}"))

@@ -26,7 +26,7 @@ import sqlalchemy as sa
 
 from data_access.backup import BackupRefused
 from data_access.engine import has_schema, lock_holder, make_engine
-from data_access.errors import DatabaseBusy, DatabaseNotEmpty, FootprintError
+from data_access.errors import BadDatabaseUrl, DatabaseBusy, DatabaseNotEmpty, FootprintError
 from data_access.schema import bank_meta, metadata
 from data_access.settings import database_url, get_setting
 
@@ -70,17 +70,27 @@ def _positive(value: str) -> int:
     return n
 
 
-def _engine(url: str) -> sa.Engine:
-    """An engine for ``url``; a DuckDB file's folder is created; bad URLs become CliError."""
+def _engine(url: str, *, read_only: bool = False) -> sa.Engine:
+    """An engine for ``url``; a DuckDB file's folder is created (unless only reading); bad URLs
+    become CliError. ``read_only``: a DuckDB file is opened read-only (it may not be writable)."""
     try:
         parsed = sa.make_url(url)
     except sa.exc.ArgumentError as exc:
         raise CliError(f"not a database URL: {url!r}") from exc
-    if parsed.get_backend_name() == "duckdb" and parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    file = parsed.database if parsed.get_backend_name() == "duckdb" else None
+    if file and file != ":memory:":
+        path = Path(file).expanduser()
+        if read_only and not path.is_file():
+            raise CliError(
+                f"no database file {path.name} in {path.parent}: run `python -m data_access init`"
+            )
+        if not read_only:
+            path.parent.mkdir(parents=True, exist_ok=True)
+    else:
+        read_only = False
     try:
-        return make_engine(url)
-    except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ImportError) as exc:
+        return make_engine(url, read_only=read_only)
+    except BadDatabaseUrl as exc:
         raise CliError(f"unsupported database URL {parsed.render_as_string()}: {exc}") from exc
 
 
@@ -151,8 +161,8 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_info(args: argparse.Namespace) -> int:
-    """Print the row count of every table."""
-    engine = _engine(args.url)
+    """Print the row count of every table (read-only: works on a file this user cannot write)."""
+    engine = _engine(args.url, read_only=True)
     try:
         with engine.connect() as conn:
             if not has_schema(conn):

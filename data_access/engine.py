@@ -10,7 +10,7 @@ from contextlib import contextmanager
 import sqlalchemy as sa
 from sqlalchemy.pool import StaticPool
 
-from data_access.errors import DatabaseBusy, DataUnavailable, SchemaMissing
+from data_access.errors import BadDatabaseUrl, DatabaseBusy, DataUnavailable, SchemaMissing
 from data_access.schema import metadata
 
 # hive:// is Spark SQL's Thrift server, through PyHive with the fixes in data_access.dialects
@@ -19,14 +19,33 @@ sa.dialects.registry.register("hive", "data_access.dialects", "SparkDialect")
 log = logging.getLogger(__name__)
 
 
+def parse_url(url: str) -> sa.URL:
+    """The URL, or BadDatabaseUrl when it is not one (the text is not repeated: it may hold a
+    password)."""
+    try:
+        return sa.make_url(url)
+    except (sa.exc.ArgumentError, ValueError, TypeError) as exc:
+        raise BadDatabaseUrl("unparseable", "") from exc
+
+
 def dialect_of(url: str) -> str:
     """'duckdb', 'postgresql', 'hive' ... from a URL."""
-    return sa.make_url(url).get_backend_name()
+    return parse_url(url).get_backend_name()
 
 
 def make_engine(url: str, *, read_only: bool = False) -> sa.Engine:
-    """An Engine with the right pool for the backend; connects lazily."""
-    backend = dialect_of(url)
+    """An Engine with the right pool for the backend; connects lazily. A URL that is not one, or
+    whose driver is missing, raises BadDatabaseUrl."""
+    parsed = parse_url(url)
+    try:
+        return _create(url, parsed.get_backend_name(), read_only)
+    except (sa.exc.NoSuchModuleError, ImportError) as exc:
+        raise BadDatabaseUrl("driver_missing", parsed.drivername) from exc
+    except sa.exc.ArgumentError as exc:
+        raise BadDatabaseUrl("unparseable", parsed.drivername) from exc
+
+
+def _create(url: str, backend: str, read_only: bool) -> sa.Engine:
     # statements carry personal data (soft footprints, names): never put their parameters into
     # exception messages or logs
     kwargs: dict = {"hide_parameters": True}

@@ -23,6 +23,19 @@ class DatabaseBusy(DataUnavailable):
         )
 
 
+class BadDatabaseUrl(FootprintError):
+    """The configured database URL cannot be used: not a URL, or its driver is not installed."""
+
+    def __init__(self, reason: str, scheme: str) -> None:
+        self.reason = reason  # "unparseable" or "driver_missing"
+        self.scheme = scheme  # e.g. "mysql+pymysql"; "" when the URL could not be read at all
+        what = {
+            "unparseable": "is not a database URL (expected e.g. postgresql+psycopg://user@host/db)",
+            "driver_missing": f"needs a driver that is not installed ({scheme})",
+        }[reason]
+        super().__init__(f"the database setting (FOOTPRINT_DATABASE_URL) {what}")
+
+
 class SchemaMissing(FootprintError):
     """The database is reachable but holds no Footprint schema (run ``python -m data_access init``)."""
 

@@ -1,7 +1,9 @@
 """Target lists as files that are safe to open in Excel: CSV (UTF-8 with BOM) and .xlsx.
 
-Every text cell that starts with = + - @ (or a tab / carriage return, which Excel strips before
-reading a formula) gets a leading apostrophe, so a name like ``=HYPERLINK(...)`` stays text.
+In a CSV every text cell that starts with = + - @ (or a tab / carriage return, which Excel strips
+before reading a formula) gets a leading apostrophe, so a name like ``=HYPERLINK(...)`` stays text.
+In an .xlsx such a cell is stored as a string with Excel's quote-prefix style: it reads as typed
+(no literal apostrophe) and stays text when edited.
 Columns named in ``text_columns`` (ids, phone numbers) are written as text, never as numbers,
 so Excel keeps leading zeros and all 18 digits.
 """
@@ -26,10 +28,14 @@ def safe_cell(value: object) -> object:
     return value
 
 
+def _as_text(df: pl.DataFrame, text_columns: Iterable[str]) -> pl.DataFrame:
+    text = set(text_columns)
+    return df.with_columns(pl.col(c).cast(pl.String) for c in df.columns if c in text)
+
+
 def _prepared(df: pl.DataFrame, text_columns: Iterable[str]) -> pl.DataFrame:
     """Text columns cast to strings; every string column neutralised."""
-    text = set(text_columns)
-    out = df.with_columns(pl.col(c).cast(pl.String) for c in df.columns if c in text)
+    out = _as_text(df, text_columns)
     risky = [c for c, dtype in out.schema.items() if dtype == pl.String]
     return out.with_columns(
         pl.when(pl.col(c).str.contains(r"^[=+\-@\t\r]"))
@@ -55,7 +61,7 @@ def csv_bytes(df: pl.DataFrame, text_columns: Iterable[str] = ()) -> bytes:
 def xlsx_bytes(df: pl.DataFrame, sheet: str = "list", text_columns: Iterable[str] = ()) -> bytes:
     """An .xlsx workbook with one sheet; strings written as strings (never as formulas)."""
     text = set(text_columns)
-    table = _prepared(df, text)
+    table = _as_text(df, text)  # strings are written as strings: no apostrophe needed
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(
         buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_numbers": False}
@@ -63,6 +69,7 @@ def xlsx_bytes(df: pl.DataFrame, sheet: str = "list", text_columns: Iterable[str
     sheet_ = book.add_worksheet(sheet[:31])
     bold = book.add_format({"bold": True})
     text_fmt = book.add_format({"num_format": "@"})
+    literal = book.add_format({"num_format": "@", "quote_prefix": True})
     for j, name in enumerate(table.columns):
         sheet_.write_string(0, j, str(safe_cell(name)), bold)
         width = max(10, min(40, len(name) * 2 + 2))
@@ -72,7 +79,8 @@ def xlsx_bytes(df: pl.DataFrame, sheet: str = "list", text_columns: Iterable[str
             if value is None:
                 continue
             if isinstance(value, str):
-                sheet_.write_string(i, j, value)
+                risky = value.startswith(FORMULA_STARTS)
+                sheet_.write_string(i, j, value, literal if risky else None)
             elif isinstance(value, bool):
                 sheet_.write_boolean(i, j, value)
             elif isinstance(value, int | float):

@@ -154,6 +154,10 @@ def test_xlsx_parses_back_as_text() -> None:
     assert rows[0][0] == "CUSTOMER_ID"
     assert rows[1][0] == "7" and rows[1][1] == "张*" and rows[1][2] == "138****1234"
     assert rows[1][11] == 600_000.0
-    assert rows[2][1].startswith("'=")
+    # a neutralised value reads as typed: a string cell with Excel's quote prefix, no apostrophe
+    assert rows[2][1].startswith("=") and rows[2][6] == "-1+1"
+    risky = sheet.cell(row=3, column=2)
+    assert risky.data_type == "s" and risky.quotePrefix
+    assert not sheet.cell(row=2, column=2).quotePrefix  # an ordinary name is left alone
     # no cell of the workbook is a formula
     assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)

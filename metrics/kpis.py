@@ -95,16 +95,83 @@ def _at(frame: pl.DataFrame, keys: list[str], day: date, name: str, col: str) ->
     return frame.filter(pl.col("week_start") == day).select(*keys, pl.col(col).alias(name))
 
 
+def month_back(month: date, n: int) -> date:
+    """First of the month ``n`` months before ``month`` (a first of month)."""
+    k = month.year * 12 + month.month - 1 - n
+    return date(k // 12, k % 12 + 1, 1)
+
+
+def _monthly_priors(
+    weekly: pl.DataFrame, week: date, keys: list[str], same_days: pl.DataFrame | None
+) -> pl.DataFrame:
+    """prev_value and yoy_value of the monthly KPIs, like for like.
+
+    A monthly measure's week takes the month of its Monday. Year over year compares that month
+    with the same calendar month a year earlier (not the month 52 weeks back); when the month is
+    still running (``same_days``: branch_id, month, value counted through the same day of the
+    month), last year's month and — in the week the month changed — last month are counted
+    through the same day too.
+    """
+    month, prev_month = week.replace(day=1), (week - timedelta(weeks=1)).replace(day=1)
+    monthly = (
+        weekly.filter(pl.col("kpi").is_in(MONTHLY_KPIS))
+        .with_columns(pl.col("week_start").dt.month_start().alias("month"))
+        .sort("week_start")
+        .group_by(*keys, "month")
+        .agg(pl.col("value").first())
+    )
+    if same_days is not None:
+        part = same_days.with_columns(pl.lit(MONTHLY_KPIS[0]).alias("kpi"))
+        if "branch_id" not in keys:
+            part = part.group_by("kpi", "month").agg(pl.col("value").sum())
+        monthly = pl.concat(
+            [
+                monthly.join(part.select("month").unique(), on="month", how="anti"),
+                part.select(*keys, "month", pl.col("value").cast(monthly.schema["value"])),
+            ]
+        )
+    prev = _at(
+        weekly.filter(pl.col("kpi").is_in(MONTHLY_KPIS)),
+        keys,
+        week - timedelta(weeks=1),
+        "prev_value",
+        "value",
+    )
+    if same_days is not None and prev_month != month:
+        prev = monthly.filter(pl.col("month") == prev_month).select(
+            *keys, pl.col("value").alias("prev_value")
+        )
+    year = monthly.filter(pl.col("month") == month_back(month, 12)).select(
+        *keys, pl.col("value").alias("yoy_value")
+    )
+    return prev.join(year, on=keys, how="full", coalesce=True)
+
+
 def _changes(
-    weekly: pl.DataFrame, targets: pl.DataFrame, week: date, keys: list[str]
+    weekly: pl.DataFrame,
+    targets: pl.DataFrame,
+    week: date,
+    keys: list[str],
+    same_days: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     now = _at(weekly, keys, week, "value", "value")
     prev = _at(weekly, keys, week - timedelta(weeks=1), "prev_value", "value")
     year = _at(weekly, keys, week - YEAR, "yoy_value", "value")
     tgt = _at(targets, keys, week, "target", "target")
+    monthly = _monthly_priors(weekly, week, keys, same_days)
+    priors = pl.concat(
+        [
+            prev.join(year, on=keys, how="full", coalesce=True).filter(
+                ~pl.col("kpi").is_in(MONTHLY_KPIS)
+            ),
+            monthly.select(*keys, "prev_value", "yoy_value").cast(
+                {"prev_value": pl.Float64, "yoy_value": pl.Float64}
+            ),
+        ],
+        how="diagonal_relaxed",
+    )
     return (
-        now.join(prev, on=keys, how="left")
-        .join(year, on=keys, how="left")
+        now.join(priors, on=keys, how="left")
         .join(tgt, on=keys, how="left")
         .with_columns(
             (pl.col("value") - pl.col("prev_value")).alias("wow_abs"),
@@ -138,20 +205,35 @@ def _changes(
     )
 
 
-def branch_kpis(weekly: pl.DataFrame, targets: pl.DataFrame, *, week: date) -> pl.DataFrame:
+def branch_kpis(
+    weekly: pl.DataFrame,
+    targets: pl.DataFrame,
+    *,
+    week: date,
+    same_days: pl.DataFrame | None = None,
+) -> pl.DataFrame:
     """KPIs of ``week`` per branch.
 
-    In: weekly (branch_id, week_start, kpi, value), targets (branch_id, week_start, kpi, target).
+    In: weekly (branch_id, week_start, kpi, value), targets (branch_id, week_start, kpi, target),
+    optionally ``same_days`` (branch_id, month, value): effective customers of earlier months
+    counted through the day the data ends, when the week's month is still running.
     Out: branch_id, kpi, value, prev_value, wow_abs, wow_pct, yoy_value, yoy_abs, yoy_pct,
-    target, attainment (value / target; null without a positive target).
+    target, attainment (value / target; null without a positive target). Monthly measures compare
+    like with like (see ``_monthly_priors``).
     """
     _check(weekly, WEEKLY_COLUMNS, "weekly")
     _check(targets, TARGET_COLUMNS, "targets")
     _check_monday(week)
-    return _changes(weekly, targets, week, ["branch_id", "kpi"])
+    return _changes(weekly, targets, week, ["branch_id", "kpi"], same_days)
 
 
-def bank_kpis(weekly: pl.DataFrame, targets: pl.DataFrame, *, week: date) -> pl.DataFrame:
+def bank_kpis(
+    weekly: pl.DataFrame,
+    targets: pl.DataFrame,
+    *,
+    week: date,
+    same_days: pl.DataFrame | None = None,
+) -> pl.DataFrame:
     """KPIs of ``week`` summed over the branches in the frames; columns as ``branch_kpis`` without branch_id.
 
     The bank-wide target is the sum of branch targets of the branches that have one.
@@ -159,7 +241,7 @@ def bank_kpis(weekly: pl.DataFrame, targets: pl.DataFrame, *, week: date) -> pl.
     _check(weekly, WEEKLY_COLUMNS, "weekly")
     _check(targets, TARGET_COLUMNS, "targets")
     _check_monday(week)
-    return _changes(bank_wide(weekly), bank_wide(targets, "target"), week, ["kpi"])
+    return _changes(bank_wide(weekly), bank_wide(targets, "target"), week, ["kpi"], same_days)
 
 
 def kpi_trend(

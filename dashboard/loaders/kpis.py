@@ -14,7 +14,7 @@ import polars as pl
 import streamlit as st
 
 from dashboard.db import get_engine
-from dashboard.loaders.common import load_standard
+from dashboard.loaders.common import load_data_as_of, load_standard
 from data_access.engine import connect
 from data_access.filters import Filters, Scope
 from data_access.queries import kpis as q
@@ -59,6 +59,33 @@ def load_officer_weekly(scope: Scope, flt: Filters) -> pl.DataFrame:
         return q.fetch_officer_weekly(conn, scope, flt)
 
 
+def running_month(week: date, as_of: date | None) -> date | None:
+    """First of the week's month when the data ends inside it before its last day, else None."""
+    month = week.replace(day=1)
+    if as_of is None or as_of.replace(day=1) != month:
+        return None
+    return None if (as_of + timedelta(days=1)).day == 1 else month
+
+
+@st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)
+def load_same_days(
+    scope: Scope, week: date, branch_ids: tuple[int, ...], officer_ids: tuple[int, ...]
+) -> pl.DataFrame | None:
+    """When the week's month is still running: effective customers of last month and of the same
+    month last year counted through the same day (branch_id, month, value); else None."""
+    as_of = load_data_as_of()
+    month = running_month(week, as_of)
+    if month is None or as_of is None:
+        return None
+    months = [km.month_back(month, 12)]
+    if (week - timedelta(weeks=1)).replace(day=1) != month:
+        months.append(km.month_back(month, 1))
+    rule = load_standard().effective_customer
+    flt = Filters(week, week + timedelta(days=6), branch_ids, officer_ids)
+    with connect(get_engine()) as conn:
+        return q.fetch_effective_same_days(conn, scope, flt, rule, months, as_of.day)
+
+
 @dataclass(frozen=True)
 class WeekView:
     """Everything the page shows about one week that does not depend on a widget of the page."""
@@ -80,11 +107,12 @@ def load_week_view(
     weekly = load_weekly_kpis(scope, kpi_period(week, branch_ids, officer_ids))
     # Targets are set per branch: an officer filter does not narrow them.
     targets = load_targets(scope, kpi_period(week, branch_ids, ()))
-    by_branch = km.branch_kpis(weekly, targets, week=week)
+    same_days = load_same_days(scope, week, branch_ids, officer_ids)
+    by_branch = km.branch_kpis(weekly, targets, week=week, same_days=same_days)
     return WeekView(
         weekly=weekly,
         targets=targets,
-        bank=km.bank_kpis(weekly, targets, week=week),
+        bank=km.bank_kpis(weekly, targets, week=week, same_days=same_days),
         by_branch=by_branch,
         flags=km.kpi_flags(
             weekly,

@@ -208,14 +208,20 @@ def month_bounds(flt: Filters) -> tuple[date, date]:
 
 
 def select_effective_monthly(
-    scope: Scope, flt: Filters, rule: EffectiveCustomer, *, by_officer: bool = False
+    scope: Scope,
+    flt: Filters,
+    rule: EffectiveCustomer,
+    *,
+    by_officer: bool = False,
+    through_day: int | None = None,
 ) -> sa.Select:
     """Effective customers per branch and month (branch_id, month, value), per the bank's standard.
 
     A customer-month is one balance snapshot; it is effective when any enabled condition holds:
     month-average AUM (demand + time + wealth) at or above the bar; has a loan balance
     (month-average loan balance above 0; an undrawn open credit line does not count); or made at least
-    N self-initiated transactions (footprints) in the month.
+    N self-initiated transactions (footprints) in the month — only those on days 1..``through_day``
+    of the month when it is given (to compare a running month with the same days of another).
     """
     s = balance_snapshots
     first, after = month_bounds(flt)
@@ -237,6 +243,8 @@ def select_effective_monthly(
             )
             .group_by(f.c.customer_id, month)
         )
+        if through_day is not None:
+            tx = tx.where(sa.extract("day", f.c.occurred_at) <= through_day)
         tx = apply_filters(tx, flt, branch_col=f.c.branch_id).subquery("tx")
         src = src.outerjoin(
             tx, sa.and_(tx.c.customer_id == s.c.customer_id, tx.c.month == s.c.month)
@@ -303,6 +311,27 @@ def fetch_effective_weekly(
     """Effective customers per branch and week (the monthly count of the week's month)."""
     monthly = frame(conn, select_effective_monthly(scope, flt, rule), MONTHLY_SCHEMA)
     return monthly_to_weekly(monthly, weeks_of(flt), "effective_customers")
+
+
+def fetch_effective_same_days(
+    conn: sa.Connection,
+    scope: Scope,
+    flt: Filters,
+    rule: EffectiveCustomer,
+    months: list[date],
+    through_day: int,
+) -> pl.DataFrame:
+    """Effective customers of each month in ``months`` counted through day ``through_day``.
+
+    branch_id, month, value: what a running month (data to its ``through_day``) is compared with.
+    """
+    parts = []
+    for month in months:
+        last = (month + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+        one = Filters(month, last, flt.branch_ids, flt.officer_ids)
+        stmt = select_effective_monthly(scope, one, rule, through_day=through_day)
+        parts.append(frame(conn, stmt, MONTHLY_SCHEMA))
+    return pl.concat(parts) if parts else pl.DataFrame(schema=MONTHLY_SCHEMA)
 
 
 def select_facts(scope: Scope, flt: Filters) -> sa.Select:

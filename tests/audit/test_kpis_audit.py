@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from dashboard.loaders.kpis import league_period, load_officer_weekly, load_week_view
 from data_access.filters import Scope
 from metrics import kpis as km
-from tests.audit.conftest import AS_OF_DATES, monday, one, rows
+from tests.audit.conftest import AS_OF_DATES, DATA_END, monday, one, rows
 
 WEEKS = [monday(d) for d in AS_OF_DATES]  # 16 Nov, 26 Oct (holds 31 Oct), 2 Nov
 
@@ -52,7 +52,8 @@ SELECT count(*) FROM balance_snapshots s
 JOIN customers c ON c.customer_id = s.customer_id
 LEFT JOIN (
   SELECT customer_id, count(*) AS n FROM footprints
-  WHERE self_initiated AND occurred_at >= :ms AND occurred_at < :me GROUP BY customer_id
+  WHERE self_initiated AND occurred_at >= :ms AND occurred_at < :me AND occurred_at < :cut
+  GROUP BY customer_id
 ) t ON t.customer_id = s.customer_id
 WHERE s.month = :ms AND {b} AND {o}
   AND (s.demand_avg + s.time_avg + s.wealth_avg >= 5000 OR s.loan_avg > 0 OR coalesce(t.n, 0) >= 3)"""
@@ -73,8 +74,19 @@ def _next_month(day: date) -> date:
     return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
 
 
-def sql_kpi(engine: sa.Engine, kpi: str, week: date, scope: Scope) -> float | None:
-    """One KPI of one week for the scope, from the raw tables."""
+def sql_kpi(
+    engine: sa.Engine,
+    kpi: str,
+    week: date,
+    scope: Scope,
+    month: date | None = None,
+    through_day: int | None = None,
+) -> float | None:
+    """One KPI of one week for the scope, from the raw tables.
+
+    Effective customers are monthly: the month of the week's Monday unless ``month`` is given,
+    transactions counted on days 1..``through_day`` when given (a like-for-like comparison).
+    """
     if kpi in BALANCES:
         if scope.level == "officer":
             return None  # balances are branch ledger figures: an officer's book has none
@@ -88,7 +100,8 @@ def sql_kpi(engine: sa.Engine, kpi: str, week: date, scope: Scope) -> float | No
     sql, branch_col, officer_col = CUSTOMER_KPIS[kpi]
     b = "1 = 1" if scope.level == "bank" else f"{branch_col} = {scope.branch_id}"
     o = f"{officer_col} = {scope.officer_id}" if scope.level == "officer" else "1 = 1"
-    month = _month_start(week)  # a monthly measure: the month of the week's Monday
+    month = month or _month_start(week)  # a monthly measure: the month of the week's Monday
+    cut = month + timedelta(days=through_day) if through_day else _next_month(month)
     got = one(
         engine,
         sql.format(b=b, o=o),
@@ -96,6 +109,7 @@ def sql_kpi(engine: sa.Engine, kpi: str, week: date, scope: Scope) -> float | No
         we=week + timedelta(days=7),
         ms=month,
         me=_next_month(month),
+        cut=cut,
     )
     return float(got or 0)
 
@@ -110,6 +124,25 @@ def sql_target(engine: sa.Engine, kpi: str, week: date, scope: Scope) -> float |
         k=kpi,
     )
     return None if got is None else float(got)
+
+
+def _monthly_priors(
+    engine: sa.Engine, week: date, scope: Scope, value: float
+) -> tuple[float | None, float | None]:
+    """Last week's and last year's effective customers, like for like (docs/weekly-kpis.md).
+
+    Year over year: the same calendar month a year earlier. While the data's last month is
+    running, the earlier months count transactions through the same day of the month.
+    """
+    month = _month_start(week)
+    running = DATA_END.replace(day=1) == month and _next_month(DATA_END) != DATA_END + timedelta(1)
+    day = DATA_END.day if running else None
+    year_ago = month.replace(year=month.year - 1)
+    yoy = sql_kpi(engine, "effective_customers", week, scope, year_ago, day)
+    last_week_month = _month_start(week - timedelta(weeks=1))
+    if last_week_month == month:
+        return value, yoy
+    return sql_kpi(engine, "effective_customers", week, scope, last_week_month, day), yoy
 
 
 def _scopes(branch: int, officer: Scope) -> list[Scope]:
@@ -132,9 +165,12 @@ def test_kpi_cards(
                 continue
             card = cards[kpi]
             assert card["value"] == pytest.approx(expected), where
-            prev = sql_kpi(bank, kpi, week - timedelta(weeks=1), scope)
+            if kpi == "effective_customers":
+                prev, yoy = _monthly_priors(bank, week, scope, expected)
+            else:
+                prev = sql_kpi(bank, kpi, week - timedelta(weeks=1), scope)
+                yoy = sql_kpi(bank, kpi, week - timedelta(weeks=52), scope)
             assert card["prev_value"] == pytest.approx(prev), f"{where} week over week"
-            yoy = sql_kpi(bank, kpi, week - timedelta(weeks=52), scope)
             assert card["yoy_value"] == pytest.approx(yoy), f"{where} year over year"
             if scope.level != "officer":
                 assert card["target"] == pytest.approx(sql_target(bank, kpi, week, scope)), where

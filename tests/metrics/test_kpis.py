@@ -353,3 +353,51 @@ def test_fill_flow_gaps() -> None:
         (2, W1, "outflow_other_banks"): 0.0,
     }
     assert out.schema == frame.schema
+
+
+def _monthly_weeks(values: dict[date, float], first: date, last: date) -> list[tuple]:
+    """Effective-customer rows of branch 1 for every Monday in [first, last]: its month's value."""
+    out, d = [], first
+    while d <= last:
+        out.append((1, d, "effective_customers", values[d.replace(day=1)]))
+        d += timedelta(weeks=1)
+    return out
+
+
+def test_a_monthly_measure_compares_the_same_calendar_month_a_year_earlier() -> None:
+    """Monday 30 Nov 2026 minus 52 weeks is 1 Dec 2025: the month to compare is November 2025."""
+    values = {date(2025, 11, 1): 100.0, date(2025, 12, 1): 120.0, date(2026, 11, 1): 130.0}
+    values |= {date(2026, m, 1): 110.0 for m in range(1, 11)}
+    values |= {date(2026, 12, 1): 0.0}
+    rows = _monthly_weeks(values, date(2025, 11, 3), date(2026, 11, 30))
+    out = k.branch_kpis(
+        weekly(rows), weekly([]).rename({"value": "target"}), week=date(2026, 11, 30)
+    )
+    row = out.filter(pl.col("kpi") == "effective_customers").row(0, named=True)
+    assert (row["value"], row["yoy_value"]) == (130.0, 100.0)
+    assert row["yoy_pct"] == pytest.approx(0.3)
+
+
+def test_a_running_month_is_compared_with_the_same_days() -> None:
+    """Data to 22 Nov: November so far against 1-22 October and 1-22 November 2025."""
+    values = {date(2025, 11, 1): 450.0, date(2026, 10, 1): 500.0, date(2026, 11, 1): 430.0}
+    values |= {date(2025, 12, 1): 1.0} | {date(2026, m, 1): 1.0 for m in range(1, 10)}
+    rows = _monthly_weeks(values, date(2025, 11, 3), date(2026, 11, 16))
+    same_days = pl.DataFrame(
+        {
+            "branch_id": [1, 1],
+            "month": [date(2026, 10, 1), date(2025, 11, 1)],
+            "value": [400.0, 410.0],
+        }
+    )
+    targets = weekly([]).rename({"value": "target"})
+    week = date(2026, 11, 2)  # the month changed this week
+    out = k.branch_kpis(weekly(rows), targets, week=week, same_days=same_days)
+    row = out.filter(pl.col("kpi") == "effective_customers").row(0, named=True)
+    assert (row["value"], row["prev_value"], row["yoy_value"]) == (430.0, 400.0, 410.0)
+    bank = k.bank_kpis(weekly(rows), targets, week=week, same_days=same_days)
+    assert bank.filter(pl.col("kpi") == "effective_customers")["yoy_value"].item() == 410.0
+    # a later week of the month: last week had the same month's figure (no change)
+    later = k.branch_kpis(weekly(rows), targets, week=date(2026, 11, 16), same_days=same_days)
+    row = later.filter(pl.col("kpi") == "effective_customers").row(0, named=True)
+    assert (row["prev_value"], row["yoy_value"]) == (430.0, 410.0)

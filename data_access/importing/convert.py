@@ -52,24 +52,13 @@ def _parse(spec: ColumnSpec, kind: str, text: pl.Expr) -> tuple[pl.Expr, str]:
             "unknown_code",
         )
     if kind == "int":
-        cleaned = text.str.replace_all(r"[,，\s]", "")
-        return cleaned.cast(pl.Int64, strict=False), "not_int"
+        return text.cast(pl.Int64, strict=False), "not_int"
     if kind == "number":
-        value = text.str.replace_all(_NUMBER_NOISE, "").cast(pl.Float64, strict=False)
+        value = text.str.replace_all(",", "", literal=True).cast(pl.Float64, strict=False)
         value = pl.when(value.is_finite()).then(value)
         if spec.unit != 1.0:
             value = (value * spec.unit).round(2)
         return value, "not_number"
-    if kind == "date":
-        tries = [text.str.strptime(pl.Date, f, strict=False) for f in spec.formats]
-        return pl.coalesce(tries), "not_date"
-    if kind == "datetime":
-        tries = [text.str.strptime(pl.Datetime("us"), f, strict=False) for f in spec.formats]
-        tries += [
-            text.str.strptime(pl.Date, f, strict=False).cast(pl.Datetime("us"))
-            for f in DEFAULT_DATE_FORMATS
-        ]
-        return pl.coalesce(tries), "not_date"
     if kind == "bool":
         lowered = text.str.to_lowercase()
         return (
@@ -93,33 +82,69 @@ _DTYPES = {
 }
 
 
+def _dates(text: pl.Series, dtype: pl.DataType, formats: tuple[str, ...]) -> pl.Series:
+    """Try each format only on the values the earlier ones could not read (usually none)."""
+    out = text.str.strptime(dtype, formats[0], strict=False)
+    for fmt in formats[1:]:
+        missing = (out.is_null() & text.is_not_null()).arg_true()
+        if missing.len() == 0:
+            break
+        out = out.scatter(missing, text.gather(missing).str.strptime(dtype, fmt, strict=False))
+    return out
+
+
+def _column(raw: pl.DataFrame, spec: ColumnSpec, kind: str) -> tuple[pl.Series, pl.Series, str]:
+    """(text as written, typed value, reason key when a present value gives null) of one column."""
+    text = raw.select(_text(spec).alias(spec.column)).to_series()
+    if spec.codes is None and kind == "date":
+        return text, _dates(text, pl.Date(), spec.formats), "not_date"
+    if spec.codes is None and kind == "datetime":
+        fallback = tuple(f for f in DEFAULT_DATE_FORMATS if f not in spec.formats)
+        value = _dates(text, pl.Datetime("us"), spec.formats)
+        if value.null_count() > text.null_count() and fallback:  # date-only values: midnight
+            dates = _dates(text, pl.Date(), fallback).cast(pl.Datetime("us"))
+            value = value.fill_null(dates)
+        return text, value, "not_date"
+    expr, key = _parse(spec, kind, pl.col(spec.column))
+    value = text.to_frame().select(expr.cast(_DTYPES[kind]).alias(spec.column)).to_series()
+    if kind in ("int", "number") and spec.codes is None:
+        missing = (value.is_null() & text.is_not_null()).arg_true()
+        if missing.len():  # rare: full-width commas, spaces, ¥, a trailing 元
+            cleaned = text.gather(missing).str.replace_all(_NUMBER_NOISE, "").alias(spec.column)
+            again = cleaned.to_frame().select(expr.cast(_DTYPES[kind])).to_series()
+            value = value.scatter(missing, again)
+    return text, value, key
+
+
 def convert(raw: pl.DataFrame, tm: TableMapping, lang: str) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(typed frame with our columns, reasons frame (row, column, reason)) for one chunk."""
     table = TABLE_RULES[tm.table].table
-    typed: list[pl.Expr] = []
-    failed: list[pl.Expr] = []
+    typed: list[pl.Series] = []
+    reasons: list[pl.DataFrame] = []
     for col, spec in tm.columns.items():
         kind = kind_of(table.c[col])
         if not spec.sources:
-            typed.append(pl.lit(spec.value, dtype=_DTYPES[kind]).alias(col))
-            continue
-        text = _text(spec)
-        value, key = _parse(spec, kind, text)
-        typed.append(value.cast(_DTYPES[kind]).alias(col))
-        if key:
-            fmt = " / ".join(spec.formats)
-            failed.append(
-                pl.when(text.is_not_null() & value.is_null())
-                .then(message_expr(key, lang, text, col=label(spec), formats=fmt))
-                .alias(f"\x00{col}")
+            typed.append(
+                pl.repeat(spec.value, raw.height, dtype=_DTYPES[kind], eager=True).alias(col)
             )
-    frame = raw.select(typed) if typed else pl.DataFrame()
-    if not failed:
+            continue
+        text, value, key = _column(raw, spec, kind)
+        typed.append(value.cast(_DTYPES[kind]).alias(col))
+        if not key:
+            continue
+        bad = (text.is_not_null() & value.is_null()).arg_true()
+        if bad.len():
+            fmt = " / ".join(spec.formats)
+            reasons.append(
+                pl.DataFrame({"row": bad, "text": text.gather(bad)}).select(
+                    pl.col("row").cast(pl.UInt32),
+                    pl.lit(col).alias("column"),
+                    message_expr(key, lang, pl.col("text"), col=label(spec), formats=fmt).alias(
+                        "reason"
+                    ),
+                )
+            )
+    frame = pl.DataFrame(typed) if typed else pl.DataFrame()
+    if not reasons:
         return frame, pl.DataFrame(schema=REASON_SCHEMA)
-    fails = raw.select(failed).with_row_index("row")
-    reasons = (
-        fails.unpivot(index="row", variable_name="column", value_name="reason")
-        .drop_nulls("reason")
-        .with_columns(pl.col("column").str.strip_prefix("\x00"))
-    )
-    return frame, reasons.cast(REASON_SCHEMA)
+    return frame, pl.concat(reasons).cast(REASON_SCHEMA)

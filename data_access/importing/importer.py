@@ -24,6 +24,7 @@ import polars as pl
 import sqlalchemy as sa
 
 from data_access import load_state
+from data_access.demo import _prefetch as prefetch  # one read-ahead helper for both loaders
 from data_access.engine import create_schema, has_schema
 from data_access.errors import InvalidImport
 from data_access.importing.convert import convert
@@ -162,14 +163,13 @@ def _apply(
     others = [c for c in tm.columns if c not in rules.key]
     changed = sa.or_(*(t.c[c].is_distinct_from(stage.c[c]) for c in others)) if others else None
     is_new = ~sa.exists(sa.select(sa.literal(1)).select_from(t).where(match))
-    inserted = conn.execute(
-        sa.select(sa.func.count()).select_from(stage).where(is_new)
-    ).scalar_one()
-    updated = 0
+    # one pass over the staged rows counts both (the key column of a missing row is null)
+    absent = t.c[rules.key[0]].is_(None)
+    counts = [sa.func.count().filter(absent)]
     if changed is not None:
-        updated = conn.execute(
-            sa.select(sa.func.count()).select_from(stage.join(t, match)).where(changed)
-        ).scalar_one()
+        counts.append(sa.func.count().filter(sa.and_(~absent, changed)))
+    row = conn.execute(sa.select(*counts).select_from(stage.outerjoin(t, match))).one()
+    inserted, updated = int(row[0]), int(row[1]) if changed is not None else 0
     if dry_run:
         return inserted, updated
     if updated:
@@ -252,10 +252,13 @@ def import_file(
             stage = _stage_table(rules, tm, temporary=conn.dialect.name != "duckdb")
             stage.create(conn)
             seen_bytes = 0
-            for chunk in chunks:
-                good = _process_chunk(chunk, tm, validator, tracker, rejects, result, lang, m)
+            checked = (
+                (_process_chunk(c, tm, validator, tracker, rejects, result, lang, m), c.bytes_read)
+                for c in chunks
+            )
+            for good, nbytes in prefetch(checked):  # next chunk checked while this one is written
                 _write_stage(conn, stage, good)
-                seen_bytes += chunk.bytes_read
+                seen_bytes += nbytes
                 frac = min(seen_bytes / size, 0.99) if enc else 0.5
                 progress(
                     f"checked {result.rows_read:,} rows, {result.rejected:,} rejected", 0.9 * frac

@@ -45,7 +45,9 @@ def make_bank(path: Path) -> None:
     engine.dispose()
 
 
-def make_csv(path: Path, rows: int, encoding: str, chunk: int = 1_000_000) -> None:
+def make_csv(
+    path: Path, rows: int, encoding: str, customers: int = CUSTOMERS, chunk: int = 1_000_000
+) -> None:
     """``rows`` footprints in the core-banking layout, written in chunks."""
     m = load_mapping("core_banking")
     spec = m.tables["footprints"].columns
@@ -71,7 +73,7 @@ def make_csv(path: Path, rows: int, encoding: str, chunk: int = 1_000_000) -> No
                 {
                     "交易流水号": np.arange(lo + 1, lo + n + 1)
                     + 1_000_000_000,  # beyond the demo's ids
-                    "客户号": rng.integers(1, CUSTOMERS + 1, n),
+                    "客户号": rng.integers(1, customers + 1, n),
                     "交易机构号": rng.integers(1, 6, n),
                     "ts": (ts * 1e6).astype("datetime64[us]"),
                     "交易类型": pick("kind"),

@@ -324,6 +324,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             username=args.user,
             refresh=not args.no_refresh,
             progress=_printer(),
+            **({"block_size": args.block_size} if args.block_size else {}),
         )
     finally:
         engine.dispose()
@@ -432,6 +433,7 @@ def parser() -> argparse.ArgumentParser:
     imp.add_argument(
         "--no-refresh", action="store_true", help="skip the mart refresh (run it at the end)"
     )
+    imp.add_argument("--block-size", type=int, default=None, help=argparse.SUPPRESS)  # tests
     imp.set_defaults(func=cmd_import)
     exp = sub.add_parser("export", help="write tables in a mapping's layout (one file per table)")
     exp.add_argument("--url", default=None)

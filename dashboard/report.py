@@ -19,9 +19,10 @@ from dashboard.charts.kpis import attainment_figure, axis_for, trend_figure
 from dashboard.format import count, money, pct
 from dashboard.i18n import catalog
 from data_access.queries.kpis import TARGET_SCHEMA, WEEKLY_SCHEMA  # the frames the page loads
-from metrics.kpis import FLOW_KPIS, LOWER_IS_BETTER, MONEY_KPIS, STOCK_KPIS, kpi_trend
+from metrics.codes import KPI_CODES
+from metrics.kpis import LOWER_IS_BETTER, MONEY_KPIS, kpi_trend
 
-KPI_ORDER = STOCK_KPIS[:3] + FLOW_KPIS[:1] + STOCK_KPIS[3:] + FLOW_KPIS[1:]
+KPI_ORDER = KPI_CODES  # the registry lists the cards in their order
 
 CSS = """
 body { font-family: "Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", sans-serif;

@@ -13,83 +13,24 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+# The code lists are defined in metrics/codes.py; re-exported for modules that read them with tables.
+from metrics.codes import ACTIVITY_KINDS as ACTIVITY_KINDS
+from metrics.codes import CHANNELS as CHANNELS
+from metrics.codes import COUNTERPARTY_TYPES as COUNTERPARTY_TYPES
+from metrics.codes import FOOTPRINT_KINDS as FOOTPRINT_KINDS
+from metrics.codes import FUNNEL_STAGES as FUNNEL_STAGES
+from metrics.codes import KPI_CODES as KPI_CODES
+from metrics.codes import PLATFORMS as PLATFORMS
+from metrics.codes import PRODUCTS as PRODUCTS
+from metrics.codes import SOFT_KINDS as SOFT_KINDS
+from metrics.footprint_rules import load_rules
+
 metadata = sa.MetaData()
 
-# --- code lists (the values the generator and importers may write) ---------------------------
-
-PRODUCTS = (
-    "demand_deposit",
-    "time_deposit",
-    "wealth",
-    "loan_agri",
-    "loan_business",
-    "loan_consumer",
-    "credit_card",
-    "mobile_banking",
-    "internet_banking",
-    "pos_merchant",
-    "precious_metals",
-    "insurance",
-    "social_security_card",
-)
-FOOTPRINT_KINDS = (
-    "deposit",
-    "withdrawal",
-    "transfer_in",
-    "transfer_out",
-    "payment",
-    "loan_draw",
-    "loan_repayment",
-    "salary",
-    "pension",
-    "subsidy",
-    "remittance_in",
-    "bill_payment",
-    "interest",
-)
-CHANNELS = ("counter", "atm", "mobile", "internet", "pos", "agent")
-COUNTERPARTY_TYPES = (
-    "own_bank",
-    "other_bank",
-    "internet_platform",
-    "merchant",
-    "employer",
-    "government",
-    "individual",
-    "none",
-)
-SOFT_KINDS = (
-    "fuel_receipt",
-    "vehicle",
-    "business_circle",
-    "friend_circle",
-    "family_event",
-    "frequent_place",
-    "interest",
-)
-PLATFORMS = ("huabei", "jiebei", "jd_baitiao", "weilidai")
-FUNNEL_STAGES = ("targeted", "contacted", "interested", "applied", "converted")
-ACTIVITY_KINDS = ("visit", "call", "counter_service", "follow_up")
-KPI_CODES = (
-    "deposit_balance",
-    "loan_balance",
-    "aum",
-    "new_customers",
-    "effective_customers",
-    "mobile_signups",
-    "conversions",
-    "outflow_other_banks",
-)
-# The footprint signals of metrics/standards.toml: the columns of customer_signals.
-SIGNAL_CODES = (
-    "car_owner",
-    "merchant",
-    "migrant_family",
-    "pensioner",
-    "outflow_risk",
-    "internet_credit",
-    "family_event",
-)
+# The signals of the default rules file (metrics/rules.toml): the columns of customer_signals.
+# A signal added there changes this table, so it needs a migration (tests/data_access/
+# test_migrations.py fails until the revision is written).
+SIGNAL_CODES = tuple(signal.code for signal in load_rules().signals)
 
 # --- organisation ------------------------------------------------------------------------------
 

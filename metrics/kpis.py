@@ -18,31 +18,25 @@ import numpy as np
 import polars as pl
 from scipy.stats import norm, poisson
 
+from metrics.codes import KPIS
+
 WEEKLY_COLUMNS = ("branch_id", "week_start", "kpi", "value")
 TARGET_COLUMNS = ("branch_id", "week_start", "kpi", "target")
 OFFICER_COLUMNS = ("officer_id", "branch_id", "week_start", "measure", "value")
 
-STOCK_KPIS = ("deposit_balance", "loan_balance", "aum", "effective_customers")
-FLOW_KPIS = ("new_customers", "mobile_signups", "conversions", "outflow_other_banks")
-MONEY_KPIS = ("deposit_balance", "loan_balance", "aum", "outflow_other_banks")
+# Derived from the KPI registry (metrics/codes.py), where a KPI is defined once.
+STOCK_KPIS = tuple(k.code for k in KPIS if k.stock)
+FLOW_KPIS = tuple(k.code for k in KPIS if not k.stock)
+MONEY_KPIS = tuple(k.code for k in KPIS if k.money)
 # Measured once a month: the weekly figure is the month's, so it only moves at a month change.
-MONTHLY_KPIS = ("effective_customers",)
-# Weekly counts of events (tested as counts) and the one weekly amount (heavy-tailed).
-COUNT_KPIS = ("new_customers", "mobile_signups", "conversions")
-FLOW_MONEY_KPIS = ("outflow_other_banks",)
+MONTHLY_KPIS = tuple(k.code for k in KPIS if k.source == "mart_monthly")
+# Weekly counts of events (tested as counts) and the weekly amounts (heavy-tailed).
+COUNT_KPIS = tuple(k.code for k in KPIS if not k.stock and not k.money)
+FLOW_MONEY_KPIS = tuple(k.code for k in KPIS if not k.stock and k.money)
 # Outflows to other banks and platforms are the one KPI where less is better.
-LOWER_IS_BETTER = ("outflow_other_banks",)
+LOWER_IS_BETTER = tuple(k.code for k in KPIS if k.lower_is_better)
 # Short stem of each KPI for reason codes such as "deposit_drop" or "outflow_spike".
-REASON_STEMS = {
-    "deposit_balance": "deposit",
-    "loan_balance": "loan",
-    "aum": "aum",
-    "new_customers": "new_customers",
-    "effective_customers": "effective_customers",
-    "mobile_signups": "mobile_signups",
-    "conversions": "conversions",
-    "outflow_other_banks": "outflow",
-}
+REASON_STEMS = {k.code: k.stem for k in KPIS}
 LEAGUE_MEASURES = ("conversions", "new_customers", "activities")
 
 YEAR = timedelta(weeks=52)  # "same ISO week a year earlier" = 52 weeks back (also a Monday)

@@ -83,7 +83,7 @@ view = shown.select(
     pl.col("applied_on").alias(t("credit.col_applied")),
     pl.col("name").map_elements(mask_name, return_dtype=pl.String).alias(t("credit.col_customer")),
     pl.col("product")
-    .map_elements(lambda p: t(f"credit.product_{p}"), return_dtype=pl.String)
+    .map_elements(lambda p: t(f"codes.product_{p}"), return_dtype=pl.String)
     .alias(t("credit.col_product")),
     pl.col("amount").alias(t("credit.col_amount")),
     pl.col("status")
@@ -123,7 +123,7 @@ labels = {
         "credit.detail_option",
         id=r["application_id"],
         customer=mask_name(r["name"]) or "—",
-        product=t(f"credit.product_{r['product']}"),
+        product=t(f"codes.product_{r['product']}"),
         amount=f"{r['amount']:,.0f}",
     )
     for r in shown.iter_rows(named=True)

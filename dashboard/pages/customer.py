@@ -39,6 +39,7 @@ from data_access.schema import (
     SOFT_KINDS,
 )
 from data_access.soft_entry import FUEL_GRADES, SOFT_SOURCES, InvalidSoftFootprint, Problem
+from metrics.codes import OCCUPATIONS
 from metrics.footprint_rules import rules_for
 from metrics.nbp import rank_next_products
 from metrics.profile import profile_completeness, tier_for_aum
@@ -63,7 +64,9 @@ def labels(prefix: str, codes: tuple[str, ...]) -> dict[str, str]:
 
 KIND = labels("kind", FOOTPRINT_KINDS)
 CHANNEL = labels("channel", CHANNELS)
-PRODUCT = labels("product", (*PRODUCTS, "retention_call"))
+PRODUCT = {p: t(f"codes.product_{p}") for p in PRODUCTS} | {
+    "retention_call": t("customer.product_retention_call")
+}
 SUGGESTED = tuple(p for p in PRODUCTS if p != "demand_deposit")  # everyone holds one
 SOFT = labels("soft", SOFT_KINDS)
 SOURCE = labels("src", SOFT_SOURCES)
@@ -315,26 +318,19 @@ with tab_overview:
         shown = ("name", *fields, "id_number", "profile_updated_on")
         value_labels = {f"gender:{g}": t(f"customer.gender_{g}") for g in ("M", "F")}
         for group, codes in (
-            (
-                "occupation",
-                (
-                    "farmer",
-                    "merchant",
-                    "migrant_worker",
-                    "civil_servant",
-                    "teacher",
-                    "retiree",
-                    "student",
-                ),
-            ),
+            ("occupation", OCCUPATIONS),
             (
                 "education",
                 ("primary", "junior_middle", "senior_middle", "vocational", "college", "bachelor"),
             ),
             ("marital_status", ("single", "married", "divorced", "widowed")),
         ):
-            prefix = {"occupation": "occ", "education": "edu", "marital_status": "marital"}[group]
-            value_labels |= {f"{group}:{c}": t(f"customer.{prefix}_{c}") for c in codes}
+            prefix = {
+                "occupation": "codes.occ",
+                "education": "customer.edu",
+                "marital_status": "customer.marital",
+            }[group]
+            value_labels |= {f"{group}:{c}": t(f"{prefix}_{c}") for c in codes}
         st.dataframe(
             charts.profile_table(
                 profile,

@@ -35,12 +35,12 @@ if campaigns.is_empty():
 ALL_CAMPAIGNS = 0  # campaign ids start at 1
 by_id = {row["campaign_id"]: row for row in campaigns.iter_rows(named=True)}
 name_col = "name" if lang == "zh" else "name_en"
-product_keys = {key for key in catalog() if key.startswith("funnels.product_")}
+product_keys = {key for key in catalog() if key.startswith("codes.product_")}
 
 
 def product_label(code: str) -> str:
     """The product's name, or its code when the locale does not know it."""
-    key = f"funnels.product_{code}"
+    key = f"codes.product_{code}"
     return t(key) if key in product_keys else code
 
 

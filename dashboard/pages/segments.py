@@ -50,12 +50,12 @@ st.caption(t("segments.as_of_note", day=f"{ctx.as_of:%Y-%m-%d}", days=standard.r
 tier_labels = {c: t(f"common.tier_{c}") for c in TIERS}
 segment_labels = {s.code: s.info.label(lang) for s in standard.rfm.segments}
 signal_labels = {s.code: s.label(lang) for s in standard.signals if s.code in SIGNAL_CODES}
-product_labels = {p: t(f"segments.product_{p}") for p in PRODUCTS}
+product_labels = {p: t(f"codes.product_{p}") for p in PRODUCTS}
 known = catalog()
 occupation_labels_all = {
-    key.removeprefix("segments.occ_"): texts[lang]
+    key.removeprefix("codes.occ_"): texts[lang]
     for key, texts in known.items()
-    if key.startswith("segments.occ_")
+    if key.startswith("codes.occ_")
 }
 
 

@@ -18,7 +18,7 @@ from data_access.demo.calendar import DAY, SPRING_FESTIVALS, Calendar
 from data_access.demo.holdings import Holdings, P
 from data_access.demo.organisation import Organisation
 from data_access.demo.population import CIVIL, FARMER, MERCHANT, RETIREE, TEACHER, Population
-from data_access.schema import FUNNEL_STAGES
+from metrics.codes import FUNNEL_STAGES, OCCUPATIONS
 
 
 @dataclass(frozen=True)
@@ -132,15 +132,6 @@ TEMPLATES = (
 )
 TIER_BARS = (0.0, 50_000.0, 500_000.0, 6_000_000.0)
 TIER_CODES = ("mass", "affluent", "vip", "private")
-OCC_CODES = (
-    "farmer",
-    "merchant",
-    "migrant_worker",
-    "civil_servant",
-    "teacher",
-    "retiree",
-    "student",
-)
 
 
 @dataclass
@@ -219,13 +210,13 @@ def _eligible(t: Template, pop: Population, hold: np.ndarray, at: np.datetime64)
     if "age" in d:
         m &= (pop.age >= d["age"][0]) & (pop.age <= d["age"][1])
     if "occupation" in d:
-        m &= np.isin(pop.occupation, [OCC_CODES.index(o) for o in d["occupation"]])
+        m &= np.isin(pop.occupation, [OCCUPATIONS.index(o) for o in d["occupation"]])
     ok = np.ones(pop.n, dtype=bool)
     if "tiers" in d:
         tier = np.searchsorted(TIER_BARS, pop.aum, side="right") - 1
         ok = np.isin(tier, [TIER_CODES.index(x) for x in d["tiers"]])
     if "occupation_any" in d:  # either the tier or one of these occupations
-        ok |= np.isin(pop.occupation, [OCC_CODES.index(o) for o in d["occupation_any"]])
+        ok |= np.isin(pop.occupation, [OCCUPATIONS.index(o) for o in d["occupation_any"]])
     m &= ok
     if "signals" in d and "car_owner" in d["signals"]:
         m &= pop.car

@@ -18,6 +18,7 @@ from data_access.demo import names
 from data_access.demo.calendar import DAY, Calendar
 from data_access.demo.organisation import Organisation
 from data_access.demo.text import id_numbers, person_names, phones
+from metrics.codes import OCCUPATIONS
 
 NAT = np.datetime64("NaT", "D")
 FARMER, MERCHANT, MIGRANT, CIVIL, TEACHER, RETIREE, STUDENT = range(7)
@@ -244,7 +245,7 @@ def build_population(
     updated = np.maximum(end - last_update_age * DAY, opened)
     updated_null = rng.random(n) < 0.4 * (1 - care) ** 3
 
-    occ_names = np.array(names.OCCUPATIONS)
+    occ_names = np.array(OCCUPATIONS)
     towns = np.array(org.branch_town)
     village_arr = np.array(villages)
 

@@ -6,10 +6,11 @@ import numpy as np
 import pyarrow as pa
 
 from data_access.demo.calendar import DAY, Calendar
-from data_access.schema import KPI_CODES
+from metrics.codes import KPI_CODES, KPIS
 
 # KPIs where less is better (the target is a ceiling)
-CEILINGS = {"outflow_other_banks"}
+KPI = {k.code: k for k in KPIS}
+CEILINGS = {k.code for k in KPIS if k.lower_is_better}
 
 
 def weekly_counts(
@@ -34,17 +35,14 @@ def _trend(series: np.ndarray) -> np.ndarray:
 def targets_table(
     rng: np.random.Generator, cal: Calendar, actual: dict[str, np.ndarray]
 ) -> pa.Table:
-    """Targets for every branch, week and KPI in KPI_CODES (``actual`` holds branch x week arrays)."""
+    """Targets for every branch, week and KPI in KPI_CODES that the demo simulates (``actual``
+    holds branch x week arrays); a KPI added to the registry without a demo series has none."""
     n_b = next(iter(actual.values())).shape[0]
     stretch = rng.normal(0.015, 0.025, n_b)  # some branches get hard targets, some easy ones
     b_l, w_l, k_l, v_l = [], [], [], []
-    for kpi in KPI_CODES:
+    for kpi in (k for k in KPI_CODES if k in actual):
         a = actual[kpi]
-        smooth = (
-            _trend(a)
-            if kpi in ("deposit_balance", "loan_balance", "aum", "effective_customers")
-            else None
-        )
+        smooth = _trend(a) if KPI[kpi].stock else None
         if smooth is None:
             level = np.maximum(a.mean(axis=1, keepdims=True), 0.2)
             growth = np.linspace(0.95, 1.08, cal.n_weeks)[None, :]
@@ -54,10 +52,8 @@ def targets_table(
             s = stretch
         target = smooth * (1 - s[:, None]) if kpi in CEILINGS else smooth * (1 + s[:, None])
         target = np.maximum(target, 0.0)
-        if kpi in ("new_customers", "mobile_signups", "conversions", "effective_customers"):
-            target = np.ceil(target)
-        else:
-            target = np.round(target, -2)
+        # counts in whole customers, money in hundreds of CNY
+        target = np.round(target, -2) if KPI[kpi].money else np.ceil(target)
         b, w = np.meshgrid(np.arange(n_b), np.arange(cal.n_weeks), indexing="ij")
         b_l.append(b.ravel())
         w_l.append(w.ravel())

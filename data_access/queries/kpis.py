@@ -36,6 +36,7 @@ from data_access.schema import (
     product_holdings,
     weekly_targets,
 )
+from metrics.codes import KPIS
 from metrics.standards import EffectiveCustomer
 
 WEEKLY_SCHEMA = {
@@ -58,7 +59,7 @@ OFFICER_SCHEMA = {
     "measure": pl.String,
     "value": pl.Int64,
 }
-MART_WEEKLY_KPIS = ("new_customers", "mobile_signups", "conversions", "outflow_other_banks")
+MART_WEEKLY_KPIS = tuple(k.code for k in KPIS if k.source == "mart_weekly")
 # Fixed SQL literals, not parameters: a bound unit keeps DuckDB from matching GROUP BY to SELECT.
 _UNITS = {"week": sa.literal_column("'week'"), "month": sa.literal_column("'month'")}
 

@@ -1,0 +1,221 @@
+"""The README's "Where to change what" recipes, followed on a scratch copy of the code.
+
+Each test copies the packages to a temporary folder, makes exactly the edits the recipe lists, and
+checks in a fresh interpreter that the change arrives where the recipe promises.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import polars as pl
+
+from data_access.migrate import head
+from metrics.rfm import rfm_scores
+from metrics.standards import load_standards
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _scratch(tmp_path: Path) -> Path:
+    """A copy of the product's packages (not tests, not the virtualenv)."""
+    copy = tmp_path / "footprint"
+    for package in ("dashboard", "data_access", "metrics"):
+        shutil.copytree(
+            ROOT / package, copy / package, ignore=shutil.ignore_patterns("__pycache__")
+        )
+    return copy
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"recipe anchor {old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def _run(copy: Path, script: str) -> str:
+    env = {**os.environ, "PYTHONPATH": str(copy)}
+    done = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(script)],
+        cwd=copy,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done.stdout
+
+
+def test_recipe_change_an_rfm_rule(tmp_path: Path) -> None:
+    """Edit the standard's rule table: the same customer lands in another segment, no code."""
+    customers = pl.DataFrame(
+        {
+            "customer_id": list(range(1, 11)),
+            "recency_days": [1, 2, 3, 4, 5, 100, 200, 300, 330, 360],
+            "frequency": [50, 40, 30, 20, 10, 9, 8, 7, 6, 5],
+            "monetary": [9e5, 8e5, 7e5, 6e5, 5e5, 4e4, 3e4, 2e4, 1e4, 5e3],
+        }
+    )
+    before = rfm_scores(customers, load_standards().rfm)
+    assert before.filter(pl.col("customer_id") == 4)["rfm_segment"].item() == "champions"
+
+    bank = tmp_path / "standards.toml"
+    shutil.copy(ROOT / "metrics" / "standards.toml", bank)
+    shutil.copy(ROOT / "metrics" / "rules.toml", tmp_path / "rules.toml")
+    # the bank narrows champions to R = 5 and widens loyal to R 3-4
+    _edit(bank, 'code = "champions"\nr = [4, 5]', 'code = "champions"\nr = [5, 5]')
+    _edit(bank, 'code = "loyal"\nr = [3, 3]', 'code = "loyal"\nr = [3, 4]')
+    after = rfm_scores(customers, load_standards(bank).rfm)
+
+    assert after.filter(pl.col("customer_id") == 4)["rfm_segment"].item() == "loyal"
+    assert after.filter(pl.col("customer_id") == 1)["rfm_segment"].item() == "champions"
+
+
+def test_recipe_add_a_table(tmp_path: Path) -> None:
+    copy = _scratch(tmp_path)
+    _edit(
+        copy / "data_access" / "schema.py",
+        "# --- the app's own records",
+        'branch_notes = sa.Table(\n    "branch_notes",\n    metadata,\n'
+        '    sa.Column("branch_id", sa.Integer, primary_key=True, autoincrement=False),\n'
+        '    sa.Column("note", sa.Text, nullable=False),\n)\n\n# --- the app\'s own records',
+    )
+    (copy / "data_access" / "migrations" / "versions" / "9001_branch_notes.py").write_text(
+        textwrap.dedent(f'''\
+            """branch_notes."""
+
+            import sqlalchemy as sa
+            from alembic import op
+
+            revision = "9001"
+            down_revision = "{head()}"
+
+
+            def upgrade() -> None:
+                op.create_table(
+                    "branch_notes",
+                    sa.Column("branch_id", sa.Integer, primary_key=True, autoincrement=False),
+                    sa.Column("note", sa.Text, nullable=False),
+                )
+            '''),
+        encoding="utf-8",
+    )
+    out = _run(
+        copy,
+        f"""
+        import sqlalchemy as sa
+        from data_access import migrate
+        from data_access.engine import make_engine
+        old = make_engine("duckdb:///{tmp_path / "old.duckdb"}")
+        migrate.upgrade(old, "{head()}")          # a bank at today's head
+        print(migrate.heads(), migrate.upgrade(old))
+        with old.begin() as conn:
+            conn.execute(sa.text("INSERT INTO branch_notes VALUES (1, '城关')"))
+            print(conn.execute(sa.text("SELECT note FROM branch_notes")).scalar())
+        """,
+    )
+    assert out.splitlines() == [f"('9001',) ('{head()}', '9001')", "城关"]
+
+
+def test_recipe_add_a_footprint_signal(tmp_path: Path) -> None:
+    copy = _scratch(tmp_path)
+    signal = textwrap.dedent("""
+        [[signals]]
+        code = "night_owl"
+        label_zh = "夜间活跃"
+        label_en = "Night owl"
+        description = "Uses mobile banking often."
+        when = [
+          { measure = "vehicles", op = ">", value = 1, evidence_zh = "车辆 {vehicles:.0f}", evidence_en = "{vehicles:.0f} vehicles" },
+        ]
+        """)
+    rules = copy / "metrics" / "rules.toml"
+    rules.write_text(rules.read_text(encoding="utf-8") + signal, encoding="utf-8")
+    standard = copy / "metrics" / "standards.toml"
+    label = '\n[[signals]]\ncode = "night_owl"\nlabel_zh = "夜间活跃"\nlabel_en = "Night owl"\n'
+    standard.write_text(
+        standard.read_text(encoding="utf-8")
+        + label
+        + 'description = "Uses mobile banking often."\n',
+        encoding="utf-8",
+    )
+    (copy / "data_access" / "migrations" / "versions" / "9002_night_owl.py").write_text(
+        textwrap.dedent(f'''\
+            """customer_signals.night_owl."""
+
+            import sqlalchemy as sa
+            from alembic import op
+
+            revision = "9002"
+            down_revision = "{head()}"
+
+
+            def upgrade() -> None:
+                op.add_column(
+                    "customer_signals",
+                    sa.Column("night_owl", sa.Boolean, nullable=False, server_default=sa.false()),
+                )
+            '''),
+        encoding="utf-8",
+    )
+    out = _run(
+        copy,
+        f"""
+        from data_access import migrate
+        from data_access.engine import make_engine
+        from data_access.schema import customer_signals
+        from metrics.standards import load_standards
+        old = make_engine("duckdb:///{tmp_path / "old.duckdb"}")
+        migrate.upgrade(old, "{head()}")
+        print(migrate.upgrade(old)[1], "night_owl" in customer_signals.c)
+        print([s.code for s in load_standards().signals][-1])
+        """,
+    )
+    assert out.split() == ["9002", "True", "night_owl"]
+
+
+def test_recipe_add_a_kpi(tmp_path: Path) -> None:
+    """Registry entry and labels: the page's card order, the flags and the report carry it."""
+    copy = _scratch(tmp_path)
+    _edit(
+        copy / "metrics" / "codes.py",
+        "KPI_CODES = tuple(",
+        'KPIS = (*KPIS, Kpi("card_activations", False, False, "mart_weekly", "activations"))\n'
+        "KPI_CODES = tuple(",
+    )
+    locale = copy / "dashboard" / "locales" / "kpis.toml"
+    locale.write_text(
+        locale.read_text(encoding="utf-8")
+        + 'kpi_card_activations = { zh = "激活卡片", en = "Card activations" }\n'
+        + 'help_card_activations = { zh = "本周激活。", en = "Activated this week." }\n'
+        + 'reason_activations_drop = { zh = "激活减少", en = "Few activations" }\n'
+        + 'reason_activations_spike = { zh = "激活增多", en = "Many activations" }\n',
+        encoding="utf-8",
+    )
+    out = _run(
+        copy,
+        """
+        from datetime import date
+        import polars as pl
+        from dashboard.report import KPI_ORDER, WeeklyReport, build_weekly_report
+        from metrics.kpis import FLOW_KPIS, REASON_STEMS, bank_kpis
+        week = date(2026, 11, 16)
+        weekly = pl.DataFrame({"branch_id": [1, 1], "week_start": [date(2026, 11, 9), week],
+                               "kpi": ["card_activations"] * 2, "value": [3.0, 5.0]})
+        targets = pl.DataFrame({"branch_id": [1], "week_start": [week],
+                                "kpi": ["card_activations"], "target": [4.0]})
+        bank = bank_kpis(weekly, targets, week=week)
+        empty = pl.DataFrame()
+        report = WeeklyReport("en", week, week, "all", bank, empty, empty, empty, weekly, targets)
+        html = build_weekly_report(report)
+        print(KPI_ORDER[-1], "card_activations" in FLOW_KPIS, REASON_STEMS["card_activations"])
+        print("Card activations" in html)
+        """,
+    )
+    assert out.split() == ["card_activations", "True", "activations", "True"]

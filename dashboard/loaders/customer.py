@@ -144,3 +144,25 @@ def load_peer_shares(as_of: date) -> pl.DataFrame:
     with connect(get_engine()) as conn:
         sizes, holders = fetch_peer_counts(conn, as_of, AGE_BAND_YEARS)
     return shares_from_counts(sizes, holders)
+
+
+def _username() -> str:
+    """Who acts, for the audit log ('demo' until sign-in names the user)."""
+    return str(st.session_state.get("username") or "demo")
+
+
+def withdraw_soft(scope: Scope, soft_id: int) -> None:
+    """Withdraw one's own soft footprint (audited), then drop the caches it changes."""
+    from data_access.soft_changes import withdraw_soft_footprint
+
+    withdraw_soft_footprint(get_engine(), scope, soft_id, _username())
+    after_soft_write()
+
+
+def correct_soft(scope: Scope, soft_id: int, entry: q.SoftFootprintEntry) -> int:
+    """Replace one's own soft footprint by a corrected one (audited); the new soft_id."""
+    from data_access.soft_changes import correct_soft_footprint
+
+    new_id = correct_soft_footprint(get_engine(), scope, soft_id, entry, _username())
+    after_soft_write()
+    return new_id

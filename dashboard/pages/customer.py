@@ -14,6 +14,7 @@ from dashboard.format import money, pct
 from dashboard.i18n import t
 from dashboard.loaders.common import load_officers, load_standard
 from dashboard.loaders.customer import (
+    correct_soft,
     load_features,
     load_footprints,
     load_peer_shares,
@@ -24,6 +25,7 @@ from dashboard.loaders.customer import (
     load_soft,
     now,
     record_soft,
+    withdraw_soft,
 )
 from dashboard.masking import mask_frame, mask_name, mask_phone
 from dashboard.state import page_context, url_view
@@ -121,6 +123,79 @@ def form_problems(problems: list[Problem]) -> str:
         field = t(FORM_FIELDS.get(p.field, "customer.form_detail"))
         lines.append("- " + t("customer.form_problem", field=field, message=message))
     return "\n".join(lines)
+
+
+def _prefill(row: dict) -> None:
+    """Put an entry into the form to correct it (a callback: runs before the form is drawn)."""
+    ss = st.session_state
+    ss.cu_correcting = row["soft_id"]
+    ss.cu_kind, ss.cu_source = row["kind"], row["source"]
+    ss.cu_on = row["captured_at"].date()
+    ss.cu_grade = row["fuel_grade"]
+    ss.cu_litres = float(row["litres"] or 0.0)
+    ss.cu_amount = float(row["amount"] or 0.0)
+    ss.cu_place, ss.cu_detail = row["place"] or "", row["detail"] or ""
+    ss.cu_confidence = float(row["confidence"])
+
+
+def _stop_correcting() -> None:
+    st.session_state.pop("cu_correcting", None)
+
+
+def _withdraw(scope: object, soft_id: int) -> None:
+    st.session_state.pop("cu_confirm_withdraw", None)
+    try:
+        withdraw_soft(scope, soft_id)  # type: ignore[arg-type]
+    except InvalidImport as exc:
+        st.session_state.cu_change_error = str(exc)
+        return
+    st.session_state.cu_withdrawn = soft_id
+
+
+def _change_own_entries(mine: pl.DataFrame) -> None:
+    """Pick one of one's own entries: correct it in the form below, or withdraw it (asked first)."""
+    rows = {r["soft_id"]: r for r in mine.iter_rows(named=True)}
+    with st.expander(t("customer.change_header")):
+        st.caption(t("customer.change_caption"))
+        labels = {  # resolved now: a format_func runs later, perhaps in another language
+            i: t(
+                "customer.change_option",
+                id=i,
+                day=f"{r['captured_at']:%Y-%m-%d}",
+                kind=SOFT.get(r["kind"], r["kind"]),
+                detail=(r["detail"] or "")[:30],
+            )
+            for i, r in rows.items()
+        }
+        pick = st.selectbox(
+            t("customer.change_pick"), list(rows), format_func=labels.get, key="cu_change_pick"
+        )
+        c1, c2, _ = st.columns([1, 1, 3])
+        c1.button(t("customer.correct"), key="cu_correct", on_click=_prefill, args=(rows[pick],))
+        c2.button(
+            t("customer.withdraw"),
+            key="cu_withdraw",
+            on_click=lambda: st.session_state.update(cu_confirm_withdraw=pick),
+        )
+        if st.session_state.get("cu_confirm_withdraw") == pick:
+            st.warning(t("customer.withdraw_confirm", id=pick))
+            y, n, _ = st.columns([1, 1, 3])
+            y.button(
+                t("customer.withdraw_yes"),
+                key="cu_withdraw_yes",
+                on_click=_withdraw,
+                args=(ctx.scope, pick),
+                type="primary",
+            )
+            n.button(
+                t("segments.confirm_no"),
+                key="cu_withdraw_no",
+                on_click=lambda: st.session_state.pop("cu_confirm_withdraw", None),
+            )
+    if (done := st.session_state.pop("cu_withdrawn", None)) is not None:
+        st.success(t("customer.withdrawn", id=done))
+    if err := st.session_state.pop("cu_change_error", None):
+        st.error(t("customer.form_error", detail=err))
 
 
 # --- customer picker: the choice lives in f_customer and in the URL (?customer=…) ----------------
@@ -631,7 +706,18 @@ with tab_soft:
             width="stretch",
         )
 
+    mine = (
+        soft
+        if ctx.scope.officer_id is None
+        else soft.filter(pl.col("officer_id") == ctx.scope.officer_id)
+    )
+    if mine.height:
+        _change_own_entries(mine)
+    correcting = st.session_state.get("cu_correcting")
     st.markdown(f"#### {t('customer.sec_record')}")
+    if correcting is not None:
+        st.info(t("customer.correcting", id=correcting))
+        st.button(t("customer.correct_cancel"), key="cu_correct_cancel", on_click=_stop_correcting)
     grade_labels = {None: t("customer.grade_none")} | {g: f"{g}#" for g in FUEL_GRADES}
     with friendly_errors():
         staff = load_officers(ctx.scope, (profile["branch_id"],))
@@ -698,7 +784,10 @@ with tab_soft:
         saved_id = None
         with friendly_errors():
             try:
-                saved_id = record_soft(ctx.scope, entry)
+                if correcting is not None:  # replaces the entry being corrected, audited
+                    saved_id = correct_soft(ctx.scope, int(correcting), entry)
+                else:
+                    saved_id = record_soft(ctx.scope, entry)
             except InvalidSoftFootprint as exc:  # every problem at once, next to the form
                 st.error(form_problems(exc.problems))
             except InvalidImport as exc:  # e.g. the customer left the officer's book
@@ -707,6 +796,7 @@ with tab_soft:
             for key in FORM_KEYS:  # an empty form for the next observation
                 st.session_state.pop(key, None)
             st.session_state["cu_saved"] = saved_id
+            st.session_state.pop("cu_correcting", None)
             st.rerun()
 
 # --- credit staff: consented external limits (an adjustment dimension only) and applications --------

@@ -448,32 +448,37 @@ def validate_soft_footprint(entry: SoftFootprintEntry, today: date | None = None
 def insert_soft_footprint(engine: sa.Engine, scope: Scope, entry: SoftFootprintEntry) -> int:
     """Validate and record one soft footprint in one transaction; returns its soft_id."""
     validate_soft_footprint(entry)
-    c = customers.c
     with engine.begin() as conn:
-        stmt = apply_scope(
-            sa.select(c.branch_id).where(c.customer_id == entry.customer_id),
-            scope,
-            c.branch_id,
-            c.officer_id,
-        )
-        branch_id = conn.execute(stmt).scalar_one_or_none()
-        if branch_id is None:
-            raise InvalidImport(f"customer {entry.customer_id} is not in your book or branch")
-        values = {
-            "customer_id": entry.customer_id,
-            "officer_id": entry.officer_id,
-            "branch_id": branch_id,
-            "captured_at": entry.captured_at,
-            "kind": entry.kind,
-            "source": entry.source,
-            "fuel_grade": entry.fuel_grade,
-            "litres": entry.litres,
-            "amount": entry.amount,
-            "place": entry.place or None,
-            "detail": (entry.detail or "").strip() or None,
-            "confidence": float(entry.confidence),
-        }
-        result = conn.execute(
-            soft_footprints.insert().values(**values).returning(soft_footprints.c.soft_id)
-        )
-        return int(result.scalar_one())
+        return insert_soft_row(conn, scope, entry)
+
+
+def insert_soft_row(conn: sa.Connection, scope: Scope, entry: SoftFootprintEntry) -> int:
+    """Insert a validated entry inside the caller's transaction; returns its soft_id."""
+    c = customers.c
+    stmt = apply_scope(
+        sa.select(c.branch_id).where(c.customer_id == entry.customer_id),
+        scope,
+        c.branch_id,
+        c.officer_id,
+    )
+    branch_id = conn.execute(stmt).scalar_one_or_none()
+    if branch_id is None:
+        raise InvalidImport(f"customer {entry.customer_id} is not in your book or branch")
+    values = {
+        "customer_id": entry.customer_id,
+        "officer_id": entry.officer_id,
+        "branch_id": branch_id,
+        "captured_at": entry.captured_at,
+        "kind": entry.kind,
+        "source": entry.source,
+        "fuel_grade": entry.fuel_grade,
+        "litres": entry.litres,
+        "amount": entry.amount,
+        "place": entry.place or None,
+        "detail": (entry.detail or "").strip() or None,
+        "confidence": float(entry.confidence),
+    }
+    result = conn.execute(
+        soft_footprints.insert().values(**values).returning(soft_footprints.c.soft_id)
+    )
+    return int(result.scalar_one())

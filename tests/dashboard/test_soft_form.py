@@ -194,3 +194,48 @@ def test_a_good_entry_is_saved_and_the_form_emptied(
     assert _count(demo_engine) == before + 1
     assert at.session_state["cu_litres"] == 0.0
     assert isinstance(InvalidSoftFootprint([]), InvalidImport)
+
+
+def _newest(engine: sa.Engine, customer_id: int) -> tuple[int, str | None]:
+    s = soft_footprints.c
+    stmt = sa.select(s.soft_id, s.detail).where(s.customer_id == customer_id)
+    with engine.connect() as conn:
+        return tuple(conn.execute(stmt.order_by(s.soft_id.desc()).limit(1)).one())
+
+
+def test_an_entry_can_be_corrected_and_withdrawn_from_the_page(
+    app_test: Callable[..., AppTest],
+    demo_engine: sa.Engine,
+    car_owner: dict,  # noqa: F811
+    cleanup: None,
+) -> None:
+    cid = car_owner["customer_id"]
+    at = app_test("customer", lang="en", customer=str(cid))
+    at.session_state["cu_kind"] = "vehicle"
+    at.session_state["cu_detail"] = "grey van"
+    at = _submit(at, "Save")
+    first_id, detail = _newest(demo_engine, cid)
+    assert detail == "grey van"
+    # correct it: the form is filled with the entry, saving replaces it
+    at.selectbox(key="cu_change_pick").set_value(first_id).run()
+    at.button(key="cu_correct").click().run()
+    assert at.session_state["cu_detail"] == "grey van"
+    assert any(f"Correcting soft footprint no. {first_id}" in i.value for i in at.info)
+    at.session_state["cu_detail"] = "grey van, 2019"
+    at = _submit(at, "Save")
+    assert not at.exception and not at.error
+    second_id, detail = _newest(demo_engine, cid)
+    assert second_id != first_id and detail == "grey van, 2019"
+    with demo_engine.connect() as conn:
+        gone = conn.execute(
+            sa.select(sa.func.count()).where(soft_footprints.c.soft_id == first_id)
+        ).scalar_one()
+    assert gone == 0
+    # withdraw it: asked first
+    at.selectbox(key="cu_change_pick").set_value(second_id).run()
+    at.button(key="cu_withdraw").click().run()
+    assert any("Withdraw soft footprint" in w.value for w in at.warning)
+    at.button(key="cu_withdraw_yes").click().run()
+    assert not at.exception
+    assert any(f"no. {second_id} withdrawn" in s.value for s in at.success)
+    assert _newest(demo_engine, cid)[0] != second_id

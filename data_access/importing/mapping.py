@@ -228,14 +228,17 @@ def _column(
         if codes_name not in codes or not isinstance(codes[codes_name], dict):
             raise MappingError(f"{where}.codes: no code table [codes.{codes_name}]")
         code_table = {str(k): v for k, v in codes[codes_name].items()}
+        file = where.split(": ", 1)[0]
         allowed = code_list(table.name, col)
         for bank_code, ours in code_table.items():
             if kind == "bool":
                 if not isinstance(ours, bool):
-                    raise MappingError(f"codes.{codes_name}.{bank_code}: give true or false")
+                    raise MappingError(
+                        f"{file}: codes.{codes_name}.{bank_code}: give true or false"
+                    )
             elif allowed is not None and ours not in allowed:
                 raise MappingError(
-                    f"codes.{codes_name}.{bank_code}: {ours!r} is not one of our {col} codes "
+                    f"{file}: codes.{codes_name}.{bank_code}: {ours!r} is not one of our {col} codes "
                     f"({', '.join(allowed)})"
                 )
     return ColumnSpec(

@@ -6,16 +6,18 @@ descriptive columns (``officer_id``, ``branch_id``, ``tier``, ``rfm_segment``, `
 
 The rule (from the standard): a customer counts at stage k only if it reached every earlier stage
 in order (each first timestamp at or after the previous stage's) and within ``window_days`` days of
-being targeted. Stage 0 (targeted) is reached when its timestamp is present.
+being targeted — by default each campaign's own conversion window (``window_days=None``). Stage 0 (targeted) is reached when its timestamp is present.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 import polars as pl
+
+OWN_WINDOW = "window_days"  # the pivot column holding each campaign's own window
 
 
 def stage_col(stage: str) -> str:
@@ -28,25 +30,41 @@ def reached_col(stage: str) -> str:
     return f"reached_{stage}"
 
 
-def _check(pivot: pl.DataFrame | pl.LazyFrame, stages: Sequence[str], window_days: int) -> None:
+def _check(
+    pivot: pl.DataFrame | pl.LazyFrame, stages: Sequence[str], window_days: int | None
+) -> None:
     if len(stages) < 2:
         raise ValueError(f"a funnel needs at least two stages, got {list(stages)}")
     if len(set(stages)) != len(stages):
         raise ValueError(f"funnel stages repeat: {list(stages)}")
-    if not isinstance(window_days, int) or isinstance(window_days, bool) or window_days < 0:
-        raise ValueError(f"window_days must be a non-negative integer, got {window_days!r}")
     names = pivot.collect_schema().names()
+    if window_days is None:
+        if OWN_WINDOW not in names:
+            raise ValueError(f"each campaign's own window needs a {OWN_WINDOW!r} column")
+    elif not isinstance(window_days, int) or isinstance(window_days, bool) or window_days < 0:
+        raise ValueError(f"window_days must be a non-negative integer, got {window_days!r}")
     missing = [stage_col(s) for s in stages if stage_col(s) not in names]
     if missing:
         raise ValueError(f"stage pivot lacks columns {missing}")
 
 
-def mark_reached(pivot: pl.DataFrame, stages: Sequence[str], window_days: int) -> pl.DataFrame:
-    """Add ``reached_<stage>`` (bool), ``depth`` (stages reached in order, 0..n) and
-    ``days_to_convert`` (days from targeted to the last stage, null unless converted)."""
+def _window(window_days: int | None) -> pl.Expr:
+    """The window in days: the given one, or each row's campaign's own (``window_days`` column)."""
+    return pl.col(OWN_WINDOW) if window_days is None else pl.lit(window_days)
+
+
+def mark_reached(
+    pivot: pl.DataFrame, stages: Sequence[str], window_days: int | None
+) -> pl.DataFrame:
+    """Add ``reached_<stage>`` (bool), ``depth`` (stages reached in order, 0..n),
+    ``days_to_convert`` (days from targeted to the last stage, null unless converted) and
+    ``window_ends`` (targeted time + window).
+
+    ``window_days`` None: each campaign's own window (the pivot's ``window_days`` column).
+    """
     _check(pivot, stages, window_days)
     first = stage_col(stages[0])
-    deadline = pl.col(first) + pl.duration(days=window_days)
+    deadline = pl.col(first) + pl.duration(days=_window(window_days))
     exprs: list[pl.Expr] = [pl.col(first).is_not_null().alias(reached_col(stages[0]))]
     previous_ok = pl.col(first).is_not_null()
     previous_ts = pl.col(first)
@@ -58,7 +76,7 @@ def mark_reached(pivot: pl.DataFrame, stages: Sequence[str], window_days: int) -
         exprs.append(ok.alias(reached_col(stage)))
         previous_ok, previous_ts = ok, ts
     last = stages[-1]
-    out = pivot.with_columns(exprs)
+    out = pivot.with_columns(*exprs, deadline.alias("window_ends"))
     return out.with_columns(
         pl.sum_horizontal([pl.col(reached_col(s)).cast(pl.Int32) for s in stages]).alias("depth"),
         pl.when(pl.col(reached_col(last)))
@@ -199,7 +217,10 @@ def time_to_convert_histogram(reached: pl.DataFrame, bin_days: int = 1) -> pl.Da
 
 
 def entry_week_trend(
-    reached: pl.DataFrame, stages: Sequence[str], window_days: int, as_of: date | None = None
+    reached: pl.DataFrame,
+    stages: Sequence[str],
+    window_days: int | None,
+    as_of: date | None = None,
 ) -> pl.DataFrame:
     """Conversion by the week customers were targeted: ``entry_week`` (Monday), ``targeted``,
     ``converted``, ``conversion`` and ``complete`` (the whole window of every customer of that week
@@ -212,18 +233,16 @@ def entry_week_trend(
         .agg(
             pl.len().cast(pl.Int64).alias("targeted"),
             pl.col(reached_col(last)).sum().cast(pl.Int64).alias("converted"),
+            pl.col("window_ends").max().alias("_ends"),
         )
         .sort("entry_week")
     )
-    # the last customer of the week entered on Sunday; its window ends window_days later
-    if as_of is None:
-        complete = pl.lit(True)
-    else:
-        complete = pl.col("entry_week") + timedelta(days=6 + window_days) <= pl.lit(as_of)
+    # complete once the window of the week's last customer has ended by the end of as_of
+    complete = pl.lit(True) if as_of is None else pl.col("_ends").dt.date() <= pl.lit(as_of)
     return weekly.with_columns(
         (pl.col("converted") / pl.col("targeted")).cast(pl.Float64).alias("conversion"),
         complete.alias("complete"),
-    )
+    ).drop("_ends")
 
 
 BREAKDOWN_DIMENSIONS = ("branch_id", "officer_id", "tier", "rfm_segment", "product")
@@ -238,12 +257,38 @@ class FunnelReport:
     time_to_convert: dict[str, float | int | None]
     histogram: pl.DataFrame
     trend: pl.DataFrame
+    maturity: dict[str, float | int | None]
+
+
+def maturity(
+    reached: pl.DataFrame, stages: Sequence[str], as_of: date | None
+) -> dict[str, float | int | None]:
+    """How many targeted customers are still inside their window on ``as_of``, and the matured
+    conversion: converted ÷ targeted among those whose window has ended (null when none has).
+
+    A running conversion (all targeted) understates a campaign whose windows are still open.
+    """
+    first, last = reached_col(stages[0]), reached_col(stages[-1])
+    targeted = reached.filter(pl.col(first))
+    if as_of is None:
+        ended = targeted
+    else:
+        ended = targeted.filter(pl.col("window_ends").dt.date() <= pl.lit(as_of))
+    n_ended = ended.height
+    converted = int(ended.get_column(last).sum()) if n_ended else 0
+    return {
+        "targeted": targeted.height,
+        "in_window": targeted.height - n_ended,
+        "matured_targeted": n_ended,
+        "matured_converted": converted,
+        "matured_conversion": converted / n_ended if n_ended else None,
+    }
 
 
 def funnel_report(
     pivot: pl.DataFrame,
     stages: Sequence[str],
-    window_days: int,
+    window_days: int | None,
     *,
     as_of: date | None = None,
     bin_days: int = 1,
@@ -257,4 +302,5 @@ def funnel_report(
         time_to_convert=time_to_convert(reached).row(0, named=True),
         histogram=time_to_convert_histogram(reached, bin_days),
         trend=entry_week_trend(reached, stages, window_days, as_of=as_of),
+        maturity=maturity(reached, stages, as_of),
     )

@@ -66,7 +66,7 @@ def load_drop_list(
     tiers: tuple[str, ...],
     campaign_ids: tuple[int, ...],
     step: int,
-    window_days: int,
+    window_days: int | None,
     stages: tuple[str, ...],
 ) -> pl.DataFrame:
     """Who dropped before ``stages[step]``, with contact data (unmasked: mask before showing)."""
@@ -90,7 +90,7 @@ def load_funnel_report(
     tiers: tuple[str, ...],
     campaign_ids: tuple[int, ...],
     stages: tuple[str, ...],
-    window_days: int,
+    window_days: int | None,
     as_of: date,
     bin_days: int,
 ) -> FunnelReport:

@@ -64,31 +64,32 @@ options = [*by_id, ALL_CAMPAIGNS]  # newest campaign first, the whole programme 
 campaign_id = left.selectbox(
     t("funnels.campaign"), options, format_func=campaign_labels.get, key="fn_campaign"
 )
+window: int | None
 if campaign_id == ALL_CAMPAIGNS:
     campaign_ids = tuple(by_id)
-    default_window = standard.default_window_days
     file_code = "ALL"
-    st.caption(t("funnels.all_campaigns_note", days=default_window))
+    st.caption(t("funnels.all_campaigns_note"))
+    window = None  # each campaign keeps its own conversion window
+    right.metric(t("funnels.window"), t("funnels.own_windows"))
 else:
     campaign_ids = (campaign_id,)
-    default_window = int(by_id[campaign_id]["conversion_window_days"])
     file_code = by_id[campaign_id]["code"]
     st.caption(t("funnels.product", product=product_label(by_id[campaign_id]["product"])))
-window = int(
-    right.number_input(
-        t("funnels.window"),
-        min_value=0,
-        max_value=365,
-        value=default_window,
-        step=1,
-        help=t("funnels.window_help"),
-        key=f"fn_window_{campaign_id}",  # a new campaign starts from its own window
+    window = int(
+        right.number_input(
+            t("funnels.window"),
+            min_value=0,
+            max_value=365,
+            value=int(by_id[campaign_id]["conversion_window_days"]),
+            step=1,
+            help=t("funnels.window_help"),
+            key=f"fn_window_{campaign_id}",  # a new campaign starts from its own window
+        )
     )
-)
 
 with friendly_errors():
     report = load_funnel_report(
-        *view, campaign_ids, stages, window, ctx.as_of, max(1, window // 15)
+        *view, campaign_ids, stages, window, ctx.as_of, max(1, (window or 30) // 15)
     )
 counts = report.counts
 targeted = counts["customers"][0]
@@ -97,10 +98,27 @@ if targeted == 0:
 converted = counts["customers"][-1]
 summary = report.time_to_convert
 
-k1, k2, k3, k4 = st.columns(4)
+matured = report.maturity
+k1, k2, k3, k5, k4 = st.columns(5)
 k1.metric(t("funnels.kpi_targeted"), count(targeted))
 k2.metric(t("funnels.kpi_converted"), count(converted))
-k3.metric(t("funnels.kpi_conversion"), pct(converted / targeted))
+k3.metric(
+    t("funnels.kpi_conversion"), pct(converted / targeted), help=t("funnels.kpi_conversion_help")
+)
+k5.metric(
+    t("funnels.kpi_matured"),
+    "—" if matured["matured_conversion"] is None else pct(matured["matured_conversion"]),
+    help=t("funnels.kpi_matured_help"),
+)
+if matured["in_window"]:
+    st.info(
+        t(
+            "funnels.still_in_window",
+            n=count(matured["in_window"]),
+            targeted=count(targeted),
+            matured=count(matured["matured_targeted"]),
+        )
+    )
 median = summary["median"]
 k4.metric(
     t("funnels.kpi_median_days"),

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import itertools
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 
 import polars as pl
@@ -47,6 +47,7 @@ PIVOT_KEYS = {
     "officer_id": pl.Int64,
     "branch_id": pl.Int64,
     "product": pl.String,
+    "window_days": pl.Int64,
     "tier": pl.String,
     "rfm_segment": pl.String,
 }
@@ -168,6 +169,7 @@ def select_stage_pivot(
         pv.c.officer_id,
         pv.c.branch_id,
         campaigns.c.product,
+        campaigns.c.conversion_window_days.label("window_days"),
         customer_value.c.tier,
         customer_value.c.rfm_segment,
         *(pv.c[f"{s}_at"] for s in stages),
@@ -199,18 +201,30 @@ def select_drop_list(
     flt: Filters,
     campaign_ids: Sequence[int],
     step: int,
-    window_days: int,
+    window_days: int | Mapping[int, int],
     stages: Sequence[str] = FUNNEL_STAGES,
 ) -> sa.Select:
     """Customers of the campaigns who reached ``stages[step - 1]`` in order and in the window but not
-    ``stages[step]``, with contact data and officer name (masking is the dashboard's job)."""
+    ``stages[step]``, with contact data and officer name (masking is the dashboard's job).
+
+    ``window_days``: one window for every campaign, or each campaign's own (campaign_id → days).
+    """
     if not 1 <= step < len(stages):
         raise ValueError(f"step must be between 1 and {len(stages) - 1}, got {step}")
-    if window_days < 0:
+    windows = window_days if isinstance(window_days, Mapping) else {}
+    if any(w < 0 for w in [*windows.values(), *([] if windows else [window_days])]):
         raise ValueError(f"window_days must be non-negative, got {window_days}")
     pv = select_stage_pivot(scope, flt, campaign_ids, stages).subquery("pivot")
     targeted_at = pv.c[f"{stages[0]}_at"]
-    deadline = targeted_at + sa.bindparam(None, timedelta(days=window_days), type_=sa.Interval)
+
+    def after(days: int) -> sa.ColumnElement:
+        return targeted_at + sa.bindparam(None, timedelta(days=days), type_=sa.Interval)
+
+    deadline = (
+        sa.case({cid: after(w) for cid, w in windows.items()}, value=pv.c.campaign_id)
+        if windows
+        else after(int(window_days))  # type: ignore[arg-type]
+    )
     # reached[k]: every stage up to k present, each at or after the previous, none after deadline
     reached = [targeted_at.is_not(None)]
     for prev, stage in itertools.pairwise(stages):
@@ -249,11 +263,22 @@ def fetch_drop_list(
     flt: Filters,
     campaign_ids: Sequence[int],
     step: int,
-    window_days: int,
+    window_days: int | None,
     stages: Sequence[str] = FUNNEL_STAGES,
 ) -> pl.DataFrame:
-    """Who dropped before ``stages[step]`` (next week's call list), by officer then customer."""
+    """Who dropped before ``stages[step]`` (next week's call list), by officer then customer.
+
+    ``window_days`` None: each campaign's own conversion window.
+    """
     if not campaign_ids:
         return pl.DataFrame(schema=DROP_SCHEMA)
+    if window_days is None:
+        c = campaigns.c
+        found = conn.execute(
+            sa.select(c.campaign_id, c.conversion_window_days).where(
+                c.campaign_id.in_(list(campaign_ids))
+            )
+        )
+        window_days = {int(cid): int(w) for cid, w in found}  # type: ignore[assignment]
     stmt = select_drop_list(scope, flt, campaign_ids, step, window_days, stages)
     return _arrow_frame(conn, stmt, DROP_SCHEMA)

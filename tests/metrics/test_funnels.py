@@ -154,7 +154,7 @@ def test_time_to_convert_with_nobody_converted() -> None:
 
 
 def test_entry_week_trend_and_completeness() -> None:
-    trend = entry_week_trend(mark_reached(BOOK, STAGES, 30), STAGES, 30, as_of=date(2026, 2, 14))
+    trend = entry_week_trend(mark_reached(BOOK, STAGES, 30), STAGES, 30, as_of=date(2026, 2, 10))
     assert trend["entry_week"].to_list() == [
         date(2025, 12, 29),
         date(2026, 1, 5),
@@ -163,7 +163,7 @@ def test_entry_week_trend_and_completeness() -> None:
     assert trend["targeted"].to_list() == [1, 3, 2]
     assert trend["converted"].to_list() == [0, 1, 1]
     assert trend["conversion"].to_list() == pytest.approx([0.0, 1 / 3, 0.5])
-    # week of 12 January: its Sunday entrants' windows end 15 February, after as_of
+    # week of 12 January: its entrants (12 January) have windows ending 11 February, after as_of
     assert trend["complete"].to_list() == [True, True, False]
 
 
@@ -230,4 +230,51 @@ def test_funnel_report_bundles_the_page() -> None:
     assert officers["conversion"].to_list() == pytest.approx([0.5, 0.0, 0.5])
     assert report.time_to_convert["median"] == pytest.approx(7.25)
     assert report.histogram["customers"].to_list() == [1, 1]
-    assert report.trend["complete"].to_list() == [True, True, False]
+    assert report.trend["complete"].to_list() == [True, True, True]  # last window ends 11 Feb
+
+
+def test_each_campaign_keeps_its_own_window_and_says_how_many_are_still_inside() -> None:
+    """A 45-day campaign is not cut to 30 days when campaigns are viewed together."""
+    t0 = datetime(2026, 9, 1, 9)
+    rows = [
+        # campaign 1 (45 days): converted on day 40 -> inside its window
+        (1, 1, 45, t0, t0 + timedelta(days=40)),
+        # campaign 2 (30 days): converted on day 40 -> outside its window
+        (2, 2, 30, t0, t0 + timedelta(days=40)),
+        # campaign 1, targeted late: its window is still open on 10 October
+        (3, 1, 45, datetime(2026, 10, 1, 9), None),
+        (4, 2, 30, datetime(2026, 9, 5, 9), datetime(2026, 9, 6, 9)),
+    ]
+    frame = pl.DataFrame(
+        [
+            {
+                "campaign_id": c,
+                "customer_id": cid,
+                "window_days": w,
+                "targeted_at": at,
+                "contacted_at": at,
+                "interested_at": at,
+                "applied_at": at if conv else None,
+                "converted_at": conv,
+            }
+            for cid, c, w, at, conv in rows
+        ]
+    )
+    own = mark_reached(frame, STAGES, None).sort("customer_id")
+    assert own["reached_converted"].to_list() == [True, False, False, True]
+    assert mark_reached(frame, STAGES, 30).sort("customer_id")["reached_converted"].to_list() == [
+        False,
+        False,
+        False,
+        True,
+    ]
+    report = funnel_report(frame, STAGES, None, as_of=date(2026, 10, 20))
+    # windows end 16 Oct (1), 1 Oct (2), 15 Nov (3), 5 Oct (4): one is still open on 20 Oct
+    assert report.maturity == {
+        "targeted": 4,
+        "in_window": 1,
+        "matured_targeted": 3,
+        "matured_converted": 2,
+        "matured_conversion": pytest.approx(2 / 3),
+    }
+    assert report.counts["customers"].to_list()[-1] == 2  # running: 2 of 4

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.bootstrap import ensure_demo_database
+from dashboard.drill import follow
 from dashboard.errors import friendly_errors
 from dashboard.freshness import show_data_warnings
 from dashboard.i18n import t
@@ -27,7 +28,8 @@ navigation = st.navigation(pages)
 with friendly_errors():
     ensure_demo_database()
     show_data_warnings()
-    st.session_state["_page_context"] = sidebar()
+    follow()  # a click on another page's chart or table asked for this one
+    st.session_state["_page_context"] = sidebar(navigation.url_path)
 try:
     navigation.run()
 finally:

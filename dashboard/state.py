@@ -53,8 +53,27 @@ def url_view() -> UrlView:
     return parse_params(st.query_params.to_dict())
 
 
+FILTER_KEYS = ("lang", "week", "branches", "officers", "tiers")
+VIEW_KEYS = (*FILTER_KEYS, "tab")  # what the sidebar writes to the address, in one message
+_WRITTEN = "_url_written"  # the view this session last wrote to the address
+
+
+def _follow_history() -> None:
+    """Back, Forward or an edited address: a URL naming other filters or another tab than those
+    last written wins over the session, so Back returns one step. A page switch drops the query
+    string, so an empty one keeps the session's view."""
+    current = {k: v for k, v in st.query_params.to_dict().items() if k in VIEW_KEYS}
+    written = st.session_state.get(_WRITTEN)
+    if not current or written is None:
+        return
+    if current != written:
+        for key in [k for k in st.session_state if k.startswith(("f_", "tab_"))]:
+            del st.session_state[key]
+
+
 def init_language() -> str:
     """Language from the URL, else the browser; stored in f_lang."""
+    _follow_history()
     _init("lang", url_view().lang or browser_lang())
     return st.session_state.f_lang
 
@@ -64,7 +83,23 @@ def current_scope() -> Scope:
     return st.session_state.get("scope", Scope.bank())
 
 
-def sidebar() -> PageContext:
+def _write_address(view: dict[str, str], page: str | None) -> None:
+    """Put the view in the address in ONE change: the browser adds a history entry per change,
+    and Back should return one step, not one parameter. An empty filter means "all" and is left
+    out, so a shared link stays short; the open tab (dashboard/tabs.py) rides along, and
+    parameters of the page's own (e.g. ``customer``) are kept."""
+    current = st.query_params.to_dict()
+    tab = st.session_state.get(f"tab_{page}", current.get("tab"))
+    if tab and tab != st.session_state.get(f"tab_first_{page}"):
+        view = {**view, "tab": tab}
+    wanted = {k: v for k, v in view.items() if v}
+    st.session_state[_WRITTEN] = wanted
+    wanted |= {k: v for k, v in current.items() if k not in VIEW_KEYS}
+    if wanted != current:
+        st.query_params.from_dict(wanted)
+
+
+def sidebar(page: str | None = None) -> PageContext:
     """Draw the shared filters and return the page context."""
     url = url_view()
     ignored = list(url.ignored)
@@ -164,10 +199,7 @@ def sidebar() -> PageContext:
         "officers": ",".join(map(str, st.session_state.f_officers)),
         "tiers": ",".join(st.session_state.f_tiers),
     }
-    # an empty filter means "all": left out, so that a shared link stays short
-    st.query_params.update({k: v for k, v in view.items() if v})
-    for key in (k for k, v in view.items() if not v):
-        st.query_params.pop(key, None)
+    _write_address(view, page)
     filters = Filters(
         start=week,
         end=week + timedelta(days=6),

@@ -60,9 +60,12 @@ def lazy_tabs(page: str, labels: Mapping[str, str]) -> dict[str, DeltaGenerator 
         on_change=_remember,
         args=(page, codes_by_label),
     )
-    if current == codes[0]:
+    st.session_state[f"tab_first_{page}"] = codes[0]  # the sidebar leaves it out of the URL
+    # The sidebar already wrote the open tab with the filters (one history entry); this only
+    # corrects a tab the URL named that the page does not have.
+    if current == codes[0] and URL_PARAM in st.query_params:
         st.query_params.pop(URL_PARAM, None)
-    else:
+    elif current != codes[0] and st.query_params.get(URL_PARAM) != current:
         st.query_params[URL_PARAM] = current
     return {
         code: container if code == current else None

@@ -96,6 +96,7 @@ def ranking_figure(
             x=scores,
             y=labels,
             orientation="h",
+            customdata=[[b] for b in rows["branch_id"].to_list()],  # the drill-down's key
             marker={"color": [COLORS["value"] if s >= 1 else COLORS["bad"] for s in scores]},
             text=[f"{s:.0%}" for s in scores],
             textposition="auto",

@@ -7,6 +7,7 @@ from datetime import timedelta
 import polars as pl
 import streamlit as st
 
+from dashboard import drill
 from dashboard.charts import kpis as charts
 from dashboard.errors import friendly_errors, no_data
 from dashboard.format import count, pct
@@ -200,7 +201,10 @@ if (tab := tabs["rank"]) is not None:
                 score_label=t("kpis.col_score"),
             ),
             key="kpis_ranking_chart",
+            on_select=drill.branch_click("kpis_ranking_chart", tab=("kpis", "league")),
+            selection_mode="points",
         )
+        st.caption(t("kpis.drill_branch"))
         wide = by_branch.pivot(on="kpi", index="branch_id", values="value")
         wow = by_branch.pivot(on="kpi", index="branch_id", values="wow_pct")
         table = ranking.join(wide, on="branch_id", how="left").join(
@@ -239,7 +243,7 @@ league = km.officer_league(
 )
 if (tab := tabs["league"]) is not None:
     with tab:
-        st.caption(t("kpis.league_intro"))
+        st.caption(t("kpis.league_intro") + " " + t("kpis.drill_officer"))
         st.dataframe(
             pl.DataFrame(
                 {
@@ -258,6 +262,12 @@ if (tab := tabs["league"]) is not None:
             hide_index=True,
             placeholder="—",
             key="kpis_league_table",
+            on_select=drill.officer_row(
+                "kpis_league_table",
+                list(zip(league["officer_id"], league["branch_id"], strict=True)),
+                page="segments.py",
+            ),
+            selection_mode="single-row",
         )
         st.caption(t("kpis.league_count", n=count(league.height)))
 

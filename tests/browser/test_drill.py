@@ -1,0 +1,75 @@
+"""Drill-down in a real browser: weakest outlet → its officers → the weakest officer's book in
+two clicks, the address following each step and Back returning step by step."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+from dashboard.i18n import catalog
+
+pytestmark = pytest.mark.browser
+
+
+def _ready(pg) -> None:
+    pg.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=90_000
+    )
+    pg.wait_for_timeout(1_000)
+
+
+def _params(url: str) -> dict[str, str]:
+    return {k: v[0] for k, v in parse_qs(urlparse(url).query).items()}
+
+
+def test_weakest_outlet_to_its_weakest_officer_in_two_clicks(server: str, page) -> None:
+    pg, recorder = page
+    pg.goto(f"{server}/kpis?lang=zh&tab=rank")
+    chart = pg.locator(".st-key-kpis_ranking_chart .js-plotly-plot")
+    chart.wait_for(timeout=60_000)
+    _ready(pg)
+    # the chart's own data: which bar is the weakest branch
+    scores, ids = chart.evaluate("el => [el.data[0].x, el.data[0].customdata.map(c => c[0])]")
+    weakest = ids[scores.index(min(scores))]
+    bars = pg.locator(".st-key-kpis_ranking_chart .bars .point path")
+    bars.nth(scores.index(min(scores))).click(force=True)  # click 1
+
+    pg.wait_for_url("**tab=league**", timeout=30_000)
+    _ready(pg)
+    assert _params(pg.url)["branches"] == str(weakest)
+    grid = pg.locator(".st-key-kpis_league_table [role='grid']")
+    grid.wait_for(state="attached", timeout=30_000)
+    rows = int(grid.get_attribute("aria-rowcount")) - 1  # less the header
+    assert rows >= 1
+    box = pg.locator(
+        ".st-key-kpis_league_table [data-testid='stDataFrameResizable']"
+    ).bounding_box()
+    # the league is ranked best first: the weakest officer is the last row (rows are 35 px)
+    pg.mouse.click(box["x"] + 12, box["y"] + 35 * rows + 17)  # click 2
+
+    pg.wait_for_url("**/segments**", timeout=30_000)
+    _ready(pg)
+    book = _params(pg.url)
+    assert book["branches"] == str(weakest) and book["officers"].isdigit()
+    assert "tab" not in book
+    sidebar = pg.locator("[data-testid='stSidebar']").inner_text()
+    for placeholder in ("common.all_branches", "common.all_officers"):  # both now picked
+        assert catalog()[placeholder]["zh"] not in sidebar
+
+    # Back: the KPI page on that officer, then the branch's league, then the whole ranking
+    pg.go_back()
+    _ready(pg)
+    assert "/kpis" in pg.url and _params(pg.url).get("officers") == book["officers"]
+    pg.go_back()
+    _ready(pg)
+    back = _params(pg.url)
+    assert back.get("tab") == "league" and back["branches"] == str(weakest)
+    assert "officers" not in back
+    assert pg.locator(".st-key-kpis_league_table").count() == 1
+    pg.go_back()
+    _ready(pg)
+    back = _params(pg.url)
+    assert back.get("tab") == "rank" and "branches" not in back
+    pg.locator(".st-key-kpis_ranking_chart .js-plotly-plot").wait_for(timeout=60_000)
+    assert recorder.external == []

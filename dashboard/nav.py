@@ -16,6 +16,7 @@ PAGE_TABLE: tuple[tuple[str, str, str, str, str], ...] = (
     ("marketing", "loyalty.py", "loyalty", "🤝", "loyalty.title"),
     ("marketing", "funnels.py", "funnels", "🔻", "funnels.title"),
     ("training", "officers.py", "officers", "🧑‍🏫", "officers.title"),
+    ("training", "suggestions.py", "suggestions", "💡", "suggestions.title"),
     ("officer", "customer.py", "customer", "👣", "customer.title"),
     ("credit", "credit.py", "credit", "🧾", "credit.title"),
 )

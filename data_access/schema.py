@@ -17,6 +17,8 @@ import sqlalchemy as sa
 from metrics.codes import ACTIVITY_KINDS as ACTIVITY_KINDS
 from metrics.codes import CHANNELS as CHANNELS
 from metrics.codes import COUNTERPARTY_TYPES as COUNTERPARTY_TYPES
+from metrics.codes import FEEDBACK_DECISIONS as FEEDBACK_DECISIONS
+from metrics.codes import FEEDBACK_REASONS as FEEDBACK_REASONS
 from metrics.codes import FOOTPRINT_KINDS as FOOTPRINT_KINDS
 from metrics.codes import FUNNEL_STAGES as FUNNEL_STAGES
 from metrics.codes import KPI_CODES as KPI_CODES
@@ -309,6 +311,25 @@ users = sa.Table(
     sa.Column("password_hash", sa.String(200), nullable=True),
     sa.Column("active", sa.Boolean, nullable=False),
     sa.Column("created_at", sa.DateTime, nullable=False),
+)
+
+nbp_feedback = sa.Table(
+    "nbp_feedback",
+    metadata,
+    sa.Column("feedback_id", sa.BigInteger, sa.Sequence("nbp_feedback_id_seq"), primary_key=True),
+    sa.Column("customer_id", sa.BigInteger, nullable=False),
+    sa.Column("branch_id", sa.Integer, nullable=False),
+    sa.Column("officer_id", sa.Integer, nullable=True, comment="who answered"),
+    sa.Column("product", sa.String(24), nullable=False),
+    sa.Column(
+        "rule", sa.String(32), nullable=True, comment="the offer behind it; null: peers only"
+    ),
+    sa.Column("score", sa.Double, nullable=True),
+    sa.Column("decision", sa.String(8), nullable=False, comment="accept / dismiss"),
+    sa.Column("reason", sa.String(24), nullable=False),
+    sa.Column("note", sa.Text, nullable=True),
+    sa.Column("decided_at", sa.DateTime, nullable=False),
+    comment="officers' answers to next-best-product suggestions; outcomes are read from holdings",
 )
 
 audit_log = sa.Table(

@@ -72,6 +72,19 @@ OCCUPATIONS = (
     "retiree",
     "student",
 )
+# An officer's answer to a next-best-product suggestion, and the reasons each answer may give.
+FEEDBACK_DECISIONS = ("accept", "dismiss")
+FEEDBACK_REASONS: dict[str, tuple[str, ...]] = {
+    "accept": ("will_call", "customer_interested", "good_timing"),
+    "dismiss": (
+        "holds_elsewhere",
+        "not_suitable",
+        "not_interested",
+        "data_wrong",
+        "asked_recently",
+    ),
+}
+FEEDBACK_REASON_CODES = tuple(r for d in FEEDBACK_DECISIONS for r in FEEDBACK_REASONS[d])
 # The order the demo writes marketing events in; a bank's funnel is its standard's funnel.stages.
 FUNNEL_STAGES = ("targeted", "contacted", "interested", "applied", "converted")
 
@@ -118,4 +131,6 @@ LABEL_PREFIXES: dict[str, tuple[str, ...]] = {
     "ACTIVITY_KINDS": ("officers.kind_",),
     "OCCUPATIONS": ("codes.occ_",),
     "KPI_CODES": ("kpis.kpi_", "kpis.help_"),
+    "FEEDBACK_DECISIONS": ("customer.fb_",),
+    "FEEDBACK_REASON_CODES": ("customer.fb_reason_",),
 }

@@ -19,6 +19,7 @@ from dashboard.loaders.common import load_standard
 from data_access.engine import connect
 from data_access.filters import Filters, Scope
 from data_access.queries import customer as q
+from data_access.queries.feedback import FeedbackEntry, fetch_customer_feedback, insert_feedback
 from data_access.queries.nbp import fetch_peer_counts
 from data_access.queries.signals import (
     fetch_customer_measures,
@@ -166,3 +167,17 @@ def correct_soft(scope: Scope, soft_id: int, entry: q.SoftFootprintEntry) -> int
     new_id = correct_soft_footprint(get_engine(), scope, soft_id, entry, _username())
     after_soft_write()
     return new_id
+
+
+@st.cache_data(ttl=TTL, max_entries=64, show_spinner=False)
+def load_customer_feedback(scope: Scope, customer_id: int) -> pl.DataFrame:
+    """The customer's answers to suggestions, newest first."""
+    with connect(get_engine()) as conn:
+        return fetch_customer_feedback(conn, scope, customer_id)
+
+
+def record_feedback(scope: Scope, entry: FeedbackEntry) -> int:
+    """Write an answer (and its audit entry), then drop the caches it changes."""
+    feedback_id = insert_feedback(get_engine(), scope, entry, _username(), date.today())
+    load_customer_feedback.clear()
+    return feedback_id

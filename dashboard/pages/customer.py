@@ -15,6 +15,7 @@ from dashboard.i18n import t
 from dashboard.loaders.common import load_officers, load_standard
 from dashboard.loaders.customer import (
     correct_soft,
+    load_customer_feedback,
     load_features,
     load_footprints,
     load_peer_shares,
@@ -24,6 +25,7 @@ from dashboard.loaders.customer import (
     load_signal_leads,
     load_soft,
     now,
+    record_feedback,
     record_soft,
     withdraw_soft,
 )
@@ -32,9 +34,12 @@ from dashboard.state import page_context, url_view
 from data_access.errors import InvalidImport
 from data_access.identifiers import parse_id
 from data_access.queries.customer import SoftFootprintEntry
+from data_access.queries.feedback import FeedbackEntry, InvalidFeedback
 from data_access.schema import (
     CHANNELS,
     COUNTERPARTY_TYPES,
+    FEEDBACK_DECISIONS,
+    FEEDBACK_REASONS,
     FOOTPRINT_KINDS,
     PLATFORMS,
     PRODUCTS,
@@ -70,6 +75,11 @@ PRODUCT = {p: t(f"codes.product_{p}") for p in PRODUCTS} | {
     "retention_call": t("customer.product_retention_call")
 }
 SUGGESTED = tuple(p for p in PRODUCTS if p != "demand_deposit")  # everyone holds one
+ANSWER_LABELS = {
+    f"{d}:{r}": t(f"customer.fb_{d}") + " · " + t(f"customer.fb_reason_{r}")
+    for d in FEEDBACK_DECISIONS
+    for r in FEEDBACK_REASONS[d]
+}
 SOFT = labels("soft", SOFT_KINDS)
 SOURCE = labels("src", SOFT_SOURCES)
 PLATFORM = labels("platform", PLATFORMS)
@@ -471,6 +481,55 @@ with tab_overview:
         else:
             st.info(t("customer.loyalty_missing"))
 
+    answered = load_customer_feedback(ctx.scope, customer_id)
+
+    def feedback_form(row: dict) -> None:
+        """Accept or dismiss one suggestion, with a reason (validated, audited)."""
+        product = row["product"]
+        last = answered.filter(pl.col("product") == product)
+        if last.height:
+            prev = last.row(0, named=True)
+            st.caption(
+                t(
+                    "customer.fb_last",
+                    answer=ANSWER_LABELS[f"{prev['decision']}:{prev['reason']}"],
+                    day=f"{prev['decided_at']:%Y-%m-%d}",
+                )
+            )
+        with st.form(f"cu_fb_{product}", border=False):
+            a, b, c = st.columns([3, 3, 1], vertical_alignment="bottom")
+            answer = a.selectbox(
+                t("customer.fb_answer"),
+                list(ANSWER_LABELS),
+                format_func=ANSWER_LABELS.get,
+                key=f"cu_fb_answer_{product}",
+            )
+            note = b.text_input(t("customer.fb_note"), key=f"cu_fb_note_{product}")
+            if c.form_submit_button(t("customer.fb_submit")):
+                decision, reason = str(answer).split(":")
+                entry = FeedbackEntry(
+                    customer_id=customer_id,
+                    officer_id=ctx.scope.officer_id or profile["officer_id"],
+                    product=product,
+                    rule=row["rule"],
+                    score=float(row["score"]),
+                    decision=decision,
+                    reason=reason,
+                    note=note,
+                    decided_at=now(),
+                )
+                try:
+                    record_feedback(ctx.scope, entry)
+                except InvalidFeedback as exc:
+                    st.error(
+                        t(
+                            "customer.fb_invalid",
+                            problems=", ".join(f"{p.field} ({p.code})" for p in exc.problems),
+                        )
+                    )
+                else:
+                    st.success(t("customer.fb_saved", answer=ANSWER_LABELS[str(answer)]))
+
     sig_col, nbp_col = st.columns([1, 1])
     rules = rules_for(standard)
     evidence = signal_evidence(features, standard, rules) if features.height else None
@@ -580,6 +639,7 @@ with tab_overview:
                         if zh
                         else f"{t('customer.talking_point')}: “{row['talk_en']}”"
                     )
+                feedback_form(row)
 
 # --- footprints: timeline, channels, balances, recent, products -------------------------------------
 with tab_footprints:

@@ -1,0 +1,65 @@
+"""Suggestion outcomes (AppTest on the demo bank): an officer answers a suggestion on the customer
+page; the answer is stored and audited, and the outcomes page counts it per rule and per officer."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+import sqlalchemy as sa
+from streamlit.testing.v1 import AppTest
+
+from data_access.schema import audit_log, customers, nbp_feedback
+
+
+@pytest.fixture
+def answers(demo_engine: sa.Engine) -> Iterator[None]:
+    """Answers recorded on the shared demo bank are removed afterwards."""
+    yield
+    with demo_engine.begin() as conn:
+        conn.execute(nbp_feedback.delete())
+        conn.execute(audit_log.delete().where(audit_log.c.action == "nbp_feedback"))
+
+
+def test_no_answers_yet(app_test: Callable[..., AppTest]) -> None:
+    at = app_test("suggestions", lang="en")
+    assert not at.exception
+    assert at.title[0].value == "Suggestion outcomes"
+    assert any("No officer has answered" in i.value for i in at.info)
+
+
+@pytest.mark.slow
+def test_answer_on_the_customer_page_shows_on_the_outcomes_page(
+    app_test: Callable[..., AppTest], demo_engine: sa.Engine, answers: None
+) -> None:
+    with demo_engine.connect() as conn:
+        cid = conn.execute(
+            sa.select(customers.c.customer_id)
+            .where(customers.c.closed_on.is_(None), customers.c.officer_id.is_not(None))
+            .order_by(customers.c.customer_id)
+            .limit(1)
+        ).scalar_one()
+    at = app_test("customer", lang="zh", customer=str(cid))
+    assert not at.exception
+    boxes = [s for s in at.selectbox if str(s.key or "").startswith("cu_fb_answer_")]
+    assert boxes, "every suggestion has an answer form"
+    product = str(boxes[0].key).removeprefix("cu_fb_answer_")
+    boxes[0].set_value("dismiss:holds_elsewhere")
+    next(b for b in at.button if b.label == "记录判断").click()
+    at.run()
+    assert not at.exception
+    assert any("已记录" in s.value for s in at.success)
+    with demo_engine.connect() as conn:
+        row = conn.execute(sa.select(nbp_feedback)).mappings().one()
+        audited = conn.execute(
+            sa.select(sa.func.count()).where(audit_log.c.action == "nbp_feedback")
+        ).scalar_one()
+    assert (row["customer_id"], row["product"], row["decision"]) == (cid, product, "dismiss")
+    assert audited == 1
+
+    at.switch_page("pages/suggestions.py").run()
+    assert not at.exception
+    assert next(m.value for m in at.metric if m.label == "判断次数") == "1"
+    assert next(m.value for m in at.metric if m.label == "采纳率") == "0.0%"
+    reasons = at.dataframe[2].value
+    assert reasons.iloc[0, 0] == "❌ 不采纳 · 已在他行办理"

@@ -241,7 +241,11 @@ def import_file(
         if empty:  # an empty database gets the tables (a dry run needs them too; DDL only)
             create_schema(engine)
         with engine.connect() as conn, conn.begin() as tx:
-            import_batches.create(conn, checkfirst=True)
+            if not sa.inspect(conn).has_table(import_batches.name):
+                raise InvalidImport(
+                    "the database's schema is older than this release: run "
+                    "`python -m data_access upgrade` first"
+                )
             old_as_of = _data_as_of(conn)
             period = Period(
                 m.period_start or DEFAULT_PERIOD_START,

@@ -1,7 +1,7 @@
 """What an imported row must satisfy, per table: natural key, code lists, references, ranges.
 
-Derived from the schema and the code lists defined in ``data_access.schema`` (one fact, one
-place); only what the schema cannot say (ranges, which dates are events) is written here.
+Derived from the schema and the code lists of ``metrics/codes.py`` (one fact, one place); only
+what neither says (ranges, which dates are events, the few codes only an import checks) is here.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from data_access import schema as s
 from data_access.demo.organisation import ROLES
+from metrics import codes
 
 # Tables in the order a bank loads them: a table's references come earlier in the list.
 IMPORT_ORDER = (
@@ -40,21 +41,22 @@ DIRECTIONS = ("in", "out")
 
 # (table, column) -> the codes a value must be one of
 _CODES: dict[tuple[str, str], tuple[str, ...]] = {
-    ("footprints", "kind"): s.FOOTPRINT_KINDS,
-    ("footprints", "channel"): s.CHANNELS,
-    ("footprints", "counterparty_type"): s.COUNTERPARTY_TYPES,
+    ("footprints", "kind"): codes.FOOTPRINT_KINDS,
+    ("footprints", "channel"): codes.CHANNELS,
+    ("footprints", "counterparty_type"): codes.COUNTERPARTY_TYPES,
     ("footprints", "direction"): DIRECTIONS,
-    ("product_holdings", "product"): s.PRODUCTS,
-    ("campaigns", "product"): s.PRODUCTS,
-    ("loan_applications", "product"): tuple(p for p in s.PRODUCTS if p.startswith("loan_")),
+    ("product_holdings", "product"): codes.PRODUCTS,
+    ("campaigns", "product"): codes.PRODUCTS,
+    ("loan_applications", "product"): tuple(p for p in codes.PRODUCTS if p.startswith("loan_")),
     ("loan_applications", "status"): LOAN_STATUSES,
-    ("external_credit_limits", "platform"): s.PLATFORMS,
-    ("marketing_events", "stage"): s.FUNNEL_STAGES,
-    ("officer_activities", "kind"): s.ACTIVITY_KINDS,
-    ("weekly_targets", "kpi"): s.KPI_CODES,
-    ("soft_footprints", "kind"): s.SOFT_KINDS,
+    ("external_credit_limits", "platform"): codes.PLATFORMS,
+    ("marketing_events", "stage"): codes.FUNNEL_STAGES,
+    ("officer_activities", "kind"): codes.ACTIVITY_KINDS,
+    ("weekly_targets", "kpi"): codes.KPI_CODES,
+    ("soft_footprints", "kind"): codes.SOFT_KINDS,
     ("soft_footprints", "source"): SOFT_SOURCES,
     ("customers", "gender"): GENDERS,
+    ("customers", "occupation"): codes.OCCUPATIONS,
     ("officers", "gender"): GENDERS,
     ("officers", "role"): ROLES,
 }

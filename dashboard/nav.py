@@ -19,4 +19,5 @@ PAGE_TABLE: tuple[tuple[str, str, str, str, str], ...] = (
     ("training", "suggestions.py", "suggestions", "💡", "suggestions.title"),
     ("officer", "customer.py", "customer", "👣", "customer.title"),
     ("credit", "credit.py", "credit", "🧾", "credit.title"),
+    ("admin", "data_import.py", "data_import", "📥", "data_import.title"),
 )

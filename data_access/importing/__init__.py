@@ -4,7 +4,7 @@
 admin page call it); ``load_mapping`` reads and checks a mapping file.
 """
 
-from data_access.importing.importer import ImportResult, import_file
+from data_access.importing.importer import ImportResult, import_file, preview
 from data_access.importing.mapping import Mapping, MappingError, available_mappings, load_mapping
 from data_access.importing.rules import IMPORT_ORDER
 
@@ -16,4 +16,5 @@ __all__ = [
     "available_mappings",
     "import_file",
     "load_mapping",
+    "preview",
 ]

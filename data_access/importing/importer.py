@@ -381,3 +381,24 @@ def _reject(
     ).with_columns(originals["original"])
     rejects.write(out)
     result.rejected += out.height
+
+
+def preview(
+    path: Path | str,
+    mapping: Mapping | str | Path,
+    table: str,
+    *,
+    encoding: str | None = None,
+    rows: int = 20,
+) -> tuple[pl.DataFrame, pl.DataFrame, str]:
+    """The first ``rows`` rows as written and as mapped (nulls where a value does not parse), and
+    the encoding used; InvalidImport / MappingError as the import would raise them."""
+    path = Path(path)
+    m = mapping if isinstance(mapping, Mapping) else load_mapping(mapping)
+    tm = m.table(table)
+    header, chunks, enc = open_source(path, (encoding or m.encoding or "auto").lower(), m.delimiter)
+    check_header(path, header, tm, enc)
+    first = next(iter(chunks), None)
+    raw = first.frame.head(rows) if first is not None else pl.DataFrame(schema=header)
+    typed, _ = convert(raw, tm, "en") if raw.height else (pl.DataFrame(), None)
+    return raw, typed, enc

@@ -12,6 +12,9 @@ pytestmark = pytest.mark.browser
 # Title shown by each page in each language (from dashboard/locales/<page>.toml).
 from dashboard.i18n import catalog  # noqa: E402
 
+# Forms without a chart: what they show first instead.
+NO_CHART = {"data_import": "[data-testid='stFileUploader']"}
+
 
 def _wait_ready(pg) -> None:
     """Wait until Streamlit has finished running the script."""
@@ -36,6 +39,8 @@ def test_page_loads_with_charts_and_no_external_request(server: str, page, url_p
         links = pg.locator("[data-testid='stPageLink-NavLink']")
         links.nth(len(PAGE_TABLE) - 2).wait_for(timeout=30_000)
         assert links.count() == len(PAGE_TABLE) - 1
+    elif url_path in NO_CHART:
+        pg.locator(NO_CHART[url_path]).first.wait_for(timeout=60_000)
     else:
         charts = pg.locator("[data-testid='stPlotlyChart'], [data-testid='stVegaLiteChart']")
         charts.first.wait_for(timeout=60_000)

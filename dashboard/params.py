@@ -11,8 +11,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
+from data_access.errors import InvalidFilter
 from data_access.filters import TIERS
 from data_access.identifiers import parse_id
+from data_access.queries.value import SegmentDefinition
 
 MAX_VALUE_CHARS = 2_000  # longer than any honest list of ids
 MAX_IDS = 500
@@ -32,6 +34,7 @@ class UrlView:
     tiers: tuple[str, ...] = ()
     tab: str | None = None
     customer: int | None = None
+    segment: SegmentDefinition | None = None  # ?seg=…: the segment builder's conditions
     ignored: tuple[str, ...] = ()
 
 
@@ -80,6 +83,11 @@ def parse_params(raw: Mapping[str, object]) -> UrlView:
         elif name == "customer":
             values[name] = parse_id(text)
             ok = values[name] is not None
+        elif name == "seg":
+            try:
+                values["segment"] = SegmentDefinition.from_json(text)
+            except InvalidFilter:
+                ok = False
         else:
             continue  # not ours (Streamlit's own, or an old link's): left alone
         if not ok:

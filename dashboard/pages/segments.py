@@ -3,6 +3,8 @@ masked customer list, export it for Excel, and keep named segments."""
 
 from __future__ import annotations
 
+import json
+
 import polars as pl
 import streamlit as st
 
@@ -13,7 +15,7 @@ from dashboard.format import count, money, pct
 from dashboard.i18n import catalog, t
 from dashboard.loaders import segments as loaders
 from dashboard.loaders.common import load_branches, load_officers, load_standard
-from dashboard.state import page_context
+from dashboard.state import page_context, url_view
 from data_access.errors import FootprintError, InvalidFilter, SegmentExists
 from data_access.filters import TIERS
 from data_access.queries.value import SIGNAL_CODES, SegmentDefinition
@@ -169,6 +171,30 @@ def _reset() -> None:
     st.session_state.sg_flash = None
 
 
+# --- shared links -------------------------------------------------------------------------------
+# The builder's conditions live in the address (?seg=…, compact JSON of the non-empty fields), so
+# a shared link opens the same segment. A link naming other conditions than those this session
+# last wrote (a new link, Back, Forward) is applied; an unusable one is ignored with a note.
+URL_SEG, SEG_WRITTEN = "seg", "sg_url_written"
+
+
+def _url_text(defn: SegmentDefinition) -> str:
+    """The definition as the address carries it: only the conditions set, compact."""
+    data = {k: v for k, v in json.loads(defn.to_json()).items() if v not in (None, [], ())}
+    return (
+        json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")) if data else ""
+    )
+
+
+url_seg = st.query_params.get(URL_SEG)
+if url_seg is not None and url_seg != st.session_state.get(SEG_WRITTEN):
+    linked = url_view().segment  # None when unusable: the sidebar's note names the parameter
+    if linked is not None:
+        _apply(linked, "")
+        st.session_state.sg_flash = t("segments.loaded_from_link")
+    st.session_state[SEG_WRITTEN] = url_seg
+
+
 # --- saved segments ------------------------------------------------------------------------------
 with friendly_errors():
     saved = loaders.load_saved()
@@ -273,6 +299,13 @@ b10.number_input(t("segments.f_clv_max"), min_value=0.0, key="sg_clv_max")
 
 with friendly_errors():  # an impossible range (e.g. CLV max < min) becomes a warning
     defn = _definition_from_state()
+seg_text = _url_text(defn)
+if seg_text != (url_seg or ""):
+    if seg_text:
+        st.query_params[URL_SEG] = seg_text
+    else:
+        st.query_params.pop(URL_SEG, None)
+st.session_state[SEG_WRITTEN] = seg_text or None
 
 n1, n2, _ = st.columns([2, 1, 3], vertical_alignment="bottom")
 n1.text_input(t("segments.save_name"), key="sg_name", max_chars=80)

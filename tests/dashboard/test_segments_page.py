@@ -235,3 +235,30 @@ def test_small_bank_without_signals(tmp_path, monkeypatch, refresh: bool) -> Non
     assert any("signals have not been computed" in c.value for c in at.caption)
     at.multiselect(key="sg_tiers").set_value(["vip"]).run()
     assert _count(at) == 1
+
+
+def test_a_segment_link_opens_the_same_segment(app_test) -> None:  # type: ignore[no-untyped-def]
+    at = app_test("segments", lang="en")
+    assert "seg" not in at.query_params  # no condition: nothing in the address
+    at.multiselect(key="sg_tiers").set_value(["affluent"]).run()
+    at.multiselect(key="sg_held").set_value(["mobile_banking"]).run()
+    built = _count(at)
+    link = at.query_params["seg"]
+    assert link == '{"products_held":["mobile_banking"],"tiers":["affluent"]}'
+
+    fresh = app_test("segments", lang="en", seg=link)  # another browser opens the link
+    assert not fresh.exception, fresh.exception
+    assert fresh.session_state["sg_tiers"] == ["affluent"]
+    assert fresh.session_state["sg_held"] == ["mobile_banking"]
+    assert _count(fresh) == built < _count(app_test("segments", lang="en"))
+    assert any("from the link" in s.value for s in fresh.success)
+
+
+def test_an_unreadable_segment_link_opens_the_page_with_a_note(app_test) -> None:  # type: ignore[no-untyped-def]
+    everyone = _count(app_test("segments", lang="en"))
+    for bad in ('{"tiers":["emperor"]}', "{not json", '{"towns":"x","bogus":1}', "[]"):
+        at = app_test("segments", lang="en", seg=bad)
+        assert not at.exception, (bad, at.exception)
+        assert any("seg" in i.value for i in at.info), bad
+        assert _count(at) == everyone  # nothing applied
+        assert "seg" not in at.query_params  # and the bad value leaves the address

@@ -89,3 +89,22 @@ def test_export_then_import_changes_nothing(
     args = ["import", "--url", url, "--mapping", "core_banking", "--table", "customers"]
     assert main([*args, "--no-refresh", str(path)]) == 0
     assert "0 were inserted, 0 updated, 300 unchanged" in capsys.readouterr().out
+
+
+def test_a_file_held_by_the_dashboard_points_to_the_admin_page(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from data_access.engine import create_schema, make_engine
+    from tests.lock_holder import duckdb_held
+
+    path = tmp_path / "bank.duckdb"
+    engine = make_engine(f"duckdb:///{path}")
+    create_schema(engine)
+    engine.dispose()
+    data = write_csv(tmp_path / "f.csv", HEADER, [row(1)], "gbk")
+    args = ["import", "--url", f"duckdb:///{path}", "--mapping", "core_banking"]
+    with duckdb_held(path):
+        assert main([*args, "--table", "footprints", str(data)]) == 1
+    err = capsys.readouterr().err
+    assert "has the DuckDB file open" in err and "import through its admin page" in err
+    assert "Traceback" not in err

@@ -3,7 +3,8 @@
 Usage: ``python -m bench.numbers [database-url]``. Without a URL it builds the 3,000-customer demo
 bank (seed 11, data to 2026-11-22) in a temporary directory first (about 15 s). Prints, over the
 last 26 weeks: the flags per week of an ordinary week (flags that match no planted anomaly, per
-branch × KPI pair), and the flags' precision and recall against ``planted_anomalies``.
+branch × KPI pair), and the flags' precision and recall against ``planted_anomalies``; the P(alive)
+calibration on a 13-week hold-out by decile; the CLV worked example of the standard.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import sys
 import tempfile
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 import polars as pl
@@ -21,8 +22,17 @@ from data_access.engine import connect, make_engine
 from data_access.filters import Filters, Scope
 from data_access.queries import kpis as q
 from data_access.queries.org import fetch_data_as_of
-from data_access.schema import planted_anomalies
+from data_access.queries.value import fetch_clv_summary, fetch_customer_owners
+from data_access.schema import footprints, planted_anomalies
 from metrics import kpis as km
+from metrics.clv import (
+    DAYS_PER,
+    bank_clv,
+    expected_transactions,
+    fit_bgnbd,
+    p_alive,
+    survival_discount_factor,
+)
 from metrics.standards import Standards, load_standards
 
 WEEKS = 26
@@ -102,6 +112,102 @@ def score_flags(engine: sa.Engine, standards: Standards, last_week: date) -> Fla
     )
 
 
+HOLDOUT_WEEKS = 13
+
+
+def calibration(engine: sa.Engine, standards: Standards, as_of: date) -> pl.DataFrame:
+    """P(alive) and expected activity on a hold-out: fit BG/NBD on the data up to 13 weeks before
+    ``as_of``, predict the next 13 weeks, compare with what the customers then did.
+
+    One row per decile of predicted transaction days (open customers with a transaction before the
+    cut-off): customers, mean P(alive), share active in the hold-out, mean predicted and
+    observed transaction days.
+    """
+    cut = as_of - timedelta(weeks=HOLDOUT_WEEKS)
+    unit = standards.clv.time_unit
+    with connect(engine) as conn:
+        summary = fetch_clv_summary(conn, Scope.bank(), cut, unit)
+        owners = fetch_customer_owners(conn, Scope.bank(), open_on=as_of)
+        observed = pl.DataFrame(
+            conn.execute(
+                sa.select(
+                    footprints.c.customer_id,
+                    sa.func.count(sa.distinct(sa.cast(footprints.c.occurred_at, sa.Date))).label(
+                        "observed"
+                    ),
+                )
+                .where(
+                    footprints.c.self_initiated.is_(True),
+                    footprints.c.occurred_at >= datetime.combine(cut + timedelta(1), time.min),
+                    footprints.c.occurred_at < datetime.combine(as_of + timedelta(1), time.min),
+                )
+                .group_by(footprints.c.customer_id)
+            ).all(),
+            schema={"customer_id": pl.Int64, "observed": pl.Int64},
+            orient="row",
+        )
+    summary = summary.join(owners.select("customer_id"), on="customer_id", how="semi")
+    fit = fit_bgnbd(summary)
+    horizon = HOLDOUT_WEEKS * 7 / DAYS_PER[unit]
+    scored = (
+        summary.select("customer_id")
+        .with_columns(
+            p_alive(summary, fit), expected_transactions(summary, fit, horizon).alias("predicted")
+        )
+        .join(observed, on="customer_id", how="left")
+        .with_columns(pl.col("observed").fill_null(0))
+        .with_columns((pl.col("predicted").rank("ordinal") * 10 / pl.len()).ceil().alias("decile"))
+    )
+    return (
+        scored.group_by("decile")
+        .agg(
+            pl.len().alias("customers"),
+            pl.col("p_alive").mean().alias("mean_p_alive"),
+            (pl.col("observed") > 0).mean().alias("active_share"),
+            pl.col("predicted").mean().alias("predicted_days"),
+            pl.col("observed").mean().alias("observed_days"),
+        )
+        .sort("decile")
+        .with_columns(pl.col("decile").cast(pl.Int64))
+    )
+
+
+def calibration_table(table: pl.DataFrame) -> list[str]:
+    """The calibration as a Markdown table."""
+    lines = [
+        "| decile of predicted activity | customers | mean P(alive) | active in hold-out | predicted days | observed days |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in table.iter_rows(named=True):
+        lines.append(
+            f"| {r['decile']} | {r['customers']:,} | {r['mean_p_alive']:.2f} | "
+            f"{r['active_share']:.0%} | {r['predicted_days']:.1f} | {r['observed_days']:.1f} |"
+        )
+    return lines
+
+
+def clv_example(standards: Standards) -> list[str]:
+    """The standard's CLV applied to one customer (the worked example of docs/customer-value.md)."""
+    frame = pl.DataFrame(
+        {
+            "customer_id": [1],
+            "demand_avg": [40_000.0],
+            "time_avg": [60_000.0],
+            "wealth_avg": [20_000.0],
+            "loan_avg": [100_000.0],
+            "annual_fees": [standards.clv.annual_fees.get("credit_card", 0.0)],
+            "p_alive": [0.9],
+        }
+    )
+    row = bank_clv(frame, standards.clv).row(0, named=True)
+    return [
+        "CLV worked example (demand 40,000, time 60,000, wealth 20,000, loan 100,000, a credit "
+        "card, P(alive) 0.9):",
+        f"  monthly margin {row['monthly_margin']:,.2f}; survival-discount factor "
+        f"{survival_discount_factor(standards.clv):.3f}; CLV {row['clv']:,.2f}",
+    ]
+
+
 def report(engine: sa.Engine) -> str:
     """The report's lines."""
     standards = load_standards()
@@ -121,6 +227,12 @@ def report(engine: sa.Engine) -> str:
             f"  planted anomalies: {s.planted}; found {s.found}: recall {s.recall:.0%}",
             f"  flags: {s.flags}; on a planted anomaly {s.flags - s.unplanted_flags}: "
             f"precision {s.precision:.0%}",
+            "",
+            f"P(alive) calibration: BG/NBD fitted to {as_of - timedelta(weeks=HOLDOUT_WEEKS)}, "
+            f"hold-out the {HOLDOUT_WEEKS} weeks to {as_of}:",
+            *calibration_table(calibration(engine, standards, as_of)),
+            "",
+            *clv_example(standards),
         ]
     )
 

@@ -16,6 +16,8 @@ import polars as pl
 from scipy.optimize import minimize
 from scipy.special import betaln, digamma, gammaln, hyp2f1
 
+from metrics.standards import Clv
+
 DAYS_PER = {"D": 1.0, "W": 7.0}
 DAYS_PER_MONTH = 365.25 / 12
 SUMMARY_COLS = ("frequency", "recency", "T")
@@ -398,4 +400,47 @@ def clv(
         (horizon * alive).alias("expected_transactions"),
         spend,
         value.alias("clv"),
+    )
+
+
+BANK_CLV_INPUTS = ("demand_avg", "time_avg", "wealth_avg", "loan_avg", "annual_fees", "p_alive")
+
+
+def monthly_margin(clv_standard: Clv) -> pl.Expr:
+    """The bank's expected margin in a month on the customer's balances and products (CNY).
+
+    Deposits earn the transfer price less the rate paid; wealth balances earn their fee rate; loans
+    earn their rate less the transfer price and the expected loss; products earn their annual fees.
+    """
+    s = clv_standard
+    yearly = (
+        pl.col("demand_avg").fill_null(0.0) * (s.transfer_price - s.demand_deposit_rate)
+        + pl.col("time_avg").fill_null(0.0) * (s.transfer_price - s.time_deposit_rate)
+        + pl.col("wealth_avg").fill_null(0.0) * s.wealth_fee_rate
+        + pl.col("loan_avg").fill_null(0.0) * (s.loan_rate - s.transfer_price - s.loan_loss_rate)
+        + pl.col("annual_fees").fill_null(0.0)
+    )
+    return yearly / 12.0
+
+
+def survival_discount_factor(clv_standard: Clv) -> float:
+    """Sum over months i = 1..horizon of (1 - attrition)^i / (1 + rate)^i (P(alive) aside)."""
+    g = (1.0 - clv_standard.monthly_attrition) / (1.0 + clv_standard.monthly_discount_rate)
+    n = clv_standard.horizon_months
+    return n if g == 1.0 else g * (1.0 - g**n) / (1.0 - g)
+
+
+def bank_clv(frame: pl.DataFrame, clv_standard: Clv) -> pl.DataFrame:
+    """(customer_id, demand_avg, time_avg, wealth_avg, loan_avg, annual_fees, p_alive) -> + (monthly_margin, clv).
+
+    CLV = sum over the horizon's months of P(alive) x (1 - attrition)^i x monthly margin /
+    (1 + rate)^i. A customer without a P(alive) (no self-initiated transaction to fit) keeps the
+    survival of the attrition rate alone: the balances are still on the books.
+    """
+    missing = [c for c in BANK_CLV_INPUTS if c not in frame.columns]
+    if missing:
+        raise ValueError(f"bank_clv needs columns {missing}")
+    factor = survival_discount_factor(clv_standard)
+    return frame.with_columns(monthly_margin(clv_standard).alias("monthly_margin")).with_columns(
+        (pl.col("p_alive").fill_null(1.0) * pl.col("monthly_margin") * factor).alias("clv")
     )

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from metrics.codes import PRODUCTS
+
 DEFAULT_STANDARDS = Path(__file__).with_name("standards.toml")
 MAX_FILE_BYTES = 1_000_000  # the default edition is ~15 kB; anything near this is not a standard
 # Profile fields a standard may count: the customer columns the customer page shows and labels.
@@ -116,13 +118,20 @@ class Rfm:
 
 @dataclass(frozen=True)
 class Clv:
-    """Customer lifetime value settings."""
+    """Customer lifetime value settings: the bank's margin on balances and fees (annual rates)."""
 
     info: Label
     horizon_months: int
     monthly_discount_rate: float
-    margin: float
-    time_unit: str
+    time_unit: str  # of the BG/NBD fit that gives P(alive) and expected transactions
+    transfer_price: float  # the bank's internal funds transfer price (FTP)
+    demand_deposit_rate: float
+    time_deposit_rate: float
+    wealth_fee_rate: float  # fee income on wealth-product balances
+    loan_rate: float
+    loan_loss_rate: float  # expected credit loss on loan balances
+    monthly_attrition: float  # share of surviving customers who leave each month
+    annual_fees: dict[str, float]  # fee income per product held, a year
 
 
 @dataclass(frozen=True)
@@ -455,12 +464,25 @@ def _clv(data: dict[str, Any]) -> Clv:
     unit = _get(data, "time_unit", path, str)
     if unit not in ("D", "W"):
         raise StandardsError(f"{path}.time_unit: expected 'D' or 'W', found {unit!r}")
+    fees = _table(_get(data, "annual_fees", path, dict), f"{path}.annual_fees")
+    for product in fees:
+        if product not in PRODUCTS:
+            raise StandardsError(f"{path}.annual_fees.{product}: not a product code")
+        _number(fees, product, f"{path}.annual_fees", lo=0, hi=1e9)
+    rate = lambda key: _number(data, key, path, lo=0, hi=1)  # noqa: E731
     return Clv(
         _label(data, path, path),
-        _int(data, "horizon_months", path, lo=1, hi=120),
-        _number(data, "monthly_discount_rate", path, lo=0, hi=1),
-        _number(data, "margin", path, lo=0, hi=1),
+        _int(data, "horizon_months", path, lo=1, hi=240),
+        rate("monthly_discount_rate"),
         unit,
+        rate("transfer_price"),
+        rate("demand_deposit_rate"),
+        rate("time_deposit_rate"),
+        rate("wealth_fee_rate"),
+        rate("loan_rate"),
+        rate("loan_loss_rate"),
+        rate("monthly_attrition"),
+        {k: float(v) for k, v in fees.items()},
     )
 
 

@@ -23,11 +23,19 @@ from data_access.queries.value import (
     fetch_customer_owners,
     fetch_month_activity,
     fetch_monthly_balances,
+    fetch_open_products,
     fetch_rfm_aggregates,
 )
 from data_access.refresh import Progress
 from data_access.schema import customer_tier_months, customer_value
-from metrics.clv import clv, fit_bgnbd, fit_gamma_gamma, p_alive
+from metrics.clv import (
+    DAYS_PER,
+    DAYS_PER_MONTH,
+    bank_clv,
+    expected_transactions,
+    fit_bgnbd,
+    p_alive,
+)
 from metrics.rfm import rfm_scores
 from metrics.standards import Standards
 from metrics.value import (
@@ -61,6 +69,7 @@ class ValueInputs:
     rfm: pl.DataFrame
     summary: pl.DataFrame
     activity: pl.DataFrame
+    products: pl.DataFrame  # customer_id, product held open on as_of (for fee income)
 
 
 def fetch_value_inputs(conn: sa.Connection, standards: Standards, as_of: date) -> ValueInputs:
@@ -73,18 +82,14 @@ def fetch_value_inputs(conn: sa.Connection, standards: Standards, as_of: date) -
         rfm=fetch_rfm_aggregates(conn, bank, as_of, standards.rfm.lookback_days),
         summary=fetch_clv_summary(conn, bank, as_of, standards.clv.time_unit),
         activity=fetch_month_activity(conn, bank, month),
+        products=fetch_open_products(conn, bank, as_of),
     )
 
 
-def _clv_scores(summary: pl.DataFrame, standards: Standards) -> pl.DataFrame:
-    """customer_id, p_alive, expected_transactions, clv (nulls when the model cannot be fitted)."""
+def _activity_scores(summary: pl.DataFrame, standards: Standards) -> pl.DataFrame:
+    """customer_id, p_alive, expected_transactions from BG/NBD (nulls when it cannot be fitted)."""
     empty = pl.DataFrame(
-        schema={
-            "customer_id": pl.Int64,
-            "p_alive": pl.Float64,
-            "expected_transactions": pl.Float64,
-            "clv": pl.Float64,
-        }
+        schema={"customer_id": pl.Int64, "p_alive": pl.Float64, "expected_transactions": pl.Float64}
     )
     if summary.height < 20:  # too few customers for a maximum-likelihood fit
         return empty
@@ -93,24 +98,41 @@ def _clv_scores(summary: pl.DataFrame, standards: Standards) -> pl.DataFrame:
         bg = fit_bgnbd(summary)
     except ValueError:
         return empty
+    unit_months = DAYS_PER_MONTH / DAYS_PER[cfg.time_unit]
     try:
-        gg = fit_gamma_gamma(summary)
-        scored = clv(
-            summary,
-            bg,
-            gg,
-            horizon_months=cfg.horizon_months,
-            monthly_discount_rate=cfg.monthly_discount_rate,
-            margin=cfg.margin,
-            time_unit=cfg.time_unit,
-        )
-    except ValueError:  # a <= 1 or q <= 1: P(alive) is still meaningful, the horizon values are not
-        scored = summary.with_columns(
-            p_alive(summary, bg),
-            pl.lit(None, pl.Float64).alias("expected_transactions"),
-            pl.lit(None, pl.Float64).alias("clv"),
-        )
-    return scored.select("customer_id", "p_alive", "expected_transactions", "clv")
+        expected = expected_transactions(summary, bg, cfg.horizon_months * unit_months)
+    except ValueError:  # a = 1: P(alive) is still meaningful, the horizon count is not
+        expected = pl.Series("expected_transactions", [None] * summary.height, pl.Float64)
+    return summary.select("customer_id").with_columns(
+        p_alive(summary, bg), expected.alias("expected_transactions")
+    )
+
+
+def _bank_clv(
+    balances: pl.DataFrame,
+    products: pl.DataFrame,
+    activity: pl.DataFrame,
+    standards: Standards,
+    month: date,
+) -> pl.DataFrame:
+    """customer_id, clv: the bank's expected margin on balances and fees (metrics.clv.bank_clv)."""
+    fees = standards.clv.annual_fees
+    fee_rows = products.group_by("customer_id").agg(
+        pl.col("product")
+        .replace_strict(fees, default=0.0, return_dtype=pl.Float64)
+        .sum()
+        .alias("annual_fees")
+    )
+    last = balances.filter(pl.col("month") == month).select(
+        "customer_id", "demand_avg", "time_avg", "wealth_avg", "loan_avg"
+    )
+    frame = (
+        activity.select("customer_id")
+        .join(last, on="customer_id", how="left")
+        .join(fee_rows, on="customer_id", how="left")
+        .join(activity, on="customer_id", how="left")
+    )
+    return bank_clv(frame, standards.clv).select("customer_id", "clv")
 
 
 def compute_value_mart(
@@ -162,11 +184,18 @@ def compute_value_mart(
         "rfm_segment",
     )
     lowest = tiers.codes[0]
+    scores = _activity_scores(inputs.summary, standards)
+    scores_all = inputs.owners.select("customer_id").join(scores, on="customer_id", how="left")
     value = (
         inputs.owners.join(current, on="customer_id", how="left")
         .join(effective, on="customer_id", how="left")
         .join(scored, on="customer_id", how="left")
-        .join(_clv_scores(inputs.summary, standards), on="customer_id", how="left")
+        .join(scores, on="customer_id", how="left")
+        .join(
+            _bank_clv(inputs.balances, inputs.products, scores_all, standards, month),
+            on="customer_id",
+            how="left",
+        )
         .with_columns(
             pl.lit(as_of).alias("as_of"),
             pl.col("aum").fill_null(0.0),

@@ -148,6 +148,22 @@ def fetch_customer_owners(
     return bulk_frame(conn, select_customer_owners(scope, open_on), OWNER_SCHEMA)
 
 
+def select_open_products(scope: Scope, as_of: date) -> sa.Select:
+    """customer_id, product of every product held open on ``as_of`` by a customer in scope."""
+    h = product_holdings
+    stmt = sa.select(h.c.customer_id, h.c.product).where(
+        h.c.opened_on <= as_of, sa.or_(h.c.closed_on.is_(None), h.c.closed_on > as_of)
+    )
+    return _scope_fact(stmt, h, scope).order_by(h.c.customer_id)
+
+
+def fetch_open_products(conn: sa.Connection, scope: Scope, as_of: date) -> pl.DataFrame:
+    """customer_id, product held open on ``as_of`` (one row per holding)."""
+    return bulk_frame(
+        conn, select_open_products(scope, as_of), {"customer_id": pl.Int64, "product": pl.String}
+    )
+
+
 def _self_initiated(start: date, end: date) -> sa.Select:
     """Self-initiated footprints with start <= day <= end (timestamps bounded for the index)."""
     f = footprints

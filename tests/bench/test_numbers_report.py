@@ -6,7 +6,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from bench.numbers import report, score_flags
+from bench.numbers import calibration, report, score_flags
 from metrics.standards import load_standards
 
 
@@ -20,3 +20,13 @@ def test_flags_find_the_planted_anomalies_and_stay_quiet_otherwise(
     assert s.precision > 0.1
     text = report(demo_engine)
     assert "ordinary-week flag rate" in text and "recall" in text and "precision" in text
+    assert "CLV 7,646.21" in text  # the standard's worked example (docs/customer-value.md)
+
+
+def test_calibration_ranks_activity(demo_engine: sa.Engine) -> None:
+    """Predicted activity on the hold-out rises with observed activity, decile by decile."""
+    table = calibration(demo_engine, load_standards(), date(2026, 11, 22))
+    assert table.height == 10
+    observed = table["observed_days"].to_list()
+    assert observed[-1] > 3 * observed[0]
+    assert table["predicted_days"].to_list() == sorted(table["predicted_days"].to_list())

@@ -28,7 +28,7 @@ from data_access.queries.value import (
     record_segment_action,
     save_segment,
 )
-from metrics.clv import rfm_summary
+from metrics.clv import rfm_summary, survival_discount_factor
 from metrics.standards import load_standards
 
 AS_OF = date(2026, 11, 30)
@@ -330,7 +330,17 @@ def test_segment_summary_and_breakdown(bank: sa.Engine) -> None:
         summary = fetch_segment_summary(conn, defn, Scope.bank(), ALL, AS_OF)
         breakdown = fetch_segment_breakdown(conn, defn, Scope.bank(), ALL, AS_OF)
         listed = fetch_segment_customers(conn, defn, Scope.bank(), ALL, AS_OF, limit=1)
-    assert summary.row(0) == (2, pytest.approx(7_600_000.0), 0.0)
+    # CLV: the bank's margin on c1's and c3's balances (half demand, a quarter time, a quarter
+    # wealth) and c1's credit-card fee; no P(alive) without a fit: attrition alone
+    c = STD.clv
+    yearly = (
+        7_600_000 / 2 * (c.transfer_price - c.demand_deposit_rate)
+        + 7_600_000 / 4 * (c.transfer_price - c.time_deposit_rate)
+        + 7_600_000 / 4 * c.wealth_fee_rate
+        + c.annual_fees["credit_card"]
+    )
+    expected_clv = yearly / 12 * survival_discount_factor(c)
+    assert summary.row(0) == (2, pytest.approx(7_600_000.0), pytest.approx(expected_clv))
     assert breakdown.select("tier", "customers").to_dict(as_series=False) == {
         "tier": ["private", "vip"],
         "customers": [1, 1],

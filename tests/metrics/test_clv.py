@@ -310,3 +310,29 @@ def test_gamma_gamma_gradient_matches_finite_differences() -> None:
     eps = 1e-6
     numeric = [(direct(point + eps * e) - direct(point - eps * e)) / (2 * eps) for e in np.eye(3)]
     assert grad == pytest.approx(numeric, rel=1e-5, abs=1e-8)
+
+
+def test_bank_clv_worked_example() -> None:
+    """docs/customer-value.md: the margin on balances and fees, survival-weighted, discounted."""
+    from metrics.clv import bank_clv, survival_discount_factor
+    from metrics.standards import load_standards
+
+    std = load_standards().clv
+    frame = pl.DataFrame(
+        {
+            "customer_id": [1, 2],
+            "demand_avg": [40_000.0, 40_000.0],
+            "time_avg": [60_000.0, 60_000.0],
+            "wealth_avg": [20_000.0, 20_000.0],
+            "loan_avg": [100_000.0, 100_000.0],
+            "annual_fees": [80.0, 80.0],
+            "p_alive": [0.9, None],
+        }
+    )
+    out = bank_clv(frame, std)
+    # 40,000 x 2.05% + 60,000 x 0.55% + 20,000 x 0.4% + 100,000 x 2.2% + 80 = 3,510 a year
+    assert out["monthly_margin"].to_list() == pytest.approx([292.5, 292.5])
+    factor = sum((0.992 / 1.004) ** i for i in range(1, 37))
+    assert survival_discount_factor(std) == pytest.approx(factor)
+    assert out["clv"].to_list() == pytest.approx([0.9 * 292.5 * factor, 292.5 * factor])
+    assert out["clv"][0] == pytest.approx(7_646.21, abs=0.01)

@@ -15,7 +15,7 @@ from datetime import date
 import numpy as np
 import polars as pl
 
-from metrics.clv import clv, fit_bgnbd, fit_gamma_gamma
+from metrics.clv import bank_clv, clv, fit_bgnbd, fit_gamma_gamma
 from metrics.loyalty import churn_risk_list, loyalty_scores
 from metrics.rfm import rfm_scores
 from metrics.standards import load_standards
@@ -117,15 +117,33 @@ def main(n: int) -> None:
     gg = step("Gamma-Gamma fit", lambda: fit_gamma_gamma(summary))
     cfg = std.clv
     scored = step(
-        "CLV scoring (P(alive), E[tx], spend, 12 months)",
+        "BG/NBD + Gamma-Gamma scoring (P(alive), E[tx], spend)",
         lambda: clv(
             summary,
             bg,
             gg,
             horizon_months=cfg.horizon_months,
             monthly_discount_rate=cfg.monthly_discount_rate,
-            margin=cfg.margin,
+            margin=0.01,  # the transaction view of value, kept for the model's timing only
             time_unit="W",
+        ),
+    )
+    last = monthly.filter(pl.col("month") == pl.col("month").max())
+    step(
+        "bank CLV (margin on balances and fees)",
+        lambda: bank_clv(
+            pl.DataFrame(
+                {
+                    "customer_id": last["customer_id"],
+                    "demand_avg": last["aum"] * 0.5,
+                    "time_avg": last["aum"] * 0.4,
+                    "wealth_avg": last["aum"] * 0.1,
+                    "loan_avg": last["aum"] * 0.2,
+                    "annual_fees": [0.0] * last.height,
+                    "p_alive": scored["p_alive"][: last.height],
+                }
+            ),
+            cfg,
         ),
     )
     loyalty_inputs = synthetic_loyalty_inputs(n).with_columns(

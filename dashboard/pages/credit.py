@@ -8,6 +8,7 @@ from datetime import timedelta
 import polars as pl
 import streamlit as st
 
+from dashboard.charts import credit as charts
 from dashboard.errors import friendly_errors, no_data
 from dashboard.format import count, pct
 from dashboard.i18n import t
@@ -55,6 +56,8 @@ with friendly_errors():
     ratings = rate_applications(evidence, mismatches, credit)
 
 cap = f"{credit.platform_adjustment_cap:g}"
+severity = {s: t(f"credit.severity_{s}") for s in SEVERITIES}
+check_label = {c: t(f"credit.check_{c}") for c in CHECKS}
 with_platforms = st.toggle(
     t("credit.whatif", cap=cap), value=True, help=t("credit.whatif_help"), key="cr_platforms"
 )
@@ -68,10 +71,13 @@ k2.metric(t("credit.kpi_flagged"), count(flagged.height), pct(flagged.height / t
 k3.metric(t("credit.kpi_high"), count(table.filter(pl.col("worst") == "high").height))
 k4.metric(t("credit.kpi_rating"), f"{table[rating_col].mean():.1f}")
 
+st.plotly_chart(
+    charts.mismatch_chart(mismatches, check_label, severity),
+    width="stretch",
+    key="cr_chart",
+)
 only = st.toggle(t("credit.only_flagged"), value=True, key="cr_only")
 shown = (flagged if only else table).sort([rating_col, "application_id"], descending=[False, False])
-severity = {s: t(f"credit.severity_{s}") for s in SEVERITIES}
-check_label = {c: t(f"credit.check_{c}") for c in CHECKS}
 checks_of = (
     mismatches.group_by("application_id")
     .agg(pl.col("check").unique().sort().str.join(","))

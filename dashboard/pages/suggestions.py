@@ -8,6 +8,7 @@ from datetime import date, timedelta
 import polars as pl
 import streamlit as st
 
+from dashboard.charts import credit as charts
 from dashboard.errors import friendly_errors
 from dashboard.format import count, pct
 from dashboard.i18n import t
@@ -86,6 +87,13 @@ st.dataframe(
     ),
     hide_index=True,
     width="stretch",
+)
+st.plotly_chart(
+    charts.acceptance_chart(
+        by_rule, offer_label, (t("suggestions.col_accepted"), t("suggestions.col_converted"))
+    ),
+    width="stretch",
+    key="sg_chart",
 )
 dead = rules_not_converting(by_rule, min_accepted=5)
 if dead.height:

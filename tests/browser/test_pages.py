@@ -13,7 +13,11 @@ pytestmark = pytest.mark.browser
 from dashboard.i18n import catalog  # noqa: E402
 
 # Forms without a chart: what they show first instead.
-NO_CHART = {"data_import": "[data-testid='stFileUploader']"}
+NO_CHART = {
+    "data_import": "[data-testid='stFileUploader']",
+    # suggestion outcomes chart officers' answers: a freshly built bank has none, and says so
+    "suggestions": "[data-testid='stAlert']",
+}
 
 
 def _wait_ready(pg) -> None:

@@ -1,0 +1,44 @@
+"""Pure chart builders of the credit desk and the suggestion outcomes (no Streamlit)."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import polars as pl
+
+from dashboard.charts.common import PRIMARY, standard_layout
+
+SEVERITY_COLORS = {"high": "#c23030", "medium": "#d9822b", "low": "#e3b341"}
+
+
+def mismatch_chart(
+    mismatches: pl.DataFrame, check_labels: dict[str, str], severity_labels: dict[str, str]
+) -> go.Figure:
+    """Stacked bars: mismatches per check (rows of ``metrics.credit.credit_mismatches``) by severity."""
+    counts = mismatches.group_by("check", "severity").agg(pl.len().alias("n"))
+    fig = go.Figure()
+    for sev, color in SEVERITY_COLORS.items():
+        part = counts.filter(pl.col("severity") == sev)
+        by = dict(zip(part["check"].to_list(), part["n"].to_list(), strict=True))
+        fig.add_bar(
+            name=severity_labels[sev],
+            x=[check_labels[c] for c in check_labels],
+            y=[by.get(c, 0) for c in check_labels],
+            marker={"color": color},
+        )
+    fig.update_layout(barmode="stack")
+    return standard_layout(fig, 300)
+
+
+def acceptance_chart(
+    summary: pl.DataFrame, labels: dict[str, str], names: tuple[str, str]
+) -> go.Figure:
+    """Horizontal bars per rule: accepted and converted answers (``metrics.feedback`` summary)."""
+    rows = summary.sort("answers")
+    y = [labels.get(r, r) for r in rows["rule"].to_list()]
+    fig = go.Figure()
+    fig.add_bar(name=names[0], y=y, x=rows["accepted"].to_list(), orientation="h",
+                marker={"color": "#9bb5d6"})  # fmt: skip
+    fig.add_bar(name=names[1], y=y, x=rows["converted"].to_list(), orientation="h",
+                marker={"color": PRIMARY})  # fmt: skip
+    fig.update_layout(barmode="group")
+    return standard_layout(fig, max(240, 40 * len(y) + 80))

@@ -59,6 +59,7 @@ class Config:
     out: Path | None = RESULTS
     in_process: bool = False  # the smoke test: no subprocesses, no browser
     reuse_naive: Path | None = None  # results.json of an earlier run: its usual-way figures
+    load_sessions: int = 50  # concurrent sessions of the load step (0: none)
 
 
 @dataclass
@@ -72,6 +73,7 @@ class Results:
     naive: dict[str, dict[str, dict]] = field(default_factory=dict)
     throughput: dict[str, dict] = field(default_factory=dict)
     browser: dict = field(default_factory=dict)
+    load: dict = field(default_factory=dict)
     wall_s: float = 0.0
 
 
@@ -222,6 +224,22 @@ def run(cfg: Config) -> Results:
         except Exception as exc:  # the figures measured so far are kept and printed
             res.browser = {"error": f"{type(exc).__name__}: {str(exc).splitlines()[0]}"}
         save("browser")
+
+    if cfg.load_sessions and not cfg.in_process:
+        from bench.load import measure_load
+
+        log(f"load: {cfg.load_sessions} concurrent sessions")
+        try:
+            res.load = asdict(
+                measure_load(
+                    cfg.duckdb_url,
+                    cfg.load_sessions,
+                    log_file=ROOT / "data" / "bench" / "load-server.log",
+                )
+            )
+        except Exception as exc:  # the figures measured so far are kept and printed
+            res.load = {"error": f"{type(exc).__name__}: {str(exc).splitlines()[0]}"}
+        save("load")
     res.machine["load average (1/5/15 min) at end"] = " / ".join(
         f"{x:.1f}" for x in os.getloadavg()
     )
@@ -413,6 +431,20 @@ def render(res: Results, cfg: Config) -> str:
             )
         if b.get("error"):
             lines.append(f"Browser errors: {b['error']}")
+    if res.load:
+        ld = res.load
+        lines += ["", "## Concurrent sessions (DuckDB bank, one server)", ""]
+        if "sessions" in ld:
+            lines.append(
+                f"{ld['sessions']} Streamlit sessions at once (websocket clients speaking the "
+                "browser's protocol), each on its own page, language, week, branch and tier: "
+                f"{ld['errors']} errors, {ld['crossed']} shown another session's filters; time "
+                f"to first chart p50 {_s(ld['p50_s'])}, p95 {_s(ld['p95_s'])}, max "
+                f"{_s(ld['max_s'])}; all done in {_s(ld['wall_s'])}; server peak memory "
+                f"{ld['server_peak_rss_mb']:,.0f} MB."
+            )
+        if ld.get("error"):
+            lines.append(f"Load step error: {ld['error']}")
     lines += ["", "## How to read this", ""]
     lines += [
         "- *data cold*: the page's loaders (`fn.__wrapped__`, nothing cached) on the arguments of "
@@ -448,6 +480,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--duckdb-url", default=f"duckdb:///{DUCKDB_PATH}")
     p.add_argument("--out", default=str(RESULTS), help="markdown file ('-': none)")
     p.add_argument("--reuse-naive", default="", help="results.json whose usual-way figures to keep")
+    p.add_argument("--load-sessions", type=int, default=50, help="0: no load step")
     a = p.parse_args(argv)
     run(
         Config(
@@ -462,6 +495,7 @@ def main(argv: list[str] | None = None) -> None:
             duckdb_url=a.duckdb_url,
             out=None if a.out == "-" else Path(a.out),
             reuse_naive=Path(a.reuse_naive) if a.reuse_naive else None,
+            load_sessions=a.load_sessions,
         )
     )
 

@@ -9,6 +9,7 @@
     python -m data_access restore --from FILE [--url URL] [--force]  # dashboard stopped
     python -m data_access import --url URL --mapping M --table T FILE [--encoding E] [--dry-run]
     python -m data_access export --url URL --mapping M [--table T] FOLDER
+    python -m data_access quality --url URL [--table T]
 
 Errors are one line on stderr and a non-zero exit code (2 when refusing to overwrite a bank).
 """
@@ -345,8 +346,30 @@ def cmd_import(args: argparse.Namespace) -> int:
         print("dry run: nothing was written")
     else:
         print(f"import batch {result.batch_id}; data as of {result.data_as_of or '—'}")
+        from data_access.importing.quality import format_report, quality_report
+
+        engine = _engine(args.url)
+        try:
+            print(format_report(quality_report(engine, [result.table])))
+        finally:
+            engine.dispose()
         if not result.refreshed and (result.inserted or result.updated):
             print("marts not refreshed: run `python -m data_access refresh` when all files are in")
+    return 0
+
+
+def cmd_quality(args: argparse.Namespace) -> int:
+    """Print the data-quality report of the loaded tables."""
+    from data_access.importing.quality import format_report, quality_report
+
+    engine = _engine(args.url)
+    try:
+        with engine.connect() as conn:
+            if not has_schema(conn):
+                raise CliError(f"{_safe_url(args.url)} holds no Footprint tables")
+        print(format_report(quality_report(engine, [args.table] if args.table else None)))
+    finally:
+        engine.dispose()
     return 0
 
 
@@ -435,6 +458,10 @@ def parser() -> argparse.ArgumentParser:
     )
     imp.add_argument("--block-size", type=int, default=None, help=argparse.SUPPRESS)  # tests
     imp.set_defaults(func=cmd_import)
+    qual = sub.add_parser("quality", help="rows, missing values, newest date, orphans per table")
+    qual.add_argument("--url", default=None)
+    qual.add_argument("--table", default=None, help="default: every importable table")
+    qual.set_defaults(func=cmd_quality)
     exp = sub.add_parser("export", help="write tables in a mapping's layout (one file per table)")
     exp.add_argument("--url", default=None)
     exp.add_argument("--mapping", required=True)

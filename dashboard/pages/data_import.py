@@ -21,10 +21,32 @@ from data_access.importing import (
     load_mapping,
     preview,
 )
+from data_access.importing.quality import TableQuality, quality_report
 from data_access.settings import DATA_DIR
 
 ENCODINGS = ("auto", "utf-8", "gbk", "gb18030")
 UPLOADS = DATA_DIR / "imports"
+
+
+def _show_quality(report: list[TableQuality]) -> None:
+    """The data-quality report as one table: rows, newest date, missing values, orphans."""
+    rows = [
+        {
+            t("data_import.q_table"): q.table,
+            t("data_import.q_rows"): q.rows,
+            t("data_import.q_newest"): q.newest.isoformat() if q.newest else "",
+            t("data_import.q_missing"): "、".join(
+                f"{c} {n / max(q.rows, 1):.0%}"
+                for c, n in sorted(q.missing.items(), key=lambda kv: -kv[1])
+            ),
+            t("data_import.q_orphans"): "、".join(
+                f"{t('data_import.' + k)} {n:,}" for k, n in q.orphans.items()
+            ),
+        }
+        for q in report
+    ]
+    st.dataframe(pl.DataFrame(rows), hide_index=True)
+
 
 ctx = page_context()
 st.title(t("data_import.title"))
@@ -38,6 +60,10 @@ tables = [x for x in IMPORT_ORDER if x in mapping.tables]
 table = c2.selectbox(t("data_import.table"), tables, key="imp_table")
 encoding = c3.selectbox(t("data_import.encoding"), ENCODINGS, key="imp_encoding")
 st.caption(t("data_import.expects", file=mapping.tables[table].file_hint, label=mapping.label))
+with st.expander(t("data_import.quality_all")):
+    if st.button(t("data_import.quality_run"), key="imp_quality"):
+        with friendly_errors():
+            _show_quality(quality_report(get_engine()))
 upload = st.file_uploader(
     t("data_import.file"), type=["csv", "txt", "xlsx", "parquet"], key="imp_file"
 )
@@ -110,6 +136,8 @@ if result.dry_run:
     st.info(t("data_import.nothing_written"))
 else:
     st.success(t("data_import.done", batch=result.batch_id, as_of=result.data_as_of or "—"))
+    with friendly_errors():
+        _show_quality(quality_report(get_engine(), [result.table]))
 if result.rejected:
     by_column = pl.DataFrame(
         {

@@ -76,3 +76,10 @@ def test_upload_preview_dry_run_then_import(own_bank: sa.Engine) -> None:
     assert any("Imported (batch" in s.value for s in at.success)
     rejects = at.dataframe[-1].value
     assert "unknown code (9999)" in rejects.iloc[0, 1]
+    quality = at.dataframe[1].value  # the imported table's data-quality line
+    assert quality.iloc[0]["Table"] == "footprints" and quality.iloc[0]["Rows"] > 2
+
+    at.button(key="imp_quality").click().run()
+    assert not at.exception
+    everything = at.dataframe[0].value
+    assert list(everything["Table"])[:3] == ["branches", "officers", "customers"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from datetime import date
 
 import sqlalchemy as sa
 import streamlit as st
@@ -12,7 +11,7 @@ from dashboard.db import get_engine
 from dashboard.i18n import t
 from data_access.engine import connect, has_schema
 from data_access.queries.org import fetch_data_as_of
-from data_access.settings import get_setting
+from data_access.settings import get_setting, setting_date, setting_int
 
 
 @st.cache_resource(show_spinner=False)
@@ -41,7 +40,7 @@ def ensure_demo_database() -> None:
 
         check_demo_may_build(engine)  # raises DatabaseNotEmpty: never rebuild over other data
 
-        customers = int(get_setting("demo_customers"))
+        customers = setting_int("demo_customers", lo=200, hi=10_000_000)
         bar = st.progress(0.0, text=t("common.building_demo", customers=f"{customers:,}"))
 
         def progress(stage: str, fraction: float) -> None:
@@ -53,8 +52,8 @@ def ensure_demo_database() -> None:
         build_demo(
             engine,
             customers=customers,
-            seed=int(get_setting("demo_seed")),
-            end_date=date.fromisoformat(get_setting("demo_end_date")),
+            seed=setting_int("demo_seed"),
+            end_date=setting_date("demo_end_date"),
             replace=True,
             progress=progress,
         )

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 import streamlit as st
 
 from data_access.engine import make_engine, parse_url
-from data_access.settings import database_url
+from data_access.settings import database_url, default_duckdb_path, get_setting
 
 
 def read_only_file(url: str) -> bool:
@@ -25,4 +25,6 @@ def read_only_file(url: str) -> bool:
 def get_engine() -> sa.Engine:
     """The Engine for the configured database (shared by every session)."""
     url = database_url()
+    if not get_setting("database_url"):  # the embedded default: its folder may not exist yet
+        default_duckdb_path().parent.mkdir(parents=True, exist_ok=True)
     return make_engine(url, read_only=read_only_file(url))

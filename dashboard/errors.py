@@ -17,6 +17,7 @@ from data_access.errors import (
     NotDemoData,
     SchemaMissing,
 )
+from data_access.settings import BadSetting
 from metrics.standards import StandardsError
 
 
@@ -27,6 +28,9 @@ def friendly_errors() -> Iterator[None]:
         yield
     except DatabaseBusy as exc:
         st.warning(t("common.err_busy", holder=f" ({exc.holder})" if exc.holder else ""))
+        st.stop()
+    except BadSetting as exc:
+        st.error(t("common.err_setting", detail=str(exc)))
         st.stop()
     except BadDatabaseUrl as exc:
         st.error(t(f"common.err_db_{exc.reason}", scheme=exc.scheme))

@@ -29,7 +29,12 @@ from data_access.backup import BackupRefused
 from data_access.engine import has_schema, lock_holder, make_engine
 from data_access.errors import BadDatabaseUrl, DatabaseBusy, DatabaseNotEmpty, FootprintError
 from data_access.schema import bank_meta, metadata
-from data_access.settings import database_url, get_setting
+from data_access.settings import (
+    BadSetting,
+    database_url,
+    setting_date,
+    setting_int,
+)
 
 EXIT_ERROR = 1
 EXIT_REFUSED = 2
@@ -210,13 +215,13 @@ def cmd_ensure_demo(args: argparse.Namespace) -> int:
         check_demo_may_build(engine)  # empty, or the demo's own unfinished build: else refused
     finally:
         engine.dispose()
-    customers = int(get_setting("demo_customers"))
+    customers = setting_int("demo_customers", lo=200, hi=10_000_000)
     print(f"building the demo bank ({customers:,} customers) at {_safe_url(url)} …", flush=True)
     _build(
         url,
         customers,
-        int(get_setting("demo_seed")),
-        date.fromisoformat(get_setting("demo_end_date")),
+        setting_int("demo_seed"),
+        setting_date("demo_end_date"),
         replace=True,
     )
     return 0
@@ -406,11 +411,11 @@ def parser() -> argparse.ArgumentParser:
     init.add_argument(
         "--url", required=True, help="SQLAlchemy URL (duckdb:///file, postgresql+psycopg://…)"
     )
-    init.add_argument("--customers", type=_positive, default=int(get_setting("demo_customers")))
-    init.add_argument("--seed", type=int, default=int(get_setting("demo_seed")))
     init.add_argument(
-        "--end-date", type=_date, default=date.fromisoformat(get_setting("demo_end_date"))
+        "--customers", type=_positive, default=setting_int("demo_customers", lo=200, hi=10_000_000)
     )
+    init.add_argument("--seed", type=int, default=setting_int("demo_seed"))
+    init.add_argument("--end-date", type=_date, default=setting_date("demo_end_date"))
     init.add_argument("--replace", action="store_true", help="overwrite a database that holds data")
     init.set_defaults(func=cmd_init)
     info = sub.add_parser("info", help="row count of every table")
@@ -474,7 +479,11 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    try:  # the parser's defaults come from the settings, which may be malformed
+        args = parser().parse_args(argv)
+    except BadSetting as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
     if args.command != "ensure-demo" and args.url is None:
         args.url = database_url()
     try:
@@ -485,7 +494,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DatabaseBusy as exc:
         print(f"error: {exc}.\n{_busy_hint(args)}", file=sys.stderr)
         return EXIT_ERROR
-    except (CliError, FootprintError) as exc:
+    except (CliError, FootprintError, BadSetting) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_ERROR
     except sa.exc.DBAPIError as exc:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import tomllib
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -57,8 +58,11 @@ def _secrets() -> dict[str, object]:
     """The [footprint] section of .streamlit/secrets.toml, if the file exists."""
     if not SECRETS_FILE.exists():
         return {}
-    with SECRETS_FILE.open("rb") as fh:
-        data = tomllib.load(fh)
+    try:
+        with SECRETS_FILE.open("rb") as fh:
+            data = tomllib.load(fh)
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise BadSetting(f".streamlit/secrets.toml cannot be read: {type(exc).__name__}") from exc
     section = data.get("footprint", {})
     return section if isinstance(section, dict) else {}
 
@@ -70,6 +74,33 @@ def get_setting(name: str) -> str:
         return os.environ[setting.env]
     value = _secrets().get(name)
     return str(value) if value is not None else setting.default
+
+
+class BadSetting(ValueError):
+    """A setting's value cannot be used; the message names the setting and what it expects."""
+
+
+def setting_int(name: str, lo: int = 0, hi: int = 10**9) -> int:
+    """A whole-number setting in [lo, hi], or BadSetting naming its variable."""
+    text = get_setting(name).strip()
+    env = SETTINGS[name].env
+    if not (text.isascii() and text.lstrip("-").isdigit()) or len(text) > 12:
+        raise BadSetting(f"{env} must be a whole number, not {text[:40]!r}")
+    value = int(text)
+    if not lo <= value <= hi:
+        raise BadSetting(f"{env} must be between {lo:,} and {hi:,}, not {value:,}")
+    return value
+
+
+def setting_date(name: str) -> date:
+    """A date setting (YYYY-MM-DD), or BadSetting naming its variable."""
+    text = get_setting(name).strip()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise BadSetting(
+            f"{SETTINGS[name].env} must be a date (YYYY-MM-DD), not {text[:40]!r}"
+        ) from None
 
 
 def default_duckdb_path() -> Path:

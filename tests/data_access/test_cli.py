@@ -103,12 +103,9 @@ def test_ensure_demo_rebuilds_an_unfinished_embedded_load(
     engine.dispose()
     monkeypatch.delenv("FOOTPRINT_DATABASE_URL", raising=False)
     monkeypatch.setattr("data_access.cli.database_url", lambda: url)
-    monkeypatch.setattr(
-        "data_access.cli.get_setting",
-        lambda name: {"database_url": "", "demo_customers": "260", "demo_seed": "9"}.get(
-            name, "2026-11-22"
-        ),
-    )
+    monkeypatch.setenv("FOOTPRINT_DEMO_CUSTOMERS", "260")
+    monkeypatch.setenv("FOOTPRINT_DEMO_SEED", "9")
+    monkeypatch.setenv("FOOTPRINT_DEMO_END_DATE", "2026-11-22")
     assert main(["ensure-demo"]) == 0
     engine = sa.create_engine(url)
     with engine.connect() as conn:

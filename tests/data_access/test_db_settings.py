@@ -116,3 +116,35 @@ def test_the_dashboard_opens_a_file_it_may_not_write_read_only(
     with pytest.raises(sa.exc.DBAPIError), engine.begin() as conn:  # read-only indeed
         conn.exec_driver_sql("create table t (a integer)")
     st.cache_resource.clear()
+
+
+@pytest.mark.parametrize(
+    ("env", "value"),
+    [
+        ("FOOTPRINT_DEMO_CUSTOMERS", "abc"),
+        ("FOOTPRINT_DEMO_CUSTOMERS", "²"),
+        ("FOOTPRINT_DEMO_CUSTOMERS", "9" * 40),
+        ("FOOTPRINT_DEMO_SEED", "-"),
+        ("FOOTPRINT_DEMO_END_DATE", "2026-02-30"),
+    ],
+)
+def test_a_malformed_demo_setting_is_named_by_the_cli_and_the_first_visit(
+    env: str, value: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    from data_access.cli import main
+
+    monkeypatch.setenv(env, value)
+    assert main(["init", "--url", f"duckdb:///{tmp_path / 'x.duckdb'}"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error:") and env in err and len(err.splitlines()) == 1
+    # the first visit on the embedded default would build the demo with it: a message instead
+    monkeypatch.delenv("FOOTPRINT_DATABASE_URL", raising=False)
+    monkeypatch.setattr("data_access.settings.DATA_DIR", tmp_path / "data")
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["lang"] = "en"
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.error and env in at.error[0].value
+    st.cache_resource.clear()

@@ -46,12 +46,9 @@ def _scalar(url: str, sql: str) -> object:
 def _as_embedded_default(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
     monkeypatch.delenv("FOOTPRINT_DATABASE_URL", raising=False)
     monkeypatch.setattr("data_access.cli.database_url", lambda: url)
-    monkeypatch.setattr(
-        "data_access.cli.get_setting",
-        lambda name: {"database_url": "", "demo_customers": "260", "demo_seed": "9"}.get(
-            name, "2026-11-22"
-        ),
-    )
+    monkeypatch.setenv("FOOTPRINT_DEMO_CUSTOMERS", "260")
+    monkeypatch.setenv("FOOTPRINT_DEMO_SEED", "9")
+    monkeypatch.setenv("FOOTPRINT_DEMO_END_DATE", "2026-11-22")
 
 
 def test_a_complete_demo_load_is_stamped(small_bank: str) -> None:

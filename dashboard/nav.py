@@ -18,6 +18,7 @@ PAGE_TABLE: tuple[tuple[str, str, str, str, str], ...] = (
     ("training", "officers.py", "officers", "🧑‍🏫", "officers.title"),
     ("training", "suggestions.py", "suggestions", "💡", "suggestions.title"),
     ("officer", "customer.py", "customer", "👣", "customer.title"),
+    ("officer", "quality.py", "quality", "📝", "quality.title"),
     ("credit", "credit.py", "credit", "🧾", "credit.title"),
     ("admin", "data_import.py", "data_import", "📥", "data_import.title"),
 )

@@ -17,6 +17,7 @@ NO_CHART = {
     "data_import": "[data-testid='stFileUploader']",
     # suggestion outcomes chart officers' answers: a freshly built bank has none, and says so
     "suggestions": "[data-testid='stAlert']",
+    "quality": "[data-testid='stMetric']",  # a work queue and its form
 }
 
 

@@ -100,17 +100,48 @@ def component_exprs(standard: Composite, as_of: date) -> list[pl.Expr]:
 
 
 def loyalty_scores(inputs: pl.DataFrame, standard: Composite, *, as_of: date) -> pl.DataFrame:
-    """Per customer: the six components (0..1), ``loyalty`` (0-100), ``churn_risk`` and
-    ``p_alive_imputed`` (True when P(alive) was unknown and 0.5 was used), plus the input columns."""
+    """Per customer: the six components (0..1), ``loyalty`` (0-100), ``churn_risk`` with its
+    ``churn_reason`` (see ``churn_reason``) and ``p_alive_imputed`` (True when P(alive) was unknown
+    and 0.5 was used), plus the input columns."""
     _check(standard, inputs)
-    below = float(standard.params.get("churn_risk_below", 0))
     weights = standard.weights()
     score = pl.sum_horizontal(pl.col(code) * weight for code, weight in weights.items()) * 100.0
-    return (
+    scored = (
         inputs.with_columns(pl.col("p_alive").is_null().alias("p_alive_imputed"))
         .with_columns(component_exprs(standard, as_of))
         .with_columns(score.clip(0.0, 100.0).alias("loyalty"))
-        .with_columns((pl.col("loyalty") < below).alias("churn_risk"))
+    )
+    reason = churn_reason(standard, scored.columns)
+    return scored.with_columns(reason.alias("churn_reason")).with_columns(
+        pl.col("churn_reason").is_not_null().alias("churn_risk")
+    )
+
+
+# Reasons a customer is on the churn-risk (retention) list, in the order they are given.
+CHURN_REASONS = ("rfm_cant_lose", "rfm_at_risk", "low_loyalty")
+
+
+def churn_reason(standard: Composite, columns: list[str]) -> pl.Expr:
+    """Why a customer is on the churn-risk list (null when not), from the standard's rule.
+
+    On the list: an open customer with at least ``churn_min_aum`` of AUM (the value worth a call)
+    whom RFM places in "Can't lose them" or "At risk" (transacted well, not lately), or whose
+    loyalty is below ``churn_risk_below``. The first reason that holds is given.
+    """
+    below = float(standard.params.get("churn_risk_below", 0))
+    min_aum = float(standard.params.get("churn_min_aum", 0))
+    worth = pl.col("aum").fill_null(0.0) >= min_aum if "aum" in columns else pl.lit(True)
+    segment = pl.col("rfm_segment") if "rfm_segment" in columns else pl.lit(None, pl.String)
+    return (
+        pl.when(~worth)
+        .then(None)
+        .when(segment == "cant_lose")
+        .then(pl.lit("rfm_cant_lose"))
+        .when(segment == "at_risk")
+        .then(pl.lit("rfm_at_risk"))
+        .when(pl.col("loyalty") < below)
+        .then(pl.lit("low_loyalty"))
+        .otherwise(None)
     )
 
 

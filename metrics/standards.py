@@ -32,7 +32,11 @@ PROFILE_FIELDS = (
     "id_number",
 )
 # Loyalty parameters: name -> (low, high); a TOML value outside is refused at load.
-LOYALTY_PARAMS = {"churn_risk_below": (0.0, 100.0), "lookback_days": (1.0, 3650.0)}
+LOYALTY_PARAMS = {
+    "churn_risk_below": (0.0, 100.0),
+    "churn_min_aum": (0.0, 1e12),
+    "lookback_days": (1.0, 3650.0),
+}
 COMPONENT_PARAMS = {"saturation": (1e-9, 1e6)}
 
 

@@ -185,12 +185,13 @@ def churn_rows(
     headers: dict[str, str],
     *,
     value_scale: float = 1.0,
+    reasons: dict[str, str] | None = None,
 ) -> pl.DataFrame:
     """The churn-risk table shown on screen from ``churn`` (customer_id, branch_id, loyalty,
-    components, value_at_stake, name, phone): masked name (张*) and phone (138****1234), branch,
-    loyalty, value at stake divided by ``value_scale`` (10,000 for 万元), the weakest component.
-    ``headers`` maps ``name, phone, branch, loyalty, value_at_stake, weakest`` to column titles.
-    Order of ``churn`` is kept."""
+    components, value_at_stake, churn_reason, name, phone): masked name (张*) and phone
+    (138****1234), branch, the reason (labelled by ``reasons``), loyalty, value at stake divided by
+    ``value_scale`` (10,000 for 万元), the weakest component. ``headers`` maps ``name, phone,
+    branch, reason, loyalty, value_at_stake, weakest`` to column titles. Order of ``churn`` is kept."""
     comps = [c for c in component_labels if c in churn.columns]
     weakest = (
         pl.concat_list([pl.col(c) for c in comps])
@@ -214,6 +215,15 @@ def churn_rows(
             branch_names, default=pl.col("branch_id").cast(pl.String), return_dtype=pl.String
         )
         .alias(headers["branch"]),
+        *(
+            [
+                pl.col("churn_reason")
+                .replace_strict(reasons, default=pl.col("churn_reason"), return_dtype=pl.String)
+                .alias(headers.get("reason", "reason"))
+            ]
+            if reasons is not None and "churn_reason" in churn.columns
+            else []
+        ),
         pl.col("loyalty").round(1).alias(headers["loyalty"]),
         (pl.col("value_at_stake") / value_scale).alias(headers["value_at_stake"]),
         pl.col("weakest").alias(headers["weakest"]),

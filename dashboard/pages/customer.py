@@ -458,6 +458,7 @@ with tab_overview:
             l2.metric(
                 t("customer.churn_risk"),
                 t("customer.yes") if loyalty["churn_risk"] else t("customer.no"),
+                help=t("customer.churn_risk_help"),
             )
             st.dataframe(
                 pl.DataFrame(

@@ -21,7 +21,7 @@ from dashboard.loaders.loyalty import (
 )
 from dashboard.state import page_context
 from data_access.filters import week_start
-from metrics.loyalty import contributions_from_means
+from metrics.loyalty import CHURN_REASONS, contributions_from_means
 from metrics.retention import LIFECYCLE_STATES, cohort_retention, lifecycle
 
 CHURN_ROWS = 200
@@ -98,14 +98,29 @@ else:
         "name": t("loyalty.col_name"),
         "phone": t("loyalty.col_phone"),
         "branch": t("loyalty.col_branch"),
+        "reason": t("loyalty.col_reason"),
         "loyalty": t("loyalty.col_loyalty"),
         "value_at_stake": t("loyalty.col_value"),
         "weakest": t("loyalty.col_weakest"),
     }
+    reasons = {r: t(f"loyalty.reason_{r}") for r in CHURN_REASONS}
     table = charts.churn_rows(
-        ov.churn, comp_labels, names, headers, value_scale=10_000 if lang == "zh" else 1
+        ov.churn,
+        comp_labels,
+        names,
+        headers,
+        value_scale=10_000 if lang == "zh" else 1,
+        reasons=reasons,
     )
-    st.caption(t("loyalty.churn_caption", shown=count(ov.churn.height), total=count(ov.at_risk)))
+    st.caption(
+        t(
+            "loyalty.churn_caption",
+            shown=count(ov.churn.height),
+            total=count(ov.at_risk),
+            min_aum=money(float(std.loyalty.params.get("churn_min_aum", 0)), lang_code=lang),
+            below=f"{below:.0f}",
+        )
+    )
     st.dataframe(
         table,
         hide_index=True,

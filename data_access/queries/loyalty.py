@@ -49,6 +49,7 @@ INPUT_SCHEMA: dict[str, pl.DataType] = {
     "aum": pl.Float64,
     "clv": pl.Float64,
     "tier": pl.String,
+    "rfm_segment": pl.String,
 }
 MART_SCHEMA: dict[str, pl.DataType] = {
     "customer_id": pl.Int64,
@@ -57,6 +58,7 @@ MART_SCHEMA: dict[str, pl.DataType] = {
     "loyalty": pl.Float64,
     **{c: pl.Float64 for c in COMPONENT_COLUMNS},
     "churn_risk": pl.Boolean,
+    "churn_reason": pl.String,
     "aum": pl.Float64,
     "clv": pl.Float64,
     "tier": pl.String,
@@ -76,6 +78,7 @@ CHURN_SCHEMA: dict[str, pl.DataType] = {
     "loyalty": pl.Float64,
     **{c: pl.Float64 for c in COMPONENT_COLUMNS},
     "value_at_stake": pl.Float64,
+    "churn_reason": pl.String,
     "name": pl.String,
     "phone": pl.String,
 }
@@ -224,6 +227,7 @@ def select_loyalty_inputs(
             v.aum,
             v.clv,
             v.tier,
+            v.rfm_segment,
         )
         .select_from(
             customers.outerjoin(fp, fp.c.customer_id == c.customer_id)
@@ -427,6 +431,16 @@ def _mart_in_view(stmt: sa.Select, scope: Scope, flt: Filters) -> sa.Select:
     )
 
 
+def _churn_reason(m: sa.ColumnCollection, v: sa.ColumnCollection) -> sa.ColumnElement:
+    """The reason behind the mart's churn flag (metrics.loyalty.churn_reason, same order)."""
+    return sa.case(
+        (m.churn_risk.is_not(True), sa.null()),
+        (v.rfm_segment == "cant_lose", sa.literal("rfm_cant_lose")),
+        (v.rfm_segment == "at_risk", sa.literal("rfm_at_risk")),
+        else_=sa.literal("low_loyalty"),
+    ).label("churn_reason")
+
+
 def select_loyalty_mart(scope: Scope, flt: Filters) -> sa.Select:
     """The loyalty mart for the customers in view, with the value mart's aum, clv and tier."""
     m, v = customer_loyalty.c, customer_value.c
@@ -437,6 +451,7 @@ def select_loyalty_mart(scope: Scope, flt: Filters) -> sa.Select:
         m.loyalty,
         *(m[col] for col in COMPONENT_COLUMNS),
         m.churn_risk,
+        _churn_reason(m, v),
         v.aum,
         v.clv,
         v.tier,
@@ -500,6 +515,7 @@ def select_mart_churn(scope: Scope, flt: Filters, limit: int) -> sa.Select:
         m.loyalty,
         *(m[col] for col in COMPONENT_COLUMNS),
         stake.label("value_at_stake"),
+        _churn_reason(m, v),
         c.name,
         c.phone,
     ).where(m.churn_risk.is_(True))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 import sqlalchemy as sa
 
@@ -14,6 +16,10 @@ from metrics.standards import load_standards
 from tests.data_access.test_loyalty_queries import AS_OF, seed
 
 STD = load_standards()
+# the seeded customers hold little: list every low-loyalty one (no AUM bar) to test the SQL path
+STD_ANY_AUM = replace(
+    STD, loyalty=replace(STD.loyalty, params={**STD.loyalty.params, "churn_min_aum": 0.0})
+)
 
 
 @pytest.mark.parametrize(
@@ -29,14 +35,14 @@ def test_mart_aggregates_equal_the_polars_path(
     empty_engine: sa.Engine, scope: Scope, flt: Filters
 ) -> None:
     seed(empty_engine)
-    refresh_loyalty(empty_engine, STD, AS_OF, lambda *_: None)
+    refresh_loyalty(empty_engine, STD_ANY_AUM, AS_OF, lambda *_: None)
     with empty_engine.connect() as conn:
         scores = q.fetch_loyalty_mart(conn, scope, flt)
         contacts = q.fetch_contacts(conn, scope, tuple(scores["customer_id"].to_list()))
         summary = q.fetch_mart_summary(conn, scope, flt).row(0, named=True)
         bands = complete_bands(q.fetch_mart_bands(conn, scope, flt))
         churn = q.fetch_mart_churn(conn, scope, flt, 200)
-    expected = overview_from_scores(scores, contacts, STD.loyalty, 200)
+    expected = overview_from_scores(scores, contacts, STD_ANY_AUM.loyalty, 200)
     assert summary["customers"] == expected.customers
     assert summary["average"] == pytest.approx(expected.average)
     assert {c: summary[c] for c in q.COMPONENT_COLUMNS} == pytest.approx(expected.means)
@@ -48,7 +54,7 @@ def test_mart_aggregates_equal_the_polars_path(
 
 def test_mart_churn_list_order_and_limit(empty_engine: sa.Engine) -> None:
     seed(empty_engine)
-    refresh_loyalty(empty_engine, STD, AS_OF, lambda *_: None)
+    refresh_loyalty(empty_engine, STD_ANY_AUM, AS_OF, lambda *_: None)
     with empty_engine.connect() as conn:
         churn = q.fetch_mart_churn(conn, Scope.bank(), Filters(AS_OF, AS_OF), 200)
         first = q.fetch_mart_churn(conn, Scope.bank(), Filters(AS_OF, AS_OF), 1)

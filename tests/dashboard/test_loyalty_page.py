@@ -23,7 +23,16 @@ APP = str(Path(__file__).parents[2] / "dashboard" / "app.py")
 
 
 @pytest.fixture(scope="module")
-def seeded_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+def any_aum_standard(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The default standard with no AUM bar on the retention list (the seeded customers hold little)."""
+    text = (Path(__file__).parents[2] / "metrics" / "standards.toml").read_text(encoding="utf-8")
+    path = tmp_path_factory.mktemp("standard") / "standards.toml"
+    path.write_text(text.replace("churn_min_aum = 50_000", "churn_min_aum = 0"), encoding="utf-8")
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def seeded_url(tmp_path_factory: pytest.TempPathFactory, any_aum_standard: str) -> str:
     """Three open customers (branch 1: 1 and 2; branch 2: 3), loyalty mart refreshed."""
     url = f"duckdb:///{tmp_path_factory.mktemp('loyalty') / 'bank.duckdb'}"
     engine = make_engine(url)
@@ -31,17 +40,18 @@ def seeded_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     seed(engine)
     with engine.begin() as conn:
         conn.execute(sa.insert(bank_meta), [{"key": "data_as_of", "value": AS_OF.isoformat()}])
-    refresh_loyalty(engine, load_standards(), AS_OF, lambda *_: None)
+    refresh_loyalty(engine, load_standards(Path(any_aum_standard)), AS_OF, lambda *_: None)
     engine.dispose()
     return url
 
 
 @pytest.fixture
 def seeded_app(
-    seeded_url: str, monkeypatch: pytest.MonkeyPatch
+    seeded_url: str, any_aum_standard: str, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Callable[..., AppTest]]:
     """Factory over the seeded bank: ``seeded_app(lang="en", branches="2")``."""
     monkeypatch.setenv("FOOTPRINT_DATABASE_URL", seeded_url)
+    monkeypatch.setenv("FOOTPRINT_STANDARDS", any_aum_standard)
     st.cache_data.clear()
     st.cache_resource.clear()
 

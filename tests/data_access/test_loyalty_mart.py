@@ -44,7 +44,9 @@ def test_refresh_writes_every_open_customer_with_exact_scores(empty_engine: sa.E
     assert rows[2].loyalty == pytest.approx(
         100 * (0.1 * (73 / 365.25 / 10) + 0.25 / 3 + 0.15 * 1.0 + 0.0 + 0.15 * 0.5)
     )
-    assert rows[2].churn_risk is True
+    # loyalty 31 is below 40, but customer 2 holds less than the list's AUM bar (50,000):
+    # not called from the retention list
+    assert rows[2].loyalty < 40 and rows[2].churn_risk is False
 
     # a second refresh replaces, never appends
     assert refresh_loyalty(empty_engine, STD, AS_OF, lambda *_: None) == 3

@@ -313,6 +313,7 @@ def test_loyalty_inputs_are_aggregated_exactly(engine: sa.Engine) -> None:
         "aum": 100_000.0,
         "clv": 5000.0,
         "tier": "affluent",
+        "rfm_segment": "loyal",
     }
     assert rows[2]["product_types"] == 0 and rows[2]["first_opened"] == date(2026, 9, 10)
     assert (rows[2]["tx_recent"], rows[2]["tx_prior"]) == (3, 0)

@@ -105,10 +105,10 @@ def test_churn_risk_is_below_the_threshold() -> None:
     out = loyalty_scores(
         _inputs(
             [
-                {"customer_id": 1, "aum": 10.0, "product_types": 5, "p_alive": 1.0},  # 20+15+15=50
-                {"customer_id": 2, "aum": 90.0, "product_types": 1},  # 4 + 15 = 19
-                {"customer_id": 3, "aum": 90.0},  # 15 (outflow only)
-                {"customer_id": 4, "aum": 500.0, "out_external": 1.0, "out_total": 1.0},  # 0
+                {"customer_id": 1, "aum": 100_000.0, "product_types": 5, "p_alive": 1.0},  # 50
+                {"customer_id": 2, "aum": 900_000.0, "product_types": 1},  # 4 + 15 = 19
+                {"customer_id": 3, "aum": 900_000.0},  # 15 (outflow only)
+                {"customer_id": 4, "aum": 5e6, "out_external": 1.0, "out_total": 1.0},  # 0
             ]
         ),
         STD,
@@ -116,11 +116,29 @@ def test_churn_risk_is_below_the_threshold() -> None:
     )
     assert out["loyalty"].to_list() == pytest.approx([50.0, 19.0, 15.0, 0.0])
     assert out["churn_risk"].to_list() == [False, True, True, True]
+    assert out["churn_reason"].to_list() == [None, "low_loyalty", "low_loyalty", "low_loyalty"]
     listed = churn_risk_list(out)
     # most value at stake first; equal value → lower loyalty first
     assert listed["customer_id"].to_list() == [4, 3, 2]
-    assert listed["value_at_stake"].to_list() == [500.0, 90.0, 90.0]
+    assert listed["value_at_stake"].to_list() == [5e6, 900_000.0, 900_000.0]
     assert churn_risk_list(out, limit=1)["customer_id"].to_list() == [4]
+
+
+def test_churn_list_agrees_with_rfm_and_says_why() -> None:
+    """RFM "Can't lose" and "At risk" customers worth a call are on the list, with the reason;
+    a customer below the AUM bar is not called from it, whatever RFM or loyalty say."""
+    rows = [
+        {"customer_id": 1, "aum": 80_000.0, "product_types": 5, "p_alive": 1.0},  # loyal
+        {"customer_id": 2, "aum": 80_000.0, "product_types": 5, "p_alive": 1.0},
+        {"customer_id": 3, "aum": 80_000.0, "product_types": 5, "p_alive": 1.0},
+        {"customer_id": 4, "aum": 20_000.0},  # low loyalty, below the bar
+    ]
+    frame = _inputs(rows).with_columns(
+        pl.Series("rfm_segment", ["champions", "cant_lose", "at_risk", "at_risk"])
+    )
+    out = loyalty_scores(frame, STD, as_of=AS_OF)
+    assert out["churn_reason"].to_list() == [None, "rfm_cant_lose", "rfm_at_risk", None]
+    assert out["churn_risk"].to_list() == [False, True, True, False]
 
 
 def test_contributions_add_up_to_the_average_score() -> None:

@@ -25,6 +25,7 @@ import sqlalchemy as sa
 
 from data_access import load_state
 from data_access.demo import _prefetch as prefetch  # one read-ahead helper for both loaders
+from data_access.demo.load import memory_cap
 from data_access.engine import create_schema, has_schema
 from data_access.errors import InvalidImport
 from data_access.importing.convert import convert
@@ -38,6 +39,7 @@ from data_access.schema import bank_meta, import_batches, metadata
 
 Progress = Callable[[str, float], None]
 DEFAULT_PERIOD_START = date(2000, 1, 1)
+DUCKDB_MEMORY = "1GB"  # with the Python side's chunks, the import stays under 2 GB
 IMPORT_WRITER = "import"  # bank_meta.written_by: ensure-demo never rebuilds such a bank
 
 
@@ -240,7 +242,8 @@ def import_file(
             empty = not has_schema(conn)
         if empty:  # an empty database gets the tables (a dry run needs them too; DDL only)
             create_schema(engine)
-        with engine.connect() as conn, conn.begin() as tx:
+        # DuckDB's buffer pool defaults to 80% of RAM and would keep the staged rows in memory
+        with memory_cap(engine, DUCKDB_MEMORY), engine.connect() as conn, conn.begin() as tx:
             if not sa.inspect(conn).has_table(import_batches.name):
                 raise InvalidImport(
                     "the database's schema is older than this release: run "

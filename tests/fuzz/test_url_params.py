@@ -17,7 +17,7 @@ from tests.dashboard.conftest import APP
 from tests.fuzz.hostile import HOSTILE_TEXT, tried
 
 PAGES = [p[2] for p in PAGE_TABLE]
-PARAMS = ("lang", "week", "branches", "officers", "tiers", "tab", "customer")
+PARAMS = ("lang", "week", "branches", "officers", "tiers", "tab", "customer", "seg")
 BIGINT = 2**63 - 1
 
 

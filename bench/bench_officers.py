@@ -22,6 +22,7 @@ from data_access.queries import org
 from data_access.queries import quality as qq
 from metrics import officers as om
 from metrics import quality as qm
+from metrics.calendar import last_full_week, weeks_ending
 from metrics.standards import load_standards
 
 BOOK_ROLES = ("customer_manager", "credit_officer")
@@ -46,9 +47,9 @@ def main(url: str, repeats: int = 3) -> None:
     bank = Scope.bank()
     with engine.connect() as conn:
         as_of = org.fetch_data_as_of(conn) or date.today()
-        last = om.last_full_week(as_of)
-        weeks = om.weeks_ending(last, 12)
-        history = om.weeks_ending(last, 104)
+        last = last_full_week(as_of)
+        weeks = weeks_ending(last, 12)
+        history = weeks_ending(last, 104)
         period = Filters(weeks[0], last + timedelta(days=6))
         long = Filters(history[0], last + timedelta(days=6))
         cutoff = qm.stale_cutoff(period.end, standard.alerts.stale_profile_days)

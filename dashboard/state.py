@@ -13,10 +13,11 @@ from datetime import date, timedelta
 import streamlit as st
 
 from dashboard.i18n import browser_lang, t
-from dashboard.loaders.common import load_branches, load_data_as_of, load_officers
+from dashboard.loaders.common import branch_names, load_branches, load_data_as_of, load_officers
 from dashboard.params import UrlView, parse_params
 from dashboard.style import print_header
-from data_access.filters import TIERS, Filters, Scope, week_start
+from data_access.filters import TIERS, Filters, Scope
+from metrics.calendar import last_full_week, week_start
 
 
 @dataclass(frozen=True)
@@ -106,7 +107,7 @@ def sidebar(page: str | None = None) -> PageContext:
     fresh = "f_branches" not in st.session_state  # the URL is read once, when the view opens
     scope = current_scope()
     as_of = load_data_as_of() or date.today()
-    last_week = week_start(as_of - timedelta(days=6)) if as_of.weekday() != 6 else week_start(as_of)
+    last_week = last_full_week(as_of)
     weeks = [last_week - timedelta(weeks=i) for i in range(104)]
 
     url_week = url.week
@@ -146,9 +147,7 @@ def sidebar(page: str | None = None) -> PageContext:
         args=("week",),
         format_func=lambda w: f"{w:%Y-%m-%d} ~ {w + timedelta(days=6):%m-%d}",
     )
-    names = dict(
-        zip(branch_ids, branches["name" if lang == "zh" else "name_en"].to_list(), strict=True)
-    )
+    names = branch_names(branches, lang)
     _widget_value("branches")
     sb.multiselect(
         t("common.branches"),

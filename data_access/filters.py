@@ -7,12 +7,16 @@ Every query builder takes a ``Scope`` and a ``Filters`` and calls ``apply_scope`
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
-from typing import Literal
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Literal
 
 import sqlalchemy as sa
 
 from data_access.errors import InvalidFilter
+from metrics.calendar import week_start as week_start  # one calendar (metrics/calendar.py)
+
+if TYPE_CHECKING:
+    from data_access.selection import Period, Selection
 
 TIERS = ("mass", "affluent", "vip", "private")
 
@@ -60,29 +64,31 @@ class Filters:
     tiers: tuple[str, ...] = field(default=())
 
     def __post_init__(self) -> None:
-        if not isinstance(self.start, date) or not isinstance(self.end, date):
-            raise InvalidFilter("start and end must be dates")
-        if self.end < self.start:
-            raise InvalidFilter(f"period ends ({self.end}) before it starts ({self.start})")
-        for name in ("branch_ids", "officer_ids"):
-            values = getattr(self, name)
-            if not isinstance(values, tuple) or not all(
-                isinstance(v, int) and not isinstance(v, bool) for v in values
-            ):
-                raise InvalidFilter(f"{name} must be a tuple of integers")
-        unknown = [t for t in self.tiers if t not in TIERS]
-        if unknown:
-            raise InvalidFilter(f"unknown tier(s) {unknown}; expected some of {list(TIERS)}")
+        self.period  # noqa: B018  (building the two values validates them)
+        self.selection(Scope.bank())
 
     @property
     def start_ts(self) -> datetime:
         """Start of the period as a timestamp (inclusive)."""
-        return datetime.combine(self.start, time.min)
+        return self.period.start_ts
 
     @property
     def end_ts(self) -> datetime:
         """Midnight after the last day (exclusive bound for timestamps)."""
-        return datetime.combine(self.end + timedelta(days=1), time.min)
+        return self.period.end_ts
+
+    @property
+    def period(self) -> Period:
+        """The time window alone."""
+        from data_access.selection import Period
+
+        return Period(self.start, self.end)
+
+    def selection(self, scope: Scope) -> Selection:
+        """The picks alone, for ``scope``."""
+        from data_access.selection import Selection
+
+        return Selection(scope, self.branch_ids, self.officer_ids, self.tiers)
 
     def with_period(self, start: date, end: date) -> Filters:
         """The same filters over another period (prior week, prior year)."""
@@ -96,14 +102,9 @@ def apply_scope(
     officer_col: sa.ColumnElement | None = None,
 ) -> sa.Select:
     """Restrict a select to what the scope may see; officer scope without an officer column sees nothing."""
-    if scope.level == "bank":
-        return stmt
-    stmt = stmt.where(branch_col == sa.bindparam(None, scope.branch_id, type_=sa.Integer))
-    if scope.level == "officer":
-        if officer_col is None:
-            return stmt.where(sa.false())
-        stmt = stmt.where(officer_col == sa.bindparam(None, scope.officer_id, type_=sa.Integer))
-    return stmt
+    from data_access.selection import Selection, restrict
+
+    return restrict(stmt, Selection(scope), branch_col=branch_col, officer_col=officer_col)
 
 
 def apply_filters(
@@ -116,20 +117,12 @@ def apply_filters(
     tier_col: sa.ColumnElement | None = None,
 ) -> sa.Select:
     """Apply the period and the branch / officer / tier lists to the columns given."""
+    from data_access.selection import restrict
+
     if time_col is not None:
         if isinstance(time_col.type, sa.DateTime):
             stmt = stmt.where(time_col >= flt.start_ts, time_col < flt.end_ts)
         else:
             stmt = stmt.where(time_col >= flt.start, time_col <= flt.end)
-    if branch_col is not None and flt.branch_ids:
-        stmt = stmt.where(branch_col.in_(flt.branch_ids))
-    if officer_col is not None and flt.officer_ids:
-        stmt = stmt.where(officer_col.in_(flt.officer_ids))
-    if tier_col is not None and flt.tiers:
-        stmt = stmt.where(tier_col.in_(flt.tiers))
-    return stmt
-
-
-def week_start(day: date) -> date:
-    """Monday of the week that holds ``day``."""
-    return day - timedelta(days=day.weekday())
+    picks = flt.selection(Scope.bank())
+    return restrict(stmt, picks, branch_col=branch_col, officer_col=officer_col, tier_col=tier_col)

@@ -21,6 +21,7 @@ import numpy as np
 import polars as pl
 from scipy import stats
 
+from metrics.calendar import last_full_week, week_start, week_start_expr
 from metrics.standards import Composite
 
 VISIT_KINDS = ("visit",)
@@ -32,24 +33,6 @@ def _require(df: pl.DataFrame, columns: tuple[str, ...] | list[str], what: str) 
     missing = [c for c in columns if c not in df.columns]
     if missing:
         raise ValueError(f"{what} lacks columns {missing}")
-
-
-def monday(day: date) -> date:
-    """Monday of the week holding ``day``."""
-    return day - timedelta(days=day.weekday())
-
-
-def weeks_ending(last_week: date, n: int) -> list[date]:
-    """The ``n`` Mondays up to and including the week of ``last_week``, oldest first."""
-    if n < 1:
-        raise ValueError(f"need at least one week, got {n}")
-    end = monday(last_week)
-    return [end - timedelta(weeks=i) for i in range(n - 1, -1, -1)]
-
-
-def last_full_week(as_of: date) -> date:
-    """Monday of the last week that has ended by ``as_of`` (a Sunday ends its own week)."""
-    return monday(as_of) if as_of.weekday() == 6 else monday(as_of) - timedelta(weeks=1)
 
 
 def weekly_panel(
@@ -228,12 +211,10 @@ def _changes(
     attended = attendance.filter(pl.col("attended")).join(
         trainings.select("training_id", "held_on"), on="training_id"
     )
-    attended = attended.with_columns(
-        (pl.col("held_on") - pl.duration(days=pl.col("held_on").dt.weekday() - 1)).alias("t_week")
-    )
+    attended = attended.with_columns(week_start_expr(pl.col("held_on")).alias("t_week"))
     rows = []
     for training_id, held_on in trainings.select("training_id", "held_on").iter_rows():
-        w0 = monday(held_on)
+        w0 = week_start(held_on)
         before = [w0 - timedelta(weeks=k) for k in range(window_weeks, 0, -1)]
         after = [w0 + timedelta(weeks=k) for k in range(1, window_weeks + 1)]
         if after[-1] > done_by or not set(before + after) <= weeks_present:

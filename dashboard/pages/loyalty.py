@@ -11,7 +11,7 @@ from dashboard.charts import loyalty as charts
 from dashboard.errors import friendly_errors, no_data
 from dashboard.format import count, money
 from dashboard.i18n import t
-from dashboard.loaders.common import load_branches, load_standard
+from dashboard.loaders.common import branch_names, load_branches, load_standard
 from dashboard.loaders.loyalty import (
     load_cohorts,
     load_overview,
@@ -20,7 +20,7 @@ from dashboard.loaders.loyalty import (
     view,
 )
 from dashboard.state import page_context
-from data_access.filters import week_start
+from metrics.calendar import week_start
 from metrics.loyalty import CHURN_REASONS, contributions_from_means
 from metrics.retention import LIFECYCLE_STATES, cohort_retention, lifecycle
 
@@ -91,9 +91,7 @@ if not ov.at_risk:
 else:
     with friendly_errors():
         branches = load_branches(ctx.scope)
-    names = dict(
-        zip(branches["branch_id"], branches["name" if lang == "zh" else "name_en"], strict=True)
-    )
+    names = branch_names(branches, lang)
     headers = {
         "name": t("loyalty.col_name"),
         "phone": t("loyalty.col_phone"),

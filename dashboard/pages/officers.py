@@ -10,7 +10,7 @@ from dashboard.charts import officers as charts
 from dashboard.errors import friendly_errors, no_data
 from dashboard.format import count, pct
 from dashboard.i18n import catalog, t
-from dashboard.loaders.common import load_branches, load_officers, load_standard
+from dashboard.loaders.common import branch_names, load_branches, load_officers, load_standard
 from dashboard.loaders.officers import (
     BOOK_ROLES,
     load_activity,
@@ -31,6 +31,7 @@ from data_access.filters import Filters
 from data_access.schema import ACTIVITY_KINDS
 from metrics import officers as om
 from metrics import quality as qm
+from metrics.calendar import weeks_ending
 
 PERIODS = (4, 8, 12, 26)
 HISTORY_WEEKS = 104  # the before/after comparison looks at every training of two years
@@ -49,9 +50,9 @@ n_weeks = st.segmented_control(
     key="of_period",
 )
 n_weeks = n_weeks or 12  # the control can be cleared
-weeks = om.weeks_ending(ctx.week, n_weeks)
+weeks = weeks_ending(ctx.week, n_weeks)
 period = Filters(weeks[0], ctx.week_end)  # the whole scope: the score's benchmark
-history = om.weeks_ending(ctx.week, HISTORY_WEEKS)
+history = weeks_ending(ctx.week, HISTORY_WEEKS)
 history_all = Filters(history[0], ctx.week_end)
 st.caption(
     t("officers.period_caption", start=f"{weeks[0]:%Y-%m-%d}", end=f"{ctx.week_end:%Y-%m-%d}")
@@ -69,8 +70,7 @@ if shown.is_empty():
     no_data("officers.no_officers")
 
 shown_ids = shown.get_column("officer_id").to_list()
-branch_col = "name" if lang == "zh" else "name_en"
-branch_labels = dict(branches.select("branch_id", branch_col).iter_rows())
+branch_labels = branch_names(branches, lang)
 officer_labels = {
     o: f"{name} · {branch_labels.get(b, b)}"
     for o, b, name in shown.select("officer_id", "branch_id", "name").iter_rows()

@@ -30,11 +30,24 @@ def any_of(cond: sa.ColumnElement) -> sa.ColumnElement:
     return sa.func.max(sa.case((cond, 1), else_=0))
 
 
+# Fixed SQL literals, not parameters: a bound unit keeps DuckDB from matching GROUP BY to SELECT
+# (docs/sql-portability.md).
+_UNITS = {"week": sa.literal_column("'week'"), "month": sa.literal_column("'month'")}
+
+
+def truncate(unit: str, col: sa.ColumnElement) -> sa.ColumnElement:
+    """Monday of the week (unit 'week', ISO, as metrics.calendar.week_start) or first of the month
+    ('month') of a date/timestamp column, as a DATE: the one week truncation in SQL."""
+    if unit not in _UNITS:
+        raise ValueError(f"unit must be 'week' or 'month', got {unit!r}")
+    return sa.cast(sa.func.date_trunc(_UNITS[unit], col), sa.Date)
+
+
 def month_of(col: sa.ColumnElement) -> sa.ColumnElement:
     """The first day of the month of a date/timestamp column, as a date."""
-    return sa.cast(sa.func.date_trunc("month", col), sa.Date)
+    return truncate("month", col)
 
 
 def week_of(col: sa.ColumnElement) -> sa.ColumnElement:
-    """Monday of the week of a date/timestamp column, as a date (ISO week on DuckDB and PostgreSQL)."""
-    return sa.cast(sa.func.date_trunc("week", col), sa.Date)
+    """Monday of the week of a date/timestamp column, as a date."""
+    return truncate("week", col)

@@ -29,6 +29,7 @@ from data_access.schema import (
     marketing_events,
     officers,
 )
+from data_access.selection import tier_customers
 
 CAMPAIGN_SCHEMA = {
     "campaign_id": pl.Int64,
@@ -107,8 +108,7 @@ def select_campaigns(scope: Scope, flt: Filters) -> sa.Select:
         flt,
     ).group_by(ev.c.campaign_id)
     if flt.tiers:
-        tiered = sa.select(customer_value.c.customer_id).where(customer_value.c.tier.in_(flt.tiers))
-        targeted = targeted.where(ev.c.customer_id.in_(tiered))
+        targeted = targeted.where(ev.c.customer_id.in_(tier_customers(flt.tiers)))
     targeted = targeted.subquery("targeted_in_view")
     count = sa.func.coalesce(targeted.c.targeted, 0)
     stmt = sa.select(

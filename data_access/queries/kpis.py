@@ -22,9 +22,9 @@ from typing import Literal
 import polars as pl
 import sqlalchemy as sa
 
-from data_access.filters import Filters, Scope, apply_filters, apply_scope, week_start
+from data_access.filters import Filters, Scope, apply_filters, apply_scope
 from data_access.queries._frames import frame
-from data_access.queries._sql import OUTFLOW_COUNTERPARTIES
+from data_access.queries._sql import OUTFLOW_COUNTERPARTIES, truncate
 from data_access.schema import (
     balance_snapshots,
     branch_weekly_balances,
@@ -36,6 +36,7 @@ from data_access.schema import (
     product_holdings,
     weekly_targets,
 )
+from metrics.calendar import week_start
 from metrics.codes import KPIS
 from metrics.standards import EffectiveCustomer
 
@@ -60,15 +61,6 @@ OFFICER_SCHEMA = {
     "value": pl.Int64,
 }
 MART_WEEKLY_KPIS = tuple(k.code for k in KPIS if k.source == "mart_weekly")
-# Fixed SQL literals, not parameters: a bound unit keeps DuckDB from matching GROUP BY to SELECT.
-_UNITS = {"week": sa.literal_column("'week'"), "month": sa.literal_column("'month'")}
-
-
-def truncate(unit: str, col: sa.ColumnElement) -> sa.ColumnElement:
-    """Monday of the week (unit 'week') or first of the month ('month') of ``col``, as a DATE."""
-    if unit not in _UNITS:
-        raise ValueError(f"unit must be 'week' or 'month', got {unit!r}")
-    return sa.cast(sa.func.date_trunc(_UNITS[unit], col), sa.Date)
 
 
 def _code(kpi: str, name: str = "kpi") -> sa.ColumnElement:

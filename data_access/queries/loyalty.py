@@ -34,6 +34,7 @@ from data_access.schema import (
     footprints,
     product_holdings,
 )
+from data_access.selection import restrict
 from metrics.loyalty import COMPONENTS, INPUT_COLUMNS
 from metrics.retention import COHORT_ACTIVITY_SCHEMA, COHORT_SIZE_SCHEMA, WEEKLY_COUNT_SCHEMA
 
@@ -115,23 +116,20 @@ def _bulk_frame(
 def _fact_prefilter(stmt: sa.Select, table: sa.Table, scope: Scope, flt: Filters) -> sa.Select:
     """Cheap branch pre-filter on a fact table (its branch_id is the customer's) before grouping;
     the officer part of the scope is applied on ``customers`` (fact rows carry no officer)."""
-    if scope.level != "bank":
-        stmt = stmt.where(
-            table.c.branch_id == sa.bindparam(None, scope.branch_id, type_=sa.Integer)
-        )
-    return apply_filters(stmt, flt, branch_col=table.c.branch_id)
+    return restrict(stmt, flt.selection(scope).branches_only(), branch_col=table.c.branch_id)
 
 
 def _customers_in_view(stmt: sa.Select, scope: Scope, flt: Filters, as_of: date) -> sa.Select:
     """Customers the scope may see, in the sidebar's branches / officers / tiers, open on as_of."""
     c = customers.c
     stmt = stmt.where(c.opened_on <= as_of, sa.or_(c.closed_on.is_(None), c.closed_on > as_of))
-    stmt = apply_scope(stmt, scope, c.branch_id, c.officer_id)
-    stmt = apply_filters(stmt, flt, branch_col=c.branch_id, officer_col=c.officer_id)
-    if flt.tiers:
-        tiered = sa.select(customer_value.c.customer_id).where(customer_value.c.tier.in_(flt.tiers))
-        stmt = stmt.where(c.customer_id.in_(tiered))
-    return stmt
+    return restrict(
+        stmt,
+        flt.selection(scope),
+        branch_col=c.branch_id,
+        officer_col=c.officer_id,
+        customer_col=c.customer_id,
+    )
 
 
 def select_loyalty_inputs(

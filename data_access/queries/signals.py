@@ -28,13 +28,13 @@ from data_access.schema import (
     PRODUCTS,
     SOFT_KINDS,
     customer_signals,
-    customer_value,
     customers,
     external_credit_limits,
     footprints,
     product_holdings,
     soft_footprints,
 )
+from data_access.selection import Selection, restrict
 from metrics.footprint_rules import (
     SOURCES,
     Condition,
@@ -103,23 +103,6 @@ def feature_schema(rules: FootprintRules) -> dict[str, pl.DataType]:
 def flag_schema(rules: FootprintRules) -> dict[str, pl.DataType]:
     """Columns of a flags frame: ids, then one Boolean per signal."""
     return _ID_SCHEMA | {s.code: pl.Boolean() for s in rules.signals}
-
-
-def _restrict(
-    stmt: sa.Select,
-    table: sa.Table,
-    scope: Scope,
-    flt: Filters | None,
-    customer_ids: tuple[int, ...],
-) -> sa.Select:
-    """Cheap pre-filters on a fact table (branch, customer ids) before its per-customer aggregate."""
-    if customer_ids:
-        stmt = stmt.where(table.c.customer_id.in_(customer_ids))
-    if scope.level != "bank":
-        stmt = stmt.where(table.c.branch_id == scope.branch_id)
-    if flt is not None and flt.branch_ids:
-        stmt = stmt.where(table.c.branch_id.in_(flt.branch_ids))
-    return stmt
 
 
 def _bound(table: sa.Table, source: str, day: date) -> sa.ColumnElement[bool]:
@@ -215,7 +198,10 @@ def select_signal_features(
         stmt = sa.select(
             table.c.customer_id, *(_aggregate(m, table, as_of).label(m.code) for m in measures)
         ).where(*_source_base(source, as_of, measures))
-        stmt = _restrict(stmt, table, scope, flt, customer_ids).group_by(table.c.customer_id)
+        if customer_ids:
+            stmt = stmt.where(table.c.customer_id.in_(customer_ids))
+        picks = (flt or Filters(as_of, as_of)).selection(scope).branches_only()
+        stmt = restrict(stmt, picks, branch_col=table.c.branch_id).group_by(table.c.customer_id)
         sub = stmt.subquery(f"m_{source}")
         subs[source] = sub
         joined = joined.outerjoin(sub, sub.c.customer_id == c.customer_id)
@@ -232,15 +218,13 @@ def select_signal_features(
     if customer_ids:
         stmt = stmt.where(c.customer_id.in_(customer_ids))
     if flt is not None:
-        if flt.branch_ids:
-            stmt = stmt.where(c.branch_id.in_(flt.branch_ids))
-        if flt.officer_ids:
-            stmt = stmt.where(c.officer_id.in_(flt.officer_ids))
-        if flt.tiers:
-            tiered = sa.select(customer_value.c.customer_id).where(
-                customer_value.c.tier.in_(flt.tiers)
-            )
-            stmt = stmt.where(c.customer_id.in_(tiered))
+        stmt = restrict(
+            stmt,
+            flt.selection(Scope.bank()),  # the scope is applied above, before the customer ids
+            branch_col=c.branch_id,
+            officer_col=c.officer_id,
+            customer_col=c.customer_id,
+        )
     return stmt.order_by(c.customer_id)
 
 
@@ -344,18 +328,14 @@ def _bulk_frame(
 
 def _mart_view(stmt: sa.Select, scope: Scope, flt: Filters | None) -> sa.Select:
     m = customer_signals.c
-    stmt = apply_scope(stmt, scope, m.branch_id, m.officer_id)
-    if flt is not None:
-        if flt.branch_ids:
-            stmt = stmt.where(m.branch_id.in_(flt.branch_ids))
-        if flt.officer_ids:
-            stmt = stmt.where(m.officer_id.in_(flt.officer_ids))
-        if flt.tiers:
-            tiered = sa.select(customer_value.c.customer_id).where(
-                customer_value.c.tier.in_(flt.tiers)
-            )
-            stmt = stmt.where(m.customer_id.in_(tiered))
-    return stmt
+    selection = flt.selection(scope) if flt is not None else Selection(scope)
+    return restrict(
+        stmt,
+        selection,
+        branch_col=m.branch_id,
+        officer_col=m.officer_id,
+        customer_col=m.customer_id,
+    )
 
 
 def fetch_signal_counts(
@@ -436,7 +416,9 @@ def fetch_rule_rows(
         stmt = sa.select(*(table.c[n] for n in cols)).where(
             *(_source_base(source, as_of, measures) if measures else [sa.false()])
         )
-        stmt = _restrict(stmt, table, scope, None, customer_ids)
+        if customer_ids:
+            stmt = stmt.where(table.c.customer_id.in_(customer_ids))
+        stmt = restrict(stmt, Selection(scope).branches_only(), branch_col=table.c.branch_id)
         visible = apply_scope(
             sa.select(customers.c.customer_id), scope, customers.c.branch_id, customers.c.officer_id
         )

@@ -13,12 +13,13 @@ from data_access.queries import org
 from data_access.queries import quality as qq
 from metrics import officers as om
 from metrics import quality as qm
+from metrics.calendar import weeks_ending
 from metrics.standards import load_standards
 from tests.conftest import DEMO_END_DATE
 
 END = DEMO_END_DATE
 BOOK_ROLES = ("customer_manager", "credit_officer")
-HISTORY = om.weeks_ending(END, 104)
+HISTORY = weeks_ending(END, 104)
 PERIOD = Filters(HISTORY[0], END)
 
 

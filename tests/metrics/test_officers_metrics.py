@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from metrics import officers as m
+from metrics.calendar import weeks_ending
 from metrics.standards import Component, Composite, Label, load_standards
 
 W0 = date(2026, 10, 12)  # Monday of the training week (training on Wednesday 14th)
@@ -176,7 +177,7 @@ def test_weekly_panel_fills_zeros_and_picks_kinds() -> None:
     ],
 )
 def test_weeks_ending(last: date, n: int, expected: list[date]) -> None:
-    assert m.weeks_ending(last, n) == expected
+    assert weeks_ending(last, n) == expected
 
 
 def test_officer_rates_per_week() -> None:

@@ -1,0 +1,115 @@
+"""What a page asks for, as two frozen values, and the one function that scopes every query.
+
+- ``Period``: the time window (inclusive dates).
+- ``Selection``: who asks (``Scope``) and what they picked — branches, officers, tiers.
+
+``restrict(stmt, selection, branch_col=…, officer_col=…, tier_col=… | customer_col=…)`` applies
+both, always with bound parameters: the scope (``branch = :b``; an officer scope also
+``officer = :o``, or nothing at all when the table has no officer column), then the picks
+(``IN`` lists; tiers on the table's own tier column, else through the value mart's current tier
+of ``customer_col``). ``data_access.filters.apply_scope`` / ``apply_filters`` are this function
+too, so every ``fetch_*`` scopes through it (tests/data_access/test_scope_every_fetch.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+import sqlalchemy as sa
+
+from data_access.errors import InvalidFilter
+from data_access.filters import TIERS, Scope
+
+
+@dataclass(frozen=True)
+class Period:
+    """A time window of whole days, both ends included."""
+
+    start: date
+    end: date
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.start, date) or not isinstance(self.end, date):
+            raise InvalidFilter("start and end must be dates")
+        if self.end < self.start:
+            raise InvalidFilter(f"period ends ({self.end}) before it starts ({self.start})")
+
+    @property
+    def start_ts(self) -> datetime:
+        """Start of the period as a timestamp (inclusive)."""
+        return datetime.combine(self.start, time.min)
+
+    @property
+    def end_ts(self) -> datetime:
+        """Midnight after the last day (exclusive bound for timestamps)."""
+        return datetime.combine(self.end + timedelta(days=1), time.min)
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Who asks and what they picked (empty picks: everything the scope may see)."""
+
+    scope: Scope = field(default_factory=Scope.bank)
+    branch_ids: tuple[int, ...] = ()
+    officer_ids: tuple[int, ...] = ()
+    tiers: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.scope, Scope):
+            raise InvalidFilter("a selection needs a Scope")
+        for name in ("branch_ids", "officer_ids"):
+            values = getattr(self, name)
+            if not isinstance(values, tuple) or not all(
+                isinstance(v, int) and not isinstance(v, bool) for v in values
+            ):
+                raise InvalidFilter(f"{name} must be a tuple of integers")
+        unknown = [t for t in self.tiers if t not in TIERS]
+        if unknown:
+            raise InvalidFilter(f"unknown tier(s) {unknown}; expected some of {list(TIERS)}")
+
+    def branches_only(self) -> Selection:
+        """The branch part alone: a cheap pre-filter on a fact table whose branch is the
+        customer's, before grouping; officers and tiers are then applied on the customers."""
+        level = "bank" if self.scope.level == "bank" else "branch"
+        scope = Scope(level, self.scope.branch_id if level == "branch" else None)
+        return Selection(scope, self.branch_ids)
+
+
+def tier_customers(tiers: tuple[str, ...]) -> sa.Select:
+    """Customers whose current tier (value mart) is one of ``tiers``."""
+    from data_access.schema import customer_value  # the schema imports nothing from here
+
+    v = customer_value.c
+    return sa.select(v.customer_id).where(v.tier.in_(tiers))
+
+
+def restrict(
+    stmt: sa.Select,
+    selection: Selection,
+    *,
+    branch_col: sa.ColumnElement | None = None,
+    officer_col: sa.ColumnElement | None = None,
+    tier_col: sa.ColumnElement | None = None,
+    customer_col: sa.ColumnElement | None = None,
+) -> sa.Select:
+    """Restrict ``stmt`` to the selection: its scope, then its branch, officer and tier picks."""
+    scope = selection.scope
+    if scope.level != "bank":
+        if branch_col is None:
+            raise InvalidFilter("a scoped query needs the table's branch column")
+        stmt = stmt.where(branch_col == sa.bindparam(None, scope.branch_id, type_=sa.Integer))
+        if scope.level == "officer":
+            if officer_col is None:
+                return stmt.where(sa.false())  # no officer on the rows: an officer sees none
+            stmt = stmt.where(officer_col == sa.bindparam(None, scope.officer_id, type_=sa.Integer))
+    if branch_col is not None and selection.branch_ids:
+        stmt = stmt.where(branch_col.in_(selection.branch_ids))
+    if officer_col is not None and selection.officer_ids:
+        stmt = stmt.where(officer_col.in_(selection.officer_ids))
+    if selection.tiers:
+        if tier_col is not None:
+            stmt = stmt.where(tier_col.in_(selection.tiers))
+        elif customer_col is not None:
+            stmt = stmt.where(customer_col.in_(tier_customers(selection.tiers)))
+    return stmt

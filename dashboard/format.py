@@ -1,10 +1,20 @@
-"""Numbers as the reader expects them: 万元 in Chinese, thousands separators, signed percentages."""
+"""Numbers as the reader expects them: 万元 in Chinese, thousands separators, signed percentages.
+
+Digits, grouping and percent signs come from Babel's locale data (zh_CN, en); the units are the
+banks' convention (amounts in 万元 in Chinese, whatever their size — never 亿 — and CNY / M in
+English).
+"""
 
 from __future__ import annotations
 
 import math
 
+from babel import Locale
+from babel.numbers import format_decimal, format_percent
+
 from dashboard.i18n import lang
+
+LOCALES = {"zh": Locale.parse("zh_CN"), "en": Locale.parse("en")}  # parsed once
 
 
 def money(value: float | None, *, lang_code: str | None = None) -> str:
@@ -12,20 +22,21 @@ def money(value: float | None, *, lang_code: str | None = None) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
     code = lang_code or lang()
+    loc = LOCALES[code]
     if code == "zh":
         if abs(value) >= 10_000:
-            return f"{value / 10_000:,.1f}万元"
-        return f"{value:,.0f}元"
+            return f"{format_decimal(value / 10_000, '#,##0.0', locale=loc)}万元"
+        return f"{format_decimal(value, '#,##0', locale=loc)}元"
     if abs(value) >= 1_000_000:
-        return f"CNY {value / 1_000_000:,.2f}M"
-    return f"CNY {value:,.0f}"
+        return f"CNY {format_decimal(value / 1_000_000, '#,##0.00', locale=loc)}M"
+    return f"CNY {format_decimal(value, '#,##0', locale=loc)}"
 
 
 def count(value: float | None) -> str:
     """A count with thousands separators."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
-    return f"{value:,.0f}"
+    return format_decimal(value, "#,##0", locale=LOCALES["en"])  # the same grouping in zh_CN
 
 
 def pct(value: float | None, *, signed: bool = False, digits: int = 1) -> str:
@@ -33,7 +44,8 @@ def pct(value: float | None, *, signed: bool = False, digits: int = 1) -> str:
     if value is None or (isinstance(value, float) and (math.isnan(value) or math.isinf(value))):
         return "—"
     sign = "+" if signed and value > 0 else ""
-    return f"{sign}{value * 100:.{digits}f}%"
+    pattern = "#,##0" + ("." + "0" * digits if digits else "") + "%"
+    return sign + format_percent(value, pattern, locale=LOCALES["en"])
 
 
 def wan(value: float | None) -> float | None:

@@ -38,6 +38,16 @@ def t(key: str, **kwargs: object) -> str:
     return text.format(**kwargs) if kwargs else text
 
 
+def tn(key: str, n: float, **kwargs: object) -> str:
+    """``t`` for a sentence about ``n`` things: Babel's plural rule of the language picks
+    ``<key>_one`` when there is one (English) and ``<key>`` otherwise (Chinese has one form)."""
+    from babel import Locale  # only plural sentences need it
+
+    form = Locale.parse(lang()).plural_form(abs(n))
+    one = f"{key}_one"
+    return t(one if form == "one" and one in catalog() else key, **kwargs)
+
+
 def browser_lang() -> str:
     """'zh' when the browser asks for Chinese, else 'en'."""
     locale = (st.context.locale or "zh").lower()

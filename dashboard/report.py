@@ -1,4 +1,5 @@
-"""The weekly KPI report: one self-contained HTML file (inline CSS, plotly.js inlined once, no CDN).
+"""The weekly KPI report: one self-contained HTML file (inline CSS, plotly.js inlined once, no CDN),
+rendered from dashboard/templates/weekly_report.html.j2 (Jinja2, autoescaped).
 
 Built by a pure function from the frames the page already holds, so the download button can
 generate it on demand (on another thread, where ``st.session_state`` is out of reach: labels come
@@ -7,11 +8,13 @@ from the catalog with an explicit language).
 
 from __future__ import annotations
 
-import html
 import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from pathlib import Path
+from typing import NamedTuple
 
+import jinja2
 import plotly.graph_objects as go
 import polars as pl
 
@@ -24,20 +27,15 @@ from metrics.kpis import LOWER_IS_BETTER, MONEY_KPIS, kpi_trend
 
 KPI_ORDER = KPI_CODES  # the registry lists the cards in their order
 
-CSS = """
-body { font-family: "Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", sans-serif;
-       margin: 24px auto; max-width: 1100px; color: #1c2127; }
-h1 { font-size: 24px; margin-bottom: 4px; } h2 { font-size: 18px; margin-top: 28px;
-     border-bottom: 2px solid #1f6fb2; padding-bottom: 4px; }
-.meta { color: #5f6b7c; font-size: 13px; }
-table { border-collapse: collapse; width: 100%; font-size: 13px; margin-top: 8px; }
-th, td { border: 1px solid #d3d8de; padding: 4px 8px; }
-th { background: #f0f3f6; text-align: left; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-.bad { color: #c23030; } .good { color: #1c6e42; }
-.grid { display: grid; grid-template-columns: 1fr 1fr; gap: 12px; }
-@media print { .grid { grid-template-columns: 1fr; } }
-"""
+TEMPLATES = Path(__file__).with_name("templates")
+# Autoescaped: every label, name and number is text; only plotly's own chart markup is marked safe.
+_JINJA = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(TEMPLATES),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
 
 
 def label(key: str, lang: str, **kwargs: object) -> str:
@@ -115,72 +113,77 @@ class WeeklyReport:
     targets: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=TARGET_SCHEMA))
 
 
-def _cell(text: str, *, num: bool = False, cls: str = "") -> str:
-    classes = " ".join(c for c in ("num" if num else "", cls) if c)
-    attr = f' class="{classes}"' if classes else ""
-    return f"<td{attr}>{html.escape(text)}</td>"
+class Cell(NamedTuple):
+    """One table cell: its text and its classes ('num' right-aligns, 'good' / 'bad' colour)."""
+
+    text: str
+    classes: str = ""
 
 
-def _table(headers: list[str], rows: list[str]) -> str:
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+class Table(NamedTuple):
+    """Headers, rows of cells, and the sentence shown instead when there are no rows."""
+
+    headers: list[str]
+    rows: list[list[Cell]]
+    empty: str = ""
 
 
-def _kpi_table(r: WeeklyReport) -> str:
+def _num(text: str, cls: str = "") -> Cell:
+    return Cell(text, " ".join(c for c in ("num", cls) if c))
+
+
+def _headers(lg: str, *keys: str) -> list[str]:
+    return [label(f"kpis.{k}", lg) for k in keys]
+
+
+def _kpi_table(r: WeeklyReport) -> Table:
     lg = r.lang
-    rows = []
     by_kpi = {row["kpi"]: row for row in r.bank.iter_rows(named=True)}
-    for kpi in KPI_ORDER:
-        row = by_kpi.get(kpi)
-        if row is None:
-            continue
+    rows = []
+    for kpi in (k for k in KPI_ORDER if k in by_kpi):
+        row = by_kpi[kpi]
         good = is_good(kpi, row["wow_abs"])
-        cls = "" if good is None else ("good" if good else "bad")
+        target = row["target"]
         rows.append(
-            "<tr>"
-            + _cell(label(f"kpis.kpi_{kpi}", lg))
-            + _cell(kpi_text(kpi, row["value"], lg), num=True)
-            + _cell(change_text(kpi, row["wow_abs"], row["wow_pct"], lg), num=True, cls=cls)
-            + _cell(change_text(kpi, row["yoy_abs"], row["yoy_pct"], lg), num=True)
-            + _cell(
-                kpi_text(kpi, row["target"], lg) if row["target"] is not None else "—", num=True
-            )
-            + _cell(pct(row["attainment"]), num=True)
-            + "</tr>"
+            [
+                Cell(label(f"kpis.kpi_{kpi}", lg)),
+                _num(kpi_text(kpi, row["value"], lg)),
+                _num(
+                    change_text(kpi, row["wow_abs"], row["wow_pct"], lg),
+                    "" if good is None else ("good" if good else "bad"),
+                ),
+                _num(change_text(kpi, row["yoy_abs"], row["yoy_pct"], lg)),
+                _num(kpi_text(kpi, target, lg) if target is not None else "—"),
+                _num(pct(row["attainment"])),
+            ]
         )
-    headers = [
-        label(f"kpis.{k}", lg) for k in ("col_kpi", "col_value", "col_wow", "col_yoy", "col_target")
-    ]
-    return _table([*headers, label("kpis.col_attainment", lg)], rows)
+    keys = ("col_kpi", "col_value", "col_wow", "col_yoy", "col_target", "col_attainment")
+    return Table(_headers(lg, *keys), rows)
 
 
-def _ranking_table(r: WeeklyReport) -> str:
-    lg = r.lang
+def _ranking_table(r: WeeklyReport) -> Table:
     rows = [
-        "<tr>"
-        + _cell("—" if row["rank"] is None else str(row["rank"]), num=True)
-        + _cell(row["branch"])
-        + _cell(pct(row["score"]), num=True)
-        + _cell(f"{row['on_target']} / {row['with_target']}", num=True)
-        + "</tr>"
+        [
+            _num("—" if row["rank"] is None else str(row["rank"])),
+            Cell(row["branch"]),
+            _num(pct(row["score"])),
+            _num(f"{row['on_target']} / {row['with_target']}"),
+        ]
         for row in r.ranking.iter_rows(named=True)
     ]
-    keys = ("col_rank", "col_branch", "col_score", "col_on_target")
-    return _table([label(f"kpis.{k}", lg) for k in keys], rows)
+    return Table(_headers(r.lang, "col_rank", "col_branch", "col_score", "col_on_target"), rows)
 
 
-def _league_table(r: WeeklyReport) -> str:
+def _league_table(r: WeeklyReport) -> Table:
     lg = r.lang
     rows = [
-        "<tr>"
-        + _cell(str(row["rank"]), num=True)
-        + _cell(row["officer"])
-        + _cell(row["branch"])
-        + _cell(count(row["conversions"]), num=True)
-        + _cell(count(row["new_customers"]), num=True)
-        + _cell(count(row["activities"]), num=True)
-        + _cell(label("kpis.lagging", lg) if row["lagging"] else "", cls="bad")
-        + "</tr>"
+        [
+            _num(str(row["rank"])),
+            Cell(row["officer"]),
+            Cell(row["branch"]),
+            *(_num(count(row[k])) for k in ("conversions", "new_customers", "activities")),
+            Cell(label("kpis.lagging", lg) if row["lagging"] else "", "bad"),
+        ]
         for row in r.league.iter_rows(named=True)
     ]
     keys = (
@@ -192,24 +195,22 @@ def _league_table(r: WeeklyReport) -> str:
         "col_activities",
         "col_lagging",
     )
-    return _table([label(f"kpis.{k}", lg) for k in keys], rows)
+    return Table(_headers(lg, *keys), rows)
 
 
-def _flags_table(r: WeeklyReport) -> str:
+def _flags_table(r: WeeklyReport) -> Table:
     lg = r.lang
-    if r.flags.is_empty():
-        return f"<p>{html.escape(label('kpis.no_flags', lg))}</p>"
     rows = [
-        "<tr>"
-        + _cell(row["branch"])
-        + _cell(label(f"kpis.kpi_{row['kpi']}", lg))
-        + _cell(label(f"kpis.reason_{row['reason']}", lg), cls="bad" if row["adverse"] else "")
-        + _cell(change_text(row["kpi"], row["change"], None, lg), num=True)
-        + "</tr>"
+        [
+            Cell(row["branch"]),
+            Cell(label(f"kpis.kpi_{row['kpi']}", lg)),
+            Cell(label(f"kpis.reason_{row['reason']}", lg), "bad" if row["adverse"] else ""),
+            _num(change_text(row["kpi"], row["change"], None, lg)),
+        ]
         for row in r.flags.iter_rows(named=True)
     ]
     keys = ("col_branch", "col_kpi", "col_reason", "col_change")
-    return _table([label(f"kpis.{k}", lg) for k in keys], rows)
+    return Table(_headers(lg, *keys), rows, empty=label("kpis.no_flags", lg))
 
 
 def report_figures(r: WeeklyReport) -> list[go.Figure]:
@@ -247,31 +248,22 @@ def build_weekly_report(r: WeeklyReport) -> str:
         )
         for i, fig in enumerate(figures)
     ]
-    first, trends = charts[:1], charts[1:]
     week_end = r.week + timedelta(days=6)
     title = label("kpis.report_title", lg, start=f"{r.week:%Y-%m-%d}", end=f"{week_end:%Y-%m-%d}")
-    meta = label("kpis.report_meta", lg, selection=r.selection, day=f"{r.as_of:%Y-%m-%d}")
-    parts = [
-        "<!DOCTYPE html>",
-        f'<html lang="{"zh-CN" if lg == "zh" else "en"}"><head><meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{html.escape(title)}</title><style>{CSS}</style></head><body>",
-        f"<h1>{html.escape(title)}</h1><p class='meta'>{html.escape(meta)}</p>",
-        f"<h2>{html.escape(label('kpis.cards_header', lg))}</h2>",
-        _kpi_table(r),
-        *first,
-        f"<h2>{html.escape(label('kpis.flags_header', lg))}</h2>",
-        _flags_table(r),
-        f"<h2>{html.escape(label('kpis.ranking_header', lg))}</h2>",
-        _ranking_table(r),
-        f"<h2>{html.escape(label('kpis.league_header', lg))}</h2>",
-        _league_table(r),
-        f"<h2>{html.escape(label('kpis.trends_header', lg))}</h2>",
-        "<div class='grid'>",
-        *(f"<div>{c}</div>" for c in trends),
-        "</div></body></html>",
+    sections = [
+        {"header": label("kpis.cards_header", lg), "table": _kpi_table(r), "chart": charts[0]},
+        {"header": label("kpis.flags_header", lg), "table": _flags_table(r), "chart": None},
+        {"header": label("kpis.ranking_header", lg), "table": _ranking_table(r), "chart": None},
+        {"header": label("kpis.league_header", lg), "table": _league_table(r), "chart": None},
     ]
-    return "\n".join(parts)
+    return _JINJA.get_template("weekly_report.html.j2").render(
+        html_lang="zh-CN" if lg == "zh" else "en",
+        title=title,
+        meta=label("kpis.report_meta", lg, selection=r.selection, day=f"{r.as_of:%Y-%m-%d}"),
+        sections=sections,
+        trends_header=label("kpis.trends_header", lg),
+        trends=charts[1:],
+    )
 
 
 _SCRIPT = re.compile(r"<script\b[^>]*>.*?</script>", re.S | re.I)

@@ -25,6 +25,12 @@ def load_branches(scope: Scope) -> pl.DataFrame:
         return org.fetch_branches(conn, scope)
 
 
+def branch_names(branches: pl.DataFrame, lang: str) -> dict[int, str]:
+    """branch_id -> the branch's name in ``lang``: the one lookup of branch names."""
+    col = "name" if lang == "zh" else "name_en"
+    return dict(zip(branches["branch_id"].to_list(), branches[col].to_list(), strict=True))
+
+
 @st.cache_data(ttl=TTL, max_entries=64, show_spinner=False)
 def load_officers(scope: Scope, branch_ids: tuple[int, ...] = ()) -> pl.DataFrame:
     """Active officers the scope may see."""

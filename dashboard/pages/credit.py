@@ -11,7 +11,7 @@ import streamlit as st
 from dashboard.charts import credit as charts
 from dashboard.errors import friendly_errors, no_data
 from dashboard.format import count, pct
-from dashboard.i18n import t
+from dashboard.i18n import t, tn
 from dashboard.loaders.common import load_standard
 from dashboard.loaders.credit import load_credit_evidence
 from dashboard.masking import mask_name
@@ -137,8 +137,9 @@ labels = {
 chosen = st.selectbox(t("credit.detail_pick"), list(labels), format_func=labels.get, key="cr_app")
 row = shown.filter(pl.col("application_id") == chosen).row(0, named=True)
 st.caption(
-    t(
+    tn(
         "credit.detail_rating",
+        row["platforms"],
         rating=f"{row['rating']:.1f}",
         with_platforms=f"{row['rating_with_platforms']:.1f}",
         platforms=row["platforms"],

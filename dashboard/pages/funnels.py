@@ -11,7 +11,7 @@ from dashboard.charts import funnels as charts
 from dashboard.errors import friendly_errors, no_data
 from dashboard.format import count, pct
 from dashboard.i18n import catalog, t
-from dashboard.loaders.common import load_branches, load_officers, load_standard
+from dashboard.loaders.common import branch_names, load_branches, load_officers, load_standard
 from dashboard.loaders.funnels import load_campaigns, load_drop_list, load_funnel_report
 from dashboard.state import page_context
 
@@ -167,8 +167,7 @@ dim = dim or "branch_id"  # the control can be cleared
 with friendly_errors():
     if dim == "branch_id":
         branches = load_branches(ctx.scope)
-        names = branches["name" if lang == "zh" else "name_en"].to_list()
-        group_labels = dict(zip(map(str, branches["branch_id"].to_list()), names, strict=True))
+        group_labels = {str(b): n for b, n in branch_names(branches, lang).items()}
     elif dim == "officer_id":
         officers = load_officers(ctx.scope, ())
         group_labels = dict(

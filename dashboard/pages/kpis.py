@@ -12,6 +12,7 @@ from dashboard.charts import kpis as charts
 from dashboard.errors import friendly_errors, no_data
 from dashboard.format import count, pct
 from dashboard.i18n import t
+from dashboard.loaders.common import branch_names as names_of_branches
 from dashboard.loaders.common import load_branches, load_officers, load_standard
 from dashboard.loaders.kpis import league_period, load_officer_weekly, load_week_view
 from dashboard.report import (
@@ -47,13 +48,7 @@ weekly, targets, bank, by_branch = view.weekly, view.targets, view.bank, view.by
 if weekly.filter(pl.col("week_start") == ctx.week).is_empty():
     no_data("kpis.no_data_week")
 
-branch_names = dict(
-    zip(
-        branches["branch_id"].to_list(),
-        branches["name" if lang == "zh" else "name_en"].to_list(),
-        strict=True,
-    )
-)
+branch_names = names_of_branches(branches, lang)
 officer_names = dict(zip(officers["officer_id"].to_list(), officers["name"].to_list(), strict=True))
 kpi_labels = {k: t(f"kpis.kpi_{k}") for k in KPI_ORDER}
 selection = (

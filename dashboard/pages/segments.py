@@ -14,6 +14,7 @@ from dashboard.export import csv_bytes, xlsx_bytes
 from dashboard.format import count, money, pct
 from dashboard.i18n import catalog, t
 from dashboard.loaders import segments as loaders
+from dashboard.loaders.common import branch_names as names_of_branches
 from dashboard.loaders.common import load_branches, load_officers, load_standard
 from dashboard.state import page_context, url_view
 from data_access.errors import FootprintError, InvalidFilter, SegmentExists
@@ -356,9 +357,7 @@ st.subheader(t("segments.list_header"))
 with friendly_errors():
     branches = load_branches(ctx.scope)
     officers = load_officers(ctx.scope, ())
-branch_names = dict(
-    zip(branches["branch_id"].to_list(), branches["name" if lang == "zh" else "name_en"].to_list(), strict=True)
-)  # fmt: skip
+branch_names = names_of_branches(branches, lang)
 officer_names = dict(zip(officers["officer_id"].to_list(), officers["name"].to_list(), strict=True))
 headers = {
     c: t(f"segments.col_{c}")

@@ -32,6 +32,16 @@ def money(value: float | None, *, lang_code: str | None = None) -> str:
     return f"CNY {format_decimal(value, '#,##0', locale=loc)}"
 
 
+def money_in_one_unit(value: float | None, *, lang_code: str | None = None) -> str:
+    """An amount always in the same unit ('0.35万元', '12.50万元'; 'CNY 3,500'): for a table
+    column, where '3,500元' next to '12.5万元' would mislead."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    if (lang_code or lang()) == "zh":
+        return f"{value / 10_000:,.2f}万元"
+    return f"CNY {value:,.0f}"
+
+
 def count(value: float | None) -> str:
     """A count with thousands separators."""
     if value is None or (isinstance(value, float) and math.isnan(value)):

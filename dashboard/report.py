@@ -19,7 +19,7 @@ import plotly.graph_objects as go
 import polars as pl
 
 from dashboard.charts.kpis import attainment_figure, axis_for, trend_figure
-from dashboard.format import count, money, pct
+from dashboard.format import count, money, money_in_one_unit, pct
 from dashboard.i18n import catalog
 from data_access.queries.kpis import TARGET_SCHEMA, WEEKLY_SCHEMA  # the frames the page loads
 from metrics.codes import KPI_CODES
@@ -44,9 +44,14 @@ def label(key: str, lang: str, **kwargs: object) -> str:
     return text.format(**kwargs) if kwargs else text
 
 
-def kpi_text(kpi: str, value: float | None, lang: str) -> str:
-    """A KPI value as the reader expects it: money in 万元 / CNY, counts with separators."""
-    return money(value, lang_code=lang) if kpi in MONEY_KPIS else count(value)
+def kpi_text(kpi: str, value: float | None, lang: str, *, one_unit: bool = False) -> str:
+    """A KPI value as the reader expects it: money in 万元 / CNY, counts with separators.
+
+    ``one_unit``: money always in 万元 (zh) / CNY, for a table column mixing sizes.
+    """
+    if kpi not in MONEY_KPIS:
+        return count(value)
+    return (money_in_one_unit if one_unit else money)(value, lang_code=lang)
 
 
 def card_unit(kpi: str, lang: str) -> str:
@@ -76,12 +81,14 @@ def card_text(kpi: str, value: float | None, lang: str, *, signed: bool = False)
     return f"{sign}{text}"
 
 
-def change_text(kpi: str, abs_change: float | None, rel: float | None, lang: str) -> str:
-    """'+12.5万元 (+3.1%)' — the signed change and its percentage."""
+def change_text(
+    kpi: str, abs_change: float | None, rel: float | None, lang: str, *, one_unit: bool = False
+) -> str:
+    """'+12.5万元 (+3.1%)' — the signed change and its percentage (``one_unit``: see kpi_text)."""
     if abs_change is None:
         return "—"
     # The sign leads ("-CNY 1.2M", not "CNY -1.2M"): st.metric colours a delta by its first character.
-    shown = kpi_text(kpi, abs(abs_change), lang)
+    shown = kpi_text(kpi, abs(abs_change), lang, one_unit=one_unit)
     # a change that rounds to nothing carries no sign ('0', not '+0' for a typical 0.3)
     rounds_to_zero = not any(ch in "123456789" for ch in shown)
     sign = "" if rounds_to_zero else "+" if abs_change > 0 else "-" if abs_change < 0 else ""
@@ -205,7 +212,7 @@ def _flags_table(r: WeeklyReport) -> Table:
             Cell(row["branch"]),
             Cell(label(f"kpis.kpi_{row['kpi']}", lg)),
             Cell(label(f"kpis.reason_{row['reason']}", lg), "bad" if row["adverse"] else ""),
-            _num(change_text(row["kpi"], row["change"], None, lg)),
+            _num(change_text(row["kpi"], row["change"], None, lg, one_unit=True)),
         ]
         for row in r.flags.iter_rows(named=True)
     ]

@@ -178,9 +178,14 @@ def _changes(
             pl.when(pl.col("yoy_value") != 0)
             .then(pl.col("yoy_abs") / pl.col("yoy_value").abs())
             .alias("yoy_pct"),
-            # A missing or non-positive target has no meaningful attainment.
-            pl.when(pl.col("target") > 0)
-            .then(pl.col("value").clip(lower_bound=0) / pl.col("target"))
+            # A missing or non-positive target has no meaningful attainment. For a lower-is-
+            # better KPI (outflows) it is target ÷ actual, as in the ranking: above 100% is good
+            # for every KPI (nothing out at all: no ratio).
+            pl.when(pl.col("target") <= 0)
+            .then(None)
+            .when(pl.col("kpi").is_in(LOWER_IS_BETTER))
+            .then(pl.when(pl.col("value") > 0).then(pl.col("target") / pl.col("value")))
+            .otherwise(pl.col("value").clip(lower_bound=0) / pl.col("target"))
             .alias("attainment"),
         )
         .select(
@@ -212,8 +217,9 @@ def branch_kpis(
     optionally ``same_days`` (branch_id, month, value): effective customers of earlier months
     counted through the day the data ends, when the week's month is still running.
     Out: branch_id, kpi, value, prev_value, wow_abs, wow_pct, yoy_value, yoy_abs, yoy_pct,
-    target, attainment (value / target; null without a positive target). Monthly measures compare
-    like with like (see ``_monthly_priors``).
+    target, attainment (value / target, for outflows target / value: above 100% is good for every
+    KPI; null without a positive target). Monthly measures compare like with like (see
+    ``_monthly_priors``).
     """
     _check(weekly, WEEKLY_COLUMNS, "weekly")
     _check(targets, TARGET_COLUMNS, "targets")

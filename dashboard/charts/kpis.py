@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import plotly.graph_objects as go
 import polars as pl
 
-from metrics.kpis import FLOW_KPIS, LOWER_IS_BETTER, MONEY_KPIS
+from metrics.kpis import FLOW_KPIS, MONEY_KPIS
 
 COLORS = {"value": "#1f6fb2", "prior_year": "#9aa5b1", "target": "#d9822b", "bad": "#c23030"}
 
@@ -118,7 +118,8 @@ def ranking_figure(
 def attainment_figure(
     bank: pl.DataFrame, *, title: str, labels: dict[str, str], target_label: str
 ) -> go.Figure:
-    """One bar per KPI with a target: attainment (value / target); outflows are better below 100%.
+    """One bar per KPI with a target: attainment (value / target; outflows target / value), so that
+    above the 100% line is good for every bar.
 
     ``bank``: kpi, attainment (``metrics.kpis.bank_kpis``); ``labels`` maps KPI codes to names
     and gives the order of the bars.
@@ -128,9 +129,7 @@ def attainment_figure(
     order = [k for k in labels if k in got] + [k for k in got if k not in labels]
     kpis = [k for k in order if got[k] is not None]
     values = [got[k] for k in kpis]
-    good = [
-        (v <= 1) if k in LOWER_IS_BETTER else (v >= 1) for k, v in zip(kpis, values, strict=True)
-    ]
+    good = [v >= 1 for v in values]
     fig = go.Figure(
         go.Bar(
             x=[labels.get(k, k) for k in kpis],

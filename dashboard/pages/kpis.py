@@ -123,12 +123,13 @@ else:
                     ("⚠️ " if a else "") + t(f"kpis.reason_{r}")
                     for r, a in zip(flags["reason"], flags["adverse"], strict=True)
                 ],
+                # one unit per column: '3,500元' beside '12.5万元' misreads at a glance
                 t("kpis.col_change"): [
-                    change_text(k, c, None, lang)
+                    change_text(k, c, None, lang, one_unit=True)
                     for k, c in zip(flags["kpi"], flags["change"], strict=True)
                 ],
                 t("kpis.col_typical"): [
-                    change_text(k, c, None, lang)
+                    change_text(k, c, None, lang, one_unit=True)
                     for k, c in zip(flags["kpi"], flags["typical_change"], strict=True)
                 ],
                 t("kpis.col_z"): flags["z"].round(1),

@@ -186,3 +186,14 @@ def test_card_label_carries_the_unit() -> None:
     assert rp.card_label("deposit_balance", "zh") == "存款余额(万元)"
     assert rp.card_label("deposit_balance", "en") == "Deposit balance (CNY '000)"
     assert rp.card_label("new_customers", "zh") == "新增客户"
+
+
+def test_a_table_column_keeps_one_money_unit() -> None:
+    """'3,500元' beside '12.5万元' in one column misreads: the flags' columns use 万元 throughout."""
+    from dashboard.report import change_text
+
+    small = change_text("outflow_other_banks", 3_500.0, None, "zh", one_unit=True)
+    large = change_text("deposit_balance", -125_000.0, None, "zh", one_unit=True)
+    assert (small, large) == ("+0.35万元", "-12.50万元")
+    assert change_text("outflow_other_banks", 3_500.0, None, "zh") == "+3,500元"  # cards vary
+    assert change_text("conversions", 3.0, None, "zh", one_unit=True) == "+3"

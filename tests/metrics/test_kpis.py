@@ -401,3 +401,13 @@ def test_a_running_month_is_compared_with_the_same_days() -> None:
     later = k.branch_kpis(weekly(rows), targets, week=date(2026, 11, 16), same_days=same_days)
     row = later.filter(pl.col("kpi") == "effective_customers").row(0, named=True)
     assert (row["prev_value"], row["yoy_value"]) == (430.0, 410.0)
+
+
+def test_outflow_attainment_is_target_over_actual() -> None:
+    """286% of the target out is not over-achievement: attainment reads 35% (target ÷ actual)."""
+    rows = weekly([(1, W, "outflow_other_banks", 286.0), (1, W, "deposit_balance", 50.0)])
+    targets = weekly([(1, W, "outflow_other_banks", 100.0), (1, W, "deposit_balance", 100.0)])
+    out = k.branch_kpis(rows, targets.rename({"value": "target"}), week=W)
+    got = dict(zip(out["kpi"].to_list(), out["attainment"].to_list(), strict=True))
+    assert got["outflow_other_banks"] == pytest.approx(100 / 286)
+    assert got["deposit_balance"] == pytest.approx(0.5)

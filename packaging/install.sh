@@ -43,6 +43,10 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 PREFIX="$(mkdir -p "$PREFIX" && cd "$PREFIX" && pwd -P)"
+DATA="$(realpath -m "$DATA")" CONFIG="$(realpath -m "$CONFIG")" LOGDIR="$(realpath -m "$LOGDIR")"
+# Only the release's own code may run: no module from the caller's folder or PYTHONPATH.
+unset PYTHONPATH PYTHONHOME
+cd /
 
 # --- the service: stopped while the code or the database changes -------------------------------
 service_active() { command -v systemctl >/dev/null && systemctl is-active --quiet "$SERVICE" 2>/dev/null; }
@@ -149,6 +153,7 @@ else
 #!/bin/sh
 # python -m $module of this release, with the settings in $CONFIG/footprint.env
 RELEASE="\$(cd "\$(dirname "\$0")/.." && pwd -P)"
+unset PYTHONPATH PYTHONHOME
 if [ -r "$CONFIG/footprint.env" ]; then set -a; . "$CONFIG/footprint.env"; set +a; fi
 # bytecode goes to the data folder: the release folder stays read-only (and installs stay quick)
 export PYTHONPYCACHEPREFIX="\${PYTHONPYCACHEPREFIX:-$DATA/pycache}"

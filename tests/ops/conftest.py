@@ -21,7 +21,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_healthy(base: str, log: Path, seconds: float = 90) -> None:
+def wait_healthy(base: str, log: Path | None, seconds: float = 90) -> None:
     """Wait for Streamlit's health endpoint; fail with the server's log."""
     deadline = time.time() + seconds
     while time.time() < deadline:
@@ -30,7 +30,8 @@ def wait_healthy(base: str, log: Path, seconds: float = 90) -> None:
             return
         except OSError:
             time.sleep(0.5)
-    pytest.fail(f"the dashboard did not start: {log.read_text()[-3000:]}", pytrace=False)
+    tail = log.read_text()[-3000:] if log is not None else ""
+    pytest.fail(f"the dashboard did not start at {base}: {tail}", pytrace=False)
 
 
 def open_page(url: str) -> str:

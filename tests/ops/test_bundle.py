@@ -69,8 +69,10 @@ def netns() -> Iterator[str]:
 
 
 def _in(ns: str, *cmd: str | Path, **kw) -> subprocess.CompletedProcess:
-    """Run ``cmd`` inside namespace ``ns`` (from /: no module of this tree can be picked up)."""
+    """Run ``cmd`` inside namespace ``ns``, as a shell on the server would: from /, with no
+    PYTHONPATH (no module or egg-info of this tree may stand in for the installed release's)."""
     kw.setdefault("cwd", "/")
+    kw.setdefault("env", {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")})
     return _run(["ip", "netns", "exec", ns, *map(str, cmd)], **kw)
 
 
@@ -206,6 +208,8 @@ def test_offline_install_upgrade_service_and_rollback(
     with log.open("a") as out:
         server = subprocess.Popen(
             ["ip", "netns", "exec", netns, str(prefix / "current" / "bin" / "footprint")],
+            cwd="/",
+            env={k: v for k, v in os.environ.items() if not k.startswith("PYTHON")},
             stdout=out,
             stderr=subprocess.STDOUT,
         )

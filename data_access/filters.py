@@ -109,7 +109,7 @@ def apply_scope(
 
 def apply_filters(
     stmt: sa.Select,
-    flt: Filters,
+    flt: Filters | Selection,
     *,
     time_col: sa.ColumnElement | None = None,
     branch_col: sa.ColumnElement | None = None,
@@ -117,12 +117,13 @@ def apply_filters(
     tier_col: sa.ColumnElement | None = None,
 ) -> sa.Select:
     """Apply the period and the branch / officer / tier lists to the columns given."""
-    from data_access.selection import restrict
+    from data_access.selection import Selection, restrict
 
     if time_col is not None:
         if isinstance(time_col.type, sa.DateTime):
             stmt = stmt.where(time_col >= flt.start_ts, time_col < flt.end_ts)
         else:
             stmt = stmt.where(time_col >= flt.start, time_col <= flt.end)
-    picks = flt.selection(Scope.bank())
+    # only the picks are read from here on: a Selection (no period) may stand for the Filters
+    picks = Selection(Scope.bank(), flt.branch_ids, flt.officer_ids, flt.tiers)
     return restrict(stmt, picks, branch_col=branch_col, officer_col=officer_col, tier_col=tier_col)

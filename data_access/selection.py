@@ -19,7 +19,7 @@ from datetime import date, datetime, time, timedelta
 import sqlalchemy as sa
 
 from data_access.errors import InvalidFilter
-from data_access.filters import TIERS, Scope
+from data_access.filters import TIERS, Filters, Scope
 
 
 @dataclass(frozen=True)
@@ -74,6 +74,14 @@ class Selection:
         level = "bank" if self.scope.level == "bank" else "branch"
         scope = Scope(level, self.scope.branch_id if level == "branch" else None)
         return Selection(scope, self.branch_ids)
+
+
+def picks_of(flt: Filters | Selection | None, scope: Scope) -> Selection:
+    """``scope`` with the branch / officer / tier picks of ``flt`` (a period-free read takes a
+    Selection where older callers still pass Filters; the period is not read)."""
+    if flt is None:
+        return Selection(scope)
+    return Selection(scope, flt.branch_ids, flt.officer_ids, flt.tiers)
 
 
 def tier_customers(tiers: tuple[str, ...]) -> sa.Select:

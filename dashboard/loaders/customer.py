@@ -17,7 +17,7 @@ import streamlit as st
 from dashboard.db import get_engine
 from dashboard.loaders.common import load_standard
 from data_access.engine import connect
-from data_access.filters import Filters, Scope
+from data_access.filters import Scope
 from data_access.queries import customer as q
 from data_access.queries.feedback import FeedbackEntry, fetch_customer_feedback, insert_feedback
 from data_access.queries.nbp import fetch_peer_counts
@@ -26,6 +26,7 @@ from data_access.queries.signals import (
     fetch_signal_counts,
     fetch_signal_leads,
 )
+from data_access.selection import Selection
 from metrics.footprint_rules import rules_for
 from metrics.nbp import AGE_BAND_YEARS, shares_from_counts
 
@@ -85,13 +86,11 @@ def load_features(scope: Scope, customer_id: int, as_of: date) -> pl.DataFrame:
         return fetch_customer_measures(conn, scope, as_of, customer_id, rules)
 
 
-_ANY_DAY = date(2000, 1, 1)  # the mart has no period; a fixed one keeps cache keys stable
-
-
 def _book(
-    branch_ids: tuple[int, ...], officer_ids: tuple[int, ...], tiers: tuple[str, ...]
-) -> Filters:
-    return Filters(_ANY_DAY, _ANY_DAY, branch_ids, officer_ids, tiers)
+    scope: Scope, branch_ids: tuple[int, ...], officer_ids: tuple[int, ...], tiers: tuple[str, ...]
+) -> Selection:
+    """The officer's book as a selection (the signals mart has no period)."""
+    return Selection(scope, branch_ids, officer_ids, tiers)
 
 
 @st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)
@@ -104,7 +103,7 @@ def load_signal_counts(
 ) -> pl.DataFrame:
     """Customers with each signal on in the book (code '' = customers in view), from the mart."""
     with connect(get_engine()) as conn:
-        return fetch_signal_counts(conn, scope, codes, _book(branch_ids, officer_ids, tiers))
+        return fetch_signal_counts(conn, scope, codes, _book(scope, branch_ids, officer_ids, tiers))
 
 
 @st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)
@@ -117,7 +116,7 @@ def load_signal_leads(
 ) -> pl.DataFrame:
     """The customers of the book with the most signals on."""
     with connect(get_engine()) as conn:
-        return fetch_signal_leads(conn, scope, codes, _book(branch_ids, officer_ids, tiers))
+        return fetch_signal_leads(conn, scope, codes, _book(scope, branch_ids, officer_ids, tiers))
 
 
 def record_soft(scope: Scope, entry: q.SoftFootprintEntry) -> int:

@@ -13,21 +13,22 @@ import streamlit as st
 
 from dashboard.db import get_engine
 from data_access.engine import connect
-from data_access.filters import Filters, Scope
+from data_access.filters import Scope
 from data_access.queries import funnels
+from data_access.selection import Selection
 from metrics.funnels import FunnelReport, funnel_report
 
 TTL = 600
-_ANY_DAY = date(
-    2000, 1, 1
-)  # the funnel queries ignore the period; a fixed one keeps cache keys stable
 
 
 def view(
-    branch_ids: tuple[int, ...], officer_ids: tuple[int, ...], tiers: tuple[str, ...]
-) -> Filters:
-    """Filters holding only what the funnel queries read (branches, officers, tiers)."""
-    return Filters(_ANY_DAY, _ANY_DAY, branch_ids, officer_ids, tiers)
+    scope: Scope,
+    branch_ids: tuple[int, ...],
+    officer_ids: tuple[int, ...],
+    tiers: tuple[str, ...],
+) -> Selection:
+    """What the funnel queries read: the selection, no period (funnels are read per campaign)."""
+    return Selection(scope, branch_ids, officer_ids, tiers)
 
 
 @st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)
@@ -36,7 +37,7 @@ def load_campaigns(
 ) -> pl.DataFrame:
     """Campaigns in view with the customers targeted in view, newest first."""
     with connect(get_engine()) as conn:
-        return funnels.fetch_campaigns(conn, scope, view(branch_ids, officer_ids, tiers))
+        return funnels.fetch_campaigns(conn, scope, view(scope, branch_ids, officer_ids, tiers))
 
 
 # The pivot and the drop list can hold hundreds of thousands of rows: kept as shared resources
@@ -54,7 +55,7 @@ def load_stage_pivot(
     """One row per customer and campaign with the first time of each stage."""
     with connect(get_engine()) as conn:
         return funnels.fetch_stage_pivot(
-            conn, scope, view(branch_ids, officer_ids, tiers), campaign_ids, stages
+            conn, scope, view(scope, branch_ids, officer_ids, tiers), campaign_ids, stages
         )
 
 
@@ -74,7 +75,7 @@ def load_drop_list(
         return funnels.fetch_drop_list(
             conn,
             scope,
-            view(branch_ids, officer_ids, tiers),
+            view(scope, branch_ids, officer_ids, tiers),
             campaign_ids,
             step,
             window_days,

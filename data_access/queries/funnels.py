@@ -29,7 +29,7 @@ from data_access.schema import (
     marketing_events,
     officers,
 )
-from data_access.selection import tier_customers
+from data_access.selection import Selection, tier_customers
 
 CAMPAIGN_SCHEMA = {
     "campaign_id": pl.Int64,
@@ -89,13 +89,13 @@ def _arrow_frame(
     return df.select(pl.col(c).cast(t, strict=False) for c, t in schema.items())
 
 
-def _events_in_view(stmt: sa.Select, scope: Scope, flt: Filters) -> sa.Select:
+def _events_in_view(stmt: sa.Select, scope: Scope, flt: Filters | Selection) -> sa.Select:
     ev = marketing_events
     stmt = apply_scope(stmt, scope, ev.c.branch_id, ev.c.officer_id)
     return apply_filters(stmt, flt, branch_col=ev.c.branch_id, officer_col=ev.c.officer_id)
 
 
-def select_campaigns(scope: Scope, flt: Filters) -> sa.Select:
+def select_campaigns(scope: Scope, flt: Filters | Selection) -> sa.Select:
     """Campaigns with the number of customers targeted in view; when anything narrows the view
     (scope below the bank, branches, officers, tiers) only the campaigns with any."""
     ev = marketing_events
@@ -127,14 +127,14 @@ def select_campaigns(scope: Scope, flt: Filters) -> sa.Select:
     return stmt.order_by(campaigns.c.start_date.desc(), campaigns.c.campaign_id)
 
 
-def fetch_campaigns(conn: sa.Connection, scope: Scope, flt: Filters) -> pl.DataFrame:
+def fetch_campaigns(conn: sa.Connection, scope: Scope, flt: Filters | Selection) -> pl.DataFrame:
     """Campaigns in view, newest first, with the customers targeted in view."""
     return frame(conn, select_campaigns(scope, flt), CAMPAIGN_SCHEMA)
 
 
 def select_stage_pivot(
     scope: Scope,
-    flt: Filters,
+    flt: Filters | Selection,
     campaign_ids: Sequence[int],
     stages: Sequence[str] = FUNNEL_STAGES,
 ) -> sa.Select:
@@ -185,7 +185,7 @@ def select_stage_pivot(
 def fetch_stage_pivot(
     conn: sa.Connection,
     scope: Scope,
-    flt: Filters,
+    flt: Filters | Selection,
     campaign_ids: Sequence[int],
     stages: Sequence[str] = FUNNEL_STAGES,
 ) -> pl.DataFrame:
@@ -198,7 +198,7 @@ def fetch_stage_pivot(
 
 def select_drop_list(
     scope: Scope,
-    flt: Filters,
+    flt: Filters | Selection,
     campaign_ids: Sequence[int],
     step: int,
     window_days: int | Mapping[int, int],
@@ -260,7 +260,7 @@ def select_drop_list(
 def fetch_drop_list(
     conn: sa.Connection,
     scope: Scope,
-    flt: Filters,
+    flt: Filters | Selection,
     campaign_ids: Sequence[int],
     step: int,
     window_days: int | None,

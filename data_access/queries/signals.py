@@ -34,7 +34,7 @@ from data_access.schema import (
     product_holdings,
     soft_footprints,
 )
-from data_access.selection import Selection, restrict
+from data_access.selection import Selection, picks_of, restrict
 from metrics.footprint_rules import (
     SOURCES,
     Condition,
@@ -326,12 +326,11 @@ def _bulk_frame(
 # --- the signals mart, read for a book of customers ------------------------------------------------
 
 
-def _mart_view(stmt: sa.Select, scope: Scope, flt: Filters | None) -> sa.Select:
+def _mart_view(stmt: sa.Select, scope: Scope, flt: Filters | Selection | None) -> sa.Select:
     m = customer_signals.c
-    selection = flt.selection(scope) if flt is not None else Selection(scope)
     return restrict(
         stmt,
-        selection,
+        picks_of(flt, scope),
         branch_col=m.branch_id,
         officer_col=m.officer_id,
         customer_col=m.customer_id,
@@ -339,7 +338,10 @@ def _mart_view(stmt: sa.Select, scope: Scope, flt: Filters | None) -> sa.Select:
 
 
 def fetch_signal_counts(
-    conn: sa.Connection, scope: Scope, codes: tuple[str, ...], flt: Filters | None = None
+    conn: sa.Connection,
+    scope: Scope,
+    codes: tuple[str, ...],
+    flt: Filters | Selection | None = None,
 ) -> pl.DataFrame:
     """Customers with each signal on, from the signals mart: code, customers (one row per code);
     ``total`` customers in view is the row with code '' (0 everywhere when the mart is empty)."""
@@ -371,7 +373,7 @@ def fetch_signal_leads(
     conn: sa.Connection,
     scope: Scope,
     codes: tuple[str, ...],
-    flt: Filters | None = None,
+    flt: Filters | Selection | None = None,
     limit: int = 20,
 ) -> pl.DataFrame:
     """Customers in view with the most signals on (LEAD_SCHEMA), most first, then by id."""

@@ -151,7 +151,13 @@ def test_coded_table_translates_and_renames() -> None:
 )
 def test_every_code_has_a_label(prefix: str, codes: tuple[str, ...]) -> None:
     keys = catalog()
-    missing = [c for c in codes if f"customer.{prefix}_{c}" not in keys]
+    # products are labelled once for every page (codes.product_*); the page's own suggestion
+    # codes such as retention_call stay in customer.toml
+    missing = [
+        c
+        for c in codes
+        if f"customer.{prefix}_{c}" not in keys and f"codes.{prefix}_{c}" not in keys
+    ]
     assert not missing
 
 

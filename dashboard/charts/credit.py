@@ -5,9 +5,9 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import polars as pl
 
-from dashboard.charts.common import PRIMARY, standard_layout
+from dashboard.charts.common import ACCENT, BAD, MUTED, PRIMARY, WARN, standard_layout
 
-SEVERITY_COLORS = {"high": "#c23030", "medium": "#d9822b", "low": "#e3b341"}
+SEVERITY_COLORS = {"high": BAD, "medium": ACCENT, "low": WARN}
 
 
 def mismatch_chart(
@@ -37,7 +37,7 @@ def acceptance_chart(
     y = [labels.get(r, r) for r in rows["rule"].to_list()]
     fig = go.Figure()
     fig.add_bar(name=names[0], y=y, x=rows["accepted"].to_list(), orientation="h",
-                marker={"color": "#9bb5d6"})  # fmt: skip
+                marker={"color": MUTED})  # fmt: skip
     fig.add_bar(name=names[1], y=y, x=rows["converted"].to_list(), orientation="h",
                 marker={"color": PRIMARY})  # fmt: skip
     fig.update_layout(barmode="group")

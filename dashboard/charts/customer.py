@@ -9,24 +9,9 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import polars as pl
 
+from dashboard.charts.common import PALETTE
 from dashboard.masking import mask_id_number, mask_name, mask_phone
 from metrics.quality import application_contradictions, places_seen
-
-PALETTE = (
-    "#1f5fa8",
-    "#d9822b",
-    "#3a9d5d",
-    "#b23a48",
-    "#7b5ea7",
-    "#8c6d46",
-    "#d36fa5",
-    "#6b7a8f",
-    "#b8a52b",
-    "#2fa4a9",
-    "#9bb5d6",
-    "#e3a587",
-    "#4d4d4d",
-)
 
 
 def _layout(title: str, height: int = 340, **extra: object) -> dict[str, object]:

@@ -11,11 +11,9 @@ import io
 import plotly.graph_objects as go
 import polars as pl
 
-from dashboard.charts.common import PRIMARY, standard_layout
+from dashboard.charts.common import ACCENT, MUTED, PALE, PRIMARY, standard_layout
 from dashboard.masking import mask_frame
 
-MUTED = "#9bb5d6"
-ACCENT = "#d9822b"
 _FORMULA_START = ("=", "+", "-", "@")
 
 
@@ -160,7 +158,7 @@ def trend_chart(
         x=weeks,
         y=trend["targeted"].to_list(),
         name=targeted_title,
-        marker={"color": [MUTED if c else "#e3e8ef" for c in complete]},
+        marker={"color": [MUTED if c else PALE for c in complete]},
         hovertemplate=f"%{{x}}<br>{targeted_title}: %{{y:,}}<extra></extra>",
     )
     conversion = [None if c is None else round(c * 100, 1) for c in trend["conversion"].to_list()]

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 import plotly.graph_objects as go
 import polars as pl
 
+from dashboard.charts.common import ACCENT, BAD, GREY, PRIMARY
 from metrics.kpis import FLOW_KPIS, MONEY_KPIS
 
-COLORS = {"value": "#1f6fb2", "prior_year": "#9aa5b1", "target": "#d9822b", "bad": "#c23030"}
+COLORS = {"value": PRIMARY, "prior_year": GREY, "target": ACCENT, "bad": BAD}
 
 
 @dataclass(frozen=True)

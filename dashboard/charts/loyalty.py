@@ -8,16 +8,15 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import polars as pl
 
-from dashboard.charts.common import PRIMARY, standard_layout
+from dashboard.charts.common import BAD, GOOD, MUTED, PRIMARY, standard_layout
 from dashboard.masking import mask_frame
 
-MUTED = "#c9d6e8"
-ALERT = "#c0392b"
+ALERT = BAD
 LIFECYCLE_COLORS = {
-    "new": "#2e86de",
-    "returning": "#1f5fa8",
-    "resurrecting": "#27ae60",
-    "dormant": "#c0392b",
+    "new": MUTED,
+    "returning": PRIMARY,
+    "resurrecting": GOOD,
+    "dormant": BAD,
 }
 
 

@@ -12,15 +12,12 @@ import numpy as np
 import plotly.graph_objects as go
 import polars as pl
 
-from dashboard.charts.common import PRIMARY, standard_layout
+from dashboard.charts.common import PALETTE, PRIMARY, standard_layout
 from dashboard.masking import mask_frame
 
 # At county scale (hundreds of officers) a row per officer makes a chart thousands of pixels tall:
 # the heatmap, the league and the books chart draw this many (half strongest, half weakest).
 CHART_ROWS = 60
-
-ACCENT = "#d9822b"
-PALETTE = ("#1f5fa8", "#d9822b", "#3a9d5d", "#8e5ea2", "#c44e52", "#7f7f7f")
 
 
 def activity_heatmap(

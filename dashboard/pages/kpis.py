@@ -15,6 +15,7 @@ from dashboard.i18n import t
 from dashboard.loaders.common import branch_names as names_of_branches
 from dashboard.loaders.common import load_branches, load_officers, load_standard
 from dashboard.loaders.kpis import league_period, load_officer_weekly, load_week_view
+from dashboard.loaders.officers import BOOK_ROLES
 from dashboard.report import (
     KPI_ORDER,
     WeeklyReport,
@@ -227,12 +228,14 @@ if (tab := tabs["rank"]) is not None:
         )
 
 # --- officer league ----------------------------------------------------------------------------
+# the officers who keep a customer book, as the officer page counts them (tellers keep none)
+book_officers = officers.filter(pl.col("role").is_in(BOOK_ROLES))
 league = km.officer_league(
-    officer_weekly,
+    officer_weekly.filter(pl.col("officer_id").is_in(book_officers["officer_id"].to_list())),
     week=ctx.week,
-    officers=officers.filter(pl.col("officer_id").is_in(flt.officer_ids))
+    officers=book_officers.filter(pl.col("officer_id").is_in(flt.officer_ids))
     if flt.officer_ids
-    else officers,
+    else book_officers,
 ).with_columns(
     pl.col("officer_id").replace_strict(officer_names, default=None).alias("officer"),
     pl.col("branch_id").replace_strict(branch_names, default=None).alias("branch"),

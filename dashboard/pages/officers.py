@@ -174,12 +174,15 @@ if (tab := tabs["league"]) is not None:
         )
         if len(chart_officers) < len(officer_labels):
             st.caption(t("officers.charts_capped", shown=len(chart_officers), total=len(shown_ids)))
+        # the components are % of the bank's 90th percentile, not the raw figures the quality
+        # tab shows under the same names: the column titles say so
+        vs_p90 = {c: t("officers.vs_p90", component=label) for c, label in comp_labels.items()}
         headers = {
             "rank": t("officers.col_rank"),
             "name": t("officers.col_officer"),
             "branch": t("officers.col_branch"),
             "score": t("officers.score"),
-        } | comp_labels
+        } | vs_p90
         st.dataframe(
             charts.league_table(shown_scores, codes, branch_labels, headers),
             hide_index=True,
@@ -189,7 +192,7 @@ if (tab := tabs["league"]) is not None:
                 headers["score"]: st.column_config.ProgressColumn(
                     format="%.0f", min_value=0, max_value=100
                 ),
-                **{comp_labels[c]: st.column_config.NumberColumn(format="%.0f%%") for c in codes},
+                **{vs_p90[c]: st.column_config.NumberColumn(format="%.0f%%") for c in codes},
             },
         )
         st.caption(t("officers.league_components_caption"))

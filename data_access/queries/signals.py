@@ -217,6 +217,8 @@ def select_signal_features(
     stmt = apply_scope(stmt, scope, c.branch_id, c.officer_id)
     if customer_ids:
         stmt = stmt.where(c.customer_id.in_(customer_ids))
+    else:  # a book (and the mart) holds the customers open on as_of, as every page counts them
+        stmt = stmt.where(sa.or_(c.closed_on.is_(None), c.closed_on > as_of))
     if flt is not None:
         stmt = restrict(
             stmt,

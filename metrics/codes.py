@@ -85,6 +85,20 @@ FEEDBACK_REASONS: dict[str, tuple[str, ...]] = {
     ),
 }
 FEEDBACK_REASON_CODES = tuple(r for d in FEEDBACK_DECISIONS for r in FEEDBACK_REASONS[d])
+# Profile fields a standard may count: the customer columns the customer page shows and labels.
+PROFILE_FIELDS = (
+    "gender",
+    "birth_year",
+    "occupation",
+    "town",
+    "village",
+    "declared_income",
+    "education",
+    "marital_status",
+    "household_size",
+    "phone",
+    "id_number",
+)
 # The order the demo writes marketing events in; a bank's funnel is its standard's funnel.stages.
 FUNNEL_STAGES = ("targeted", "contacted", "interested", "applied", "converted")
 

@@ -13,24 +13,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from metrics.codes import PRODUCTS
+from metrics.codes import (
+    PRODUCTS,
+    PROFILE_FIELDS,  # the fields a standard may count
+)
 
 DEFAULT_STANDARDS = Path(__file__).with_name("standards.toml")
 MAX_FILE_BYTES = 1_000_000  # the default edition is ~15 kB; anything near this is not a standard
-# Profile fields a standard may count: the customer columns the customer page shows and labels.
-PROFILE_FIELDS = (
-    "gender",
-    "birth_year",
-    "occupation",
-    "town",
-    "village",
-    "declared_income",
-    "education",
-    "marital_status",
-    "household_size",
-    "phone",
-    "id_number",
-)
 # Loyalty parameters: name -> (low, high); a TOML value outside is refused at load.
 LOYALTY_PARAMS = {
     "churn_risk_below": (0.0, 100.0),

@@ -18,7 +18,7 @@ from data_access.demo import names
 from data_access.demo.calendar import DAY, Calendar
 from data_access.demo.organisation import Organisation
 from data_access.demo.text import id_numbers, person_names, phones
-from metrics.codes import OCCUPATIONS
+from metrics.codes import OCCUPATIONS, PROFILE_FIELDS
 
 NAT = np.datetime64("NaT", "D")
 FARMER, MERCHANT, MIGRANT, CIVIL, TEACHER, RETIREE, STUDENT = range(7)
@@ -29,18 +29,8 @@ AUM_MU, AUM_SIGMA = 8.0, 2.72
 INCOME_MEDIAN = np.array([28_000, 85_000, 52_000, 88_000, 76_000, 30_000, 6_000], dtype=float)
 # self-initiated transactions per week, by occupation
 ACTIVITY = np.array([0.25, 0.9, 0.36, 0.42, 0.42, 0.2, 0.32])
-PROFILE_FIELDS = (
-    "gender",
-    "birth_year",
-    "occupation",
-    "town",
-    "village",
-    "declared_income",
-    "education",
-    "marital_status",
-    "household_size",
-    "phone",
-)
+# the profile fields the demo leaves blank at times (an id number is always recorded)
+BLANKABLE_FIELDS = tuple(f for f in PROFILE_FIELDS if f != "id_number")
 # how much more (or less) often each field is left blank than the book's rate
 FIELD_FACTOR = (0.25, 0.35, 0.9, 0.6, 1.1, 1.5, 1.4, 1.2, 1.4, 0.7)
 
@@ -214,7 +204,7 @@ def build_population(
     p_blank = 0.03 + 0.42 * (1 - care) ** 2.2
     blank = {
         f: rng.random(n) < np.clip(p_blank * k, 0, 0.95)
-        for f, k in zip(PROFILE_FIELDS, FIELD_FACTOR, strict=True)
+        for f, k in zip(BLANKABLE_FIELDS, FIELD_FACTOR, strict=True)
     }
     contradicts = rng.random(n) < 0.01 + 0.22 * (1 - care) ** 2
     declared = np.round(income * rng.lognormal(0.0, 0.18, n), -3)

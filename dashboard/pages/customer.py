@@ -30,6 +30,7 @@ from dashboard.loaders.customer import (
     withdraw_soft,
 )
 from dashboard.masking import mask_frame, mask_name, mask_phone
+from dashboard.problems import problem_text
 from dashboard.state import page_context, url_view
 from data_access.errors import InvalidImport
 from data_access.identifiers import parse_id
@@ -525,7 +526,7 @@ with tab_overview:
                     st.error(
                         t(
                             "customer.fb_invalid",
-                            problems=", ".join(f"{p.field} ({p.code})" for p in exc.problems),
+                            problems="; ".join(problem_text(p, p.field) for p in exc.problems),
                         )
                     )
                 else:

@@ -13,6 +13,7 @@ from dashboard.i18n import t
 from dashboard.loaders.common import load_standard
 from dashboard.loaders.quality_queue import load_queue, save_fix
 from dashboard.masking import mask_name
+from dashboard.problems import problem_text
 from dashboard.state import page_context
 from data_access.queries.quality_queue import CHOICES, FIXABLE, InvalidProfileFix
 from metrics.quality import income_contradictions, officer_completeness, overall_completeness
@@ -135,7 +136,7 @@ if submitted:
         save_fix(ctx.scope, cid, changes, str(st.session_state.get("username") or "demo"))
     except InvalidProfileFix as exc:
         for p in exc.problems:
-            st.error(t("quality.fix_problem", field=field_label.get(p.field, p.field), code=p.code))
+            st.error(problem_text(p, field_label.get(p.field, t("quality.col_customer_id"))))
     else:
         st.success(t("quality.fix_saved", n=len(changes)))
 

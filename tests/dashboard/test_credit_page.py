@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
 
@@ -14,7 +15,7 @@ def _metric(at: AppTest, label: str) -> str:
 
 
 @pytest.mark.slow
-def test_credit_desk_in_chinese(app_test: Callable[..., AppTest]) -> None:
+def test_credit_desk_in_chinese(app_test: Callable[..., AppTest], demo_engine: sa.Engine) -> None:
     at = app_test("credit", lang="zh", week="2026-11-16")
     assert not at.exception
     assert at.title[0].value == "贷前足迹核查"
@@ -24,6 +25,13 @@ def test_credit_desk_in_chinese(app_test: Callable[..., AppTest]) -> None:
     apps = int(_metric(at, "申请笔数").replace(",", ""))
     flagged = int(_metric(at, "有不一致").replace(",", ""))
     assert apps > 100 and 0 < flagged < apps
+    # the headline count recomputed from the raw table in plain SQL
+    with demo_engine.connect() as conn:
+        raw = conn.exec_driver_sql(
+            "select count(*) from loan_applications "
+            "where applied_on between date '2025-11-23' and date '2026-11-22'"
+        ).scalar_one()
+    assert apps == raw
     table = at.dataframe[0].value
     assert len(table) == flagged  # only applications with a mismatch, by default
     assert table["客户"].str.contains(r"\*").all()  # names masked on screen

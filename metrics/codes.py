@@ -85,6 +85,9 @@ FEEDBACK_REASONS: dict[str, tuple[str, ...]] = {
     ),
 }
 FEEDBACK_REASON_CODES = tuple(r for d in FEEDBACK_DECISIONS for r in FEEDBACK_REASONS[d])
+EDUCATION = ("primary", "junior_middle", "senior_middle", "vocational", "college", "bachelor")
+MARITAL = ("single", "married", "divorced", "widowed")
+OFFICER_ROLES = ("customer_manager", "credit_officer", "teller")
 # Profile fields a standard may count: the customer columns the customer page shows and labels.
 PROFILE_FIELDS = (
     "gender",
@@ -144,6 +147,8 @@ LABEL_PREFIXES: dict[str, tuple[str, ...]] = {
     "PLATFORMS": ("customer.platform_",),
     "ACTIVITY_KINDS": ("officers.kind_",),
     "OCCUPATIONS": ("codes.occ_",),
+    "EDUCATION": ("customer.edu_",),
+    "MARITAL": ("customer.marital_",),
     "KPI_CODES": ("kpis.kpi_", "kpis.help_"),
     "FEEDBACK_DECISIONS": ("customer.fb_",),
     "FEEDBACK_REASON_CODES": ("customer.fb_reason_",),

@@ -86,37 +86,18 @@ def load_features(scope: Scope, customer_id: int, as_of: date) -> pl.DataFrame:
         return fetch_customer_measures(conn, scope, as_of, customer_id, rules)
 
 
-def _book(
-    scope: Scope, branch_ids: tuple[int, ...], officer_ids: tuple[int, ...], tiers: tuple[str, ...]
-) -> Selection:
-    """The officer's book as a selection (the signals mart has no period)."""
-    return Selection(scope, branch_ids, officer_ids, tiers)
-
-
 @st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)
-def load_signal_counts(
-    scope: Scope,
-    branch_ids: tuple[int, ...],
-    officer_ids: tuple[int, ...],
-    tiers: tuple[str, ...],
-    codes: tuple[str, ...],
-) -> pl.DataFrame:
+def load_signal_counts(selection: Selection, codes: tuple[str, ...]) -> pl.DataFrame:
     """Customers with each signal on in the book (code '' = customers in view), from the mart."""
     with connect(get_engine()) as conn:
-        return fetch_signal_counts(conn, scope, codes, _book(scope, branch_ids, officer_ids, tiers))
+        return fetch_signal_counts(conn, selection.scope, codes, selection)
 
 
 @st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)
-def load_signal_leads(
-    scope: Scope,
-    branch_ids: tuple[int, ...],
-    officer_ids: tuple[int, ...],
-    tiers: tuple[str, ...],
-    codes: tuple[str, ...],
-) -> pl.DataFrame:
+def load_signal_leads(selection: Selection, codes: tuple[str, ...]) -> pl.DataFrame:
     """The customers of the book with the most signals on."""
     with connect(get_engine()) as conn:
-        return fetch_signal_leads(conn, scope, codes, _book(scope, branch_ids, officer_ids, tiers))
+        return fetch_signal_leads(conn, selection.scope, codes, selection)
 
 
 def record_soft(scope: Scope, entry: q.SoftFootprintEntry) -> int:

@@ -1,7 +1,7 @@
 """Cached loaders of the funnels page: campaigns, the stage pivot of a campaign, a drop list.
 
-Funnels are read per campaign, not per week: the loaders take the sidebar's branch, officer and
-tier lists but not its week, so changing the week does not reload anything here.
+Funnels are read per campaign, not per week: the loaders take the Selection (scope, branches,
+officers, tiers) and no Period, so changing the week does not reload anything here.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ import streamlit as st
 
 from dashboard.db import get_engine
 from data_access.engine import connect
-from data_access.filters import Scope
 from data_access.queries import funnels
 from data_access.selection import Selection
 from metrics.funnels import FunnelReport, funnel_report
@@ -21,23 +20,11 @@ from metrics.funnels import FunnelReport, funnel_report
 TTL = 600
 
 
-def view(
-    scope: Scope,
-    branch_ids: tuple[int, ...],
-    officer_ids: tuple[int, ...],
-    tiers: tuple[str, ...],
-) -> Selection:
-    """What the funnel queries read: the selection, no period (funnels are read per campaign)."""
-    return Selection(scope, branch_ids, officer_ids, tiers)
-
-
 @st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)
-def load_campaigns(
-    scope: Scope, branch_ids: tuple[int, ...], officer_ids: tuple[int, ...], tiers: tuple[str, ...]
-) -> pl.DataFrame:
+def load_campaigns(selection: Selection) -> pl.DataFrame:
     """Campaigns in view with the customers targeted in view, newest first."""
     with connect(get_engine()) as conn:
-        return funnels.fetch_campaigns(conn, scope, view(scope, branch_ids, officer_ids, tiers))
+        return funnels.fetch_campaigns(conn, selection.scope, selection)
 
 
 # The pivot and the drop list can hold hundreds of thousands of rows: kept as shared resources
@@ -45,26 +32,16 @@ def load_campaigns(
 # immutable, so sharing them between sessions is safe; nothing may write into them.
 @st.cache_resource(ttl=TTL, max_entries=8, show_spinner=False)
 def load_stage_pivot(
-    scope: Scope,
-    branch_ids: tuple[int, ...],
-    officer_ids: tuple[int, ...],
-    tiers: tuple[str, ...],
-    campaign_ids: tuple[int, ...],
-    stages: tuple[str, ...],
+    selection: Selection, campaign_ids: tuple[int, ...], stages: tuple[str, ...]
 ) -> pl.DataFrame:
     """One row per customer and campaign with the first time of each stage."""
     with connect(get_engine()) as conn:
-        return funnels.fetch_stage_pivot(
-            conn, scope, view(scope, branch_ids, officer_ids, tiers), campaign_ids, stages
-        )
+        return funnels.fetch_stage_pivot(conn, selection.scope, selection, campaign_ids, stages)
 
 
 @st.cache_resource(ttl=TTL, max_entries=16, show_spinner=False)
 def load_drop_list(
-    scope: Scope,
-    branch_ids: tuple[int, ...],
-    officer_ids: tuple[int, ...],
-    tiers: tuple[str, ...],
+    selection: Selection,
     campaign_ids: tuple[int, ...],
     step: int,
     window_days: int | None,
@@ -74,8 +51,8 @@ def load_drop_list(
     with connect(get_engine()) as conn:
         return funnels.fetch_drop_list(
             conn,
-            scope,
-            view(scope, branch_ids, officer_ids, tiers),
+            selection.scope,
+            selection,
             campaign_ids,
             step,
             window_days,
@@ -85,10 +62,7 @@ def load_drop_list(
 
 @st.cache_data(ttl=TTL, max_entries=64, show_spinner=False)
 def load_funnel_report(
-    scope: Scope,
-    branch_ids: tuple[int, ...],
-    officer_ids: tuple[int, ...],
-    tiers: tuple[str, ...],
+    selection: Selection,
     campaign_ids: tuple[int, ...],
     stages: tuple[str, ...],
     window_days: int | None,
@@ -96,5 +70,5 @@ def load_funnel_report(
     bin_days: int,
 ) -> FunnelReport:
     """The page's small frames for one window: a rerun with the same inputs unpickles only these."""
-    pivot = load_stage_pivot(scope, branch_ids, officer_ids, tiers, campaign_ids, stages)
+    pivot = load_stage_pivot(selection, campaign_ids, stages)
     return funnel_report(pivot, stages, window_days, as_of=as_of, bin_days=bin_days)

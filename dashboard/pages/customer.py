@@ -47,7 +47,7 @@ from data_access.schema import (
     SOFT_KINDS,
 )
 from data_access.soft_entry import FUEL_GRADES, SOFT_SOURCES, InvalidSoftFootprint, Problem
-from metrics.codes import OCCUPATIONS
+from metrics.codes import EDUCATION, MARITAL, OCCUPATIONS
 from metrics.footprint_rules import rules_for
 from metrics.nbp import rank_next_products
 from metrics.profile import profile_completeness, tier_for_aum
@@ -269,7 +269,7 @@ elif "customer" in st.query_params:
 def book_overview() -> None:
     """Without a customer: the signals in the book (from the mart) and whom to look at first."""
     codes = tuple(s.code for s in standard.signals)
-    view = (ctx.scope, ctx.filters.branch_ids, ctx.filters.officer_ids, ctx.filters.tiers, codes)
+    view = (ctx.filters.selection(ctx.scope), codes)
     with friendly_errors():
         counts = load_signal_counts(*view)
         leads = load_signal_leads(*view)
@@ -405,11 +405,8 @@ with tab_overview:
         value_labels = {f"gender:{g}": t(f"customer.gender_{g}") for g in ("M", "F")}
         for group, codes in (
             ("occupation", OCCUPATIONS),
-            (
-                "education",
-                ("primary", "junior_middle", "senior_middle", "vocational", "college", "bachelor"),
-            ),
-            ("marital_status", ("single", "married", "divorced", "widowed")),
+            ("education", EDUCATION),
+            ("marital_status", MARITAL),
         ):
             prefix = {
                 "occupation": "codes.occ",

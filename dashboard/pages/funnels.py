@@ -26,8 +26,8 @@ with friendly_errors():
     standard = load_standard().funnel
     stages = standard.codes
     stage_labels = {s.code: s.label(lang) for s in standard.stages}
-    view = (ctx.scope, ctx.filters.branch_ids, ctx.filters.officer_ids, ctx.filters.tiers)
-    campaigns = load_campaigns(*view)
+    view = ctx.filters.selection(ctx.scope)
+    campaigns = load_campaigns(view)
 if campaigns.is_empty():
     no_data("funnels.no_campaigns")
 
@@ -89,7 +89,7 @@ else:
 
 with friendly_errors():
     report = load_funnel_report(
-        *view, campaign_ids, stages, window, ctx.as_of, max(1, (window or 30) // 15)
+        view, campaign_ids, stages, window, ctx.as_of, max(1, (window or 30) // 15)
     )
 counts = report.counts
 targeted = counts["customers"][0]
@@ -264,7 +264,7 @@ if step is not None and dropped_counts[step] == 0:
     st.info(t("funnels.drop_none"))
 elif step is not None:
     with friendly_errors():
-        dropped = load_drop_list(*view, campaign_ids, step, window, stages)
+        dropped = load_drop_list(view, campaign_ids, step, window, stages)
     call_headers = {
         "officer_name": t("funnels.col_officer"),
         "customer_id": t("funnels.col_customer_id"),

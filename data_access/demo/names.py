@@ -97,8 +97,6 @@ SURNAMES = (
 GIVEN_MALE = "伟强磊军勇杰涛斌超明刚平辉鹏华飞鑫波宇浩凯健俊帆建国庆文武海林峰春生志东"
 GIVEN_FEMALE = "芳娜敏静丽艳娟霞秀英玲桂兰红梅琴云莲珍萍燕婷雪慧洁琳颖倩玉凤春花"
 
-EDUCATION = ("primary", "junior_middle", "senior_middle", "vocational", "college", "bachelor")
-MARITAL = ("single", "married", "divorced", "widowed")
 
 MERCHANT_CATEGORIES = (
     "supermarket",

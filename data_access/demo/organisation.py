@@ -12,8 +12,9 @@ import pyarrow as pa
 from data_access.demo import names
 from data_access.demo.calendar import Calendar
 from data_access.demo.text import person_names
+from metrics.codes import OFFICER_ROLES
 
-ROLES = ("customer_manager", "credit_officer", "teller")
+ROLES = OFFICER_ROLES
 
 
 def branch_count(customers: int) -> int:

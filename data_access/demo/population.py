@@ -18,7 +18,7 @@ from data_access.demo import names
 from data_access.demo.calendar import DAY, Calendar
 from data_access.demo.organisation import Organisation
 from data_access.demo.text import id_numbers, person_names, phones
-from metrics.codes import OCCUPATIONS, PROFILE_FIELDS
+from metrics.codes import EDUCATION, MARITAL, OCCUPATIONS, PROFILE_FIELDS
 
 NAT = np.datetime64("NaT", "D")
 FARMER, MERCHANT, MIGRANT, CIVIL, TEACHER, RETIREE, STUDENT = range(7)
@@ -257,8 +257,8 @@ def build_population(
             "village": masked(village_arr[village], "village"),
             "opened_on": pa.array(opened, pa.date32()),
             "declared_income": pa.array(declared_rec, pa.float64(), from_pandas=True),
-            "education": masked(np.array(names.EDUCATION)[education], "education"),
-            "marital_status": masked(np.array(names.MARITAL)[marital], "marital_status"),
+            "education": masked(np.array(EDUCATION)[education], "education"),
+            "marital_status": masked(np.array(MARITAL)[marital], "marital_status"),
             "household_size": masked(household, "household_size", pa.int32()),
             "phone": masked(phones(rng, n), "phone"),
             "id_number": pa.array(id_numbers(rng, birth, male, names.COUNTY_REGION_CODE)),

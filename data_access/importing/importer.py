@@ -24,8 +24,6 @@ import polars as pl
 import sqlalchemy as sa
 
 from data_access import load_state
-from data_access.demo import _prefetch as prefetch  # one read-ahead helper for both loaders
-from data_access.demo.load import memory_cap
 from data_access.engine import create_schema, has_schema
 from data_access.errors import InvalidImport
 from data_access.importing.convert import convert
@@ -214,6 +212,11 @@ def import_file(
     block_size: int = CSV_BLOCK,
 ) -> ImportResult:
     """Import ``path`` into ``table`` as ``mapping`` says; InvalidImport when the file cannot be read."""
+    # the demo generator's helpers, imported here so that the dashboard does not load the
+    # generator at start-up (tests/dashboard/test_preload.py)
+    from data_access.demo import _prefetch as prefetch  # one read-ahead helper for both loaders
+    from data_access.demo.load import memory_cap
+
     t0 = time.monotonic()
     path = Path(path)
     m = mapping if isinstance(mapping, Mapping) else load_mapping(mapping)

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from data_access import schema as s
-from data_access.demo.organisation import ROLES
 from metrics import codes
+from metrics.codes import OFFICER_ROLES as ROLES
 
 # Tables in the order a bank loads them: a table's references come earlier in the list.
 IMPORT_ORDER = (

@@ -11,12 +11,11 @@ from typing import Any
 import polars as pl
 import sqlalchemy as sa
 
-from data_access.demo.names import EDUCATION, MARITAL  # the values the bank's records hold
 from data_access.filters import Filters, Scope, apply_filters, apply_scope
 from data_access.queries._frames import frame
 from data_access.schema import audit_log, customer_value, customers
 from data_access.soft_entry import InvalidSoftFootprint, Problem
-from metrics.codes import OCCUPATIONS
+from metrics.codes import EDUCATION, MARITAL, OCCUPATIONS  # the values the bank's records hold
 
 FIXABLE = (
     "gender",

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from dashboard.loaders.funnels import load_campaigns, load_funnel_report
 from data_access.filters import Scope
 from data_access.schema import FUNNEL_STAGES
+from data_access.selection import Selection
 from tests.audit.conftest import AS_OF_DATES, rows
 
 # one row per campaign and customer with the first time of each stage, from the events in view;
@@ -68,7 +69,7 @@ def test_funnel_per_campaign_and_all_together(
 ) -> None:
     stages = tuple(FUNNEL_STAGES)
     for scope in (Scope.bank(), Scope.branch(largest_branch), busiest_officer):
-        campaigns = load_campaigns(scope, (), (), ())
+        campaigns = load_campaigns(Selection(scope))
         ids = [int(c) for c in campaigns["campaign_id"].to_list()]
         views: list[tuple[list[int], int | None]] = [
             ([c], int(w))
@@ -76,9 +77,7 @@ def test_funnel_per_campaign_and_all_together(
         ]
         views.append((ids, None))  # all campaigns: each in its own window
         for view_ids, window in views:
-            report = load_funnel_report(
-                scope, (), (), (), tuple(view_ids), stages, window, as_of, 3
-            )
+            report = load_funnel_report(Selection(scope), tuple(view_ids), stages, window, as_of, 3)
             expected = sql_funnel(bank, view_ids, scope, as_of)
             where = f"{scope.level} campaigns {view_ids} as of {as_of}"
             got_counts = report.counts.sort("step")["customers"].to_list()

@@ -374,9 +374,11 @@ class _SnapshotServer(socketserver.UnixStreamServer):
         """A snapshot of the served database in a new file beside it."""
         from data_access.engine import make_engine
 
-        # A second engine on the same URL shares the process's open DuckDB database (same
-        # configuration as the app's engine; a plain duckdb.connect would be refused).
-        engine = make_engine(self.url)
+        # A second engine on the same URL shares the process's open DuckDB database; it must be
+        # configured as the app's engine (dashboard/db.py opens a file it cannot write read-only),
+        # or DuckDB refuses it.
+        read_only = self.db.is_file() and not os.access(self.db, os.W_OK)
+        engine = make_engine(self.url, read_only=read_only)
         made = self.db.with_name(f".{self.db.name}.snapshot-{uuid.uuid4().hex[:8]}")
         try:
             raw = engine.raw_connection()

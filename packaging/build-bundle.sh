@@ -85,7 +85,7 @@ cp "$ROOT/packaging/install.sh" "$STAGE/install.sh"
 chmod +x "$STAGE/install.sh"
 mkdir -p "$STAGE/packaging" "$STAGE/app/.streamlit"
 cp "$ROOT/packaging/footprint.service" "$ROOT/packaging/nginx-footprint.conf" \
-  "$ROOT/packaging/footprint.env.example" "$STAGE/packaging/"
+  "$ROOT/packaging/footprint.env.example" "$ROOT/packaging/logrotate-footprint" "$STAGE/packaging/"
 cp "$ROOT/.streamlit/config.toml" "$STAGE/app/.streamlit/config.toml"
 cp "$ROOT/.streamlit/secrets.toml.example" "$STAGE/share/secrets.toml.example"
 cp "$ROOT/metrics/standards.toml" "$STAGE/share/standards.toml"

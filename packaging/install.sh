@@ -120,6 +120,11 @@ fi
 say "installing Footprint $VERSION into $PREFIX (python $PYTHON, glibc ${glibc:-?})"
 
 # --- the service user and folders ---------------------------------------------------------------
+for dir in "$DATA" "$CONFIG" "$LOGDIR"; do
+  existing="$dir"
+  while [[ ! -e "$existing" ]]; do existing="$(dirname "$existing")"; done
+  [[ -w "$existing" ]] || die "cannot write $dir: run as root, or pass --prefix/--data/--config/--log-dir"
+done
 if [[ $(id -u) == 0 && "$SERVICE_USER" != root ]] && ! id "$SERVICE_USER" >/dev/null 2>&1; then
   say "creating the system user $SERVICE_USER"
   useradd --system --home-dir "$DATA" --no-create-home --shell /usr/sbin/nologin "$SERVICE_USER"
@@ -148,7 +153,10 @@ else
   "$REL/venv/bin/python" -m pip install --isolated --quiet --no-index --no-compile \
     --find-links "$BUNDLE/wheels" "$BUNDLE"/wheels/*.whl
   for tool in footprint:dashboard footprint-admin:data_access; do
-    name="${tool%%:*}" module="${tool#*:}"
+    name="${tool%%:*}" module="${tool#*:}" logline=""
+    if [[ $name == footprint ]]; then # the server appends to its log file (any systemd version)
+      logline='if [ -n "${FOOTPRINT_LOG_FILE:-}" ]; then exec >>"$FOOTPRINT_LOG_FILE" 2>&1; fi'
+    fi
     cat >"$REL/bin/$name" <<EOF
 #!/bin/sh
 # python -m $module of this release, with the settings in $CONFIG/footprint.env
@@ -158,6 +166,7 @@ if [ -r "$CONFIG/footprint.env" ]; then set -a; . "$CONFIG/footprint.env"; set +
 # bytecode goes to the data folder: the release folder stays read-only (and installs stay quick)
 export PYTHONPYCACHEPREFIX="\${PYTHONPYCACHEPREFIX:-$DATA/pycache}"
 cd "\$RELEASE"
+$logline
 exec "\$RELEASE/venv/bin/python" -m $module "\$@"
 EOF
     chmod 755 "$REL/bin/$name"
@@ -178,6 +187,7 @@ if [[ ! -f "$CONFIG/footprint.env" ]]; then
 fi
 render "$BUNDLE/packaging/footprint.service" >"$CONFIG/footprint.service"
 render "$BUNDLE/packaging/nginx-footprint.conf" >"$CONFIG/nginx-footprint.conf.example"
+render "$BUNDLE/packaging/logrotate-footprint" >"$CONFIG/logrotate-footprint.example"
 cp "$BUNDLE/share/standards.toml" "$CONFIG/standards.example.toml"
 
 # --- the database: backed up, then migrated, with the service stopped ----------------------------

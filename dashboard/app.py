@@ -8,6 +8,7 @@ from dashboard.bootstrap import ensure_demo_database
 from dashboard.drill import follow
 from dashboard.errors import friendly_errors
 from dashboard.freshness import show_data_warnings
+from dashboard.frontend_text import frontend_text
 from dashboard.i18n import t
 from dashboard.nav import PAGE_TABLE, PAGES_DIR
 from dashboard.state import init_language, sidebar
@@ -15,7 +16,7 @@ from dashboard.style import apply_style
 
 st.set_page_config(page_title="Footprint 足迹", page_icon="👣", layout="wide")
 apply_style()
-init_language()
+frontend_text(init_language())  # Streamlit's own words in the user's language
 
 pages: dict[str, list[st.Page]] = {}
 for section, file, url_path, icon, title in PAGE_TABLE:

@@ -59,7 +59,13 @@ with friendly_errors():
 tables = [x for x in IMPORT_ORDER if x in mapping.tables]
 table = c2.selectbox(t("data_import.table"), tables, key="imp_table")
 encoding = c3.selectbox(t("data_import.encoding"), ENCODINGS, key="imp_encoding")
-st.caption(t("data_import.expects", file=mapping.tables[table].file_hint, label=mapping.label))
+st.caption(
+    t(
+        "data_import.expects",
+        file=mapping.tables[table].file_hint,
+        label=mapping.label if ctx.lang == "zh" else mapping.label_en,
+    )
+)
 with st.expander(t("data_import.quality_all")):
     if st.button(t("data_import.quality_run"), key="imp_quality"):
         with friendly_errors():

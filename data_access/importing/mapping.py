@@ -66,7 +66,8 @@ class Mapping:
     """A whole mapping file."""
 
     name: str
-    label: str
+    label: str  # in Chinese
+    label_en: str
     path: Path
     encoding: str
     delimiter: str
@@ -128,6 +129,7 @@ def load_mapping(name_or_path: str | Path) -> Mapping:
     return Mapping(
         name=str(source.get("name", path.stem)),
         label=str(source.get("label", path.stem)),
+        label_en=str(source.get("label_en", source.get("label", path.stem))),
         path=path,
         encoding=encoding,
         delimiter=delimiter,

@@ -27,6 +27,7 @@ import re
 from typing import Any, ClassVar, NamedTuple
 
 import sqlalchemy as sa
+from alembic.ddl.impl import DefaultImpl
 from pyhive.sqlalchemy_hive import (
     HiveCompiler,
     HiveDialect,
@@ -260,6 +261,12 @@ class SparkDialect(HiveDialect):
         sqltypes.Interval: SparkInterval,
     }
 
+    @classmethod
+    def import_dbapi(cls) -> Any:
+        from pyhive import hive
+
+        return hive
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._sequence_next: dict[str, int] = {}
@@ -362,6 +369,15 @@ def is_spark(bind: sa.Engine | sa.Connection | sa.Dialect) -> bool:
     """True for a Spark SQL engine, connection or dialect."""
     dialect = bind if isinstance(bind, sa.Dialect) else bind.dialect
     return dialect.name == "hive"
+
+
+class SparkImpl(DefaultImpl):
+    """Alembic on Spark: stamping a new database works (create_or_upgrade); DDL is not
+    transactional. Revisions are not run against Spark: its schema is created from the
+    metadata (``init``), and a new release's tables come with a fresh ``init`` + load."""
+
+    __dialect__ = "hive"
+    transactional_ddl = False
 
 
 def spark_type(kind: sa.types.TypeEngine, dialect: sa.Dialect) -> str:

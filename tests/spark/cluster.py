@@ -168,6 +168,9 @@ class SparkCluster:
                         "spark.sql.shuffle.partitions": self.shuffle_partitions,
                         "spark.sql.session.timeZone": "UTC",
                         "spark.sql.adaptive.enabled": "true",
+                        # one session for every connection: a mart rewritten by INSERT OVERWRITE
+                        # is seen by the other connections (else their cached file lists go stale)
+                        "spark.sql.hive.thriftServer.singleSession": "true",
                         "spark.hadoop.javax.jdo.option.ConnectionURL": (
                             f"jdbc:derby:;databaseName={metastore};create=true"
                         ),

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import time
 from typing import Any, ClassVar, NamedTuple
 
 import sqlalchemy as sa
@@ -37,6 +38,7 @@ from pyhive.sqlalchemy_hive import (
 from sqlalchemy.sql import compiler, sqltypes
 
 SPARK_TABLE_FORMAT = "parquet"
+TABLE_LIST_TTL_S = 5.0  # how long one SHOW TABLES answers has_table (see SparkDialect.has_table)
 
 
 class Partition(NamedTuple):
@@ -270,10 +272,13 @@ class SparkDialect(HiveDialect):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._sequence_next: dict[str, int] = {}
+        self._tables_seen: dict[str, tuple[float, set[str]]] = {}
 
     def do_execute(self, cursor: Any, statement: str, parameters: Any, context: Any = None) -> None:
         if not statement.strip():  # index and sequence DDL compile to nothing on Spark
             return
+        if statement.startswith(("CREATE", "DROP", "ALTER")):
+            self._tables_seen.clear()
         if statement.startswith("DELETE FROM "):
             self._delete(cursor, statement, parameters, context)
             return
@@ -335,7 +340,15 @@ class SparkDialect(HiveDialect):
     def has_table(
         self, connection: Any, table_name: str, schema: str | None = None, **kw: Any
     ) -> bool:
-        return table_name in self.get_table_names(connection, schema)
+        # create_all/drop_all ask once per table, and each SHOW TABLES is a Spark job (0.3–1.5 s):
+        # one listing serves a burst of questions; this process's own DDL resets it
+        now = time.monotonic()
+        key = schema or ""
+        cached = self._tables_seen.get(key)
+        if cached is None or now - cached[0] > TABLE_LIST_TTL_S:
+            cached = (now, set(self.get_table_names(connection, schema)))
+            self._tables_seen[key] = cached
+        return table_name in cached[1]
 
     def get_table_names(self, connection: Any, schema: str | None = None, **kw: Any) -> list[str]:
         query = "SHOW TABLES"

@@ -1,6 +1,6 @@
 """The data-access layer on Spark: every ``fetch_*`` function, in one branch's scope, returns on
 Spark what it returns on DuckDB for the same bank; the load put the same rows in every table;
-the marts refresh (CLI) in Spark SQL; headline figures recomputed in plain SQL agree."""
+headline figures recomputed in plain SQL agree."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from data_access.engine import make_engine
 from data_access.filters import Filters, Scope
 from data_access.schema import metadata
 from tests.spark.compare import assert_same
-from tests.spark.conftest import END_DATE, cli
+from tests.spark.conftest import END_DATE
 
 BRANCH = 3
 CUSTOMER = 42
@@ -174,18 +174,3 @@ def test_headline_figures_recomputed_in_plain_sql_on_spark(engines) -> None:
             "CAST(date_trunc('MONTH', occurred_at) AS DATE)"
         ).scalar_one()
         assert bad == 0
-
-
-def test_refresh_on_spark_rewrites_the_marts_with_the_same_rows(spark_bank, engines) -> None:
-    spark, _ = engines
-    marts = ("customer_value", "customer_signals", "customer_loyalty", "kpi_facts")
-    count = {m: sa.select(sa.func.count()).select_from(metadata.tables[m]) for m in marts}
-    with spark.connect() as s:
-        before = {m: s.execute(q).scalar_one() for m, q in count.items()}
-        parts = s.exec_driver_sql("SHOW PARTITIONS footprints").all()
-    assert len(parts) >= 24  # one folder per month
-    done = cli("refresh", "--url", spark_bank.url)
-    assert done.returncode == 0, done.stderr[-2000:]
-    with spark.connect() as s:
-        after = {m: s.execute(q).scalar_one() for m, q in count.items()}
-    assert after == before and all(n > 0 for n in after.values())

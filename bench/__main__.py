@@ -246,7 +246,10 @@ def run(cfg: Config) -> Results:
     res.wall_s = time.perf_counter() - t_start
     text = render(res, cfg)
     if cfg.out is not None:
-        cfg.out.write_text(text)
+        from bench.spark import spark_section
+
+        kept = spark_section(cfg.out.read_text()) if cfg.out.exists() else ""
+        cfg.out.write_text(text.rstrip("\n") + ("\n\n" + kept if kept else "\n"))
         cfg.out.with_suffix(".json").write_text(json.dumps(asdict(res), indent=1, default=str))
     print(text)
     return res

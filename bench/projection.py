@@ -13,6 +13,8 @@ o Spark's fixed cost per statement, R rows read at county scale, g the growth to
 an upper bound), r rows per second per core (the slope of the scaling runs) and C cores. So
 C ≥ R·g / (r·(5 − S·o)); when S·o ≥ 5 s no cluster size helps and the statements must be fewer
 or run concurrently. Prints the arithmetic as markdown.
+
+    python -m bench.projection [CORES [O_SECONDS [CHAIN]]]   # defaults: 2, fit intercept, all
 """
 
 from __future__ import annotations
@@ -37,8 +39,15 @@ def fit(points: list[tuple[int, float]]) -> tuple[float, float]:
     return my - b * mx, b
 
 
-def project(county: dict, spark: dict, cores: int, overhead_s: float | None = None) -> str:
-    """The projection table and its arithmetic (markdown)."""
+def project(
+    county: dict,
+    spark: dict,
+    cores: int,
+    overhead_s: float | None = None,
+    chain: int | None = None,
+) -> str:
+    """The projection table and its arithmetic (markdown). ``chain``: statements that run one
+    after another when a page's loaders run concurrently (None: all of them in sequence)."""
     lines = []
     customers = county["banks"]["duckdb"]["customers"]
     growth = PROVINCE_CUSTOMERS / customers
@@ -63,12 +72,14 @@ def project(county: dict, spark: dict, cores: int, overhead_s: float | None = No
         f"statement, growth g = {PROVINCE_CUSTOMERS:,} / {customers:,} = {growth:.0f} "
         f"(footprints grow {PROVINCE_FOOTPRINTS / county['banks']['duckdb']['footprints']:.0f}×).",
         "",
+        f"Statements in sequence: {'all of the page' if chain is None else f'at most {chain}'}.",
+        "",
         "| page | statements S | rows read at county R | at province R·g | S·o | cores C for < 5 s |",
         "|---|---|---|---|---|---|",
     ]
     for page, fig in county["fast"]["duckdb"].items():
         s, rows = fig["statements"], fig["rows_scanned"]
-        fixed = s * overhead_s
+        fixed = min(s, chain or s) * overhead_s
         left = TARGET_S - fixed
         cores_needed = "—" if left <= 0 else f"{math.ceil(rows * growth / (r * left)):,}"
         lines.append(
@@ -83,7 +94,8 @@ def main(argv: list[str]) -> None:
     spark = json.loads((HERE / "results-spark.json").read_text())
     cores = int(argv[0]) if argv else 2
     overhead = float(argv[1]) if len(argv) > 1 else None
-    print(project(county, spark, cores, overhead))
+    chain = int(argv[2]) if len(argv) > 2 else None
+    print(project(county, spark, cores, overhead, chain))
 
 
 if __name__ == "__main__":

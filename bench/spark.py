@@ -213,6 +213,13 @@ def render(res: SparkResults, cores: int) -> str:
     return "\n".join(lines)
 
 
+def spark_section(text: str) -> str:
+    """The Spark section of a results.md text ("" when it has none): ``python -m bench`` keeps it."""
+    if START not in text or END not in text:
+        return ""
+    return START + text.split(START, 1)[1].split(END, 1)[0] + END + "\n"
+
+
 def write_section(text: str, path: Path = RESULTS) -> None:
     """Replace (or append) the Spark section of results.md."""
     old = path.read_text() if path.exists() else "# Benchmark results\n"

@@ -10,6 +10,7 @@ import pkgutil
 from datetime import date
 from typing import Any
 
+import polars as pl
 import pytest
 import sqlalchemy as sa
 
@@ -57,6 +58,8 @@ def _arguments() -> dict[str, Any]:
         "step": 1,
         "window_days": 30,
         "lookback_days": 365,
+        "through_day": 22,
+        "age_band_years": 10,
         "min_ratio": 0.5,
         "codes": tuple(SIGNAL_CODES),
     }
@@ -174,3 +177,26 @@ def test_headline_figures_recomputed_in_plain_sql_on_spark(engines) -> None:
             "CAST(date_trunc('MONTH', occurred_at) AS DATE)"
         ).scalar_one()
         assert bad == 0
+
+
+def test_a_mart_rewritten_by_insert_overwrite_is_seen_by_other_connections(engines) -> None:
+    """The refresh's write path (staged Parquet, INSERT OVERWRITE) over existing rows; another
+    pooled connection that read the mart before reads the new rows (the Thrift server runs one
+    session). ``python -m data_access init`` above ran every refresher on Spark already."""
+    from data_access.marts._bulk import replace_rows
+    from data_access.schema import customer_signals
+
+    spark, _ = engines
+    with spark.connect() as reader:
+        rows = reader.execute(sa.select(customer_signals)).mappings().all()
+        before = len(rows)
+        df = pl.DataFrame([dict(r) for r in rows]).filter(pl.col("customer_id") % 2 == 0)
+        assert replace_rows(spark, customer_signals, df) == df.height  # on another connection
+        count = sa.select(sa.func.count()).select_from(customer_signals)
+        assert reader.execute(count).scalar_one() == df.height < before
+    with spark.connect() as conn:
+        parts = conn.exec_driver_sql("SHOW PARTITIONS footprints").all()
+    assert len(parts) >= 24  # footprints: one folder per month
+    replace_rows(spark, customer_signals, pl.DataFrame([dict(r) for r in rows]))
+    with spark.connect() as conn:
+        assert conn.execute(count).scalar_one() == before

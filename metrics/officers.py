@@ -205,7 +205,8 @@ def _changes(
     window_weeks: int,
     as_of: date,
 ) -> pl.DataFrame:
-    """One row per (training, officer in the comparison): training_id, officer_id, treated, change."""
+    """One row per (training, officer in the comparison): training_id, officer_id, treated, the
+    weekly means before and after, and change (after − before)."""
     weeks_present = set(panel.get_column("week_start").unique().to_list())
     done_by = last_full_week(as_of)
     attended = attendance.filter(pl.col("attended")).join(
@@ -229,11 +230,10 @@ def _changes(
             .with_columns(pl.col("week_start").is_in(after).alias("post"))
             .group_by("officer_id")
             .agg(
-                (
-                    pl.col("value").filter(pl.col("post")).mean()
-                    - pl.col("value").filter(~pl.col("post")).mean()
-                ).alias("change")
+                pl.col("value").filter(~pl.col("post")).mean().alias("before"),
+                pl.col("value").filter(pl.col("post")).mean().alias("after"),
             )
+            .with_columns((pl.col("after") - pl.col("before")).alias("change"))
             .with_columns(
                 pl.lit(training_id, pl.Int64).alias("training_id"),
                 pl.col("officer_id").is_in(list(treated)).alias("treated"),
@@ -247,6 +247,8 @@ def _changes(
         "training_id": pl.Int64,
         "officer_id": pl.Int64,
         "treated": pl.Boolean,
+        "before": pl.Float64,
+        "after": pl.Float64,
         "change": pl.Float64,
     }
     if not rows:
@@ -385,6 +387,65 @@ def pooled_did(
     if changes.is_empty():
         return {k: None for k in DID_SCHEMA} | {"n_treated": 0, "n_control": 0, "n_trainings": 0}
     return _estimate(changes, level) | {"n_trainings": usable.len()}
+
+
+def group_levels(
+    panel: pl.DataFrame,
+    attendance: pl.DataFrame,
+    trainings: pl.DataFrame,
+    *,
+    window_weeks: int,
+    as_of: date,
+    level: float = 0.95,
+) -> pl.DataFrame:
+    """What the difference in differences compares: each group's weekly mean before and after,
+    over all trainings together, with a t interval across officer-training pairs.
+
+    Same inputs and windows as ``pooled_did`` (only trainings with both groups).
+    Out: group ("trained" / "untrained"), period ("before" / "after"), mean, ci_low, ci_high, n;
+    four rows when there is a comparison, none otherwise.
+    """
+    schema = {
+        "group": pl.String,
+        "period": pl.String,
+        "mean": pl.Float64,
+        "ci_low": pl.Float64,
+        "ci_high": pl.Float64,
+        "n": pl.Int64,
+    }
+    changes = _changes(panel, attendance, trainings, window_weeks, as_of)
+    both = (
+        changes.group_by("training_id")
+        .agg(pl.col("treated").any().alias("t"), (~pl.col("treated")).any().alias("c"))
+        .filter(pl.col("t") & pl.col("c"))
+        .get_column("training_id")
+    )
+    changes = changes.filter(pl.col("training_id").is_in(both.to_list()))
+    rows = []
+    for group, treated in (("trained", True), ("untrained", False)):
+        part = changes.filter(pl.col("treated") == treated)
+        for period in ("before", "after"):
+            values = part.get_column(period).drop_nulls().to_numpy().astype(float)
+            n = len(values)
+            if n == 0:
+                continue
+            mean = float(values.mean())
+            half = None
+            if n > 1:
+                half = float(stats.t.ppf(0.5 + level / 2, n - 1)) * float(
+                    values.std(ddof=1) / np.sqrt(n)
+                )
+            rows.append(
+                {
+                    "group": group,
+                    "period": period,
+                    "mean": mean,
+                    "ci_low": None if half is None else mean - half,
+                    "ci_high": None if half is None else mean + half,
+                    "n": n,
+                }
+            )
+    return pl.DataFrame(rows, schema=schema) if rows else pl.DataFrame(schema=schema)
 
 
 def coaching_list(

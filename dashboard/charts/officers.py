@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import plotly.graph_objects as go
 import polars as pl
+from plotly.subplots import make_subplots
 
 from dashboard.charts.common import PALETTE, PRIMARY, standard_layout
 from dashboard.masking import mask_frame
@@ -202,3 +203,49 @@ def wrap_label(text: str, width: int = 16) -> str:
         else:
             lines.append(word)
     return "<br>".join(lines)
+
+
+def levels_chart(
+    levels: Sequence[tuple[str, pl.DataFrame]],
+    *,
+    groups: Mapping[str, str],
+    periods: Mapping[str, str],
+    axis_label: str,
+) -> go.Figure:
+    """Each group's weekly mean before and after training, with 95% intervals, one panel per
+    measure: the trained line's slope against the untrained line's is the estimate.
+
+    ``levels``: (measure label, frame from ``metrics.officers.group_levels``).
+    """
+    shown = [(m, f) for m, f in levels if not f.is_empty()]
+    fig = make_subplots(rows=1, cols=len(shown), subplot_titles=[m for m, _ in shown])
+    for col, (_, frame) in enumerate(shown, start=1):
+        for i, (group, label) in enumerate(groups.items()):
+            part = frame.filter(pl.col("group") == group)
+            order = {p: k for k, p in enumerate(periods)}
+            part = part.sort(pl.col("period").replace_strict(order, return_dtype=pl.Int64))
+            mean = part.get_column("mean").to_list()
+            hi = [h if h is not None else m for h, m in zip(part["ci_high"], mean, strict=True)]
+            lo = [v if v is not None else m for v, m in zip(part["ci_low"], mean, strict=True)]
+            fig.add_scatter(
+                name=label,
+                legendgroup=group,
+                showlegend=col == 1,
+                x=[periods[p] for p in part.get_column("period").to_list()],
+                y=mean,
+                mode="lines+markers",
+                line={"color": PALETTE[i % len(PALETTE)]},
+                error_y={
+                    "type": "data",
+                    "symmetric": False,
+                    "array": [h - m for h, m in zip(hi, mean, strict=True)],
+                    "arrayminus": [m - v for v, m in zip(lo, mean, strict=True)],
+                },
+                hovertemplate=label + " · %{x}: %{y:.2f}<extra></extra>",
+                row=1,
+                col=col,
+            )
+    fig = standard_layout(fig, height=320)
+    fig.update_yaxes(title={"text": axis_label}, row=1, col=1)
+    fig.update_layout(legend={"orientation": "h", "y": 1.18, "x": 0})
+    return fig

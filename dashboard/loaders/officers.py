@@ -126,9 +126,9 @@ def load_did(
     window: int,
     as_of: date,
     week_end: date,
-) -> dict[str, tuple[pl.DataFrame, dict]]:
-    """Before/after training against the untrained, per training and pooled, for visits and soft
-    footprints (cached: the regressions are the page's heaviest work on a rerun)."""
+) -> dict[str, tuple[pl.DataFrame, dict, pl.DataFrame]]:
+    """Before/after training against the untrained, per training and pooled, and each group's
+    levels, for visits and soft footprints (cached: the regressions are the page's heaviest work on a rerun)."""
     attendance = load_attendance(scope, long_view).filter(pl.col("officer_id").is_in(shown_ids))
     held = load_trainings().filter(pl.col("held_on") <= week_end)
     panels = {
@@ -142,6 +142,7 @@ def load_did(
         key: (
             om.training_did(panel, attendance, held, **kwargs),
             om.pooled_did(panel, attendance, held, **kwargs),
+            om.group_levels(panel, attendance, held, **kwargs),
         )
         for key, panel in panels.items()
     }

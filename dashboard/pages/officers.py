@@ -410,9 +410,10 @@ if (tab := tabs["training"]) is not None:
                 ctx.scope, history_all, long_view, tuple(shown_ids), tuple(history), window,
                 min(ctx.week_end, ctx.as_of), ctx.week_end,
             )  # fmt: skip
-        estimates, pooled = [], []
+        estimates, pooled, levels = [], [], []
         for key, (label, sentence_key) in measures.items():
-            per, pool = did[key]
+            per, pool, level = did[key]
+            levels.append((label, level))
             estimates.append((label, per))
             pooled.append((label, pool))
             sentence = charts.did_sentence(pool, t(sentence_key))
@@ -437,6 +438,19 @@ if (tab := tabs["training"]) is not None:
                 key="of_chart_did",
                 width="stretch",
             )
+        if any(not level.is_empty() for _, level in levels):
+            # what the estimate compares, so that a reader can see it: each group's level
+            st.plotly_chart(
+                charts.levels_chart(
+                    levels,
+                    groups={g: t(f"officers.group_{g}") for g in ("trained", "untrained")},
+                    periods={p: t(f"officers.period_{p}") for p in ("before", "after")},
+                    axis_label=t("officers.levels_axis"),
+                ),
+                key="of_chart_levels",
+                width="stretch",
+            )
+            st.caption(t("officers.levels_note"))
         st.caption(t("officers.did_method"))
 
         st.subheader(t("officers.coaching_header"))

@@ -107,3 +107,30 @@ def test_league_table_ranks_and_scales_components() -> None:
 )
 def test_wrap_label(text: str, expected: str) -> None:
     assert charts.wrap_label(text) == expected
+
+
+def test_levels_chart_draws_each_group_before_and_after_with_intervals() -> None:
+    frame = pl.DataFrame(
+        {
+            "group": ["trained", "trained", "untrained", "untrained"],
+            "period": ["after", "before", "before", "after"],  # drawn before → after
+            "mean": [6.0, 2.0, 2.5, 2.5],
+            "ci_low": [5.0, 2.0, None, 2.0],
+            "ci_high": [7.5, 2.0, None, 3.0],
+            "n": [2, 2, 1, 2],
+        }
+    )
+    empty = frame.clear()
+    fig = charts.levels_chart(
+        [("Visits", frame), ("Soft", empty)],
+        groups={"trained": "Trained", "untrained": "Not trained"},
+        periods={"before": "Before", "after": "After"},
+        axis_label="Weekly mean",
+    )
+    assert [tr.name for tr in fig.data] == ["Trained", "Not trained"]  # the empty measure: no panel
+    trained, untrained = fig.data
+    assert list(trained.x) == ["Before", "After"] and list(trained.y) == [2.0, 6.0]
+    assert list(trained.error_y.array) == [0.0, 1.5]
+    assert list(trained.error_y.arrayminus) == [0.0, 1.0]
+    assert list(untrained.y) == [2.5, 2.5]
+    assert list(untrained.error_y.array) == [0.0, 0.5]  # no interval for one officer: none drawn

@@ -78,7 +78,7 @@ def test_renders_on_the_demo_bank(app_test: Callable[..., AppTest]) -> None:
 
     open_tab(at, "officers", "training")
     assert_renders(at)
-    assert chart_keys(at) == ["of_chart_did"]
+    assert chart_keys(at) == ["of_chart_did", "of_chart_levels"]
     sentences = [m.value for m in at.markdown if "visits/week (95% CI" in m.value]
     assert len(sentences) == 1 and sentences[0].startswith("**+")  # the planted uplift
     assert "excludes 0" in sentences[0]
@@ -95,7 +95,10 @@ def test_the_open_tab_survives_a_language_switch_and_lives_in_the_url(
     at.segmented_control(key="w_lang").set_value("zh").run()
     assert_renders(at)
     assert at.session_state["w_tab_officers"] == "培训与辅导"
-    assert chart_keys(at) == ["of_chart_did"]  # still the training tab, now in Chinese
+    assert chart_keys(at) == [
+        "of_chart_did",
+        "of_chart_levels",
+    ]  # still the training tab, in Chinese
 
 
 def test_a_link_with_a_tab_opens_that_tab(app_test: Callable[..., AppTest]) -> None:

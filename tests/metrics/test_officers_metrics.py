@@ -311,3 +311,40 @@ def test_coaching_skips_a_component_nobody_achieved() -> None:
     assert got.select("officer_id", "weakest", "weakest_value").rows() == [
         (2, "a", pytest.approx(1 / 9.1))
     ]
+
+
+T_CRIT_1 = 12.706204736174698  # t(0.975, df=1)
+
+
+def test_group_levels_four_officers_by_hand() -> None:
+    got = m.group_levels(
+        _panel(FOUR, WEEKS5), ATTENDANCE, TRAININGS, window_weeks=2, as_of=date(2026, 11, 1)
+    )
+    rows = {(r["group"], r["period"]): r for r in got.iter_rows(named=True)}
+    assert set(rows) == {(g, p) for g in ("trained", "untrained") for p in ("before", "after")}
+    # trained: officer 1 (2, 2 → 5, 5) and 2 (1, 3 → 6, 8): before 2 and 2, after 5 and 7
+    assert rows["trained", "before"]["mean"] == pytest.approx(2.0)
+    assert rows["trained", "before"]["ci_low"] == pytest.approx(2.0)  # no spread
+    assert rows["trained", "after"]["mean"] == pytest.approx(6.0)
+    # after: 5 and 7, sd √2, se 1, t(1 df) = 12.706
+    assert rows["trained", "after"]["ci_high"] == pytest.approx(6.0 + T_CRIT_1 * 1.0)
+    # untrained: officer 3 (2, 2 → 3, 3) and 4 (4, 2 → 2, 2): before 2 and 3, after 3 and 2
+    assert rows["untrained", "before"]["mean"] == pytest.approx(2.5)
+    assert rows["untrained", "after"]["mean"] == pytest.approx(2.5)
+    assert all(r["n"] == 2 for r in rows.values())
+    # the levels are what the estimate compares: (6 − 2) − (2.5 − 2.5) = the DiD of 4
+    did = m.pooled_did(
+        _panel(FOUR, WEEKS5), ATTENDANCE, TRAININGS, window_weeks=2, as_of=date(2026, 11, 1)
+    )["did"]
+    assert did == pytest.approx(
+        (rows["trained", "after"]["mean"] - rows["trained", "before"]["mean"])
+        - (rows["untrained", "after"]["mean"] - rows["untrained", "before"]["mean"])
+    )
+
+
+def test_group_levels_without_a_comparison_is_empty() -> None:
+    only_trained = {k: v for k, v in FOUR.items() if k in (1, 2)}
+    got = m.group_levels(
+        _panel(only_trained, WEEKS5), ATTENDANCE, TRAININGS, window_weeks=2, as_of=date(2026, 11, 1)
+    )
+    assert got.is_empty()

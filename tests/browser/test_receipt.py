@@ -20,6 +20,7 @@ def _overview_text(pg) -> str:
 
 def test_a_97_fuel_receipt_changes_signals_and_suggestions(server: str, page) -> None:
     pg, recorder = page
+    pg.set_default_timeout(90_000)  # the machine may be busy: a click waits for a slow rerun
     # the first open customer who is not a car owner yet
     for cid in range(1, 60):
         pg.goto(f"{server}/customer?lang=en&customer={cid}")

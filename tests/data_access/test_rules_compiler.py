@@ -109,7 +109,7 @@ def _customers(conn: sa.Connection) -> pl.DataFrame:
     c = customers.c
     stmt = (
         sa.select(c.customer_id, c.branch_id, c.officer_id)
-        .where(c.opened_on <= AS_OF)
+        .where(c.opened_on <= AS_OF, sa.or_(c.closed_on.is_(None), c.closed_on > AS_OF))
         .order_by(c.customer_id)
     )
     return frame(

@@ -98,4 +98,25 @@ def spark_bank(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SparkBank]:
         cluster.stop()
 
 
+@pytest.fixture(scope="session")
+def pg_twin_url() -> Iterator[str]:
+    """The same bank on PostgreSQL (CLI init into a fresh schema), for the three-engine check."""
+    from urllib.parse import quote
+
+    from tests.conftest import PG_URL, _pg_engine_in_fresh_schema
+
+    admin, engine, schema = _pg_engine_in_fresh_schema()
+    engine.dispose()
+    url = f"{PG_URL}?options={quote(f'-csearch_path={schema}')}"
+    try:
+        bank = ("--customers", str(CUSTOMERS), "--seed", str(SEED), "--end-date", str(END_DATE))
+        done = cli("init", "--url", url, *bank)
+        assert done.returncode == 0, done.stderr[-3000:]
+        yield url
+    finally:
+        with admin.begin() as conn:
+            conn.execute(sa.schema.DropSchema(schema, cascade=True))
+        admin.dispose()
+
+
 from tests.dashboard.conftest import _routed_runs  # noqa: E402, F401  (AppTest through the router)

@@ -1,9 +1,10 @@
 """Every page on Spark: rendered in AppTest against the hive:// URL, and each loader it calls
-returns the same figures on Spark as on DuckDB for the same demo bank (floats within 1e-6).
+returns the same figures on Spark, DuckDB and PostgreSQL for the same demo bank (floats within
+1e-6).
 
 A view is a page with its query parameters; pages with lazy tabs are opened on each tab so that
 every loader runs. The loader calls are recorded while the page renders on Spark (bench/pages.py's
-recorder) and replayed on DuckDB through their undecorated functions.
+recorder) and replayed on DuckDB and PostgreSQL through their undecorated functions.
 """
 
 from __future__ import annotations
@@ -69,7 +70,9 @@ def app_on_spark(spark_bank):
 @pytest.mark.parametrize(
     ("page", "query"), VIEWS, ids=[f"{p}-{'-'.join(q.values())}" for p, q in VIEWS]
 )
-def test_page_renders_on_spark_with_duckdb_figures(app_on_spark, page: str, query: dict) -> None:
+def test_page_renders_on_spark_with_duckdb_figures(
+    app_on_spark, pg_twin_url: str, page: str, query: dict
+) -> None:
     _use(app_on_spark.url)
     st.cache_data.clear()
     results: list = []
@@ -87,10 +90,11 @@ def test_page_renders_on_spark_with_duckdb_figures(app_on_spark, page: str, quer
     assert calls or page == "home", "the page called no loader"
     # Spark's answers: the same calls again through the cache the render filled (no recompute)
     results = [(c, c.fn(*c.args, **c.kwargs)) for c in calls]
-    _use(app_on_spark.duck_url)
     try:
-        for call, on_spark in results:
-            on_duckdb = call.fn.__wrapped__(*call.args, **call.kwargs)
-            assert_same(on_duckdb, on_spark, f"{call.name}{call.args!r}")
+        for url in (app_on_spark.duck_url, pg_twin_url):  # the same figures on all three
+            _use(url)
+            for call, on_spark in results:
+                on_other = call.fn.__wrapped__(*call.args, **call.kwargs)
+                assert_same(on_other, on_spark, f"{url.split(':')[0]}: {call.name}{call.args!r}")
     finally:
         _use(app_on_spark.url)

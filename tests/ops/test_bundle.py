@@ -99,6 +99,10 @@ def bundles(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     old_src = work / "previous-src"
     old_src.mkdir()
     archive = _run(["git", "-C", str(ROOT), "archive", "--format=tar", commit], text=False)
+    if archive.returncode != 0:  # a shallow clone: fetch the release's commit from where it came
+        _run(["git", "-C", str(ROOT), "fetch", "--quiet", "--unshallow"])
+        _run(["git", "-C", str(ROOT), "fetch", "--quiet", "origin", commit])
+        archive = _run(["git", "-C", str(ROOT), "archive", "--format=tar", commit], text=False)
     _need(archive.returncode == 0, f"the previous release {commit} is not in this clone's history")
     with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
         tar.extractall(old_src, filter="data")

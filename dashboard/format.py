@@ -11,6 +11,7 @@ import math
 
 from babel import Locale
 from babel.numbers import format_decimal, format_percent
+from pypinyin import lazy_pinyin
 
 from dashboard.i18n import lang
 
@@ -61,3 +62,28 @@ def pct(value: float | None, *, signed: bool = False, digits: int = 1) -> str:
 def wan(value: float | None) -> float | None:
     """CNY to 万元 (for chart axes in Chinese)."""
     return None if value is None else value / 10_000
+
+
+# Administrative suffixes read as words of their own, as on road signs: 城关镇 → Chengguan Zhen.
+PLACE_SUFFIXES = (
+    ("街道", "Jiedao"),
+    ("社区", "Shequ"),
+    ("镇", "Zhen"),
+    ("乡", "Xiang"),
+    ("村", "Cun"),
+)
+
+
+def place(name: str | None, *, lang_code: str | None = None) -> str:
+    """A town or village name with its pinyin reading in the English UI (城关镇 (Chengguan Zhen))."""
+    if not name:
+        return "—"
+    if (lang_code or lang()) == "zh" or name.isascii():
+        return name
+    base, suffix = name, ""
+    for zh, reading in PLACE_SUFFIXES:
+        if name.endswith(zh) and len(name) > len(zh):
+            base, suffix = name[: -len(zh)], f" {reading}"
+            break
+    reading = "".join(lazy_pinyin(base)).capitalize()
+    return f"{name} ({reading}{suffix})"

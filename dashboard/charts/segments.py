@@ -90,6 +90,7 @@ def member_table(
     officer_names: dict[int, str],
     as_of_year: int,
     occupation_labels: dict[str, str] | None = None,
+    town_labels: dict[str, str] | None = None,
 ) -> pl.DataFrame:
     """The customer list with personal data masked, labels translated, columns renamed by
     ``headers`` (keys: customer_id, name, phone, id_number, branch, officer, town, occupation,
@@ -106,7 +107,7 @@ def member_table(
         "id_number",
         pl.col("branch_id").replace_strict(branch_names, default=None, return_dtype=pl.String).alias("branch"),
         pl.col("officer_id").replace_strict(officer_names, default=None, return_dtype=pl.String).alias("officer"),
-        "town",
+        pl.col("town").replace_strict(town_labels or {}, default=pl.col("town")),
         pl.col("occupation").replace_strict(occupation_labels or {}, default=pl.col("occupation")),
         (as_of_year - pl.col("birth_year")).alias("age"),
         pl.col("tier").replace_strict(tier_labels, default=pl.col("tier")).alias("tier"),

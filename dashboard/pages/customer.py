@@ -10,7 +10,7 @@ import streamlit as st
 
 from dashboard.charts import customer as charts
 from dashboard.errors import friendly_errors, no_data
-from dashboard.format import money, pct
+from dashboard.format import money, pct, place
 from dashboard.i18n import t
 from dashboard.loaders.common import load_officers, load_standard
 from dashboard.loaders.customer import (
@@ -239,7 +239,7 @@ if text.strip():
                 id=row["customer_id"],
                 name=mask_name(row["name"]) or "—",
                 phone=mask_phone(row["phone"]) or "—",
-                town=row["town"] or "—",
+                town=place(row["town"]),
             )
             for row in found.iter_rows(named=True)
         }
@@ -294,7 +294,7 @@ def book_overview() -> None:
             "customer.lead_option",
             id=row["customer_id"],
             name=mask_name(row["name"]) or "—",
-            town=row["town"] or "—",
+            town=place(row["town"]),
             n=row["signals"],
         )
         for row in leads.iter_rows(named=True)

@@ -11,7 +11,7 @@ import streamlit as st
 from dashboard.charts import segments as charts
 from dashboard.errors import friendly_errors, no_data
 from dashboard.export import csv_bytes, xlsx_bytes
-from dashboard.format import count, money, pct
+from dashboard.format import count, money, pct, place
 from dashboard.i18n import catalog, t
 from dashboard.loaders import segments as loaders
 from dashboard.loaders.common import branch_names as names_of_branches
@@ -273,7 +273,11 @@ b2.multiselect(
 )  # fmt: skip
 b3.slider(t("segments.f_age"), *AGE_RANGE, key="sg_age")
 b4, b5, b6 = st.columns(3)
-b4.multiselect(t("segments.f_towns"), list(towns), key="sg_towns", placeholder=any_label)
+town_labels = {town: place(town, lang_code=lang) for town in towns}  # a reading in English
+b4.multiselect(
+    t("segments.f_towns"), list(towns), format_func=town_labels.get, key="sg_towns",
+    placeholder=any_label,
+)  # fmt: skip
 occupation_labels = {o: occupation_labels_all.get(o, o) for o in occupations}
 b5.multiselect(
     t("segments.f_occupations"), list(occupations), format_func=occupation_labels.get,
@@ -379,6 +383,7 @@ def _table(limit: int | None) -> pl.DataFrame:
         officer_names=officer_names,
         as_of_year=ctx.as_of.year,
         occupation_labels=occupation_labels_all,
+        town_labels=town_labels,
     )
 
 

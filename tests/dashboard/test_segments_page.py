@@ -38,6 +38,8 @@ def test_renders_on_demo_bank(app_test) -> None:  # type: ignore[no-untyped-def]
     # masked: 138****1234 keeps 7 characters visible, never the full number
     assert all("****" in p for p in table["Phone"].dropna())
     assert all("*" in n for n in table["Name"].dropna())
+    # town names carry a pinyin reading in English: 城关镇 (Chengguan Zhen)
+    assert table["Town"].dropna().str.fullmatch(r"\S+ \([A-Z][a-z]+( [A-Z][a-z]+)?\)").all()
 
 
 def test_choosing_a_tier_reduces_the_count(app_test) -> None:  # type: ignore[no-untyped-def]

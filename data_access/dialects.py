@@ -269,6 +269,18 @@ class SparkDialect(HiveDialect):
 
         return hive
 
+    def connect(self, *cargs: Any, **cparams: Any) -> Any:
+        """A server that cannot be reached is the driver's OperationalError (a page says the
+        data are unavailable), not thrift's transport error."""
+        from thrift.transport.TTransport import TTransportException
+
+        try:
+            return super().connect(*cargs, **cparams)
+        except TTransportException as exc:
+            raise self.loaded_dbapi.OperationalError(
+                f"cannot reach the Spark Thrift server: {exc}"
+            ) from None
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._sequence_next: dict[str, int] = {}

@@ -69,3 +69,18 @@ def test_ddl_is_parquet_without_constraints_and_footprints_by_month() -> None:
 def test_insert_keeps_its_column_list() -> None:
     stmt = sa.insert(t).from_select(["d"], sa.select(t.c.d))
     assert sql(stmt).startswith("INSERT INTO `t` (`d`) SELECT")
+
+
+def test_an_unreachable_server_is_a_database_error() -> None:
+    from data_access.engine import connect
+    from data_access.errors import DataUnavailable
+    from tests.spark.cluster import free_port
+
+    engine = data_access.engine.make_engine(f"hive://ci@127.0.0.1:{free_port()}/default")
+    try:
+        with connect(engine) as conn:
+            conn.exec_driver_sql("SELECT 1")
+    except DataUnavailable as exc:
+        assert "cannot reach the Spark Thrift server" in str(exc.__cause__)
+    else:  # pragma: no cover - nothing listens on a free port
+        raise AssertionError("connected to a port nothing listens on")

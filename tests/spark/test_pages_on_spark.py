@@ -81,7 +81,7 @@ def test_page_renders_on_spark_with_duckdb_figures(
         return _render(page, query)
 
     calls, at = record_calls(run)
-    assert not at.exception, [e.value for e in at.exception]
+    assert not at.exception, ["\n".join(e.stack_trace or [e.message]) for e in at.exception]
     assert not at.error, [e.value for e in at.error]
     if page != "home":
         assert at.get("plotly_chart") or at.dataframe or at.metric, "nothing drawn"

@@ -1,4 +1,8 @@
-"""The page registry: which pages exist, in which audience section (used by the router and tests)."""
+"""The page registry: which pages exist, in which audience section (used by the router and tests).
+
+Which role may open which page is in ``data_access/roles.py`` (by URL path); the router shows a
+role only its pages and answers any other URL with a polite refusal.
+"""
 
 from __future__ import annotations
 
@@ -21,4 +25,6 @@ PAGE_TABLE: tuple[tuple[str, str, str, str, str], ...] = (
     ("officer", "quality.py", "quality", "📝", "quality.title"),
     ("credit", "credit.py", "credit", "🧾", "credit.title"),
     ("admin", "data_import.py", "data_import", "📥", "data_import.title"),
+    ("control", "audit.py", "audit", "📜", "audit.title"),
+    ("control", "admin.py", "admin", "🔐", "admin.title"),
 )

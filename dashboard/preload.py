@@ -24,7 +24,7 @@ MODULES = (
     "dashboard.errors",
     "dashboard.export",
     "dashboard.format",
-    "dashboard.masking",
+    "data_access.masking",
     "dashboard.report",
     "dashboard.state",
     "dashboard.tabs",

@@ -80,8 +80,8 @@ def init_language() -> str:
 
 
 def current_scope() -> Scope:
-    """Who asks; the whole bank until sign-in assigns a narrower scope."""
-    return st.session_state.get("scope", Scope.bank())
+    """Who asks: the signed-in user's scope (the router sets it); no rows without one."""
+    return st.session_state.get("scope", Scope.nothing())
 
 
 def _write_address(view: dict[str, str], page: str | None) -> None:

@@ -10,6 +10,7 @@
     python -m data_access import --url URL --mapping M --table T FILE [--encoding E] [--dry-run]
     python -m data_access export --url URL --mapping M [--table T] FOLDER
     python -m data_access quality --url URL [--table T]
+    python -m data_access users list|create|disable|enable|reset|assign …   (see `users --help`)
 
 Errors are one line on stderr and a non-zero exit code (2 when refusing to overwrite a bank).
 """
@@ -197,6 +198,7 @@ def cmd_ensure_demo(args: argparse.Namespace) -> int:
     engine = _engine(url)
     try:
         meta = _loaded(engine)
+        embedded = args.url is None and not get_setting("database_url")
         if meta is not None:
             from data_access.load_state import DEMO_WRITER
             from data_access.migrate import upgrade
@@ -205,10 +207,16 @@ def cmd_ensure_demo(args: argparse.Namespace) -> int:
                 before, after = upgrade(engine)  # the demo bank follows the code's schema
                 if before != after:
                     print(f"schema upgraded: {before or 'unversioned'} -> {after}")
+            if embedded:
+                from data_access.auth import ensure_demo_accounts
+
+                ensure_demo_accounts(engine)
             print(
                 f"bank ready at {_safe_url(url)} (data as of {meta['data_as_of']}, "
                 f"{int(meta.get('customers', '0') or 0):,} customers)"
             )
+            if embedded:
+                _print_demo_accounts()
             return 0
         from data_access.demo.load import check_demo_may_build
 
@@ -224,6 +232,8 @@ def cmd_ensure_demo(args: argparse.Namespace) -> int:
         setting_date("demo_end_date"),
         replace=True,
     )
+    if embedded:
+        _print_demo_accounts()
     return 0
 
 
@@ -254,6 +264,126 @@ def _require_current_schema(engine: sa.Engine, url: str) -> None:
             f"the schema of {_safe_url(url)} is at revision {at or 'unversioned'}, this release "
             f"needs {head()}: run `python -m data_access upgrade --url URL` first"
         )
+
+
+def _print_demo_accounts() -> None:
+    from data_access.demo.app_records import demo_accounts
+
+    print("demo users (user name / password — the demo bank only):")
+    for username, password, role_code in demo_accounts():
+        print(f"  {username:<10} {password:<16} {role_code}")
+
+
+def _ids(value: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(p) for p in value.split(",") if p.strip())
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a list of branch ids: {value!r}") from exc
+
+
+def _password(args: argparse.Namespace) -> str:
+    """The new password: one line on stdin with --password-stdin, else asked twice."""
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    import getpass
+
+    first = getpass.getpass("new password: ")
+    if getpass.getpass("again: ") != first:
+        raise CliError("the two passwords differ")
+    return first
+
+
+def _operator() -> str:
+    import getpass
+
+    try:
+        return f"cli:{getpass.getuser()}"[:64]
+    except OSError:
+        return "cli"
+
+
+def cmd_users(args: argparse.Namespace) -> int:
+    """Create, disable, enable, reset, assign and list users."""
+    from data_access import auth
+
+    engine = _engine(args.url)
+    try:
+        with engine.begin() as conn:
+            if not has_schema(conn):
+                raise CliError(f"{_safe_url(args.url)} holds no Footprint tables: run `init` first")
+        auth.ensure_roles(engine)
+        with engine.begin() as conn:
+            by = _operator()
+            if args.action == "list":
+                for row in auth.list_users(conn).iter_rows(named=True):
+                    where = row["branch_ids"] or row["branch_id"] or "bank"
+                    state = "active" if row["active"] else "disabled"
+                    officer = f" officer {row['officer_id']}" if row["officer_id"] else ""
+                    print(
+                        f"{row['username']:<16} {row['role']:<10} {state:<8} "
+                        f"branch {where}{officer}  {row['display_name']}"
+                    )
+                return 0
+            if args.action == "create":
+                auth.create_user(
+                    conn,
+                    args.username,
+                    _password(args),
+                    args.role,
+                    display_name=args.name,
+                    branch_id=args.branch,
+                    officer_id=args.officer,
+                    branch_ids=args.branches,
+                    by=by,
+                )
+            elif args.action in ("disable", "enable"):
+                auth.set_active(conn, args.username, args.action == "enable", by=by)
+            elif args.action == "reset":
+                auth.reset_password(conn, args.username, _password(args), by=by)
+            elif args.action == "assign":
+                auth.assign(
+                    conn,
+                    args.username,
+                    args.role,
+                    branch_id=args.branch,
+                    officer_id=args.officer,
+                    branch_ids=args.branches,
+                    by=by,
+                )
+        print(f"{args.action}: {args.username} done")
+    finally:
+        engine.dispose()
+    return 0
+
+
+def _users_parser(sub: argparse._SubParsersAction) -> None:
+    from data_access.roles import ROLES
+
+    users = sub.add_parser(
+        "users", help="manage users: list, create, disable, enable, reset, assign"
+    )
+    users.add_argument("--url", default=None)
+    acts = users.add_subparsers(dest="action", required=True)
+    acts.add_parser("list", help="every user with role and scope")
+    for name, helptext in (
+        ("create", "a new user (password asked, or one line on stdin with --password-stdin)"),
+        ("assign", "give a user a role and scope (their sessions end)"),
+    ):
+        a = acts.add_parser(name, help=helptext)
+        a.add_argument("username")
+        a.add_argument("--role", required=True, choices=sorted(ROLES))
+        a.add_argument("--branch", type=int, default=None, help="branch id (president, credit…)")
+        a.add_argument("--officer", type=int, default=None, help="officer id (role officer)")
+        a.add_argument("--branches", type=_ids, default=(), help="marketing: branch ids, '3,5'")
+        if name == "create":
+            a.add_argument("--name", default=None, help="display name (default: user name)")
+            a.add_argument("--password-stdin", action="store_true")
+    for name in ("disable", "enable", "reset"):
+        a = acts.add_parser(name, help=f"{name} a user")
+        a.add_argument("username")
+        if name == "reset":
+            a.add_argument("--password-stdin", action="store_true")
+    users.set_defaults(func=cmd_users)
 
 
 def cmd_refresh(args: argparse.Namespace) -> int:
@@ -475,6 +605,7 @@ def parser() -> argparse.ArgumentParser:
     exp.add_argument("--thousands", action="store_true", help="amounts as 1,234.50")
     exp.add_argument("out", help="folder for the files")
     exp.set_defaults(func=cmd_export)
+    _users_parser(sub)
     return p
 
 

@@ -308,9 +308,42 @@ users = sa.Table(
     sa.Column("role", sa.String(24), sa.ForeignKey("roles.role"), nullable=False),
     sa.Column("branch_id", sa.Integer, nullable=True),
     sa.Column("officer_id", sa.Integer, nullable=True),
-    sa.Column("password_hash", sa.String(200), nullable=True),
+    sa.Column("password_hash", sa.String(200), nullable=True, comment="argon2id; never clear"),
     sa.Column("active", sa.Boolean, nullable=False),
     sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column(
+        "branch_ids", sa.String(400), nullable=True, comment="marketing: listed branches, '3,5'"
+    ),
+    sa.Column("oidc_subject", sa.String(200), nullable=True, comment="issuer's subject (sub)"),
+)
+
+user_sessions = sa.Table(
+    "user_sessions",
+    metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True, comment="sha256 of the token"),
+    sa.Column("username", sa.String(64), nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("last_seen_at", sa.DateTime, nullable=False),
+    sa.Column("expires_at", sa.DateTime, nullable=False, comment="absolute end of the session"),
+    sa.Column("ended_at", sa.DateTime, nullable=True, comment="signed out or revoked"),
+)
+
+export_approvals = sa.Table(
+    "export_approvals",
+    metadata,
+    sa.Column("approval_id", sa.Integer, sa.Sequence("export_approvals_id_seq"), primary_key=True),
+    sa.Column("requested_by", sa.String(64), nullable=False),
+    sa.Column("requested_at", sa.DateTime, nullable=False),
+    sa.Column(
+        "target", sa.String(128), nullable=False, comment="which list, as the exporter names it"
+    ),
+    sa.Column("row_count", sa.BigInteger, nullable=False),
+    sa.Column("filters", sa.Text, nullable=True, comment="JSON"),
+    sa.Column(
+        "status", sa.String(12), nullable=False, comment="pending / approved / rejected / used"
+    ),
+    sa.Column("decided_by", sa.String(64), nullable=True),
+    sa.Column("decided_at", sa.DateTime, nullable=True),
 )
 
 nbp_feedback = sa.Table(
@@ -338,11 +371,10 @@ audit_log = sa.Table(
     sa.Column("audit_id", sa.BigInteger, sa.Sequence("audit_log_id_seq"), primary_key=True),
     sa.Column("occurred_at", sa.DateTime, nullable=False),
     sa.Column("username", sa.String(64), nullable=False),
-    sa.Column(
-        "action", sa.String(32), nullable=False, comment="view / export / save_segment / sign_in"
-    ),
+    sa.Column("action", sa.String(32), nullable=False, comment="data_access.audit.ACTIONS"),
     sa.Column("target", sa.String(128), nullable=True),
     sa.Column("detail", sa.Text, nullable=True),
+    sa.Column("row_count", sa.BigInteger, nullable=True, comment="rows shown or exported"),
 )
 
 import_batches = sa.Table(

@@ -4,7 +4,8 @@
 - ``Selection``: who asks (``Scope``) and what they picked — branches, officers, tiers.
 
 ``restrict(stmt, selection, branch_col=…, officer_col=…, tier_col=… | customer_col=…)`` applies
-both, always with bound parameters: the scope (``branch = :b``; an officer scope also
+both, always with bound parameters: the scope (``branch = :b``, or ``IN`` the listed branches,
+or no row for a scope of none; an officer scope also
 ``officer = :o``, or nothing at all when the table has no officer column), then the picks
 (``IN`` lists; tiers on the table's own tier column, else through the value mart's current tier
 of ``customer_col``). ``data_access.filters.apply_scope`` / ``apply_filters`` are this function
@@ -71,8 +72,9 @@ class Selection:
     def branches_only(self) -> Selection:
         """The branch part alone: a cheap pre-filter on a fact table whose branch is the
         customer's, before grouping; officers and tiers are then applied on the customers."""
-        level = "bank" if self.scope.level == "bank" else "branch"
-        scope = Scope(level, self.scope.branch_id if level == "branch" else None)
+        scope = self.scope
+        if scope.level == "officer":  # the officer's branch; the book is then read on customers
+            scope = Scope.branch(scope.branch_id, scope.reveal)  # type: ignore[arg-type]
         return Selection(scope, self.branch_ids)
 
 
@@ -103,10 +105,16 @@ def restrict(
 ) -> sa.Select:
     """Restrict ``stmt`` to the selection: its scope, then its branch, officer and tier picks."""
     scope = selection.scope
-    if scope.level != "bank":
+    visible = scope.visible_branch_ids  # None: every branch; (): no rows at all
+    if visible is not None:
         if branch_col is None:
             raise InvalidFilter("a scoped query needs the table's branch column")
-        stmt = stmt.where(branch_col == sa.bindparam(None, scope.branch_id, type_=sa.Integer))
+        if not visible:
+            return stmt.where(sa.false())
+        if len(visible) == 1:
+            stmt = stmt.where(branch_col == sa.bindparam(None, visible[0], type_=sa.Integer))
+        else:
+            stmt = stmt.where(branch_col.in_(sa.bindparam(None, list(visible), expanding=True)))
         if scope.level == "officer":
             if officer_col is None:
                 return stmt.where(sa.false())  # no officer on the rows: an officer sees none

@@ -45,6 +45,16 @@ SETTINGS: dict[str, Setting] = {
         "20000",
         "Number of customers in the demo bank created on first start.",
     ),
+    "session_idle_minutes": Setting(
+        "FOOTPRINT_SESSION_IDLE_MINUTES",
+        "30",
+        "A signed-in session ends after this many minutes without a page view.",
+    ),
+    "session_hours": Setting(
+        "FOOTPRINT_SESSION_HOURS",
+        "12",
+        "A signed-in session ends this many hours after sign-in, however active.",
+    ),
     "demo_seed": Setting("FOOTPRINT_DEMO_SEED", "7", "Seed of the demo bank generator."),
     "demo_end_date": Setting(
         "FOOTPRINT_DEMO_END_DATE",

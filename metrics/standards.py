@@ -182,6 +182,7 @@ class Alerts:
     kpi_count_p_value: float = 0.001  # Poisson tail probability that flags a weekly count
     kpi_count_min_change: int = 3  # and the count must differ from its usual level by this much
     kpi_min_change_share: float = 0.05  # a balance flag needs a change of this share of the balance
+    export_approval_rows: int = 5000  # an export of more rows waits for an admin's approval
 
 
 @dataclass(frozen=True)
@@ -513,6 +514,7 @@ def _alerts(data: dict[str, Any]) -> Alerts:
         _number(data, "kpi_min_change_share", path, lo=0, hi=1)
         if "kpi_min_change_share" in data
         else 0.05,
+        _int(data, "export_approval_rows", path, lo=1, hi=10_000_000, default=5000),
     )
 
 

@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 import polars as pl
 
 from dashboard.charts.common import PALETTE
-from dashboard.masking import mask_id_number, mask_name, mask_phone
+from data_access.masking import mask_id_number, mask_name, mask_phone
 from metrics.quality import application_contradictions, places_seen
 
 

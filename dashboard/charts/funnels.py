@@ -5,16 +5,11 @@ Every label arrives as an argument, already translated, so tests can call these 
 
 from __future__ import annotations
 
-import csv
-import io
-
 import plotly.graph_objects as go
 import polars as pl
 
 from dashboard.charts.common import ACCENT, MUTED, PALE, PRIMARY, standard_layout
-from dashboard.masking import mask_frame
-
-_FORMULA_START = ("=", "+", "-", "@")
+from data_access.masking import mask_frame
 
 
 def _layout(fig: go.Figure, height: int = 360) -> go.Figure:
@@ -246,20 +241,3 @@ def per_officer(dropped: pl.DataFrame) -> pl.DataFrame:
         .agg(pl.col("officer_name").first(), pl.len().cast(pl.Int64).alias("calls"))
         .sort(["calls", "officer_id"], descending=[True, False], nulls_last=True)
     )
-
-
-def _safe_cell(value: object) -> object:
-    # a cell starting with = + - @ would run as a formula in Excel: make it plain text
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
-def csv_bytes(table: pl.DataFrame) -> bytes:
-    """CSV in UTF-8 with a BOM (Excel opens Chinese correctly), formula-like cells neutralised."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([_safe_cell(c) for c in table.columns])
-    for row in table.iter_rows():
-        writer.writerow(["" if v is None else _safe_cell(v) for v in row])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")

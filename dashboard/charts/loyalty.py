@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 import polars as pl
 
 from dashboard.charts.common import BAD, GOOD, MUTED, PRIMARY, standard_layout
-from dashboard.masking import mask_frame
+from data_access.masking import mask_frame
 
 ALERT = BAD
 LIFECYCLE_COLORS = {

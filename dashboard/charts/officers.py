@@ -14,7 +14,7 @@ import polars as pl
 from plotly.subplots import make_subplots
 
 from dashboard.charts.common import PALETTE, PRIMARY, standard_layout
-from dashboard.masking import mask_frame
+from data_access.masking import mask_frame
 
 # At county scale (hundreds of officers) a row per officer makes a chart thousands of pixels tall:
 # the heatmap, the league and the books chart draw this many (half strongest, half weakest).

@@ -128,8 +128,10 @@ def load_peer_shares(as_of: date) -> pl.DataFrame:
 
 
 def _username() -> str:
-    """Who acts, for the audit log ('demo' until sign-in names the user)."""
-    return str(st.session_state.get("username") or "demo")
+    """Who acts, for the audit log: the signed-in user (the router sets it every run)."""
+    from dashboard.access import current_user
+
+    return current_user().username
 
 
 def withdraw_soft(scope: Scope, soft_id: int) -> None:

@@ -20,7 +20,6 @@ from data_access.queries import value as vq
 from data_access.queries.value import SegmentDefinition
 
 TTL = 600
-OWNER = "demo"  # until sign-in exists every saved segment belongs to the demo user
 
 
 def view(
@@ -72,13 +71,13 @@ def load_mart_sizes() -> tuple[int, int]:
 
 
 @st.cache_data(ttl=TTL, max_entries=8, show_spinner=False)
-def load_saved(owner: str = OWNER) -> pl.DataFrame:
+def load_saved(owner: str) -> pl.DataFrame:
     """The owner's saved segments."""
     with connect(get_engine()) as conn:
         return vq.fetch_saved_segments(conn, owner)
 
 
-def save(name: str, defn: SegmentDefinition, owner: str = OWNER, *, replace: bool = False) -> None:
+def save(name: str, defn: SegmentDefinition, owner: str, *, replace: bool = False) -> None:
     """Save a named segment, audit it, and refresh the saved list; an existing name raises
     SegmentExists unless ``replace`` (the user said yes)."""
     now = datetime.now()
@@ -89,13 +88,7 @@ def save(name: str, defn: SegmentDefinition, owner: str = OWNER, *, replace: boo
     load_saved.clear()
 
 
-def audit_export(defn: SegmentDefinition, target: str, owner: str = OWNER) -> None:
-    """Record that a target list with personal (masked) data was exported."""
-    with connect(get_engine()) as conn, conn.begin():
-        vq.record_segment_action(conn, owner, "export", target, defn, datetime.now())
-
-
-def delete(name: str, owner: str = OWNER) -> None:
+def delete(name: str, owner: str) -> None:
     """Delete a named segment (audited, with the definition it held) and refresh the saved list."""
     with connect(get_engine()) as conn, conn.begin():
         saved = vq.fetch_saved_segments(conn, owner).filter(pl.col("name") == name)

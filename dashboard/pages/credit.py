@@ -14,9 +14,9 @@ from dashboard.format import count, pct
 from dashboard.i18n import t, tn
 from dashboard.loaders.common import load_standard
 from dashboard.loaders.credit import load_credit_evidence
-from dashboard.masking import mask_name
 from dashboard.nav import PAGE_TABLE, PAGES_DIR
 from dashboard.state import page_context
+from data_access.masking import mask_name
 from metrics.credit import CHECKS, SEVERITIES, credit_mismatches, rate_applications
 
 PERIODS = (7, 30, 90, 365)

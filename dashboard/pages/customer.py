@@ -8,7 +8,9 @@ from datetime import date, datetime, timedelta
 import polars as pl
 import streamlit as st
 
+from dashboard.access import current_user, unmask_panel
 from dashboard.charts import customer as charts
+from dashboard.db import get_engine
 from dashboard.errors import friendly_errors, no_data
 from dashboard.format import money, pct, place
 from dashboard.i18n import t
@@ -29,11 +31,12 @@ from dashboard.loaders.customer import (
     record_soft,
     withdraw_soft,
 )
-from dashboard.masking import mask_frame, mask_name, mask_phone
 from dashboard.problems import problem_text
 from dashboard.state import page_context, url_view
+from data_access import audit
 from data_access.errors import InvalidImport
 from data_access.identifiers import parse_id
+from data_access.masking import mask_frame, mask_name, mask_phone
 from data_access.queries.customer import SoftFootprintEntry
 from data_access.queries.feedback import FeedbackEntry, InvalidFeedback
 from data_access.schema import (
@@ -360,6 +363,12 @@ st.caption(
 )
 if profile["closed_on"] is not None:
     st.warning(t("customer.closed", day=f"{profile['closed_on']:%Y-%m-%d}"))
+user = current_user()
+if st.session_state.get("_customer_opened") != customer_id:  # once per customer opened
+    st.session_state["_customer_opened"] = customer_id
+    audit.log(get_engine(), user.username, "customer_open", target=str(customer_id), row_count=1)
+if user.may("unmask"):
+    unmask_panel(ctx.scope, customer_id, user)
 
 # Live features (not the mart) so that a soft footprint recorded today shows at once.
 signal_day = max(ctx.as_of, date.today())
@@ -783,7 +792,8 @@ with tab_soft:
     recorders = {None: t("customer.no_officer")} | dict(
         zip(staff["officer_id"].to_list(), staff["name"].to_list(), strict=True)
     )
-    default_recorder = ctx.scope.officer_id or profile["officer_id"]
+    # the recorder is the signed-in user (an officer records as that officer)
+    default_recorder = user.officer_id
     with st.form("cu_soft_form", clear_on_submit=False):  # a refused entry stays in the form
         f1, f2, f3 = st.columns(3)
         kind = f1.selectbox(
@@ -813,11 +823,11 @@ with tab_soft:
         amount = g3.number_input(t("customer.form_amount"), value=0.0, key="cu_amount")
         h1, h2 = st.columns([2, 1])
         place = h1.text_input(t("customer.form_place"), key="cu_place")
-        recorder = h2.selectbox(
+        recorder = default_recorder
+        h2.text_input(
             t("customer.form_officer"),
-            list(recorders),
-            index=list(recorders).index(default_recorder) if default_recorder in recorders else 0,
-            format_func=recorders.get,
+            value=recorders.get(recorder) or user.display_name,
+            disabled=True,
             key="cu_recorder",
         )
         detail = st.text_area(t("customer.form_detail"), key="cu_detail")
@@ -847,6 +857,10 @@ with tab_soft:
                     saved_id = correct_soft(ctx.scope, int(correcting), entry)
                 else:
                     saved_id = record_soft(ctx.scope, entry)
+                    audit.log(
+                        get_engine(), user.username, "record_soft_footprint",
+                        target=str(customer_id), row_count=1,
+                    )  # fmt: skip
             except InvalidSoftFootprint as exc:  # every problem at once, next to the form
                 st.error(form_problems(exc.problems))
             except InvalidImport as exc:  # e.g. the customer left the officer's book

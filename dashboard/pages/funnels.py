@@ -9,6 +9,7 @@ import streamlit as st
 
 from dashboard.charts import funnels as charts
 from dashboard.errors import friendly_errors, no_data
+from dashboard.export import export_button
 from dashboard.format import count, pct
 from dashboard.i18n import catalog, t
 from dashboard.loaders.common import branch_names, load_branches, load_officers, load_standard
@@ -307,10 +308,12 @@ elif step is not None:
     if mine.height > MAX_ROWS:
         d2.caption(t("funnels.rows_shown", shown=count(MAX_ROWS), total=count(mine.height)))
     who = "all" if pick == -1 else str(pick)
-    st.download_button(
+    export_button(
         t("funnels.download"),
-        lambda: charts.csv_bytes(charts.call_list(mine, call_headers, stage_labels, spans)),
-        file_name=f"call_list_{file_code}_{stages[step]}_{who}_{next_monday:%Y%m%d}.csv",
-        mime="text/csv",
+        charts.call_list(mine, call_headers, stage_labels, spans),
+        "csv",
+        f"call_list_{file_code}_{stages[step]}_{who}_{next_monday:%Y%m%d}",
+        {"campaign": file_code, "step": stages[step], "officer": who,
+         "branches": list(ctx.filters.branch_ids), "officers": list(ctx.filters.officer_ids)},
         key="fn_download",
-    )
+    )  # fmt: skip

@@ -1,7 +1,8 @@
-"""Home: what Footprint is, and one link per page grouped by the audience it serves."""
+"""Home: what Footprint is, and one link per page the user may open, grouped by audience."""
 
 import streamlit as st
 
+from dashboard.access import current_user
 from dashboard.errors import friendly_errors
 from dashboard.i18n import t
 from dashboard.loaders.common import load_branches, load_standard
@@ -9,6 +10,7 @@ from dashboard.nav import PAGE_TABLE, PAGES_DIR
 from dashboard.state import page_context
 
 ctx = page_context()
+user = current_user()
 st.title(t("home.title"))
 st.subheader(t("home.headline"))
 with (
@@ -25,7 +27,7 @@ st.write(t("home.intro"))
 
 sections: dict[str, list[tuple[str, str, str]]] = {}
 for section, file, url_path, icon, _ in PAGE_TABLE:
-    if section != "home":
+    if section != "home" and user.may_open(url_path):
         sections.setdefault(section, []).append((file, url_path, icon))
 
 columns = st.columns(len(sections))

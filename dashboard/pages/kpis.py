@@ -10,6 +10,7 @@ import streamlit as st
 from dashboard import drill
 from dashboard.charts import kpis as charts
 from dashboard.errors import friendly_errors, no_data
+from dashboard.export import export_button
 from dashboard.format import count, pct
 from dashboard.i18n import t
 from dashboard.loaders.common import branch_names as names_of_branches
@@ -284,11 +285,12 @@ report = WeeklyReport(
     targets=targets,
 )
 st.session_state["kpis_report"] = report  # the app test reads what the download would contain
-st.download_button(
+export_button(
     t("kpis.download"),
-    data=lambda: build_weekly_report(report),  # built on click, off the page's run
-    file_name=f"weekly-kpis-{ctx.week:%Y-%m-%d}.html",
-    mime="text/html",
-    on_click="ignore",
+    lambda: build_weekly_report(report),  # built on click, off the page's run
+    "html",
+    f"weekly-kpis-{ctx.week:%Y-%m-%d}",
+    {"week": ctx.week, "branches": list(ctx.filters.branch_ids),
+     "officers": list(ctx.filters.officer_ids), "tiers": list(ctx.filters.tiers)},
     key="kpis_download",
-)
+)  # fmt: skip

@@ -12,9 +12,9 @@ from dashboard.format import count, money, pct
 from dashboard.i18n import t
 from dashboard.loaders.common import load_standard
 from dashboard.loaders.quality_queue import load_queue, save_fix
-from dashboard.masking import mask_name
 from dashboard.problems import problem_text
 from dashboard.state import page_context
+from data_access.masking import mask_name
 from data_access.queries.quality_queue import CHOICES, FIXABLE, InvalidProfileFix
 from metrics.quality import income_contradictions, officer_completeness, overall_completeness
 

@@ -8,9 +8,10 @@ import json
 import polars as pl
 import streamlit as st
 
+from dashboard.access import current_user
 from dashboard.charts import segments as charts
 from dashboard.errors import friendly_errors, no_data
-from dashboard.export import csv_bytes, xlsx_bytes
+from dashboard.export import export_button
 from dashboard.format import count, money, pct, place
 from dashboard.i18n import catalog, t
 from dashboard.loaders import segments as loaders
@@ -108,7 +109,7 @@ def _save_current() -> None:
         st.session_state.sg_flash_warning = t("segments.name_needed")
         return
     try:
-        loaders.save(name, _definition_from_state())
+        loaders.save(name, _definition_from_state(), current_user().username)
     except SegmentExists:  # someone's segment of that name: ask before replacing it
         st.session_state.sg_confirm = ("replace", name)
         return
@@ -126,9 +127,9 @@ def _confirmed(action: str, name: str) -> None:
     st.session_state.sg_confirm = None
     try:
         if action == "replace":
-            loaders.save(name, _definition_from_state(), replace=True)
+            loaders.save(name, _definition_from_state(), current_user().username, replace=True)
         else:
-            loaders.delete(name)
+            loaders.delete(name, current_user().username)
     except FootprintError as exc:
         st.session_state.sg_flash_warning = str(exc)
         return
@@ -198,7 +199,7 @@ if url_seg is not None and url_seg != st.session_state.get(SEG_WRITTEN):
 
 # --- saved segments ------------------------------------------------------------------------------
 with friendly_errors():
-    saved = loaders.load_saved()
+    saved = loaders.load_saved(current_user().username)
     towns, occupations = loaders.load_options(ctx.scope)
 saved_defs = dict(zip(saved["name"].to_list(), saved["definition"].to_list(), strict=True))
 saved_by = {row["name"]: (row["owner"], row["created_at"]) for row in saved.iter_rows(named=True)}
@@ -408,31 +409,21 @@ export_key = (defn, flt, ctx.scope, lang)
 st.button(
     t("segments.prepare_export"),
     key="sg_prepare",
-    on_click=lambda: st.session_state.update(sg_export_pending=True),
+    on_click=lambda: st.session_state.update(sg_export=export_key),
 )
-if st.session_state.pop("sg_export_pending", False):
-    st.session_state.sg_export = export_key
-    with friendly_errors():
-        loaders.audit_export(defn, f"segment_{stamp} ({summary['customers']} customers)")
 if st.session_state.get("sg_export") == export_key:
     with friendly_errors():
         full = _table(EXPORT_CAP)
     e1, e2, _ = st.columns([1, 1, 3])
-    e1.download_button(
-        t("segments.download_csv"),
-        data=csv_bytes(full, text_cols),
-        file_name=f"segment_{stamp}.csv",
-        mime="text/csv",
-        key="sg_csv",
-        on_click="ignore",
-    )
-    e2.download_button(
-        t("segments.download_xlsx"),
-        data=xlsx_bytes(full, t("segments.sheet"), text_cols),
-        file_name=f"segment_{stamp}.xlsx",
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        key="sg_xlsx",
-        on_click="ignore",
-    )
+    what = {"segment": defn.to_json(), "branches": list(flt.branch_ids),
+            "officers": list(flt.officer_ids), "tiers": list(flt.tiers)}  # fmt: skip
+    export_button(
+        t("segments.download_csv"), full, "csv", f"segment_{stamp}", what,
+        key="sg_csv", text_columns=text_cols, container=e1,
+    )  # fmt: skip
+    export_button(
+        t("segments.download_xlsx"), full, "xlsx", f"segment_{stamp}", what,
+        key="sg_xlsx", sheet=t("segments.sheet"), text_columns=text_cols, container=e2,
+    )  # fmt: skip
     if summary["customers"] > EXPORT_CAP:
         st.caption(t("segments.export_cap", cap=count(EXPORT_CAP)))

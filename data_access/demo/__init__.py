@@ -103,6 +103,9 @@ def build_demo(
         counts["bank_meta"] = conn.execute(
             sa.select(sa.func.count()).select_from(load.bank_meta)
         ).scalar_one()
+    from data_access.auth import ensure_demo_accounts  # argon2 is loaded only where needed
+
+    counts["users"] = ensure_demo_accounts(engine)
     report("done", 1.0)
     return counts
 

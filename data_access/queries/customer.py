@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from data_access.errors import InvalidImport
 from data_access.filters import Scope, apply_scope
 from data_access.identifiers import clean_text, is_id_like, parse_id
+from data_access.masking import personal
 from data_access.queries._frames import frame
 from data_access.queries.quality import INFLOW_LOOKBACK_DAYS, NOT_INCOME_KINDS
 from data_access.schema import (
@@ -136,6 +137,7 @@ def visible(scope: Scope, customer_id: int) -> sa.ColumnElement[bool]:
     return apply_scope(stmt, scope, customers.c.branch_id, customers.c.officer_id).exists()
 
 
+@personal
 def fetch_profile(conn: sa.Connection, scope: Scope, customer_id: int) -> pl.DataFrame:
     """The customer's profile with branch and officer names (0 rows when unknown or out of scope)."""
     c = customers.c
@@ -412,6 +414,7 @@ def select_customer_search(scope: Scope, text: str, limit: int = 20) -> sa.Selec
     return stmt.order_by(c.customer_id).limit(int(limit))
 
 
+@personal
 def search_customers(conn: sa.Connection, scope: Scope, text: str, limit: int = 20) -> pl.DataFrame:
     """Customers in scope matching ``text`` (id, phone last 4, or name prefix), by id."""
     stmt = select_customer_search(scope, text, limit)

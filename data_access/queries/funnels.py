@@ -19,7 +19,8 @@ import polars as pl
 import sqlalchemy as sa
 
 from data_access.errors import DataUnavailable
-from data_access.filters import Filters, Scope, apply_filters, apply_scope
+from data_access.filters import Filters, Scope, apply_filters, apply_owner_scope, apply_scope
+from data_access.masking import personal
 from data_access.queries._frames import frame
 from data_access.schema import (
     FUNNEL_STAGES,
@@ -214,7 +215,10 @@ def select_drop_list(
     windows = window_days if isinstance(window_days, Mapping) else {}
     if any(w < 0 for w in [*windows.values(), *([] if windows else [window_days])]):
         raise ValueError(f"window_days must be non-negative, got {window_days}")
-    pv = select_stage_pivot(scope, flt, campaign_ids, stages).subquery("pivot")
+    # current-owner rule: the call list goes to whoever holds the customer now, so the pivot is
+    # read for the whole bank and the scope and the sidebar's lists apply to today's owner
+    everywhere = Filters(flt.start, flt.end, tiers=flt.tiers)
+    pv = select_stage_pivot(Scope.bank(), everywhere, campaign_ids, stages).subquery("pivot")
     targeted_at = pv.c[f"{stages[0]}_at"]
 
     def after(days: int) -> sa.ColumnElement:
@@ -233,7 +237,8 @@ def select_drop_list(
             sa.and_(reached[-1], ts.is_not(None), ts >= prev_ts, ts <= deadline).self_group()
         )
     before = stages[step - 1]
-    officer_id = sa.func.coalesce(pv.c.officer_id, customers.c.officer_id)
+    # today's officer; an unassigned customer's call goes to whoever targeted them
+    officer_id = sa.func.coalesce(customers.c.officer_id, pv.c.officer_id)
     stmt = (
         sa.select(
             pv.c.campaign_id,
@@ -242,7 +247,7 @@ def select_drop_list(
             customers.c.phone,
             officer_id.label("officer_id"),
             officers.c.name.label("officer_name"),
-            pv.c.branch_id,
+            customers.c.branch_id,
             sa.literal(before, sa.String).label("last_stage"),
             pv.c[f"{before}_at"].label("last_stage_at"),
             targeted_at.label("targeted_at"),
@@ -254,9 +259,14 @@ def select_drop_list(
         )
         .where(reached[step - 1], sa.not_(reached[step]))
     )
+    stmt = apply_owner_scope(stmt, scope, pv.c.customer_id)
+    stmt = apply_filters(
+        stmt, flt, branch_col=customers.c.branch_id, officer_col=customers.c.officer_id
+    )
     return stmt.order_by(officer_id, pv.c.customer_id, pv.c.campaign_id)
 
 
+@personal
 def fetch_drop_list(
     conn: sa.Connection,
     scope: Scope,

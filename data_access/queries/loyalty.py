@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from data_access.errors import DataUnavailable
 from data_access.filters import Filters, Scope, apply_filters, apply_scope
+from data_access.masking import personal
 from data_access.queries._frames import frame
 from data_access.queries._sql import (
     OUTFLOW_COUNTERPARTIES,
@@ -521,6 +522,7 @@ def select_mart_churn(scope: Scope, flt: Filters, limit: int) -> sa.Select:
     return stmt.order_by(stake.desc(), m.loyalty, m.customer_id).limit(limit)
 
 
+@personal
 def fetch_mart_churn(conn: sa.Connection, scope: Scope, flt: Filters, limit: int) -> pl.DataFrame:
     """Top of the churn-risk list from the mart (CHURN_SCHEMA)."""
     return frame(conn, select_mart_churn(scope, flt, limit), CHURN_SCHEMA)
@@ -532,6 +534,7 @@ def fetch_mart_as_of(conn: sa.Connection) -> date | None:
     return value if value is None or isinstance(value, date) else date.fromisoformat(str(value))
 
 
+@personal
 def fetch_contacts(
     conn: sa.Connection, scope: Scope, customer_ids: tuple[int, ...]
 ) -> pl.DataFrame:

@@ -10,7 +10,15 @@ from datetime import date, datetime, timedelta
 import polars as pl
 import sqlalchemy as sa
 
-from data_access.filters import Filters, Scope, apply_filters, apply_scope
+from data_access.filters import (
+    Filters,
+    Scope,
+    apply_branch_scope,
+    apply_filters,
+    apply_owner_scope,
+    apply_scope,
+)
+from data_access.masking import personal
 from data_access.queries._frames import frame
 from data_access.schema import customers, footprints, loan_applications
 
@@ -167,10 +175,7 @@ def income_evidence_from(
     a table with customer_id and branch_id; the live query and the mart read share the rest.
     """
     c = customers.c
-    if scope.level != "bank":
-        inflows = inflows.where(
-            source.c.branch_id == sa.bindparam(None, scope.branch_id, sa.Integer)
-        )
+    inflows = apply_branch_scope(inflows, scope, source.c.branch_id)
     if flt.branch_ids:
         inflows = inflows.where(source.c.branch_id.in_(flt.branch_ids))
     inflows = inflows.group_by(source.c.customer_id).subquery("inflows")
@@ -194,6 +199,7 @@ def income_evidence_from(
     return stmt.order_by(c.customer_id)
 
 
+@personal
 def fetch_profile_income_evidence(
     conn: sa.Connection, scope: Scope, flt: Filters, min_ratio: float
 ) -> pl.DataFrame:
@@ -212,11 +218,15 @@ def fetch_profile_income_evidence(
 
 def _applications(stmt: sa.Select, scope: Scope, flt: Filters) -> sa.Select:
     """Restrict a select on loan_applications to the scope, the period and the sidebar lists."""
-    la = loan_applications
-    stmt = apply_scope(stmt, scope, la.c.branch_id, la.c.officer_id)
-    return apply_filters(
-        stmt, flt, time_col=la.c.applied_on, branch_col=la.c.branch_id, officer_col=la.c.officer_id
-    )
+    la, c = loan_applications, customers.c
+    # current-owner rule: the application follows its customer's branch and officer of today
+    stmt = apply_owner_scope(stmt, scope, la.c.customer_id)
+    if flt.branch_ids or flt.officer_ids:
+        listed = apply_filters(
+            sa.select(c.customer_id), flt, branch_col=c.branch_id, officer_col=c.officer_id
+        )
+        stmt = stmt.where(la.c.customer_id.in_(listed))
+    return apply_filters(stmt, flt, time_col=la.c.applied_on)
 
 
 def select_application_evidence(scope: Scope, flt: Filters) -> sa.Select:
@@ -271,8 +281,8 @@ def applications_with_evidence(evidence: sa.FromClause, scope: Scope, flt: Filte
     stmt = sa.select(
         la.c.application_id,
         la.c.customer_id,
-        la.c.branch_id,
-        la.c.officer_id,
+        customers.c.branch_id,
+        customers.c.officer_id,
         customers.c.name,
         la.c.applied_on,
         la.c.product,
@@ -290,6 +300,7 @@ def applications_with_evidence(evidence: sa.FromClause, scope: Scope, flt: Filte
     return _applications(stmt, scope, flt).order_by(la.c.applied_on, la.c.application_id)
 
 
+@personal
 def fetch_application_evidence(conn: sa.Connection, scope: Scope, flt: Filters) -> pl.DataFrame:
     """One row per application in the period with declared income / place and observed evidence."""
     from data_access.queries import activity  # the activity mart, when refreshed for the end

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 
 from data_access.errors import DataUnavailable
 from data_access.filters import Filters, Scope, apply_scope
+from data_access.masking import personal
 from data_access.queries._frames import frame
 from data_access.queries._sql import count_if, ts
 from data_access.schema import (
@@ -371,6 +372,7 @@ LEAD_SCHEMA: dict[str, pl.DataType] = {
 }
 
 
+@personal
 def fetch_signal_leads(
     conn: sa.Connection,
     scope: Scope,

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from data_access.errors import DataUnavailable, InvalidFilter, SegmentExists
 from data_access.filters import TIERS, Filters, Scope, apply_filters, apply_scope
+from data_access.masking import personal
 from data_access.queries._frames import frame
 from data_access.queries._sql import ts
 from data_access.schema import (
@@ -531,6 +532,7 @@ def select_segment_customers(
     return stmt.limit(limit) if limit is not None else stmt
 
 
+@personal
 def fetch_segment_customers(
     conn: sa.Connection,
     defn: SegmentDefinition,

@@ -61,8 +61,9 @@ def app_test(
     st.cache_data.clear()
     st.cache_resource.clear()
 
-    def run(page: str, **query: str) -> AppTest:
+    def run(page: str, user: str = "admin", **query: str) -> AppTest:
         at = AppTest.from_file(APP, default_timeout=120)
+        sign_in(at, demo_app_url, user)
         for key, value in query.items():
             at.query_params[key] = value
         at.run()
@@ -72,6 +73,41 @@ def app_test(
 
     yield run
     os.environ.pop("FOOTPRINT_DATABASE_URL", None)
+
+
+def sign_in(at: AppTest, url: str, username: str) -> None:
+    """Sign ``at`` in as a demo user: a real session opened with the demo password, its token
+    handed to the app as the browser's cookie would (the router checks it like any other)."""
+    from data_access import auth
+    from data_access.demo.app_records import DEMO_PASSWORD_SUFFIX
+
+    engine = make_engine(url)
+    try:
+        user = auth.authenticate(engine, username, username + DEMO_PASSWORD_SUFFIX)
+        at.session_state["_session_token"] = auth.open_session(engine, user)
+    finally:
+        engine.dispose()
+
+
+def sign_in_as(at: AppTest, url: str, role: str = "admin", **assignment: object) -> str:
+    """Sign ``at`` in on a seeded bank as a user of ``role`` (created for the test when missing,
+    with a real password and a real session); the user name."""
+    from data_access import auth
+    from data_access.schema import users
+
+    username = "_".join(["t", role, *(str(v) for v in assignment.values())])
+    engine = make_engine(url)
+    try:
+        auth.ensure_roles(engine)
+        with engine.begin() as conn:
+            exists = conn.execute(sa.select(users.c.user_id).where(users.c.username == username))
+            if exists.first() is None:
+                auth.create_user(conn, username, "test-password", role, **assignment)
+        user = auth.authenticate(engine, username, "test-password")
+        at.session_state["_session_token"] = auth.open_session(engine, user)
+    finally:
+        engine.dispose()
+    return username
 
 
 def open_tab(at: AppTest, page: str, code: str) -> AppTest:

@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
-from data_access.schema import customers, soft_footprints
+from data_access.schema import audit_log, customers, soft_footprints
 
 
 def _texts(at: AppTest) -> str:
@@ -127,11 +127,16 @@ def test_recording_a_soft_footprint_adds_a_row(
         v for df in at.dataframe for col in df.value.columns for v in df.value[col].astype(str)
     ]
     assert "white SUV, new" in details
-    # recorded by the customer's own officer unless the form says otherwise
+    # the recorder is the signed-in user: the administrator is no officer, so no officer id
     s = soft_footprints.c
     stmt = sa.select(s.officer_id, s.kind).where(s.customer_id == cid).order_by(s.soft_id.desc())
+    a = audit_log.c
+    audited = sa.select(a.username, a.row_count).where(
+        a.action == "record_soft_footprint", a.target == str(cid)
+    )
     with demo_engine.connect() as conn:
-        assert conn.execute(stmt).first() == (car_owner["officer_id"], "vehicle")
+        assert conn.execute(stmt).first() == (None, "vehicle")
+        assert conn.execute(audited).all() == [("admin", 1)]
 
 
 def test_a_bad_soft_footprint_is_refused_with_a_message(

@@ -10,6 +10,7 @@ import polars as pl
 import pytest
 
 from dashboard.charts import funnels as charts
+from dashboard.export import csv_bytes
 from metrics.funnels import breakdown, entry_week_trend, mark_reached, stage_counts
 
 STAGES = ("targeted", "contacted", "interested", "applied", "converted")
@@ -136,18 +137,20 @@ def test_call_list_masks_personal_data() -> None:
         pytest.param("+86138", "'+86138", id="plus"),
         pytest.param("-1", "'-1", id="minus"),
         pytest.param("@cmd", "'@cmd", id="at"),
+        pytest.param("\tcmd", "'\tcmd", id="tab"),
+        pytest.param("\r=1", "'\r=1", id="carriage-return"),
         pytest.param("张*", "张*", id="plain"),
     ],
 )
 def test_csv_neutralises_formulas(cell: str, written: str) -> None:
-    data = charts.csv_bytes(pl.DataFrame({"姓名": [cell], "n": [1]}))
+    data = csv_bytes(pl.DataFrame({"姓名": [cell], "n": [1]}))
     assert data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     assert rows == [["姓名", "n"], [written, "1"]]
 
 
 def test_csv_of_the_call_list_is_masked_and_opens_in_excel() -> None:
-    data = charts.csv_bytes(charts.call_list(DROPPED, HEADERS, LABELS)).decode("utf-8-sig")
+    data = csv_bytes(charts.call_list(DROPPED, HEADERS, LABELS)).decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(data)))
     assert rows[0] == list(HEADERS.values())
     assert rows[1] == ["李娜", "7", "张*", "138****1234", "目标客户", "2026-01-05"]

@@ -25,6 +25,7 @@ from data_access.schema import (
     marketing_events,
     officers,
 )
+from tests.dashboard.conftest import sign_in_as
 
 APP = str(Path(__file__).parents[2] / "dashboard" / "app.py")
 
@@ -90,6 +91,7 @@ def seeded_app(
 
     def run(**query: str) -> AppTest:
         at = AppTest.from_file(APP, default_timeout=60)
+        sign_in_as(at, os.environ["FOOTPRINT_DATABASE_URL"])
         for key, value in query.items():
             at.query_params[key] = value
         at.run()

@@ -16,7 +16,7 @@ from streamlit.testing.v1 import AppTest
 from dashboard.report import KPI_ORDER, build_weekly_report, card_label, card_text, kpi_text
 from data_access.engine import create_schema, make_engine
 from data_access.schema import bank_meta, branch_weekly_balances, branches, officers
-from tests.dashboard.conftest import open_tab
+from tests.dashboard.conftest import open_tab, sign_in_as
 
 DEPOSIT = card_label("deposit_balance", "en")
 APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
@@ -130,6 +130,7 @@ def test_no_data_for_the_week_is_a_message(tmp_path, monkeypatch: pytest.MonkeyP
     st.cache_data.clear()
     st.cache_resource.clear()
     at = AppTest.from_file(APP, default_timeout=60)
+    sign_in_as(at, f"duckdb:///{tmp_path / 'empty.duckdb'}")
     at.query_params["lang"] = "en"
     at.run()
     at.switch_page("pages/kpis.py").run()

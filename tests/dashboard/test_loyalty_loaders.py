@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from dashboard.loaders.loyalty import overview_from_scores
 from data_access.filters import Filters, Scope
 from data_access.marts.loyalty import refresh_loyalty
+from data_access.masking import KINDS
 from data_access.queries import loyalty as q
 from metrics.loyalty import complete_bands
 from metrics.standards import load_standards
@@ -56,8 +57,8 @@ def test_mart_churn_list_order_and_limit(empty_engine: sa.Engine) -> None:
     seed(empty_engine)
     refresh_loyalty(empty_engine, STD_ANY_AUM, AS_OF, lambda *_: None)
     with empty_engine.connect() as conn:
-        churn = q.fetch_mart_churn(conn, Scope.bank(), Filters(AS_OF, AS_OF), 200)
-        first = q.fetch_mart_churn(conn, Scope.bank(), Filters(AS_OF, AS_OF), 1)
+        churn = q.fetch_mart_churn(conn, Scope.bank(reveal=KINDS), Filters(AS_OF, AS_OF), 200)
+        first = q.fetch_mart_churn(conn, Scope.bank(reveal=KINDS), Filters(AS_OF, AS_OF), 1)
         bands = q.fetch_mart_bands(conn, Scope.bank(), Filters(AS_OF, AS_OF))
     # customer 2 has 2,000 of AUM at stake, customer 3 none
     assert churn.select("customer_id", "value_at_stake", "name").rows() == [

@@ -17,6 +17,7 @@ from data_access.marts.loyalty import refresh_loyalty
 from data_access.queries import org
 from data_access.schema import bank_meta
 from metrics.standards import load_standards
+from tests.dashboard.conftest import sign_in_as
 from tests.data_access.test_loyalty_queries import AS_OF, seed
 
 APP = str(Path(__file__).parents[2] / "dashboard" / "app.py")
@@ -57,6 +58,7 @@ def seeded_app(
 
     def run(**query: str) -> AppTest:
         at = AppTest.from_file(APP, default_timeout=60)
+        sign_in_as(at, os.environ["FOOTPRINT_DATABASE_URL"])
         for key, value in query.items():
             at.query_params[key] = value
         at.run()

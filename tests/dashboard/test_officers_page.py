@@ -19,7 +19,7 @@ from data_access import schema
 from data_access.engine import create_schema, make_engine
 from data_access.filters import Scope
 from data_access.queries import org
-from tests.dashboard.conftest import open_tab
+from tests.dashboard.conftest import open_tab, sign_in_as
 from tests.data_access.test_officers_queries import _seed as seed_officers_bank
 
 BOOK_ROLES = ("customer_manager", "credit_officer")
@@ -188,6 +188,7 @@ def seeded_app(
         st.cache_data.clear()
         st.cache_resource.clear()
         at = AppTest.from_file(APP, default_timeout=60)
+        sign_in_as(at, os.environ["FOOTPRINT_DATABASE_URL"])
         for key, value in query.items():
             at.query_params[key] = value
         at.run()
@@ -224,14 +225,14 @@ def test_seeded_bank_without_any_work_says_so(seeded_app: Callable[..., AppTest]
 
 
 def test_a_branch_scope_is_still_measured_against_the_bank(
-    app_test: Callable[..., AppTest], demo_engine: sa.Engine
+    app_test: Callable[..., AppTest], demo_engine: sa.Engine, demo_app_url: str
 ) -> None:
     with demo_engine.connect() as conn:
         branch_id = int(org.fetch_branches(conn, Scope.bank())["branch_id"][1])
     filtered = app_test("officers", lang="en", branches=str(branch_id), tab="league")
     assert_renders(filtered)
     scoped = AppTest.from_file(APP, default_timeout=120)
-    scoped.session_state["scope"] = Scope.branch(branch_id)  # as sign-in will set it
+    sign_in_as(scoped, demo_app_url, "president", branch_id=branch_id)
     scoped.query_params["lang"] = "en"
     scoped.query_params["tab"] = "league"
     scoped.run()

@@ -41,8 +41,6 @@ DEMO_TABLES = (
     "loan_applications",
     "saved_segments",
     "roles",
-    "users",
-    "audit_log",
 )
 
 

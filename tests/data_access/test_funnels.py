@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from data_access.filters import Filters, Scope
+from data_access.masking import KINDS
 from data_access.queries.funnels import fetch_campaigns, fetch_drop_list, fetch_stage_pivot
 from data_access.schema import (
     FUNNEL_STAGES,
@@ -20,6 +21,8 @@ from data_access.schema import (
     officers,
 )
 from metrics.funnels import dropped_at, mark_reached, stage_counts
+
+CLEAR = Scope.bank(reveal=KINDS)  # the raw values: these tests check the query, not masking
 
 ALL = Filters(date(2026, 1, 1), date(2026, 12, 31))
 
@@ -224,7 +227,7 @@ def test_drop_list_in_sql_agrees_with_the_metric(engine: sa.Engine) -> None:
 
 def test_drop_list_rows(engine: sa.Engine) -> None:
     with engine.connect() as conn:
-        out = fetch_drop_list(conn, Scope.bank(), ALL, [1], 1, 30)
+        out = fetch_drop_list(conn, CLEAR, ALL, [1], 1, 30)
         late = fetch_drop_list(conn, Scope.bank(), ALL, [1], 4, 30)
         scoped = fetch_drop_list(conn, Scope.branch(1), ALL, [1], 1, 30)
     assert out.select("customer_id", "name", "phone", "officer_name", "last_stage").rows() == [
@@ -250,3 +253,27 @@ def test_drop_list_over_two_campaigns_and_none(engine: sa.Engine) -> None:
 def test_drop_list_rejects_bad_step(engine: sa.Engine) -> None:
     with engine.connect() as conn, pytest.raises(ValueError, match="step must be between"):
         fetch_drop_list(conn, Scope.bank(), ALL, [1], 0, 30)
+
+
+def test_call_list_follows_the_customer_to_the_new_branch_and_officer(engine: sa.Engine) -> None:
+    # customer 3 was targeted by branch 1 (officer 11); today branch 2's officer 12 holds them
+    with engine.begin() as conn:
+        conn.execute(
+            customers.update()
+            .where(customers.c.customer_id == 3)
+            .values(branch_id=2, officer_id=12)
+        )
+    with engine.connect() as conn:
+        old_branch = fetch_drop_list(conn, Scope.branch(1), ALL, [1], 1, 30)
+        new_branch = fetch_drop_list(conn, Scope.branch(2), ALL, [1], 1, 30)
+        new_officer = fetch_drop_list(conn, Scope.officer(2, 12), ALL, [1], 1, 30)
+        old_officer = fetch_drop_list(conn, Scope.officer(1, 11), ALL, [1], 1, 30)
+        listed_old = fetch_drop_list(
+            conn, Scope.bank(), Filters(ALL.start, ALL.end, (1,)), [1], 1, 30
+        )
+    assert 3 not in old_branch["customer_id"].to_list()
+    assert 3 not in old_officer["customer_id"].to_list()
+    assert 3 not in listed_old["customer_id"].to_list()
+    row = new_branch.filter(pl.col("customer_id") == 3)
+    assert row.select("branch_id", "officer_id", "officer_name").rows() == [(2, 12, "赵敏")]
+    assert 3 in new_officer["customer_id"].to_list()

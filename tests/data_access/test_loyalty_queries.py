@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from data_access import schema
 from data_access.filters import Filters, Scope
+from data_access.masking import KINDS
 from data_access.queries import loyalty as q
 from metrics.retention import weekly_activity_counts
 
@@ -484,7 +485,7 @@ def test_mart_reads_with_value_columns_and_contacts(engine: sa.Engine) -> None:
             conn, Scope.bank(), Filters(ALL.start, ALL.end, tiers=("mass",))
         )
         b1 = q.fetch_loyalty_mart(conn, Scope.branch(1), ALL)
-        contacts = q.fetch_contacts(conn, Scope.branch(1), (1, 3))
+        contacts = q.fetch_contacts(conn, Scope.branch(1, reveal=KINDS), (1, 3))
     assert mart.columns == list(q.MART_SCHEMA)
     assert mart["loyalty"].to_list() == [70.0, 20.0, 30.0]
     assert mart["aum"].to_list() == [100_000.0, 2_000.0, None]

@@ -10,7 +10,10 @@ import sqlalchemy as sa
 
 from data_access import schema
 from data_access.filters import Filters, Scope
+from data_access.masking import KINDS
 from data_access.queries import quality as q
+
+CLEAR = Scope.bank(reveal=KINDS)  # the raw values: these tests check the query, not masking
 
 PERIOD = Filters(date(2026, 11, 9), date(2026, 11, 22))
 FIELDS = ("occupation", "town", "declared_income", "phone")
@@ -153,7 +156,7 @@ def test_profile_income_evidence(seeded: sa.Engine, ratio: float, expected: list
 
 def test_application_evidence(seeded: sa.Engine) -> None:
     with seeded.connect() as conn:
-        got = q.fetch_application_evidence(conn, Scope.bank(), PERIOD)
+        got = q.fetch_application_evidence(conn, CLEAR, PERIOD)
     cols = ["application_id", "name", "declared_income", "declared_place", "observed_inflow",
             "inflow_count", "declared_place_seen"]  # fmt: skip
     # app 1: the pension in the year before (the salary came after applying); its place seen once

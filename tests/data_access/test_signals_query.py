@@ -9,11 +9,13 @@ import pytest
 import sqlalchemy as sa
 
 from data_access.filters import Filters, Scope
+from data_access.masking import KINDS
 from data_access.queries.signals import feature_schema, fetch_signal_features, months_back
 from metrics.footprint_rules import load_rules
 from tests.data_access.customer_seed import AS_OF, seed, seeded_banks
 
 FEATURE_SCHEMA = feature_schema(load_rules())
+CLEAR = Scope.bank(reveal=KINDS)  # the raw values: these tests check the query, not masking
 
 
 @pytest.fixture(scope="module", params=["duckdb", "postgresql"])
@@ -148,8 +150,8 @@ def test_signal_leads_most_signals_first(refreshed: sa.Engine) -> None:
 
     flt = Filters(AS_OF, AS_OF, branch_ids=(1,))
     with refreshed.connect() as conn:
-        everyone = fetch_signal_leads(conn, Scope.bank(), CODES)
-        branch_one = fetch_signal_leads(conn, Scope.bank(), CODES, flt, limit=1)
+        everyone = fetch_signal_leads(conn, CLEAR, CODES)
+        branch_one = fetch_signal_leads(conn, CLEAR, CODES, flt, limit=1)
     assert everyone.select("customer_id", "signals").rows() == [(1, 4), (2, 2), (3, 1)]
     assert everyone["name"].to_list()[0] == "张三"
     assert branch_one["customer_id"].to_list() == [1]

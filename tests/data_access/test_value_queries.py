@@ -13,6 +13,7 @@ from data_access import schema
 from data_access.errors import InvalidFilter, SegmentExists
 from data_access.filters import Filters, Scope
 from data_access.marts.value import refresh_value, tier_customers
+from data_access.masking import KINDS
 from data_access.queries.value import (
     SegmentDefinition,
     delete_segment,
@@ -30,6 +31,8 @@ from data_access.queries.value import (
 )
 from metrics.clv import rfm_summary, survival_discount_factor
 from metrics.standards import load_standards
+
+CLEAR = Scope.bank(reveal=KINDS)  # the raw values: these tests check the query, not masking
 
 AS_OF = date(2026, 11, 30)
 STD = load_standards()
@@ -329,7 +332,7 @@ def test_segment_summary_and_breakdown(bank: sa.Engine) -> None:
     with bank.connect() as conn:
         summary = fetch_segment_summary(conn, defn, Scope.bank(), ALL, AS_OF)
         breakdown = fetch_segment_breakdown(conn, defn, Scope.bank(), ALL, AS_OF)
-        listed = fetch_segment_customers(conn, defn, Scope.bank(), ALL, AS_OF, limit=1)
+        listed = fetch_segment_customers(conn, defn, CLEAR, ALL, AS_OF, limit=1)
     # CLV: the bank's margin on c1's and c3's balances (half demand, a quarter time, a quarter
     # wealth) and c1's credit-card fee; no P(alive) without a fit: attrition alone
     c = STD.clv

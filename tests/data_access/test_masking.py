@@ -7,14 +7,19 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dashboard.masking import (
+from data_access.masking import (
+    account_expr,
+    address_expr,
     id_number_expr,
+    mask_account,
+    mask_address,
     mask_frame,
     mask_id_number,
     mask_name,
     mask_phone,
     name_expr,
     phone_expr,
+    protect,
 )
 
 
@@ -38,10 +43,10 @@ def test_mask_name(value: str | None, expected: str | None) -> None:
     ("value", "expected"),
     [
         pytest.param("13812341234", "138****1234", id="mobile"),
-        pytest.param("057188881234", "057*****1234", id="landline-with-area"),
-        pytest.param("88881234", "888*1234", id="eight-digits"),
-        pytest.param("881234", "**1234", id="short"),
-        pytest.param("1234", "****", id="four-digits-all-hidden"),
+        pytest.param("057188881234", "05******1234", id="landline-with-area"),
+        pytest.param("88881234", "****1234", id="eight-digits-half-hidden"),
+        pytest.param("881234", "***234", id="short-half-hidden"),
+        pytest.param("1234", "**34", id="four-digits-half-hidden"),
         pytest.param(None, None, id="none"),
     ],
 )
@@ -54,8 +59,9 @@ def test_mask_phone(value: str | None, expected: str | None) -> None:
     [
         pytest.param("330102199001011234", "3301**********1234", id="18-digit"),
         pytest.param("33010219900101123X", "3301**********123X", id="x-check-digit"),
-        pytest.param("330102900101123", "3301*******1123", id="15-digit"),
-        pytest.param("12345678", "********", id="short-all-hidden"),
+        pytest.param("330102900101123", "330********1123", id="15-digit-half-hidden"),
+        pytest.param("E12345678", "*****5678", id="passport-half-hidden"),
+        pytest.param("12345678", "****5678", id="short-half-hidden"),
         pytest.param(None, None, id="none"),
     ],
 )
@@ -116,5 +122,26 @@ def test_masked_phone_keeps_length_and_hides_something(value: str) -> None:
     masked = mask_phone(value)
     assert masked is not None
     assert len(masked) == len(value)
-    assert "*" in masked
-    assert masked.endswith(value[-4:])
+    assert masked.count("*") >= (4 if len(value) == 11 else (len(value) + 1) // 2)
+
+
+def test_address_and_account() -> None:
+    assert mask_address("浙江省杭州市西湖区文三路1号") == "浙江省杭州市********"
+    assert mask_address("城关镇") == "城**"
+    assert mask_account("6222021234567890123") == "62220**********0123"
+    assert mask_account(None) is None
+
+
+@given(st.lists(st.text(alphabet="浙江省0123456789", max_size=30) | st.none(), min_size=1))
+def test_address_and_account_columns_agree(values: list[str | None]) -> None:
+    df = pl.DataFrame({"v": values}, schema={"v": pl.String})
+    out = df.select(address_expr("v").alias("a"), account_expr("v").alias("c"))
+    assert out["a"].to_list() == [mask_address(v) for v in values]
+    assert out["c"].to_list() == [mask_account(v) for v in values]
+
+
+def test_protect_reveals_only_the_scope_kinds() -> None:
+    df = pl.DataFrame({"name": ["张三"], "phone": ["13812341234"]})
+    cols = {"name": "name", "phone": "phone"}
+    assert protect(df, (), cols).row(0) == ("张*", "138****1234")
+    assert protect(df, ("phone",), cols).row(0) == ("张*", "13812341234")

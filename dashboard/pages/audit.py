@@ -1,0 +1,39 @@
+"""Audit log (auditor, admin): filter by dates, user and action; export through the exporter."""
+
+from datetime import timedelta
+
+import streamlit as st
+
+from dashboard.access import current_user
+from dashboard.db import get_engine
+from dashboard.errors import friendly_errors
+from dashboard.export import export_button
+from dashboard.i18n import t
+from dashboard.state import page_context
+from data_access import audit
+
+ctx = page_context()
+user = current_user()
+st.title(t("audit.title"))
+st.caption(t("audit.intro", days=audit.RETENTION_DAYS))
+
+today = ctx.as_of if ctx.as_of > audit.now().date() else audit.now().date()
+c1, c2, c3 = st.columns([2, 1, 2])
+period = c1.date_input(
+    t("audit.period"), (today - timedelta(days=7), today), max_value=today, key="au_period"
+)
+who = c2.text_input(t("audit.user"), key="au_user").strip() or None
+actions = c3.multiselect(t("audit.actions"), list(audit.ACTIONS), key="au_actions")
+start, end = (period[0], period[-1]) if isinstance(period, tuple) and period else (today, today)
+with friendly_errors(), get_engine().connect() as conn:
+    entries = audit.fetch_audit(conn, start, end, who, tuple(actions))
+st.caption(t("audit.entries", n=f"{entries.height:,}"))
+st.dataframe(entries, hide_index=True, width="stretch")
+export_button(
+    t("access.export_csv"),
+    entries,
+    "csv",
+    "audit_log",
+    {"start": start, "end": end, "user": who, "actions": actions},
+    key="au_export",
+)

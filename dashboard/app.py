@@ -80,8 +80,9 @@ st.session_state["_page_context"] = context
 st.session_state["_user"] = user
 access.user_box(user)
 access.watermark(user)
-if user.may_open(navigation.url_path):
-    access.audit_page_view(user, navigation.url_path, context)
+page_path = navigation.url_path or "home"  # the default page is served at "/"
+if user.may_open(page_path):
+    access.audit_page_view(user, page_path, context)
 try:
     navigation.run()
 finally:

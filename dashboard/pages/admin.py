@@ -29,8 +29,11 @@ with users_tab:
         name = c2.text_input(t("admin.display_name"))
         password = c3.text_input(t("access.password"), type="password")
         c4, c5, c6, c7 = st.columns(4)
+        role_labels = {
+            r: t(f"access.role_{r}") for r in ROLES
+        }  # resolved now: AppTest formats later
         role_code = c4.selectbox(
-            t("admin.role"), list(ROLES), format_func=lambda r: t(f"access.role_{r}")
+            t("admin.role"), list(ROLES), format_func=role_labels.get, key="admin_role"
         )
         branch = c5.number_input(t("admin.branch"), min_value=0, step=1, value=0)
         officer = c6.number_input(t("admin.officer"), min_value=0, step=1, value=0)

@@ -7,7 +7,7 @@ from datetime import date
 import polars as pl
 import sqlalchemy as sa
 
-from data_access.filters import Scope, apply_scope
+from data_access.filters import Scope, apply_branch_scope, apply_scope
 from data_access.queries._frames import frame
 from data_access.schema import bank_meta, branches, officers
 
@@ -28,11 +28,11 @@ OFFICER_SCHEMA = {
 
 
 def select_branches(scope: Scope) -> sa.Select:
-    """Branches the scope may see, by code."""
+    """Branches the scope may see (an officer sees the own branch), by code."""
     stmt = sa.select(
         branches.c.branch_id, branches.c.code, branches.c.name, branches.c.name_en, branches.c.town
     )
-    return apply_scope(stmt, scope, branches.c.branch_id).order_by(branches.c.code)
+    return apply_branch_scope(stmt, scope, branches.c.branch_id).order_by(branches.c.code)
 
 
 def fetch_branches(conn: sa.Connection, scope: Scope) -> pl.DataFrame:

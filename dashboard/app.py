@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from dashboard import access
+from dashboard import access, oidc
 from dashboard.bootstrap import ensure_demo_database
 from dashboard.drill import follow
 from dashboard.errors import friendly_errors
@@ -29,6 +29,8 @@ with friendly_errors():
     load_data_as_of()  # an unreachable, busy or empty database is said before the sign-in form
     access.ensure_roles()
     user = access.signed_in_user()
+    if user is None and (sso := oidc.signed_in_with_oidc()) is not None:
+        access.start_session(sso, via="oidc")  # reruns with the session
 access.sync_cookie()
 
 

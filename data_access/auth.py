@@ -218,6 +218,7 @@ def assign(
     officer_id: int | None = None,
     branch_ids: tuple[int, ...] = (),
     by: str = "cli",
+    end_sessions: bool = True,
 ) -> None:
     """Give a user a role and scope; open sessions end (the next page asks to sign in again)."""
     _existing(conn, username)
@@ -232,7 +233,8 @@ def assign(
             branch_ids=",".join(map(str, branch_ids)) or None,
         )
     )
-    end_all_sessions(conn, username)
+    if end_sessions:
+        end_all_sessions(conn, username)
     audit.record(
         conn,
         by,

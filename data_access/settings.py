@@ -55,6 +55,21 @@ SETTINGS: dict[str, Setting] = {
         "12",
         "A signed-in session ends this many hours after sign-in, however active.",
     ),
+    "oidc_role_claim": Setting(
+        "FOOTPRINT_OIDC_ROLE_CLAIM",
+        "footprint_role",
+        "Single sign-on: the ID-token claim holding the Footprint role (admin, president, …).",
+    ),
+    "oidc_branch_claim": Setting(
+        "FOOTPRINT_OIDC_BRANCH_CLAIM",
+        "footprint_branch",
+        "Single sign-on: the claim holding the branch id (or a list / '3,5' for marketing).",
+    ),
+    "oidc_officer_claim": Setting(
+        "FOOTPRINT_OIDC_OFFICER_CLAIM",
+        "footprint_officer",
+        "Single sign-on: the claim holding the officer id (role officer).",
+    ),
     "demo_seed": Setting("FOOTPRINT_DEMO_SEED", "7", "Seed of the demo bank generator."),
     "demo_end_date": Setting(
         "FOOTPRINT_DEMO_END_DATE",

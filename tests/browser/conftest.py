@@ -13,7 +13,8 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -32,15 +33,10 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="package")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Base URL of a running dashboard on a small demo bank."""
-    if not Path(CHROMIUM).exists():
-        pytest.fail(
-            "Debian's chromium is required for browser tests: run `make test` (installs it)",
-            pytrace=False,
-        )
-    folder = tmp_path_factory.mktemp("browser")
+@contextmanager
+def serve(folder: Path, extra: Sequence[str] = (), port: int | None = None) -> Iterator[str]:
+    """Build a small demo bank in ``folder`` and serve the dashboard on it (``extra``: more
+    Streamlit options); the base URL."""
     url = f"duckdb:///{folder / 'fp.duckdb'}"
     env = {**os.environ, "FOOTPRINT_DATABASE_URL": url}
     subprocess.run(
@@ -61,7 +57,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         cwd=ROOT,
         capture_output=True,
     )
-    port = _free_port()
+    port = port or _free_port()
     log = (folder / "server.log").open("w")
     proc = subprocess.Popen(
         [
@@ -76,6 +72,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             "127.0.0.1",
             "--browser.gatherUsageStats",
             "false",
+            *extra,
         ],
         env=env,
         cwd=ROOT,
@@ -93,9 +90,23 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     else:
         proc.kill()
         pytest.fail(f"streamlit did not start: {(folder / 'server.log').read_text()[-2000:]}")
-    yield base
-    proc.terminate()
-    proc.wait(timeout=20)
+    try:
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="package")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Base URL of a running dashboard on a small demo bank."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(
+            "Debian's chromium is required for browser tests: run `make test` (installs it)",
+            pytrace=False,
+        )
+    with serve(tmp_path_factory.mktemp("browser")) as base:
+        yield base
 
 
 @pytest.fixture(scope="package")
@@ -127,9 +138,21 @@ class Recorder:
         ]
 
 
+def sign_in(pg, server: str, username: str = "admin") -> None:
+    """Sign in through the form as a demo user; the session cookie then serves every address."""
+    pg.goto(f"{server}/?lang=en")
+    pg.locator("input[aria-label='User name']").wait_for(timeout=60_000)
+    pg.locator("input[aria-label='User name']").fill(username)
+    pg.locator("input[aria-label='Password']").fill(f"{username}-demo")
+    pg.get_by_role("button", name="Sign in", exact=True).click()
+    pg.locator("[data-testid='footprint-watermark']").wait_for(state="attached", timeout=60_000)
+    pg.wait_for_function("() => document.cookie.includes('footprint_session=')", timeout=30_000)
+
+
 @pytest.fixture
-def page(browser) -> Iterator[tuple[object, Recorder]]:
-    """A fresh page whose external requests are recorded and blocked (the network is cut)."""
+def page(browser, server: str) -> Iterator[tuple[object, Recorder]]:
+    """A fresh page, signed in as the demo administrator, whose external requests are recorded
+    and blocked (the network is cut)."""
     context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="zh-CN")
     recorder = Recorder()
 
@@ -144,6 +167,7 @@ def page(browser) -> Iterator[tuple[object, Recorder]]:
     context.route("**/*", route)
     pg = context.new_page()
     pg.on("websocket", lambda ws: recorder.urls.append(ws.url))
+    sign_in(pg, server)
     yield pg, recorder
     context.close()
 

@@ -18,6 +18,8 @@ NO_CHART = {
     # suggestion outcomes chart officers' answers: a freshly built bank has none, and says so
     "suggestions": "[data-testid='stAlert']",
     "quality": "[data-testid='stMetric']",  # a work queue and its form
+    "audit": "[data-testid='stDataFrame']",
+    "admin": "[data-testid='stDataFrame']",
 }
 
 

@@ -10,8 +10,9 @@ import sqlalchemy as sa
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from data_access.settings import database_url
 from metrics.standards import DEFAULT_STANDARDS as DEFAULT
-from tests.dashboard.conftest import APP
+from tests.dashboard.conftest import APP, sign_in_as
 
 
 def _copy_bank(demo_engine: sa.Engine, to: Path) -> str:
@@ -38,7 +39,10 @@ def _run(page: str, monkeypatch: pytest.MonkeyPatch, url: str | None = None) -> 
     st.cache_resource.clear()
     at = AppTest.from_file(APP, default_timeout=120)
     at.query_params["lang"] = "en"
-    at.run()
+    at.run()  # a database the app cannot use is said before the sign-in form
+    if not at.error and not at.exception:
+        sign_in_as(at, url or database_url())
+        at.run()
     if page != "home":
         at.switch_page(f"pages/{page}.py").run()
     return at

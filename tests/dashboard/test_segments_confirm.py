@@ -64,7 +64,7 @@ def test_delete_asks_and_cancel_keeps_the_segment(
     at = app_test("segments", lang="zh")
     _save_as(at, "t-del", ["affluent"])
     at.selectbox(key="sg_pick").set_value("t-del").run()
-    assert any("由 demo 保存于" in c.value for c in at.caption)  # who saved it, and when
+    assert any("由 admin 保存于" in c.value for c in at.caption)  # who saved it, and when
     at.button(key="sg_delete").click().run()
     assert any("确定删除" in w.value for w in at.warning)
     at.button(key="sg_confirm_no").click().run()
@@ -98,7 +98,7 @@ def test_a_malformed_saved_segment_never_breaks_the_page(
     with demo_engine.begin() as conn:
         conn.execute(
             saved_segments.insert().values(
-                name="t-bad", owner="demo", definition=text, created_at=datetime.now()
+                name="t-bad", owner="admin", definition=text, created_at=datetime.now()
             )
         )
     at = app_test("segments", lang="en")

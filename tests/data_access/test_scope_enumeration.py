@@ -130,6 +130,7 @@ def _args(name: str, fn: Callable, scope: Scope, bank: Bank, customer_id: int) -
         "limit": 100_000,
         "bin_width": 10,
         "lookback_days": 365,
+        "through_day": AS_OF,
     }
     out = {}
     for p in inspect.signature(fn).parameters.values():

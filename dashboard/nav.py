@@ -25,6 +25,6 @@ PAGE_TABLE: tuple[tuple[str, str, str, str, str], ...] = (
     ("officer", "quality.py", "quality", "📝", "quality.title"),
     ("credit", "credit.py", "credit", "🧾", "credit.title"),
     ("admin", "data_import.py", "data_import", "📥", "data_import.title"),
-    ("control", "audit.py", "audit", "📜", "audit.title"),
-    ("control", "admin.py", "admin", "🔐", "admin.title"),
+    ("admin", "audit.py", "audit", "📜", "audit.title"),
+    ("admin", "admin.py", "admin", "🔐", "admin.title"),
 )

@@ -14,8 +14,17 @@ from data_access.errors import InvalidFilter
 from data_access.filters import Scope
 
 # Pages of the dashboard by URL path (dashboard/nav.py holds the same paths; a test checks both).
-DATA_PAGES = ("kpis", "segments", "loyalty", "funnels", "officers", "customer", "credit")
-ALL_PAGES = ("home", *DATA_PAGES, "audit", "admin")
+DATA_PAGES = (
+    "kpis",
+    "segments",
+    "loyalty",
+    "funnels",
+    "officers",
+    "suggestions",
+    "customer",
+    "credit",
+)
+ALL_PAGES = ("home", *DATA_PAGES, "data_import", "audit", "admin")
 
 # What a role may do besides reading its pages.
 ACTIONS = (
@@ -81,7 +90,7 @@ ROLES: dict[str, Role] = {
             "培训负责人",
             "Training lead",
             "Follows officers' engagement and the effect of training.",
-            ("home", "officers"),
+            ("home", "officers", "suggestions"),
             ("export",),
             "bank_or_branch",
         ),

@@ -9,6 +9,7 @@ import streamlit as st
 
 from dashboard.db import get_engine
 from dashboard.errors import friendly_errors
+from dashboard.export import export_button
 from dashboard.format import count
 from dashboard.i18n import t
 from dashboard.state import page_context
@@ -153,10 +154,11 @@ if result.rejected:
     ).sort(t("data_import.rejected"), descending=True)
     st.dataframe(by_column, hide_index=True)
     st.dataframe(pl.read_csv(rejects, n_rows=200, infer_schema=False), hide_index=True)
-    st.download_button(
+    export_button(  # the one exporter: masked, neutralised, named with who and when, audited
         t("data_import.download"),
-        rejects.read_bytes(),
-        file_name=rejects.name,
-        mime="text/csv",
+        pl.read_csv(rejects, infer_schema=False),
+        "csv",
+        rejects.stem,
+        {"table": result.table, "batch": result.batch_id, "rejected": result.rejected},
         key="imp_download",
     )

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import re
 import statistics
 import time
 from dataclasses import asdict, dataclass, field
@@ -28,8 +29,18 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 from bench.browser import _free_port, _Server
 from bench.common import ROOT, log
+from dashboard.access import COOKIE
 
 PAGES = ("kpis", "loyalty", "funnels", "officers", "segments", "customer")
+# Two demo roles per page (sessions alternate): different users, scopes and filters at once.
+ROLE_OF_PAGE = {
+    "kpis": ("admin", "president"),
+    "loyalty": ("marketing", "admin"),
+    "funnels": ("marketing", "president"),
+    "officers": ("training", "admin"),
+    "segments": ("marketing", "president"),
+    "customer": ("admin", "admin"),
+}
 ALERT_ERROR = 1  # Alert.Format.ERROR
 
 
@@ -40,16 +51,20 @@ class Session:
     page: str
     query: dict[str, str]
     expected: dict[str, list[str]] = field(default_factory=dict)  # sidebar labels it must see
+    user: str = "admin"  # the demo user this session signs in as
+    token: str = ""  # its session token, sent as the browser's cookie
     first_chart_s: float | None = None
     error: str = ""
     seen: dict[str, list[str]] = field(default_factory=dict)
+    seen_user: str = ""  # whose name the page's watermark carried
 
     @property
     def own_state(self) -> bool:
         """The sidebar the server drew for this session shows its own week, branch and tier."""
         week = self.seen.get("w_week", [""])
         return (
-            len(week) == 1
+            self.seen_user == self.user
+            and len(week) == 1
             and week[0].startswith(self.query["week"])
             and self.seen.get("w_branches") == self.expected["w_branches"]
             and self.seen.get("w_tiers") == self.expected["w_tiers"]
@@ -82,7 +97,9 @@ def plan(
     for i in range(n):
         page = PAGES[i % len(PAGES)]
         lang = "zh" if i % 2 else "en"
-        branch_id, name_zh, name_en = branches[i % len(branches)]
+        user = ROLE_OF_PAGE[page][(i // len(PAGES)) % 2]
+        # the demo president runs the first branch: a link to another branch is not theirs
+        branch_id, name_zh, name_en = branches[0 if user == "president" else i % len(branches)]
         tier = tiers[i % len(tiers)]
         query = {
             "lang": lang,
@@ -96,8 +113,28 @@ def plan(
             "w_branches": [name_zh if lang == "zh" else name_en],
             "w_tiers": [catalog()[f"common.tier_{tier}"][lang]],
         }
-        out.append(Session(page, query, expected))
+        out.append(Session(page, query, expected, user))
     return out
+
+
+def sign_in(url: str, sessions: list[Session]) -> None:
+    """Give each session a real session token of its demo user (before the server holds the file)."""
+    from data_access import auth
+    from data_access.demo.app_records import DEMO_PASSWORD_SUFFIX
+    from data_access.migrate import upgrade
+
+    engine = sa.create_engine(url)
+    try:
+        upgrade(engine)  # a bank built before sign-in existed gets its tables
+        auth.ensure_demo_accounts(engine)
+        users = {
+            name: auth.authenticate(engine, name, name + DEMO_PASSWORD_SUFFIX)
+            for name in {s.user for s in sessions}
+        }
+        for s in sessions:
+            s.token = auth.open_session(engine, users[s.user])
+    finally:
+        engine.dispose()
 
 
 def _rerun(session: Session) -> bytes:
@@ -130,7 +167,10 @@ async def _visit(base_ws: str, session: Session, timeout_s: float) -> None:
     t0 = time.perf_counter()
     try:
         async with websockets.connect(
-            f"{base_ws}/_stcore/stream", subprotocols=["streamlit"], max_size=2**26
+            f"{base_ws}/_stcore/stream",
+            subprotocols=["streamlit"],
+            max_size=2**26,
+            additional_headers={"Cookie": f"{COOKIE}={session.token}"},
         ) as ws:
             await ws.send(_rerun(session))
             while True:
@@ -142,6 +182,9 @@ async def _visit(base_ws: str, session: Session, timeout_s: float) -> None:
                     etype = element.WhichOneof("type")
                     if etype in ("selectbox", "multiselect"):
                         _remember(session, getattr(element, etype))
+                    elif etype == "html" and "footprint-watermark" in element.html.body:
+                        match = re.search(r"data-text='[^']*? (\S+) \d{4}-", element.html.body)
+                        session.seen_user = match.group(1) if match else "?"
                     elif etype == first and session.first_chart_s is None:
                         session.first_chart_s = time.perf_counter() - t0
                     elif etype == "exception":
@@ -198,6 +241,7 @@ def measure_load(
     """Start one server on the bank, run ``sessions`` concurrent sessions, return the figures."""
     weeks, branches, customers = _sample(db_url)
     todo = plan(sessions, weeks, branches, customers)
+    sign_in(db_url, todo)
     port = _free_port()
     out = LoadFigures(sessions=sessions)
     with _Server(db_url, port, log_file) as server:
@@ -213,7 +257,7 @@ def measure_load(
         out.p95_s = round(times[min(len(times) - 1, int(0.95 * len(times)))], 3)
         out.max_s = round(times[-1], 3)
     out.details = [
-        f"{s.page} {s.query}: {s.error or ('crossed ' + str(s.seen))}"
+        f"{s.user} {s.page} {s.query}: {s.error or f'crossed {s.seen_user} {s.seen}'}"
         for s in todo
         if s.error or not s.own_state
     ]

@@ -13,7 +13,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from data_access.schema import footprints
-from tests.dashboard.conftest import APP
+from tests.dashboard.conftest import APP, sign_in_as
 from tests.data_access.importing.test_hostile_files import HEADER, row
 
 
@@ -50,6 +50,7 @@ def _count(engine: sa.Engine) -> int:
 
 def test_upload_preview_dry_run_then_import(own_bank: sa.Engine) -> None:
     at = AppTest.from_file(APP, default_timeout=120)
+    sign_in_as(at, own_bank.url.render_as_string(hide_password=False))
     at.query_params["lang"] = "en"
     at.run()
     at.switch_page("pages/data_import.py").run()

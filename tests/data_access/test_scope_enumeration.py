@@ -30,6 +30,7 @@ NOT_CUSTOMER_DATA = {
     "officers.fetch_trainings": "the training calendar, no customer",
     "value.fetch_saved_segments": "segment definitions, filtered by their owner",
     "loyalty.fetch_latest_tier_months": "input of the mart refresher, never called by a page",
+    "nbp.fetch_peer_counts": "bank-wide counts per peer group: aggregates, no customer row",
 }
 # The activity mart's readers are reached through the live fetches of the same name (they take
 # the frame schema of their caller), so they are enumerated through those.
@@ -130,7 +131,8 @@ def _args(name: str, fn: Callable, scope: Scope, bank: Bank, customer_id: int) -
         "limit": 100_000,
         "bin_width": 10,
         "lookback_days": 365,
-        "through_day": AS_OF,
+        "through_day": 22,
+        "standards": standards,
     }
     out = {}
     for p in inspect.signature(fn).parameters.values():

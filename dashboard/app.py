@@ -8,6 +8,7 @@ import streamlit as st
 
 from dashboard import access, oidc
 from dashboard.bootstrap import ensure_demo_database
+from dashboard.db import read_only_file
 from dashboard.drill import follow
 from dashboard.errors import friendly_errors
 from dashboard.freshness import show_data_warnings
@@ -17,6 +18,7 @@ from dashboard.loaders.common import load_data_as_of
 from dashboard.nav import PAGE_TABLE, PAGES_DIR
 from dashboard.state import init_language, sidebar
 from dashboard.style import apply_style
+from data_access.settings import database_url
 
 st.set_page_config(page_title="Footprint 足迹", page_icon="👣", layout="wide")
 # Streamlit's own CSV download and copy would bypass the exporter (masking, watermark, audit).
@@ -27,6 +29,9 @@ frontend_text(init_language())  # Streamlit's own words in the user's language
 with friendly_errors():
     ensure_demo_database()
     load_data_as_of()  # an unreachable, busy or empty database is said before the sign-in form
+    if read_only_file(database_url()):  # sign-ins and the audit log must be written
+        st.error(t("access.read_only"))
+        st.stop()
     access.ensure_roles()
     user = access.signed_in_user()
     if user is None and (sso := oidc.signed_in_with_oidc()) is not None:

@@ -198,24 +198,23 @@ def cmd_ensure_demo(args: argparse.Namespace) -> int:
     engine = _engine(url)
     try:
         meta = _loaded(engine)
-        embedded = args.url is None and not get_setting("database_url")
         if meta is not None:
             from data_access.load_state import DEMO_WRITER
             from data_access.migrate import upgrade
 
-            if meta.get("written_by", DEMO_WRITER) == DEMO_WRITER:  # a bank's own: its admin's call
+            demo = meta.get("written_by", DEMO_WRITER) == DEMO_WRITER
+            if demo:  # a bank's own: its admin's call
                 before, after = upgrade(engine)  # the demo bank follows the code's schema
                 if before != after:
                     print(f"schema upgraded: {before or 'unversioned'} -> {after}")
-            if embedded:
                 from data_access.auth import ensure_demo_accounts
 
-                ensure_demo_accounts(engine)
+                ensure_demo_accounts(engine)  # a demo bank built before sign-in gets its users
             print(
                 f"bank ready at {_safe_url(url)} (data as of {meta['data_as_of']}, "
                 f"{int(meta.get('customers', '0') or 0):,} customers)"
             )
-            if embedded:
+            if demo:
                 _print_demo_accounts()
             return 0
         from data_access.demo.load import check_demo_may_build
@@ -232,8 +231,7 @@ def cmd_ensure_demo(args: argparse.Namespace) -> int:
         setting_date("demo_end_date"),
         replace=True,
     )
-    if embedded:
-        _print_demo_accounts()
+    _print_demo_accounts()
     return 0
 
 

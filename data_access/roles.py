@@ -22,6 +22,7 @@ DATA_PAGES = (
     "officers",
     "suggestions",
     "customer",
+    "quality",
     "credit",
 )
 ALL_PAGES = ("home", *DATA_PAGES, "data_import", "audit", "admin")
@@ -90,7 +91,7 @@ ROLES: dict[str, Role] = {
             "培训负责人",
             "Training lead",
             "Follows officers' engagement and the effect of training.",
-            ("home", "officers", "suggestions"),
+            ("home", "officers", "suggestions", "quality"),
             ("export",),
             "bank_or_branch",
         ),
@@ -99,7 +100,7 @@ ROLES: dict[str, Role] = {
             "客户经理",
             "Officer",
             "Serves the own book: customers, call lists, soft footprints.",
-            ("home", "customer", "funnels", "segments"),
+            ("home", "customer", "quality", "funnels", "segments"),
             ("export", "unmask", "record_soft_footprint", "save_segment"),
             "officer",
         ),

@@ -7,6 +7,7 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
+from dashboard.access import current_user
 from dashboard.errors import friendly_errors
 from dashboard.format import count, money, pct
 from dashboard.i18n import t
@@ -133,7 +134,7 @@ if submitted:
         if isinstance(changes.get(f), float):
             changes[f] = int(changes[f])
     try:
-        save_fix(ctx.scope, cid, changes, str(st.session_state.get("username") or "demo"))
+        save_fix(ctx.scope, cid, changes, current_user().username)
     except InvalidProfileFix as exc:
         for p in exc.problems:
             st.error(problem_text(p, field_label.get(p.field, t("quality.col_customer_id"))))

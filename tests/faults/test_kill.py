@@ -22,7 +22,7 @@ from streamlit.testing.v1 import AppTest
 from data_access.engine import has_schema
 from data_access.load_state import fetch_load_state
 from tests.conftest import PG_URL, _pg_engine_in_fresh_schema
-from tests.dashboard.conftest import APP
+from tests.dashboard.conftest import APP, sign_in_as
 from tests.faults.survived import survived
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -92,6 +92,8 @@ def _page_warnings(url: str, page: str = "kpis") -> list[str]:
         st.cache_data.clear()
         st.cache_resource.clear()
         at = AppTest.from_file(APP, default_timeout=120)
+        if _state(url) is not None:  # tables to sign in with; else the message comes first
+            sign_in_as(at, url)
         at.query_params["lang"] = "en"
         at.switch_page(f"pages/{page}.py")
         at.run()

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from tests.dashboard.conftest import APP
+from tests.dashboard.conftest import APP, sign_in_as
 from tests.faults.pg_instance import PgInstance
 from tests.faults.survived import survived
 
@@ -47,6 +47,7 @@ def _app(url: str, page: str) -> AppTest:
     st.cache_data.clear()
     st.cache_resource.clear()
     at = AppTest.from_file(APP, default_timeout=120)
+    sign_in_as(at, url)
     at.query_params["lang"] = "en"
     at.switch_page(f"pages/{page}.py")
     return at

@@ -224,11 +224,12 @@ def test_the_search_box_answers_every_hostile_text(
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
-    from tests.dashboard.conftest import APP
+    from tests.dashboard.conftest import APP, sign_in_as
 
     monkeypatch.setenv("FOOTPRINT_DATABASE_URL", demo_app_url)
     st.cache_data.clear()
     at = AppTest.from_file(APP, default_timeout=120)
+    sign_in_as(at, demo_app_url)
     at.query_params["lang"] = "en"
     at.switch_page("pages/customer.py")
     at.run()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import date
 
 import pytest
@@ -13,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 from dashboard.nav import PAGE_TABLE
 from dashboard.params import MAX_IDS, parse_params
 from data_access.filters import TIERS
-from tests.dashboard.conftest import APP
+from tests.dashboard.conftest import APP, sign_in_as
 from tests.fuzz.hostile import HOSTILE_TEXT, tried
 
 PAGES = [p[2] for p in PAGE_TABLE]
@@ -83,6 +84,7 @@ LINKS = [
 def _open(url: str, page: str, link: dict[str, str]) -> AppTest:
     """Open ``page`` straight from a link, as a browser does (no visit to Home first)."""
     at = AppTest.from_file(APP, default_timeout=120)
+    sign_in_as(at, os.environ["FOOTPRINT_DATABASE_URL"])
     for key, value in link.items():
         at.query_params[key] = value
     if page != "home":

@@ -217,7 +217,7 @@ def select_drop_list(
         raise ValueError(f"window_days must be non-negative, got {window_days}")
     # current-owner rule: the call list goes to whoever holds the customer now, so the pivot is
     # read for the whole bank and the scope and the sidebar's lists apply to today's owner
-    everywhere = Filters(flt.start, flt.end, tiers=flt.tiers)
+    everywhere = Selection(Scope.bank(), tiers=flt.tiers)
     pv = select_stage_pivot(Scope.bank(), everywhere, campaign_ids, stages).subquery("pivot")
     targeted_at = pv.c[f"{stages[0]}_at"]
 

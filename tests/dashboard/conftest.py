@@ -81,6 +81,7 @@ def sign_in(at: AppTest, url: str, username: str) -> None:
     from data_access import auth
     from data_access.demo.app_records import DEMO_PASSWORD_SUFFIX
 
+    st.cache_resource.clear()  # the app's engine must be the one of the database signed in to
     engine = make_engine(url)
     try:
         user = auth.authenticate(engine, username, username + DEMO_PASSWORD_SUFFIX)
@@ -96,6 +97,7 @@ def sign_in_as(at: AppTest, url: str, role: str = "admin", **assignment: object)
     from data_access.schema import users
 
     username = "_".join(["t", role, *(str(v) for v in assignment.values())])
+    st.cache_resource.clear()  # the app's engine must be the one of the database signed in to
     engine = make_engine(url)
     try:
         auth.ensure_roles(engine)

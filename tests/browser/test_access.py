@@ -37,6 +37,10 @@ def test_each_role_sees_its_pages_and_is_refused_the_others(server: str, fresh, 
     sign_in(pg, server, role)
     nav = pg.locator("[data-testid='stSidebarNav'] a")
     nav.first.wait_for(timeout=60_000)
+    more = pg.locator("[data-testid='stSidebarNavViewButton']")  # a long list is folded
+    if more.count():
+        more.first.click()
+        pg.wait_for_timeout(500)
     shown = {t.strip().splitlines()[-1].strip() for t in nav.all_inner_texts()}  # after the icon
     expected = {_title(p) for p in ROLES[role].pages}
     assert shown == expected, (role, shown)
@@ -83,6 +87,7 @@ def test_exported_xlsx_carries_the_watermark(server: str, fresh) -> None:  # typ
         button.click()
     download = info.value
     assert "marketing" in download.suggested_filename
-    book = openpyxl.load_workbook(download.path())
+    with open(download.path(), "rb") as fh:  # Playwright's file has no .xlsx suffix
+        book = openpyxl.load_workbook(io.BytesIO(fh.read()))
     header = book.active.oddHeader.center.text
     assert "marketing" in header

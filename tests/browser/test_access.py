@@ -3,6 +3,8 @@ the watermark on screen and in the exported XLSX, a reload that keeps the sessio
 
 from __future__ import annotations
 
+import io
+
 import openpyxl
 import pytest
 

@@ -16,6 +16,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from bench.pages import APP, record_calls, unique_calls
+from tests.dashboard.conftest import sign_in_as
 from tests.spark.compare import assert_same
 
 VIEWS: list[tuple[str, dict[str, str]]] = [
@@ -45,6 +46,7 @@ def _use(url: str) -> None:
 
 def _render(page: str, query: dict[str, str]) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=600)
+    sign_in_as(at, os.environ["FOOTPRINT_DATABASE_URL"])
     for key, value in {"lang": "en", **query}.items():
         at.query_params[key] = value
     at.run()

@@ -45,6 +45,8 @@ def _ready(pg) -> None:
     pg.wait_for_function(
         "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=90_000
     )
+    # the page's run has sent the script that puts the frontend's own words into Chinese
+    pg.wait_for_function("() => window.__fpText && window.__fpText.on === true", timeout=30_000)
     pg.wait_for_timeout(1_200)
 
 
@@ -70,8 +72,9 @@ def _look(pg, *, dropdown: bool) -> set[str]:
         found |= _english(pg.evaluate(TEXTS))
         pg.keyboard.press("Escape")
     for target in ("[data-testid='stDataFrame']", "[data-testid='stPlotlyChart']"):
-        if pg.locator(target).count():
-            pg.locator(target).first.hover()
+        shown = pg.locator(target).filter(visible=True)  # not one in a folded expander
+        if shown.count():
+            shown.first.hover()
             pg.wait_for_timeout(500)
             found |= _english(pg.evaluate(TEXTS))
     return found

@@ -17,7 +17,10 @@ def _ready(pg) -> None:
     pg.wait_for_function(
         "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=90_000
     )
-    pg.locator("[data-testid='stMetricValue']").first.wait_for(timeout=60_000)
+    pg.wait_for_function(
+        "() => document.querySelectorAll('[data-testid=\"stMetricValue\"]').length >= 8",
+        timeout=60_000,
+    )
     pg.wait_for_timeout(800)
 
 

@@ -228,7 +228,7 @@ Next steps
   rollback:   $BUNDLE/install.sh --rollback --prefix $PREFIX
 EOF
 if "$REL/bin/footprint-admin" users --help >/dev/null 2>&1; then
-  echo "  first admin: $PREFIX/current/bin/footprint-admin users create --help"
+  echo "  first admin: $PREFIX/current/bin/footprint-admin users create NAME --role admin   (asks the password)"
   "$REL/bin/footprint-admin" users create --help 2>/dev/null | sed -n '1,3s/^/               /p'
 else
   echo "  first admin: this release has no sign-in yet: every visitor has the whole-bank scope"

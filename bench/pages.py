@@ -166,11 +166,40 @@ def _median(xs: list[float]) -> float:
     return statistics.median(xs) if xs else 0.0
 
 
-def open_app(page: str) -> Any:
-    """The router after one run (on the default page), with ``page``'s query parameters set."""
+BENCH_USER = "bench_admin"  # the benchmark's own account on the bank it measures
+
+
+def _bench_session(url: str) -> str:
+    """A session token of the benchmark's administrator (created on first use): pages are
+    measured as a signed-in user sees them, through the same sign-in check."""
+    import secrets
+
+    from data_access import auth
+    from data_access.engine import make_engine
+    from data_access.schema import users
+
+    engine = make_engine(url)
+    try:
+        auth.ensure_roles(engine)
+        password = secrets.token_urlsafe(16)
+        with engine.begin() as conn:
+            known = conn.execute(sa.select(users.c.user_id).where(users.c.username == BENCH_USER))
+            if known.first() is None:
+                auth.create_user(conn, BENCH_USER, password, "admin")
+            else:
+                auth.reset_password(conn, BENCH_USER, password)
+        return auth.open_session(engine, auth.authenticate(engine, BENCH_USER, password))
+    finally:
+        engine.dispose()
+
+
+def open_app(page: str, url: str) -> Any:
+    """The router after one run (on the default page), signed in, with ``page``'s query
+    parameters set."""
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(APP, default_timeout=600)
+    at.session_state["_session_token"] = _bench_session(url)
     for key, value in DEFAULT_QUERY.get(page, {}).items():
         at.query_params[key] = value
     at.run()
@@ -191,7 +220,7 @@ def measure_page(page: str, url: str, repeat: int = 3) -> PageFigures:
     st.cache_data.clear()
     st.cache_resource.clear()
     fig = PageFigures(page)
-    at = open_app(page)
+    at = open_app(page, url)
     path = f"pages/{PAGE_FILE.get(page, page)}.py"
 
     at.switch_page(path).run()  # imports the page's modules once, outside the figures

@@ -34,8 +34,9 @@ def wait_healthy(base: str, log: Path | None, seconds: float = 90) -> None:
     pytest.fail(f"the dashboard did not start at {base}: {tail}", pytrace=False)
 
 
-def open_page(url: str) -> str:
-    """Load ``url`` in chromium until a KPI card or chart shows; the page's heading text."""
+def open_page(url: str, username: str = "admin") -> str:
+    """Sign in as ``username`` (password ``<username>-demo``), load ``url`` in chromium until a
+    KPI card or chart shows; the page's heading text."""
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():
@@ -49,7 +50,7 @@ def open_page(url: str) -> str:
             from tests.browser.conftest import sign_in
 
             parts = urlparse(url)
-            sign_in(pg, f"{parts.scheme}://{parts.netloc}")  # the demo administrator
+            sign_in(pg, f"{parts.scheme}://{parts.netloc}", username)
             pg.goto(url)
             pg.wait_for_selector("[data-testid='stSidebar']", timeout=90_000)
             pg.locator(

@@ -214,7 +214,11 @@ def test_offline_install_upgrade_service_and_rollback(
         con.close()
         assert versions == [(_ok(head, "reading the head revision").strip(),)]
 
-    # 3. the service, as the unit starts it, serves chromium inside the namespace
+    # 3. the first admin, created as the README and the installer say (the previous release's
+    # bank had no users), then the service, as the unit starts it, serves chromium in the namespace
+    first = _in(netns, admin, "users", "create", "it_admin", "--role", "admin",
+                "--password-stdin", input="it_admin-demo\n")  # fmt: skip
+    _ok(first, "creating the first admin")
     log = site / "log" / "footprint.log"
     with log.open("a") as out:
         server = subprocess.Popen(
@@ -227,7 +231,7 @@ def test_offline_install_upgrade_service_and_rollback(
     try:
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
         page = _in(netns, PYTHON, ROOT / "tests" / "ops" / "visit.py",
-                   "http://127.0.0.1:8501/kpis?lang=en", env=env, cwd=ROOT)  # fmt: skip
+                   "http://127.0.0.1:8501/kpis?lang=en", "it_admin", env=env, cwd=ROOT)  # fmt: skip
         assert catalog()["kpis.title"]["en"] in _ok(page, "loading a page in chromium")
         live = _in(netns, admin, "backup", "--to", data / "backups" / "while-serving.fpbak")
         assert "snapshot taken by the running dashboard" in _ok(live, "backup while serving")

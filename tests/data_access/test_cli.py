@@ -84,7 +84,10 @@ def test_ensure_demo_skips_a_loaded_bank(small_bank: str, capsys) -> None:
     capsys.readouterr()
     assert main(["ensure-demo", "--url", small_bank]) == 0
     out = capsys.readouterr().out.strip().splitlines()
-    assert len(out) == 1 and out[0].startswith("bank ready")
+    assert out[0].startswith("bank ready")  # nothing built: the bank is kept as it is
+    assert not any("%]" in line for line in out)  # no build progress
+    # then the demo's sign-in accounts, one per role, for whoever starts the dashboard
+    assert any(line.split()[:2] == ["admin", "admin-demo"] for line in out[1:]), out
 
 
 def _copy(bank_url: str, to: Path) -> str:

@@ -123,12 +123,18 @@ def engines(spark_bank):
     duck.dispose()
 
 
+# What using the app writes (sign-ins, sessions, the audit trail of the page tests that ran on the
+# Spark bank first), not what the load wrote.
+USE_RECORDS = {"users", "user_sessions", "audit_log"}
+
+
 def test_the_load_wrote_the_same_rows_to_every_table(engines) -> None:
     spark, duck = engines
     counts = sa.union_all(
         *(
             sa.select(sa.literal(t.name).label("t"), sa.func.count().label("n")).select_from(t)
             for t in metadata.sorted_tables
+            if t.name not in USE_RECORDS
         )
     )
     with spark.connect() as s, duck.connect() as d:

@@ -9,7 +9,7 @@ a rise of transfers out to other banks and internet platforms.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pyarrow as pa
@@ -58,6 +58,7 @@ _IS_IN = DIRECTION_BY_KIND == "in"
 _IS_LEAVING = np.isin(
     np.arange(len(COUNTERPARTY_TYPES)), (CP["other_bank"], CP["internet_platform"])
 )
+SEAT = 0  # place code of the county seat (城关镇), where salaries and pensions are paid
 # Monday..Sunday, weekends a little quieter
 _WEEKDAY = np.repeat(np.arange(7), (15, 15, 15, 15, 16, 13, 11))
 
@@ -82,6 +83,73 @@ class Accumulators:
 
     inflow_month: np.ndarray  # customers x months (float32), money in
     outflow_other_week: np.ndarray  # branches x weeks, money out to other banks / platforms
+
+
+@dataclass
+class _Chunk:
+    """One chunk of customers: what every stream draws on, and the rows the streams add."""
+
+    rng: np.random.Generator
+    idx: np.ndarray  # global customer indexes, contiguous
+    occ: np.ndarray
+    age: np.ndarray
+    income: np.ndarray
+    aum: np.ndarray
+    opened: np.ndarray
+    closed: np.ndarray
+    alive: np.ndarray  # customers x weeks, inside the relationship
+    churn_t: np.ndarray  # customers x weeks, progress of churn (-1 before it starts, up to 1)
+    in_churn: np.ndarray
+    life: np.ndarray  # alive, damped as churn progresses
+    act: np.ndarray  # activity, a column
+    sf: np.ndarray  # Spring Festival weeks, a row
+    ticket: np.ndarray  # a customer's typical amount multiplier, from income
+    home: np.ndarray  # home town
+    city: np.ndarray  # the family's city
+    batches: list[Rows] = field(default_factory=list)
+
+    def home_place(self, c: np.ndarray, p_seat: float = 0.2) -> np.ndarray:
+        """The customer's town, now and then the county seat."""
+        pl = self.home[c].astype(np.int16)
+        return np.where(self.rng.random(len(c)) < p_seat, SEAT, pl).astype(np.int16)
+
+    def add(
+        self,
+        c: np.ndarray,
+        t: np.ndarray,
+        kind: str,
+        channel: np.ndarray | str,
+        amount: np.ndarray,
+        place: np.ndarray | None = None,
+        mcat: np.ndarray | None = None,
+        cparty: np.ndarray | str | None = None,
+    ) -> None:
+        """Add rows of one kind; a channel or counterparty given by name applies to every row."""
+        n = len(c)
+        self.batches.append(
+            Rows(
+                c,
+                t,
+                np.full(n, K[kind], dtype=np.int8),
+                channel if isinstance(channel, np.ndarray) else _codes(n, CH[channel]),
+                amount,
+                np.full(n, -1, dtype=np.int16) if place is None else place,
+                np.full(n, -1, dtype=np.int16) if mcat is None else mcat,
+                cparty if isinstance(cparty, np.ndarray) else _codes(n, CP[cparty or "none"]),
+            )
+        )
+
+    def add_paid(
+        self,
+        c: np.ndarray,
+        t: np.ndarray,
+        kind: str,
+        amount: np.ndarray,
+        place: np.ndarray | None,
+        cparty: str,
+    ) -> None:
+        """Add rows paid in by an institution through the internet channel (salary, interest…)."""
+        self.add(c, t, kind, _codes(len(c), CH["internet"]), amount, place, None, cparty)
 
 
 class FootprintGenerator:
@@ -147,18 +215,63 @@ class FootprintGenerator:
         t = np.tile(ms + (day - 1) * S_PER_DAY + 4 * 3600, len(idx))
         return c, t
 
+    def _self_channel(
+        self,
+        cx: _Chunk,
+        c: np.ndarray,
+        t: np.ndarray,
+        mobile_p: float,
+        offline: tuple[str, ...],
+        offline_p: tuple[float, ...],
+    ) -> np.ndarray:
+        """Channel of self-initiated rows: mobile once adopted, else an offline channel."""
+        rng = cx.rng
+        adopted = self.pop.mobile_adopted[cx.idx[c]]
+        ts = self.t0 + t.astype("timedelta64[s]")
+        has = ~np.isnat(adopted) & (adopted.astype("datetime64[s]") <= ts)
+        frac = (t / (self.cal.n_weeks * 7 * S_PER_DAY)).clip(0, 1)
+        mob = has & (rng.random(len(c)) < mobile_p + 0.2 * frac)
+        off = np.array([CH[o] for o in offline], dtype=np.int8)[
+            rng.choice(len(offline), len(c), p=offline_p)
+        ]
+        # village agent points and ATMs take over from the counter as the years pass
+        to_agent = (off == CH["counter"]) & (rng.random(len(c)) < 0.35 * frac)
+        off = np.where(to_agent, CH["agent"], off).astype(np.int8)
+        return np.where(mob, CH["mobile"], off).astype(np.int8)
+
+    def _week_of(self, t: np.ndarray) -> np.ndarray:
+        """Week index of each row's time."""
+        return (t // (7 * S_PER_DAY)).clip(0, self.cal.n_weeks - 1)
+
     # --- one chunk -----------------------------------------------------------------------------
 
     def chunk(self, rng: np.random.Generator, idx: np.ndarray) -> tuple[pa.Table, np.ndarray]:
         """Footprints of the customers ``idx`` (global indexes); returns the table and row count."""
-        pop, cal = self.pop, self.cal
         if len(idx) == 0 or idx[-1] - idx[0] != len(idx) - 1 or len(idx) >= 1 << 20:
             raise ValueError("a footprint chunk is a contiguous range of < 2**20 customers")
-        n_w = cal.n_weeks
-        occ = pop.occupation[idx]
-        age = pop.age[idx]
-        income = pop.income[idx]
-        aum = pop.aum[idx]
+        cx = self._context(rng, idx)
+        # the streams draw from one generator in this order: reordering them changes the demo bank
+        for stream in (
+            self._payments,
+            self._cash,
+            self._harvest,
+            self._lump_income,
+            self._transfers_out,
+            self._transfers_in,
+            self._bills,
+            self._salaries,
+            self._pensions,
+            self._subsidies,
+            self._remittances,
+            self._interest,
+            self._loans,
+        ):
+            stream(cx)
+        return self._assemble(cx)
+
+    def _context(self, rng: np.random.Generator, idx: np.ndarray) -> _Chunk:
+        """The chunk's customers, their weekly life and activity, as every stream needs them."""
+        pop, cal = self.pop, self.cal
         week_start = cal.weeks
         week_end = cal.weeks + 7 * DAY
         opened = pop.opened[idx]
@@ -177,93 +290,63 @@ class FootprintGenerator:
         churn_t = np.clip(churn_t, -1.0, 1.0)
         in_churn = churn_t > 0
         act_decay = np.where(in_churn, np.clip(1 - churn_t, 0.05, 1.0) ** 1.3, 1.0)
-        life = alive * act_decay
-        act = pop.activity[idx][:, None]
-        sf = self.sf[None, :]
-        ticket = np.clip(income / 30_000, 0.2, 20) ** 0.6
-        batches: list[Rows] = []
+        income = pop.income[idx]
+        return _Chunk(
+            rng=rng,
+            idx=idx,
+            occ=pop.occupation[idx],
+            age=pop.age[idx],
+            income=income,
+            aum=pop.aum[idx],
+            opened=opened,
+            closed=closed,
+            alive=alive,
+            churn_t=churn_t,
+            in_churn=in_churn,
+            life=alive * act_decay,
+            act=pop.activity[idx][:, None],
+            sf=self.sf[None, :],
+            ticket=np.clip(income / 30_000, 0.2, 20) ** 0.6,
+            home=pop.town[idx],
+            city=self.n_towns + (idx * 7 + 3) % len(names.CITIES),  # each family's city
+        )
 
-        def rows(c, t, kind, channel, amount, place=None, mcat=None, cparty=None) -> None:
-            n = len(c)
-            full = lambda v, d: np.full(n, d, dtype=np.int16) if v is None else v  # noqa: E731
-            batches.append(
-                Rows(
-                    c,
-                    t,
-                    np.full(n, K[kind], dtype=np.int8),
-                    channel
-                    if isinstance(channel, np.ndarray)
-                    else np.full(n, CH[channel], np.int8),
-                    amount,
-                    full(place, -1) if place is None else place,
-                    full(mcat, -1) if mcat is None else mcat,
-                    cparty
-                    if isinstance(cparty, np.ndarray)
-                    else np.full(n, CP[cparty or "none"], np.int8),
-                )
-            )
+    # --- the streams, each adds its rows to the chunk ---------------------------------------
 
-        home = pop.town[idx]
-        seat = 0  # the county seat (城关镇)
-        city = self.n_towns + (idx * 7 + 3) % len(names.CITIES)  # each family's city
-
-        def home_place(c: np.ndarray, p_seat: float = 0.2) -> np.ndarray:
-            pl = home[c].astype(np.int16)
-            return np.where(rng.random(len(c)) < p_seat, seat, pl).astype(np.int16)
-
-        def self_channel(c, t, mobile_p, offline, offline_p) -> np.ndarray:
-            adopted = pop.mobile_adopted[idx[c]]
-            ts = self.t0 + t.astype("timedelta64[s]")
-            has = ~np.isnat(adopted) & (adopted.astype("datetime64[s]") <= ts)
-            frac = (t / (n_w * 7 * S_PER_DAY)).clip(0, 1)
-            mob = has & (rng.random(len(c)) < mobile_p + 0.2 * frac)
-            off = np.array([CH[o] for o in offline], dtype=np.int8)[
-                rng.choice(len(offline), len(c), p=offline_p)
-            ]
-            # village agent points and ATMs take over from the counter as the years pass
-            to_agent = (off == CH["counter"]) & (rng.random(len(c)) < 0.35 * frac)
-            off = np.where(to_agent, CH["agent"], off).astype(np.int8)
-            return np.where(mob, CH["mobile"], off).astype(np.int8)
-
-        # --- payments (consumption), Spring Festival spending spike --------------------------
-        lam = act * 0.2 * life * (1 + 1.3 * sf)
+    def _payments(self, cx: _Chunk) -> None:
+        """Payments (consumption), with the Spring Festival spending spike."""
+        rng, occ = cx.rng, cx.occ
+        lam = cx.act * 0.2 * cx.life * (1 + 1.3 * cx.sf)
         c, t = self._expand_weekly(rng, lam)
         cat_p = np.array([0.3, 0.06, 0.16, 0.06, 0.07, 0.08, 0.04, 0.03, 0.06, 0.02, 0.1, 0.02])
         mc = rng.choice(len(cat_p), len(c), p=cat_p).astype(np.int16)
-        wk = (t // (7 * S_PER_DAY)).clip(0, n_w - 1)
+        wk = self._week_of(t)
         spring = np.isin(self.week_month[wk], (3, 4))
         mc = np.where(
             (occ[c] == FARMER) & spring & (rng.random(len(c)) < 0.5), MC["agri_supplies"], mc
         )
-        mc = np.where(pop.car[idx[c]] & (rng.random(len(c)) < 0.12), MC["fuel"], mc)
+        mc = np.where(self.pop.car[cx.idx[c]] & (rng.random(len(c)) < 0.12), MC["fuel"], mc)
         mc = np.where(
             self.sf[wk] > 0, np.where(rng.random(len(c)) < 0.15, MC["jewellery"], mc), mc
         ).astype(np.int16)
-        amt = rng.lognormal(np.log(70 * ticket[c]), 0.9) * (1 + 0.8 * self.sf[wk])
+        amt = rng.lognormal(np.log(70 * cx.ticket[c]), 0.9) * (1 + 0.8 * self.sf[wk])
         amt = np.where(mc == MC["fuel"], rng.uniform(150, 450, len(c)), amt)
-        ch = self_channel(c, t, 0.55, ("pos", "counter", "agent"), (0.85, 0.05, 0.10))
+        ch = self._self_channel(cx, c, t, 0.55, ("pos", "counter", "agent"), (0.85, 0.05, 0.10))
         migrant_here = occ[c] == MIGRANT
         pl = np.where(
             migrant_here & (rng.random(len(c)) < 0.7) & ~self.sf[wk].astype(bool),
-            city[c],
-            home_place(c, 0.25),
+            cx.city[c],
+            cx.home_place(c, 0.25),
         )
         pl = np.where(mc == MC["online_shopping"], -1, pl)
-        rows(
-            c,
-            t,
-            "payment",
-            ch,
-            amt,
-            pl.astype(np.int16),
-            mc,
-            np.full(len(c), CP["merchant"], np.int8),
-        )
+        cx.add(c, t, "payment", ch, amt, pl.astype(np.int16), mc, _codes(len(c), CP["merchant"]))
 
-        # --- cash withdrawals and deposits ---------------------------------------------------
-        lam = act * 0.09 * life * (1 + 0.9 * sf)
+    def _cash(self, cx: _Chunk) -> None:
+        """Cash withdrawals (the old at the counter) and deposits."""
+        rng = cx.rng
+        lam = cx.act * 0.09 * cx.life * (1 + 0.9 * cx.sf)
         c, t = self._expand_weekly(rng, lam)
-        old = age[c] >= 60
+        old = cx.age[c] >= 60
         ch = np.where(
             old,
             np.array([CH["counter"], CH["agent"], CH["atm"]], np.int8)[
@@ -273,79 +356,61 @@ class FootprintGenerator:
                 rng.choice(3, len(c), p=(0.55, 0.3, 0.15))
             ],
         )
-        amt = np.round(rng.lognormal(np.log(600 * ticket[c]), 0.8), -2).clip(100)
-        rows(c, t, "withdrawal", ch, amt, home_place(c), None, "none")
+        amt = np.round(rng.lognormal(np.log(600 * cx.ticket[c]), 0.8), -2).clip(100)
+        cx.add(c, t, "withdrawal", ch, amt, cx.home_place(c), None, "none")
 
-        lam = act * 0.05 * life
+        lam = cx.act * 0.05 * cx.life
         c, t = self._expand_weekly(rng, lam)
         ch = np.array([CH["counter"], CH["atm"], CH["agent"]], np.int8)[
             rng.choice(3, len(c), p=(0.6, 0.25, 0.15))
         ]
-        amt = np.round(rng.lognormal(np.log(1500 * ticket[c]), 0.9), -2).clip(100)
-        rows(c, t, "deposit", ch, amt, home_place(c), None, "none")
+        amt = np.round(rng.lognormal(np.log(1500 * cx.ticket[c]), 0.9), -2).clip(100)
+        cx.add(c, t, "deposit", ch, amt, cx.home_place(c), None, "none")
 
-        # --- harvest: farmers sell the crop in Sep-Oct and bank the cash ---------------------
-        farmer = occ == FARMER
+    def _harvest(self, cx: _Chunk) -> None:
+        """Harvest: farmers sell the crop in Sep-Oct and bank the cash."""
+        rng = cx.rng
         harvest = np.isin(self.week_month, (9, 10)).astype(float)[None, :]
-        lam = np.where(farmer[:, None], 0.4, 0.0) * harvest * alive
+        lam = np.where((cx.occ == FARMER)[:, None], 0.4, 0.0) * harvest * cx.alive
         c, t = self._expand_weekly(rng, lam)
-        share = income[c] * 0.45 / (0.4 * 8.7)
+        share = cx.income[c] * 0.45 / (0.4 * 8.7)
         amt = np.round(share * rng.lognormal(0, 0.35, len(c)), -1)
         cash = rng.random(len(c)) < 0.45
         ch = np.where(
             cash, np.where(rng.random(len(c)) < 0.5, CH["counter"], CH["agent"]), CH["internet"]
-        )
-        ch = ch.astype(np.int8)
-        rows(c[cash], t[cash], "deposit", ch[cash], amt[cash], home_place(c[cash]), None, "none")
-        rows(
-            c[~cash],
-            t[~cash],
-            "transfer_in",
-            ch[~cash],
-            amt[~cash],
-            home_place(c[~cash], 0.4),
-            None,
-            "merchant",
-        )
+        ).astype(np.int8)
+        cx.add(c[cash], t[cash], "deposit", ch[cash], amt[cash], cx.home_place(c[cash]))
+        card = ~cash
+        pl = cx.home_place(c[card], 0.4)
+        cx.add(c[card], t[card], "transfer_in", ch[card], amt[card], pl, None, "merchant")
 
-        # --- the rest of the income arrives in lumps: cash from odd jobs and produce, money
-        # from the city, parents' transfers to students (so declared income can be checked)
+    def _lump_income(self, cx: _Chunk) -> None:
+        """The rest of the income in lumps: odd jobs and produce, money from the city, parents'
+        transfers to students (so declared income can be checked)."""
+        rng, occ, idx = cx.rng, cx.occ, cx.idx
         gap = np.array([0.35, 0.0, 0.0, 0.0, 0.0, 0.0, 0.8])[occ]
         unsalaried_migrant = (occ == MIGRANT) & ((idx * 2654435761) % 10 >= 7)
         gap = np.where(unsalaried_migrant, 0.7, gap)
-        lam = np.where(gap > 0, 5 / 52, 0.0)[:, None] * life
+        lam = np.where(gap > 0, 5 / 52, 0.0)[:, None] * cx.life
         c, t = self._expand_weekly(rng, lam)
-        amt = np.round(income[c] * gap[c] / 5 * rng.lognormal(-0.1, 0.45, len(c)), -1)
+        amt = np.round(cx.income[c] * gap[c] / 5 * rng.lognormal(-0.1, 0.45, len(c)), -1)
         as_cash = rng.random(len(c)) < 0.5
-        ch = self_channel(c, t, 0.3, ("counter", "atm", "agent"), (0.5, 0.3, 0.2))
-        rows(
-            c[as_cash],
-            t[as_cash],
-            "deposit",
-            ch[as_cash],
-            amt[as_cash],
-            home_place(c[as_cash]),
-            None,
-            "none",
+        ch = self._self_channel(cx, c, t, 0.3, ("counter", "atm", "agent"), (0.5, 0.3, 0.2))
+        cx.add(
+            c[as_cash], t[as_cash], "deposit", ch[as_cash], amt[as_cash], cx.home_place(c[as_cash])
         )
-        pl = np.where(occ[c] == MIGRANT, city[c], home[c]).astype(np.int16)
-        rows(
-            c[~as_cash],
-            t[~as_cash],
-            "transfer_in",
-            np.full((~as_cash).sum(), CH["mobile"], np.int8),
-            amt[~as_cash],
-            pl[~as_cash],
-            None,
-            "individual",
-        )
+        pl = np.where(occ[c] == MIGRANT, cx.city[c], cx.home[c]).astype(np.int16)
+        sent = ~as_cash
+        mobile = _codes(sent.sum(), CH["mobile"])
+        cx.add(c[sent], t[sent], "transfer_in", mobile, amt[sent], pl[sent], None, "individual")
 
-        # --- transfers out: rising to other banks and platforms for churners ------------------
-        lam = act * 0.12 * alive * np.where(in_churn, 1 + 3.0 * churn_t, 1.0)
-        lam = lam + np.where(in_churn, 0.15 * churn_t, 0.0) * alive  # moving the savings away
+    def _transfers_out(self, cx: _Chunk) -> None:
+        """Transfers out, rising to other banks and platforms for churners."""
+        rng, in_churn, churn_t = cx.rng, cx.in_churn, cx.churn_t
+        lam = cx.act * 0.12 * cx.alive * np.where(in_churn, 1 + 3.0 * churn_t, 1.0)
+        lam = lam + np.where(in_churn, 0.15 * churn_t, 0.0) * cx.alive  # moving the savings away
         c, t = self._expand_weekly(rng, lam)
-        wk = (t // (7 * S_PER_DAY)).clip(0, n_w - 1)
-        ct = churn_t[c, wk]
+        ct = churn_t[c, self._week_of(t)]
         leaving = ct > 0
         cp_norm = np.array(
             [CP["own_bank"], CP["individual"], CP["other_bank"], CP["internet_platform"]], np.int8
@@ -354,237 +419,136 @@ class FootprintGenerator:
             rng.choice(3, len(c), p=(0.55, 0.3, 0.15))
         ]
         cp = np.where(leaving & (rng.random(len(c)) < 0.35 + 0.6 * ct), cp_leave, cp_norm)
-        amt = rng.lognormal(np.log(900 * ticket[c]), 1.0)
+        amt = rng.lognormal(np.log(900 * cx.ticket[c]), 1.0)
         amt = np.where(
             leaving & ((cp == CP["other_bank"]) | (cp == CP["internet_platform"])),
-            aum[c] * rng.uniform(0.03, 0.15, len(c)) + amt,
+            cx.aum[c] * rng.uniform(0.03, 0.15, len(c)) + amt,
             amt,
         )
-        ch = self_channel(c, t, 0.7, ("counter", "internet", "agent"), (0.75, 0.15, 0.1))
-        rows(c, t, "transfer_out", ch, amt, home_place(c), None, cp)
+        ch = self._self_channel(cx, c, t, 0.7, ("counter", "internet", "agent"), (0.75, 0.15, 0.1))
+        cx.add(c, t, "transfer_out", ch, amt, cx.home_place(c), None, cp)
 
-        # --- transfers in from people; merchants' takings settle daily ----------------------
-        lam = act * 0.035 * life
+    def _transfers_in(self, cx: _Chunk) -> None:
+        """Transfers in from people; merchants' takings settle daily."""
+        rng = cx.rng
+        lam = cx.act * 0.035 * cx.life
         c, t = self._expand_weekly(rng, lam)
-        amt = rng.lognormal(np.log(700 * ticket[c]), 1.0)
-        rows(
-            c,
-            t,
-            "transfer_in",
-            np.full(len(c), CH["mobile"], np.int8),
-            amt,
-            home_place(c, 0.3),
-            None,
-            "individual",
-        )
-        merchant = occ == MERCHANT
-        lam = np.where(merchant[:, None], 0.35, 0.0) * life
+        amt = rng.lognormal(np.log(700 * cx.ticket[c]), 1.0)
+        mobile = _codes(len(c), CH["mobile"])
+        cx.add(c, t, "transfer_in", mobile, amt, cx.home_place(c, 0.3), None, "individual")
+        lam = np.where((cx.occ == MERCHANT)[:, None], 0.35, 0.0) * cx.life
         c, t = self._expand_weekly(rng, lam)
-        amt = np.round(income[c] * 3.0 / (0.35 * 52) * rng.lognormal(0, 0.5, len(c)), 2)
-        rows(
-            c,
-            t,
-            "transfer_in",
-            np.full(len(c), CH["pos"], np.int8),
-            amt,
-            home[c].astype(np.int16),
-            None,
-            "merchant",
-        )
+        amt = np.round(cx.income[c] * 3.0 / (0.35 * 52) * rng.lognormal(0, 0.5, len(c)), 2)
+        pos, pl = _codes(len(c), CH["pos"]), cx.home[c].astype(np.int16)
+        cx.add(c, t, "transfer_in", pos, amt, pl, None, "merchant")
 
-        # --- bills ---------------------------------------------------------------------------
-        lam = np.clip(act, 0, 1.2) * 0.09 * life
+    def _bills(self, cx: _Chunk) -> None:
+        """Bills: telephone, supermarket accounts, school fees."""
+        rng = cx.rng
+        lam = np.clip(cx.act, 0, 1.2) * 0.09 * cx.life
         c, t = self._expand_weekly(rng, lam)
-        ch = self_channel(c, t, 0.8, ("counter", "agent"), (0.6, 0.4))
+        ch = self._self_channel(cx, c, t, 0.8, ("counter", "agent"), (0.6, 0.4))
         mc = np.where(rng.random(len(c)) < 0.6, MC["telecom"], MC["supermarket"]).astype(np.int16)
         mc = np.where(rng.random(len(c)) < 0.15, MC["education"], mc).astype(np.int16)
-        rows(
-            c,
-            t,
-            "bill_payment",
-            ch,
-            np.round(rng.lognormal(np.log(120), 0.6, len(c)), 2),
-            None,
-            mc,
-            "merchant",
-        )
+        amt = np.round(rng.lognormal(np.log(120), 0.6, len(c)), 2)
+        cx.add(c, t, "bill_payment", ch, amt, None, mc, "merchant")
 
-        # --- salary: civil servants and teachers on the 10th; migrant workers from the city --
+    def _salaries(self, cx: _Chunk) -> None:
+        """Salary: civil servants and teachers on the 10th; migrant workers from the city."""
+        rng, occ, idx = cx.rng, cx.occ, cx.idx
         sal = np.flatnonzero((occ == CIVIL) | (occ == TEACHER))
         c, t = self._monthly(sal, 10)
-        amt = np.round(income[c] * 0.85 / 12 * rng.uniform(0.98, 1.03, len(c)), 2)
-        rows(
-            c,
-            t,
-            "salary",
-            np.full(len(c), CH["internet"], np.int8),
-            amt,
-            np.full(len(c), seat, np.int16),
-            None,
-            "employer",
-        )
+        amt = np.round(cx.income[c] * 0.85 / 12 * rng.uniform(0.98, 1.03, len(c)), 2)
+        cx.add_paid(c, t, "salary", amt, _codes(len(c), SEAT, np.int16), "employer")
         mig = np.flatnonzero((occ == MIGRANT) & ((idx * 2654435761) % 10 < 7))
         c, t = self._monthly(mig, 15, 4)
-        amt = np.round(income[c] * 0.55 / 12 * rng.uniform(0.8, 1.2, len(c)), 2)
-        rows(
-            c,
-            t,
-            "salary",
-            np.full(len(c), CH["internet"], np.int8),
-            amt,
-            city[c].astype(np.int16),
-            None,
-            "employer",
-        )
+        amt = np.round(cx.income[c] * 0.55 / 12 * rng.uniform(0.8, 1.2, len(c)), 2)
+        cx.add_paid(c, t, "salary", amt, cx.city[c].astype(np.int16), "employer")
         # year-end wages paid in the weeks before the Spring Festival
-        lam = np.where(occ == MIGRANT, 1.0, 0.0)[:, None] * alive * (self.sf[None, :] / 3.0)
+        lam = np.where(occ == MIGRANT, 1.0, 0.0)[:, None] * cx.alive * (self.sf[None, :] / 3.0)
         c, t = self._expand_weekly(rng, lam)
-        amt = np.round(income[c] * 0.3 * rng.uniform(0.7, 1.3, len(c)), 2)
-        rows(
-            c,
-            t,
-            "salary",
-            np.full(len(c), CH["internet"], np.int8),
-            amt,
-            city[c].astype(np.int16),
-            None,
-            "employer",
-        )
+        amt = np.round(cx.income[c] * 0.3 * rng.uniform(0.7, 1.3, len(c)), 2)
+        cx.add_paid(c, t, "salary", amt, cx.city[c].astype(np.int16), "employer")
 
-        # --- pensions: retirees (monthly, 15th), rural basic pension for farmers 60+ ---------
-        ret = np.flatnonzero(occ == RETIREE)
-        c, t = self._monthly(ret, 15)
-        amt = np.round(income[c] * 0.9 / 12, 2)
-        rows(
-            c,
-            t,
-            "pension",
-            np.full(len(c), CH["internet"], np.int8),
-            amt,
-            np.full(len(c), seat, np.int16),
-            None,
-            "government",
-        )
-        rural = np.flatnonzero(farmer & (age >= 60))
-        c, t = self._monthly(rural, 20)
-        amt = np.round(np.full(len(c), 210.0) + (idx[c] % 5) * 15, 2)
-        rows(
-            c,
-            t,
-            "pension",
-            np.full(len(c), CH["internet"], np.int8),
-            amt,
-            np.full(len(c), seat, np.int16),
-            None,
-            "government",
-        )
+    def _pensions(self, cx: _Chunk) -> None:
+        """Pensions: retirees monthly on the 15th, the rural basic pension for farmers 60+."""
+        c, t = self._monthly(np.flatnonzero(cx.occ == RETIREE), 15)
+        amt = np.round(cx.income[c] * 0.9 / 12, 2)
+        cx.add_paid(c, t, "pension", amt, _codes(len(c), SEAT, np.int16), "government")
+        c, t = self._monthly(np.flatnonzero((cx.occ == FARMER) & (cx.age >= 60)), 20)
+        amt = np.round(np.full(len(c), 210.0) + (cx.idx[c] % 5) * 15, 2)
+        cx.add_paid(c, t, "pension", amt, _codes(len(c), SEAT, np.int16), "government")
 
-        # --- farm subsidies: quarterly, plus the farmland subsidy in May ---------------------
-        fi = np.flatnonzero(farmer)
+    def _subsidies(self, cx: _Chunk) -> None:
+        """Farm subsidies: quarterly, plus the farmland subsidy in May."""
+        fi = np.flatnonzero(cx.occ == FARMER)
         for months, day, low, high in (((3, 6, 9, 12), 25, 300, 1200), ((5,), 18, 800, 3500)):
             c, t = self._on_months(fi, months, day)
-            amt = np.round(rng.uniform(low, high, len(c)), 2)
-            rows(
-                c,
-                t,
-                "subsidy",
-                np.full(len(c), CH["internet"], np.int8),
-                amt,
-                np.full(len(c), seat, np.int16),
-                None,
-                "government",
-            )
+            amt = np.round(cx.rng.uniform(low, high, len(c)), 2)
+            cx.add_paid(c, t, "subsidy", amt, _codes(len(c), SEAT, np.int16), "government")
 
-        # --- remittances from children working in cities, peaking before Spring Festival -----
-        mf = pop.migrant_family[idx]
-        lam = np.where(mf, 0.14, 0.0)[:, None] * alive * (1 + 11.0 * sf)
+    def _remittances(self, cx: _Chunk) -> None:
+        """Remittances from children working in cities, peaking before the Spring Festival."""
+        rng = cx.rng
+        mf = self.pop.migrant_family[cx.idx]
+        lam = np.where(mf, 0.14, 0.0)[:, None] * cx.alive * (1 + 11.0 * cx.sf)
         c, t = self._expand_weekly(rng, lam)
-        wk = (t // (7 * S_PER_DAY)).clip(0, n_w - 1)
+        wk = self._week_of(t)
         amt = np.round(rng.lognormal(np.log(np.where(self.sf[wk] > 0, 3000, 800)), 0.6), -1)
-        rows(
-            c,
-            t,
-            "remittance_in",
-            np.full(len(c), CH["mobile"], np.int8),
-            amt,
-            city[c].astype(np.int16),
-            None,
-            "individual",
-        )
+        mobile, pl = _codes(len(c), CH["mobile"]), cx.city[c].astype(np.int16)
+        cx.add(c, t, "remittance_in", mobile, amt, pl, None, "individual")
 
-        # --- interest, quarterly on the 21st -------------------------------------------------
-        dep = np.flatnonzero(aum >= 5_000)
+    def _interest(self, cx: _Chunk) -> None:
+        """Interest, quarterly on the 21st, on demand and time deposits."""
+        dep = np.flatnonzero(cx.aum >= 5_000)
         c, t = self._on_months(dep, (3, 6, 9, 12), 21)
-        amt = np.round(
-            aum[c]
-            * (pop.demand_share[idx[c]] * 0.001 + (1 - pop.demand_share[idx[c]]) * 0.016)
-            / 4,
-            2,
-        )
-        rows(
-            c,
-            t,
-            "interest",
-            np.full(len(c), CH["internet"], np.int8),
-            np.maximum(amt, 0.01),
-            None,
-            None,
-            "own_bank",
-        )
+        demand = self.pop.demand_share[cx.idx[c]]
+        amt = np.round(cx.aum[c] * (demand * 0.001 + (1 - demand) * 0.016) / 4, 2)
+        cx.add_paid(c, t, "interest", np.maximum(amt, 0.01), None, "own_bank")
 
-        # --- loans: 春耕 draws in Mar-Apr, repaid after the harvest; business draws; instalments
-        loans = self.loans
+    def _loans(self, cx: _Chunk) -> None:
+        """Loans: 春耕 draws in Mar-Apr repaid after the harvest; business draws; instalments."""
+        rng, idx, loans, week_start = cx.rng, cx.idx, self.loans, self.cal.weeks
+        home = cx.home
         ag = np.flatnonzero(loans.agri[idx] > 0)
         spring = np.isin(self.week_month, (3, 4)).astype(float)[None, :]
-        lam = np.where(loans.agri[idx] > 0, 1.0 / 8.7, 0.0)[:, None] * spring * alive
+        lam = np.where(loans.agri[idx] > 0, 1.0 / 8.7, 0.0)[:, None] * spring * cx.alive
         lam *= week_start[None, :] >= loans.agri_open[idx][:, None]
         c, t = self._expand_weekly(rng, lam)
         amt = np.round(loans.agri[idx[c]] * rng.uniform(0.6, 1.0, len(c)), -2)
-        ch = self_channel(c, t, 0.3, ("counter",), (1.0,))
-        rows(c, t, "loan_draw", ch, amt, home[c].astype(np.int16), None, "own_bank")
+        ch = self._self_channel(cx, c, t, 0.3, ("counter",), (1.0,))
+        cx.add(c, t, "loan_draw", ch, amt, home[c].astype(np.int16), None, "own_bank")
         c, t = self._on_months(ag, (11,), 20)
         amt = np.round(loans.agri[idx[c]] * rng.uniform(0.6, 1.05, len(c)), -2)
-        rows(
-            c,
-            t,
-            "loan_repayment",
-            np.full(len(c), CH["counter"], np.int8),
-            amt,
-            home[c].astype(np.int16),
-            None,
-            "own_bank",
-        )
+        counter = _codes(len(c), CH["counter"])
+        cx.add(c, t, "loan_repayment", counter, amt, home[c].astype(np.int16), None, "own_bank")
         bz = loans.business[idx] > 0
         lam = (
             np.where(bz, 4 / 52, 0.0)[:, None]
-            * life
+            * cx.life
             * (week_start[None, :] >= loans.business_open[idx][:, None])
         )
         c, t = self._expand_weekly(rng, lam)
         amt = np.round(loans.business[idx[c]] * rng.uniform(0.1, 0.4, len(c)), -2)
-        ch = self_channel(c, t, 0.3, ("counter",), (1.0,))
-        rows(c, t, "loan_draw", ch, amt, home[c].astype(np.int16), None, "own_bank")
+        ch = self._self_channel(cx, c, t, 0.3, ("counter",), (1.0,))
+        cx.add(c, t, "loan_draw", ch, amt, home[c].astype(np.int16), None, "own_bank")
         inst = np.flatnonzero(bz | (loans.consumer[idx] > 0))
         c, t = self._monthly(inst, 25, 5)
         lim = loans.business[idx[c]] + loans.consumer[idx[c]]
         amt = np.round(lim * rng.uniform(0.02, 0.04, len(c)), 2)
-        rows(
-            c,
-            t,
-            "loan_repayment",
-            np.full(len(c), CH["internet"], np.int8),
-            amt,
-            None,
-            None,
-            "own_bank",
-        )
+        cx.add_paid(c, t, "loan_repayment", amt, None, "own_bank")
 
-        # --- assemble, drop rows outside the relationship and the window ---------------------
+    # --- assembly ------------------------------------------------------------------------------
+
+    def _assemble(self, cx: _Chunk) -> tuple[pa.Table, int]:
+        """One table of the chunk's rows inside each relationship and the window, in time order;
+        also adds the chunk to the accumulators."""
+        cal, idx, batches = self.cal, cx.idx, cx.batches
         cust = np.concatenate([b.cust for b in batches])
         t = np.concatenate([b.t for b in batches])
         # per customer: first and last second (from the calendar's first Monday) of the history
-        first_s = ((np.maximum(opened, cal.start64) - cal.weeks[0]).astype(np.int64)) * S_PER_DAY
-        last_d = np.where(np.isnat(closed), cal.end64, np.minimum(closed, cal.end64))
+        first_s = ((np.maximum(cx.opened, cal.start64) - cal.weeks[0]).astype(np.int64)) * S_PER_DAY
+        last_d = np.where(np.isnat(cx.closed), cal.end64, np.minimum(cx.closed, cal.end64))
         last_s = ((last_d - cal.weeks[0]).astype(np.int64)) * S_PER_DAY
         # Rows go out in time order within a chunk of customers: DuckDB's zone maps then skip
         # most row groups for a period (a few weeks of each chunk per row group), while a
@@ -602,28 +566,10 @@ class FootprintGenerator:
         mcat = np.concatenate([b.mcat for b in batches])[order]
         cparty = np.concatenate([b.cparty for b in batches])[order]
         g = idx[cust]
-        branch = pop.branch[g]
-
-        # accumulators: money in per customer-month; money out to other banks per branch-week
+        branch = self.pop.branch[g]
         direction_in = _IS_IN[kind]
-        m_idx = np.searchsorted(self.month_s, t, side="right") - 1
-        n_m = self.acc.inflow_month.shape[1]
-        flat = cust[direction_in] * n_m + m_idx[direction_in]
-        self.acc.inflow_month[idx[0] : idx[-1] + 1] += (
-            np.bincount(flat, weights=amount[direction_in], minlength=len(idx) * n_m)
-            .reshape(len(idx), n_m)
-            .astype(np.float32)
-        )
-        out_other = (kind == K["transfer_out"]) & _IS_LEAVING[cparty]
-        w_idx = (t // (7 * S_PER_DAY)).clip(0, n_w - 1)
-        n_b = self.acc.outflow_other_week.shape[0]
-        self.acc.outflow_other_week += np.bincount(
-            branch[out_other] * n_w + w_idx[out_other],
-            weights=amount[out_other],
-            minlength=n_b * n_w,
-        ).reshape(n_b, n_w)
+        self._accumulate(cx, cust, t, kind, amount, cparty, branch, direction_in)
         occurred_us = self.t0_us + t * 1_000_000
-
         table = pa.table(
             {
                 "customer_id": pa.array(g + 1, pa.int64()),
@@ -640,6 +586,41 @@ class FootprintGenerator:
             }
         )
         return table, len(cust)
+
+    def _accumulate(
+        self,
+        cx: _Chunk,
+        cust: np.ndarray,
+        t: np.ndarray,
+        kind: np.ndarray,
+        amount: np.ndarray,
+        cparty: np.ndarray,
+        branch: np.ndarray,
+        direction_in: np.ndarray,
+    ) -> None:
+        """Money in per customer-month; money out to other banks per branch-week."""
+        idx, n_w = cx.idx, self.cal.n_weeks
+        m_idx = np.searchsorted(self.month_s, t, side="right") - 1
+        n_m = self.acc.inflow_month.shape[1]
+        flat = cust[direction_in] * n_m + m_idx[direction_in]
+        self.acc.inflow_month[idx[0] : idx[-1] + 1] += (
+            np.bincount(flat, weights=amount[direction_in], minlength=len(idx) * n_m)
+            .reshape(len(idx), n_m)
+            .astype(np.float32)
+        )
+        out_other = (kind == K["transfer_out"]) & _IS_LEAVING[cparty]
+        w_idx = self._week_of(t)
+        n_b = self.acc.outflow_other_week.shape[0]
+        self.acc.outflow_other_week += np.bincount(
+            branch[out_other] * n_w + w_idx[out_other],
+            weights=amount[out_other],
+            minlength=n_b * n_w,
+        ).reshape(n_b, n_w)
+
+
+def _codes(n: int, code: int, dtype: type = np.int8) -> np.ndarray:
+    """``n`` copies of one channel or counterparty code (places: ``dtype=np.int16``)."""
+    return np.full(n, code, dtype)
 
 
 def _dict(codes: np.ndarray, vocab) -> pa.Array:

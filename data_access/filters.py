@@ -22,6 +22,9 @@ if TYPE_CHECKING:
 TIERS = ("mass", "affluent", "vip", "private")
 
 
+# Personal data a customer search may match on for the roles granted it (``Scope.find_by``).
+FINDABLE = ("phone", "id_number")
+
 ScopeLevel = Literal["bank", "branches", "branch", "officer", "none"]
 
 
@@ -31,7 +34,10 @@ class Scope:
 
     A scope means the customers a person is responsible for now (see ``apply_owner_scope``).
     ``reveal`` names the personal-data kinds (``data_access.masking.KINDS``) this person sees
-    unmasked; everything else leaves the data layer masked.
+    unmasked; everything else leaves the data layer masked. ``find_by`` names the kinds this
+    person may find customers by (``phone``: its last 4 digits or the whole number;
+    ``id_number``: the whole number) without seeing them: the customer search matches on them
+    only when listed here (``data_access.roles`` grants them by role).
     """
 
     level: ScopeLevel = "bank"
@@ -39,6 +45,7 @@ class Scope:
     officer_id: int | None = None
     branch_ids: tuple[int, ...] = ()
     reveal: tuple[str, ...] = ()
+    find_by: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.level not in ("bank", "branches", "branch", "officer", "none"):
@@ -47,6 +54,9 @@ class Scope:
             raise InvalidFilter(f"a {self.level} scope needs an integer branch_id")
         if self.level == "officer" and not _is_int(self.officer_id):
             raise InvalidFilter("an officer scope needs an integer officer_id")
+        unknown = [k for k in self.find_by if k not in FINDABLE]
+        if unknown:
+            raise InvalidFilter(f"cannot find customers by {unknown}; only by {list(FINDABLE)}")
         if self.level == "branches" and not (
             isinstance(self.branch_ids, tuple)
             and self.branch_ids

@@ -7,11 +7,11 @@ written from this list, so that the database describes the roles it holds users 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from data_access.errors import InvalidFilter
-from data_access.filters import Scope
+from data_access.filters import FINDABLE, Scope
 
 # Pages of the dashboard by URL path (dashboard/nav.py holds the same paths; a test checks both).
 DATA_PAGES = (
@@ -44,7 +44,8 @@ ScopeKind = Literal["bank", "bank_or_branch", "bank_or_branches", "branch", "off
 
 @dataclass(frozen=True)
 class Role:
-    """One role: its labels, pages, actions, scope kind and the personal data it sees unmasked."""
+    """One role: its labels, pages, actions, scope kind, the personal data it sees unmasked
+    (``reveal``) and the personal data it may find customers by (``find_by``)."""
 
     code: str
     label_zh: str
@@ -54,7 +55,12 @@ class Role:
     actions: tuple[str, ...]
     scope: ScopeKind
     reveal: tuple[str, ...] = ()
+    find_by: tuple[str, ...] = ()
 
+
+# Finding a customer by phone or ID number confirms who holds that number: a right of the roles
+# that serve customers one by one (and may ask to unmask one), not of those who read aggregates.
+FIND_BY_PERSONAL = FINDABLE
 
 ROLES: dict[str, Role] = {
     r.code: r
@@ -67,6 +73,7 @@ ROLES: dict[str, Role] = {
             ALL_PAGES,
             ACTIONS,
             "bank",
+            find_by=FIND_BY_PERSONAL,
         ),
         Role(
             "president",
@@ -76,6 +83,7 @@ ROLES: dict[str, Role] = {
             ("home", *DATA_PAGES),
             ("export", "unmask", "save_segment"),
             "bank_or_branch",
+            find_by=FIND_BY_PERSONAL,
         ),
         Role(
             "marketing",
@@ -103,6 +111,7 @@ ROLES: dict[str, Role] = {
             ("home", "customer", "quality", "funnels", "segments"),
             ("export", "unmask", "record_soft_footprint", "save_segment"),
             "officer",
+            find_by=FIND_BY_PERSONAL,
         ),
         Role(
             "credit",
@@ -112,6 +121,7 @@ ROLES: dict[str, Role] = {
             ("home", "customer", "credit", "officers"),
             ("export", "unmask"),
             "branch",
+            find_by=FIND_BY_PERSONAL,
         ),
         Role(
             "auditor",
@@ -151,6 +161,17 @@ def scope_for(
     branch_ids: tuple[int, ...] = (),
 ) -> Scope:
     """The scope of a user with this role and assignment; a missing assignment is an error."""
+    scope = _rows_for(role_code, branch_id, officer_id, branch_ids)
+    find_by = role(role_code).find_by
+    return replace(scope, find_by=find_by) if find_by and scope.level != "none" else scope
+
+
+def _rows_for(
+    role_code: str,
+    branch_id: int | None,
+    officer_id: int | None,
+    branch_ids: tuple[int, ...],
+) -> Scope:
     r = role(role_code)
     kind = r.scope
     if kind == "none":

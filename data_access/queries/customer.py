@@ -7,7 +7,8 @@ rows only: nothing here returns a customer's whole history row by row.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -15,7 +16,7 @@ import polars as pl
 import sqlalchemy as sa
 
 from data_access.errors import InvalidImport
-from data_access.filters import Scope, apply_scope
+from data_access.filters import Filters, Scope, apply_scope
 from data_access.identifiers import clean_text, is_id_like, parse_id
 from data_access.masking import personal
 from data_access.queries._frames import frame
@@ -34,6 +35,7 @@ from data_access.schema import (
     product_holdings,
     soft_footprints,
 )
+from data_access.selection import Selection, picks_of, restrict
 from data_access.soft_entry import check_soft_footprint
 
 PROFILE_SCHEMA: dict[str, pl.DataType] = {
@@ -125,6 +127,9 @@ SEARCH_SCHEMA = {
     "town": pl.String,
     "branch_id": pl.Int64,
     "officer_id": pl.Int64,
+    "tier": pl.String,
+    "aum": pl.Float64,
+    "match": pl.Int64,
 }
 
 _ONE_DAY = timedelta(days=1)
@@ -389,38 +394,169 @@ def fetch_marts(
 
 
 def _like_escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return text.replace("!", "!!").replace("%", "!%").replace("_", "!_")
 
 
-def select_customer_search(scope: Scope, text: str, limit: int = 20) -> sa.Select | None:
-    """Customers matching ``text``: an id, the last 4 digits of a phone, or a name prefix (``张*``)."""
+# How a customer matched, best first: the page says it, and the rank orders the list.
+MATCH_EXACT, MATCH_PREFIX, MATCH_CONTAINS = 0, 1, 2
+SEARCH_PAGE_SIZES = (10, 20, 50)
+_ID_NUMBER = re.compile(r"\d{15}|\d{17}[\dX]")  # resident ID numbers: 15 digits, or 18 (…X)
+
+
+@dataclass(frozen=True)
+class CustomerSearch:
+    """What a search matches on, read once from the typed text (see ``read_search``)."""
+
+    text: str  # cleaned: what is compared
+    number: int | None = None  # a customer number to compare (exact, prefix, contains)
+    name: str | None = None  # a name, or a masked name's visible start (``张*`` → prefix 张)
+    name_prefix_only: bool = False
+    phone: str | None = None  # the last 4 digits, or a whole number
+    id_number: str | None = None
+
+    @property
+    def empty(self) -> bool:
+        """True when nothing can match (blank text, only stars, no right to what was typed)."""
+        return self.number is None and not self.name and not self.phone and not self.id_number
+
+
+def read_search(scope: Scope, text: str) -> CustomerSearch:
+    """What ``text`` may be matched on for ``scope``: digits are a customer number (and, when
+    ``scope.find_by`` allows, a phone's end or an ID number); anything else is a name."""
     text = clean_text(text)
+    upper = text.upper()
+    if is_id_like(text) or _ID_NUMBER.fullmatch(upper):
+        leading_zero = text.startswith("0")  # no customer number starts with 0
+        number = parse_id(text) if is_id_like(text) and not leading_zero else None
+        found = CustomerSearch(upper, number=number)
+        if "phone" in scope.find_by and is_id_like(text) and (len(text) == 4 or len(text) >= 7):
+            found = replace(found, phone=text)
+        if "id_number" in scope.find_by and _ID_NUMBER.fullmatch(upper):
+            found = replace(found, id_number=upper)
+        return found
+    stripped = text.rstrip("*").strip()
+    return CustomerSearch(text, name=stripped or None, name_prefix_only=stripped != text)
+
+
+def _search_where(search: CustomerSearch) -> tuple[sa.ColumnElement[bool], sa.ColumnElement[int]]:
+    """The condition that finds the customers, and each one's rank (MATCH_*)."""
     c = customers.c
-    if is_id_like(text):
-        customer_id = parse_id(text)  # None when longer than any id: nobody has it
-        conds = [c.customer_id == customer_id] if customer_id is not None else []
-        if len(text) == 4:
-            conds.append(c.phone.like("%" + text))
-        if not conds:
-            return None
-        cond = sa.or_(*conds)
-    else:
-        prefix = text.rstrip("*").strip()
-        if not prefix:
-            return None
-        cond = c.name.like(_like_escape(prefix) + "%", escape="\\")
-    stmt = sa.select(c.customer_id, c.name, c.phone, c.town, c.branch_id, c.officer_id).where(cond)
-    stmt = apply_scope(stmt, scope, c.branch_id, c.officer_id)
-    return stmt.order_by(c.customer_id).limit(int(limit))
+    exact: list[sa.ColumnElement[bool]] = []
+    prefix: list[sa.ColumnElement[bool]] = []
+    contains: list[sa.ColumnElement[bool]] = []
+    if search.number is not None:
+        digits = str(search.number)
+        number = sa.cast(c.customer_id, sa.String)
+        exact.append(c.customer_id == search.number)
+        prefix.append(number.like(digits + "%"))
+        contains.append(number.like("%" + digits + "%"))
+    if search.name:
+        pattern = _like_escape(search.name)
+        prefix.append(c.name.like(pattern + "%", escape="!"))
+        if not search.name_prefix_only:
+            exact.append(c.name == search.name)
+            contains.append(c.name.like("%" + pattern + "%", escape="!"))
+    if search.phone:
+        if len(search.phone) == 4:  # the last 4 digits: what a customer says at the counter
+            prefix.append(c.phone.like("%" + search.phone))
+        else:
+            exact.append(c.phone == search.phone)
+    if search.id_number:
+        exact.append(sa.func.upper(c.id_number) == search.id_number)
+    whens = [(sa.or_(*conds), rank) for conds, rank in
+             ((exact, MATCH_EXACT), (prefix, MATCH_PREFIX)) if conds]  # fmt: skip
+    rank = sa.case(*whens, else_=MATCH_CONTAINS) if whens else sa.literal(MATCH_CONTAINS)
+    return sa.or_(*exact, *prefix, *contains), rank
+
+
+def _search_base(
+    scope: Scope, search: CustomerSearch, flt: Filters | Selection | None
+) -> tuple[sa.Select, sa.ColumnElement[int]] | None:
+    if search.empty:
+        return None
+    c = customers.c
+    cond, rank = _search_where(search)
+    stmt = sa.select(c.customer_id).where(cond)
+    selection = picks_of(flt, scope)
+    stmt = restrict(
+        stmt,
+        selection,
+        branch_col=c.branch_id,
+        officer_col=c.officer_id,
+        customer_col=c.customer_id,
+    )
+    return stmt, rank
+
+
+def select_customer_search(
+    scope: Scope,
+    text: str,
+    flt: Filters | Selection | None = None,
+    *,
+    page: int = 1,
+    page_size: int = 20,
+) -> sa.Select | None:
+    """One page of the customers in scope (and the sidebar's picks) matching ``text``, best match
+    first: exact customer number / name / phone / ID number, then prefix (and a phone's last 4
+    digits), then contains; ties by AUM (largest first), then name. None when nothing can match."""
+    base = _search_base(scope, read_search(scope, text), flt)
+    if base is None:
+        return None
+    stmt, rank = base
+    c, v = customers.c, customer_value.c
+    aum = v.aum.label("aum")
+    stmt = (
+        stmt.with_only_columns(
+            c.customer_id,
+            c.name,
+            c.phone,
+            c.town,
+            c.branch_id,
+            c.officer_id,
+            v.tier,
+            aum,
+            rank.label("match"),
+        )
+        .select_from(customers.outerjoin(customer_value, v.customer_id == c.customer_id))
+        .order_by(rank, sa.case((v.aum.is_(None), 1), else_=0), v.aum.desc(), c.name, c.customer_id)
+    )
+    size = max(1, int(page_size))
+    return stmt.limit(size).offset((max(1, int(page)) - 1) * size)
+
+
+def select_customer_search_count(
+    scope: Scope, text: str, flt: Filters | Selection | None = None
+) -> sa.Select | None:
+    """How many customers ``select_customer_search`` pages through (None: nothing can match)."""
+    base = _search_base(scope, read_search(scope, text), flt)
+    if base is None:
+        return None
+    return base[0].with_only_columns(sa.func.count()).select_from(customers)
 
 
 @personal
-def search_customers(conn: sa.Connection, scope: Scope, text: str, limit: int = 20) -> pl.DataFrame:
-    """Customers in scope matching ``text`` (id, phone last 4, or name prefix), by id."""
-    stmt = select_customer_search(scope, text, limit)
+def search_customers(
+    conn: sa.Connection,
+    scope: Scope,
+    text: str,
+    flt: Filters | Selection | None = None,
+    *,
+    page: int = 1,
+    page_size: int = 20,
+) -> pl.DataFrame:
+    """One page of customers in scope matching ``text`` (number, name, phone, ID), best first."""
+    stmt = select_customer_search(scope, text, flt, page=page, page_size=page_size)
     if stmt is None:
         return pl.DataFrame(schema=SEARCH_SCHEMA)
     return frame(conn, stmt, SEARCH_SCHEMA)
+
+
+def count_customer_search(
+    conn: sa.Connection, scope: Scope, text: str, flt: Filters | Selection | None = None
+) -> int:
+    """How many customers in scope match ``text`` (what ``search_customers`` pages through)."""
+    stmt = select_customer_search_count(scope, text, flt)
+    return 0 if stmt is None else int(conn.execute(stmt).scalar_one())
 
 
 # --- recording a soft footprint ----------------------------------------------------------------

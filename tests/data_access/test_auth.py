@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -11,7 +12,7 @@ import sqlalchemy as sa
 
 from data_access import audit, auth
 from data_access.errors import InvalidFilter
-from data_access.filters import Scope
+from data_access.filters import FINDABLE, Scope
 from data_access.roles import ROLES, scope_for
 from data_access.schema import audit_log, branches, officers, user_sessions, users
 
@@ -72,7 +73,7 @@ def test_password_is_argon2id_and_never_stored_or_logged_in_clear(bank: sa.Engin
 
 def test_sign_in_gives_role_and_scope(bank: sa.Engine) -> None:
     user = auth.authenticate(bank, "li", PASSWORD)
-    assert (user.role, user.scope) == ("officer", Scope.officer(1, 10))
+    assert (user.role, user.scope) == ("officer", replace(Scope.officer(1, 10), find_by=FINDABLE))
     assert user.may_open("customer") and not user.may_open("kpis") and not user.may_open("admin")
     marketing = auth.authenticate(bank, "mk", PASSWORD)
     assert marketing.scope == Scope.branches((1, 2))
@@ -165,9 +166,11 @@ def test_bad_accounts_are_refused_with_a_clear_message(
 
 
 def test_every_role_builds_a_scope() -> None:
-    assert scope_for("admin", None, None) == Scope.bank()
-    assert scope_for("president", 3, None) == Scope.branch(3)
-    assert scope_for("president", None, None) == Scope.bank()
+    finder = {"find_by": FINDABLE}  # they may find a customer by phone or ID number
+    assert scope_for("admin", None, None) == replace(Scope.bank(), **finder)
+    assert scope_for("president", 3, None) == replace(Scope.branch(3), **finder)
+    assert scope_for("president", None, None) == replace(Scope.bank(), **finder)
+    assert scope_for("marketing", 3, None) == Scope.branch(3)
     assert scope_for("auditor", 3, None) == Scope.nothing()
     assert set(ROLES) == {
         "admin", "president", "marketing", "training", "officer", "credit", "auditor"

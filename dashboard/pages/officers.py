@@ -9,33 +9,32 @@ import streamlit as st
 from dashboard.charts import officers as charts
 from dashboard.errors import friendly_errors, no_data
 from dashboard.format import count, pct
-from dashboard.i18n import catalog, t
+from dashboard.i18n import t
 from dashboard.loaders.common import branch_names, load_branches, load_officers, load_standard
 from dashboard.loaders.officers import (
     BOOK_ROLES,
     load_activity,
-    load_application_evidence,
-    load_attendance,
     load_conversions,
-    load_did,
     load_engagement_benchmark,
     load_profile_fill,
-    load_profile_income_evidence,
     load_soft,
-    load_staleness,
-    load_trainings,
 )
 from dashboard.state import page_context
 from dashboard.tabs import keep_widget_state, lazy_tabs
+from dashboard.views.officer_tabs import (
+    OfficerView,
+    activity_tab,
+    league_tab,
+    quality_tab,
+    training_tab,
+)
 from data_access.filters import Filters
-from data_access.schema import ACTIVITY_KINDS
 from metrics import officers as om
 from metrics import quality as qm
 from metrics.calendar import weeks_ending
 
 PERIODS = (4, 8, 12, 26)
 HISTORY_WEEKS = 104  # the before/after comparison looks at every training of two years
-DID_WINDOWS = (2, 4, 6, 8)
 
 ctx = page_context()
 lang = ctx.lang
@@ -125,367 +124,30 @@ tabs = lazy_tabs(
     "officers", {c: t(f"officers.tab_{c}") for c in ("activity", "league", "quality", "training")}
 )
 
-# --- activity heatmap --------------------------------------------------------------------------
-if (tab := tabs["activity"]) is not None:
-    with tab:
-        kind_labels = {"all": t("officers.kind_all"), "soft": t("officers.kind_soft")}
-        kind_labels |= {k: t(f"officers.kind_{k}") for k in ACTIVITY_KINDS}
-        kind = st.segmented_control(
-            t("officers.heatmap_measure"),
-            list(kind_labels),
-            format_func=kind_labels.get,
-            default="all",
-            key="of_kind",
-        )
-        kind = kind or "all"
-        if kind == "soft":
-            panel = om.weekly_panel(soft, shown_ids, weeks)
-        else:
-            panel = om.weekly_panel(activity, shown_ids, weeks, None if kind == "all" else (kind,))
-        st.subheader(t("officers.heatmap_header", measure=kind_labels[kind]))
-        st.plotly_chart(
-            charts.activity_heatmap(panel, chart_officers, t("officers.per_week")),
-            key="of_chart_heatmap",
-            width="stretch",
-        )
-        st.caption(t("officers.heatmap_caption"))
-        if len(chart_officers) < len(officer_labels):
-            st.caption(
-                t("officers.heatmap_capped", shown=len(chart_officers), total=len(shown_ids))
-            )
-
-# --- engagement league -------------------------------------------------------------------------
-if (tab := tabs["league"]) is not None:
-    with tab:
-        st.subheader(t("officers.league_header"))
-        st.caption(t("officers.league_help"))
-        components = [
-            (c.code, c.weight, comp_labels[c.code]) for c in standard.engagement.components
-        ]
-        st.plotly_chart(
-            charts.engagement_bars(
-                shown_scores.filter(pl.col("officer_id").is_in(list(chart_officers))),
-                components,
-                chart_officers,
-                t("officers.score"),
-            ),
-            key="of_chart_league",
-            width="stretch",
-        )
-        if len(chart_officers) < len(officer_labels):
-            st.caption(t("officers.charts_capped", shown=len(chart_officers), total=len(shown_ids)))
-        # the components are % of the bank's 90th percentile, not the raw figures the quality
-        # tab shows under the same names: the column titles say so
-        vs_p90 = {c: t("officers.vs_p90", component=label) for c, label in comp_labels.items()}
-        headers = {
-            "rank": t("officers.col_rank"),
-            "name": t("officers.col_officer"),
-            "branch": t("officers.col_branch"),
-            "score": t("officers.score"),
-        } | vs_p90
-        st.dataframe(
-            charts.league_table(shown_scores, codes, branch_labels, headers),
-            hide_index=True,
-            placeholder="—",
-            width="stretch",
-            column_config={
-                headers["score"]: st.column_config.ProgressColumn(
-                    format="%.0f", min_value=0, max_value=100
-                ),
-                **{vs_p90[c]: st.column_config.NumberColumn(format="%.0f%%") for c in codes},
-            },
-        )
-        st.caption(t("officers.league_components_caption"))
-
-# --- information quality -----------------------------------------------------------------------
-if (tab := tabs["quality"]) is not None:
-    with tab:
-        view = Filters(weeks[0], ctx.week_end, ctx.filters.branch_ids, ctx.filters.officer_ids)
-        alerts = standard.alerts
-        cutoff = qm.stale_cutoff(ctx.week_end, alerts.stale_profile_days)
-        with friendly_errors():
-            stale_counts = load_staleness(ctx.scope, view, cutoff)
-            income_evidence = load_profile_income_evidence(
-                ctx.scope, view, alerts.income_contradiction_ratio
-            )
-            applications, applicant_places = load_application_evidence(ctx.scope, view)
-        books = completeness.filter(pl.col("officer_id").is_in(shown_ids)).sort("completeness")
-        if books.height > charts.CHART_ROWS:  # the least and the most complete, as for the heatmap
-            half = charts.CHART_ROWS // 2
-            charted_books = pl.concat([books.head(half), books.tail(half)])
-        else:
-            charted_books = books
-        left, right = st.columns(2)
-        left.subheader(t("officers.completeness_books"))
-        left.plotly_chart(
-            charts.completeness_bars(
-                charted_books, "officer_id", officer_labels, t("officers.completeness")
-            ),
-            key="of_chart_books",
-            width="stretch",
-        )
-        if charted_books.height < books.height:
-            left.caption(t("officers.books_capped", shown=charted_books.height, total=books.height))
-        right.subheader(t("officers.completeness_fields"))
-        known = catalog()
-        field_labels = {
-            f: known[f"officers.field_{f}"][lang] if f"officers.field_{f}" in known else f
-            for f in standard.profile_fields
-        }
-        right.plotly_chart(
-            charts.completeness_bars(
-                qm.field_completeness(in_view), "field", field_labels, t("officers.completeness")
-            ),
-            key="of_chart_fields",
-            width="stretch",
-        )
-
-        st.subheader(t("officers.stale_header"))
-        st.caption(
-            t("officers.stale_help", days=alerts.stale_profile_days, cutoff=f"{cutoff:%Y-%m-%d}")
-        )
-        stale = qm.staleness_by_officer(stale_counts.filter(pl.col("officer_id").is_in(shown_ids)))
-        stale_headers = {
-            "officer": t("officers.col_officer"),
-            "customers": t("officers.col_customers"),
-            "never_updated": t("officers.col_never_updated"),
-            "stale": t("officers.col_stale"),
-            "outdated_share": t("officers.col_outdated_share"),
-        }
-        st.dataframe(
-            stale.with_columns(
-                pl.col("officer_id")
-                .replace_strict(officer_labels, default=None, return_dtype=pl.String)
-                .alias("officer"),
-                (pl.col("outdated_share") * 100.0),
-            )
-            .select(list(stale_headers))
-            .rename(stale_headers),
-            hide_index=True,
-            placeholder="—",
-            width="stretch",
-            column_config={
-                stale_headers["outdated_share"]: st.column_config.NumberColumn(format="%.0f%%")
-            },
-        )
-
-        st.subheader(t("officers.contradictions_header"))
-        st.caption(
-            t(
-                "officers.contradictions_help",
-                ratio=f"{alerts.income_contradiction_ratio:g}",
-                n=alerts.contradiction_min_inflows,
-            )
-        )
-        profile_flags = qm.income_contradictions(
-            income_evidence, alerts.income_contradiction_ratio, alerts.contradiction_min_inflows
-        )
-        profile_flags = profile_flags.with_columns(
-            pl.col("officer_id")
-            .replace_strict(officer_labels, default=None, return_dtype=pl.String)
-            .alias("officer")
-        )
-        evidence_headers = {
-            "customer_id": t("officers.col_customer_id"),
-            "name": t("officers.col_name"),
-            "officer": t("officers.col_officer"),
-            "declared_income": t("officers.col_declared_income"),
-            "observed_inflow": t("officers.col_observed_inflow"),
-            "inflow_count": t("officers.col_inflow_count"),
-            "income_ratio": t("officers.col_income_ratio"),
-        }
-        money_cols = {
-            evidence_headers[c]: st.column_config.NumberColumn(format="localized")
-            for c in ("declared_income", "observed_inflow")
-        }
-        st.markdown(t("officers.profile_contradictions", n=count(profile_flags.height)))
-        st.dataframe(
-            charts.masked_table(profile_flags.head(200), evidence_headers),
-            hide_index=True,
-            placeholder="—",
-            width="stretch",
-            column_config=money_cols
-            | {evidence_headers["income_ratio"]: st.column_config.NumberColumn(format="%.1f×")},
-        )
-        app_flags = qm.application_contradictions(
-            applications,
-            applicant_places,
-            alerts.income_contradiction_ratio,
-            alerts.contradiction_min_inflows,
-        ).with_columns(
-            pl.col("officer_id")
-            .replace_strict(officer_labels, default=None, return_dtype=pl.String)
-            .alias("officer")
-        )
-        app_headers = {
-            "application_id": t("officers.col_application_id"),
-            "applied_on": t("officers.col_applied_on"),
-            "name": t("officers.col_name"),
-            "officer": t("officers.col_officer"),
-            "declared_income": t("officers.col_declared_income"),
-            "observed_inflow": t("officers.col_observed_inflow"),
-            "income_flag": t("officers.col_income_flag"),
-            "declared_place": t("officers.col_declared_place"),
-            "places_seen": t("officers.col_places_seen"),
-            "place_flag": t("officers.col_place_flag"),
-        }
-        st.markdown(
-            t("officers.application_contradictions", n=count(app_flags.height),
-              total=count(applications.height))
-        )  # fmt: skip
-        st.dataframe(
-            charts.masked_table(app_flags, app_headers),
-            hide_index=True,
-            placeholder="—",
-            width="stretch",
-            column_config={
-                app_headers[c]: st.column_config.NumberColumn(format="localized")
-                for c in ("declared_income", "observed_inflow")
-            }
-            # the day of the application matters, not midnight
-            | {app_headers["applied_on"]: st.column_config.DatetimeColumn(format="YYYY-MM-DD")},
-        )
-
-# --- training: attendance, before / after against the untrained, coaching ------------------------
-if (tab := tabs["training"]) is not None:
-    with tab:
-        long_view = Filters(
-            history[0], ctx.week_end, ctx.filters.branch_ids, ctx.filters.officer_ids
-        )
-        with friendly_errors():
-            trainings = load_trainings()
-            attendance = load_attendance(ctx.scope, long_view)
-        held = trainings.filter(pl.col("held_on") <= ctx.week_end)
-        title_col = "title" if lang == "zh" else "title_en"
-        training_labels = {
-            tid: f"{title} ({held_on:%Y-%m-%d})"
-            for tid, title, held_on in held.select("training_id", title_col, "held_on").iter_rows()
-        }
-        attendance = attendance.filter(pl.col("officer_id").is_in(shown_ids))
-        chart_labels = {  # two lines under the chart's axis
-            tid: f"{held_on:%Y-%m-%d}<br>{charts.wrap_label(title)}"
-            for tid, title, held_on in held.select("training_id", title_col, "held_on").iter_rows()
-        }
-
-        st.subheader(t("officers.attendance_header"))
-        summary = om.attendance_summary(attendance, held).filter(pl.col("invited") > 0)
-        att_headers = {
-            "training": t("officers.col_training"),
-            "invited": t("officers.col_invited"),
-            "attended": t("officers.col_attended"),
-            "attendance_rate": t("officers.col_attendance_rate"),
-        }
-        st.dataframe(
-            summary.with_columns(
-                pl.col("training_id")
-                .replace_strict(training_labels, default=None, return_dtype=pl.String)
-                .alias("training"),
-                pl.col("attendance_rate") * 100.0,
-            )
-            .select(list(att_headers))
-            .rename(att_headers),
-            hide_index=True,
-            placeholder="—",
-            width="stretch",
-            column_config={
-                att_headers["attendance_rate"]: st.column_config.NumberColumn(format="%.0f%%")
-            },
-        )
-
-        st.subheader(t("officers.did_header"))
-        window = st.select_slider(
-            t("officers.did_window"),
-            DID_WINDOWS,
-            value=4,
-            format_func={w: t("officers.n_weeks", n=w) for w in DID_WINDOWS}.get,
-            key="of_window",
-            help=t("officers.did_window_help"),
-        )
-        measures = {
-            "visits": (t("officers.measure_visits"), "officers.did_sentence_visits"),
-            "soft": (t("officers.measure_soft"), "officers.did_sentence_soft"),
-        }
-        with friendly_errors():
-            did = load_did(
-                ctx.scope, history_all, long_view, tuple(shown_ids), tuple(history), window,
-                min(ctx.week_end, ctx.as_of), ctx.week_end,
-            )  # fmt: skip
-        estimates, pooled, levels = [], [], []
-        for key, (label, sentence_key) in measures.items():
-            per, pool, level = did[key]
-            levels.append((label, level))
-            estimates.append((label, per))
-            pooled.append((label, pool))
-            sentence = charts.did_sentence(pool, t(sentence_key))
-            if sentence is None:
-                st.info(t("officers.did_none", measure=label))
-                continue
-            verdict = (
-                "officers.did_clear"
-                if pool["ci_low"] is not None and (pool["ci_low"] > 0 or pool["ci_high"] < 0)
-                else "officers.did_unclear"
-            )
-            st.markdown(
-                f"**{sentence}** — "
-                + t(verdict, treated=pool["n_treated"], control=pool["n_control"],
-                    trainings=pool["n_trainings"])
-            )  # fmt: skip
-        if any(not per.is_empty() for _, per in estimates):
-            st.plotly_chart(
-                charts.did_chart(
-                    estimates, chart_labels, pooled, t("officers.pooled"), t("officers.did_axis")
-                ),
-                key="of_chart_did",
-                width="stretch",
-            )
-        if any(not level.is_empty() for _, level in levels):
-            # what the estimate compares, so that a reader can see it: each group's level
-            st.plotly_chart(
-                charts.levels_chart(
-                    levels,
-                    groups={g: t(f"officers.group_{g}") for g in ("trained", "untrained")},
-                    periods={p: t(f"officers.period_{p}") for p in ("before", "after")},
-                    axis_label=t("officers.levels_axis"),
-                ),
-                key="of_chart_levels",
-                width="stretch",
-            )
-            st.caption(t("officers.levels_note"))
-        st.caption(t("officers.did_method"))
-
-        st.subheader(t("officers.coaching_header"))
-        below = st.slider(t("officers.coaching_below"), 10, 90, 40, step=5, key="of_below")
-        trained = om.officer_trainings(attendance, held, ctx.week_end)
-        coaching = om.coaching_list(shown_scores, trained, standard.engagement, below=float(below))
-        coach_headers = {
-            "name": t("officers.col_officer"),
-            "branch": t("officers.col_branch"),
-            "score": t("officers.score"),
-            "weakest": t("officers.col_weakest"),
-            "trainings_attended": t("officers.col_trainings_attended"),
-            "last_training_on": t("officers.col_last_training"),
-        }
-        if coaching.is_empty():
-            st.success(t("officers.coaching_none", below=below))
-        else:
-            st.dataframe(
-                coaching.with_columns(
-                    pl.col("branch_id")
-                    .replace_strict(branch_labels, default=None, return_dtype=pl.String)
-                    .alias("branch"),
-                    pl.col("weakest").replace_strict(
-                        comp_labels, default=None, return_dtype=pl.String
-                    ),
-                )
-                .select(list(coach_headers))
-                .rename(coach_headers),
-                hide_index=True,
-                placeholder="—",
-                width="stretch",
-                column_config={
-                    coach_headers["score"]: st.column_config.NumberColumn(format="%.0f"),
-                    coach_headers["last_training_on"]: st.column_config.DateColumn(
-                        format="YYYY-MM-DD"
-                    ),
-                },
-            )
+view = OfficerView(
+    ctx=ctx,
+    standard=standard,
+    weeks=weeks,
+    history=history,
+    history_all=history_all,
+    shown_ids=shown_ids,
+    officer_labels=officer_labels,
+    chart_officers=chart_officers,
+    branch_labels=branch_labels,
+    codes=codes,
+    comp_labels=comp_labels,
+    activity=activity,
+    soft=soft,
+    completeness=completeness,
+    in_view=in_view,
+    shown_scores=shown_scores,
+)
+for name, render in (
+    ("activity", activity_tab),
+    ("league", league_tab),
+    ("quality", quality_tab),
+    ("training", training_tab),
+):
+    if (tab := tabs[name]) is not None:
+        with tab:
+            render(view)

@@ -3,6 +3,9 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# the suite runs on two workers: these machines have two cores, and much of a test's time is
+# spent waiting on a server, a browser, a JVM or a download
+TEST_WORKERS ?= 2
 
 .PHONY: run test lint format bench clean chromium java bundle
 
@@ -30,7 +33,7 @@ java:
 test: $(STAMP) chromium java
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadgroup
 
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

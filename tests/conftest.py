@@ -10,6 +10,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -21,6 +22,34 @@ from data_access.engine import create_schema, make_engine
 # deadline turned a masking test red under load (382 ms against 200 ms). Timings live in bench/.
 settings.register_profile("footprint", deadline=None)
 settings.load_profile("footprint")
+
+# `make test` runs the suite on two pytest-xdist workers (`--dist loadgroup`). A group is a test
+# module, except where a package shares one expensive fixture: the Spark cluster and the browser
+# tests' server and chromium each start once, in one worker. The longest groups go first, so
+# that no worker is left with a five-minute group when the other has finished.
+WHOLE_PACKAGES = ("spark", "browser")
+FIRST = ("spark", "ops", "faults", "browser", "fuzz", "load", "audit")
+
+
+def _group(item: pytest.Item) -> str:
+    """The xdist group of a test: its package for WHOLE_PACKAGES, else its module."""
+    parts = item.path.relative_to(Path(__file__).parent).parts
+    if len(parts) > 1 and parts[0] in WHOLE_PACKAGES:
+        return parts[0]
+    return "/".join(parts)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark each test with its xdist group and start the long groups first."""
+    for item in items:
+        item.add_marker(pytest.mark.xdist_group(_group(item)))
+
+    def rank(item: pytest.Item) -> int:
+        top = item.path.relative_to(Path(__file__).parent).parts[0]
+        return FIRST.index(top) if top in FIRST else len(FIRST)
+
+    items.sort(key=rank)  # stable: the order inside a group stays as written
+
 
 PG_URL = os.environ.get(
     "FOOTPRINT_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"

@@ -15,20 +15,15 @@ from data_access.filters import Filters, Scope, apply_filters, apply_scope
 from data_access.queries._frames import frame
 from data_access.schema import audit_log, customer_value, customers
 from data_access.soft_entry import InvalidSoftFootprint, Problem
-from metrics.codes import EDUCATION, MARITAL, OCCUPATIONS  # the values the bank's records hold
-
-FIXABLE = (
-    "gender",
-    "birth_year",
-    "occupation",
-    "town",
-    "village",
-    "declared_income",
-    "education",
-    "marital_status",
-    "household_size",
-    "phone",
+from metrics.codes import (  # the values the bank's records hold
+    EDUCATION,
+    MARITAL,
+    OCCUPATIONS,
+    PROFILE_FIELDS,
 )
+
+# every profile field except the ID number, which the queue neither shows nor edits
+FIXABLE = tuple(f for f in PROFILE_FIELDS if f != "id_number")
 CHOICES: dict[str, tuple[str, ...]] = {
     "gender": ("M", "F"),
     "occupation": OCCUPATIONS,

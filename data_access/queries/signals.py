@@ -284,10 +284,7 @@ def fetch_signal_features(
     """Measures of the rules (``feature_schema``) per customer in scope, aggregated in the database."""
     rules = rules or load_rules()
     stmt = select_signal_features(scope, as_of, flt, customer_ids, rules)
-    schema = feature_schema(rules)
-    if customer_ids and len(customer_ids) <= 1_000:
-        return frame(conn, stmt, schema)
-    return _bulk_frame(conn, stmt, schema)
+    return _frame_for(conn, stmt, feature_schema(rules), customer_ids)
 
 
 def fetch_signal_flags(
@@ -302,7 +299,16 @@ def fetch_signal_flags(
     """The signals of the rules (``flag_schema``) per customer in scope, computed in the database."""
     rules = rules or load_rules()
     stmt = select_signal_flags(standards, scope, as_of, flt, customer_ids, rules)
-    schema = flag_schema(rules)
+    return _frame_for(conn, stmt, flag_schema(rules), customer_ids)
+
+
+def _frame_for(
+    conn: sa.Connection,
+    stmt: sa.Select,
+    schema: dict[str, pl.DataType],
+    customer_ids: tuple[int, ...],
+) -> pl.DataFrame:
+    """A few customers through ``frame``; a whole bank (or a large book) in bulk."""
     if customer_ids and len(customer_ids) <= 1_000:
         return frame(conn, stmt, schema)
     return _bulk_frame(conn, stmt, schema)

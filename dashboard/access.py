@@ -102,6 +102,7 @@ def sign_in_form() -> None:
 def start_session(user: User, via: str = "password") -> None:
     """Open a server session for ``user``, remember it in this browser, and show the app."""
     token = auth.open_session(get_engine(), user, via=via)
+    forget_views()  # whoever signs in next in this browser has a first view of their own
     st.session_state[_TOKEN] = token
     st.session_state["_set_cookie"] = token
     st.rerun()
@@ -113,6 +114,7 @@ def sign_out(user: User) -> None:
     for key in list(st.session_state.keys()):
         if key.startswith(("f_", "w_", "sg_", "fn_", "tab_")):
             del st.session_state[key]
+    forget_views()
     st.session_state["_clear_cookie"] = True
     if getattr(st, "user", None) is not None and _oidc_signed_in():
         st.logout()
@@ -135,8 +137,9 @@ def user_box(user: User) -> None:
 
 
 def refuse_page(url_path: str, user: User) -> None:
-    """A polite refusal for a page the role does not grant (audited)."""
-    audit.log(get_engine(), user.username, "page_refused", target=url_path)
+    """A polite refusal for a page the role does not grant (audited once per visit)."""
+    if _new_view(user, url_path, "refused"):
+        audit.log(get_engine(), user.username, "page_refused", target=url_path)
     st.title(t("access.refused_title"))
     st.info(t("access.refused_page", role=t(f"access.role_{user.role}")))
 
@@ -191,11 +194,27 @@ def audit_page_view(user: User, url_path: str, context: object) -> None:
         "officers": list(getattr(flt, "officer_ids", ())),
         "tiers": list(getattr(flt, "tiers", ())),
     }
-    key = (url_path, json.dumps(view, sort_keys=True))
-    if st.session_state.get("_last_view") == key:
-        return
+    if _new_view(user, url_path, json.dumps(view, sort_keys=True)):
+        audit.log(get_engine(), user.username, "page_view", target=url_path, detail=view)
+
+
+def _new_view(user: User, url_path: str, what: str) -> bool:
+    """Whether this run shows a new view (another user, page or filters), not a rerun of the
+    last one; a new page also re-arms the customer page's 'customer_open' entry."""
+    key = (user.username, url_path, what)
+    last = st.session_state.get("_last_view")
+    if last == key:
+        return False
+    if last is None or last[:2] != key[:2]:
+        st.session_state.pop("_customer_opened", None)  # left the page: the next open is new
     st.session_state["_last_view"] = key
-    audit.log(get_engine(), user.username, "page_view", target=url_path, detail=view)
+    return True
+
+
+def forget_views() -> None:
+    """Forget this browser's last view and customer opened (sign-in, sign-out)."""
+    st.session_state.pop("_last_view", None)
+    st.session_state.pop("_customer_opened", None)
 
 
 def current_user() -> User:

@@ -1,8 +1,10 @@
 """The audit log: one row per sign-in, failed attempt, page view, customer opened, export, unmasking.
 
-The app only ever inserts here (no update or delete path exists in the code); rows are kept at
-least ``RETENTION_DAYS`` (``prune`` refuses anything younger). Large exports wait for an admin's
-approval (``export_approvals``): ``request_export`` / ``decide`` / ``use_approval``.
+Every entry is written by ``record`` (which knows every action). The app only ever inserts here;
+the one delete is ``prune``, the retention purge of entries older than the standard's
+``alerts.audit_retention_days`` (six months at the least). On PostgreSQL the database itself
+refuses any other change (``data_access.audit_guard``). Large exports wait for an admin's approval
+(``export_approvals``): ``request_export`` / ``decide`` / ``use_approval``.
 """
 
 from __future__ import annotations
@@ -13,11 +15,12 @@ from datetime import date, datetime, timedelta
 import polars as pl
 import sqlalchemy as sa
 
+from data_access.audit_guard import RETENTION_FLOOR_DAYS
 from data_access.errors import InvalidFilter
 from data_access.queries._frames import frame
 from data_access.schema import audit_log, export_approvals
 
-RETENTION_DAYS = 183  # at least six months (Cybersecurity Law art. 21 as commonly applied)
+RETENTION_DAYS = RETENTION_FLOOR_DAYS  # the least any standard may keep entries (six months)
 
 ACTIONS = (
     "sign_in",
@@ -33,7 +36,13 @@ ACTIONS = (
     "export_request",
     "export_decision",
     "save_segment",
+    "replace_segment",
+    "delete_segment",
     "record_soft_footprint",
+    "withdraw_soft",
+    "correct_soft",
+    "profile_fix",
+    "nbp_feedback",
     "user_change",
 )
 
@@ -119,7 +128,8 @@ def fetch_audit(
 
 
 def prune(conn: sa.Connection, older_than_days: int, at: datetime | None = None) -> int:
-    """Delete entries older than ``older_than_days`` (≥ RETENTION_DAYS); rows deleted."""
+    """The retention purge: delete entries older than ``older_than_days`` (the standard's
+    ``alerts.audit_retention_days``, never under RETENTION_DAYS); rows deleted."""
     if older_than_days < RETENTION_DAYS:
         raise InvalidFilter(
             f"the audit log is kept at least {RETENTION_DAYS} days; refusing {older_than_days}"

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from data_access import audit_guard
+
 # The code lists are defined in metrics/codes.py; re-exported for modules that read them with tables.
 from metrics.codes import ACTIVITY_KINDS as ACTIVITY_KINDS
 from metrics.codes import CHANNELS as CHANNELS
@@ -376,6 +378,8 @@ audit_log = sa.Table(
     sa.Column("detail", sa.Text, nullable=True),
     sa.Column("row_count", sa.BigInteger, nullable=True, comment="rows shown or exported"),
 )
+# Append-only in the database (PostgreSQL trigger): see data_access/audit_guard.py.
+sa.event.listen(audit_log, "after_create", lambda _t, conn, **_k: audit_guard.install(conn))
 
 import_batches = sa.Table(
     "import_batches",

@@ -12,6 +12,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from data_access import audit
 from data_access.errors import InvalidImport
 from data_access.filters import Scope
 from data_access.queries.customer import (
@@ -20,7 +21,7 @@ from data_access.queries.customer import (
     validate_soft_footprint,
     visible,
 )
-from data_access.schema import audit_log, soft_footprints
+from data_access.schema import soft_footprints
 
 
 class NotYours(InvalidImport):
@@ -42,14 +43,13 @@ def _own_row(conn: sa.Connection, scope: Scope, soft_id: int) -> dict[str, objec
 
 
 def _audit(conn: sa.Connection, username: str, action: str, soft_id: int, detail: dict) -> None:
-    conn.execute(
-        audit_log.insert().values(
-            occurred_at=datetime.now(),
-            username=username,
-            action=action,
-            target=f"soft_footprint {soft_id}",
-            detail=json.dumps(detail, ensure_ascii=False, default=str),
-        )
+    audit.record(
+        conn,
+        username,
+        action,
+        target=f"soft_footprint {soft_id}",
+        detail=json.dumps(detail, ensure_ascii=False, default=str),
+        at=datetime.now(),
     )
 
 

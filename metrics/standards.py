@@ -168,6 +168,11 @@ class Funnel:
         return tuple(s.code for s in self.stages)
 
 
+# Audit entries are kept six months at the least (Cybersecurity Law art. 21): a standard may keep
+# them longer, never shorter; PostgreSQL refuses to delete younger ones (data_access/audit_guard.py).
+AUDIT_RETENTION_FLOOR_DAYS = 183
+
+
 @dataclass(frozen=True)
 class Alerts:
     """Thresholds for flags and watch lists."""
@@ -183,6 +188,7 @@ class Alerts:
     kpi_count_min_change: int = 3  # and the count must differ from its usual level by this much
     kpi_min_change_share: float = 0.05  # a balance flag needs a change of this share of the balance
     export_approval_rows: int = 5000  # an export of more rows waits for an admin's approval
+    audit_retention_days: int = AUDIT_RETENTION_FLOOR_DAYS  # audit entries kept at least this long
 
 
 @dataclass(frozen=True)
@@ -515,6 +521,14 @@ def _alerts(data: dict[str, Any]) -> Alerts:
         if "kpi_min_change_share" in data
         else 0.05,
         _int(data, "export_approval_rows", path, lo=1, hi=10_000_000, default=5000),
+        _int(
+            data,
+            "audit_retention_days",
+            path,
+            lo=AUDIT_RETENTION_FLOOR_DAYS,
+            hi=36_500,
+            default=AUDIT_RETENTION_FLOOR_DAYS,
+        ),
     )
 
 

@@ -9,13 +9,14 @@ from dashboard.db import get_engine
 from dashboard.errors import friendly_errors
 from dashboard.export import export_button
 from dashboard.i18n import t
+from dashboard.loaders.common import load_standard
 from dashboard.state import page_context
 from data_access import audit
 
 ctx = page_context()
 user = current_user()
 st.title(t("audit.title"))
-st.caption(t("audit.intro", days=audit.RETENTION_DAYS))
+st.caption(t("audit.intro", days=load_standard().alerts.audit_retention_days))
 
 today = ctx.as_of if ctx.as_of > audit.now().date() else audit.now().date()
 c1, c2, c3 = st.columns([2, 1, 2])

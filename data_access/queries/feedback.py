@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 import polars as pl
 import sqlalchemy as sa
 
+from data_access import audit
 from data_access.filters import Filters, Scope, apply_scope
 from data_access.queries._frames import frame
 from data_access.queries.signals import OFFER_ACTIONS
@@ -18,7 +19,6 @@ from data_access.schema import (
     FEEDBACK_DECISIONS,
     FEEDBACK_REASONS,
     PRODUCTS,
-    audit_log,
     customers,
     nbp_feedback,
     officers,
@@ -113,14 +113,13 @@ def insert_feedback(
             )
             .returning(nbp_feedback.c.feedback_id)
         ).scalar_one()
-        conn.execute(
-            audit_log.insert().values(
-                occurred_at=entry.decided_at,
-                username=username[:64],
-                action="nbp_feedback",
-                target=f"customer {entry.customer_id}: {entry.product}",
-                detail=f"{entry.decision} ({entry.reason}); rule {entry.rule or '—'}",
-            )
+        audit.record(
+            conn,
+            username,
+            "nbp_feedback",
+            target=f"customer {entry.customer_id}: {entry.product}",
+            detail=f"{entry.decision} ({entry.reason}); rule {entry.rule or '—'}",
+            at=entry.decided_at,
         )
     return int(feedback_id)
 

@@ -11,6 +11,7 @@ from typing import Any
 import polars as pl
 import sqlalchemy as sa
 
+from data_access import audit
 from data_access.filters import Filters, Scope, apply_filters, apply_scope
 from data_access.queries._frames import frame
 from data_access.schema import audit_log, customer_value, customers
@@ -167,14 +168,8 @@ def fix_profile(
         detail = "; ".join(
             f"{f}: {shown(f, before[f])} → {shown(f, v)}" for f, v in changes.items()
         )
-        conn.execute(
-            audit_log.insert().values(
-                occurred_at=now,
-                username=username[:64],
-                action="profile_fix",
-                target=f"customer {customer_id}",
-                detail=detail,
-            )
+        audit.record(
+            conn, username, "profile_fix", target=f"customer {customer_id}", detail=detail, at=now
         )
 
 

@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 import polars as pl
 import sqlalchemy as sa
 
+from data_access import audit
 from data_access.errors import DataUnavailable, InvalidFilter, SegmentExists
 from data_access.filters import TIERS, Filters, Scope, apply_filters, apply_scope
 from data_access.masking import personal
@@ -22,7 +23,6 @@ from data_access.queries._sql import ts
 from data_access.schema import (
     PRODUCTS,
     SIGNAL_CODES,
-    audit_log,
     balance_snapshots,
     customer_signals,
     customer_value,
@@ -639,12 +639,4 @@ def record_segment_action(
     """Write an audit entry (export of a target list, saved segment); the caller commits."""
     if action not in ("export", "save_segment", "replace_segment", "delete_segment"):
         raise InvalidFilter(f"unknown segment action {action!r}")
-    conn.execute(
-        audit_log.insert().values(
-            occurred_at=now,
-            username=username,
-            action=action,
-            target=target[:128],
-            detail=defn.to_json(),
-        )
-    )
+    audit.record(conn, username, action, target=target, detail=defn.to_json(), at=now)

@@ -217,6 +217,15 @@ def forget_views() -> None:
     st.session_state.pop("_customer_opened", None)
 
 
+def audit_search(user: User, view: dict[str, object], found: int) -> None:
+    """One 'customer_search' entry per search, page and filter choice (an ID number masked)."""
+    key = json.dumps(view, sort_keys=True, ensure_ascii=False)
+    if st.session_state.get("_last_search") == key:
+        return
+    st.session_state["_last_search"] = key
+    audit.log(get_engine(), user.username, "customer_search", detail=view, row_count=found)
+
+
 def current_user() -> User:
     """The signed-in user of this run (set by the router before the page runs)."""
     user = st.session_state.get("_user")

@@ -88,6 +88,8 @@ st.session_state["_user"] = user
 access.user_box(user)
 access.watermark(user)
 page_path = navigation.url_path or "home"  # the default page is served at "/"
+st.session_state["_came_from"] = st.session_state.get("_page_path")  # a page reads its arrival
+st.session_state["_page_path"] = page_path
 if user.may_open(page_path):
     access.audit_page_view(user, page_path, context)
 try:

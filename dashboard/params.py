@@ -13,11 +13,13 @@ from datetime import date
 
 from data_access.errors import InvalidFilter
 from data_access.filters import TIERS
-from data_access.identifiers import parse_id
+from data_access.identifiers import clean_text, parse_id
+from data_access.queries.customer import SEARCH_PAGE_SIZES
 from data_access.queries.value import SegmentDefinition
 
 MAX_VALUE_CHARS = 2_000  # longer than any honest list of ids
 MAX_IDS = 500
+MAX_PAGE = 100_000  # more pages than any search has
 LANGS = ("zh", "en")
 TAB_CODE = re.compile(r"[a-z][a-z0-9_]{0,31}")
 EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
@@ -35,6 +37,9 @@ class UrlView:
     tab: str | None = None
     customer: int | None = None
     segment: SegmentDefinition | None = None  # ?seg=…: the segment builder's conditions
+    q: str | None = None  # the customer search's text (an ID number only masked: never in a link)
+    page: int | None = None  # which page of the search's results (1 when absent)
+    size: int | None = None  # results per page, one of SEARCH_PAGE_SIZES
     ignored: tuple[str, ...] = ()
 
 
@@ -83,6 +88,17 @@ def parse_params(raw: Mapping[str, object]) -> UrlView:
         elif name == "customer":
             values[name] = parse_id(text)
             ok = values[name] is not None
+        elif name == "q":
+            values[name] = clean_text(text) or None
+            ok = values[name] is not None
+        elif name == "page":
+            number = parse_id(text)
+            ok = number is not None and number <= MAX_PAGE
+            values[name] = number if ok else None
+        elif name == "size":
+            number = parse_id(text)
+            ok = number in SEARCH_PAGE_SIZES
+            values[name] = number if ok else None
         elif name == "seg":
             try:
                 values["segment"] = SegmentDefinition.from_json(text)

@@ -94,7 +94,7 @@ def _write_address(view: dict[str, str], page: str | None) -> None:
     if tab and tab != st.session_state.get(f"tab_first_{page}"):
         view = {**view, "tab": tab}
     wanted = {k: v for k, v in view.items() if v}
-    st.session_state[_WRITTEN] = wanted
+    st.session_state[_WRITTEN] = dict(wanted)  # the view alone: the page's own keys are not ours
     wanted |= {k: v for k, v in current.items() if k not in VIEW_KEYS}
     if wanted != current:
         st.query_params.from_dict(wanted)

@@ -1,4 +1,5 @@
-"""The audit log: one row per sign-in, failed attempt, page view, customer opened, export, unmasking.
+"""The audit log: one row per sign-in, failed attempt, page view, customer search and customer
+opened, export, unmasking.
 
 Every entry is written by ``record`` (which knows every action). The app only ever inserts here;
 the one delete is ``prune``, the retention purge of entries older than the standard's
@@ -31,6 +32,7 @@ ACTIONS = (
     "page_view",
     "page_refused",
     "customer_open",
+    "customer_search",
     "unmask",
     "export",
     "export_request",

@@ -34,10 +34,15 @@ TTL = 600
 
 
 @st.cache_data(ttl=TTL, max_entries=64, show_spinner=False)
-def load_search(scope: Scope, text: str) -> pl.DataFrame:
-    """Customers in scope matching an id, a surname prefix or the phone's last 4 digits."""
+def load_search(
+    scope: Scope, text: str, selection: Selection, page: int, size: int
+) -> tuple[pl.DataFrame, int]:
+    """One page of the customers in scope and the sidebar's picks matching ``text`` (number,
+    name, a phone's last 4 digits, ID number — as the scope may), best first, and their count."""
     with connect(get_engine()) as conn:
-        return q.search_customers(conn, scope, text)
+        total = q.count_customer_search(conn, scope, text, selection)
+        found = q.search_customers(conn, scope, text, selection, page=page, page_size=size)
+        return found, total
 
 
 @st.cache_data(ttl=TTL, max_entries=64, show_spinner=False)

@@ -3,17 +3,20 @@ next best products with talking points, and a form to record a new soft footprin
 
 from __future__ import annotations
 
+import zlib
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 import polars as pl
 import streamlit as st
 
-from dashboard.access import current_user, unmask_panel
+from dashboard import search
+from dashboard.access import audit_search, current_user, unmask_panel
 from dashboard.charts import customer as charts
 from dashboard.db import get_engine
 from dashboard.errors import friendly_errors, no_data
 from dashboard.format import money, pct, place
-from dashboard.i18n import t
+from dashboard.i18n import t, tn
 from dashboard.loaders.common import load_officers, load_standard
 from dashboard.loaders.customer import (
     correct_soft,
@@ -35,9 +38,17 @@ from dashboard.problems import problem_text
 from dashboard.state import page_context, url_view
 from data_access import audit
 from data_access.errors import InvalidImport
+from data_access.filters import TIERS
 from data_access.identifiers import parse_id
-from data_access.masking import mask_frame, mask_name, mask_phone
-from data_access.queries.customer import SoftFootprintEntry
+from data_access.masking import mask_frame, mask_name
+from data_access.queries.customer import (
+    MATCH_CONTAINS,
+    MATCH_EXACT,
+    MATCH_PREFIX,
+    SEARCH_PAGE_SIZES,
+    SoftFootprintEntry,
+    looks_like_id_number,
+)
 from data_access.queries.feedback import FeedbackEntry, InvalidFeedback
 from data_access.schema import (
     CHANNELS,
@@ -212,12 +223,15 @@ def _change_own_entries(mine: pl.DataFrame) -> None:
         st.error(t("customer.form_error", detail=err))
 
 
-# --- customer picker: the choice lives in f_customer and in the URL (?customer=…) ----------------
-if "f_customer" not in st.session_state:
-    url = url_view()
-    st.session_state.f_customer = str(url.customer) if url.customer else ""
-    if "customer" in url.ignored:
-        st.info(t("customer.bad_id"))
+# --- customer and search: kept in the session and in the URL (?customer=…&q=…&page=…) -------------
+view = search.read_state()
+if view.masked_link:
+    st.info(t("customer.search_masked_link"))
+if "customer" in url_view().ignored and not view.customer:
+    st.info(t("customer.bad_id"))
+search.write_state(view)
+user = current_user()
+finds_by = set(ctx.scope.find_by)
 
 
 def _pick() -> None:
@@ -226,47 +240,144 @@ def _pick() -> None:
         st.session_state.f_customer = str(picked)
 
 
-search_col, pick_col = st.columns([1, 2])
-text = search_col.text_input(
-    t("customer.search"), key="w_customer_search", help=t("customer.search_help")
-)
-if text.strip():
-    with friendly_errors():
-        found = load_search(ctx.scope, text.strip())
-    if found.is_empty():
-        pick_col.info(t("customer.search_none"))
-    else:
-        options = {
-            row["customer_id"]: t(
-                "customer.search_option",
-                id=row["customer_id"],
-                name=mask_name(row["name"]) or "—",
-                phone=mask_phone(row["phone"]) or "—",
-                town=place(row["town"]),
-            )
-            for row in found.iter_rows(named=True)
-        }
-        pick_col.selectbox(
-            t("customer.search_results"),
-            list(options),
-            index=None,
-            placeholder=t("customer.choose"),
-            format_func=options.get,
-            key="w_customer_pick",
-            on_change=_pick,
-        )
+def _pick_row(key: str, ids: list[int]) -> None:
+    """A click on a result row opens that customer (Back returns to the list)."""
+    event = st.session_state.get(key)
+    rows = list(getattr(getattr(event, "selection", None), "rows", None) or [])
+    if rows and 0 <= rows[0] < len(ids):
+        st.session_state.f_customer = str(ids[rows[0]])
 
-chosen = str(st.session_state.f_customer).strip()
+
+MATCH = {
+    q_match: t(f"customer.match_{q_match}")
+    for q_match in (MATCH_EXACT, MATCH_PREFIX, MATCH_CONTAINS)
+}
+
+
+def search_results(state: search.SearchState) -> None:
+    """The count, one page of matches (a row opens the customer) and the pager."""
+    text = state.text.strip()
+    selection = ctx.filters.selection(ctx.scope)
+    with friendly_errors():
+        found, total = load_search(ctx.scope, text, selection, state.page, state.size)
+        last = search.pages(total, state.size)
+        if total and state.page > last:  # a link's page past the end: the last page, said so
+            st.info(t("customer.search_past_end", page=state.page, last=last))
+            state = replace(state, page=last)
+            search.turn_to(last)
+            search.write_state(state)
+            found, total = load_search(ctx.scope, text, selection, last, state.size)
+    audit_search(
+        user,
+        {"q": search.link_text(text), "page": state.page, "size": state.size,
+         "branches": list(selection.branch_ids), "officers": list(selection.officer_ids),
+         "tiers": list(selection.tiers)},
+        total,
+    )  # fmt: skip
+    if total == 0:
+        st.info(t("customer.search_none"))
+        hint = [k for k in ("phone", "id_number") if k not in finds_by]
+        if hint and (text.strip().isdigit() or looks_like_id_number(text)):
+            st.caption(t("customer.search_no_right"))
+        return
+    first = (state.page - 1) * state.size + 1
+    st.markdown(
+        tn(
+            "customer.search_count",
+            total,
+            count=f"{total:,}",
+            first=first,
+            last=first + found.height - 1,
+        )
+    )
+    ids = found["customer_id"].to_list()
+    # one table per search and page: a row picked on one page is not picked on the next
+    table_key = f"cu_results_{zlib.crc32(f'{text}|{state.page}|{state.size}'.encode())}"
+    tiers = {c: t(f"common.tier_{c}") for c in TIERS}
+    st.dataframe(
+        charts.coded_table(
+            found.with_columns(pl.col("aum") / unit).drop("branch_id", "officer_id"),
+            {"tier": tiers, "match": MATCH},
+            {
+                "customer_id": t("customer.customer_id"),
+                "name": t("customer.f_name"),
+                "phone": t("customer.f_phone"),
+                "town": t("customer.f_town"),
+                "tier": t("customer.tier"),
+                "aum": t("customer.search_aum"),
+                "match": t("customer.search_match"),
+            },
+        ),
+        hide_index=True,
+        placeholder="—",
+        width="stretch",
+        key=table_key,
+        on_select=lambda: _pick_row(table_key, ids),
+        selection_mode="single-row",
+        column_config={
+            t("customer.search_aum"): st.column_config.NumberColumn(format="localized"),
+            t("customer.customer_id"): st.column_config.NumberColumn(format="%d"),
+        },
+    )
+    prev_col, at_col, next_col, size_col = st.columns([1, 2, 1, 1.2], vertical_alignment="center")
+    prev_col.button(
+        t("customer.search_prev"), key="cu_prev", disabled=state.page <= 1,
+        on_click=search.turn_to, args=(state.page - 1,),
+    )  # fmt: skip
+    at_col.caption(t("customer.search_page", page=state.page, pages=last))
+    next_col.button(
+        t("customer.search_next"), key="cu_next", disabled=state.page >= last,
+        on_click=search.turn_to, args=(state.page + 1,),
+    )  # fmt: skip
+    st.session_state.w_search_size = state.size
+    size_labels = {n: t("customer.search_size_n", n=n) for n in SEARCH_PAGE_SIZES}
+    size_col.selectbox(
+        t("customer.search_size"), SEARCH_PAGE_SIZES, key="w_search_size", on_change=search.resize,
+        label_visibility="collapsed", format_func=size_labels.get,
+    )  # fmt: skip
+    labels = {  # resolved now: a format_func runs later, perhaps in another language
+        row["customer_id"]: t(
+            "customer.search_option",
+            id=row["customer_id"],
+            name=row["name"] or "—",
+            phone=row["phone"] or "—",
+            town=place(row["town"]),
+        )
+        for row in found.iter_rows(named=True)
+    }
+    st.selectbox(
+        t("customer.search_results"),
+        list(labels),
+        index=None,
+        placeholder=t("customer.choose"),
+        format_func=labels.get,
+        key="w_customer_pick",
+        on_change=_pick,
+    )
+
+
+help_key = "customer.search_help_" + ("all" if finds_by >= {"phone", "id_number"} else "plain")
+st.session_state.w_customer_search = view.text  # the box shows what is searched
+st.text_input(
+    t("customer.search"),
+    key="w_customer_search",
+    help=t(help_key),
+    placeholder=t(help_key),
+    on_change=lambda: search.searched(st.session_state.w_customer_search),
+)
+chosen = view.customer
+if view.text.strip():
+    if chosen:  # the list stays one click away, folded, above the customer
+        with st.expander(t("customer.search_again")):
+            search_results(view)
+    else:
+        search_results(view)
 if chosen:
-    search_col.button(
+    st.button(
         t("customer.clear"),
         key="cu_clear",
         on_click=lambda: st.session_state.update(f_customer=""),
     )
-if chosen:
-    st.query_params["customer"] = chosen
-elif "customer" in st.query_params:
-    del st.query_params["customer"]
 
 
 def book_overview() -> None:

@@ -420,6 +420,11 @@ class CustomerSearch:
         return self.number is None and not self.name and not self.phone and not self.id_number
 
 
+def looks_like_id_number(text: str) -> bool:
+    """True when ``text`` has the shape of a resident ID number (15 digits, or 17 and a check)."""
+    return _ID_NUMBER.fullmatch(clean_text(text).upper()) is not None
+
+
 def read_search(scope: Scope, text: str) -> CustomerSearch:
     """What ``text`` may be matched on for ``scope``: digits are a customer number (and, when
     ``scope.find_by`` allows, a phone's end or an ID number); anything else is a name."""

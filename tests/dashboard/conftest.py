@@ -61,7 +61,7 @@ def app_test(
     st.cache_data.clear()
     st.cache_resource.clear()
 
-    def run(page: str, user: str = "admin", **query: str) -> AppTest:
+    def run(page: str, /, user: str = "admin", **query: str) -> AppTest:  # ?page= is a query
         at = AppTest.from_file(APP, default_timeout=120)
         sign_in(at, demo_app_url, user)
         for key, value in query.items():

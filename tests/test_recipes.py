@@ -14,6 +14,7 @@ import textwrap
 from pathlib import Path
 
 import polars as pl
+import sqlalchemy as sa
 
 from data_access.migrate import head
 from metrics.rfm import rfm_scores
@@ -203,6 +204,7 @@ def test_recipe_add_a_kpi(tmp_path: Path) -> None:
         """
         from datetime import date
         import polars as pl
+import sqlalchemy as sa
         from dashboard.report import KPI_ORDER, WeeklyReport, build_weekly_report
         from metrics.kpis import FLOW_KPIS, REASON_STEMS, bank_kpis
         week = date(2026, 11, 16)
@@ -219,3 +221,75 @@ def test_recipe_add_a_kpi(tmp_path: Path) -> None:
         """,
     )
     assert out.split() == ["card_activations", "True", "activations", "True"]
+
+
+def test_recipe_add_a_page(tmp_path: Path, demo_engine: sa.Engine) -> None:
+    """Page script, registry row, the roles that get it, labels: signed in, a president finds the
+    page in the navigation and sees it draw from the bank; marketing gets the polite refusal."""
+    copy = _scratch(tmp_path)
+    with demo_engine.connect() as conn:  # sign-ins write sessions and audit rows: into a copy
+        conn.exec_driver_sql("CHECKPOINT")
+    shutil.copyfile(str(demo_engine.url.database), tmp_path / "bank.duckdb")
+    demo_app_url = f"duckdb:///{tmp_path / 'bank.duckdb'}"
+    (copy / "dashboard" / "pages" / "branch_notes.py").write_text(
+        textwrap.dedent('''\
+            """Branch notes: one line per branch in scope."""
+
+            import streamlit as st
+
+            from dashboard.i18n import t
+            from dashboard.loaders.common import load_branches
+            from dashboard.state import page_context
+
+            ctx = page_context()
+            st.title(t("branch_notes.title"))
+            st.metric(t("branch_notes.branches"), load_branches(ctx.scope).height)
+            '''),
+        encoding="utf-8",
+    )
+    _edit(
+        copy / "dashboard" / "nav.py",
+        '    ("credit", "credit.py", "credit", "🧾", "credit.title"),\n',
+        '    ("credit", "credit.py", "credit", "🧾", "credit.title"),\n'
+        '    ("president", "branch_notes.py", "branch_notes", "📒", "branch_notes.title"),\n',
+    )
+    _edit(
+        copy / "data_access" / "roles.py",
+        '    "credit",\n)',
+        '    "credit",\n    "branch_notes",\n)',
+    )
+    (copy / "dashboard" / "locales" / "branch_notes.toml").write_text(
+        'title = { zh = "网点备忘", en = "Branch notes" }\n'
+        'branches = { zh = "网点数", en = "Branches" }\n',
+        encoding="utf-8",
+    )
+    app = copy / "dashboard" / "app.py"
+    out = _run(
+        copy,
+        f"""
+        import os
+        os.environ["FOOTPRINT_DATABASE_URL"] = "{demo_app_url}"
+        from streamlit.testing.v1 import AppTest
+        from data_access import auth
+        from data_access.demo.app_records import DEMO_PASSWORD_SUFFIX
+        from data_access.engine import make_engine
+        engine = make_engine("{demo_app_url}")
+        for role in ("president", "marketing"):
+            at = AppTest.from_file("{app}", default_timeout=120)
+            user = auth.authenticate(engine, role, role + DEMO_PASSWORD_SUFFIX)
+            at.session_state["_session_token"] = auth.open_session(engine, user)
+            at.query_params["lang"] = "en"
+            at.run()
+            links = [p.label for p in at.get("page_link")]  # home links every page one may open
+            print(role, "Branch notes" in links)
+            if role == "president":
+                at.switch_page("pages/branch_notes.py").run()
+                print(not at.exception, at.title[-1].value, at.metric[-1].value, sep="|")
+        """,
+    )
+    lines = out.strip().splitlines()
+    assert lines[0] == "president True"
+    drawn, title, branches = lines[1].split("|")
+    assert (drawn, title) == ("True", "Branch notes")
+    assert int(branches.replace(",", "")) > 0  # the bank's branches, read through the scope
+    assert lines[2] == "marketing False"  # the role does not grant it: not in its navigation

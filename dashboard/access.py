@@ -215,11 +215,12 @@ def forget_views() -> None:
     """Forget this browser's last view and customer opened (sign-in, sign-out)."""
     st.session_state.pop("_last_view", None)
     st.session_state.pop("_customer_opened", None)
+    st.session_state.pop("_last_search", None)
 
 
 def audit_search(user: User, view: dict[str, object], found: int) -> None:
     """One 'customer_search' entry per search, page and filter choice (an ID number masked)."""
-    key = json.dumps(view, sort_keys=True, ensure_ascii=False)
+    key = (user.username, json.dumps(view, sort_keys=True, ensure_ascii=False))
     if st.session_state.get("_last_search") == key:
         return
     st.session_state["_last_search"] = key

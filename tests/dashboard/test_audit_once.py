@@ -210,6 +210,30 @@ def test_a_customer_opened_is_logged_once_per_opening(
     assert {r.row_count for r in opened} == {1}
 
 
+def test_a_customer_search_is_logged_once_per_search_and_page(
+    app: Callable[..., AppTest], demo_engine: sa.Engine
+) -> None:
+    name = _new_user(demo_engine, "president")
+    at = app(name, demo_engine)
+    at.switch_page("pages/customer.py").run()
+    at.text_input(key="w_customer_search").input("王").run()
+    at.run()
+    at.run()
+    with demo_engine.connect() as conn:
+        total = conn.execute(
+            sa.select(sa.func.count()).where(customers.c.name.like("%王%"))
+        ).scalar_one()
+    searched = _log(demo_engine, name, "customer_search")
+    assert [(json.loads(r.detail)["q"], json.loads(r.detail)["page"]) for r in searched] == [
+        ("王", 1)
+    ]
+    assert searched[0].row_count == total
+    next(b for b in at.button if b.key == "cu_next").click().run()
+    at.run()
+    pages = [json.loads(r.detail)["page"] for r in _log(demo_engine, name, "customer_search")]
+    assert pages == [1, 2]
+
+
 def test_unmasking_is_logged_once_with_its_reason(
     app: Callable[..., AppTest], demo_engine: sa.Engine, two_customers: tuple[int, int]
 ) -> None:

@@ -89,9 +89,9 @@ def test_officer_finds_only_own_book(
     shown = [int(c) for c in _results(at)["Customer"]]
     with demo_engine.connect() as conn:
         owners = conn.execute(
-            sa.text("select distinct officer_id from customers where customer_id in :ids").bindparams(
-                sa.bindparam("ids", expanding=True)
-            ),
+            sa.text(
+                "select distinct officer_id from customers where customer_id in :ids"
+            ).bindparams(sa.bindparam("ids", expanding=True)),
             {"ids": shown},
         ).scalars()
         assert set(owners) == {officer}

@@ -82,68 +82,95 @@ _DTYPES = {
 }
 
 
-def _dates(text: pl.Series, dtype: pl.DataType, formats: tuple[str, ...]) -> pl.Series:
-    """Try each format only on the values the earlier ones could not read (usually none)."""
-    out = text.str.strptime(dtype, formats[0], strict=False)
-    for fmt in formats[1:]:
-        missing = (out.is_null() & text.is_not_null()).arg_true()
+def _retry_dates(
+    value: pl.Series, text: pl.Series, dtype: pl.DataType, formats: tuple[str, ...]
+) -> pl.Series:
+    """Try the later formats only on the values the first could not read (usually none)."""
+    for fmt in formats:
+        missing = (value.is_null() & text.is_not_null()).arg_true()
         if missing.len() == 0:
             break
-        out = out.scatter(missing, text.gather(missing).str.strptime(dtype, fmt, strict=False))
-    return out
+        value = value.scatter(missing, text.gather(missing).str.strptime(dtype, fmt, strict=False))
+    return value
 
 
-def _column(raw: pl.DataFrame, spec: ColumnSpec, kind: str) -> tuple[pl.Series, pl.Series, str]:
-    """(text as written, typed value, reason key when a present value gives null) of one column."""
-    text = raw.select(_text(spec).alias(spec.column)).to_series()
+def _first_pass(spec: ColumnSpec, kind: str) -> tuple[pl.Expr, str]:
+    """(typed expression over the text column, reason key) tried on every row at once."""
+    text = pl.col(spec.column)
+    if spec.codes is None and kind in ("date", "datetime"):
+        dtype = pl.Date() if kind == "date" else pl.Datetime("us")
+        return text.str.strptime(dtype, spec.formats[0], strict=False), "not_date"
+    expr, key = _parse(spec, kind, text)
+    return expr.cast(_DTYPES[kind]), key
+
+
+def _second_pass(spec: ColumnSpec, kind: str, text: pl.Series, value: pl.Series) -> pl.Series:
+    """The rare values the first pass left null: other date formats, noisy numbers."""
+    if value.null_count() == text.null_count():
+        return value
     if spec.codes is None and kind == "date":
-        return text, _dates(text, pl.Date(), spec.formats), "not_date"
+        return _retry_dates(value, text, pl.Date(), spec.formats[1:])
     if spec.codes is None and kind == "datetime":
+        value = _retry_dates(value, text, pl.Datetime("us"), spec.formats[1:])
         fallback = tuple(f for f in DEFAULT_DATE_FORMATS if f not in spec.formats)
-        value = _dates(text, pl.Datetime("us"), spec.formats)
         if value.null_count() > text.null_count() and fallback:  # date-only values: midnight
-            dates = _dates(text, pl.Date(), fallback).cast(pl.Datetime("us"))
-            value = value.fill_null(dates)
-        return text, value, "not_date"
-    expr, key = _parse(spec, kind, pl.col(spec.column))
-    value = text.to_frame().select(expr.cast(_DTYPES[kind]).alias(spec.column)).to_series()
+            missing = (value.is_null() & text.is_not_null()).arg_true()
+            dates = _retry_dates(
+                pl.Series(spec.column, [None] * missing.len(), dtype=pl.Date),
+                text.gather(missing),
+                pl.Date(),
+                fallback,
+            )
+            value = value.scatter(missing, dates.cast(pl.Datetime("us")))
+        return value
     if kind in ("int", "number") and spec.codes is None:
+        # full-width commas, spaces, ¥, a trailing 元
         missing = (value.is_null() & text.is_not_null()).arg_true()
-        if missing.len():  # rare: full-width commas, spaces, ¥, a trailing 元
-            cleaned = text.gather(missing).str.replace_all(_NUMBER_NOISE, "").alias(spec.column)
-            again = cleaned.to_frame().select(expr.cast(_DTYPES[kind])).to_series()
-            value = value.scatter(missing, again)
-    return text, value, key
+        cleaned = text.gather(missing).str.replace_all(_NUMBER_NOISE, "").alias(spec.column)
+        expr, _ = _parse(spec, kind, pl.col(spec.column))
+        again = cleaned.to_frame().select(expr.cast(_DTYPES[kind])).to_series()
+        return value.scatter(missing, again)
+    return value
 
 
 def convert(raw: pl.DataFrame, tm: TableMapping, lang: str) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(typed frame with our columns, reasons frame (row, column, reason)) for one chunk."""
+    """(typed frame with our columns, reasons frame (row, column, reason)) for one chunk.
+
+    Every column is cleaned in one ``select`` and parsed in a second, so polars works on the
+    columns in parallel; only values the first try leaves null get a second look.
+    """
     table = TABLE_RULES[tm.table].table
+    kinds = {col: kind_of(table.c[col]) for col in tm.columns}
+    mapped = {col: spec for col, spec in tm.columns.items() if spec.sources}
+    texts = raw.select(_text(spec).alias(col) for col, spec in mapped.items())
+    firsts = {col: _first_pass(spec, kinds[col]) for col, spec in mapped.items()}
+    values = texts.select(expr.alias(col) for col, (expr, _) in firsts.items())
     typed: list[pl.Series] = []
     reasons: list[pl.DataFrame] = []
     for col, spec in tm.columns.items():
-        kind = kind_of(table.c[col])
+        kind = kinds[col]
         if not spec.sources:
             typed.append(
                 pl.repeat(spec.value, raw.height, dtype=_DTYPES[kind], eager=True).alias(col)
             )
             continue
-        text, value, key = _column(raw, spec, kind)
+        text = texts[col]
+        value = _second_pass(spec, kind, text, values[col])
         typed.append(value.cast(_DTYPES[kind]).alias(col))
-        if not key:
+        key = firsts[col][1]
+        if not key or value.null_count() == text.null_count():
             continue
         bad = (text.is_not_null() & value.is_null()).arg_true()
-        if bad.len():
-            fmt = " / ".join(spec.formats)
-            reasons.append(
-                pl.DataFrame({"row": bad, "text": text.gather(bad)}).select(
-                    pl.col("row").cast(pl.UInt32),
-                    pl.lit(col).alias("column"),
-                    message_expr(key, lang, pl.col("text"), col=label(spec), formats=fmt).alias(
-                        "reason"
-                    ),
-                )
+        fmt = " / ".join(spec.formats)
+        reasons.append(
+            pl.DataFrame({"row": bad, "text": text.gather(bad)}).select(
+                pl.col("row").cast(pl.UInt32),
+                pl.lit(col).alias("column"),
+                message_expr(key, lang, pl.col("text"), col=label(spec), formats=fmt).alias(
+                    "reason"
+                ),
             )
+        )
     frame = pl.DataFrame(typed) if typed else pl.DataFrame()
     if not reasons:
         return frame, pl.DataFrame(schema=REASON_SCHEMA)

@@ -1,8 +1,8 @@
-"""Import one file into one table: read in chunks, convert, validate, stage, then apply in one transaction.
+"""Import one file into one table: read in chunks, convert, validate, merge, all in one transaction.
 
-Good rows go to a staging table inside the import's transaction; at the end, rows whose natural
-key is new are inserted, rows whose key exists and whose values differ are updated, the rest
-are unchanged. The batch record and ``bank_meta.data_as_of`` are written in the same
+Each chunk's good rows are put where SQL can read them (an Arrow view on DuckDB, a temporary
+table filled by COPY on PostgreSQL) and merged at once: rows whose natural key is new are
+inserted, rows whose key exists and whose values differ are updated, the rest are unchanged. The batch record and ``bank_meta.data_as_of`` are written in the same
 transaction, so a failed or killed import leaves the database exactly as it was. A dry run does
 all of it and rolls back. The marts are refreshed after the commit.
 """
@@ -37,7 +37,7 @@ from data_access.schema import bank_meta, import_batches, metadata
 
 Progress = Callable[[str, float], None]
 DEFAULT_PERIOD_START = date(2000, 1, 1)
-DUCKDB_MEMORY = "1GB"  # with the Python side's chunks, the import stays under 2 GB
+DUCKDB_MEMORY = "1GB"  # DuckDB's pool; its index of the rows a transaction adds lies outside
 IMPORT_WRITER = "import"  # bank_meta.written_by: ensure-demo never rebuilds such a bank
 
 
@@ -118,81 +118,126 @@ def _data_as_of(conn: sa.Connection) -> date | None:
     return date.fromisoformat(row[0]) if row else None
 
 
-def _stage_table(rules: TableRules, tm: TableMapping, temporary: bool) -> sa.Table:
+def _stage_table(rules: TableRules, tm: TableMapping) -> sa.Table:
+    """A temporary table (PostgreSQL) that one chunk is copied into before it is merged."""
     cols = [sa.Column(c, rules.table.c[c].type) for c in tm.columns]
     return sa.Table(
-        f"_fp_import_{uuid.uuid4().hex[:12]}",
-        sa.MetaData(),
-        *cols,
-        prefixes=["TEMPORARY"] if temporary else [],
+        f"_fp_import_{uuid.uuid4().hex[:12]}", sa.MetaData(), *cols, prefixes=["TEMPORARY"]
     )
 
 
-def _write_stage(conn: sa.Connection, stage: sa.Table, frame: pl.DataFrame) -> None:
-    if frame.height == 0:
-        return
-    raw = conn.connection.driver_connection
-    if conn.dialect.name == "duckdb":
-        view = f"_fp_view_{uuid.uuid4().hex[:12]}"
-        raw.register(view, frame.to_arrow())
-        try:
-            source = sa.table(view, *[sa.column(c) for c in frame.columns])
-            conn.execute(stage.insert().from_select(frame.columns, sa.select(*source.c)))
-        finally:
-            raw.unregister(view)
-    elif conn.dialect.name == "postgresql":
-        from psycopg import sql
-
-        stmt = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT csv)").format(
-            sql.Identifier(stage.name), sql.SQL(", ").join(map(sql.Identifier, frame.columns))
-        )
-        buf = io.BytesIO()
-        frame.write_csv(buf, include_header=False, datetime_format="%Y-%m-%d %H:%M:%S%.f")
-        with raw.cursor() as cur, cur.copy(stmt) as copy:
-            copy.write(buf.getbuffer())
-    else:
-        conn.execute(stage.insert(), frame.to_dicts())
+_DUCKDB_CHUNK = "_fp_import_chunk"  # the name DuckDB's replacement scan finds the chunk by
 
 
-def _apply(
-    conn: sa.Connection, rules: TableRules, stage: sa.Table, tm: TableMapping, dry_run: bool
+class ChunkSource:
+    """Puts one chunk of good rows where SQL can read it: an Arrow table DuckDB scans where it
+    lies (no copy), a temporary table filled by COPY (PostgreSQL), or rows inserted (others)."""
+
+    def __init__(self, conn: sa.Connection, rules: TableRules, tm: TableMapping) -> None:
+        self.conn = conn
+        self.columns = list(tm.columns)
+        self.arrow: object = None
+        self.stage: sa.Table | None = None
+        if conn.dialect.name != "duckdb":
+            self.stage = _stage_table(rules, tm)
+            self.stage.create(conn)
+
+    @property
+    def table(self) -> sa.TableClause | sa.Table:
+        """The chunk as a table to select from."""
+        if self.stage is not None:
+            return self.stage
+        return sa.table(_DUCKDB_CHUNK, *[sa.column(c) for c in self.columns])
+
+    def put(self, frame: pl.DataFrame) -> None:
+        """Make ``frame`` the chunk the next statements read."""
+        if self.stage is None:
+            self.arrow = frame.to_arrow()
+            return
+        if self.conn.dialect.name == "postgresql":
+            from psycopg import sql
+
+            self.conn.execute(sa.text(f'TRUNCATE "{self.stage.name}"'))  # the previous chunk
+            stmt = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT csv)").format(
+                sql.Identifier(self.stage.name),
+                sql.SQL(", ").join(map(sql.Identifier, frame.columns)),
+            )
+            buf = io.BytesIO()
+            frame.write_csv(buf, include_header=False, datetime_format="%Y-%m-%d %H:%M:%S%.f")
+            with self.conn.connection.driver_connection.cursor() as cur, cur.copy(stmt) as copy:
+                copy.write(buf.getbuffer())
+        else:
+            self.conn.execute(sa.delete(self.stage))
+            self.conn.execute(self.stage.insert(), frame.to_dicts())
+
+    def execute(self, stmt: sa.Executable) -> list[tuple]:
+        """Run a statement that reads the chunk; its rows (none for a write)."""
+        if self.stage is not None:
+            result = self.conn.execute(stmt)
+            return [tuple(r) for r in result] if result.returns_rows else []
+        # DuckDB finds the Arrow table as a variable of this frame (a replacement scan): a view
+        # registered inside a transaction would keep every chunk alive until the commit
+        _fp_import_chunk = self.arrow  # read by DuckDB, by name
+        sql = str(stmt.compile(dialect=self.conn.dialect, compile_kwargs={"literal_binds": True}))
+        raw = self.conn.connection.driver_connection
+        return raw.execute(sql).fetchall()
+
+    def close(self) -> None:
+        """Drop the temporary table; let go of the last chunk."""
+        self.arrow = None
+        if self.stage is not None:
+            self.stage.drop(self.conn)
+
+
+def _merge(
+    chunk: ChunkSource,
+    rules: TableRules,
+    tm: TableMapping,
+    rows: int,
+    dry_run: bool,
 ) -> tuple[int, int]:
-    """Insert new keys, update changed rows; (inserted, updated)."""
-    t = rules.table
-    match = sa.and_(*(t.c[k] == stage.c[k] for k in rules.key))
+    """Insert the chunk's new keys, update its changed rows; (inserted, updated).
+
+    A chunk's keys are unique and appear in no other chunk of the file (the key tracker rejects
+    repeats), so merging chunk by chunk inside the one transaction gives what one merge of the
+    whole file would, without a second copy of the file in a staging table.
+    """
+    t, source = rules.table, chunk.table
+    match = sa.and_(*(t.c[k] == source.c[k] for k in rules.key))
     others = [c for c in tm.columns if c not in rules.key]
-    changed = sa.or_(*(t.c[c].is_distinct_from(stage.c[c]) for c in others)) if others else None
-    is_new = ~sa.exists(sa.select(sa.literal(1)).select_from(t).where(match))
-    # one pass over the staged rows counts both (the key column of a missing row is null)
-    absent = t.c[rules.key[0]].is_(None)
-    counts = [sa.func.count().filter(absent)]
-    if changed is not None:
-        counts.append(sa.func.count().filter(sa.and_(~absent, changed)))
-    row = conn.execute(sa.select(*counts).select_from(stage.outerjoin(t, match))).one()
-    inserted, updated = int(row[0]), int(row[1]) if changed is not None else 0
+    changed = sa.or_(*(t.c[c].is_distinct_from(source.c[c]) for c in others)) if others else None
+    # the keys already there: the chunk (small) is hashed and the table's key column probed
+    keys = sa.tuple_(*(t.c[k] for k in rules.key)) if len(rules.key) > 1 else t.c[rules.key[0]]
+    chunk_keys = sa.select(*(source.c[k] for k in rules.key))
+    already = sa.select(sa.func.count()).select_from(t).where(keys.in_(chunk_keys))
+    existing = chunk.execute(already)[0][0]
+    inserted, updated = rows - int(existing), 0
+    if existing and changed is not None:
+        updated = chunk.execute(
+            sa.select(sa.func.count()).select_from(source.join(t, match)).where(changed)
+        )[0][0]
     if dry_run:
         return inserted, updated
     if updated:
-        conn.execute(
-            sa.update(t).values({c: stage.c[c] for c in others}).where(match).where(changed)
+        chunk.execute(
+            sa.update(t).values({c: source.c[c] for c in others}).where(match).where(changed)
         )
     if inserted:
         cols = list(tm.columns)
-        conn.execute(
-            t.insert().from_select(cols, sa.select(*(stage.c[c] for c in cols)).where(is_new))
-        )
+        chosen = sa.select(*(source.c[c] for c in cols))
+        if inserted < rows:  # some keys exist: only the new ones
+            chosen = chosen.where(~sa.exists(sa.select(sa.literal(1)).select_from(t).where(match)))
+        chunk.execute(t.insert().from_select(cols, chosen))
     return inserted, updated
 
 
-def _newest_event(conn: sa.Connection, stage: sa.Table, tm: TableMapping) -> date | None:
-    cols = [c for c in tm.columns if c in EVENT_DATES]
-    newest: date | None = None
-    for c in cols:
-        value = conn.execute(sa.select(sa.func.max(stage.c[c]))).scalar_one()
-        if isinstance(value, datetime):
-            value = value.date()
-        if value is not None and (newest is None or value > newest):
-            newest = value
+def _newest(frame: pl.DataFrame) -> date | None:
+    """The newest event date among the chunk's good rows."""
+    cols = [c for c in frame.columns if c in EVENT_DATES]
+    if not cols or frame.height == 0:
+        return None
+    values = [v for v in frame.select(pl.col(cols).max()).row(0) if v is not None]
+    newest = max((v.date() if isinstance(v, datetime) else v for v in values), default=None)
     return newest
 
 
@@ -259,31 +304,30 @@ def import_file(
             )
             validator = RowValidator(tm, period, _reference_ids(conn, rules), lang)
             tracker = KeyTracker(rules.key)
-            stage = _stage_table(rules, tm, temporary=conn.dialect.name != "duckdb")
-            stage.create(conn)
+            source = ChunkSource(conn, rules, tm)
             seen_bytes = 0
+            newest: date | None = None
             checked = (
                 (_process_chunk(c, tm, validator, tracker, rejects, result, lang, m), c.bytes_read)
-                for c in chunks
+                for c in prefetch(chunks)  # the chunk after next is parsed meanwhile
             )
             for good, nbytes in prefetch(checked):  # next chunk checked while this one is written
-                _write_stage(conn, stage, good)
+                if good.height:
+                    source.put(good)
+                    inserted, updated = _merge(source, rules, tm, good.height, dry_run)
+                    result.inserted += inserted
+                    result.updated += updated
+                    newest = max((d for d in (newest, _newest(good)) if d), default=None)
                 seen_bytes += nbytes
                 frac = min(seen_bytes / size, 0.99) if enc else 0.5
                 progress(
                     f"checked {result.rows_read:,} rows, {result.rejected:,} rejected", 0.9 * frac
                 )
+            source.close()
             progress("applying", 0.9)
-            result.inserted, result.updated = _apply(conn, rules, stage, tm, dry_run)
             result.unchanged = result.loaded - result.inserted - result.updated
-            newest = _newest_event(conn, stage, tm)
-            as_of = (
-                max(d for d in (old_as_of, newest) if d is not None)
-                if (old_as_of or newest)
-                else None
-            )
+            as_of = max((d for d in (old_as_of, newest) if d is not None), default=None)
             result.data_as_of = as_of.isoformat() if as_of else None
-            stage.drop(conn)
             if dry_run:
                 tx.rollback()
             else:

@@ -115,9 +115,9 @@ class RowValidator:
             if length:
                 checks.append(pa.Check.str_length(max_value=length))
                 meta.append(_Meta("too_long", {"high": length}))
-            checks.append(pa.Check(_not_matching(CONTROL_CHARS)))
-            meta.append(_Meta("control_chars", {}))
-            if codes is None:
+            if codes is None:  # a coded value is one of our codes: no text of the bank's
+                checks.append(pa.Check(_not_matching(CONTROL_CHARS)))
+                meta.append(_Meta("control_chars", {}))
                 checks.append(pa.Check(_not_matching(FORMULA)))
                 meta.append(_Meta("formula", {}))
         target = TABLE_RULES[table.name].references.get(column.name)

@@ -486,7 +486,10 @@ def cmd_import(args: argparse.Namespace) -> int:
             print(format_report(quality_report(engine, [result.table])))
         finally:
             engine.dispose()
-        if not result.refreshed and (result.inserted or result.updated):
+        if result.refreshed:
+            how = ", ".join(f"{name} {way}" for name, way in result.marts.items())
+            print(f"marts refreshed: {how}" if how else "no mart reads what changed")
+        elif result.inserted or result.updated:
             print("marts not refreshed: run `python -m data_access refresh` when all files are in")
     return 0
 

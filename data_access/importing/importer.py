@@ -4,7 +4,8 @@ Each chunk's good rows are put where SQL can read them (an Arrow view on DuckDB,
 table filled by COPY on PostgreSQL) and merged at once: rows whose natural key is new are
 inserted, rows whose key exists and whose values differ are updated, the rest are unchanged. The batch record and ``bank_meta.data_as_of`` are written in the same
 transaction, so a failed or killed import leaves the database exactly as it was. A dry run does
-all of it and rolls back. The marts are refreshed after the commit.
+all of it and rolls back. After the commit, the marts the import made stale are refreshed, the
+KPI facts only for the periods the changed rows fall in (``refresh_after_import``).
 """
 
 from __future__ import annotations
@@ -65,6 +66,7 @@ class ImportResult:
     batch_id: int | None = None
     data_as_of: str | None = None
     refreshed: bool = False
+    marts: dict[str, str] = field(default_factory=dict)  # mart -> 'whole' or 'from <date>'
     seconds: float = 0.0
 
     @property
@@ -195,8 +197,9 @@ def _merge(
     tm: TableMapping,
     rows: int,
     dry_run: bool,
-) -> tuple[int, int]:
-    """Insert the chunk's new keys, update its changed rows; (inserted, updated).
+) -> tuple[int, int, date | None]:
+    """Insert the chunk's new keys, update its changed rows; (inserted, updated, the oldest event
+    date among the inserted rows and the changed rows' old and new values).
 
     A chunk's keys are unique and appear in no other chunk of the file (the key tracker rejects
     repeats), so merging chunk by chunk inside the one transaction gives what one merge of the
@@ -212,12 +215,21 @@ def _merge(
     already = sa.select(sa.func.count()).select_from(t).where(keys.in_(chunk_keys))
     existing = chunk.execute(already)[0][0]
     inserted, updated = rows - int(existing), 0
+    dates = [c for c in tm.columns if c in EVENT_DATES]
+    oldest: list[object] = []
     if existing and changed is not None:
-        updated = chunk.execute(
-            sa.select(sa.func.count()).select_from(source.join(t, match)).where(changed)
-        )[0][0]
+        absent = t.c[rules.key[0]].is_(None)
+        mins = [sa.func.min(source.c[c]) for c in dates] + [sa.func.min(t.c[c]) for c in dates]
+        moved = sa.and_(~absent, changed)
+        cols = [sa.func.count().filter(moved), *mins] if dates else [sa.func.count()]
+        one = sa.select(*cols).select_from(source.outerjoin(t, match))
+        row = chunk.execute(one.where(sa.or_(absent, changed) if dates else changed))[0]
+        updated, oldest = int(row[0]), list(row[1:])  # old values of new rows are null
+    elif dates:
+        oldest = list(chunk.execute(sa.select(*(sa.func.min(source.c[c]) for c in dates)))[0])
+    since = min((_day(v) for v in oldest if v is not None), default=None)
     if dry_run:
-        return inserted, updated
+        return inserted, updated, since
     if updated:
         chunk.execute(
             sa.update(t).values({c: source.c[c] for c in others}).where(match).where(changed)
@@ -228,7 +240,16 @@ def _merge(
         if inserted < rows:  # some keys exist: only the new ones
             chosen = chosen.where(~sa.exists(sa.select(sa.literal(1)).select_from(t).where(match)))
         chunk.execute(t.insert().from_select(cols, chosen))
-    return inserted, updated
+    return inserted, updated, since
+
+
+def _day(value: object) -> date:
+    """A date from a DATE or TIMESTAMP value (DuckDB and PostgreSQL give both kinds)."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
 
 
 def _newest(frame: pl.DataFrame) -> date | None:
@@ -236,9 +257,8 @@ def _newest(frame: pl.DataFrame) -> date | None:
     cols = [c for c in frame.columns if c in EVENT_DATES]
     if not cols or frame.height == 0:
         return None
-    values = [v for v in frame.select(pl.col(cols).max()).row(0) if v is not None]
-    newest = max((v.date() if isinstance(v, datetime) else v for v in values), default=None)
-    return newest
+    values = frame.select(pl.col(cols).max()).row(0)
+    return max((_day(v) for v in values if v is not None), default=None)
 
 
 def import_file(
@@ -307,6 +327,7 @@ def import_file(
             source = ChunkSource(conn, rules, tm)
             seen_bytes = 0
             newest: date | None = None
+            oldest: date | None = None  # of the rows inserted or changed
             checked = (
                 (_process_chunk(c, tm, validator, tracker, rejects, result, lang, m), c.bytes_read)
                 for c in prefetch(chunks)  # the chunk after next is parsed meanwhile
@@ -314,10 +335,11 @@ def import_file(
             for good, nbytes in prefetch(checked):  # next chunk checked while this one is written
                 if good.height:
                     source.put(good)
-                    inserted, updated = _merge(source, rules, tm, good.height, dry_run)
+                    inserted, updated, since = _merge(source, rules, tm, good.height, dry_run)
                     result.inserted += inserted
                     result.updated += updated
                     newest = max((d for d in (newest, _newest(good)) if d), default=None)
+                    oldest = min((d for d in (oldest, since) if d), default=None)
                 seen_bytes += nbytes
                 frac = min(seen_bytes / size, 0.99) if enc else 0.5
                 progress(
@@ -361,10 +383,18 @@ def import_file(
     finally:
         rejects.close()
     if refresh and not dry_run and (result.inserted or result.updated) and result.data_as_of:
-        from data_access.refresh import configured_standards, refresh_all
+        from data_access.refresh import configured_standards, refresh_after_import
 
         progress("refreshing the marts", 0.92)
-        refresh_all(engine, configured_standards(), date.fromisoformat(result.data_as_of))
+        result.marts = refresh_after_import(
+            engine,
+            configured_standards(),
+            date.fromisoformat(result.data_as_of),
+            table,
+            oldest,
+            old_as_of,
+            progress=lambda text, _: progress(text, 0.95),
+        )
         result.refreshed = True
     result.seconds = time.monotonic() - t0
     progress("done", 1.0)

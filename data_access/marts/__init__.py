@@ -2,32 +2,79 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import date
 from typing import NamedTuple
 
+import sqlalchemy as sa
+
 from data_access.marts.activity import refresh_activity
-from data_access.marts.kpis import refresh_kpis
+from data_access.marts.kpis import BY_PERIOD, refresh_kpis, refresh_kpis_since
 from data_access.marts.loyalty import refresh_loyalty
 from data_access.marts.signals import refresh_signals
 from data_access.marts.value import refresh_value
-from data_access.refresh import Refresher
+from data_access.refresh import Progress, Refresher
+from metrics.standards import Standards
+
+# (engine, standards, as_of, since, progress) -> rows written: recompute only from ``since`` on
+SinceRefresher = Callable[[sa.Engine, Standards, date, date, Progress], int]
 
 
 class Mart(NamedTuple):
-    """One refresher: the tables it writes and the marts whose tables it reads."""
+    """One refresher: the tables it writes, the marts and the fact tables it reads, and how it
+    can be refreshed from a date on when only some fact tables changed."""
 
     name: str
     refresh: Refresher
     writes: tuple[str, ...]
     reads: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()  # tables it reads (tests/data_access/test_marts_order.py)
+    since: SinceRefresher | None = None
+    by_period: tuple[str, ...] = ()  # sources whose changes ``since`` can handle
 
 
 # ``refresh_all`` runs them in this order; tests/data_access/test_marts_order.py checks that a
 # mart comes after every mart it reads and that each mart table is written by exactly one mart.
 MARTS: tuple[Mart, ...] = (
-    Mart("value", refresh_value, ("customer_value", "customer_tier_months")),
-    Mart("signals", refresh_signals, ("customer_signals",)),
-    Mart("loyalty", refresh_loyalty, ("customer_loyalty",), reads=("value",)),  # P(alive)
-    Mart("kpis", refresh_kpis, ("kpi_facts",)),
+    Mart(
+        "value",
+        refresh_value,
+        ("customer_value", "customer_tier_months"),
+        sources=("customers", "footprints", "product_holdings", "balance_snapshots"),
+    ),
+    Mart(
+        "signals",
+        refresh_signals,
+        ("customer_signals",),
+        sources=(
+            "customers",
+            "footprints",
+            "product_holdings",
+            "soft_footprints",
+            "external_credit_limits",
+        ),
+    ),
+    Mart(
+        "loyalty",
+        refresh_loyalty,
+        ("customer_loyalty",),
+        reads=("value",),  # P(alive)
+        sources=("customers", "footprints", "product_holdings"),
+    ),
+    Mart(
+        "kpis",
+        refresh_kpis,
+        ("kpi_facts",),
+        sources=(
+            "customers",
+            "footprints",
+            "product_holdings",
+            "balance_snapshots",
+            "marketing_events",
+        ),
+        since=refresh_kpis_since,
+        by_period=BY_PERIOD,
+    ),
     Mart(
         "activity",
         refresh_activity,
@@ -40,5 +87,11 @@ MARTS: tuple[Mart, ...] = (
             "applicant_places",
         ),
         reads=("value",),  # the current tier from customer_value
+        sources=(
+            "customers",
+            "footprints",
+            "loan_applications",
+            "officer_activities",
+        ),
     ),
 )

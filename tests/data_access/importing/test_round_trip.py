@@ -1,6 +1,7 @@
 """Round trip: the demo bank exported as a typical core-banking export (GBK, Chinese headers, bank
 codes, 1,234.50 amounts, 万元, 20261122 dates) plus Footprint's own files for the other tables,
-imported into an empty database, gives the demo's tables and the same page figures (the marts)."""
+imported into an empty database (DuckDB and PostgreSQL), gives the demo's tables and the same page
+figures (the marts)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ import pytest
 import sqlalchemy as sa
 from polars.testing import assert_frame_equal
 
-from data_access.engine import make_engine
 from data_access.importing import IMPORT_ORDER, import_file, load_mapping
 from data_access.importing.export import export_bank, export_table
 from data_access.refresh import configured_standards, refresh_all
@@ -39,7 +39,7 @@ def _frame(engine: sa.Engine, name: str) -> pl.DataFrame:
 
 @pytest.mark.slow
 def test_demo_exported_as_core_banking_files_imports_to_the_same_figures(
-    demo_engine: sa.Engine, tmp_path: Path
+    demo_engine: sa.Engine, empty_engine: sa.Engine, tmp_path: Path
 ) -> None:
     core = load_mapping("core_banking")
     files = export_bank(demo_engine, core, tmp_path / "core", encoding="gbk", thousands=True)
@@ -50,7 +50,7 @@ def test_demo_exported_as_core_banking_files_imports_to_the_same_figures(
         export_table(demo_engine, name, "demo", path)
     assert "交易金额" in files["footprints"].read_text(encoding="gb18030").splitlines()[0]
 
-    target = make_engine(f"duckdb:///{tmp_path / 'imported.duckdb'}")
+    target = empty_engine
     for name in IMPORT_ORDER:
         path, mapping = (files[name], core) if name in files else (own[name], "demo")
         result = import_file(target, path, mapping, name, refresh=False)
@@ -74,4 +74,3 @@ def test_demo_exported_as_core_banking_files_imports_to_the_same_figures(
     for name in MARTS:
         # the CLV model is fitted by an optimiser: row order moves its last digits
         assert_frame_equal(_frame(target, name), _frame(demo_engine, name), rel_tol=1e-6)
-    target.dispose()

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from data_access import audit
 from data_access.filters import Filters, Scope, apply_filters, apply_scope
+from data_access.masking import personal
 from data_access.queries._frames import frame
 from data_access.schema import audit_log, customer_value, customers
 from data_access.soft_entry import InvalidSoftFootprint, Problem
@@ -78,10 +79,11 @@ def select_queue(scope: Scope, flt: Filters, fields: tuple[str, ...]) -> sa.Sele
     return stmt.order_by(sa.desc("aum"), c.customer_id)
 
 
+@personal
 def fetch_queue(
     conn: sa.Connection, scope: Scope, flt: Filters, fields: tuple[str, ...], limit: int = 200
 ) -> pl.DataFrame:
-    """The queue (``select_queue``), at most ``limit`` customers."""
+    """The queue (``select_queue``), at most ``limit`` customers; names masked for the scope."""
     schema: dict[str, pl.DataType] = {
         "customer_id": pl.Int64(),
         "branch_id": pl.Int64(),

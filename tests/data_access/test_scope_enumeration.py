@@ -16,7 +16,9 @@ import sqlalchemy as sa
 
 import data_access.queries as queries
 from data_access.filters import Filters, Scope
+from data_access.masking import PERSONAL_COLUMN_NAMES, protect
 from data_access.queries.value import SegmentDefinition
+from data_access.roles import ROLES, scope_for
 from data_access.schema import FUNNEL_STAGES, campaigns, customers, officers
 from metrics.standards import load_standards
 
@@ -174,15 +176,50 @@ def demo(request: pytest.FixtureRequest) -> sa.Engine:
     return request.getfixturevalue("demo_engine" if request.param == "duckdb" else "demo_pg_engine")
 
 
+def role_scopes(bank: Bank) -> dict[str, Scope]:
+    """Every role of ``data_access.roles``, with its narrowest assignment on the first branch
+    (built by ``scope_for`` as at sign-in, so a new role is enumerated the day it exists)."""
+    assignment = {
+        "bank": (None, None, ()),
+        "bank_or_branch": (bank.mine, None, ()),
+        "bank_or_branches": (None, None, (bank.mine,)),
+        "branch": (bank.mine, None, ()),
+        "officer": (bank.mine, bank.officer, ()),
+        "none": (None, None, ()),
+    }
+    return {code: scope_for(code, *assignment[r.scope]) for code, r in ROLES.items()}
+
+
+def _clear_personal(df: pl.DataFrame, scope: Scope, stored: pl.DataFrame) -> list[str]:
+    """Personal columns that left the data layer other than masked for the scope."""
+    columns = {c: k for c, k in PERSONAL_COLUMN_NAMES.items() if c in df.columns}
+    if not columns or "customer_id" not in df.columns or df.is_empty():
+        return []
+    source = {c: "name" if k == "name" else c for c, k in columns.items()}
+    raw = df.select("customer_id").join(stored, on="customer_id", how="left")
+    expected = protect(
+        raw.select("customer_id", *(pl.col(s).alias(c) for c, s in source.items())),
+        scope.reveal,
+        columns,
+    )
+    return [
+        f"column {c}" for c in columns if df[c].cast(pl.String).to_list() != expected[c].to_list()
+    ]
+
+
 def test_no_fetch_returns_a_row_outside_any_roles_scope(demo: sa.Engine) -> None:
     bank = Bank(demo)
-    scopes = {
-        "president": Scope.branch(bank.mine),
-        "marketing": Scope.branches((bank.mine,)),
-        "officer": Scope.officer(bank.mine, bank.officer),
-        "credit": Scope.branch(bank.mine),
-        "auditor": Scope.nothing(),
-    }
+    scopes = role_scopes(bank)
+    assert set(scopes) == set(ROLES)
+    with demo.connect() as conn:
+        stored = pl.DataFrame(
+            conn.execute(
+                sa.select(customers.c.customer_id, customers.c.name, customers.c.phone,
+                          customers.c.id_number)
+            ).all(),
+            schema=["customer_id", "name", "phone", "id_number"],
+            orient="row",
+        )  # fmt: skip
     fetches = all_fetches()
     calls, leaks = 0, []
     with demo.connect() as conn:
@@ -196,11 +233,15 @@ def test_no_fetch_returns_a_row_outside_any_roles_scope(demo: sa.Engine) -> None
                     calls += 1
                     if isinstance(df, pl.DataFrame):
                         leaks += [f"{role} {name}: {b}" for b in _outside(df, scope, bank)]
+                        leaks += [
+                            f"{role} {name}: {c} in clear"
+                            for c in _clear_personal(df, scope, stored)
+                        ]
                         if role == "auditor":
                             assert not {"customer_id", "name", "phone"} & set(df.columns) or (
                                 df.is_empty()
                             ), f"{name} gave the auditor customer rows"
                     if "customer_id" not in inspect.signature(fn).parameters:
                         break
-    assert calls > 200
+    assert calls > 300
     assert leaks == []

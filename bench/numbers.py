@@ -4,7 +4,7 @@ Usage: ``python -m bench.numbers [database-url]``. Without a URL it builds the 3
 bank (seed 11, data to 2026-11-22) in a temporary directory first (about 15 s). Prints, over the
 last 26 weeks: the flags per week of an ordinary week (flags that match no planted anomaly, per
 branch × KPI pair), and the flags' precision and recall against ``planted_anomalies``; the P(alive)
-calibration on a 13-week hold-out by decile; the CLV worked example of the standard.
+calibration on a 13-week hold-out by decile of P(alive); the CLV worked example of the standard.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from metrics.clv import (
     bank_clv,
     expected_transactions,
     fit_bgnbd,
+    p_active,
     p_alive,
     survival_discount_factor,
 )
@@ -116,18 +117,20 @@ HOLDOUT_WEEKS = 13
 
 
 def calibration(engine: sa.Engine, standards: Standards, as_of: date) -> pl.DataFrame:
-    """P(alive) and expected activity on a hold-out: fit BG/NBD on the data up to 13 weeks before
-    ``as_of``, predict the next 13 weeks, compare with what the customers then did.
+    """P(alive) on a hold-out: fit BG/NBD as the value mart does, on the data up to 13 weeks
+    before ``as_of``, and compare with what the customers did in the 13 weeks after.
 
-    One row per decile of predicted transaction days (open customers with a transaction before the
-    cut-off): customers, mean P(alive), share active in the hold-out, mean predicted and
-    observed transaction days.
+    The fit takes every customer with a self-initiated transaction before the cut-off, those who
+    closed later included (leaving them out, as a survivors-only fit does, removes exactly the
+    customers who stopped, and the fit then finds no dropout). Scored: the customers open on the
+    cut-off day. One row per decile of P(alive): customers, mean P(alive), predicted and observed
+    share active in the hold-out, mean predicted and observed transaction days.
     """
     cut = as_of - timedelta(weeks=HOLDOUT_WEEKS)
     unit = standards.clv.time_unit
     with connect(engine) as conn:
         summary = fetch_clv_summary(conn, Scope.bank(), cut, unit)
-        owners = fetch_customer_owners(conn, Scope.bank(), open_on=as_of)
+        owners = fetch_customer_owners(conn, Scope.bank(), open_on=cut)
         observed = pl.DataFrame(
             conn.execute(
                 sa.select(
@@ -146,23 +149,26 @@ def calibration(engine: sa.Engine, standards: Standards, as_of: date) -> pl.Data
             schema={"customer_id": pl.Int64, "observed": pl.Int64},
             orient="row",
         )
-    summary = summary.join(owners.select("customer_id"), on="customer_id", how="semi")
     fit = fit_bgnbd(summary)
+    scored = summary.join(owners.select("customer_id"), on="customer_id", how="semi")
     horizon = HOLDOUT_WEEKS * 7 / DAYS_PER[unit]
     scored = (
-        summary.select("customer_id")
+        scored.select("customer_id")
         .with_columns(
-            p_alive(summary, fit), expected_transactions(summary, fit, horizon).alias("predicted")
+            p_alive(scored, fit),
+            p_active(scored, fit, horizon).alias("predicted_active"),
+            expected_transactions(scored, fit, horizon).alias("predicted"),
         )
         .join(observed, on="customer_id", how="left")
         .with_columns(pl.col("observed").fill_null(0))
-        .with_columns((pl.col("predicted").rank("ordinal") * 10 / pl.len()).ceil().alias("decile"))
+        .with_columns((pl.col("p_alive").rank("ordinal") * 10 / pl.len()).ceil().alias("decile"))
     )
     return (
         scored.group_by("decile")
         .agg(
             pl.len().alias("customers"),
             pl.col("p_alive").mean().alias("mean_p_alive"),
+            pl.col("predicted_active").mean().alias("predicted_active_share"),
             (pl.col("observed") > 0).mean().alias("active_share"),
             pl.col("predicted").mean().alias("predicted_days"),
             pl.col("observed").mean().alias("observed_days"),
@@ -175,13 +181,15 @@ def calibration(engine: sa.Engine, standards: Standards, as_of: date) -> pl.Data
 def calibration_table(table: pl.DataFrame) -> list[str]:
     """The calibration as a Markdown table."""
     lines = [
-        "| decile of predicted activity | customers | mean P(alive) | active in hold-out | predicted days | observed days |",
-        "|---|---|---|---|---|---|",
+        "| decile of P(alive) | customers | mean P(alive) | predicted active | active in hold-out "
+        "| predicted days | observed days |",
+        "|---|---|---|---|---|---|---|",
     ]
     for r in table.iter_rows(named=True):
         lines.append(
             f"| {r['decile']} | {r['customers']:,} | {r['mean_p_alive']:.2f} | "
-            f"{r['active_share']:.0%} | {r['predicted_days']:.1f} | {r['observed_days']:.1f} |"
+            f"{r['predicted_active_share']:.0%} | {r['active_share']:.0%} | "
+            f"{r['predicted_days']:.1f} | {r['observed_days']:.1f} |"
         )
     return lines
 

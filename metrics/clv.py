@@ -292,6 +292,18 @@ def p_alive_np(fit: BetaGeoFit, x: np.ndarray, tx: np.ndarray, T: np.ndarray) ->
     return np.where(x > 0, 1.0 / (1.0 + np.exp(log_ratio)), 1.0)
 
 
+def p_active_np(
+    fit: BetaGeoFit, t: float, x: np.ndarray, tx: np.ndarray, T: np.ndarray
+) -> np.ndarray:
+    """P(at least one transaction in (T, T + t] | x, t_x, T): alive, and then not silent for t.
+
+    Alive, the rate's posterior is Gamma(r + x, alpha + T), so P(no transaction in t) =
+    ((alpha + T) / (alpha + T + t))^(r + x).
+    """
+    silent = np.exp((fit.r + x) * (np.log(fit.alpha + T) - np.log(fit.alpha + T + t)))
+    return p_alive_np(fit, x, tx, T) * (1.0 - silent)
+
+
 def _population_part(fit: BetaGeoFit, t: float, x: np.ndarray, T: np.ndarray) -> np.ndarray:
     """Eq. 10's numerator (depends on x and T only, not on t_x): the costly hypergeometric part."""
     r, alpha, a, b = fit.r, fit.alpha, fit.a, fit.b
@@ -334,6 +346,13 @@ def p_alive(summary: pl.DataFrame, fit: BetaGeoFit) -> pl.Series:
     return _score(summary, SUMMARY_COLS, lambda x, tx, T: p_alive_np(fit, x, tx, T)).alias(
         "p_alive"
     )
+
+
+def p_active(summary: pl.DataFrame, fit: BetaGeoFit, horizon: float) -> pl.Series:
+    """P(at least one transaction in the next ``horizon`` time units), per summary row."""
+    return _score(
+        summary, SUMMARY_COLS, lambda x, tx, T: p_active_np(fit, horizon, x, tx, T)
+    ).alias("p_active")
 
 
 def expected_transactions(summary: pl.DataFrame, fit: BetaGeoFit, horizon: float) -> pl.Series:

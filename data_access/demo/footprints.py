@@ -4,7 +4,9 @@ Each *stream* (payments, withdrawals, salary, pension, remittances ...) has a ra
 week; Poisson counts are expanded into rows with vectorised draws of time, channel, amount, place
 and counterparty. Seasonality lives in the weekly profiles (Spring Festival, 春耕, harvest), the
 channel shift in each customer's mobile-banking adoption date, churn in a decay of activity and
-a rise of transfers out to other banks and internet platforms.
+a rise of transfers out to other banks and internet platforms, dormancy (睡眠户) in a customer who
+stops transacting while credits still arrive. Monthly loan instalments are standing debits: not
+self-initiated.
 """
 
 from __future__ import annotations
@@ -100,7 +102,8 @@ class _Chunk:
     alive: np.ndarray  # customers x weeks, inside the relationship
     churn_t: np.ndarray  # customers x weeks, progress of churn (-1 before it starts, up to 1)
     in_churn: np.ndarray
-    life: np.ndarray  # alive, damped as churn progresses
+    awake: np.ndarray  # customers x weeks, False once a dormant customer has stopped (睡眠户)
+    life: np.ndarray  # alive and awake, damped as churn progresses
     act: np.ndarray  # activity, a column
     sf: np.ndarray  # Spring Festival weeks, a row
     ticket: np.ndarray  # a customer's typical amount multiplier, from income
@@ -290,6 +293,9 @@ class FootprintGenerator:
         churn_t = np.clip(churn_t, -1.0, 1.0)
         in_churn = churn_t > 0
         act_decay = np.where(in_churn, np.clip(1 - churn_t, 0.05, 1.0) ** 1.3, 1.0)
+        # a dormant customer (睡眠户) stops transacting: only credits arrive from then on
+        dormant = pop.dormant_from[idx]
+        awake = np.isnat(dormant)[:, None] | (week_start[None, :] < dormant[:, None])
         income = pop.income[idx]
         return _Chunk(
             rng=rng,
@@ -303,7 +309,8 @@ class FootprintGenerator:
             alive=alive,
             churn_t=churn_t,
             in_churn=in_churn,
-            life=alive * act_decay,
+            awake=awake,
+            life=alive * act_decay * awake,
             act=pop.activity[idx][:, None],
             sf=self.sf[None, :],
             ticket=np.clip(income / 30_000, 0.2, 20) ** 0.6,
@@ -371,7 +378,7 @@ class FootprintGenerator:
         """Harvest: farmers sell the crop in Sep-Oct and bank the cash."""
         rng = cx.rng
         harvest = np.isin(self.week_month, (9, 10)).astype(float)[None, :]
-        lam = np.where((cx.occ == FARMER)[:, None], 0.4, 0.0) * harvest * cx.alive
+        lam = np.where((cx.occ == FARMER)[:, None], 0.4, 0.0) * harvest * cx.alive * cx.awake
         c, t = self._expand_weekly(rng, lam)
         share = cx.income[c] * 0.45 / (0.4 * 8.7)
         amt = np.round(share * rng.lognormal(0, 0.35, len(c)), -1)
@@ -407,7 +414,7 @@ class FootprintGenerator:
     def _transfers_out(self, cx: _Chunk) -> None:
         """Transfers out, rising to other banks and platforms for churners."""
         rng, in_churn, churn_t = cx.rng, cx.in_churn, cx.churn_t
-        lam = cx.act * 0.12 * cx.alive * np.where(in_churn, 1 + 3.0 * churn_t, 1.0)
+        lam = cx.act * 0.12 * cx.alive * cx.awake * np.where(in_churn, 1 + 3.0 * churn_t, 1.0)
         lam = lam + np.where(in_churn, 0.15 * churn_t, 0.0) * cx.alive  # moving the savings away
         c, t = self._expand_weekly(rng, lam)
         ct = churn_t[c, self._week_of(t)]
@@ -512,7 +519,7 @@ class FootprintGenerator:
         home = cx.home
         ag = np.flatnonzero(loans.agri[idx] > 0)
         spring = np.isin(self.week_month, (3, 4)).astype(float)[None, :]
-        lam = np.where(loans.agri[idx] > 0, 1.0 / 8.7, 0.0)[:, None] * spring * cx.alive
+        lam = np.where(loans.agri[idx] > 0, 1.0 / 8.7, 0.0)[:, None] * spring * cx.alive * cx.awake
         lam *= week_start[None, :] >= loans.agri_open[idx][:, None]
         c, t = self._expand_weekly(rng, lam)
         amt = np.round(loans.agri[idx[c]] * rng.uniform(0.6, 1.0, len(c)), -2)
@@ -582,7 +589,11 @@ class FootprintGenerator:
                 "place": _dict(place, self.places),
                 "merchant_category": _dict(mcat, names.MERCHANT_CATEGORIES),
                 "counterparty_type": _dict(cparty, COUNTERPARTY_TYPES),
-                "self_initiated": pa.array(SELF_BY_KIND[kind]),
+                # the monthly instalment is a standing debit, not the customer's own act
+                "self_initiated": pa.array(
+                    SELF_BY_KIND[kind]
+                    & ~((kind == K["loan_repayment"]) & (channel == CH["internet"]))
+                ),
             }
         )
         return table, len(cust)

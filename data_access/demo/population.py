@@ -52,6 +52,7 @@ class Population:
     opened: np.ndarray  # datetime64[D]
     closed: np.ndarray  # datetime64[D] or NaT
     churn_start: np.ndarray  # datetime64[D] or NaT: money starts to leave
+    dormant_from: np.ndarray  # datetime64[D] or NaT: stops transacting, the account left open
     migrant_family: np.ndarray  # receives remittances from children working in cities
     car: np.ndarray  # owns a car (fuel receipts, vehicles)
     mobile_adopted: np.ndarray  # datetime64[D] or NaT
@@ -266,6 +267,13 @@ def build_population(
             "closed_on": pa.array(closed, pa.date32(), mask=np.isnat(closed)),
         }
     )
+    # dormant (睡眠户): 5% of the older customers who are not leaving stop transacting themselves
+    # at some day of the window and leave the account open (credits still arrive). Drawn from a
+    # child generator after everything else, so the rest of the population is what it was.
+    drng = np.random.default_rng(rng.integers(0, 1 << 62))
+    dormant = old_enough & (u >= 0.10) & (drng.random(n) < 0.05)
+    dormant_from = np.full(n, NAT)
+    dormant_from[dormant] = start + drng.integers(0, max(1, span), dormant.sum()) * DAY
     return Population(
         n=n,
         branch=branch,
@@ -280,6 +288,7 @@ def build_population(
         opened=opened,
         closed=closed,
         churn_start=churn_start,
+        dormant_from=dormant_from,
         migrant_family=migrant_family,
         car=car,
         mobile_adopted=mobile_adopted,

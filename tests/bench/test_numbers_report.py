@@ -23,10 +23,15 @@ def test_flags_find_the_planted_anomalies_and_stay_quiet_otherwise(
     assert "CLV 7,646.21" in text  # the standard's worked example (docs/customer-value.md)
 
 
-def test_calibration_ranks_activity(demo_engine: sa.Engine) -> None:
-    """Predicted activity on the hold-out rises with observed activity, decile by decile."""
+def test_calibration_separates_the_deciles_of_p_alive(demo_engine: sa.Engine) -> None:
+    """P(alive) tells who has gone quiet: the lowest decile is well below 1 and is the least active
+    in the hold-out; the predicted share active in the hold-out follows the observed one."""
     table = calibration(demo_engine, load_standards(), date(2026, 11, 22))
     assert table.height == 10
-    observed = table["observed_days"].to_list()
-    assert observed[-1] > 3 * observed[0]
-    assert table["predicted_days"].to_list() == sorted(table["predicted_days"].to_list())
+    mean_p = table["mean_p_alive"].to_list()
+    assert mean_p == sorted(mean_p)
+    assert mean_p[0] < 0.85 < mean_p[1]
+    active = table["active_share"].to_list()
+    assert active[0] < min(active[1:]) - 0.1
+    for predicted, observed in zip(table["predicted_active_share"], active, strict=True):
+        assert abs(predicted - observed) < 0.12

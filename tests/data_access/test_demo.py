@@ -348,6 +348,37 @@ def test_churners_move_money_to_other_banks(demo: sa.Engine) -> None:
     assert np.median(theirs) < np.median(others) - 0.2
 
 
+def test_dormant_customers_stop_transacting_and_stay_open(demo: sa.Engine) -> None:
+    """Some older customers go quiet (睡眠户): open, credits still arriving, no act of their own
+    for months after a year of them; standing loan instalments are not the customer's own act."""
+    quiet = rows(
+        demo,
+        "select c.customer_id from customers c where c.closed_on is null "
+        "and exists (select 1 from footprints f where f.customer_id = c.customer_id "
+        "  and f.self_initiated and f.occurred_at < :mid) "
+        "and not exists (select 1 from footprints f where f.customer_id = c.customer_id "
+        "  and f.self_initiated and f.occurred_at >= :mid)",
+        mid=datetime(2026, 5, 22),
+    )
+    assert 0.01 * 3000 <= len(quiet) <= 0.08 * 3000
+    credited = scalar(
+        demo,
+        "select count(distinct customer_id) from footprints where not self_initiated "
+        "and occurred_at >= :mid and customer_id in (select customer_id from customers "
+        "where closed_on is null and customer_id not in (select customer_id from footprints "
+        "where self_initiated and occurred_at >= :mid))",
+        mid=datetime(2026, 5, 22),
+    )
+    assert credited > 0.3 * len(quiet)
+    kinds = rows(
+        demo,
+        "select channel, bool_or(self_initiated), bool_and(self_initiated) from footprints "
+        "where kind = 'loan_repayment' group by channel order by channel",
+    )
+    assert ("internet", False, False) in kinds  # the monthly standing debit
+    assert ("counter", True, True) in kinds  # repaid in person after the harvest
+
+
 # --- information quality and contradictions --------------------------------------------------
 
 

@@ -21,6 +21,7 @@ from metrics.clv import (
     fit_gamma_gamma,
     gamma_gamma_log_likelihood,
     gamma_gamma_objective,
+    p_active,
     p_alive,
     rfm_summary,
 )
@@ -336,3 +337,17 @@ def test_bank_clv_worked_example() -> None:
     assert survival_discount_factor(std) == pytest.approx(factor)
     assert out["clv"].to_list() == pytest.approx([0.9 * 292.5 * factor, 292.5 * factor])
     assert out["clv"][0] == pytest.approx(7_646.21, abs=0.01)
+
+
+def test_p_active_hand_worked() -> None:
+    """P(a transaction in the next t) = P(alive) x (1 - ((alpha + T) / (alpha + T + t))^(r + x))."""
+    summary = pl.DataFrame({"frequency": [0, 2], "recency": [0.0, 30.43], "T": [38.86, 38.86]})
+    alive = p_alive(summary, FIT).to_list()
+    expected = [
+        a * (1 - ((FIT.alpha + 38.86) / (FIT.alpha + 38.86 + 13.0)) ** (FIT.r + x))
+        for a, x in zip(alive, (0, 2), strict=True)
+    ]
+    assert p_active(summary, FIT, 13.0).to_list() == pytest.approx(expected, rel=1e-12)
+    # never above P(alive); longer horizons make a transaction likelier
+    assert all(p < a for p, a in zip(expected, alive, strict=True))
+    assert p_active(summary, FIT, 52.0)[1] > expected[1]

@@ -151,16 +151,18 @@ def _kpi_table(r: WeeklyReport) -> Table:
         row = by_kpi[kpi]
         good = is_good(kpi, row["wow_abs"])
         target = row["target"]
+        # one money unit down each column: a week's outflow of '3,500元' beside deposits of
+        # '12,345.7万元' reads as the larger figure at a glance
         rows.append(
             [
                 Cell(label(f"kpis.kpi_{kpi}", lg)),
-                _num(kpi_text(kpi, row["value"], lg)),
+                _num(kpi_text(kpi, row["value"], lg, one_unit=True)),
                 _num(
-                    change_text(kpi, row["wow_abs"], row["wow_pct"], lg),
+                    change_text(kpi, row["wow_abs"], row["wow_pct"], lg, one_unit=True),
                     "" if good is None else ("good" if good else "bad"),
                 ),
-                _num(change_text(kpi, row["yoy_abs"], row["yoy_pct"], lg)),
-                _num(kpi_text(kpi, target, lg) if target is not None else "—"),
+                _num(change_text(kpi, row["yoy_abs"], row["yoy_pct"], lg, one_unit=True)),
+                _num(kpi_text(kpi, target, lg, one_unit=True) if target is not None else "—"),
                 _num(pct(row["attainment"])),
             ]
         )

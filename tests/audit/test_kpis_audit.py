@@ -173,7 +173,17 @@ def test_kpi_cards(
             assert card["prev_value"] == pytest.approx(prev), f"{where} week over week"
             assert card["yoy_value"] == pytest.approx(yoy), f"{where} year over year"
             if scope.level != "officer":
-                assert card["target"] == pytest.approx(sql_target(bank, kpi, week, scope)), where
+                target = sql_target(bank, kpi, week, scope)
+                assert card["target"] == pytest.approx(target), where
+                # attainment reads one way for every KPI: above 100% is good; for outflows
+                # (lower is better) it is target ÷ actual, as in the branch ranking
+                if target is None or target <= 0:
+                    attainment = None
+                elif kpi == "outflow_other_banks":
+                    attainment = target / expected if expected > 0 else None
+                else:
+                    attainment = max(expected, 0) / target
+                assert card["attainment"] == pytest.approx(attainment), f"{where} attainment"
 
 
 @pytest.mark.parametrize("week", WEEKS, ids=[f"{w}" for w in WEEKS])

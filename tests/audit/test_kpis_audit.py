@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import numpy as np
 import polars as pl
 import pytest
 import sqlalchemy as sa
 
+from dashboard.loaders.common import load_officers
 from dashboard.loaders.kpis import league_period, load_officer_weekly, load_week_view
+from dashboard.loaders.officers import BOOK_ROLES
 from data_access.filters import Scope
 from metrics import kpis as km
 from tests.audit.conftest import AS_OF_DATES, DATA_END, monday, one, rows
@@ -187,7 +190,7 @@ def test_kpi_cards(
 
 
 @pytest.mark.parametrize("week", WEEKS, ids=[f"{w}" for w in WEEKS])
-def test_branch_ranking(bank: sa.Engine, week: date) -> None:
+def test_branch_ranking(bank: sa.Engine, largest_branch: int, week: date) -> None:
     """Score = mean over KPIs with a target of attainment capped at 150%; outflows target ÷ actual."""
     got = load_week_view(Scope.bank(), week, (), ()).ranking
     branches = [r[0] for r in rows(bank, "SELECT branch_id FROM branches ORDER BY branch_id")]
@@ -213,6 +216,10 @@ def test_branch_ranking(bank: sa.Engine, week: date) -> None:
         assert scores[b] == pytest.approx(score), f"branch {b}"
     ranked = sorted(expected, key=lambda b: (-expected[b], b))
     assert got.sort("rank", "branch_id")["branch_id"].to_list()[:5] == ranked[:5]
+    # a branch president's own view: the same score for the one branch
+    own = load_week_view(Scope.branch(largest_branch), week, (), ()).ranking
+    assert own["branch_id"].to_list() == [largest_branch]
+    assert own["score"][0] == pytest.approx(expected[largest_branch])
 
 
 OFFICER_WORK = """
@@ -222,35 +229,58 @@ SELECT o.officer_id,
   (SELECT count(*) FROM customers c WHERE c.officer_id = o.officer_id
      AND c.opened_on >= :ws AND c.opened_on < :we) AS new_customers,
   (SELECT count(*) FROM officer_activities a WHERE a.officer_id = o.officer_id
-     AND a.occurred_at >= :ws AND a.occurred_at < :we) AS activities
-FROM officers o WHERE o.active {where}
+     AND a.occurred_at >= :ws AND a.occurred_at < :we) AS activities,
+  (SELECT count(*) FROM marketing_events e WHERE e.officer_id = o.officer_id AND e.stage = 'converted'
+     AND e.occurred_at >= :ps AND e.occurred_at < :ws) AS conversions_prev
+FROM officers o
+WHERE o.active AND o.role IN ('customer_manager', 'credit_officer') {where}
 ORDER BY o.officer_id"""
 
 
 @pytest.mark.parametrize("week", WEEKS, ids=[f"{w}" for w in WEEKS])
-def test_officer_league(bank: sa.Engine, largest_branch: int, week: date) -> None:
-    """Each officer's week: conversions (the event's officer), new customers, activities logged."""
+def test_officer_league(
+    bank: sa.Engine, largest_branch: int, busiest_officer: Scope, week: date
+) -> None:
+    """The officers who keep a book (tellers keep none), as the page lists them: conversions (the
+    event's officer), new customers, activities logged, last week's conversions; ranked by the
+    three in that order (ties share a rank); 'low activity' under half the median officer's."""
+    officer = busiest_officer.officer_id
     for scope, where in (
         (Scope.bank(), ""),
         (Scope.branch(largest_branch), f"AND o.branch_id = {largest_branch}"),
+        (busiest_officer, f"AND o.officer_id = {officer}"),
     ):
+        # the page's way (dashboard/pages/kpis.py)
+        book = load_officers(scope).filter(pl.col("role").is_in(BOOK_ROLES))
         weekly = load_officer_weekly(scope, league_period(week, (), ()))
-        league = km.officer_league(weekly, week=week)
+        league = km.officer_league(
+            weekly.filter(pl.col("officer_id").is_in(book["officer_id"].to_list())),
+            week=week,
+            officers=book,
+        )
         got = {
-            r["officer_id"]: (r["conversions"], r["new_customers"], r["activities"])
+            r["officer_id"]: (
+                r["conversions"],
+                r["new_customers"],
+                r["activities"],
+                r["conversions_prev"],
+            )
             for r in league.iter_rows(named=True)
         }
         expected = {
-            r[0]: (r[1], r[2], r[3])
+            r[0]: tuple(r[1:])
             for r in rows(
-                bank, OFFICER_WORK.format(where=where), ws=week, we=week + timedelta(days=7)
+                bank,
+                OFFICER_WORK.format(where=where),
+                ps=week - timedelta(days=7),
+                ws=week,
+                we=week + timedelta(days=7),
             )
         }
-        # the league lists the officers with any work that week (or last week)
-        for oid, figures in got.items():
-            assert figures == expected.get(oid, (0, 0, 0)), f"{scope.level} officer {oid}"
-        busy = {o for o, f in expected.items() if any(f)}
-        assert busy <= set(got), f"{scope.level}: officers with work missing from the league"
-        assert len(league.filter(pl.col("activities") > 0)) == sum(
-            1 for f in expected.values() if f[2] > 0
-        )
+        assert got == expected, f"{scope.level} {week}"
+        keys = {o: f[:3] for o, f in expected.items()}
+        median = float(np.median([f[2] for f in expected.values()]))
+        for r in league.iter_rows(named=True):
+            better = sum(1 for k in keys.values() if k > keys[r["officer_id"]])
+            assert r["rank"] == better + 1, f"{scope.level} officer {r['officer_id']} rank"
+            assert r["lagging"] == (r["activities"] < 0.5 * median)

@@ -4,8 +4,9 @@ Each session is a websocket client speaking Streamlit's own protocol (the browse
 its page with its query string, and reads what the server sends back. Per session we measure the
 seconds from connecting to the first chart (``plotly_chart``; a metric for one customer's page),
 count errors (an exception element, an error alert, no chart within the time limit), and check
-that the query string the server sends back is the session's own (no session sees another's
-week, branches or tiers).
+that what the server draws for it is its own: the watermark's user, the sidebar's week, branches
+and tiers as its URL asked, and the sidebar's branch (and, for an officer, officer) choices
+exactly its user's scope — no session sees another's user, scope or filters.
 
     python -m bench.load --url duckdb:////abs/county.duckdb --sessions 50
 """
@@ -31,16 +32,20 @@ from bench.browser import _free_port, _Server
 from bench.common import ROOT, log
 from dashboard.access import COOKIE
 
-PAGES = ("kpis", "loyalty", "funnels", "officers", "segments", "customer")
-# Two demo roles per page (sessions alternate): different users, scopes and filters at once.
+PAGES = ("kpis", "loyalty", "funnels", "officers", "segments", "customer", "audit")
+# Demo roles per page (sessions alternate): every role, with the bank's, a branch's and an
+# officer's scope at once. The demo's president, officer and credit user work at the first branch.
 ROLE_OF_PAGE = {
     "kpis": ("admin", "president"),
     "loyalty": ("marketing", "admin"),
-    "funnels": ("marketing", "president"),
-    "officers": ("training", "admin"),
-    "segments": ("marketing", "president"),
-    "customer": ("admin", "admin"),
+    "funnels": ("marketing", "officer"),
+    "officers": ("training", "credit"),
+    "segments": ("president", "officer"),
+    "customer": ("credit", "officer"),
+    "audit": ("auditor", "admin"),
 }
+# What the page draws first, timed as its first chart (the audit log is a table).
+FIRST = {"customer": "metric", "audit": "dataframe"}
 ALERT_ERROR = 1  # Alert.Format.ERROR
 
 
@@ -51,11 +56,13 @@ class Session:
     page: str
     query: dict[str, str]
     expected: dict[str, list[str]] = field(default_factory=dict)  # sidebar labels it must see
+    scope_options: dict[str, list[str]] = field(default_factory=dict)  # the choices its scope gives
     user: str = "admin"  # the demo user this session signs in as
     token: str = ""  # its session token, sent as the browser's cookie
     first_chart_s: float | None = None
     error: str = ""
     seen: dict[str, list[str]] = field(default_factory=dict)
+    seen_options: dict[str, list[str]] = field(default_factory=dict)  # the sidebar's choices
     seen_user: str = ""  # whose name the page's watermark carried
 
     @property
@@ -68,6 +75,10 @@ class Session:
             and week[0].startswith(self.query["week"])
             and self.seen.get("w_branches") == self.expected["w_branches"]
             and self.seen.get("w_tiers") == self.expected["w_tiers"]
+            and all(
+                sorted(self.seen_options.get(k, [])) == sorted(v)
+                for k, v in self.scope_options.items()
+            )
         )
 
 
@@ -76,6 +87,7 @@ class LoadFigures:
     """The run's figures."""
 
     sessions: int = 0
+    users: list[str] = field(default_factory=list)  # the demo users signed in (one per role)
     errors: int = 0
     crossed: int = 0  # sessions whose page came back with someone else's filters
     p50_s: float = float("nan")
@@ -86,10 +98,54 @@ class LoadFigures:
     details: list[str] = field(default_factory=list)
 
 
+@dataclass
+class Reach:
+    """What one demo user's scope reaches: its branches (None: all), its officer's name when it
+    is an officer's book, and some open customers inside it."""
+
+    branch_ids: tuple[int, ...] | None
+    officer_name: str | None
+    customers: list[int]
+
+
+def reach_of_demo_users(url: str) -> dict[str, Reach]:
+    """Each demo user's reach, read with the data layer's own scoping (before the server starts)."""
+    from data_access import auth
+    from data_access.demo.app_records import demo_accounts
+    from data_access.filters import apply_scope
+    from data_access.migrate import upgrade
+    from data_access.schema import customers, officers
+
+    engine = sa.create_engine(url)
+    out = {}
+    try:
+        upgrade(engine)  # a bank built before sign-in existed gets its tables
+        auth.ensure_demo_accounts(engine)
+        with engine.connect() as conn:
+            for name, _, _ in demo_accounts():
+                user = auth.load_user(conn, name)
+                assert user is not None, name
+                c = customers.c
+                stmt = sa.select(c.customer_id).where(c.closed_on.is_(None))
+                stmt = apply_scope(stmt, user.scope, c.branch_id, c.officer_id)
+                mine = list(conn.execute(stmt.order_by(c.customer_id).limit(50)).scalars())
+                officer = None
+                if user.officer_id is not None:
+                    officer = conn.execute(
+                        sa.select(officers.c.name).where(officers.c.officer_id == user.officer_id)
+                    ).scalar_one()
+                visible = user.scope.visible_branch_ids
+                out[name] = Reach(None if visible is None else tuple(visible), officer, mine)
+    finally:
+        engine.dispose()
+    return out
+
+
 def plan(
-    n: int, weeks: list[date], branches: list[tuple[int, str, str]], customers: list[int]
+    n: int, weeks: list[date], branches: list[tuple[int, str, str]], reach: dict[str, Reach]
 ) -> list[Session]:
-    """``n`` sessions spread over the pages, each with its own language, week, branch and tier."""
+    """``n`` sessions spread over the pages and roles, each with its own language, week, branch
+    and tier, and the sidebar choices its user's scope must give."""
     from dashboard.i18n import catalog
 
     tiers = ("mass", "affluent")  # in every branch: each page has something to draw
@@ -98,8 +154,11 @@ def plan(
         page = PAGES[i % len(PAGES)]
         lang = "zh" if i % 2 else "en"
         user = ROLE_OF_PAGE[page][(i // len(PAGES)) % 2]
-        # the demo president runs the first branch: a link to another branch is not theirs
-        branch_id, name_zh, name_en = branches[0 if user == "president" else i % len(branches)]
+        r = reach[user]
+        own = [b for b in branches if r.branch_ids is None or b[0] in r.branch_ids]
+        label = {b[0]: b[1] if lang == "zh" else b[2] for b in branches}
+        # a link to a branch of the scope (the auditor's scope has none: the link is ignored)
+        branch_id = own[i % len(own)][0] if own else branches[i % len(branches)][0]
         tier = tiers[i % len(tiers)]
         query = {
             "lang": lang,
@@ -108,12 +167,15 @@ def plan(
             "tiers": tier,
         }
         if page == "customer":
-            query["customer"] = str(customers[i % len(customers)])
+            query["customer"] = str(r.customers[i % len(r.customers)])
         expected = {
-            "w_branches": [name_zh if lang == "zh" else name_en],
+            "w_branches": [label[branch_id]] if own else [],
             "w_tiers": [catalog()[f"common.tier_{tier}"][lang]],
         }
-        out.append(Session(page, query, expected, user))
+        options = {"w_branches": [label[b[0]] for b in own]}
+        if r.officer_name is not None:
+            options["w_officers"] = [r.officer_name]
+        out.append(Session(page, query, expected, options, user))
     return out
 
 
@@ -121,12 +183,9 @@ def sign_in(url: str, sessions: list[Session]) -> None:
     """Give each session a real session token of its demo user (before the server holds the file)."""
     from data_access import auth
     from data_access.demo.app_records import DEMO_PASSWORD_SUFFIX
-    from data_access.migrate import upgrade
 
     engine = sa.create_engine(url)
     try:
-        upgrade(engine)  # a bank built before sign-in existed gets its tables
-        auth.ensure_demo_accounts(engine)
         users = {
             name: auth.authenticate(engine, name, name + DEMO_PASSWORD_SUFFIX)
             for name in {s.user for s in sessions}
@@ -148,10 +207,12 @@ def _rerun(session: Session) -> bytes:
 
 def _remember(session: Session, widget: object) -> None:
     """Keep the labels a sidebar filter shows as chosen (week, branches, tiers)."""
-    key = next((k for k in ("w_week", "w_branches", "w_tiers") if widget.id.endswith(k)), None)
+    keys = ("w_week", "w_branches", "w_officers", "w_tiers")
+    key = next((k for k in keys if widget.id.endswith(k)), None)
     if key is None:
         return
     options = list(widget.options)
+    session.seen_options[key] = options
     if hasattr(widget, "raw_values"):
         chosen = (
             list(widget.raw_values) if widget.set_value else [options[i] for i in widget.default]
@@ -163,7 +224,7 @@ def _remember(session: Session, widget: object) -> None:
 
 async def _visit(base_ws: str, session: Session, timeout_s: float) -> None:
     """One session: connect, ask for the page, read until the script finishes."""
-    first = "metric" if session.page == "customer" else "plotly_chart"
+    first = FIRST.get(session.page, "plotly_chart")
     t0 = time.perf_counter()
     try:
         async with websockets.connect(
@@ -210,7 +271,7 @@ async def _all(base_ws: str, sessions: list[Session], timeout_s: float) -> None:
     await asyncio.gather(*(_visit(base_ws, s, timeout_s) for s in sessions))
 
 
-def _sample(url: str) -> tuple[list[date], list[tuple[int, str, str]], list[int]]:
+def _sample(url: str) -> tuple[list[date], list[tuple[int, str, str]]]:
     engine = sa.create_engine(url)
     with engine.connect() as conn:
         as_of = date.fromisoformat(
@@ -222,28 +283,21 @@ def _sample(url: str) -> tuple[list[date], list[tuple[int, str, str]], list[int]
                 sa.text("select branch_id, name, name_en from branches order by 1")
             )
         ]
-        customers = list(
-            conn.execute(
-                sa.text(
-                    "select customer_id from customers where closed_on is null order by 1 limit 50"
-                )
-            ).scalars()
-        )
     engine.dispose()
     last = as_of - timedelta(days=(as_of.weekday() + 1) % 7 + 6)  # Monday of the last full week
     weeks = [last - timedelta(weeks=i) for i in range(8)]
-    return weeks, branches, customers
+    return weeks, branches
 
 
 def measure_load(
     db_url: str, sessions: int = 50, timeout_s: float = 180.0, log_file: Path | None = None
 ) -> LoadFigures:
     """Start one server on the bank, run ``sessions`` concurrent sessions, return the figures."""
-    weeks, branches, customers = _sample(db_url)
-    todo = plan(sessions, weeks, branches, customers)
+    weeks, branches = _sample(db_url)
+    todo = plan(sessions, weeks, branches, reach_of_demo_users(db_url))
     sign_in(db_url, todo)
     port = _free_port()
-    out = LoadFigures(sessions=sessions)
+    out = LoadFigures(sessions=sessions, users=sorted({s.user for s in todo}))
     with _Server(db_url, port, log_file) as server:
         t0 = time.perf_counter()
         asyncio.run(_all(f"ws://127.0.0.1:{port}", todo, timeout_s))
@@ -257,7 +311,8 @@ def measure_load(
         out.p95_s = round(times[min(len(times) - 1, int(0.95 * len(times)))], 3)
         out.max_s = round(times[-1], 3)
     out.details = [
-        f"{s.user} {s.page} {s.query}: {s.error or f'crossed {s.seen_user} {s.seen}'}"
+        f"{s.user} {s.page} {s.query}: "
+        + (s.error or f"crossed {s.seen_user} {s.seen} {s.seen_options}")
         for s in todo
         if s.error or not s.own_state
     ]

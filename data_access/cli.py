@@ -362,12 +362,15 @@ def _users_parser(sub: argparse._SubParsersAction) -> None:
     )
     users.add_argument("--url", default=None)
     acts = users.add_subparsers(dest="action", required=True)
-    acts.add_parser("list", help="every user with role and scope")
+    # --url also after the action, as the README writes it (`users create NAME … --url URL`)
+    after = argparse.ArgumentParser(add_help=False)
+    after.add_argument("--url", default=argparse.SUPPRESS)
+    acts.add_parser("list", help="every user with role and scope", parents=[after])
     for name, helptext in (
         ("create", "a new user (password asked, or one line on stdin with --password-stdin)"),
         ("assign", "give a user a role and scope (their sessions end)"),
     ):
-        a = acts.add_parser(name, help=helptext)
+        a = acts.add_parser(name, help=helptext, parents=[after])
         a.add_argument("username")
         a.add_argument("--role", required=True, choices=sorted(ROLES))
         a.add_argument("--branch", type=int, default=None, help="branch id (president, credit…)")
@@ -377,7 +380,7 @@ def _users_parser(sub: argparse._SubParsersAction) -> None:
             a.add_argument("--name", default=None, help="display name (default: user name)")
             a.add_argument("--password-stdin", action="store_true")
     for name in ("disable", "enable", "reset"):
-        a = acts.add_parser(name, help=f"{name} a user")
+        a = acts.add_parser(name, help=f"{name} a user", parents=[after])
         a.add_argument("username")
         if name == "reset":
             a.add_argument("--password-stdin", action="store_true")

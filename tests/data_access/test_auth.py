@@ -205,3 +205,26 @@ def test_users_cli_create_list_disable(tmp_path) -> None:  # type: ignore[no-unt
     assert "disabled" in cli("list").stdout
     with pytest.raises(auth.SignInRefused, match="disabled"):
         auth.authenticate(sa.create_engine(url), "wang", PASSWORD)
+
+
+def test_the_first_admin_is_created_as_the_readme_writes_it(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """`users create NAME --role admin --name … --url URL` (the URL after the action) works."""
+    from data_access.engine import create_schema, make_engine
+
+    url = f"duckdb:///{tmp_path / 'first.duckdb'}"
+    engine = make_engine(url)
+    create_schema(engine)
+    engine.dispose()
+    made = subprocess.run(
+        [sys.executable, "-m", "data_access", "users", "create", "it_admin", "--role", "admin",
+         "--name", "信息科 王", "--url", url, "--password-stdin"],
+        input=PASSWORD + "\n", capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    listed = subprocess.run(
+        [sys.executable, "-m", "data_access", "users", "list", "--url", url],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert "it_admin" in listed.stdout and "信息科 王" in listed.stdout
+    user = auth.authenticate(sa.create_engine(url), "it_admin", PASSWORD)
+    assert user.role == "admin" and user.scope.visible_branch_ids is None  # the whole bank

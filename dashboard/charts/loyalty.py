@@ -190,7 +190,8 @@ def churn_rows(
     components, value_at_stake, churn_reason, name, phone): masked name (张*) and phone
     (138****1234), branch, the reason (labelled by ``reasons``), loyalty, value at stake divided by
     ``value_scale`` (10,000 for 万元), the weakest component. ``headers`` maps ``name, phone,
-    branch, reason, loyalty, value_at_stake, weakest`` to column titles. Order of ``churn`` is kept."""
+    branch, reason, loyalty, value_at_stake, weakest`` (and ``customer_id``, first, when given) to
+    column titles. Order of ``churn`` is kept."""
     comps = [c for c in component_labels if c in churn.columns]
     weakest = (
         pl.concat_list([pl.col(c) for c in comps])
@@ -206,7 +207,11 @@ def churn_rows(
             for c in ("name", "phone")
         )
     )
+    number = (
+        [pl.col("customer_id").alias(headers["customer_id"])] if "customer_id" in headers else []
+    )
     return masked.with_columns(weakest.alias("weakest")).select(
+        *number,
         pl.col("name").alias(headers["name"]),
         pl.col("phone").alias(headers["phone"]),
         pl.col("branch_id")

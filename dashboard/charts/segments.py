@@ -80,6 +80,64 @@ def treemap(
     return fig
 
 
+def cell_grid(
+    breakdown: pl.DataFrame,
+    tier_labels: dict[str, str],
+    segment_labels: dict[str, str],
+    *,
+    size_by: str = "customers",
+    hover_customers: str = "customers",
+    hover_aum: str = "AUM",
+) -> go.Figure:
+    """Tier (rows, highest on top) × RFM segment (columns) as one square per non-empty cell,
+    sized by ``size_by`` and labelled with its customers; each point's customdata is
+    ``[tier, rfm_segment]``, what a click on it drills to (a treemap's click only zooms)."""
+    if size_by not in ("customers", "aum", "clv"):
+        raise ValueError(f"cannot size a grid by {size_by!r}")
+    tier_order = {code: i for i, code in enumerate(tier_labels)}
+    seg_order = {code: i for i, code in enumerate(segment_labels)}
+    cells = breakdown.filter(pl.col("customers") > 0).sort(
+        pl.col("tier").replace_strict(tier_order, default=len(tier_order)),
+        pl.col("rfm_segment").replace_strict(seg_order, default=len(seg_order)),
+    )
+    biggest = float(cells[size_by].max() or 0.0) if cells.height else 0.0
+    sizes = [
+        12 + 22 * (float(v) / biggest) ** 0.5 if biggest > 0 else 12 for v in cells[size_by]
+    ]  # area follows the value
+    fig = go.Figure(
+        go.Scatter(
+            x=[segment_labels.get(c, c) for c in cells["rfm_segment"]],
+            y=[tier_labels.get(c, c) for c in cells["tier"]],
+            mode="markers+text",
+            text=[f"{n:,}" for n in cells["customers"]],
+            textposition="middle center",
+            textfont={"color": "#ffffff", "size": 11},
+            marker={
+                "symbol": "square",
+                "size": sizes,
+                "color": [TIER_COLORS.get(c, "#888888") for c in cells["tier"]],
+            },
+            customdata=[
+                list(r) for r in cells.select("tier", "rfm_segment", "customers", "aum").rows()
+            ],
+            hovertemplate=(
+                f"<b>%{{y}} · %{{x}}</b><br>{hover_customers}: %{{customdata[2]:,}}"
+                f"<br>{hover_aum}: %{{customdata[3]:,.0f}}<extra></extra>"
+            ),
+        )
+    )
+    fig.update_xaxes(
+        categoryorder="array",
+        categoryarray=[segment_labels[c] for c in segment_labels],
+        tickangle=-30,
+    )
+    fig.update_yaxes(
+        categoryorder="array", categoryarray=[tier_labels[c] for c in tier_labels]
+    )  # the first tier at the bottom, the highest on top
+    fig.update_layout(height=420, margin={"l": 5, "r": 5, "t": 30, "b": 5}, dragmode=False)
+    return fig
+
+
 def member_table(
     members: pl.DataFrame,
     headers: dict[str, str],

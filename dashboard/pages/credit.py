@@ -12,15 +12,15 @@ from dashboard.charts import credit as charts
 from dashboard.errors import friendly_errors, no_data
 from dashboard.format import count, pct
 from dashboard.i18n import t, tn
+from dashboard.links import CUSTOMER_PATH
 from dashboard.loaders.common import load_standard
 from dashboard.loaders.credit import load_credit_evidence
-from dashboard.nav import PAGE_TABLE, PAGES_DIR
+from dashboard.nav import PAGES_DIR
 from dashboard.state import page_context
 from data_access.masking import mask_name
 from metrics.credit import CHECKS, SEVERITIES, credit_mismatches, rate_applications
 
 PERIODS = (7, 30, 90, 365)
-CUSTOMER_URL = next(url for _, file, url, _, _ in PAGE_TABLE if file == "customer.py")
 
 ctx = page_context()
 zh = ctx.lang == "zh"
@@ -107,7 +107,9 @@ view = shown.select(
     .alias(t("credit.col_worst")),
     pl.col(rating_col).round(1).alias(t("credit.col_rating")),
     pl.col("platform_points").round(1).alias(t("credit.col_platform")),
-    pl.format(f"/{CUSTOMER_URL}?customer={{}}", "customer_id").alias(t("credit.col_link")),
+    pl.format(f"/{CUSTOMER_PATH}?customer={{}}&lang={ctx.lang}", "customer_id").alias(
+        t("credit.col_link")
+    ),
 )
 st.dataframe(
     view,

@@ -315,7 +315,9 @@ def search_results(state: search.SearchState) -> None:
         on_select=lambda: _pick_row(table_key, ids),
         selection_mode="single-row",
         column_config={
-            t("customer.search_aum"): st.column_config.NumberColumn(format="localized"),
+            t("customer.search_aum"): st.column_config.NumberColumn(
+                format="%.1f" if zh else "%,.0f"
+            ),
             t("customer.customer_id"): st.column_config.NumberColumn(format="%d"),
         },
     )
@@ -422,6 +424,7 @@ def book_overview() -> None:
         key="w_customer_lead",
         on_change=_pick_lead,
     )
+    lead_ids = leads["customer_id"].to_list()
     right.dataframe(
         charts.coded_table(
             mask_frame(leads, {"name": "name", "phone": "phone"}),
@@ -437,6 +440,9 @@ def book_overview() -> None:
         hide_index=True,
         placeholder="—",
         width="stretch",
+        key="cu_leads_table",
+        on_select=lambda: _pick_row("cu_leads_table", lead_ids),
+        selection_mode="single-row",
     )
 
 
@@ -448,7 +454,8 @@ def _pick_lead() -> None:
 
 if not chosen:
     st.info(t("customer.pick"))
-    book_overview()
+    if not view.text.strip():  # a search's list is what the user is looking at
+        book_overview()
     st.stop()
 customer_id = parse_id(chosen)
 if customer_id is None:

@@ -12,6 +12,7 @@ from dashboard.errors import friendly_errors, no_data
 from dashboard.export import export_button
 from dashboard.format import count, pct
 from dashboard.i18n import catalog, t
+from dashboard.links import link_customers
 from dashboard.loaders.common import branch_names, load_branches, load_officers, load_standard
 from dashboard.loaders.funnels import load_campaigns, load_drop_list, load_funnel_report
 from dashboard.state import page_context
@@ -304,7 +305,8 @@ elif step is not None:
         spans = {c: row[name_col] for c, row in by_id.items()}
     # mask only the rows drawn; the whole list is masked when the CSV is asked for
     shown = charts.call_list(mine.head(MAX_ROWS), call_headers, stage_labels, spans)
-    d2.dataframe(shown, hide_index=True, placeholder="—", width="stretch")
+    linked, links = link_customers(shown, call_headers["customer_id"], lang)
+    d2.dataframe(linked, hide_index=True, placeholder="—", width="stretch", column_config=links)
     if mine.height > MAX_ROWS:
         d2.caption(t("funnels.rows_shown", shown=count(MAX_ROWS), total=count(mine.height)))
     who = "all" if pick == -1 else str(pick)

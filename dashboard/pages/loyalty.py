@@ -11,6 +11,7 @@ from dashboard.charts import loyalty as charts
 from dashboard.errors import friendly_errors, no_data
 from dashboard.format import count, money
 from dashboard.i18n import t
+from dashboard.links import link_customers
 from dashboard.loaders.common import branch_names, load_branches, load_standard
 from dashboard.loaders.loyalty import (
     load_cohorts,
@@ -93,6 +94,7 @@ else:
         branches = load_branches(ctx.scope)
     names = branch_names(branches, lang)
     headers = {
+        "customer_id": t("loyalty.col_customer_id"),
         "name": t("loyalty.col_name"),
         "phone": t("loyalty.col_phone"),
         "branch": t("loyalty.col_branch"),
@@ -119,12 +121,14 @@ else:
             below=f"{below:.0f}",
         )
     )
+    linked, links = link_customers(table, headers["customer_id"], lang)
     st.dataframe(
-        table,
+        linked,
         hide_index=True,
         placeholder="—",
         width="stretch",
-        column_config={
+        column_config=links
+        | {
             headers["value_at_stake"]: st.column_config.NumberColumn(
                 format="%.1f" if lang == "zh" else "%,.0f"
             ),

@@ -11,6 +11,7 @@ from dashboard.access import current_user
 from dashboard.errors import friendly_errors
 from dashboard.format import count, money, pct
 from dashboard.i18n import t
+from dashboard.links import link_customers
 from dashboard.loaders.common import load_standard
 from dashboard.loaders.quality_queue import load_queue, save_fix
 from dashboard.problems import problem_text
@@ -82,11 +83,12 @@ view = rows.select(
     .alias(t("quality.col_missing")),
     pl.col("income_contradicted").alias(t("quality.col_contradicted")),
 )
+linked, links = link_customers(view, t("quality.col_customer_id"), ctx.lang)
 st.dataframe(
-    view,
+    linked,
     hide_index=True,
     width="stretch",
-    column_config={t("quality.col_aum"): st.column_config.NumberColumn(format="%,.0f")},
+    column_config=links | {t("quality.col_aum"): st.column_config.NumberColumn(format="%,.0f")},
 )
 
 # --- the correction form ----------------------------------------------------------------------------

@@ -4,6 +4,7 @@ masked customer list, export it for Excel, and keep named segments."""
 from __future__ import annotations
 
 import json
+import zlib
 
 import polars as pl
 import streamlit as st
@@ -14,6 +15,7 @@ from dashboard.errors import friendly_errors, no_data
 from dashboard.export import export_button
 from dashboard.format import count, money, pct, place
 from dashboard.i18n import catalog, t
+from dashboard.links import link_customers
 from dashboard.loaders import segments as loaders
 from dashboard.loaders.common import branch_names as names_of_branches
 from dashboard.loaders.common import load_branches, load_officers, load_standard
@@ -195,6 +197,31 @@ if url_seg is not None and url_seg != st.session_state.get(SEG_WRITTEN):
         _apply(linked, "")
         st.session_state.sg_flash = t("segments.loaded_from_link")
     st.session_state[SEG_WRITTEN] = url_seg
+elif (
+    url_seg is None
+    and st.session_state.get(SEG_WRITTEN)
+    and st.session_state.get("_came_from") == "segments"
+):  # Back to before the first condition (arriving from another page drops the address instead)
+    _apply(SegmentDefinition(), "")
+    st.session_state.sg_flash = None
+    st.session_state[SEG_WRITTEN] = None
+
+
+def _drill_cell(key: str) -> None:
+    """A click on a tier × RFM cell: the builder narrows to that cell (its customers listed
+    below); the address then carries it, so Back returns to the view before the click."""
+    event = st.session_state.get(key)
+    for point in getattr(getattr(event, "selection", None), "points", None) or []:
+        data = point.get("customdata")
+        if isinstance(data, list | tuple) and len(data) >= 2:
+            tier, segment = data[0], data[1]
+            if tier in TIERS and segment in segment_labels:
+                st.session_state.sg_tiers = [tier]
+                st.session_state.sg_rfm = [segment]
+                st.session_state.sg_flash = t(
+                    "segments.cell_drilled", tier=tier_labels[tier], segment=segment_labels[segment]
+                )
+                return
 
 
 # --- saved segments ------------------------------------------------------------------------------
@@ -344,7 +371,24 @@ size_by = st.segmented_control(
 ) or "customers"  # fmt: skip
 with friendly_errors():
     breakdown = loaders.load_breakdown(defn, ctx.scope, flt, ctx.as_of)
-st.plotly_chart(
+tree_col, grid_col = st.columns([3, 2])
+cells_key = f"sg_cells_{zlib.crc32(seg_text.encode())}"  # a fresh chart (no old click) per segment
+grid_col.plotly_chart(
+    charts.cell_grid(
+        breakdown,
+        tier_labels,
+        segment_labels,
+        size_by=size_by,
+        hover_customers=t("segments.size_customers"),
+        hover_aum=t("segments.size_aum"),
+    ),
+    width="stretch",
+    key=cells_key,
+    on_select=lambda: _drill_cell(cells_key),
+    selection_mode="points",
+)
+grid_col.caption(t("segments.cell_click"))
+tree_col.plotly_chart(
     charts.treemap(
         breakdown,
         tier_labels,
@@ -391,12 +435,14 @@ def _table(limit: int | None) -> pl.DataFrame:
 with friendly_errors():
     shown = _table(LIST_ROWS)
 st.caption(t("segments.list_note", shown=count(shown.height), total=count(summary["customers"])))
+linked, links = link_customers(shown, headers["customer_id"], lang)
 st.dataframe(
-    shown,
+    linked,
     hide_index=True,
     placeholder="—",
     width="stretch",
-    column_config={
+    column_config=links
+    | {
         headers["aum"]: st.column_config.NumberColumn(format="localized"),
         headers["clv"]: st.column_config.NumberColumn(format="localized"),
         headers["p_alive"]: st.column_config.NumberColumn(format="%.2f"),

@@ -30,7 +30,9 @@ def test_queue_and_a_correction(app_test: Callable[..., AppTest], demo_engine: s
 
     # the first customer missing a household size gets one
     row = table[table["Missing"].str.contains("Household size", regex=False)].iloc[0]
-    cid = int(row["Customer"])
+    link = row["Customer"]  # the number links to the customer's page
+    assert link.startswith("/customer?customer=") and link.endswith("&lang=en")
+    cid = int(link.removeprefix("/customer?customer=").split("&")[0])
     with demo_engine.connect() as conn:
         updated = conn.execute(
             sa.select(customers.c.profile_updated_on).where(customers.c.customer_id == cid)

@@ -9,7 +9,7 @@ import openpyxl
 import polars as pl
 import pytest
 
-from dashboard.charts.segments import member_table, treemap
+from dashboard.charts.segments import cell_grid, member_table, treemap
 from dashboard.export import csv_bytes, safe_cell, xlsx_bytes
 
 BREAKDOWN = pl.DataFrame(
@@ -23,6 +23,26 @@ BREAKDOWN = pl.DataFrame(
 )
 TIERS = {"mass": "大众", "affluent": "富裕", "vip": "贵宾", "private": "私行"}
 SEGMENTS = {"champions": "重要价值客户", "lost": "已流失"}
+
+
+def test_cell_grid_one_clickable_square_per_cell() -> None:
+    empty = pl.DataFrame(
+        {"tier": ["affluent"], "rfm_segment": ["lost"], "customers": [0], "aum": [0.0],
+         "clv": [0.0]}
+    )  # fmt: skip
+    fig = cell_grid(pl.concat([BREAKDOWN, empty]), TIERS, SEGMENTS, size_by="customers")
+    trace = fig.data[0]
+    # tiers in their order (mass before vip), segments in the standard's order within a tier
+    assert [tuple(c[:2]) for c in trace.customdata] == [
+        ("mass", "champions"), ("mass", "lost"), ("vip", "champions")
+    ]  # fmt: skip
+    assert list(trace.x) == ["重要价值客户", "已流失", "重要价值客户"]
+    assert list(trace.y) == ["大众", "大众", "贵宾"]
+    assert list(trace.text) == ["20", "70", "10"]
+    sizes = list(trace.marker.size)
+    assert sizes[1] == max(sizes) and sizes[2] == min(sizes)  # 70 customers biggest, 10 smallest
+    with pytest.raises(ValueError, match="cannot size"):
+        cell_grid(BREAKDOWN, TIERS, SEGMENTS, size_by="age")
 
 
 @pytest.mark.parametrize(

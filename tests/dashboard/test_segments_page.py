@@ -31,7 +31,7 @@ def test_renders_on_demo_bank(app_test) -> None:  # type: ignore[no-untyped-def]
     assert at.title[0].value == "Value segments"
     assert not at.warning and not at.error
     assert _count(at) > 1000
-    assert len(at.get("plotly_chart")) == 1
+    assert len(at.get("plotly_chart")) == 2  # the treemap and the clickable tier × RFM grid
     assert len(at.dataframe) == 1
     table = at.dataframe[0].value
     assert "Phone" in table.columns

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from dashboard.i18n import browser_lang, t
 from dashboard.loaders.common import branch_names, load_branches, load_data_as_of, load_officers
@@ -103,25 +104,58 @@ def _write_address(view: dict[str, str], page: str | None) -> None:
 def sidebar(page: str | None = None) -> PageContext:
     """Draw the shared filters and return the page context."""
     url = url_view()
-    ignored = list(url.ignored)
-    fresh = "f_branches" not in st.session_state  # the URL is read once, when the view opens
     scope = current_scope()
     as_of = load_data_as_of() or date.today()
     last_week = last_full_week(as_of)
     weeks = [last_week - timedelta(weeks=i) for i in range(104)]
+    branches = load_branches(scope)
+    branch_ids = branches["branch_id"].to_list()
+    ignored = _open_view(url, weeks, branch_ids)
 
+    sb = st.sidebar
+    lang = _language_control(sb)
+    _week_control(sb, weeks)
+    names = branch_names(branches, lang)
+    _pick_many(sb, "branches", branch_ids, names, "common.branches", "common.all_branches")
+    officer_names = _officer_control(sb, scope, url, ignored)
+    tier_labels = {c: t(f"common.tier_{c}") for c in TIERS}  # resolved now: AppTest formats later
+    _pick_many(sb, "tiers", list(TIERS), tier_labels, "common.tiers", "common.all_tiers")
+    sb.caption(t("common.data_as_of", day=f"{as_of:%Y-%m-%d}"))
+    if ignored:  # a bad link opens the page with a note, never an error
+        st.info(t("common.url_ignored", names=", ".join(dict.fromkeys(ignored))), icon="🔗")
+
+    week = st.session_state.f_week
+    filters = Filters(
+        start=week,
+        end=week + timedelta(days=6),
+        branch_ids=tuple(st.session_state.f_branches),
+        officer_ids=tuple(st.session_state.f_officers),
+        tiers=tuple(st.session_state.f_tiers),
+    )
+    _write_address(_view_of(lang, filters), page)
+    print_header(_header_lines(as_of, filters, names, officer_names, tier_labels))
+    return PageContext(scope=scope, filters=filters, week=week, as_of=as_of, lang=lang)
+
+
+def _open_view(url: UrlView, weeks: list[date], branch_ids: list[int]) -> list[str]:
+    """Seed the week, branches and tiers from the URL when the view opens; the URL parameters
+    that could not be used (to be named in a note)."""
+    ignored = list(url.ignored)
+    fresh = "f_branches" not in st.session_state  # the URL is read once, when the view opens
     url_week = url.week
     if fresh and url_week and week_start(url_week) not in weeks and "week" not in ignored:
         ignored.append("week")
-    _init("week", week_start(url_week) if url_week and week_start(url_week) in weeks else last_week)
-    branches = load_branches(scope)
-    branch_ids = branches["branch_id"].to_list()
+    in_reach = url_week and week_start(url_week) in weeks
+    _init("week", week_start(url_week) if in_reach else weeks[0])
     if fresh and any(b not in branch_ids for b in url.branches) and "branches" not in ignored:
         ignored.append("branches")
     _init("branches", [b for b in url.branches if b in branch_ids])
     _init("tiers", list(url.tiers))
+    return ignored
 
-    sb = st.sidebar
+
+def _language_control(sb: DeltaGenerator) -> str:
+    """中文 / English; the language in force."""
     lang_labels = {"zh": "中文", "en": "English"}
     _widget_value("lang")
     sb.segmented_control(
@@ -134,10 +168,13 @@ def sidebar(page: str | None = None) -> PageContext:
     )
     if st.session_state.f_lang not in lang_labels:  # segmented control can be cleared
         st.session_state.f_lang = "zh"
-    lang = st.session_state.f_lang
+    return st.session_state.f_lang
 
+
+def _week_control(sb: DeltaGenerator, weeks: list[date]) -> None:
+    """The week, among the last two years' full weeks (newest first)."""
     if st.session_state.f_week not in weeks:
-        st.session_state.f_week = last_week
+        st.session_state.f_week = weeks[0]
     _widget_value("week")
     sb.selectbox(
         t("common.week"),
@@ -147,17 +184,33 @@ def sidebar(page: str | None = None) -> PageContext:
         args=("week",),
         format_func=lambda w: f"{w:%Y-%m-%d} ~ {w + timedelta(days=6):%m-%d}",
     )
-    names = branch_names(branches, lang)
-    _widget_value("branches")
+
+
+def _pick_many(
+    sb: DeltaGenerator,
+    key: str,
+    options: list,
+    labels: dict,
+    label_key: str,
+    placeholder_key: str,
+) -> None:
+    """One of the sidebar's pick lists, kept in ``f_<key>`` (nothing picked: all)."""
+    _widget_value(key)
     sb.multiselect(
-        t("common.branches"),
-        branch_ids,
-        format_func=names.get,
-        key="w_branches",
+        t(label_key),
+        options,
+        format_func=labels.get,
+        key=f"w_{key}",
         on_change=_sync,
-        args=("branches",),
-        placeholder=t("common.all_branches"),
+        args=(key,),
+        placeholder=t(placeholder_key),
     )
+
+
+def _officer_control(
+    sb: DeltaGenerator, scope: Scope, url: UrlView, ignored: list[str]
+) -> dict[int, str]:
+    """The officers of the picked branches (picks outside them dropped); their names."""
     officers = load_officers(scope, tuple(st.session_state.f_branches))
     officer_ids = officers["officer_id"].to_list()
     if "f_officers" not in st.session_state and any(o not in officer_ids for o in url.officers):
@@ -165,64 +218,43 @@ def sidebar(page: str | None = None) -> PageContext:
     _init("officers", [o for o in url.officers if o in officer_ids])
     st.session_state.f_officers = [o for o in st.session_state.f_officers if o in officer_ids]
     officer_names = dict(zip(officer_ids, officers["name"].to_list(), strict=True))
-    _widget_value("officers")
-    sb.multiselect(
-        t("common.officers"),
-        officer_ids,
-        format_func=officer_names.get,
-        key="w_officers",
-        on_change=_sync,
-        args=("officers",),
-        placeholder=t("common.all_officers"),
-    )
-    _widget_value("tiers")
-    tier_labels = {c: t(f"common.tier_{c}") for c in TIERS}  # resolved now: AppTest formats later
-    sb.multiselect(
-        t("common.tiers"),
-        list(TIERS),
-        format_func=tier_labels.get,
-        key="w_tiers",
-        on_change=_sync,
-        args=("tiers",),
-        placeholder=t("common.all_tiers"),
-    )
-    sb.caption(t("common.data_as_of", day=f"{as_of:%Y-%m-%d}"))
-    if ignored:  # a bad link opens the page with a note, never an error
-        st.info(t("common.url_ignored", names=", ".join(dict.fromkeys(ignored))), icon="🔗")
+    _pick_many(sb, "officers", officer_ids, officer_names, "common.officers", "common.all_officers")
+    return officer_names
 
-    week = st.session_state.f_week
-    view = {
+
+def _view_of(lang: str, filters: Filters) -> dict[str, str]:
+    """The view as URL parameters (empty: all)."""
+    return {
         "lang": lang,
-        "week": week.isoformat(),
-        "branches": ",".join(map(str, st.session_state.f_branches)),
-        "officers": ",".join(map(str, st.session_state.f_officers)),
-        "tiers": ",".join(st.session_state.f_tiers),
+        "week": filters.start.isoformat(),
+        "branches": ",".join(map(str, filters.branch_ids)),
+        "officers": ",".join(map(str, filters.officer_ids)),
+        "tiers": ",".join(filters.tiers),
     }
-    _write_address(view, page)
-    filters = Filters(
-        start=week,
-        end=week + timedelta(days=6),
-        branch_ids=tuple(st.session_state.f_branches),
-        officer_ids=tuple(st.session_state.f_officers),
-        tiers=tuple(st.session_state.f_tiers),
-    )
-    print_header(
-        [
-            t("common.print_header", day=f"{as_of:%Y-%m-%d}", week=f"{week:%Y-%m-%d}"),
-            t("common.branches")
-            + ": "
-            + ("、".join(names[b] for b in filters.branch_ids) or t("common.all_branches")),
-            t("common.officers")
-            + ": "
-            + (
-                "、".join(officer_names[o] for o in filters.officer_ids) or t("common.all_officers")
-            ),
-            t("common.tiers")
-            + ": "
-            + ("、".join(tier_labels[c] for c in filters.tiers) or t("common.all_tiers")),
-        ]
-    )
-    return PageContext(scope=scope, filters=filters, week=week, as_of=as_of, lang=lang)
+
+
+def _header_lines(
+    as_of: date,
+    filters: Filters,
+    names: dict[int, str],
+    officer_names: dict[int, str],
+    tier_labels: dict[str, str],
+) -> list[str]:
+    """What a printout says it shows: data as of, week, and every pick."""
+
+    def picked(label_key: str, chosen: list[str], all_key: str) -> str:
+        return t(label_key) + ": " + ("、".join(chosen) or t(all_key))
+
+    return [
+        t("common.print_header", day=f"{as_of:%Y-%m-%d}", week=f"{filters.start:%Y-%m-%d}"),
+        picked("common.branches", [names[b] for b in filters.branch_ids], "common.all_branches"),
+        picked(
+            "common.officers",
+            [officer_names[o] for o in filters.officer_ids],
+            "common.all_officers",
+        ),
+        picked("common.tiers", [tier_labels[c] for c in filters.tiers], "common.all_tiers"),
+    ]
 
 
 def page_context() -> PageContext:

@@ -330,3 +330,43 @@ def test_creating_a_user_on_the_admin_page_is_logged_once(
     at.run()
     changes = [r for r in _log(demo_engine, admin, "user_change") if r.target == new]
     assert len(changes) == 1 and json.loads(changes[0].detail)["change"] == "create"
+
+
+# Where each audited action is performed once and its rows counted (here, or next to its page).
+PROVED_ONCE = {
+    "sign_in": "test_audit_once::test_sign_in_through_the_form_is_logged_once",
+    "page_view": "test_audit_once::test_sign_in_through_the_form_is_logged_once",
+    "sign_in_failed": "test_audit_once::test_a_wrong_password_is_logged_once_and_throttling_once_per_attempt",
+    "sign_in_throttled": "test_audit_once::test_a_wrong_password_is_logged_once_and_throttling_once_per_attempt",
+    "sign_out": "test_audit_once::test_sign_out_is_logged_once_and_the_next_user_gets_their_own_first_view",
+    "session_expired": "test_audit_once::test_an_expired_session_is_logged_once",
+    "page_refused": "test_audit_once::test_page_views_and_refusals_are_logged_once_per_visit",
+    "customer_open": "test_audit_once::test_a_customer_opened_is_logged_once_per_opening",
+    "customer_search": "test_audit_once::test_a_customer_search_is_logged_once_per_search_and_page",
+    "unmask": "test_audit_once::test_unmasking_is_logged_once_with_its_reason",
+    "export": "test_audit_once::test_an_export_is_logged_once_per_download_with_file_rows_and_filters",
+    "export_request": "test_audit_once::test_an_export_request_and_its_decision_are_logged_once",
+    "export_decision": "test_audit_once::test_an_export_request_and_its_decision_are_logged_once",
+    "user_change": "test_audit_once::test_creating_a_user_on_the_admin_page_is_logged_once",
+    "save_segment": "test_segments_confirm::test_saving_under_an_existing_name_asks_before_replacing",
+    "replace_segment": "test_segments_confirm::test_saving_under_an_existing_name_asks_before_replacing",
+    "delete_segment": "test_segments_confirm::test_delete_asks_and_cancel_keeps_the_segment",
+    "record_soft_footprint": "test_customer_page::test_recording_a_soft_footprint_adds_a_row",
+    "withdraw_soft": "data_access.test_soft_changes::test_an_officer_withdraws_their_own_entry_and_the_audit_keeps_it",
+    "correct_soft": "data_access.test_soft_changes::test_a_correction_replaces_the_entry_atomically",
+    "profile_fix": "test_quality_page::test_queue_and_a_correction",
+    "nbp_feedback": "test_suggestions_page::test_answer_on_the_customer_page_shows_on_the_outcomes_page",
+}  # fmt: skip
+
+
+def test_meta_every_audited_action_has_its_exactly_once_test() -> None:
+    """A new action in data_access.audit.ACTIONS fails here until a test performs it once."""
+    import importlib
+
+    assert set(PROVED_ONCE) == set(audit.ACTIONS)
+    for where in set(PROVED_ONCE.values()):
+        module, test = where.split("::")
+        package = "tests." + (
+            module if module.startswith("data_access.") else f"dashboard.{module}"
+        )
+        assert callable(getattr(importlib.import_module(package), test, None)), where

@@ -56,7 +56,13 @@ k1, k2, k3, k4 = st.columns(4)
 k1.metric(t("loyalty.kpi_customers"), count(ov.customers))
 k2.metric(t("loyalty.kpi_average"), f"{ov.average:.1f}")
 k3.metric(
-    t("loyalty.kpi_at_risk"), count(ov.at_risk), help=t("loyalty.kpi_at_risk_help", below=below)
+    t("loyalty.kpi_at_risk"),
+    count(ov.at_risk),
+    help=t(
+        "loyalty.kpi_at_risk_help",
+        below=f"{below:.0f}",
+        min_aum=money(float(std.loyalty.params.get("churn_min_aum", 0)), lang_code=lang),
+    ),
 )
 k4.metric(t("loyalty.kpi_value_at_stake"), money(ov.value_at_stake, lang_code=lang))
 

@@ -76,7 +76,7 @@ def metric(at: AppTest, label: str) -> str:
 
 
 def at_risk(at: AppTest) -> int:
-    return int(metric(at, "Customers at churn risk").replace(",", ""))
+    return int(metric(at, "On the retention list").replace(",", ""))
 
 
 def assert_renders(at: AppTest, charts: int = 5) -> None:

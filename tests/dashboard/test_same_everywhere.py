@@ -162,3 +162,28 @@ def test_rfm_at_risk_and_the_retention_list_are_told_apart(
         assert not any(m.label == "流失风险" for m in at.metric)
         help_text = next(m.help for m in at.metric if m.label == "挽留名单")
         assert "5 万元" in help_text and "RFM 流失风险" in help_text
+
+
+def test_customers_are_counted_alike_on_the_segments_and_loyalty_pages(
+    app_test: Callable[..., AppTest],
+) -> None:
+    """The segments page counted 3,000 customers (closed ones too) where the loyalty page counted
+    2,887: both count the customers open on the as-of day."""
+    segments = _ok(app_test("segments", lang="en"))
+    loyalty = _ok(app_test("loyalty", lang="en"))
+    assert _metric(segments, "Customers") == _metric(loyalty, "Customers")
+
+
+def test_the_retention_list_has_one_name_on_the_loyalty_and_customer_pages(
+    app_test: Callable[..., AppTest],
+) -> None:
+    """The loyalty page called its list '流失风险客户' (as RFM names a segment) and said it held
+    customers of low loyalty; it is the retention list (挽留名单) of the customer page, and its
+    help gives the whole rule."""
+    at = _ok(app_test("loyalty", lang="zh"))
+    labels = [m.label for m in at.metric]
+    assert "挽留名单客户" in labels and not any("流失风险" in label for label in labels)
+    assert any(s.value == "挽留名单" for s in at.subheader)
+    help_text = next(m.help for m in at.metric if m.label == "挽留名单客户")
+    assert "5.0万元" in help_text and "不能失去" in help_text
+    assert "40" in help_text

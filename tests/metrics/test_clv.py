@@ -351,3 +351,19 @@ def test_p_active_hand_worked() -> None:
     # never above P(alive); longer horizons make a transaction likelier
     assert all(p < a for p, a in zip(expected, alive, strict=True))
     assert p_active(summary, FIT, 52.0)[1] > expected[1]
+
+
+def test_p_alive_separates_who_stopped_only_when_the_fit_sees_them() -> None:
+    """40 customers transacting to the end of 40 weeks and 12 who stopped after week 10-13 (the
+    shape of a bank with dormant customers): fitted on everyone, P(alive) tells them apart; fitted
+    on the survivors alone (as the old calibration did), the fit finds no dropout at all."""
+    regular = [(20, 38.0 + (i % 3) * 0.5, 40.0) for i in range(40)]
+    stopped = [(8 + i % 5, 10.0 + i % 4, 40.0) for i in range(12)]
+    summary = pl.DataFrame(regular + stopped, schema=["frequency", "recency", "T"], orient="row")
+    fit = fit_bgnbd(summary)
+    alive = p_alive(summary, fit).to_list()
+    assert min(alive[:40]) > 0.9
+    assert max(alive[40:]) < 0.01
+    survivors = fit_bgnbd(summary.head(40))
+    assert fit.a / (fit.a + fit.b) > 0.01  # mean dropout probability after a transaction day
+    assert survivors.a / (survivors.a + survivors.b) < 1e-6

@@ -3,6 +3,7 @@ the watermark on screen and in the exported XLSX, a reload that keeps the sessio
 
 from __future__ import annotations
 
+import base64
 import io
 
 import openpyxl
@@ -48,6 +49,11 @@ def test_each_role_sees_its_pages_and_is_refused_the_others(server: str, fresh, 
     assert shown == expected, (role, shown)
     mark = pg.locator("[data-testid='footprint-watermark']")
     assert role in (mark.get_attribute("data-text") or "")
+    # on screen: the page's own body carries the tiled watermark over everything
+    overlay = pg.evaluate("getComputedStyle(document.body, '::after').backgroundImage")
+    assert overlay.startswith('url("data:image/svg+xml;base64,'), overlay
+    tile = base64.b64decode(overlay.split("base64,", 1)[1].rstrip('")')).decode()
+    assert f" {role} " in tile  # who looks (display name, user name, time)
     forbidden = [p for p in ("kpis", "admin", "audit", "customer") if p not in ROLES[role].pages]
     for url_path in forbidden[:2]:
         pg.goto(f"{server}/{url_path}?lang=en")  # a hand-edited address

@@ -3,7 +3,8 @@ every page is opened by a hand-edited URL that asks for the other branch, anothe
 another branch's customer and a crafted segment (with junk and SQL in the values), every lazy tab
 is opened, and every file the page offers (CSV, XLSX, the HTML report) is built as a click builds
 it. Nothing of another branch (or, for an officer, another officer's book) may show in a table, a
-chart, a text or a file; a page the role is not given answers with the refusal and no data.
+chart, a text or a file; a page the role is not given answers with the refusal and no data. The
+app runs on the demo bank in DuckDB and on a copy of it in PostgreSQL.
 
 The data layer's own enumeration (every fetch × every role's scope, DuckDB and PostgreSQL) is
 ``tests/data_access/test_scope_enumeration.py``; the pages and roles here are read from
@@ -15,8 +16,9 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date
+from urllib.parse import quote
 
 import openpyxl
 import pandas as pd
@@ -31,10 +33,12 @@ from dashboard import tabs
 from dashboard.i18n import catalog
 from dashboard.nav import PAGE_TABLE
 from data_access.auth import load_user
+from data_access.engine import create_schema
 from data_access.filters import Scope
 from data_access.queries.value import SegmentDefinition
 from data_access.roles import ALL_PAGES, ROLES
-from data_access.schema import branches, customers, officers
+from data_access.schema import branches, customers, metadata, officers
+from tests.conftest import PG_URL, _pg_engine_in_fresh_schema
 from tests.dashboard.conftest import APP, sign_in_as
 from tests.data_access.test_scope_enumeration import Bank
 
@@ -162,9 +166,43 @@ class Outside:
         return found
 
 
+@pytest.fixture(scope="module", params=["duckdb", "postgresql"])
+def app_bank(
+    request: pytest.FixtureRequest, demo_engine: sa.Engine, demo_app_url: str
+) -> Iterator[tuple[sa.Engine, str]]:
+    """(engine, URL) of the bank the app runs on: the app tests' DuckDB copy, or a copy of the
+    session's PostgreSQL demo bank in a schema of its own (the sign-ins and audit entries of this
+    walk must not change the bank other tests compare across backends)."""
+    if request.param == "duckdb":
+        yield demo_engine, demo_app_url
+        return
+    source: sa.Engine = request.getfixturevalue("demo_pg_engine")
+    with source.connect() as conn:
+        old = conn.execute(sa.text("select current_schema()")).scalar_one()
+    admin, engine, schema = _pg_engine_in_fresh_schema()
+    create_schema(engine)
+    with engine.begin() as conn:
+        for table in metadata.sorted_tables:
+            columns = ", ".join(f'"{c.name}"' for c in table.columns)
+            conn.exec_driver_sql(
+                f'INSERT INTO "{table.name}" ({columns}) SELECT {columns} FROM "{old}"."{table.name}"'
+            )
+            for column in table.columns:  # the copy's sequences continue after the copied ids
+                if isinstance(column.default, sa.Sequence):
+                    conn.exec_driver_sql(
+                        f"SELECT setval('{column.default.name}', "
+                        f'coalesce((SELECT max("{column.name}") FROM "{table.name}"), 0) + 1, false)'
+                    )
+    yield engine, f"{PG_URL}?options={quote(f'-csearch_path={schema}')}"
+    engine.dispose()
+    with admin.begin() as conn:
+        conn.execute(sa.schema.DropSchema(schema, cascade=True))
+    admin.dispose()
+
+
 @pytest.fixture(scope="module")
-def bank(demo_engine: sa.Engine) -> Bank:
-    return Bank(demo_engine)
+def bank(app_bank: tuple[sa.Engine, str]) -> Bank:
+    return Bank(app_bank[0])
 
 
 @pytest.fixture
@@ -215,18 +253,18 @@ def _hostile_url(at: AppTest, bank: Bank, other_town: str) -> None:
 @pytest.mark.parametrize("role", sorted(ASSIGNMENT))
 def test_no_page_tab_or_file_shows_anything_outside_the_roles_scope(
     role: str,
-    demo_engine: sa.Engine,
-    demo_app_url: str,
+    app_bank: tuple[sa.Engine, str],
     bank: Bank,
     offered: list,
     tab_codes: dict,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setenv("FOOTPRINT_DATABASE_URL", demo_app_url)
+    engine, url = app_bank
+    monkeypatch.setenv("FOOTPRINT_DATABASE_URL", url)
     st.cache_data.clear()
     at = AppTest.from_file(APP, default_timeout=120)
-    username = sign_in_as(at, demo_app_url, role, **ASSIGNMENT[role](bank))
-    with demo_engine.connect() as conn:
+    username = sign_in_as(at, url, role, **ASSIGNMENT[role](bank))
+    with engine.connect() as conn:
         user = load_user(conn, username)
         other_town = conn.execute(
             sa.select(customers.c.town)
@@ -234,7 +272,7 @@ def test_no_page_tab_or_file_shows_anything_outside_the_roles_scope(
             .limit(1)
         ).scalar_one()
     assert user is not None
-    outside = Outside(demo_engine, bank, user.scope)
+    outside = Outside(engine, bank, user.scope)
     refusal = catalog()["access.refused_title"]["en"]
     walked, leaks = [], []
     for _, _, url_path, _, _ in PAGE_TABLE:
@@ -277,10 +315,9 @@ def test_no_page_tab_or_file_shows_anything_outside_the_roles_scope(
     assert sorted(walked) == sorted(ROLES[role].pages)
 
 
-def test_the_check_finds_another_branchs_rows_names_and_officers(
-    demo_engine: sa.Engine, bank: Bank
-) -> None:
+def test_the_check_finds_another_branchs_rows_names_and_officers(demo_engine: sa.Engine) -> None:
     """The control: what the walk looks for is found when it is there."""
+    bank = Bank(demo_engine)
     outside = Outside(demo_engine, bank, Scope.officer(bank.mine, bank.officer))
     other_branch = next(iter(outside.branch_names))
     colleague = next(iter(outside.officer_names))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -114,3 +115,22 @@ def test_the_browser_step_creates_its_log_folder(
     with pytest.raises(OSError, match="no server"), browser._Server("duckdb://", 1, log_file):
         pass
     assert log_file.parent.is_dir()  # made before the server starts (it crashed there before)
+
+
+@pytest.mark.browser
+def test_the_browser_step_measures_a_signed_in_first_chart(
+    tmp_path: Path, demo_engine: sa.Engine
+) -> None:
+    """Since sign-in, a page shows the sign-in form to a browser without a session: the browser
+    step signs its profiles in and measures real charts, on a first visit and a returning one."""
+    import math
+
+    from bench.browser import measure_browser
+
+    with demo_engine.connect() as conn:  # the bench signs in: into a copy of the session's bank
+        conn.exec_driver_sql("CHECKPOINT")
+    shutil.copyfile(str(demo_engine.url.database), tmp_path / "bank.duckdb")
+    figures = measure_browser(f"duckdb:///{tmp_path / 'bank.duckdb'}", ("kpis",), timeout_s=90)
+    assert figures.error == ""
+    for store in (figures.first_visit_s, figures.cold_s, figures.warm_s):
+        assert math.isfinite(store["kpis"]) and 0 < store["kpis"] < 90

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from data_access import audit
 from data_access.backup import BackupRefused
 from data_access.engine import has_schema, lock_holder, make_engine
 from data_access.errors import BadDatabaseUrl, DatabaseBusy, DatabaseNotEmpty, FootprintError
@@ -513,8 +514,9 @@ def cmd_quality(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    """Write tables in a mapping's layout (one file per table)."""
+    """Write tables in a mapping's layout (one file per table); each file is audited."""
     from data_access.importing.export import export_bank, export_table
+    from data_access.importing.rules import TABLE_RULES
 
     engine = _engine(args.url)
     try:
@@ -527,12 +529,30 @@ def cmd_export(args: argparse.Namespace) -> int:
                 engine, args.table, m, out, encoding=args.encoding, thousands=args.thousands
             )
             print(f"{args.table}: {n:,} rows → {out}")
+            written = {args.table: (out, n)}
         else:
             files = export_bank(
                 engine, args.mapping, args.out, encoding=args.encoding, thousands=args.thousands
             )
-            for name, out in files.items():
-                print(f"{name} → {out}")
+            written = {}
+            with engine.connect() as conn:  # a whole table per file: its rows are the table's
+                for name, out in files.items():
+                    table = TABLE_RULES[name].table
+                    rows = conn.execute(sa.select(sa.func.count()).select_from(table)).scalar()
+                    written[name] = (out, int(rows or 0))
+                    print(f"{name} → {out}")
+        # files of customers' data leaving the database: in the audit log like the app's exports
+        with engine.begin() as conn:
+            for name, (out, rows) in written.items():
+                audit.record(
+                    conn,
+                    _operator(),
+                    "export",
+                    target=out.name,
+                    detail={"file": str(out), "filters": {"mapping": str(args.mapping),
+                                                          "table": name}},
+                    row_count=rows,
+                )  # fmt: skip
     finally:
         engine.dispose()
     return 0

@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from data_access.cli import main
+from data_access.schema import audit_log
 from tests.data_access.importing.conftest import write_csv
 from tests.data_access.importing.test_hostile_files import HEADER, row
 
@@ -89,6 +90,24 @@ def test_export_then_import_changes_nothing(
     args = ["import", "--url", url, "--mapping", "core_banking", "--table", "customers"]
     assert main([*args, "--no-refresh", str(path)]) == 0
     assert "0 were inserted, 0 updated, 300 unchanged" in capsys.readouterr().out
+    # customers' data left the database: the file is in the audit log once, with its rows
+    a = audit_log.c
+    with sa.create_engine(url).connect() as conn:
+        exported = conn.execute(
+            sa.select(a.username, a.target, a.row_count).where(a.action == "export")
+        ).all()
+    assert [(t, n) for _, t, n in exported] == [("客户信息表.csv", 300)]
+    assert exported[0].username.startswith("cli")
+    # the whole bank: one entry per file, with the rows of its table
+    assert main(["export", "--url", url, "--mapping", "core_banking", str(tmp_path / "all")]) == 0
+    with sa.create_engine(url).connect() as conn:
+        entries = conn.execute(
+            sa.select(a.target, a.row_count).where(a.action == "export").order_by(a.audit_id)
+        ).all()[1:]
+    files = sorted(p.name for p in (tmp_path / "all").iterdir())
+    assert sorted(t for t, _ in entries) == files
+    lines = {p.name: len(p.read_bytes().splitlines()) - 1 for p in (tmp_path / "all").iterdir()}
+    assert all(lines[t] == n for t, n in entries), (entries, lines)  # no multi-line cells here
 
 
 def test_a_file_held_by_the_dashboard_points_to_the_admin_page(

@@ -1,5 +1,6 @@
 """Audit of what two pages both show: an officer's book size (customer page and officer page),
-against plain SQL."""
+against plain SQL — the officer page's at each audit date, the customer page's (which has no date)
+at the data's end."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import dashboard.loaders.customer as customer_loaders
 from dashboard.loaders.officers import load_staleness
 from data_access.filters import Filters, Scope
 from data_access.selection import Selection
-from tests.audit.conftest import DATA_END, one
+from tests.audit.conftest import AS_OF_DATES, DATA_END, one, rows
 
 OPEN_BOOK = """
 SELECT count(*) FROM customers c
@@ -27,3 +28,28 @@ def test_one_book_one_size(bank: sa.Engine, busiest_officer: Scope, monkeypatch)
     stale = load_staleness(Scope.bank(), Filters(DATA_END, DATA_END), date(2024, 11, 22))
     on_officer_page = stale.filter(stale["officer_id"] == oid)["customers"].sum()
     assert on_customer_page == on_officer_page == expected
+
+
+def test_books_on_the_officer_page_at_each_date(
+    bank: sa.Engine, largest_branch: int, busiest_officer: Scope
+) -> None:
+    """Every officer's book (customers open on the day) in the officer page's quality tab."""
+    for day in AS_OF_DATES:
+        for scope in (Scope.bank(), Scope.branch(largest_branch), busiest_officer):
+            stale = load_staleness(scope, Filters(day, day), date(2024, 11, 22))
+            got: dict[int | None, int] = {}  # customers without an officer: one row a branch
+            for oid, n in zip(stale["officer_id"], stale["customers"], strict=True):
+                got[oid] = got.get(oid, 0) + n
+            where = "" if scope.level == "bank" else f"AND c.branch_id = {scope.branch_id}"
+            if scope.level == "officer":
+                where += f" AND c.officer_id = {scope.officer_id}"
+            expected = {
+                r[0]: r[1]
+                for r in rows(
+                    bank,
+                    "SELECT c.officer_id, count(*) FROM customers c WHERE c.opened_on <= :d "
+                    f"AND (c.closed_on IS NULL OR c.closed_on > :d) {where} GROUP BY c.officer_id",
+                    d=day,
+                )
+            }
+            assert got == expected, f"{scope.level} {day}"

@@ -1,0 +1,71 @@
+"""Segment-cell and funnel-step drill in a real browser: a click narrows the view, the address
+carries it (a shared link reproduces it) and Back returns one step."""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+
+def _ready(pg) -> None:
+    pg.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=90_000
+    )
+    pg.wait_for_timeout(1_000)
+
+
+def _params(url: str) -> dict[str, str]:
+    return {k: v[0] for k, v in parse_qs(urlparse(url).query).items()}
+
+
+def _customers(pg) -> int:
+    """The segment's 'Customers' card."""
+    card = pg.locator("[data-testid='stMetric']").filter(has_text="Customers").first
+    return int(card.locator("[data-testid='stMetricValue']").inner_text().replace(",", ""))
+
+
+def test_a_segment_cell_lists_its_customers_and_back_returns(server: str, page) -> None:
+    pg, recorder = page
+    pg.goto(f"{server}/segments?lang=en")
+    grid = pg.locator(".st-key-sg_cells_0 .js-plotly-plot")
+    grid.wait_for(timeout=90_000)
+    _ready(pg)
+    everyone = _customers(pg)
+    cells = grid.evaluate("el => el.data[0].customdata")
+    # the biggest cell that is not everyone: its customers are what the click must list
+    pick = max(range(len(cells)), key=lambda i: cells[i][2])
+    tier, segment, n = cells[pick][0], cells[pick][1], cells[pick][2]
+    assert 0 < n < everyone
+    grid.scroll_into_view_if_needed()
+    pg.locator(".st-key-sg_cells_0 .scatterlayer .points path").nth(pick).click(force=True)
+
+    pg.wait_for_url("**seg=**", timeout=30_000)
+    _ready(pg)
+    seg = json.loads(_params(pg.url)["seg"])
+    assert seg == {"rfm_segments": [segment], "tiers": [tier]}
+    assert _customers(pg) == n
+    shared = pg.url
+
+    pg.go_back()
+    _ready(pg)
+    assert "seg" not in _params(pg.url)
+    pg.wait_for_function(
+        "n => [...document.querySelectorAll('[data-testid=stMetricValue]')]"
+        ".some(e => e.innerText.replace(/,/g, '') === String(n))",
+        arg=everyone,
+        timeout=30_000,
+    )
+    assert _customers(pg) == everyone
+
+    # the link reproduces the cell in a new browser tab
+    other = pg.context.new_page()
+    other.goto(shared)
+    other.locator(".js-plotly-plot").first.wait_for(timeout=90_000)
+    _ready(other)
+    assert _customers(other) == n
+    other.close()
+    assert recorder.external == []

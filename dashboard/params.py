@@ -20,6 +20,7 @@ from data_access.queries.value import SegmentDefinition
 MAX_VALUE_CHARS = 2_000  # longer than any honest list of ids
 MAX_IDS = 500
 MAX_PAGE = 100_000  # more pages than any search has
+MAX_STEPS = 20  # more steps than any funnel standard has
 LANGS = ("zh", "en")
 TAB_CODE = re.compile(r"[a-z][a-z0-9_]{0,31}")
 EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
@@ -40,6 +41,8 @@ class UrlView:
     q: str | None = None  # the customer search's text (an ID number only masked: never in a link)
     page: int | None = None  # which page of the search's results (1 when absent)
     size: int | None = None  # results per page, one of SEARCH_PAGE_SIZES
+    campaign: int | None = None  # the funnels page's campaign (0: all campaigns)
+    step: int | None = None  # the funnel step whose drop-outs are listed (1 = after the first)
     ignored: tuple[str, ...] = ()
 
 
@@ -98,6 +101,13 @@ def parse_params(raw: Mapping[str, object]) -> UrlView:
         elif name == "size":
             number = parse_id(text)
             ok = number in SEARCH_PAGE_SIZES
+            values[name] = number if ok else None
+        elif name == "campaign":
+            values[name] = 0 if text == "all" else parse_id(text)
+            ok = values[name] is not None
+        elif name == "step":
+            number = parse_id(text)
+            ok = number is not None and number <= MAX_STEPS
             values[name] = number if ok else None
         elif name == "seg":
             try:

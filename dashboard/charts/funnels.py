@@ -38,9 +38,10 @@ def funnel_chart(
             # the default hover says 'of initial', 'of previous', 'of total' in English
             hovertemplate=f"%{{y}}<br>{text}<extra></extra>",
             marker={"color": PRIMARY},
+            customdata=[[i] for i in range(counts.height)],  # the step a click drills to
         )
     )
-    return _layout(fig)
+    return _layout(fig).update_layout(dragmode=False)
 
 
 def rates_table(

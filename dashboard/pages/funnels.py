@@ -15,7 +15,7 @@ from dashboard.i18n import catalog, t
 from dashboard.links import link_customers
 from dashboard.loaders.common import branch_names, load_branches, load_officers, load_standard
 from dashboard.loaders.funnels import load_campaigns, load_drop_list, load_funnel_report
-from dashboard.state import page_context
+from dashboard.state import page_context, url_view
 
 MAX_ROWS = 1_000  # rows drawn on screen; the CSV holds the whole list
 
@@ -63,6 +63,33 @@ campaign_labels = {
     for c, row in by_id.items()
 }
 options = [*by_id, ALL_CAMPAIGNS]  # newest campaign first, the whole programme last
+steps = list(range(1, len(stages)))
+
+# --- the address: ?campaign=…&step=… (a shared link opens the same drop list; Back one step) ----
+OWN_PARAMS, FN_WRITTEN = ("campaign", "step"), "_fn_url_written"
+own_url = {k: v for k, v in st.query_params.to_dict().items() if k in OWN_PARAMS}
+fn_written = st.session_state.get(FN_WRITTEN)
+arrived = st.session_state.get("_came_from") != "funnels"  # a page switch drops the address
+if own_url != (fn_written or {}) and not (arrived and not own_url):
+    linked = url_view()
+    if linked.campaign in options:
+        st.session_state.fn_campaign = linked.campaign
+    elif "campaign" not in own_url:
+        st.session_state.pop("fn_campaign", None)  # the default: the newest campaign
+    st.session_state.fn_drop_step = linked.step if linked.step in steps else None
+
+
+def _drill_step(key: str) -> None:
+    """A click on a funnel step: list who dropped there (the step before it reached, not this)."""
+    event = st.session_state.get(key)
+    for point in getattr(getattr(event, "selection", None), "points", None) or []:
+        data = point.get("customdata")
+        k = data[0] if isinstance(data, list | tuple) and data else None
+        if isinstance(k, int) and k in steps:
+            st.session_state.fn_drop_step = k
+            return
+
+
 campaign_id = left.selectbox(
     t("funnels.campaign"), options, format_func=campaign_labels.get, key="fn_campaign"
 )
@@ -130,10 +157,15 @@ k4.metric(
 # --- funnel and rates --------------------------------------------------------------------------
 c1, c2 = st.columns([3, 2])
 c1.subheader(t("funnels.funnel_header"))
+funnel_key = f"fn_funnel_{campaign_id}_{st.session_state.get('fn_drop_step')}"  # no old click
 c1.plotly_chart(
     charts.funnel_chart(counts, stage_labels, (t("funnels.of_first"), t("funnels.of_previous"))),
     width="stretch",
+    key=funnel_key,
+    on_select=lambda: _drill_step(funnel_key),
+    selection_mode="points",
 )
+c1.caption(t("funnels.step_click"))
 c2.subheader(t("funnels.rates_header"))
 headers = {
     "stage": t("funnels.col_stage"),
@@ -242,7 +274,6 @@ t2.caption(t("funnels.trend_note"))
 
 # --- who dropped: next week's call list --------------------------------------------------------
 st.subheader(t("funnels.drop_header"))
-steps = list(range(1, len(stages)))
 dropped_counts = {k: counts["customers"][k - 1] - counts["customers"][k] for k in steps}
 step_labels = {
     k: t(
@@ -262,6 +293,16 @@ step = st.selectbox(
     placeholder=t("funnels.drop_pick"),
     key="fn_drop_step",
 )
+fn_own = {"campaign": "all" if campaign_id == ALL_CAMPAIGNS else str(campaign_id)}
+if step is not None:
+    fn_own["step"] = str(step)
+elif campaign_id == options[0]:
+    fn_own = {}  # the page as it opens: nothing to say in the address
+st.session_state[FN_WRITTEN] = fn_own
+current_url = st.query_params.to_dict()
+wanted_url = {k: v for k, v in current_url.items() if k not in OWN_PARAMS} | fn_own
+if wanted_url != current_url:
+    st.query_params.from_dict(wanted_url)
 if step is not None and dropped_counts[step] == 0:
     st.info(t("funnels.drop_none"))
 elif step is not None:

@@ -69,3 +69,44 @@ def test_a_segment_cell_lists_its_customers_and_back_returns(server: str, page) 
     assert _customers(other) == n
     other.close()
     assert recorder.external == []
+
+
+def test_a_funnel_step_lists_who_dropped_there_and_back_returns(server: str, page) -> None:
+    pg, recorder = page
+    pg.goto(f"{server}/funnels?lang=en")
+    funnel = pg.locator("[class*='st-key-fn_funnel_'] .js-plotly-plot").first
+    funnel.wait_for(timeout=90_000)
+    _ready(pg)
+    assert "step" not in _params(pg.url)
+    counts = funnel.evaluate("el => el.data[0].x")
+    dropped = [counts[k - 1] - counts[k] for k in range(1, len(counts))]
+    step = 1 + max(range(len(dropped)), key=dropped.__getitem__)  # the step most dropped at
+    funnel.scroll_into_view_if_needed()
+    funnel.locator(".funnellayer .point > path").nth(step).click(force=True)
+
+    pg.wait_for_url("**step=**", timeout=30_000)
+    _ready(pg)
+    params = _params(pg.url)
+    assert params["step"] == str(step) and params["campaign"]
+    picked = pg.locator("input[aria-label='Dropped before']")
+    picked.wait_for(timeout=30_000)
+    assert f"{dropped[step - 1]:,}" in picked.input_value()
+    shared = pg.url
+
+    pg.go_back()
+    _ready(pg)
+    assert "step" not in _params(pg.url)
+    pg.wait_for_function(
+        "() => { const i = document.querySelector(\"input[aria-label='Dropped before']\");"
+        " return i && i.value === ''; }",
+        timeout=30_000,
+    )
+
+    other = pg.context.new_page()
+    other.goto(shared)
+    box = other.locator("input[aria-label='Dropped before']")
+    box.wait_for(timeout=90_000)
+    _ready(other)
+    assert f"{dropped[step - 1]:,}" in box.input_value()
+    other.close()
+    assert recorder.external == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import unicodedata
 from datetime import date
 
 import pytest
@@ -12,13 +13,17 @@ from hypothesis import strategies as hs
 from streamlit.testing.v1 import AppTest
 
 from dashboard.nav import PAGE_TABLE
-from dashboard.params import MAX_IDS, parse_params
+from dashboard.params import MAX_IDS, MAX_PAGE, MAX_STEPS, parse_params
 from data_access.filters import TIERS
+from data_access.queries.customer import SEARCH_PAGE_SIZES
 from tests.dashboard.conftest import APP, sign_in_as
 from tests.fuzz.hostile import HOSTILE_TEXT, tried
 
 PAGES = [p[2] for p in PAGE_TABLE]
-PARAMS = ("lang", "week", "branches", "officers", "tiers", "tab", "customer", "seg")
+PARAMS = (
+    "lang", "week", "branches", "officers", "tiers", "tab", "customer", "seg",
+    "q", "page", "size", "campaign", "step",
+)  # fmt: skip
 BIGINT = 2**63 - 1
 
 
@@ -29,6 +34,13 @@ def _check(view) -> None:
         assert len(ids) <= MAX_IDS and all(0 < i <= BIGINT for i in ids)
     assert all(t in TIERS for t in view.tiers)
     assert view.customer is None or 0 < view.customer <= BIGINT
+    assert view.q is None or (
+        0 < len(view.q) <= 64 and all(unicodedata.category(c)[0] != "C" for c in view.q)
+    )
+    assert view.page is None or 0 < view.page <= MAX_PAGE
+    assert view.size is None or view.size in SEARCH_PAGE_SIZES
+    assert view.campaign is None or 0 <= view.campaign <= BIGINT
+    assert view.step is None or 0 < view.step <= MAX_STEPS
 
 
 hostile = hs.one_of(
@@ -59,6 +71,13 @@ def test_the_url_parser_never_raises_and_keeps_only_usable_values(name: str, val
         pytest.param({"tiers": "vip,gold"}, ("tiers",), id="unknown-tier"),
         pytest.param({"lang": "fr", "tab": "x;y"}, ("lang", "tab"), id="lang-tab"),
         pytest.param({"officers": "3,\x00"}, ("officers",), id="nul"),
+        pytest.param({"page": "0", "size": "7"}, ("page", "size"), id="page-0-size-7"),
+        pytest.param({"campaign": "all", "step": "99"}, ("step",), id="step-past-any-funnel"),
+        pytest.param(
+            {"q": "张", "page": "2", "size": "50", "campaign": "3", "step": "1"},
+            (),
+            id="good-search-and-step",
+        ),
         pytest.param({"branches": "3,5", "week": "2026-11-16"}, (), id="good"),
     ],
 )

@@ -187,3 +187,13 @@ def test_the_retention_list_has_one_name_on_the_loyalty_and_customer_pages(
     help_text = next(m.help for m in at.metric if m.label == "挽留名单客户")
     assert "5.0万元" in help_text and "不能失去" in help_text
     assert "40" in help_text
+
+
+def test_an_earlier_week_on_the_loyalty_page_says_what_is_not_of_that_week(
+    app_test: Callable[..., AppTest],
+) -> None:
+    """For an earlier week the scores are computed live, but P(alive), the RFM segment and the AUM
+    behind the retention list are the value mart's latest: the caption says so."""
+    at = _ok(app_test("loyalty", lang="en", week="2026-10-26"))
+    caption = next(c.value for c in at.caption if c.value.startswith("Scores as of"))
+    assert "2026-11-01" in caption and "RFM segment and AUM are the latest" in caption

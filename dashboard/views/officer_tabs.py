@@ -220,21 +220,8 @@ def quality_tab(v: OfficerView) -> None:
         "stale": t("officers.col_stale"),
         "outdated_share": t("officers.col_outdated_share"),
     }
-    st.dataframe(
-        stale.with_columns(
-            pl.col("officer_id")
-            .replace_strict(officer_labels, default=None, return_dtype=pl.String)
-            .alias("officer"),
-            (pl.col("outdated_share") * 100.0),
-        )
-        .select(list(stale_headers))
-        .rename(stale_headers),
-        hide_index=True,
-        placeholder="—",
-        width="stretch",
-        column_config={
-            stale_headers["outdated_share"]: st.column_config.NumberColumn(format="%.0f%%")
-        },
+    _table_with_share(
+        stale, stale_headers, _named("officer_id", officer_labels, "officer"), "outdated_share"
     )
 
     st.subheader(t("officers.contradictions_header"))
@@ -248,11 +235,7 @@ def quality_tab(v: OfficerView) -> None:
     profile_flags = qm.income_contradictions(
         income_evidence, alerts.income_contradiction_ratio, alerts.contradiction_min_inflows
     )
-    profile_flags = profile_flags.with_columns(
-        pl.col("officer_id")
-        .replace_strict(officer_labels, default=None, return_dtype=pl.String)
-        .alias("officer")
-    )
+    profile_flags = profile_flags.with_columns(_named("officer_id", officer_labels, "officer"))
     evidence_headers = {
         "customer_id": t("officers.col_customer_id"),
         "name": t("officers.col_name"),
@@ -280,11 +263,7 @@ def quality_tab(v: OfficerView) -> None:
         applicant_places,
         alerts.income_contradiction_ratio,
         alerts.contradiction_min_inflows,
-    ).with_columns(
-        pl.col("officer_id")
-        .replace_strict(officer_labels, default=None, return_dtype=pl.String)
-        .alias("officer")
-    )
+    ).with_columns(_named("officer_id", officer_labels, "officer"))
     app_headers = {
         "application_id": t("officers.col_application_id"),
         "applied_on": t("officers.col_applied_on"),
@@ -362,21 +341,8 @@ def training_tab(v: OfficerView) -> None:
         "attended": t("officers.col_attended"),
         "attendance_rate": t("officers.col_attendance_rate"),
     }
-    st.dataframe(
-        summary.with_columns(
-            pl.col("training_id")
-            .replace_strict(training_labels, default=None, return_dtype=pl.String)
-            .alias("training"),
-            pl.col("attendance_rate") * 100.0,
-        )
-        .select(list(att_headers))
-        .rename(att_headers),
-        hide_index=True,
-        placeholder="—",
-        width="stretch",
-        column_config={
-            att_headers["attendance_rate"]: st.column_config.NumberColumn(format="%.0f%%")
-        },
+    _table_with_share(
+        summary, att_headers, _named("training_id", training_labels, "training"), "attendance_rate"
     )
 
     st.subheader(t("officers.did_header"))
@@ -457,10 +423,8 @@ def training_tab(v: OfficerView) -> None:
     else:
         st.dataframe(
             coaching.with_columns(
-                pl.col("branch_id")
-                .replace_strict(branch_labels, default=None, return_dtype=pl.String)
-                .alias("branch"),
-                pl.col("weakest").replace_strict(comp_labels, default=None, return_dtype=pl.String),
+                _named("branch_id", branch_labels, "branch"),
+                _named("weakest", comp_labels),
             )
             .select(list(coach_headers))
             .rename(coach_headers),
@@ -472,3 +436,22 @@ def training_tab(v: OfficerView) -> None:
                 coach_headers["last_training_on"]: st.column_config.DateColumn(format="YYYY-MM-DD"),
             },
         )
+
+
+def _named(code_col: str, labels: dict, alias: str | None = None) -> pl.Expr:
+    """A code column shown as its labels (a code without one: empty)."""
+    expr = pl.col(code_col).replace_strict(labels, default=None, return_dtype=pl.String)
+    return expr.alias(alias) if alias else expr
+
+
+def _table_with_share(
+    df: pl.DataFrame, headers: dict[str, str], labelled: pl.Expr, share_col: str
+) -> None:
+    """A table of ``headers``' columns with one labelled code column and one share in percent."""
+    st.dataframe(
+        df.with_columns(labelled, pl.col(share_col) * 100.0).select(list(headers)).rename(headers),
+        hide_index=True,
+        placeholder="—",
+        width="stretch",
+        column_config={headers[share_col]: st.column_config.NumberColumn(format="%.0f%%")},
+    )

@@ -4,16 +4,18 @@ A click sets the same session keys the sidebar widgets keep (``f_branches``, ``f
 an ``on_select`` callback, which runs before the script: the sidebar then draws the new
 selection and writes it to the URL in the same run, so a copied link reproduces the step. A
 callback cannot change page, so a drill that leads elsewhere leaves its target in ``_drill_to``
-and the router switches page before running the current one (``follow``).
+and the router opens it before running the current one (``follow``), as one history entry.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
+from urllib.parse import urlencode
 
 import streamlit as st
 
-from dashboard.nav import PAGES_DIR
+from dashboard.nav import PAGE_TABLE
 
 _TARGET = "_drill_to"
 
@@ -79,9 +81,27 @@ def officer_row(
     return callback
 
 
+def navigation_script(url_path: str, query: dict[str, str]) -> str:
+    """A script that opens ``url_path?query`` inside the running app as ONE history entry.
+
+    ``st.switch_page(query_params=…)`` writes the query on the current page first (the browser
+    pushes an entry: the KPI page on the clicked officer) and then the new page (a second
+    entry), so Back from the book landed on a view nobody had asked for. Pushing the address
+    ourselves and announcing it as history navigation lets Streamlit's own Back/Forward
+    handling (``popstate``) run the page: one entry, and Back returns to the click's view.
+    """
+    url = f"{url_path}?{urlencode(query)}" if query else url_path  # relative: any base path
+    return (
+        f"<script>window.history.pushState({{}}, '', {json.dumps(url)});"
+        "window.dispatchEvent(new PopStateEvent('popstate'));</script>"
+    )
+
+
 def follow() -> None:
-    """Switch to the page a drill asked for (called by the router before the page runs)."""
+    """Open the page a drill asked for (called by the router before the page runs)."""
     target = st.session_state.pop(_TARGET, None)
     if target:
         page, query = target
-        st.switch_page(PAGES_DIR / page, query_params=query)
+        url_path = next(url for _, file, url, _, _ in PAGE_TABLE if file == page)
+        st.html(navigation_script(url_path, query), unsafe_allow_javascript=True)
+        st.stop()  # this page is being left: nothing of it is drawn

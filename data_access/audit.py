@@ -46,6 +46,7 @@ ACTIONS = (
     "profile_fix",
     "nbp_feedback",
     "user_change",
+    "audit_prune",
 )
 
 AUDIT_SCHEMA = {

@@ -11,6 +11,7 @@
     python -m data_access export --url URL --mapping M [--table T] FOLDER
     python -m data_access quality --url URL [--table T]
     python -m data_access users list|create|disable|enable|reset|assign …   (see `users --help`)
+    python -m data_access audit-prune --url URL  # delete audit entries past the standard's retention
 
 Errors are one line on stderr and a non-zero exit code (2 when refusing to overwrite a bank).
 """
@@ -418,6 +419,25 @@ def _summary(report) -> None:
     )
 
 
+def cmd_audit_prune(args: argparse.Namespace) -> int:
+    """The retention purge: delete audit entries older than the standard's retention (audited)."""
+    from data_access.refresh import configured_standards
+
+    days = configured_standards().alerts.audit_retention_days
+    engine = _engine(args.url)
+    try:
+        with engine.begin() as conn:
+            deleted = audit.prune(conn, days)
+            audit.record(
+                conn, _operator(), "audit_prune", detail={"older_than_days": days},
+                row_count=deleted,
+            )  # fmt: skip
+    finally:
+        engine.dispose()
+    print(f"audit log: {deleted:,} entries older than {days} days deleted")
+    return 0
+
+
 def cmd_backup(args: argparse.Namespace) -> int:
     """Snapshot the DuckDB database into a file (asks a running dashboard to take it)."""
     from data_access.backup import backup
@@ -585,6 +605,11 @@ def parser() -> argparse.ArgumentParser:
     upg = sub.add_parser("upgrade", help="bring the schema to this release's version (Alembic)")
     upg.add_argument("--url", default=None)
     upg.set_defaults(func=cmd_upgrade)
+    ap = sub.add_parser(
+        "audit-prune", help="delete audit entries older than the standard's retention (≥ 183 days)"
+    )
+    ap.add_argument("--url", default=None, help="default: the configured database")
+    ap.set_defaults(func=cmd_audit_prune)
     bk = sub.add_parser("backup", help="consistent copy of the DuckDB file, even while it serves")
     bk.add_argument("--url", default=None, help="default: the configured database")
     bk.add_argument("--to", required=True, metavar="FILE", help="the backup file to write")

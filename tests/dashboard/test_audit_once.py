@@ -356,6 +356,7 @@ PROVED_ONCE = {
     "correct_soft": "data_access.test_soft_changes::test_a_correction_replaces_the_entry_atomically",
     "profile_fix": "test_quality_page::test_queue_and_a_correction",
     "nbp_feedback": "test_suggestions_page::test_answer_on_the_customer_page_shows_on_the_outcomes_page",
+    "audit_prune": "data_access.test_audit_log::test_the_purge_command_deletes_past_the_standards_retention_and_says_so",
 }  # fmt: skip
 
 

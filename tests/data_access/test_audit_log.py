@@ -154,3 +154,29 @@ def test_every_entry_is_written_by_audit_record() -> None:
     assert inserts == {"data_access/audit.py"}
     with pytest.raises(InvalidFilter, match="unknown audit action"):
         audit.record(None, "li", "look_around")  # type: ignore[arg-type]
+
+
+def test_the_purge_command_deletes_past_the_standards_retention_and_says_so(
+    empty_engine: sa.Engine, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`python -m data_access audit-prune`: the old entry goes (through the PostgreSQL guard),
+    the young one stays, and the purge itself is one entry with the rows it deleted."""
+    from data_access.cli import main
+
+    _seed(empty_engine)
+    url = empty_engine.url.render_as_string(hide_password=False)
+    if empty_engine.dialect.name == "postgresql":  # the fixture's schema travels in the URL
+        with empty_engine.connect() as conn:
+            schema = conn.execute(sa.text("select current_schema()")).scalar_one()
+        url = empty_engine.url.update_query_dict({"options": f"-csearch_path={schema}"})
+        url = url.render_as_string(hide_password=False)
+    assert main(["audit-prune", "--url", url]) == 0
+    assert "1 entries older than 183 days deleted" in capsys.readouterr().out
+    assert _actions(empty_engine) == ["page_view", "audit_prune"]
+    with empty_engine.connect() as conn:
+        purge = conn.execute(
+            sa.select(audit_log.c.username, audit_log.c.row_count).where(
+                audit_log.c.action == "audit_prune"
+            )
+        ).one()
+    assert purge.username.startswith("cli") and purge.row_count == 1

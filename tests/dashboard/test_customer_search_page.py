@@ -147,3 +147,13 @@ def test_pick_opens_the_customer_and_the_list_stays_in_the_address(
     assert at.session_state["f_customer"] == str(cid)
     assert at.query_params["customer"] == str(cid) and at.query_params["q"] == "张"
     assert f"(customer {cid})" in "\n".join(h.value for h in at.subheader)
+
+
+def test_a_link_with_a_masked_id_number_says_it_cannot_search(
+    app_test: Callable[..., AppTest],
+) -> None:
+    at = app_test("customer", lang="en", q="4307**********1234")
+    assert not at.exception
+    assert "masked and cannot be searched" in "\n".join(i.value for i in at.info)
+    assert at.text_input(key="w_customer_search").value == ""
+    assert "q" not in at.query_params

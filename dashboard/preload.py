@@ -24,6 +24,8 @@ MODULES = (
     "dashboard.errors",
     "dashboard.export",
     "dashboard.format",
+    "dashboard.links",
+    "dashboard.search",
     "data_access.masking",
     "dashboard.report",
     "dashboard.state",

@@ -137,6 +137,7 @@ class ChunkSource:
 
     def __init__(self, conn: sa.Connection, rules: TableRules, tm: TableMapping) -> None:
         self.conn = conn
+        self.dialect = conn.dialect.name
         self.columns = list(tm.columns)
         self.arrow: object = None
         self.stage: sa.Table | None = None
@@ -191,8 +192,107 @@ class ChunkSource:
             self.stage.drop(self.conn)
 
 
+class SparkSource:
+    """Spark (no transactions, no UPDATE): every chunk's good rows are staged as Parquet; at the
+    end, one statement appends the new keys, or, when some rows changed, the merged rows are
+    written aside and the table (footprints: only the months touched) is overwritten with them."""
+
+    def __init__(self, conn: sa.Connection, rules: TableRules, tm: TableMapping) -> None:
+        from data_access.sparkio import StagedTable
+
+        self.conn = conn
+        self.dialect = "hive"
+        self.columns = list(tm.columns)
+        self.staged = StagedTable(rules.table)
+        self.view = f"_fp_import_{uuid.uuid4().hex[:12]}"
+        self.rows = 0
+
+    @property
+    def table(self) -> sa.TableClause:
+        """The staged rows as a table to select from (a temporary view over the Parquet files)."""
+        return sa.table(self.view, *[sa.column(c) for c in self.columns])
+
+    def put(self, frame: pl.DataFrame) -> None:
+        """Stage one chunk as a Parquet file."""
+        self.staged.write(frame.to_arrow())
+        self.rows += frame.height
+
+    def open(self) -> None:
+        """The view over every staged file, each column cast to the table's type."""
+        sql = f"CREATE OR REPLACE TEMPORARY VIEW {self.view} AS {self.staged.select_sql(self.conn.dialect)}"
+        self.conn.exec_driver_sql(sql)  # our own names and paths
+
+    def execute(self, stmt: sa.Executable) -> list[tuple]:
+        """Run a statement that reads the staged rows; its rows."""
+        result = self.conn.execute(stmt)
+        return [tuple(r) for r in result] if result.returns_rows else []
+
+    def write(self, rules: TableRules, inserted: int, updated: int, rows: int) -> None:
+        """Append the new keys, or overwrite with the merged rows when some rows changed."""
+        from data_access.dialects import PARTITIONS
+
+        quote = self.conn.dialect.identifier_preparer.quote
+        name = self.conn.dialect.identifier_preparer.format_table(rules.table)
+        on = " AND ".join(f"t.{quote(k)} = v.{quote(k)}" for k in rules.key)
+        if not updated:
+            if not inserted:
+                return
+            new = (
+                "" if inserted == rows else f" WHERE NOT EXISTS (SELECT 1 FROM {name} t WHERE {on})"
+            )
+            self.conn.exec_driver_sql(f"INSERT INTO {name} SELECT * FROM {self.view} v{new}")
+            return
+        part = PARTITIONS.get(rules.table.name)
+        scope = ""
+        if part is not None:  # only the months of the new values and of the old ones
+            p = quote(part.column)
+            scope = (
+                f" AND t.{p} IN (SELECT {p} FROM {self.view} UNION "
+                f"SELECT t.{p} FROM {name} t JOIN {self.view} v ON {on})"
+            )
+        merged = f"_fp_merged_{uuid.uuid4().hex[:12]}"
+        self.conn.exec_driver_sql(
+            f"CREATE TABLE {merged} USING parquet AS SELECT * FROM {self.view} UNION ALL "
+            f"SELECT t.* FROM {name} t WHERE NOT EXISTS (SELECT 1 FROM {self.view} v WHERE {on})"
+            f"{scope}"
+        )
+        try:
+            if part is not None:
+                # a month whose every row moved away has no merged rows to replace it: drop it
+                emptied = self.conn.exec_driver_sql(
+                    f"SELECT DISTINCT t.{p} FROM {name} t JOIN {self.view} v ON {on} "
+                    f"EXCEPT SELECT DISTINCT {p} FROM {merged}"
+                ).all()
+                for (month,) in emptied:
+                    day = _day(month).isoformat()
+                    self.conn.exec_driver_sql(
+                        f"ALTER TABLE {name} DROP IF EXISTS PARTITION ({p} = DATE'{day}')"
+                    )
+                # replace only the partitions the merged rows fall in
+                self.conn.exec_driver_sql("SET spark.sql.sources.partitionOverwriteMode=dynamic")
+            self.conn.exec_driver_sql(f"INSERT OVERWRITE TABLE {name} SELECT * FROM {merged}")
+        finally:
+            if part is not None:
+                self.conn.exec_driver_sql("SET spark.sql.sources.partitionOverwriteMode=static")
+            self.conn.exec_driver_sql(f"DROP TABLE IF EXISTS {merged}")
+
+    def close(self) -> None:
+        """Drop the view and the staged files."""
+        try:
+            self.conn.exec_driver_sql(f"DROP VIEW IF EXISTS {self.view}")
+        finally:
+            self.staged.remove()
+
+
+def _differs(a: sa.ColumnElement, b: sa.ColumnElement, dialect: str) -> sa.ColumnElement[bool]:
+    """``a IS DISTINCT FROM b`` (nulls compare equal to each other); Spark spells it ``NOT a <=> b``."""
+    if dialect == "hive":
+        return sa.not_(a.op("<=>", is_comparison=True)(b))
+    return a.is_distinct_from(b)
+
+
 def _merge(
-    chunk: ChunkSource,
+    chunk: ChunkSource | SparkSource,
     rules: TableRules,
     tm: TableMapping,
     rows: int,
@@ -208,7 +308,9 @@ def _merge(
     t, source = rules.table, chunk.table
     match = sa.and_(*(t.c[k] == source.c[k] for k in rules.key))
     others = [c for c in tm.columns if c not in rules.key]
-    changed = sa.or_(*(t.c[c].is_distinct_from(source.c[c]) for c in others)) if others else None
+    changed = (
+        sa.or_(*(_differs(t.c[c], source.c[c], chunk.dialect) for c in others)) if others else None
+    )
     # the keys already there: the chunk (small) is hashed and the table's key column probed
     keys = sa.tuple_(*(t.c[k] for k in rules.key)) if len(rules.key) > 1 else t.c[rules.key[0]]
     chunk_keys = sa.select(*(source.c[k] for k in rules.key))
@@ -229,6 +331,9 @@ def _merge(
         oldest = list(chunk.execute(sa.select(*(sa.func.min(source.c[c]) for c in dates)))[0])
     since = min((_day(v) for v in oldest if v is not None), default=None)
     if dry_run:
+        return inserted, updated, since
+    if isinstance(chunk, SparkSource):
+        chunk.write(rules, inserted, updated, rows)
         return inserted, updated, since
     if updated:
         chunk.execute(
@@ -324,29 +429,43 @@ def import_file(
             )
             validator = RowValidator(tm, period, _reference_ids(conn, rules), lang)
             tracker = KeyTracker(rules.key)
-            source = ChunkSource(conn, rules, tm)
+            spark = conn.dialect.name == "hive"
+            source = SparkSource(conn, rules, tm) if spark else ChunkSource(conn, rules, tm)
             seen_bytes = 0
             newest: date | None = None
             oldest: date | None = None  # of the rows inserted or changed
-            checked = (
-                (_process_chunk(c, tm, validator, tracker, rejects, result, lang, m), c.bytes_read)
-                for c in prefetch(chunks)  # the chunk after next is parsed meanwhile
-            )
-            for good, nbytes in prefetch(checked):  # next chunk checked while this one is written
-                if good.height:
-                    source.put(good)
-                    inserted, updated, since = _merge(source, rules, tm, good.height, dry_run)
-                    result.inserted += inserted
-                    result.updated += updated
-                    newest = max((d for d in (newest, _newest(good)) if d), default=None)
-                    oldest = min((d for d in (oldest, since) if d), default=None)
-                seen_bytes += nbytes
-                frac = min(seen_bytes / size, 0.99) if enc else 0.5
-                progress(
-                    f"checked {result.rows_read:,} rows, {result.rejected:,} rejected", 0.9 * frac
+            try:
+                checked = (
+                    (
+                        _process_chunk(c, tm, validator, tracker, rejects, result, lang, m),
+                        c.bytes_read,
+                    )
+                    for c in prefetch(chunks)  # the chunk after next is parsed meanwhile
                 )
-            source.close()
-            progress("applying", 0.9)
+                # the next chunk is checked while this one is written
+                for good, nbytes in prefetch(checked):
+                    if good.height:
+                        source.put(good)
+                        newest = max((d for d in (newest, _newest(good)) if d), default=None)
+                    if good.height and not spark:
+                        inserted, updated, since = _merge(source, rules, tm, good.height, dry_run)
+                        result.inserted += inserted
+                        result.updated += updated
+                        oldest = min((d for d in (oldest, since) if d), default=None)
+                    seen_bytes += nbytes
+                    frac = min(seen_bytes / size, 0.99) if enc else 0.5
+                    progress(
+                        f"checked {result.rows_read:,} rows, {result.rejected:,} rejected",
+                        0.9 * frac,
+                    )
+                progress("applying", 0.9)
+                if isinstance(source, SparkSource) and source.rows:  # the whole file at once
+                    source.open()
+                    result.inserted, result.updated, oldest = _merge(
+                        source, rules, tm, source.rows, dry_run
+                    )
+            finally:
+                source.close()
             result.unchanged = result.loaded - result.inserted - result.updated
             as_of = max((d for d in (old_as_of, newest) if d is not None), default=None)
             result.data_as_of = as_of.isoformat() if as_of else None
@@ -361,25 +480,28 @@ def import_file(
                             "load_state": load_state.COMPLETE,
                         }
                     load_state.write_meta(conn, stamps)  # atomic with the rows: never in_progress
-                result.batch_id = conn.execute(
-                    import_batches.insert()
-                    .values(
-                        started_at=started,
-                        finished_at=datetime.now(UTC).replace(tzinfo=None, microsecond=0),
-                        username=username,
-                        target_table=table,
-                        mapping=m.name,
-                        file_name=path.name[:256],
-                        file_sha256=file_sha256(path),
-                        encoding=enc,
-                        rows_read=result.rows_read,
-                        inserted=result.inserted,
-                        updated=result.updated,
-                        unchanged=result.unchanged,
-                        rejected=result.rejected,
-                    )
-                    .returning(import_batches.c.batch_id)
-                ).scalar_one()
+                batch = import_batches.insert().values(
+                    started_at=started,
+                    finished_at=datetime.now(UTC).replace(tzinfo=None, microsecond=0),
+                    username=username,
+                    target_table=table,
+                    mapping=m.name,
+                    file_name=path.name[:256],
+                    file_sha256=file_sha256(path),
+                    encoding=enc,
+                    rows_read=result.rows_read,
+                    inserted=result.inserted,
+                    updated=result.updated,
+                    unchanged=result.unchanged,
+                    rejected=result.rejected,
+                )
+                if conn.dialect.insert_returning:
+                    returning = batch.returning(import_batches.c.batch_id)
+                    result.batch_id = conn.execute(returning).scalar_one()
+                else:  # Spark: the dialect numbers the row from the table's largest id
+                    conn.execute(batch)
+                    newest_batch = sa.select(sa.func.max(import_batches.c.batch_id))
+                    result.batch_id = conn.execute(newest_batch).scalar_one()
     finally:
         rejects.close()
     if refresh and not dry_run and (result.inserted or result.updated) and result.data_as_of:

@@ -56,8 +56,11 @@ def user_from_claims(engine: sa.Engine, claims: dict) -> User:
         "branch_ids": branches if len(branches) > 1 else (),
     }
     with engine.begin() as conn:
+        u = users.c
         row = conn.execute(
-            sa.select(users.c.username, users.c.active).where(users.c.oidc_subject == subject)
+            sa.select(u.username, u.active, u.role, u.branch_id, u.officer_id, u.branch_ids).where(
+                u.oidc_subject == subject
+            )
         ).one_or_none()
         if row is None:
             auth.create_user(
@@ -74,7 +77,15 @@ def user_from_claims(engine: sa.Engine, claims: dict) -> User:
             if not row.active:
                 raise auth.SignInRefused("disabled")
             username = row.username
-            auth.assign(conn, username, role_code, by="oidc", end_sessions=False, **assignment)
+            held = (row.role, row.branch_id, row.officer_id, row.branch_ids or None)
+            claimed = (
+                role_code,
+                assignment["branch_id"],
+                assignment["officer_id"],
+                ",".join(map(str, assignment["branch_ids"])) or None,
+            )
+            if held != claimed:  # audited as a user change only when the claims changed
+                auth.assign(conn, username, role_code, by="oidc", end_sessions=False, **assignment)
         user = auth.load_user(conn, username)
     assert user is not None
     return user

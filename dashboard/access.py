@@ -186,7 +186,7 @@ def watermark(user: User) -> None:
 
 
 def audit_page_view(user: User, url_path: str, context: object) -> None:
-    """One 'page_view' entry per page and filter choice (not per rerun of the same view)."""
+    """One 'page_view' entry per page, filter choice and open tab (not per rerun of a view)."""
     flt = getattr(context, "filters", None)
     view = {
         "week": str(getattr(context, "week", "")),
@@ -194,8 +194,20 @@ def audit_page_view(user: User, url_path: str, context: object) -> None:
         "officers": list(getattr(flt, "officer_ids", ())),
         "tiers": list(getattr(flt, "tiers", ())),
     }
+    if (tab := _open_tab(url_path)) is not None:
+        view["tab"] = tab
     if _new_view(user, url_path, json.dumps(view, sort_keys=True)):
         audit.log(get_engine(), user.username, "page_view", target=url_path, detail=view)
+
+
+def _open_tab(url_path: str) -> str | None:
+    """The page's open lazy tab (dashboard.tabs), None for its first tab or a page without tabs."""
+    from dashboard.params import parse_params
+
+    tab = st.session_state.get(f"tab_{url_path}")
+    if tab is None:  # the page has not run yet in this session: the tab its URL names
+        tab = parse_params(st.query_params.to_dict()).tab
+    return None if tab == st.session_state.get(f"tab_first_{url_path}") else tab
 
 
 def _new_view(user: User, url_path: str, what: str) -> bool:

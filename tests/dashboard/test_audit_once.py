@@ -160,6 +160,11 @@ def test_page_views_and_refusals_are_logged_once_per_visit(
     at = app(name, demo_engine)
     at.switch_page("pages/officers.py").run()
     at.run()
+    at.session_state["tab_officers"] = "league"  # another tab: another view
+    at.run()
+    at.run()
+    at.session_state["tab_officers"] = "activity"  # back to the first tab
+    at.run()
     _open_url(at, "kpis")  # a hand-edited URL to a page the training lead is not given
     at.run()
     at.run()
@@ -169,11 +174,14 @@ def test_page_views_and_refusals_are_logged_once_per_visit(
         ("sign_in", None),
         ("page_view", "home"),
         ("page_view", "officers"),
+        ("page_view", "officers"),
+        ("page_view", "officers"),
         ("page_refused", "kpis"),
         ("page_view", "officers"),
     ]
-    week = json.loads(_log(demo_engine, name, "page_view")[-1].detail)["week"]
-    assert week == at.query_params["week"]  # the filters travel with the view
+    details = [json.loads(r.detail) for r in _log(demo_engine, name, "page_view")]
+    assert [d.get("tab") for d in details[1:4]] == [None, "league", None]  # the open tab
+    assert details[-1]["week"] == at.query_params["week"]  # the filters travel with the view
 
 
 @pytest.fixture(scope="module")

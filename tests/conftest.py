@@ -10,7 +10,6 @@ import os
 import uuid
 from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -23,32 +22,44 @@ from data_access.engine import create_schema, make_engine
 settings.register_profile("footprint", deadline=None)
 settings.load_profile("footprint")
 
-# `make test` runs the suite on two pytest-xdist workers (`--dist loadgroup`). A group is a test
-# module, except where a package shares one expensive fixture: the Spark cluster and the browser
-# tests' server and chromium each start once, in one worker. The longest groups go first, so
-# that no worker is left with a five-minute group when the other has finished.
+# `make test` runs the suite on two pytest-xdist workers. A unit of work (always one worker) is a
+# test module, except where a package shares one expensive fixture: the Spark cluster and the
+# browser tests' server and chromium each start once. The longest units go first, so that no
+# worker is left with a five-minute unit when the other has finished. (xdist's own
+# `--dist loadgroup` cannot do this under pytest 9: it renames node ids through an attribute
+# pytest no longer reads, so every test became its own unit and the cluster started twice.)
 WHOLE_PACKAGES = ("spark", "browser")
 FIRST = ("spark", "ops", "faults", "browser", "fuzz", "load", "audit")
 
 
-def _group(item: pytest.Item) -> str:
-    """The xdist group of a test: its package for WHOLE_PACKAGES, else its module."""
-    parts = item.path.relative_to(Path(__file__).parent).parts
-    if len(parts) > 1 and parts[0] in WHOLE_PACKAGES:
-        return parts[0]
-    return "/".join(parts)
+def unit_of(nodeid: str) -> str:
+    """The unit of work of a test: its package for WHOLE_PACKAGES, else its module."""
+    path = nodeid.split("::", 1)[0]
+    parts = path.split("/")
+    if len(parts) > 2 and parts[0] == "tests" and parts[1] in WHOLE_PACKAGES:
+        return "/".join(parts[:2])
+    return path
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    """xdist's module-scope scheduling, with this suite's units."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ByUnit(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return unit_of(nodeid)
+
+    return ByUnit(config, log)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark each test with its xdist group and start the long groups first."""
-    for item in items:
-        item.add_marker(pytest.mark.xdist_group(_group(item)))
+    """Start the long units first (the order inside a unit stays as written)."""
 
     def rank(item: pytest.Item) -> int:
-        top = item.path.relative_to(Path(__file__).parent).parts[0]
+        top = item.nodeid.split("/")[1] if item.nodeid.startswith("tests/") else ""
         return FIRST.index(top) if top in FIRST else len(FIRST)
 
-    items.sort(key=rank)  # stable: the order inside a group stays as written
+    items.sort(key=rank)
 
 
 PG_URL = os.environ.get(

@@ -83,3 +83,17 @@ def test_the_product_never_points_into_the_shared_notes() -> None:
     ]
     offenders = [str(p.relative_to(ROOT)) for p in files if pattern.search(p.read_text())]
     assert offenders == []
+
+
+def test_the_spark_and_browser_packages_each_run_in_one_worker() -> None:
+    """`make test`'s two workers get whole units: a module, or the Spark and browser packages
+    whole (their cluster and server start once); tests/conftest.py's scheduler splits by these."""
+    from tests.conftest import unit_of
+
+    assert unit_of("tests/spark/test_pages_on_spark.py::test_page[home-]") == "tests/spark"
+    assert unit_of("tests/spark/test_dialect.py::test_ddl") == "tests/spark"
+    assert unit_of("tests/browser/test_drill.py::test_two_clicks") == "tests/browser"
+    assert unit_of("tests/dashboard/test_kpis_page.py::test_x[a::b]") == (
+        "tests/dashboard/test_kpis_page.py"
+    )
+    assert unit_of("tests/test_codes.py::test_y") == "tests/test_codes.py"

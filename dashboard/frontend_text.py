@@ -1,7 +1,7 @@
 """Streamlit's and plotly's own UI text in Chinese ("Select all", toolbar and modebar tooltips).
 
 Streamlit has no i18n of its own, so its frontend draws a few words in English whatever the
-page's language. A small script, sent once per session and language, replaces those exact texts — visible text
+page's language. A small script, sent with each run, replaces those exact texts — visible text
 and the tooltip attributes — with the Chinese of ``dashboard/locales/frontend.toml`` while the
 UI is in Chinese, also in parts drawn later (a dropdown opened, a chart hovered).
 """
@@ -84,13 +84,7 @@ def _english_to_chinese() -> tuple[dict[str, str], list[tuple[str, str]]]:
 
 
 def frontend_text(lang: str) -> None:
-    """Send the script that puts the frontend's own words into ``lang`` (no space on the page),
-    once per session and language: the script's observer lives on in the browser tab after the
-    element leaves the page, so a rerun need not send its 4 KB again; a change of language (or a
-    new session, as a reload makes) sends it anew."""
-    if st.session_state.get("_frontend_text_lang") == lang:
-        return
-    st.session_state["_frontend_text_lang"] = lang
+    """Send the script that puts the frontend's own words into ``lang`` (no space on the page)."""
     exact, patterns = _english_to_chinese()
     body = _SCRIPT % {
         "map": json.dumps(exact, ensure_ascii=False),

@@ -82,6 +82,8 @@ def _pick_row(key: str, ids: list[int]) -> None:
     rows = list(getattr(getattr(event, "selection", None), "rows", None) or [])
     if rows and 0 <= rows[0] < len(ids):
         st.session_state.f_customer = str(ids[rows[0]])
+        # the list shown again (Back, "Back to my book") is a new table: no row left ticked
+        st.session_state.cu_rows_opened = st.session_state.get("cu_rows_opened", 0) + 1
 
 
 MATCH = {
@@ -128,11 +130,15 @@ def search_results(state: search.SearchState) -> None:
     )
     ids = found["customer_id"].to_list()
     # one table per search and page: a row picked on one page is not picked on the next
-    table_key = f"cu_results_{zlib.crc32(f'{text}|{state.page}|{state.size}'.encode())}"
+    shown = f"{text}|{state.page}|{state.size}|{st.session_state.get('cu_rows_opened', 0)}"
+    table_key = f"cu_results_{zlib.crc32(shown.encode())}"
     tiers = {c: t(f"common.tier_{c}") for c in TIERS}
     st.dataframe(
         charts.coded_table(
-            found.with_columns(pl.col("aum") / unit).drop("branch_id", "officer_id"),
+            found.with_columns(
+                pl.col("aum") / unit,
+                pl.col("town").map_elements(lambda v: place(v, lang_code=lang), pl.String),
+            ).drop("branch_id", "officer_id"),
             {"tier": tiers, "match": MATCH},
             {
                 "customer_id": t("customer.customer_id"),
@@ -261,6 +267,7 @@ def book_overview() -> None:
         on_change=_pick_lead,
     )
     lead_ids = leads["customer_id"].to_list()
+    leads_key = f"cu_leads_table_{st.session_state.get('cu_rows_opened', 0)}"
     right.dataframe(
         charts.coded_table(
             mask_frame(leads, {"name": "name", "phone": "phone"}),
@@ -276,8 +283,8 @@ def book_overview() -> None:
         hide_index=True,
         placeholder="—",
         width="stretch",
-        key="cu_leads_table",
-        on_select=lambda: _pick_row("cu_leads_table", lead_ids),
+        key=leads_key,
+        on_select=lambda: _pick_row(leads_key, lead_ids),
         selection_mode="single-row",
     )
 

@@ -101,6 +101,12 @@ def test_search_pages_back_and_a_row_opens_the_customer(server: str, page) -> No
     assert "customer" not in _params(pg.url) and _params(pg.url)["page"] == "2"
     pg.get_by_text(re.compile(r"^Page 2 of")).first.wait_for(timeout=30_000)
     pg.screenshot(path=str(SHOTS / "search-paged.png"))
+    # the list is drawn afresh: the same row opens the same customer again with one click
+    grid.scroll_into_view_if_needed()
+    box = grid.bounding_box()
+    pg.mouse.click(box["x"] + 12, box["y"] + 35 + 17)
+    pg.wait_for_url("**customer=**", timeout=30_000)
+    assert int(_params(pg.url)["customer"]) == opened
     assert recorder.external == []
 
 

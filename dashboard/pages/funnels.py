@@ -87,6 +87,7 @@ def _drill_step(key: str) -> None:
         k = data[0] if isinstance(data, list | tuple) and data else None
         if isinstance(k, int) and k in steps:
             st.session_state.fn_drop_step = k
+            st.session_state.fn_step_clicks = st.session_state.get("fn_step_clicks", 0) + 1
             return
 
 
@@ -157,7 +158,9 @@ k4.metric(
 # --- funnel and rates --------------------------------------------------------------------------
 c1, c2 = st.columns([3, 2])
 c1.subheader(t("funnels.funnel_header"))
-funnel_key = f"fn_funnel_{campaign_id}_{st.session_state.get('fn_drop_step')}"  # no old click
+# a fresh chart per view and per click: shown again (Back), no step is left selected
+clicks = st.session_state.get("fn_step_clicks", 0)
+funnel_key = f"fn_funnel_{campaign_id}_{st.session_state.get('fn_drop_step')}_{clicks}"
 c1.plotly_chart(
     charts.funnel_chart(counts, stage_labels, (t("funnels.of_first"), t("funnels.of_previous"))),
     width="stretch",

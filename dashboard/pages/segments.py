@@ -218,6 +218,7 @@ def _drill_cell(key: str) -> None:
             if tier in TIERS and segment in segment_labels:
                 st.session_state.sg_tiers = [tier]
                 st.session_state.sg_rfm = [segment]
+                st.session_state.sg_cell_clicks = st.session_state.get("sg_cell_clicks", 0) + 1
                 st.session_state.sg_flash = t(
                     "segments.cell_drilled", tier=tier_labels[tier], segment=segment_labels[segment]
                 )
@@ -372,7 +373,9 @@ size_by = st.segmented_control(
 with friendly_errors():
     breakdown = loaders.load_breakdown(defn, ctx.scope, flt, ctx.as_of)
 tree_col, grid_col = st.columns([3, 2])
-cells_key = f"sg_cells_{zlib.crc32(seg_text.encode())}"  # a fresh chart (no old click) per segment
+# a fresh chart per segment and per click: a view shown again (Back) has no point left selected,
+# so one click on the same cell drills again (a selected point's click would only unselect it)
+cells_key = f"sg_cells_{zlib.crc32(seg_text.encode())}_{st.session_state.get('sg_cell_clicks', 0)}"
 grid_col.plotly_chart(
     charts.cell_grid(
         breakdown,

@@ -31,7 +31,7 @@ def _customers(pg) -> int:
 def test_a_segment_cell_lists_its_customers_and_back_returns(server: str, page) -> None:
     pg, recorder = page
     pg.goto(f"{server}/segments?lang=en")
-    grid = pg.locator(".st-key-sg_cells_0 .js-plotly-plot")
+    grid = pg.locator("[class*='st-key-sg_cells_0_'] .js-plotly-plot").first
     grid.wait_for(timeout=90_000)
     _ready(pg)
     everyone = _customers(pg)
@@ -41,7 +41,8 @@ def test_a_segment_cell_lists_its_customers_and_back_returns(server: str, page) 
     tier, segment, n = cells[pick][0], cells[pick][1], cells[pick][2]
     assert 0 < n < everyone
     grid.scroll_into_view_if_needed()
-    pg.locator(".st-key-sg_cells_0 .scatterlayer .points path").nth(pick).click(force=True)
+    cell = pg.locator("[class*='st-key-sg_cells_0_'] .scatterlayer .points path").nth(pick)
+    cell.click(force=True)
 
     pg.wait_for_url("**seg=**", timeout=30_000)
     _ready(pg)
@@ -60,6 +61,15 @@ def test_a_segment_cell_lists_its_customers_and_back_returns(server: str, page) 
         timeout=30_000,
     )
     assert _customers(pg) == everyone
+    # the view shown again has no cell left selected: one click on the same cell drills again
+    again = pg.locator("[class*='st-key-sg_cells_0_'] .scatterlayer .points path").nth(pick)
+    again.wait_for(timeout=30_000)
+    again.click(force=True)
+    pg.wait_for_url("**seg=**", timeout=30_000)
+    _ready(pg)
+    assert _customers(pg) == n
+    pg.go_back()
+    _ready(pg)
 
     # the link reproduces the cell in a new browser tab
     other = pg.context.new_page()
@@ -101,6 +111,13 @@ def test_a_funnel_step_lists_who_dropped_there_and_back_returns(server: str, pag
         " return i && i.value === ''; }",
         timeout=30_000,
     )
+    # one click on the same step opens its list again (no step left selected on the chart)
+    again = pg.locator("[class*='st-key-fn_funnel_'] .js-plotly-plot").first
+    again.locator(".funnellayer .point > path").nth(step).click(force=True)
+    pg.wait_for_url("**step=**", timeout=30_000)
+    _ready(pg)
+    pg.go_back()
+    _ready(pg)
 
     other = pg.context.new_page()
     other.goto(shared)

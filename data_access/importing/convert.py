@@ -37,8 +37,8 @@ def _text(spec: ColumnSpec) -> pl.Expr:
         expr = pl.col(spec.sources[0])
     else:
         expr = pl.concat_str([pl.col(s).str.strip_chars() for s in spec.sources], separator=" ")
-    expr = expr.str.strip_chars()
-    return pl.when(expr == "").then(None).otherwise(expr)
+    # an empty value is missing (replace: half the CPU time of when/then/otherwise)
+    return expr.str.strip_chars().replace("", None)
 
 
 def _parse(spec: ColumnSpec, kind: str, text: pl.Expr) -> tuple[pl.Expr, str]:

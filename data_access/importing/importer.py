@@ -160,7 +160,8 @@ class ChunkSource:
         if self.conn.dialect.name == "postgresql":
             from psycopg import sql
 
-            self.conn.execute(sa.text(f'TRUNCATE "{self.stage.name}"'))  # the previous chunk
+            stage = self.conn.dialect.identifier_preparer.quote(self.stage.name)
+            self.conn.execute(sa.text("TRUNCATE " + stage))  # the previous chunk
             stmt = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT csv)").format(
                 sql.Identifier(self.stage.name),
                 sql.SQL(", ").join(map(sql.Identifier, frame.columns)),
@@ -240,6 +241,7 @@ class SparkSource:
             new = (
                 "" if inserted == rows else f" WHERE NOT EXISTS (SELECT 1 FROM {name} t WHERE {on})"
             )
+            # sql: identifiers only
             self.conn.exec_driver_sql(f"INSERT INTO {name} SELECT * FROM {self.view} v{new}")
             return
         part = PARTITIONS.get(rules.table.name)
@@ -251,6 +253,7 @@ class SparkSource:
                 f"SELECT t.{p} FROM {name} t JOIN {self.view} v ON {on})"
             )
         merged = f"_fp_merged_{uuid.uuid4().hex[:12]}"
+        # sql: identifiers only
         self.conn.exec_driver_sql(
             f"CREATE TABLE {merged} USING parquet AS SELECT * FROM {self.view} UNION ALL "
             f"SELECT t.* FROM {name} t WHERE NOT EXISTS (SELECT 1 FROM {self.view} v WHERE {on})"
@@ -259,27 +262,30 @@ class SparkSource:
         try:
             if part is not None:
                 # a month whose every row moved away has no merged rows to replace it: drop it
+                # sql: identifiers only
                 emptied = self.conn.exec_driver_sql(
                     f"SELECT DISTINCT t.{p} FROM {name} t JOIN {self.view} v ON {on} "
                     f"EXCEPT SELECT DISTINCT {p} FROM {merged}"
                 ).all()
                 for (month,) in emptied:
                     day = _day(month).isoformat()
+                    # sql: identifiers only (and a date written by isoformat)
                     self.conn.exec_driver_sql(
                         f"ALTER TABLE {name} DROP IF EXISTS PARTITION ({p} = DATE'{day}')"
                     )
                 # replace only the partitions the merged rows fall in
                 self.conn.exec_driver_sql("SET spark.sql.sources.partitionOverwriteMode=dynamic")
+            # sql: identifiers only
             self.conn.exec_driver_sql(f"INSERT OVERWRITE TABLE {name} SELECT * FROM {merged}")
         finally:
             if part is not None:
                 self.conn.exec_driver_sql("SET spark.sql.sources.partitionOverwriteMode=static")
-            self.conn.exec_driver_sql(f"DROP TABLE IF EXISTS {merged}")
+            self.conn.exec_driver_sql(f"DROP TABLE IF EXISTS {merged}")  # sql: identifiers only
 
     def close(self) -> None:
         """Drop the view and the staged files."""
         try:
-            self.conn.exec_driver_sql(f"DROP VIEW IF EXISTS {self.view}")
+            self.conn.exec_driver_sql(f"DROP VIEW IF EXISTS {self.view}")  # sql: identifiers only
         finally:
             self.staged.remove()
 

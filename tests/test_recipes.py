@@ -204,7 +204,6 @@ def test_recipe_add_a_kpi(tmp_path: Path) -> None:
         """
         from datetime import date
         import polars as pl
-import sqlalchemy as sa
         from dashboard.report import KPI_ORDER, WeeklyReport, build_weekly_report
         from metrics.kpis import FLOW_KPIS, REASON_STEMS, bank_kpis
         week = date(2026, 11, 16)

@@ -16,7 +16,8 @@ from bench.bench_import import make_csv
 from data_access.engine import make_engine
 from data_access.importing import import_file
 from data_access.importing.export import export_table
-from data_access.schema import footprints
+from data_access.marts import MARTS
+from data_access.schema import footprints, metadata
 from tests.spark.conftest import CUSTOMERS, SparkBank, cli
 
 ROWS = 3_000
@@ -80,6 +81,27 @@ def test_import_on_spark_matches_duckdb(spark_bank: SparkBank, tmp_path: Path) -
             assert (r.inserted, r.updated, r.unchanged) == (0, 1, 1), engine.dialect.name
         assert _footprints(spark).equals(_footprints(duck))
         assert _footprints(spark).height == ROWS
+
+        # the import as a bank runs it, with its mart refresh: Spark's marts count as DuckDB's
+        first[3] = "20250316"
+        with fixed.open("w", encoding="gb18030", newline="") as fh:
+            csv.writer(fh).writerows([header, first])
+        for engine in (spark, duck):
+            r = import_file(engine, fixed, "core_banking", "footprints")
+            assert r.updated == 1 and r.refreshed and r.marts, engine.dialect.name
+        filled = 0
+        for table in sorted({t for mart in MARTS for t in mart.writes}):
+            counts = []
+            for engine in (spark, duck):
+                with engine.connect() as conn:
+                    counts.append(
+                        conn.execute(
+                            sa.select(sa.func.count()).select_from(metadata.tables[table])
+                        ).scalar_one()
+                    )
+            assert counts[0] == counts[1], (table, counts)
+            filled += counts[0] > 0
+        assert filled >= 3  # customers, footprints and officers feed several marts
     finally:
         spark.dispose()
         duck.dispose()

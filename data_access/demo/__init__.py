@@ -23,7 +23,11 @@ from data_access.demo import load
 from data_access.demo.anomalies import choose_plants, plant_ledger, plant_outflows, planted_table
 from data_access.demo.app_records import write_app_records
 from data_access.demo.calendar import Calendar
-from data_access.demo.credit import external_limits_table, loan_applications_table
+from data_access.demo.credit import (
+    choose_credit_plants,
+    external_limits_table,
+    loan_applications_table,
+)
 from data_access.demo.footprints import FootprintGenerator
 from data_access.demo.holdings import (
     base_holdings,
@@ -168,7 +172,9 @@ def _generate_and_load(
         put("product_holdings", holdings_table(rng_for(9), holdings, pop, loans, latest, cal))
 
         report("footprints", 0.25)
-        gen = FootprintGenerator(cal, org, pop, loans)
+        # chosen before the footprints: a planted defaulter's repayments stop in them
+        credit_plants = choose_credit_plants(rng_for(19), cal, pop, loans)
+        gen = FootprintGenerator(cal, org, pop, loans, credit_plants.repayments_stop(pop.n))
         next_id = 1
         starts = range(0, pop.n, FOOTPRINT_CHUNK)
 
@@ -195,7 +201,14 @@ def _generate_and_load(
         put(
             "loan_applications",
             loan_applications_table(
-                rng_for(13), cal, pop, loans, gen.acc.inflow_month, org.skill, gen.places
+                rng_for(13),
+                cal,
+                pop,
+                loans,
+                gen.acc.inflow_month,
+                org.skill,
+                gen.places,
+                credit_plants,
             ),
         )
 

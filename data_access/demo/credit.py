@@ -3,13 +3,15 @@ contradict the applicant's footprints."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pyarrow as pa
 
 from data_access.demo import names
 from data_access.demo.calendar import DAY, Calendar
 from data_access.demo.holdings import Loans
-from data_access.demo.population import FARMER, MERCHANT, Population
+from data_access.demo.population import FARMER, MERCHANT, MIGRANT, RETIREE, Population
 from data_access.schema import PLATFORMS
 
 LIMIT_MEDIAN = {"huabei": 6_000, "jiebei": 15_000, "jd_baitiao": 5_000, "weilidai": 12_000}
@@ -18,6 +20,111 @@ BUSINESS = {
     "loan_business": ("农资店", "小超市", "建材店", "饭店", "货运", "五金店", "服装店"),
     "loan_consumer": ("装修", "购车", "子女教育", "家电"),
 }
+# planted per 10,000 customers: applications declaring a business or farm the applicant does not
+# run, and applications by borrowers whose repayments on a loan here have stopped
+BUSINESS_PLANTS_PER_10K = 30
+DEBT_PLANTS_PER_10K = 20
+# a stopped loan is 90 days (non-performing, 逾期90天以上) to 18 months overdue when they apply
+OVERDUE_DAYS = (90, 540)
+
+
+@dataclass(frozen=True)
+class CreditPlants:
+    """Applications planted to contradict the footprints in ways the log's own draws do not.
+
+    One entry per planted application (customer index, product, day applied, amount, status,
+    days to the decision, income noise, business choice); ``kind`` is 'business' or 'debt', and
+    ``stop`` (debt only, NaT otherwise) is the day the applicant's loan repayments stop.
+    """
+
+    cust: np.ndarray
+    kind: np.ndarray
+    product: np.ndarray
+    applied: np.ndarray
+    stop: np.ndarray
+    amount: np.ndarray
+    status: np.ndarray
+    decide_days: np.ndarray
+    income_noise: np.ndarray
+    business_pick: np.ndarray
+
+    def repayments_stop(self, n: int) -> np.ndarray:
+        """Per customer of ``n``: the day their loan repayments stop (NaT: they never do)."""
+        out = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
+        debt = self.kind == "debt"
+        out[self.cust[debt]] = self.stop[debt]
+        return out
+
+
+def _log_start(cal: Calendar) -> np.datetime64:
+    """First day of the application log (the last year, after twelve months of footprints)."""
+    return np.datetime64(cal.start, "D") + 335 * DAY
+
+
+def choose_credit_plants(
+    rng: np.random.Generator, cal: Calendar, pop: Population, loans: Loans
+) -> CreditPlants:
+    """Plant business and debt contradictions, chosen before the footprints are drawn.
+
+    Business: a migrant worker or retiree (under 65, no loan here) applies for a business loan
+    declaring a shop, or for a farm loan declaring farming, that they do not run; their footprints
+    are whatever their real life makes. Debt: a borrower (a loan here, opened a month or more
+    before) whose repayments stop 90 days to 18 months before they apply for another loan; the
+    footprint generator drops their repayments from that day (``repayments_stop``).
+    """
+    start, end = _log_start(cal) + 30 * DAY, np.datetime64(cal.end, "D") - 10 * DAY
+    span = int((end - start).astype(int))
+    alive = np.isnat(pop.closed) & (pop.opened < start - 365 * DAY)
+    no_loan = (loans.agri == 0) & (loans.business == 0) & (loans.consumer == 0)
+    occ = pop.occupation
+    may_pretend = alive & no_loan & ((occ == MIGRANT) | (occ == RETIREE)) & (pop.age < 65)
+    k_biz = round(pop.n * BUSINESS_PLANTS_PER_10K / 10_000)
+    biz = np.sort(rng.choice(np.flatnonzero(may_pretend), k_biz, replace=False))
+    biz_product = np.where(rng.random(k_biz) < 0.5, "loan_business", "loan_agri")
+    biz_applied = start + rng.integers(0, span, k_biz) * DAY
+
+    # borrowers with a loan opened a month or more before the stop and still open when they apply
+    n = pop.n
+    applied = start + rng.integers(0, span, n) * DAY
+    nat = np.datetime64("NaT", "D")
+    stop = applied - rng.integers(OVERDUE_DAYS[0], OVERDUE_DAYS[1] + 1, n) * DAY
+    paid_a_while = stop - 30 * DAY
+    consumer_open = loans.consumer_open + 36 * 30 * DAY > applied
+    has_loan = (
+        ((loans.agri > 0) & (loans.agri_open <= paid_a_while))
+        | ((loans.business > 0) & (loans.business_open <= paid_a_while))
+        | ((loans.consumer > 0) & (loans.consumer_open <= paid_a_while) & consumer_open)
+    )
+    may_default = alive & has_loan
+    k_debt = min(round(n * DEBT_PLANTS_PER_10K / 10_000), int(may_default.sum()))
+    debt = np.sort(rng.choice(np.flatnonzero(may_default), k_debt, replace=False))
+    debt_product = np.where(
+        occ[debt] == FARMER,
+        "loan_agri",
+        np.where(occ[debt] == MERCHANT, "loan_business", "loan_consumer"),
+    )
+
+    cust = np.concatenate([biz, debt])
+    product = np.concatenate([biz_product, debt_product])
+    k = len(cust)
+    base = np.where(
+        product == "loan_agri", 50_000, np.where(product == "loan_business", 200_000, 60_000)
+    )
+    days = np.concatenate([biz_applied, applied[debt]])
+    recent = days > np.datetime64(cal.end, "D") - 14 * DAY
+    return CreditPlants(
+        cust=cust,
+        kind=np.array(["business"] * k_biz + ["debt"] * k_debt),
+        product=product,
+        applied=days,
+        stop=np.concatenate([np.full(k_biz, nat), stop[debt]]),
+        amount=np.round(base * rng.lognormal(0, 0.5, k), -3),
+        # like the other applications contradicting footprints: mostly refused, some still open
+        status=np.where(recent, "submitted", np.where(rng.random(k) < 0.6, "rejected", "approved")),
+        decide_days=rng.integers(2, 20, k),
+        income_noise=rng.lognormal(0, 0.12, k),
+        business_pick=rng.integers(0, 1 << 30, k),
+    )
 
 
 def external_limits_table(rng: np.random.Generator, cal: Calendar, pop: Population) -> pa.Table:
@@ -58,18 +165,20 @@ def loan_applications_table(
     inflow_month: np.ndarray,
     skill: np.ndarray,
     places: list[str],
+    plants: CreditPlants,
     planted: dict[str, set[int]] | None = None,
 ) -> pa.Table:
     """Applications: the loans opened in the window plus refused and pending ones.
 
     About 12% contradict the footprints: declared income several times the money that actually
-    came in over the year before, or a declared place the customer has never been seen in. When
-    ``planted`` is given, it receives the application ids of each kind ('income', 'place'): the
-    truth the credit desk's checks are measured against (bench/bench_credit.py); the bank's
-    tables never hold it.
+    came in over the year before, or a declared place the customer has never been seen in; the
+    ``plants`` (``choose_credit_plants``) add declared businesses the applicant does not run and
+    applications by borrowers who stopped repaying. When ``planted`` is given, it receives the
+    application ids of each kind ('income', 'place', 'business', 'debt'): the truth the credit
+    desk's checks are measured against (bench/bench_credit.py); the bank's tables never hold it.
     """
     # the application log covers the last year, so twelve months of footprints precede each one
-    start = np.datetime64(cal.start, "D") + 335 * DAY
+    start = _log_start(cal)
     end = np.datetime64(cal.end, "D")
     cust_l, prod_l, day_l, amt_l = [], [], [], []
     for prod, lim, opened in (
@@ -144,6 +253,31 @@ def loan_applications_table(
     )
     status = np.where(is_extra & recent, "submitted", status)
     decided = applied + rng.integers(2, 20, n) * DAY
+
+    # the planted applications, honest in income and place, after the log's own draws
+    pc = plants.cust
+    k = len(pc)
+    pbiz = np.empty(k, dtype=object)
+    for p, choices in BUSINESS.items():
+        m = plants.product == p
+        pbiz[m] = np.array(choices, dtype=object)[plants.business_pick[m] % len(choices)]
+    poff = pop.officer[pc]
+    cust = np.concatenate([cust, pc])
+    off = np.concatenate([off, poff])
+    applied = np.concatenate([applied, plants.applied])
+    product = np.concatenate([product, plants.product])
+    amount = np.concatenate([amount, plants.amount])
+    declared = np.concatenate([declared, np.round(pop.income[pc] * plants.income_noise, -3)])
+    business = np.concatenate([business, pbiz])
+    declared_place = np.concatenate([declared_place, np.array(places)[pop.town[pc]]])
+    status = np.concatenate([status, plants.status])
+    decided = np.concatenate([decided, plants.applied + plants.decide_days * DAY])
+    no = np.zeros(k, dtype=bool)
+    by_income, by_place = np.concatenate([by_income, no]), np.concatenate([by_place, no])
+    by_business = np.concatenate([np.zeros(n, dtype=bool), plants.kind == "business"])
+    by_debt = np.concatenate([np.zeros(n, dtype=bool), plants.kind == "debt"])
+    n += k
+
     decided = np.minimum(decided, end)
     pending = status == "submitted"
     order = np.argsort(applied, kind="stable")
@@ -151,6 +285,8 @@ def loan_applications_table(
         ids = np.arange(1, n + 1)
         planted["income"] = set(ids[by_income[order]].tolist())
         planted["place"] = set(ids[by_place[order]].tolist())
+        planted["business"] = set(ids[by_business[order]].tolist())
+        planted["debt"] = set(ids[by_debt[order]].tolist())
     return pa.table(
         {
             "application_id": pa.array(np.arange(1, n + 1), pa.int64()),

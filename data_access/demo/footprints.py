@@ -158,8 +158,25 @@ class _Chunk:
 class FootprintGenerator:
     """Generates footprints for one chunk of customers at a time."""
 
-    def __init__(self, cal: Calendar, org: Organisation, pop: Population, loans: Loans) -> None:
+    def __init__(
+        self,
+        cal: Calendar,
+        org: Organisation,
+        pop: Population,
+        loans: Loans,
+        repayments_stop: np.ndarray | None = None,
+    ) -> None:
         self.cal, self.org, self.pop, self.loans = cal, org, pop, loans
+        # per customer, the second (from the first Monday) their loan repayments stop: borrowers
+        # planted to default (data_access.demo.credit.choose_credit_plants); -1 = never
+        stop = np.full(pop.n, np.datetime64("NaT"), "datetime64[D]")
+        if repayments_stop is not None:
+            stop = repayments_stop
+        self.repay_stop_s = np.where(
+            np.isnat(stop),
+            np.iinfo(np.int64).max,
+            (stop - cal.weeks[0]).astype(np.int64) * S_PER_DAY,
+        )
         self.places = list(org.branch_town) + list(names.CITIES)
         self.n_towns = len(org.branch_town)
         self.t0 = cal.weeks[0].astype("datetime64[s]")
@@ -562,10 +579,12 @@ class FootprintGenerator:
         # customer's rows stay within the chunk's ~20 row groups.
         key = (t << 20) | cust.astype(np.int64)  # chunks hold fewer than 2**20 customers
         keep = (t >= first_s[cust]) & (t < last_s[cust])
+        kinds = np.concatenate([b.kind for b in batches])
+        keep &= (kinds != K["loan_repayment"]) | (t < self.repay_stop_s[idx[cust]])
         order = np.argsort(key)
         order = order[keep[order]]
         cust, t = cust[order], t[order]
-        kind = np.concatenate([b.kind for b in batches])[order]
+        kind = kinds[order]
         channel = np.concatenate([b.channel for b in batches])[order]
         amount = np.concatenate([b.amount for b in batches])[order].astype(np.float64)
         amount = np.maximum(np.round(amount, 2), 0.01)

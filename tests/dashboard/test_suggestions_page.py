@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
+from data_access.queries.feedback import MAX_NOTE
 from data_access.schema import audit_log, customers, nbp_feedback
 
 
@@ -63,3 +64,34 @@ def test_answer_on_the_customer_page_shows_on_the_outcomes_page(
     assert next(m.value for m in at.metric if m.label == "采纳率") == "0.0%"
     reasons = at.dataframe[2].value
     assert reasons.iloc[0, 0] == "❌ 不采纳 · 已在他行办理"
+
+
+@pytest.mark.slow
+def test_a_bad_note_is_refused_by_field_and_nothing_is_written(
+    app_test: Callable[..., AppTest], demo_engine: sa.Engine, answers: None
+) -> None:
+    with demo_engine.connect() as conn:
+        cid = conn.execute(
+            sa.select(customers.c.customer_id)
+            .where(customers.c.closed_on.is_(None), customers.c.officer_id.is_not(None))
+            .order_by(customers.c.customer_id)
+            .limit(1)
+        ).scalar_one()
+    at = app_test("customer", lang="en", customer=str(cid))
+    assert not at.exception
+    box = next(s for s in at.selectbox if str(s.key or "").startswith("cu_fb_answer_"))
+    product = str(box.key).removeprefix("cu_fb_answer_")
+    box.set_value("accept:will_call")
+    at.text_input(key=f"cu_fb_note_{product}").set_value("\x07" + "x" * (MAX_NOTE + 1))
+    next(b for b in at.button if b.label == "Record answer").click()
+    at.run()
+    assert not at.exception
+    [error] = [e.value for e in at.error if "Not saved" in e.value]
+    assert error.count("note:") == 2  # too long, and a control character: each named
+    assert not at.success
+    with demo_engine.connect() as conn:
+        stored = conn.execute(sa.select(sa.func.count()).select_from(nbp_feedback)).scalar_one()
+        audited = conn.execute(
+            sa.select(sa.func.count()).where(audit_log.c.action == "nbp_feedback")
+        ).scalar_one()
+    assert (stored, audited) == (0, 0)

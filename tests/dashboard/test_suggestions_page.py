@@ -4,6 +4,7 @@ page; the answer is stored and audited, and the outcomes page counts it per rule
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -22,6 +23,34 @@ def answers(demo_engine: sa.Engine) -> Iterator[None]:
         conn.execute(audit_log.delete().where(audit_log.c.action == "nbp_feedback"))
 
 
+def _answer_form(
+    app_test: Callable[..., AppTest], demo_engine: sa.Engine, lang: str
+) -> tuple[int, AppTest, Any, str]:
+    """The first open customer with an officer, on their page: the first suggestion's answer."""
+    with demo_engine.connect() as conn:
+        cid = conn.execute(
+            sa.select(customers.c.customer_id)
+            .where(customers.c.closed_on.is_(None), customers.c.officer_id.is_not(None))
+            .order_by(customers.c.customer_id)
+            .limit(1)
+        ).scalar_one()
+    at = app_test("customer", lang=lang, customer=str(cid))
+    assert not at.exception
+    boxes = [s for s in at.selectbox if str(s.key or "").startswith("cu_fb_answer_")]
+    assert boxes, "every suggestion has an answer form"
+    return cid, at, boxes[0], str(boxes[0].key).removeprefix("cu_fb_answer_")
+
+
+def _answers_and_audit(demo_engine: sa.Engine) -> tuple[int, int]:
+    """Answers stored, and audit entries of answers."""
+    with demo_engine.connect() as conn:
+        stored = conn.execute(sa.select(sa.func.count()).select_from(nbp_feedback)).scalar_one()
+        audited = conn.execute(
+            sa.select(sa.func.count()).where(audit_log.c.action == "nbp_feedback")
+        ).scalar_one()
+    return stored, audited
+
+
 def test_no_answers_yet(app_test: Callable[..., AppTest]) -> None:
     at = app_test("suggestions", lang="en")
     assert not at.exception
@@ -33,30 +62,16 @@ def test_no_answers_yet(app_test: Callable[..., AppTest]) -> None:
 def test_answer_on_the_customer_page_shows_on_the_outcomes_page(
     app_test: Callable[..., AppTest], demo_engine: sa.Engine, answers: None
 ) -> None:
-    with demo_engine.connect() as conn:
-        cid = conn.execute(
-            sa.select(customers.c.customer_id)
-            .where(customers.c.closed_on.is_(None), customers.c.officer_id.is_not(None))
-            .order_by(customers.c.customer_id)
-            .limit(1)
-        ).scalar_one()
-    at = app_test("customer", lang="zh", customer=str(cid))
-    assert not at.exception
-    boxes = [s for s in at.selectbox if str(s.key or "").startswith("cu_fb_answer_")]
-    assert boxes, "every suggestion has an answer form"
-    product = str(boxes[0].key).removeprefix("cu_fb_answer_")
-    boxes[0].set_value("dismiss:holds_elsewhere")
+    cid, at, box, product = _answer_form(app_test, demo_engine, "zh")
+    box.set_value("dismiss:holds_elsewhere")
     next(b for b in at.button if b.label == "记录判断").click()
     at.run()
     assert not at.exception
     assert any("已记录" in s.value for s in at.success)
     with demo_engine.connect() as conn:
         row = conn.execute(sa.select(nbp_feedback)).mappings().one()
-        audited = conn.execute(
-            sa.select(sa.func.count()).where(audit_log.c.action == "nbp_feedback")
-        ).scalar_one()
     assert (row["customer_id"], row["product"], row["decision"]) == (cid, product, "dismiss")
-    assert audited == 1
+    assert _answers_and_audit(demo_engine) == (1, 1)
 
     at.switch_page("pages/suggestions.py").run()
     assert not at.exception
@@ -70,17 +85,7 @@ def test_answer_on_the_customer_page_shows_on_the_outcomes_page(
 def test_a_bad_note_is_refused_by_field_and_nothing_is_written(
     app_test: Callable[..., AppTest], demo_engine: sa.Engine, answers: None
 ) -> None:
-    with demo_engine.connect() as conn:
-        cid = conn.execute(
-            sa.select(customers.c.customer_id)
-            .where(customers.c.closed_on.is_(None), customers.c.officer_id.is_not(None))
-            .order_by(customers.c.customer_id)
-            .limit(1)
-        ).scalar_one()
-    at = app_test("customer", lang="en", customer=str(cid))
-    assert not at.exception
-    box = next(s for s in at.selectbox if str(s.key or "").startswith("cu_fb_answer_"))
-    product = str(box.key).removeprefix("cu_fb_answer_")
+    _, at, box, product = _answer_form(app_test, demo_engine, "en")
     box.set_value("accept:will_call")
     at.text_input(key=f"cu_fb_note_{product}").set_value("\x07" + "x" * (MAX_NOTE + 1))
     next(b for b in at.button if b.label == "Record answer").click()
@@ -89,9 +94,4 @@ def test_a_bad_note_is_refused_by_field_and_nothing_is_written(
     [error] = [e.value for e in at.error if "Not saved" in e.value]
     assert error.count("note:") == 2  # too long, and a control character: each named
     assert not at.success
-    with demo_engine.connect() as conn:
-        stored = conn.execute(sa.select(sa.func.count()).select_from(nbp_feedback)).scalar_one()
-        audited = conn.execute(
-            sa.select(sa.func.count()).where(audit_log.c.action == "nbp_feedback")
-        ).scalar_one()
-    assert (stored, audited) == (0, 0)
+    assert _answers_and_audit(demo_engine) == (0, 0)

@@ -9,7 +9,10 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
+from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 import sqlalchemy as sa
@@ -85,49 +88,58 @@ def _pg_engine_in_fresh_schema() -> tuple[sa.Engine, sa.Engine, str]:
     return admin, engine, schema
 
 
+def pg_url(schema: str) -> str:
+    """The URL of the test server with ``schema`` as the search path (for the CLI and the app)."""
+    return f"{PG_URL}?options={quote(f'-csearch_path={schema}')}"
+
+
+@contextmanager
+def fresh_pg_schema() -> Iterator[tuple[sa.Engine, str]]:
+    """(engine, schema name) in a new PostgreSQL schema, dropped with all in it afterwards."""
+    admin, engine, schema = _pg_engine_in_fresh_schema()
+    try:
+        yield engine, schema
+    finally:
+        engine.dispose()
+        with admin.begin() as conn:
+            conn.execute(sa.schema.DropSchema(schema, cascade=True))
+        admin.dispose()
+
+
+@contextmanager
+def engine_on(backend: str, duckdb_file: Path) -> Iterator[sa.Engine]:
+    """An empty database on ``backend``: a new DuckDB file, or a new PostgreSQL schema."""
+    if backend == "postgresql":
+        with fresh_pg_schema() as (engine, _):
+            yield engine
+        return
+    engine = make_engine(f"duckdb:///{duckdb_file}")
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
 @pytest.fixture(params=["duckdb", "postgresql"])
 def empty_engine(request: pytest.FixtureRequest, tmp_path) -> Iterator[sa.Engine]:
     """A database with the Footprint schema and no rows, on DuckDB and on PostgreSQL."""
-    if request.param == "duckdb":
-        engine = make_engine(f"duckdb:///{tmp_path / 'fp.duckdb'}")
+    with engine_on(request.param, tmp_path / "fp.duckdb") as engine:
         create_schema(engine)
         yield engine
-        engine.dispose()
-        return
-    admin, engine, schema = _pg_engine_in_fresh_schema()
-    create_schema(engine)
-    yield engine
-    engine.dispose()
-    with admin.begin() as conn:
-        conn.execute(sa.schema.DropSchema(schema, cascade=True))
-    admin.dispose()
 
 
 @pytest.fixture(params=["duckdb", "postgresql"])
 def blank_engine(request: pytest.FixtureRequest, tmp_path) -> Iterator[sa.Engine]:
     """A database with no tables at all, on DuckDB and on PostgreSQL."""
-    if request.param == "duckdb":
-        engine = make_engine(f"duckdb:///{tmp_path / 'blank.duckdb'}")
+    with engine_on(request.param, tmp_path / "blank.duckdb") as engine:
         yield engine
-        engine.dispose()
-        return
-    admin, engine, schema = _pg_engine_in_fresh_schema()
-    yield engine
-    engine.dispose()
-    with admin.begin() as conn:
-        conn.execute(sa.schema.DropSchema(schema, cascade=True))
-    admin.dispose()
 
 
 @pytest.fixture(scope="session")
 def pg_schema_engine() -> Iterator[sa.Engine]:
     """A session-wide PostgreSQL engine in its own schema (tables not created)."""
-    admin, engine, schema = _pg_engine_in_fresh_schema()
-    yield engine
-    engine.dispose()
-    with admin.begin() as conn:
-        conn.execute(sa.schema.DropSchema(schema, cascade=True))
-    admin.dispose()
+    with fresh_pg_schema() as (engine, _):
+        yield engine
 
 
 # --- demo banks (built once per test session) -------------------------------------------------
@@ -154,10 +166,6 @@ def demo_pg_engine() -> Iterator[sa.Engine]:
     """The same demo bank on PostgreSQL, in its own schema."""
     from data_access.demo import build_demo
 
-    admin, engine, schema = _pg_engine_in_fresh_schema()
-    build_demo(engine, customers=DEMO_CUSTOMERS, seed=DEMO_SEED, end_date=DEMO_END_DATE)
-    yield engine
-    engine.dispose()
-    with admin.begin() as conn:
-        conn.execute(sa.schema.DropSchema(schema, cascade=True))
-    admin.dispose()
+    with fresh_pg_schema() as (engine, _):
+        build_demo(engine, customers=DEMO_CUSTOMERS, seed=DEMO_SEED, end_date=DEMO_END_DATE)
+        yield engine

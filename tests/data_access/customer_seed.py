@@ -265,21 +265,10 @@ def seed(engine: sa.Engine) -> None:
 
 def seeded_banks(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[sa.Engine]:
     """The tiny bank on one backend, for a module of read-only tests (built once, not per test)."""
-    from data_access.engine import create_schema, make_engine
-    from tests.conftest import _pg_engine_in_fresh_schema
+    from data_access.engine import create_schema
+    from tests.conftest import engine_on
 
-    if backend == "duckdb":
-        engine = make_engine(f"duckdb:///{tmp_path_factory.mktemp('bank') / 'bank.duckdb'}")
+    with engine_on(backend, tmp_path_factory.mktemp("bank") / "bank.duckdb") as engine:
         create_schema(engine)
         seed(engine)
         yield engine
-        engine.dispose()
-        return
-    admin, engine, schema_name = _pg_engine_in_fresh_schema()
-    create_schema(engine)
-    seed(engine)
-    yield engine
-    engine.dispose()
-    with admin.begin() as conn:
-        conn.execute(sa.schema.DropSchema(schema_name, cascade=True))
-    admin.dispose()

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from data_access import schema
 from data_access.dialects import SparkDialect
-from data_access.engine import create_schema, make_engine
+from data_access.engine import create_schema
 from data_access.filters import FINDABLE, Scope
 from data_access.masking import KINDS
 from data_access.queries import customer as q
@@ -81,23 +81,12 @@ def bank(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[sa.Engine]:
     """The customers above on one backend (read-only tests, built once per backend)."""
-    from tests.conftest import _pg_engine_in_fresh_schema
+    from tests.conftest import engine_on
 
-    if request.param == "duckdb":
-        engine = make_engine(f"duckdb:///{tmp_path_factory.mktemp('search') / 'search.duckdb'}")
+    with engine_on(request.param, tmp_path_factory.mktemp("search") / "search.duckdb") as engine:
         create_schema(engine)
         seed(engine)
         yield engine
-        engine.dispose()
-        return
-    admin, engine, name = _pg_engine_in_fresh_schema()
-    create_schema(engine)
-    seed(engine)
-    yield engine
-    engine.dispose()
-    with admin.begin() as conn:
-        conn.execute(sa.schema.DropSchema(name, cascade=True))
-    admin.dispose()
 
 
 def found(

@@ -26,6 +26,7 @@ from data_access.schema import (
     officers,
 )
 from tests.dashboard.conftest import sign_in_as
+from tests.rows import branch_rows, campaign_row, officer_rows
 
 APP = str(Path(__file__).parents[2] / "dashboard" / "app.py")
 
@@ -37,25 +38,19 @@ def seed_bank(url: str) -> None:
     create_schema(engine)
     book = [(c, 10 + c % 4, 1 if c % 4 < 2 else 2) for c in range(1, 301)]
     with engine.begin() as conn:
-        conn.execute(sa.insert(branches), [
-            {"branch_id": b, "code": f"B{b}", "name": f"网点{b}", "name_en": f"Branch {b}",
-             "town": "城关", "opened_on": date(2000, 1, 1)} for b in (1, 2)])  # fmt: skip
-        conn.execute(sa.insert(officers), [
-            {"officer_id": o, "branch_id": 1 if o < 12 else 2, "name": f"李{o}", "gender": "F",
-             "hire_date": date(2015, 1, 1), "role": "customer_manager", "active": True}
-            for o in range(10, 14)])  # fmt: skip
+        conn.execute(sa.insert(branches), branch_rows((1, 2), name="网点{}", town="城关"))
+        conn.execute(
+            sa.insert(officers),
+            officer_rows(((o, 1 if o < 12 else 2) for o in range(10, 14)), name="李{}"),
+        )
         conn.execute(sa.insert(customers), [
             {"customer_id": c, "branch_id": b, "officer_id": o, "name": "张三丰",
              "opened_on": date(2010, 1, 1), "phone": f"138{c:08d}"} for c, o, b in book])  # fmt: skip
         conn.execute(sa.insert(campaigns), [
-            {"campaign_id": 1, "code": "CARD", "name": "信用卡推广", "name_en": "Credit card drive",
-             "product": "credit_card", "start_date": date(2026, 9, 1),
-             "end_date": date(2026, 11, 30), "conversion_window_days": 20,
-             "target_definition": "{}"},
-            {"campaign_id": 2, "code": "GOLD", "name": "金饰", "name_en": "Gold",
-             "product": "precious_metals", "start_date": date(2026, 1, 1),
-             "end_date": date(2026, 2, 28), "conversion_window_days": 30,
-             "target_definition": "{}"}])  # fmt: skip
+            campaign_row(1, "CARD", ("信用卡推广", "Credit card drive"), "credit_card",
+                         (date(2026, 9, 1), date(2026, 11, 30)), 20),
+            campaign_row(2, "GOLD", ("金饰", "Gold"), "precious_metals",
+                         (date(2026, 1, 1), date(2026, 2, 28)), 30)])  # fmt: skip
         events, eid = [], 0
         for c, o, b in book:
             at = datetime(2026, 9, 1) + timedelta(days=rng.randint(0, 60), hours=9)

@@ -21,6 +21,7 @@ from data_access.filters import Scope
 from data_access.queries import org
 from tests.dashboard.conftest import open_tab, sign_in_as
 from tests.data_access.test_officers_queries import _seed as seed_officers_bank
+from tests.rows import branch_rows, officer_rows
 
 BOOK_ROLES = ("customer_manager", "credit_officer")
 APP = str(Path(__file__).parents[2] / "dashboard" / "app.py")
@@ -161,16 +162,11 @@ def _bank(tmp_path_factory: pytest.TempPathFactory, name: str, with_work: bool) 
         seed_officers_bank(engine)
     else:
         with engine.begin() as conn:
-            conn.execute(
-                schema.branches.insert(),
-                [dict(branch_id=10, code="B10", name="支行10", name_en="B10", town="城关镇",
-                      opened_on=date(2000, 1, 1))],
-            )  # fmt: skip
+            conn.execute(schema.branches.insert(), branch_rows((10,), name="支行{}", name_en="B{}"))
             conn.execute(
                 schema.officers.insert(),
-                [dict(officer_id=1, branch_id=10, name="李1", gender="F",
-                      hire_date=date(2020, 1, 1), role="customer_manager", active=True)],
-            )  # fmt: skip
+                officer_rows(((1, 10),), name="李{}", hired=date(2020, 1, 1)),
+            )
     with engine.begin() as conn:
         conn.execute(sa.insert(schema.bank_meta), [{"key": "data_as_of", "value": "2026-11-22"}])
     engine.dispose()

@@ -15,6 +15,7 @@ import pytest
 import sqlalchemy as sa
 
 from data_access import schema
+from tests.rows import branch_rows, officer_rows
 
 AS_OF = date(2026, 11, 22)
 
@@ -95,35 +96,8 @@ def seed(engine: sa.Engine) -> None:
     """Insert the tiny bank."""
     d = datetime
     with engine.begin() as conn:
-        conn.execute(
-            schema.branches.insert(),
-            [
-                {
-                    "branch_id": b,
-                    "code": f"B0{b}",
-                    "name": f"{b}号支行",
-                    "name_en": f"Branch {b}",
-                    "town": "城关镇",
-                    "opened_on": date(2000, 1, 1),
-                }
-                for b in (1, 2)
-            ],
-        )
-        conn.execute(
-            schema.officers.insert(),
-            [
-                {
-                    "officer_id": o,
-                    "branch_id": o // 10,
-                    "name": f"经理{o}",
-                    "gender": "F",
-                    "hire_date": date(2015, 1, 1),
-                    "role": "customer_manager",
-                    "active": True,
-                }
-                for o in (11, 12, 21)
-            ],
-        )
+        conn.execute(schema.branches.insert(), branch_rows((1, 2), code="B0{}"))
+        conn.execute(schema.officers.insert(), officer_rows((o, o // 10) for o in (11, 12, 21)))
         conn.execute(
             schema.customers.insert(),
             [

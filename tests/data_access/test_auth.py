@@ -15,6 +15,7 @@ from data_access.errors import InvalidFilter
 from data_access.filters import FINDABLE, Scope
 from data_access.roles import ROLES, scope_for
 from data_access.schema import audit_log, branches, officers, user_sessions, users
+from tests.rows import branch_rows, officer_rows
 
 PASSWORD = "correct horse 9"
 
@@ -22,25 +23,9 @@ PASSWORD = "correct horse 9"
 @pytest.fixture
 def bank(empty_engine: sa.Engine) -> sa.Engine:
     """Two branches with one officer each, and the roles."""
-    from datetime import date
-
     with empty_engine.begin() as conn:
-        conn.execute(
-            sa.insert(branches),
-            [
-                {"branch_id": b, "code": f"B{b}", "name": f"网点{b}", "name_en": f"Branch {b}",
-                 "town": "城关", "opened_on": date(2000, 1, 1)}
-                for b in (1, 2)
-            ],
-        )  # fmt: skip
-        conn.execute(
-            sa.insert(officers),
-            [
-                {"officer_id": o, "branch_id": b, "name": f"经理{o}", "gender": "F",
-                 "hire_date": date(2015, 1, 1), "role": "customer_manager", "active": True}
-                for o, b in ((10, 1), (20, 2))
-            ],
-        )  # fmt: skip
+        conn.execute(sa.insert(branches), branch_rows((1, 2), name="网点{}", town="城关"))
+        conn.execute(sa.insert(officers), officer_rows(((10, 1), (20, 2))))
     auth.ensure_roles(empty_engine)
     with empty_engine.begin() as conn:
         auth.create_user(conn, "li", PASSWORD, "officer", officer_id=10)

@@ -18,6 +18,7 @@ from data_access.masking import KINDS
 from data_access.queries import customer as q
 from data_access.roles import scope_for
 from data_access.selection import Selection
+from tests.rows import branch_rows, officer_rows
 
 # (id, branch, officer, name, phone, ID number, AUM and tier in the value mart or None)
 CUSTOMERS = [
@@ -38,22 +39,8 @@ NO_RIGHTS = Scope.bank(reveal=KINDS)  # may see the bank, may not find by phone 
 def seed(engine: sa.Engine) -> None:
     """Two branches, three officers and the customers above."""
     with engine.begin() as conn:
-        conn.execute(
-            schema.branches.insert(),
-            [
-                {"branch_id": b, "code": f"B{b}", "name": f"{b}号支行", "name_en": f"Branch {b}",
-                 "town": "城关镇", "opened_on": date(2000, 1, 1)}
-                for b in (1, 2)
-            ],
-        )  # fmt: skip
-        conn.execute(
-            schema.officers.insert(),
-            [
-                {"officer_id": o, "branch_id": o // 10, "name": f"经理{o}", "gender": "F",
-                 "hire_date": date(2015, 1, 1), "role": "customer_manager", "active": True}
-                for o in (11, 12, 21)
-            ],
-        )  # fmt: skip
+        conn.execute(schema.branches.insert(), branch_rows((1, 2)))
+        conn.execute(schema.officers.insert(), officer_rows((o, o // 10) for o in (11, 12, 21)))
         conn.execute(
             schema.customers.insert(),
             [

@@ -13,6 +13,7 @@ from data_access import schema
 from data_access.errors import InvalidFilter
 from data_access.filters import Filters, Scope, apply_filters, apply_scope, week_start
 from data_access.queries import org
+from tests.rows import branch_rows, officer_rows
 
 WEEK = Filters(date(2026, 11, 16), date(2026, 11, 22))
 
@@ -70,33 +71,11 @@ def test_week_start_is_monday() -> None:
 def _seed_two_branches(engine: sa.Engine) -> None:
     with engine.begin() as conn:
         conn.execute(
-            schema.branches.insert(),
-            [
-                {
-                    "branch_id": b,
-                    "code": f"B{b}",
-                    "name": f"支行{b}",
-                    "name_en": f"B{b}",
-                    "town": "镇",
-                    "opened_on": date(2000, 1, 1),
-                }
-                for b in (1, 2)
-            ],
+            schema.branches.insert(), branch_rows((1, 2), name="支行{}", name_en="B{}", town="镇")
         )
         conn.execute(
             schema.officers.insert(),
-            [
-                {
-                    "officer_id": o,
-                    "branch_id": b,
-                    "name": f"官{o}",
-                    "gender": "F",
-                    "hire_date": date(2010, 1, 1),
-                    "role": "customer_manager",
-                    "active": True,
-                }
-                for o, b in ((10, 1), (11, 1), (20, 2))
-            ],
+            officer_rows(((10, 1), (11, 1), (20, 2)), name="官{}", hired=date(2010, 1, 1)),
         )
         conn.execute(
             schema.footprints.insert(),

@@ -21,6 +21,7 @@ from data_access.schema import (
     officers,
 )
 from metrics.funnels import dropped_at, mark_reached, stage_counts
+from tests.rows import branch_rows, campaign_row, officer_rows
 
 CLEAR = Scope.bank(reveal=KINDS)  # the raw values: these tests check the query, not masking
 
@@ -67,22 +68,10 @@ EVENTS_C2 = [(6, 12, 2, "targeted", d(15)), (6, 12, 2, "contacted", d(16))]
 def engine(empty_engine: sa.Engine) -> sa.Engine:
     """Two branches, three officers, seven customers, two campaigns and a partly filled value mart."""
     with empty_engine.begin() as conn:
+        conn.execute(sa.insert(branches), branch_rows((1, 2), name="网点{}", town="城关"))
         conn.execute(
-            sa.insert(branches),
-            [
-                {"branch_id": b, "code": f"B{b}", "name": f"网点{b}", "name_en": f"Branch {b}",
-                 "town": "城关", "opened_on": date(2000, 1, 1)}
-                for b in (1, 2)
-            ],
-        )  # fmt: skip
-        conn.execute(
-            sa.insert(officers),
-            [
-                {"officer_id": o, "branch_id": b, "name": n, "gender": "F",
-                 "hire_date": date(2015, 1, 1), "role": "customer_manager", "active": True}
-                for o, b, n in ((10, 1, "李娜"), (11, 1, "王强"), (12, 2, "赵敏"))
-            ],
-        )  # fmt: skip
+            sa.insert(officers), officer_rows(((10, 1, "李娜"), (11, 1, "王强"), (12, 2, "赵敏")))
+        )
         conn.execute(
             sa.insert(customers),
             [
@@ -94,18 +83,12 @@ def engine(empty_engine: sa.Engine) -> sa.Engine:
         conn.execute(
             sa.insert(campaigns),
             [
-                {"campaign_id": 1, "code": "CARD26", "name": "信用卡", "name_en": "Credit card",
-                 "product": "credit_card", "start_date": date(2026, 1, 1),
-                 "end_date": date(2026, 2, 28), "conversion_window_days": 30,
-                 "target_definition": "{}"},
-                {"campaign_id": 2, "code": "WEALTH26", "name": "理财", "name_en": "Wealth",
-                 "product": "wealth", "start_date": date(2026, 1, 10),
-                 "end_date": date(2026, 3, 31), "conversion_window_days": 45,
-                 "target_definition": "{}"},
-                {"campaign_id": 3, "code": "EMPTY", "name": "空", "name_en": "Empty",
-                 "product": "insurance", "start_date": date(2025, 6, 1),
-                 "end_date": date(2025, 7, 1), "conversion_window_days": 30,
-                 "target_definition": "{}"},
+                campaign_row(1, "CARD26", ("信用卡", "Credit card"), "credit_card",
+                             (date(2026, 1, 1), date(2026, 2, 28)), 30),
+                campaign_row(2, "WEALTH26", ("理财", "Wealth"), "wealth",
+                             (date(2026, 1, 10), date(2026, 3, 31)), 45),
+                campaign_row(3, "EMPTY", ("空", "Empty"), "insurance",
+                             (date(2025, 6, 1), date(2025, 7, 1)), 30),
             ],
         )  # fmt: skip
         rows = [(1, *e) for e in EVENTS_C1] + [(2, *e) for e in EVENTS_C2]

@@ -14,6 +14,7 @@ from data_access.filters import Filters, Scope
 from data_access.marts.kpis import refresh_kpis
 from data_access.queries import kpis as q
 from metrics.standards import load_standards
+from tests.rows import branch_rows, officer_rows
 
 W = date(2026, 11, 16)  # Monday
 W1 = date(2026, 11, 9)
@@ -74,34 +75,10 @@ def bank(empty_engine: sa.Engine) -> sa.Engine:
     """Two branches, three officers, five customers and their week of activity."""
     nov, oct_ = date(2026, 11, 1), date(2026, 10, 1)
     rows: list[tuple[sa.Table, list[dict]]] = [
-        (
-            s.branches,
-            [
-                {
-                    "branch_id": b,
-                    "code": f"B{b}",
-                    "name": f"支行{b}",
-                    "name_en": f"Branch {b}",
-                    "town": "T",
-                    "opened_on": date(2000, 1, 1),
-                }
-                for b in (1, 2)
-            ],
-        ),
+        (s.branches, branch_rows((1, 2), name="支行{}", town="T")),
         (
             s.officers,
-            [
-                {
-                    "officer_id": o,
-                    "branch_id": b,
-                    "name": f"o{o}",
-                    "gender": "F",
-                    "hire_date": date(2020, 1, 1),
-                    "role": "customer_manager",
-                    "active": True,
-                }
-                for o, b in ((10, 1), (11, 1), (20, 2))
-            ],
+            officer_rows(((10, 1), (11, 1), (20, 2)), name="o{}", hired=date(2020, 1, 1)),
         ),
         (
             s.customers,

@@ -13,6 +13,7 @@ from data_access.filters import Filters, Scope
 from data_access.masking import KINDS
 from data_access.queries import loyalty as q
 from metrics.retention import weekly_activity_counts
+from tests.rows import branch_rows, officer_rows
 
 AS_OF = date(2026, 11, 22)  # a Sunday
 ALL = Filters(date(2026, 11, 16), AS_OF)
@@ -37,35 +38,8 @@ def seed(engine: sa.Engine) -> None:
     """Three open customers (two in branch 1, one in branch 2) and one closed one."""
     d = datetime
     with engine.begin() as conn:
-        conn.execute(
-            sa.insert(schema.branches),
-            [
-                {
-                    "branch_id": b,
-                    "code": f"B{b}",
-                    "name": f"支行{b}",
-                    "name_en": f"Branch {b}",
-                    "town": "T",
-                    "opened_on": date(2000, 1, 1),
-                }
-                for b in (1, 2)
-            ],
-        )
-        conn.execute(
-            sa.insert(schema.officers),
-            [
-                {
-                    "officer_id": o,
-                    "branch_id": b,
-                    "name": f"经理{o}",
-                    "gender": "F",
-                    "hire_date": date(2015, 1, 1),
-                    "role": "customer_manager",
-                    "active": True,
-                }
-                for o, b in ((10, 1), (20, 2))
-            ],
-        )
+        conn.execute(sa.insert(schema.branches), branch_rows((1, 2), name="支行{}", town="T"))
+        conn.execute(sa.insert(schema.officers), officer_rows(((10, 1), (20, 2))))
         cust = [
             (1, 1, 10, "张三", "13812341234", date(2020, 3, 15), None),
             (2, 1, 10, "李四", "13900001111", date(2026, 9, 10), None),

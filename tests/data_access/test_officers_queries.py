@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from data_access import schema
 from data_access.filters import Filters, Scope
 from data_access.queries import officers as q
+from tests.rows import branch_rows, campaign_row, officer_rows
 
 PERIOD = Filters(date(2026, 11, 9), date(2026, 11, 22))
 W1, W2, END = date(2026, 11, 9), date(2026, 11, 16), date(2026, 11, 22)
@@ -18,22 +19,11 @@ W1, W2, END = date(2026, 11, 9), date(2026, 11, 16), date(2026, 11, 22)
 
 def _seed(engine: sa.Engine) -> None:
     with engine.begin() as conn:
-        conn.execute(
-            schema.branches.insert(),
-            [
-                dict(branch_id=b, code=f"B{b}", name=f"支行{b}", name_en=f"B{b}", town="城关镇",
-                     opened_on=date(2000, 1, 1))
-                for b in (10, 20)
-            ],
-        )  # fmt: skip
+        conn.execute(schema.branches.insert(), branch_rows((10, 20), name="支行{}", name_en="B{}"))
         conn.execute(
             schema.officers.insert(),
-            [
-                dict(officer_id=o, branch_id=b, name=f"李{o}", gender="F",
-                     hire_date=date(2020, 1, 1), role="customer_manager", active=True)
-                for o, b in ((1, 10), (2, 10), (3, 20))
-            ],
-        )  # fmt: skip
+            officer_rows(((1, 10), (2, 10), (3, 20)), name="李{}", hired=date(2020, 1, 1)),
+        )
         acts = [
             (1, 10, "visit", datetime(2026, 11, 9, 9)),
             (1, 10, "visit", datetime(2026, 11, 15, 23, 59)),  # Sunday: still week 1
@@ -67,11 +57,7 @@ def _seed(engine: sa.Engine) -> None:
         )  # fmt: skip
         conn.execute(
             schema.campaigns.insert(),
-            [
-                dict(campaign_id=1, code="C1", name="卡", name_en="Card", product="credit_card",
-                     start_date=date(2026, 11, 1), end_date=date(2026, 12, 1),
-                     conversion_window_days=30, target_definition="{}")
-            ],
+            [campaign_row(1, "C1", ("卡", "Card"), "credit_card", (date(2026, 11, 1), date(2026, 12, 1)), 30)],
         )  # fmt: skip
         events = [
             (1, 10, "converted", datetime(2026, 11, 12, 9)),

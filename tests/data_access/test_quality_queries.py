@@ -12,6 +12,7 @@ from data_access import schema
 from data_access.filters import Filters, Scope
 from data_access.masking import KINDS
 from data_access.queries import quality as q
+from tests.rows import branch_rows, officer_rows
 
 CLEAR = Scope.bank(reveal=KINDS)  # the raw values: these tests check the query, not masking
 
@@ -29,22 +30,11 @@ def _customer(cid: int, branch: int, officer: int | None, **kw: object) -> dict:
 
 def _seed(engine: sa.Engine) -> None:
     with engine.begin() as conn:
-        conn.execute(
-            schema.branches.insert(),
-            [
-                dict(branch_id=b, code=f"B{b}", name=f"支行{b}", name_en=f"B{b}", town="城关镇",
-                     opened_on=date(2000, 1, 1))
-                for b in (10, 20)
-            ],
-        )  # fmt: skip
+        conn.execute(schema.branches.insert(), branch_rows((10, 20), name="支行{}", name_en="B{}"))
         conn.execute(
             schema.officers.insert(),
-            [
-                dict(officer_id=o, branch_id=b, name=f"李{o}", gender="F",
-                     hire_date=date(2020, 1, 1), role="customer_manager", active=True)
-                for o, b in ((1, 10), (2, 10), (3, 20))
-            ],
-        )  # fmt: skip
+            officer_rows(((1, 10), (2, 10), (3, 20)), name="李{}", hired=date(2020, 1, 1)),
+        )
         conn.execute(
             schema.customers.insert(),
             [

@@ -31,6 +31,7 @@ from data_access.queries.value import (
 )
 from metrics.clv import rfm_summary, survival_discount_factor
 from metrics.standards import load_standards
+from tests.rows import branch_rows, officer_rows
 
 CLEAR = Scope.bank(reveal=KINDS)  # the raw values: these tests check the query, not masking
 
@@ -110,35 +111,8 @@ FOOTPRINTS = [
 @pytest.fixture
 def bank(empty_engine: sa.Engine) -> sa.Engine:
     with empty_engine.begin() as conn:
-        conn.execute(
-            schema.branches.insert(),
-            [
-                {
-                    "branch_id": b,
-                    "code": f"B{b}",
-                    "name": f"{b}号支行",
-                    "name_en": f"Branch {b}",
-                    "town": "城关镇",
-                    "opened_on": date(2000, 1, 1),
-                }
-                for b in (1, 2)
-            ],
-        )
-        conn.execute(
-            schema.officers.insert(),
-            [
-                {
-                    "officer_id": o,
-                    "branch_id": o // 10,
-                    "name": f"经理{o}",
-                    "gender": "F",
-                    "hire_date": date(2015, 1, 1),
-                    "role": "customer_manager",
-                    "active": True,
-                }
-                for o in (11, 21)
-            ],
-        )
+        conn.execute(schema.branches.insert(), branch_rows((1, 2)))
+        conn.execute(schema.officers.insert(), officer_rows(((11, 1), (21, 2))))
         conn.execute(
             schema.customers.insert(),
             [

@@ -9,10 +9,11 @@ from datetime import datetime
 
 import openpyxl
 import polars as pl
+import pytest
 import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
-from dashboard.export import export_file
+from dashboard.export import csv_bytes, export_file, safe_cell
 from data_access.auth import User
 from data_access.filters import Scope
 from data_access.masking import KINDS
@@ -39,6 +40,40 @@ def _audited(engine: sa.Engine, username: str) -> list[tuple]:
     stmt = sa.select(a.action, a.target, a.row_count, a.detail).where(a.username == username)
     with engine.connect() as conn:
         return [tuple(r) for r in conn.execute(stmt.order_by(a.audit_id))]
+
+
+def _through_csv(cell: str) -> object:
+    """The cell as a one-row CSV writes it (after checking the BOM, the header and the other cell)."""
+    data = csv_bytes(pl.DataFrame({"姓名": [cell], "n": [1]}))
+    assert data.startswith(b"\xef\xbb\xbf")
+    header, (written, n) = csv.reader(io.StringIO(data.decode("utf-8-sig")))
+    assert (header, n) == (["姓名", "n"], "1")
+    return written
+
+
+@pytest.mark.parametrize(
+    ("write", "value", "expected"),
+    [
+        pytest.param(safe_cell, "=1+1", "'=1+1", id="cell-equals"),
+        pytest.param(safe_cell, "+86", "'+86", id="cell-plus"),
+        pytest.param(safe_cell, "-5", "'-5", id="cell-minus"),
+        pytest.param(safe_cell, "@SUM(A1)", "'@SUM(A1)", id="cell-at"),
+        pytest.param(safe_cell, "\t=1", "'\t=1", id="cell-tab"),
+        pytest.param(safe_cell, "张*", "张*", id="cell-plain"),
+        pytest.param(safe_cell, -5, -5, id="cell-number-untouched"),
+        pytest.param(_through_csv, "=SUM(A1)", "'=SUM(A1)", id="csv-equals"),
+        pytest.param(_through_csv, "+86138", "'+86138", id="csv-plus"),
+        pytest.param(_through_csv, "-1", "'-1", id="csv-minus"),
+        pytest.param(_through_csv, "@cmd", "'@cmd", id="csv-at"),
+        pytest.param(_through_csv, "\tcmd", "'\tcmd", id="csv-tab"),
+        pytest.param(_through_csv, "\r=1", "'\r=1", id="csv-carriage-return"),
+        pytest.param(_through_csv, "张*", "张*", id="csv-plain"),
+    ],
+)
+def test_formulas_are_neutralised(
+    write: Callable[[object], object], value: object, expected: object
+) -> None:
+    assert write(value) == expected
 
 
 def test_csv_is_masked_neutralised_named_and_audited_once(demo_engine: sa.Engine) -> None:

@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 
 from dashboard.charts.segments import cell_grid, member_table, treemap
-from dashboard.export import csv_bytes, safe_cell, xlsx_bytes
+from dashboard.export import csv_bytes, xlsx_bytes
 
 BREAKDOWN = pl.DataFrame(
     {
@@ -137,22 +137,6 @@ def test_member_table_needs_every_header() -> None:
             MEMBERS, {"customer_id": "ID"}, tier_labels={}, segment_labels={}, branch_names={},
             officer_names={}, as_of_year=2026,
         )  # fmt: skip
-
-
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [
-        pytest.param("=1+1", "'=1+1", id="equals"),
-        pytest.param("+86", "'+86", id="plus"),
-        pytest.param("-5", "'-5", id="minus"),
-        pytest.param("@SUM(A1)", "'@SUM(A1)", id="at"),
-        pytest.param("\t=1", "'\t=1", id="tab"),
-        pytest.param("张*", "张*", id="plain"),
-        pytest.param(-5, -5, id="number-untouched"),
-    ],
-)
-def test_safe_cell(value: object, expected: object) -> None:
-    assert safe_cell(value) == expected
 
 
 def test_csv_is_bom_utf8_and_formula_safe() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
@@ -36,6 +37,11 @@ def t(key: str, **kwargs: object) -> str:
         raise KeyError(f"no translation for {key!r}: add it to dashboard/locales/")
     text = texts[lang()]
     return text.format(**kwargs) if kwargs else text
+
+
+def t_map(prefix: str, codes: Iterable[str], **keys: str) -> dict[str, str]:
+    """Each code → its text under the key ``prefix + code`` (``prefix + keys[code]`` where named)."""
+    return {code: t(prefix + keys.get(code, code)) for code in codes}
 
 
 def tn(key: str, n: float, **kwargs: object) -> str:

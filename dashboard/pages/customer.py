@@ -6,6 +6,7 @@ from __future__ import annotations
 import zlib
 from dataclasses import replace
 from datetime import date
+from typing import Any
 
 import polars as pl
 import streamlit as st
@@ -16,7 +17,7 @@ from dashboard.charts import customer as charts
 from dashboard.db import get_engine
 from dashboard.errors import friendly_errors, no_data
 from dashboard.format import place
-from dashboard.i18n import t, tn
+from dashboard.i18n import t, t_map, tn
 from dashboard.loaders.common import load_standard
 from dashboard.loaders.customer import (
     load_features,
@@ -27,6 +28,7 @@ from dashboard.loaders.customer import (
     load_soft,
 )
 from dashboard.state import page_context, url_view
+from dashboard.tables import show_coded_table
 from dashboard.views.customer_tabs import (
     CodeLabels,
     CustomerView,
@@ -70,10 +72,20 @@ user = current_user()
 finds_by = set(ctx.scope.find_by)
 
 
-def _pick() -> None:
-    picked = st.session_state.get("w_customer_pick")
+def _open_picked(key: str) -> None:
+    """The customer chosen in the picker ``key`` opens."""
+    picked = st.session_state.get(key)
     if picked is not None:
         st.session_state.f_customer = str(picked)
+
+
+def _customer_picker(label: str, labels: dict[int, str], key: str, where: Any = st) -> None:
+    """A choice among ``labels``' customers (their texts resolved now: a format_func runs later,
+    perhaps in another language); choosing one opens it."""
+    where.selectbox(
+        label, list(labels), index=None, placeholder=t("customer.choose"),
+        format_func=labels.get, key=key, on_change=lambda: _open_picked(key),
+    )  # fmt: skip
 
 
 def _pick_row(key: str, ids: list[int]) -> None:
@@ -84,6 +96,27 @@ def _pick_row(key: str, ids: list[int]) -> None:
         st.session_state.f_customer = str(ids[rows[0]])
         # the list shown again (Back, "Back to my book") is a new table: no row left ticked
         st.session_state.cu_rows_opened = st.session_state.get("cu_rows_opened", 0) + 1
+
+
+def _customer_table(
+    frame: pl.DataFrame,
+    ids: list[int],
+    key: str,
+    codes: dict[str, dict[str, str]],
+    more_headers: dict[str, str],
+    where: Any = st,
+    **options: Any,
+) -> None:
+    """Customers one a row (``ids`` in row order) headed by number, name, phone, town and
+    ``more_headers``; a click on a row opens that customer."""
+    headers = t_map(
+        "customer.", ("customer_id", "name", "phone", "town"), name="f_name", phone="f_phone",
+        town="f_town",
+    )  # fmt: skip
+    show_coded_table(
+        frame, codes, headers | more_headers, where, key=key,
+        on_select=lambda: _pick_row(key, ids), selection_mode="single-row", **options,
+    )  # fmt: skip
 
 
 MATCH = {
@@ -133,29 +166,15 @@ def search_results(state: search.SearchState) -> None:
     shown = f"{text}|{state.page}|{state.size}|{st.session_state.get('cu_rows_opened', 0)}"
     table_key = f"cu_results_{zlib.crc32(shown.encode())}"
     tiers = {c: t(f"common.tier_{c}") for c in TIERS}
-    st.dataframe(
-        charts.coded_table(
-            found.with_columns(
-                pl.col("aum") / unit,
-                pl.col("town").map_elements(lambda v: place(v, lang_code=lang), pl.String),
-            ).drop("branch_id", "officer_id"),
-            {"tier": tiers, "match": MATCH},
-            {
-                "customer_id": t("customer.customer_id"),
-                "name": t("customer.f_name"),
-                "phone": t("customer.f_phone"),
-                "town": t("customer.f_town"),
-                "tier": t("customer.tier"),
-                "aum": t("customer.search_aum"),
-                "match": t("customer.search_match"),
-            },
-        ),
-        hide_index=True,
-        placeholder="—",
-        width="stretch",
-        key=table_key,
-        on_select=lambda: _pick_row(table_key, ids),
-        selection_mode="single-row",
+    _customer_table(
+        found.with_columns(
+            pl.col("aum") / unit,
+            pl.col("town").map_elements(lambda v: place(v, lang_code=lang), pl.String),
+        ).drop("branch_id", "officer_id"),
+        ids,
+        table_key,
+        {"tier": tiers, "match": MATCH},
+        t_map("customer.", ("tier", "aum", "match"), aum="search_aum", match="search_match"),
         column_config={
             t("customer.search_aum"): st.column_config.NumberColumn(
                 format="%.1f" if zh else "%,.0f"
@@ -179,7 +198,7 @@ def search_results(state: search.SearchState) -> None:
         t("customer.search_size"), SEARCH_PAGE_SIZES, key="w_search_size", on_change=search.resize,
         label_visibility="collapsed", format_func=size_labels.get,
     )  # fmt: skip
-    labels = {  # resolved now: a format_func runs later, perhaps in another language
+    labels = {
         row["customer_id"]: t(
             "customer.search_option",
             id=row["customer_id"],
@@ -189,15 +208,7 @@ def search_results(state: search.SearchState) -> None:
         )
         for row in found.iter_rows(named=True)
     }
-    st.selectbox(
-        t("customer.search_results"),
-        list(labels),
-        index=None,
-        placeholder=t("customer.choose"),
-        format_func=labels.get,
-        key="w_customer_pick",
-        on_change=_pick,
-    )
+    _customer_picker(t("customer.search_results"), labels, "w_customer_pick")
 
 
 help_key = "customer.search_help_" + ("all" if finds_by >= {"phone", "id_number"} else "plain")
@@ -257,42 +268,17 @@ def book_overview() -> None:
         )
         for row in leads.iter_rows(named=True)
     }
-    right.selectbox(
-        t("customer.book_leads"),
-        list(lead_labels),
-        index=None,
-        placeholder=t("customer.choose"),
-        format_func=lead_labels.get,
-        key="w_customer_lead",
-        on_change=_pick_lead,
-    )
+    _customer_picker(t("customer.book_leads"), lead_labels, "w_customer_lead", right)
     lead_ids = leads["customer_id"].to_list()
     leads_key = f"cu_leads_table_{st.session_state.get('cu_rows_opened', 0)}"
-    right.dataframe(
-        charts.coded_table(
-            mask_frame(leads, {"name": "name", "phone": "phone"}),
-            {},
-            {
-                "customer_id": t("customer.customer_id"),
-                "name": t("customer.f_name"),
-                "phone": t("customer.f_phone"),
-                "town": t("customer.f_town"),
-                "signals": t("customer.signals_on"),
-            },
-        ),
-        hide_index=True,
-        placeholder="—",
-        width="stretch",
-        key=leads_key,
-        on_select=lambda: _pick_row(leads_key, lead_ids),
-        selection_mode="single-row",
+    _customer_table(
+        mask_frame(leads, {"name": "name", "phone": "phone"}),
+        lead_ids,
+        leads_key,
+        {},
+        {"signals": t("customer.signals_on")},
+        right,
     )
-
-
-def _pick_lead() -> None:
-    picked = st.session_state.get("w_customer_lead")
-    if picked is not None:
-        st.session_state.f_customer = str(picked)
 
 
 if not chosen:

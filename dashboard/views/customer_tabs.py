@@ -17,7 +17,7 @@ from dashboard.charts import customer as charts
 from dashboard.db import get_engine
 from dashboard.errors import friendly_errors
 from dashboard.format import money, pct
-from dashboard.i18n import t
+from dashboard.i18n import t, t_map
 from dashboard.loaders.common import load_officers
 from dashboard.loaders.customer import (
     correct_soft,
@@ -31,6 +31,7 @@ from dashboard.loaders.customer import (
 )
 from dashboard.problems import problem_text
 from dashboard.state import PageContext
+from dashboard.tables import show_coded_table, show_table
 from data_access import audit
 from data_access.auth import User
 from data_access.errors import InvalidImport
@@ -58,6 +59,19 @@ from metrics.recommend import held_products, next_best_products
 from metrics.signals import compute_signals, signal_evidence
 from metrics.standards import Standards
 
+# the columns of the footprint, soft-footprint and loan-application tables, in the order shown,
+# each headed by its customer.* text
+FOOTPRINT_COLUMNS = (
+    "occurred_at", "kind", "direction", "channel", "amount", "place", "counterparty_type",
+)  # fmt: skip
+SOFT_COLUMNS = (
+    "captured_at", "kind", "source", "fuel_grade", "litres", "amount", "place", "detail",
+    "confidence", "officer_name",
+)  # fmt: skip
+APPLICATION_COLUMNS = (
+    "applied_on", "product", "amount", "status", "declared_income", "observed_inflow",
+    "income_flag", "declared_business", "declared_place", "places_seen", "place_flag",
+)  # fmt: skip
 SUGGESTED = tuple(p for p in PRODUCTS if p != "demand_deposit")  # everyone holds one
 
 
@@ -328,17 +342,14 @@ def overview_tab(v: CustomerView) -> None:
                 "marital_status": "customer.marital",
             }[group]
             value_labels |= {f"{group}:{c}": t(f"{prefix}_{c}") for c in codes}
-        st.dataframe(
+        show_table(
             charts.profile_table(
                 profile,
                 tuple(dict.fromkeys(shown)),
-                {f: t(f"customer.f_{f}") for f in dict.fromkeys(shown)},
+                t_map("customer.f_", dict.fromkeys(shown)),
                 value_labels,
                 (t("customer.field"), t("customer.value")),
-            ),
-            hide_index=True,
-            placeholder="—",
-            width="stretch",
+            )
         )
 
     with right:
@@ -372,7 +383,7 @@ def overview_tab(v: CustomerView) -> None:
                 t("customer.yes") if loyalty["churn_risk"] else t("customer.no"),
                 help=t("customer.churn_risk_help"),
             )
-            st.dataframe(
+            show_table(
                 pl.DataFrame(
                     {
                         t("customer.component"): [
@@ -383,9 +394,6 @@ def overview_tab(v: CustomerView) -> None:
                         ],
                     }
                 ),
-                hide_index=True,
-                placeholder="—",
-                width="stretch",
                 # two decimals are enough for a 0–1 score ('0.44', not '0.4416')
                 column_config={
                     t("customer.component_value"): st.column_config.NumberColumn(format="%.2f")
@@ -607,28 +615,15 @@ def footprints_tab(v: CustomerView) -> None:
     recent: pl.DataFrame = fps["recent"]
     if recent.height:
         st.markdown(f"#### {t('customer.recent', n=recent.height)}")
-        st.dataframe(
-            charts.coded_table(
-                recent,
-                {
-                    "kind": KIND,
-                    "channel": CHANNEL,
-                    "direction": DIRECTION,
-                    "counterparty_type": COUNTERPARTY,
-                },
-                {
-                    "occurred_at": t("customer.occurred_at"),
-                    "kind": t("customer.kind"),
-                    "direction": t("customer.direction"),
-                    "channel": t("customer.channel"),
-                    "amount": t("customer.amount"),
-                    "place": t("customer.place"),
-                    "counterparty_type": t("customer.counterparty"),
-                },
-            ),
-            hide_index=True,
-            placeholder="—",
-            width="stretch",
+        show_coded_table(
+            recent,
+            {
+                "kind": KIND,
+                "channel": CHANNEL,
+                "direction": DIRECTION,
+                "counterparty_type": COUNTERPARTY,
+            },
+            t_map("customer.", FOOTPRINT_COLUMNS, counterparty_type="counterparty"),
             # amounts with thousands separators, like every other money column
             column_config={t("customer.amount"): st.column_config.NumberColumn(format="localized")},
         )
@@ -636,21 +631,10 @@ def footprints_tab(v: CustomerView) -> None:
     if record["holdings"].is_empty():
         st.caption(t("customer.no_products"))
     else:
-        st.dataframe(
-            charts.coded_table(
-                record["holdings"],
-                {"product": PRODUCT},
-                {
-                    "product": t("customer.product"),
-                    "opened_on": t("customer.opened_on"),
-                    "closed_on": t("customer.closed_on"),
-                    "balance": t("customer.balance"),
-                    "credit_limit": t("customer.credit_limit"),
-                },
-            ),
-            hide_index=True,
-            placeholder="—",
-            width="stretch",
+        show_coded_table(
+            record["holdings"],
+            {"product": PRODUCT},
+            t_map("customer.", ("product", "opened_on", "closed_on", "balance", "credit_limit")),
             column_config={
                 t(f"customer.{c}"): st.column_config.NumberColumn(format="localized")
                 for c in ("balance", "credit_limit")
@@ -669,26 +653,10 @@ def soft_tab(v: CustomerView) -> None:
     if soft.is_empty():
         st.info(t("customer.soft_empty"))
     else:
-        st.dataframe(
-            charts.coded_table(
-                soft,
-                {"kind": SOFT, "source": SOURCE},
-                {
-                    "captured_at": t("customer.captured_at"),
-                    "kind": t("customer.kind"),
-                    "source": t("customer.source"),
-                    "fuel_grade": t("customer.fuel_grade"),
-                    "litres": t("customer.litres"),
-                    "amount": t("customer.amount"),
-                    "place": t("customer.place"),
-                    "detail": t("customer.detail"),
-                    "confidence": t("customer.confidence"),
-                    "officer_name": t("customer.recorded_by"),
-                },
-            ),
-            hide_index=True,
-            placeholder="—",
-            width="stretch",
+        show_coded_table(
+            soft,
+            {"kind": SOFT, "source": SOURCE},
+            t_map("customer.", SOFT_COLUMNS, officer_name="recorded_by"),
         )
 
     mine = (
@@ -800,19 +768,10 @@ def credit_tab(v: CustomerView) -> None:
     if external.is_empty():
         st.info(t("customer.external_none"))
     else:
-        st.dataframe(
-            charts.coded_table(
-                external,
-                {"platform": PLATFORM},
-                {
-                    "platform": t("customer.platform"),
-                    "credit_limit": t("customer.credit_limit"),
-                    "as_of": t("customer.as_of"),
-                },
-            ),
-            hide_index=True,
-            placeholder="—",
-            width="stretch",
+        show_coded_table(
+            external,
+            {"platform": PLATFORM},
+            t_map("customer.", ("platform", "credit_limit", "as_of")),
             column_config={
                 t("customer.credit_limit"): st.column_config.NumberColumn(format="localized")
             },
@@ -829,30 +788,15 @@ def credit_tab(v: CustomerView) -> None:
                 n=standard.alerts.contradiction_min_inflows,
             )
         )
-        st.dataframe(
+        show_table(
             charts.application_table(
                 checks,
                 record["places"],
                 standard.alerts.income_contradiction_ratio,
                 {"product": PRODUCT, "status": STATUS},
-                {
-                    "applied_on": t("customer.applied_on"),
-                    "product": t("customer.product"),
-                    "amount": t("customer.amount"),
-                    "status": t("customer.status"),
-                    "declared_income": t("customer.declared_income"),
-                    "observed_inflow": t("customer.observed_inflow"),
-                    "income_flag": t("customer.income_flag"),
-                    "declared_business": t("customer.declared_business"),
-                    "declared_place": t("customer.declared_place"),
-                    "places_seen": t("customer.places_seen"),
-                    "place_flag": t("customer.place_flag"),
-                },
+                t_map("customer.", APPLICATION_COLUMNS),
                 min_inflows=standard.alerts.contradiction_min_inflows,
             ),
-            hide_index=True,
-            placeholder="—",
-            width="stretch",
             column_config={
                 t(f"customer.{c}"): st.column_config.NumberColumn(format="localized")
                 for c in ("amount", "declared_income", "observed_inflow")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import polars as pl
 import streamlit as st
 
@@ -18,16 +16,8 @@ TTL = 600
 
 
 @st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)
-def load_credit_evidence(
-    scope: Scope,
-    start: date,
-    end: date,
-    branch_ids: tuple[int, ...],
-    officer_ids: tuple[int, ...],
-    lookback_days: int,
-) -> pl.DataFrame:
-    """Applications made from ``start`` to ``end`` in view, one row each, with every check's evidence."""
-    flt = Filters(start, end, branch_ids, officer_ids)
+def load_credit_evidence(scope: Scope, flt: Filters, lookback_days: int) -> pl.DataFrame:
+    """Applications made in the period in view, one row each, with every check's evidence."""
     with connect(get_engine()) as conn:
         apps = fetch_application_evidence(conn, scope, flt)
         extras = fetch_credit_extras(conn, scope, flt, lookback_days)

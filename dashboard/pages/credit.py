@@ -3,8 +3,6 @@ with severities, evidence, a link to the customer, and the capped internet-platf
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import polars as pl
 import streamlit as st
 
@@ -16,11 +14,10 @@ from dashboard.links import CUSTOMER_PATH
 from dashboard.loaders.common import load_standard
 from dashboard.loaders.credit import load_credit_evidence
 from dashboard.nav import PAGES_DIR
+from dashboard.periods import days_to, pick_days
 from dashboard.state import page_context
 from data_access.masking import mask_name
 from metrics.credit import CHECKS, SEVERITIES, credit_mismatches, rate_applications
-
-PERIODS = (7, 30, 90, 365)
 
 ctx = page_context()
 zh = ctx.lang == "zh"
@@ -30,20 +27,9 @@ st.caption(t("credit.intro"))
 with friendly_errors():
     standard = load_standard()
     credit = standard.credit
-    # labels computed here: a format_func must not call t() (widgets format outside the run)
-    period_labels = {d: t("credit.period_days", days=d) for d in PERIODS}
-    days = st.segmented_control(
-        t("credit.period"), PERIODS, default=30, format_func=period_labels.get, key="cr_days"
-    )
-    days = int(days or 30)
-    end = ctx.filters.end
+    days = pick_days("credit", 30, "cr_days")
     evidence = load_credit_evidence(
-        ctx.scope,
-        end - timedelta(days=days - 1),
-        end,
-        ctx.filters.branch_ids,
-        ctx.filters.officer_ids,
-        credit.repayment_lookback_days,
+        ctx.scope, days_to(ctx.filters.end, days, ctx.filters), credit.repayment_lookback_days
     )
     if evidence.is_empty():
         no_data("credit.none")

@@ -3,7 +3,7 @@ and whether the products were opened within the standard's conversion window."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 import polars as pl
 import streamlit as st
@@ -14,11 +14,10 @@ from dashboard.format import count, pct
 from dashboard.i18n import t
 from dashboard.loaders.common import load_standard
 from dashboard.loaders.suggestions import load_feedback_outcomes
+from dashboard.periods import days_to, pick_days
 from dashboard.state import page_context
 from metrics.feedback import PEERS_ONLY, feedback_summary, reason_counts, rules_not_converting
 from metrics.footprint_rules import rules_for
-
-PERIODS = (7, 30, 90, 365)
 
 ctx = page_context()
 zh = ctx.lang == "zh"
@@ -28,21 +27,10 @@ with friendly_errors():
     standard = load_standard()
     window = standard.funnel.default_window_days
     st.caption(t("suggestions.intro", days=window))
-    period_labels = {d: t("suggestions.period_days", days=d) for d in PERIODS}
-    days = st.segmented_control(
-        t("suggestions.period"), PERIODS, default=90, format_func=period_labels.get, key="sg_days"
-    )
-    days = int(days or 90)
+    days = pick_days("suggestions", 90, "sg_days")
     # answers are given today, while the data may end earlier: the period reaches today
     end = max(ctx.filters.end, date.today())
-    outcomes = load_feedback_outcomes(
-        ctx.scope,
-        end - timedelta(days=days - 1),
-        end,
-        ctx.filters.branch_ids,
-        ctx.filters.officer_ids,
-        window,
-    )
+    outcomes = load_feedback_outcomes(ctx.scope, days_to(end, days, ctx.filters), window)
 if outcomes.is_empty():
     st.info(t("suggestions.none"))
     st.stop()

@@ -7,7 +7,7 @@ id, a NUL) must open the page with a note, not an error.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -24,6 +24,13 @@ MAX_STEPS = 20  # more steps than any funnel standard has
 LANGS = ("zh", "en")
 TAB_CODE = re.compile(r"[a-z][a-z0-9_]{0,31}")
 EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
+# the parameters that are one whole number, and which numbers each may be
+WHOLE_NUMBERS: dict[str, Callable[[int], bool]] = {
+    "customer": lambda _: True,
+    "page": lambda n: n <= MAX_PAGE,
+    "size": lambda n: n in SEARCH_PAGE_SIZES,
+    "step": lambda n: n <= MAX_STEPS,
+}
 
 
 @dataclass(frozen=True)
@@ -88,27 +95,16 @@ def parse_params(raw: Mapping[str, object]) -> UrlView:
         elif name == "tab":
             ok = TAB_CODE.fullmatch(text) is not None
             values[name] = text if ok else None
-        elif name == "customer":
-            values[name] = parse_id(text)
-            ok = values[name] is not None
+        elif name in WHOLE_NUMBERS:
+            number = parse_id(text)
+            ok = number is not None and WHOLE_NUMBERS[name](number)
+            values[name] = number if ok else None
         elif name == "q":
             values[name] = clean_text(text) or None
             ok = values[name] is not None
-        elif name == "page":
-            number = parse_id(text)
-            ok = number is not None and number <= MAX_PAGE
-            values[name] = number if ok else None
-        elif name == "size":
-            number = parse_id(text)
-            ok = number in SEARCH_PAGE_SIZES
-            values[name] = number if ok else None
         elif name == "campaign":
             values[name] = 0 if text == "all" else parse_id(text)
             ok = values[name] is not None
-        elif name == "step":
-            number = parse_id(text)
-            ok = number is not None and number <= MAX_STEPS
-            values[name] = number if ok else None
         elif name == "seg":
             try:
                 values["segment"] = SegmentDefinition.from_json(text)

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import json
 import zlib
+from typing import Any
 
 import polars as pl
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from dashboard.access import current_user
 from dashboard.charts import segments as charts
@@ -278,56 +280,45 @@ if st.session_state.get("sg_flash"):
 # defaults live in session state (not in the widgets) so that loading a saved segment can set them
 for key, default in (("sg_age", AGE_RANGE), ("sg_clv_min", None), ("sg_clv_max", None)):
     st.session_state.setdefault(key, default)
-_sanitise_builder(
-    {
-        "sg_tiers": list(TIERS),
-        "sg_rfm": list(segment_labels),
-        "sg_towns": list(towns),
-        "sg_occupations": list(occupations),
-        "sg_signals": list(signal_labels),
-        "sg_held": list(PRODUCTS),
-        "sg_not_held": list(PRODUCTS),
-    }
-)
+town_labels = {town: place(town, lang_code=lang) for town in towns}  # a reading in English
+# the builder's multiple choices: session key (sg_<field>, labelled segments.f_<field>) → the
+# codes offered, in order, with their labels
+choices = {
+    "sg_tiers": tier_labels,
+    "sg_rfm": segment_labels,
+    "sg_towns": town_labels,
+    "sg_occupations": {o: occupation_labels_all.get(o, o) for o in occupations},
+    "sg_signals": signal_labels,
+    "sg_held": product_labels,
+    "sg_not_held": product_labels,
+}
+_sanitise_builder({key: list(labels) for key, labels in choices.items()})
+
+
+def _any_of(where: DeltaGenerator, key: str, **options: Any) -> None:
+    """The multiple choice ``key`` of the builder, where choosing none means any."""
+    labels = choices[key]
+    where.multiselect(
+        t("segments.f_" + key.removeprefix("sg_")), list(labels), format_func=labels.get, key=key,
+        placeholder=t("segments.any"), **options,
+    )  # fmt: skip
+
+
 st.subheader(t("segments.builder_header"))
-any_label = t("segments.any")
 b1, b2, b3 = st.columns(3)
-b1.multiselect(
-    t("segments.f_tiers"), list(TIERS), format_func=tier_labels.get, key="sg_tiers",
-    placeholder=any_label,
-)  # fmt: skip
-b2.multiselect(
-    t("segments.f_rfm"), list(segment_labels), format_func=segment_labels.get, key="sg_rfm",
-    placeholder=any_label,
-)  # fmt: skip
+_any_of(b1, "sg_tiers")
+_any_of(b2, "sg_rfm")
 b3.slider(t("segments.f_age"), *AGE_RANGE, key="sg_age")
 b4, b5, b6 = st.columns(3)
-town_labels = {town: place(town, lang_code=lang) for town in towns}  # a reading in English
-b4.multiselect(
-    t("segments.f_towns"), list(towns), format_func=town_labels.get, key="sg_towns",
-    placeholder=any_label,
-)  # fmt: skip
-occupation_labels = {o: occupation_labels_all.get(o, o) for o in occupations}
-b5.multiselect(
-    t("segments.f_occupations"), list(occupations), format_func=occupation_labels.get,
-    key="sg_occupations", placeholder=any_label,
-)  # fmt: skip
+_any_of(b4, "sg_towns")
+_any_of(b5, "sg_occupations")
 signals_ready = signal_rows > 0
-b6.multiselect(
-    t("segments.f_signals"), list(signal_labels), format_func=signal_labels.get,
-    key="sg_signals", placeholder=any_label, disabled=not signals_ready,
-)  # fmt: skip
+_any_of(b6, "sg_signals", disabled=not signals_ready)
 if not signals_ready:
     b6.caption(t("segments.signals_empty"))
 b7, b8, b9, b10 = st.columns([2, 2, 1, 1])
-b7.multiselect(
-    t("segments.f_held"), list(PRODUCTS), format_func=product_labels.get, key="sg_held",
-    placeholder=any_label,
-)  # fmt: skip
-b8.multiselect(
-    t("segments.f_not_held"), list(PRODUCTS), format_func=product_labels.get, key="sg_not_held",
-    placeholder=any_label,
-)  # fmt: skip
+_any_of(b7, "sg_held")
+_any_of(b8, "sg_not_held")
 b9.number_input(t("segments.f_clv_min"), min_value=0.0, key="sg_clv_min")
 b10.number_input(t("segments.f_clv_max"), min_value=0.0, key="sg_clv_max")
 

@@ -52,26 +52,21 @@ def components_chart(
     """Horizontal stacked bars per component: points earned towards the average score and
     points missed (the component's weight × 100 in all) — what drives the average."""
     names = [labels.get(c, c) for c in contrib["component"].to_list()]
+    # (column, legend name, colour, text on the bar): the points earned carry their value
+    parts = (("points", earned, PRIMARY, "%{x:.1f}"), ("points_missed", missed, MUTED, None))
     fig = go.Figure(
         [
             go.Bar(
                 y=names,
-                x=contrib["points"].to_list(),
-                name=earned,
+                x=contrib[col].to_list(),
+                name=name,
                 orientation="h",
-                marker={"color": PRIMARY},
-                texttemplate="%{x:.1f}",
+                marker={"color": color},
+                texttemplate=text,
                 # labelled hover, not plotly's raw '(12.7, 产品深度)'
-                hovertemplate=f"%{{y}}<br>{earned}: %{{x:.1f}}<extra></extra>",
-            ),
-            go.Bar(
-                y=names,
-                x=contrib["points_missed"].to_list(),
-                name=missed,
-                orientation="h",
-                marker={"color": MUTED},
-                hovertemplate=f"%{{y}}<br>{missed}: %{{x:.1f}}<extra></extra>",
-            ),
+                hovertemplate=f"%{{y}}<br>{name}: %{{x:.1f}}<extra></extra>",
+            )
+            for col, name, color, text in parts
         ]
     )
     fig.update_layout(barmode="stack")

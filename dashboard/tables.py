@@ -8,6 +8,7 @@ import polars as pl
 import streamlit as st
 
 from dashboard.charts.customer import coded_table
+from dashboard.links import link_customers
 
 
 def show_table(frame: pl.DataFrame, where: Any = st, **options: Any) -> Any:
@@ -24,3 +25,15 @@ def show_coded_table(
 ) -> Any:
     """``frame`` with its code columns shown as labels and its columns as ``headers`` say."""
     return show_table(coded_table(frame, codes, headers), where, **options)
+
+
+def show_customer_list(
+    frame: pl.DataFrame,
+    id_header: str,
+    lang: str,
+    where: Any = st,
+    column_config: dict[str, Any] | None = None,
+) -> None:
+    """``frame`` with its customer numbers (column ``id_header``) as links to the customer page."""
+    linked, links = link_customers(frame, id_header, lang)
+    show_table(linked, where, column_config=links | (column_config or {}))

@@ -11,11 +11,11 @@ from dashboard.charts import funnels as charts
 from dashboard.errors import friendly_errors, no_data
 from dashboard.export import export_button
 from dashboard.format import count, pct
-from dashboard.i18n import catalog, t
-from dashboard.links import link_customers
+from dashboard.i18n import catalog, t, t_map
 from dashboard.loaders.common import branch_names, load_branches, load_officers, load_standard
 from dashboard.loaders.funnels import load_campaigns, load_drop_list, load_funnel_report
 from dashboard.state import page_context, url_view
+from dashboard.tables import show_customer_list, show_table
 
 MAX_ROWS = 1_000  # rows drawn on screen; the CSV holds the whole list
 
@@ -170,17 +170,13 @@ c1.plotly_chart(
 )
 c1.caption(t("funnels.step_click"))
 c2.subheader(t("funnels.rates_header"))
-headers = {
-    "stage": t("funnels.col_stage"),
-    "customers": t("funnels.col_customers"),
-    "rate_vs_first": t("funnels.col_vs_first"),
-    "rate_vs_previous": t("funnels.col_vs_previous"),
-}
-c2.dataframe(
+headers = t_map(
+    "funnels.col_", ("stage", "customers", "rate_vs_first", "rate_vs_previous"),
+    rate_vs_first="vs_first", rate_vs_previous="vs_previous",
+)  # fmt: skip
+show_table(
     charts.rates_table(counts, stage_labels, headers),
-    hide_index=True,
-    placeholder="—",
-    width="stretch",
+    c2,
     column_config={
         headers["customers"]: st.column_config.NumberColumn(format="localized"),
         headers["rate_vs_first"]: st.column_config.NumberColumn(format="%.1f%%"),
@@ -190,13 +186,10 @@ c2.dataframe(
 
 # --- breakdown ---------------------------------------------------------------------------------
 st.subheader(t("funnels.breakdown_header"))
-dims = {
-    "branch_id": t("funnels.dim_branch"),
-    "officer_id": t("funnels.dim_officer"),
-    "tier": t("funnels.dim_tier"),
-    "rfm_segment": t("funnels.dim_rfm_segment"),
-    "product": t("funnels.dim_product"),
-}
+dims = t_map(
+    "funnels.dim_", ("branch_id", "officer_id", "tier", "rfm_segment", "product"),
+    branch_id="branch", officer_id="officer",
+)  # fmt: skip
 dim = st.segmented_control(
     t("funnels.breakdown_by"), list(dims), format_func=dims.get, default="branch_id", key="fn_dim"
 )
@@ -233,12 +226,10 @@ else:
         ),
         width="stretch",
     )
-b2.dataframe(
+show_table(
     charts.breakdown_table(table, group_labels, stages, stage_labels, t("funnels.col_group"),
                            t("funnels.conversion_pct")),
-    hide_index=True,
-    placeholder="—",
-    width="stretch",
+    b2,
     # counts with thousands separators, like the step table beside the funnel
     column_config={stage_labels[s]: st.column_config.NumberColumn(format="localized") for s in stages}
     | {t("funnels.conversion_pct"): st.column_config.NumberColumn(format="%.1f%%")},
@@ -311,26 +302,18 @@ if step is not None and dropped_counts[step] == 0:
 elif step is not None:
     with friendly_errors():
         dropped = load_drop_list(view, campaign_ids, step, window, stages)
-    call_headers = {
-        "officer_name": t("funnels.col_officer"),
-        "customer_id": t("funnels.col_customer_id"),
-        "name": t("funnels.col_name"),
-        "phone": t("funnels.col_phone"),
-        "last_stage": t("funnels.col_last_stage"),
-        "last_stage_at": t("funnels.col_last_stage_at"),
-    }
+    call_columns = ("officer_name", "customer_id", "name", "phone", "last_stage", "last_stage_at")
+    call_headers = t_map("funnels.col_", call_columns, officer_name="officer")
     next_monday = ctx.as_of + timedelta(days=7 - ctx.as_of.weekday())
     st.caption(t("funnels.drop_week", week=f"{next_monday:%Y-%m-%d}"))
     officers_calls = charts.per_officer(dropped)
     d1, d2 = st.columns([1, 3])
-    d1.dataframe(
+    show_table(
         officers_calls.select(
             pl.col("officer_name").fill_null("—").alias(call_headers["officer_name"]),
             pl.col("calls").alias(t("funnels.col_calls")),
         ),
-        hide_index=True,
-        placeholder="—",
-        width="stretch",
+        d1,
     )
     everyone = t("funnels.all_officers", count=count(dropped.height))
     officer_labels = {-1: everyone} | {
@@ -349,8 +332,7 @@ elif step is not None:
         spans = {c: row[name_col] for c, row in by_id.items()}
     # mask only the rows drawn; the whole list is masked when the CSV is asked for
     shown = charts.call_list(mine.head(MAX_ROWS), call_headers, stage_labels, spans)
-    linked, links = link_customers(shown, call_headers["customer_id"], lang)
-    d2.dataframe(linked, hide_index=True, placeholder="—", width="stretch", column_config=links)
+    show_customer_list(shown, call_headers["customer_id"], lang, d2)
     if mine.height > MAX_ROWS:
         d2.caption(t("funnels.rows_shown", shown=count(MAX_ROWS), total=count(mine.height)))
     who = "all" if pick == -1 else str(pick)

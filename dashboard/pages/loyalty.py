@@ -11,7 +11,6 @@ from dashboard.charts import loyalty as charts
 from dashboard.errors import friendly_errors, no_data
 from dashboard.format import count, money
 from dashboard.i18n import t
-from dashboard.links import link_customers
 from dashboard.loaders.common import branch_names, load_branches, load_standard
 from dashboard.loaders.loyalty import (
     load_cohorts,
@@ -21,6 +20,7 @@ from dashboard.loaders.loyalty import (
     view,
 )
 from dashboard.state import page_context
+from dashboard.tables import show_customer_list
 from metrics.calendar import week_start
 from metrics.loyalty import CHURN_REASONS, contributions_from_means
 from metrics.retention import LIFECYCLE_STATES, cohort_retention, lifecycle
@@ -127,14 +127,11 @@ else:
             below=f"{below:.0f}",
         )
     )
-    linked, links = link_customers(table, headers["customer_id"], lang)
-    st.dataframe(
-        linked,
-        hide_index=True,
-        placeholder="—",
-        width="stretch",
-        column_config=links
-        | {
+    show_customer_list(
+        table,
+        headers["customer_id"],
+        lang,
+        column_config={
             headers["value_at_stake"]: st.column_config.NumberColumn(
                 format="%.1f" if lang == "zh" else "%,.0f"
             ),

@@ -17,11 +17,11 @@ from dashboard.errors import friendly_errors, no_data
 from dashboard.export import export_button
 from dashboard.format import count, money, pct, place
 from dashboard.i18n import catalog, t
-from dashboard.links import link_customers
 from dashboard.loaders import segments as loaders
 from dashboard.loaders.common import branch_names as names_of_branches
 from dashboard.loaders.common import load_branches, load_officers, load_standard
 from dashboard.state import page_context, url_view
+from dashboard.tables import show_customer_list
 from data_access.errors import FootprintError, InvalidFilter, SegmentExists
 from data_access.filters import TIERS
 from data_access.queries.value import SIGNAL_CODES, SegmentDefinition
@@ -429,14 +429,11 @@ def _table(limit: int | None) -> pl.DataFrame:
 with friendly_errors():
     shown = _table(LIST_ROWS)
 st.caption(t("segments.list_note", shown=count(shown.height), total=count(summary["customers"])))
-linked, links = link_customers(shown, headers["customer_id"], lang)
-st.dataframe(
-    linked,
-    hide_index=True,
-    placeholder="—",
-    width="stretch",
-    column_config=links
-    | {
+show_customer_list(
+    shown,
+    headers["customer_id"],
+    lang,
+    column_config={
         headers["aum"]: st.column_config.NumberColumn(format="localized"),
         headers["clv"]: st.column_config.NumberColumn(format="localized"),
         headers["p_alive"]: st.column_config.NumberColumn(format="%.2f"),

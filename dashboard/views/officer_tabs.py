@@ -15,7 +15,7 @@ import streamlit as st
 from dashboard.charts import officers as charts
 from dashboard.errors import friendly_errors
 from dashboard.format import count
-from dashboard.i18n import catalog, t
+from dashboard.i18n import catalog, t, t_map
 from dashboard.loaders.officers import (
     load_application_evidence,
     load_attendance,
@@ -25,6 +25,7 @@ from dashboard.loaders.officers import (
     load_trainings,
 )
 from dashboard.state import PageContext
+from dashboard.tables import show_table
 from data_access.filters import Filters
 from data_access.schema import ACTIVITY_KINDS
 from metrics import officers as om
@@ -32,6 +33,15 @@ from metrics import quality as qm
 from metrics.standards import Standards
 
 DID_WINDOWS = (2, 4, 6, 8)
+# the columns of the contradiction tables, in the order shown, each headed by officers.col_<column>
+EVIDENCE_COLUMNS = (
+    "customer_id", "name", "officer", "declared_income", "observed_inflow", "inflow_count",
+    "income_ratio",
+)  # fmt: skip
+APPLICATION_COLUMNS = (
+    "application_id", "applied_on", "name", "officer", "declared_income", "observed_inflow",
+    "income_flag", "declared_place", "places_seen", "place_flag",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -135,17 +145,13 @@ def league_tab(v: OfficerView) -> None:
     # the components are % of the bank's 90th percentile, not the raw figures the quality
     # tab shows under the same names: the column titles say so
     vs_p90 = {c: t("officers.vs_p90", component=label) for c, label in comp_labels.items()}
-    headers = {
-        "rank": t("officers.col_rank"),
-        "name": t("officers.col_officer"),
-        "branch": t("officers.col_branch"),
-        "score": t("officers.score"),
-    } | vs_p90
-    st.dataframe(
+    headers = (
+        t_map("officers.col_", ("rank", "name", "branch"), name="officer")
+        | {"score": t("officers.score")}
+        | vs_p90
+    )
+    show_table(
         charts.league_table(shown_scores, codes, branch_labels, headers),
-        hide_index=True,
-        placeholder="—",
-        width="stretch",
         column_config={
             headers["score"]: st.column_config.ProgressColumn(
                 format="%.0f", min_value=0, max_value=100
@@ -213,13 +219,9 @@ def quality_tab(v: OfficerView) -> None:
         t("officers.stale_help", days=alerts.stale_profile_days, cutoff=f"{cutoff:%Y-%m-%d}")
     )
     stale = qm.staleness_by_officer(stale_counts.filter(pl.col("officer_id").is_in(shown_ids)))
-    stale_headers = {
-        "officer": t("officers.col_officer"),
-        "customers": t("officers.col_customers"),
-        "never_updated": t("officers.col_never_updated"),
-        "stale": t("officers.col_stale"),
-        "outdated_share": t("officers.col_outdated_share"),
-    }
+    stale_headers = t_map(
+        "officers.col_", ("officer", "customers", "never_updated", "stale", "outdated_share")
+    )
     _table_with_share(
         stale, stale_headers, _named("officer_id", officer_labels, "officer"), "outdated_share"
     )
@@ -236,25 +238,14 @@ def quality_tab(v: OfficerView) -> None:
         income_evidence, alerts.income_contradiction_ratio, alerts.contradiction_min_inflows
     )
     profile_flags = profile_flags.with_columns(_named("officer_id", officer_labels, "officer"))
-    evidence_headers = {
-        "customer_id": t("officers.col_customer_id"),
-        "name": t("officers.col_name"),
-        "officer": t("officers.col_officer"),
-        "declared_income": t("officers.col_declared_income"),
-        "observed_inflow": t("officers.col_observed_inflow"),
-        "inflow_count": t("officers.col_inflow_count"),
-        "income_ratio": t("officers.col_income_ratio"),
-    }
+    evidence_headers = t_map("officers.col_", EVIDENCE_COLUMNS)
     money_cols = {
         evidence_headers[c]: st.column_config.NumberColumn(format="localized")
         for c in ("declared_income", "observed_inflow")
     }
     st.markdown(t("officers.profile_contradictions", n=count(profile_flags.height)))
-    st.dataframe(
+    show_table(
         charts.masked_table(profile_flags.head(200), evidence_headers),
-        hide_index=True,
-        placeholder="—",
-        width="stretch",
         column_config=money_cols
         | {evidence_headers["income_ratio"]: st.column_config.NumberColumn(format="%.1f×")},
     )
@@ -264,27 +255,13 @@ def quality_tab(v: OfficerView) -> None:
         alerts.income_contradiction_ratio,
         alerts.contradiction_min_inflows,
     ).with_columns(_named("officer_id", officer_labels, "officer"))
-    app_headers = {
-        "application_id": t("officers.col_application_id"),
-        "applied_on": t("officers.col_applied_on"),
-        "name": t("officers.col_name"),
-        "officer": t("officers.col_officer"),
-        "declared_income": t("officers.col_declared_income"),
-        "observed_inflow": t("officers.col_observed_inflow"),
-        "income_flag": t("officers.col_income_flag"),
-        "declared_place": t("officers.col_declared_place"),
-        "places_seen": t("officers.col_places_seen"),
-        "place_flag": t("officers.col_place_flag"),
-    }
+    app_headers = t_map("officers.col_", APPLICATION_COLUMNS)
     st.markdown(
         t("officers.application_contradictions", n=count(app_flags.height),
           total=count(applications.height))
     )  # fmt: skip
-    st.dataframe(
+    show_table(
         charts.masked_table(app_flags, app_headers),
-        hide_index=True,
-        placeholder="—",
-        width="stretch",
         column_config={
             app_headers[c]: st.column_config.NumberColumn(format="localized")
             for c in ("declared_income", "observed_inflow")
@@ -335,12 +312,7 @@ def training_tab(v: OfficerView) -> None:
 
     st.subheader(t("officers.attendance_header"))
     summary = om.attendance_summary(attendance, held).filter(pl.col("invited") > 0)
-    att_headers = {
-        "training": t("officers.col_training"),
-        "invited": t("officers.col_invited"),
-        "attended": t("officers.col_attended"),
-        "attendance_rate": t("officers.col_attendance_rate"),
-    }
+    att_headers = t_map("officers.col_", ("training", "invited", "attended", "attendance_rate"))
     _table_with_share(
         summary, att_headers, _named("training_id", training_labels, "training"), "attendance_rate"
     )
@@ -410,27 +382,24 @@ def training_tab(v: OfficerView) -> None:
     below = st.slider(t("officers.coaching_below"), 10, 90, 40, step=5, key="of_below")
     trained = om.officer_trainings(attendance, held, ctx.week_end)
     coaching = om.coaching_list(shown_scores, trained, standard.engagement, below=float(below))
-    coach_headers = {
-        "name": t("officers.col_officer"),
-        "branch": t("officers.col_branch"),
-        "score": t("officers.score"),
-        "weakest": t("officers.col_weakest"),
-        "trainings_attended": t("officers.col_trainings_attended"),
-        "last_training_on": t("officers.col_last_training"),
-    }
+    coach_headers = (
+        t_map("officers.col_", ("name", "branch"), name="officer")
+        | {"score": t("officers.score")}
+        | t_map(
+            "officers.col_", ("weakest", "trainings_attended", "last_training_on"),
+            last_training_on="last_training",
+        )
+    )  # fmt: skip
     if coaching.is_empty():
         st.success(t("officers.coaching_none", below=below))
     else:
-        st.dataframe(
+        show_table(
             coaching.with_columns(
                 _named("branch_id", branch_labels, "branch"),
                 _named("weakest", comp_labels),
             )
             .select(list(coach_headers))
             .rename(coach_headers),
-            hide_index=True,
-            placeholder="—",
-            width="stretch",
             column_config={
                 coach_headers["score"]: st.column_config.NumberColumn(format="%.0f"),
                 coach_headers["last_training_on"]: st.column_config.DateColumn(format="YYYY-MM-DD"),
@@ -448,10 +417,7 @@ def _table_with_share(
     df: pl.DataFrame, headers: dict[str, str], labelled: pl.Expr, share_col: str
 ) -> None:
     """A table of ``headers``' columns with one labelled code column and one share in percent."""
-    st.dataframe(
+    show_table(
         df.with_columns(labelled, pl.col(share_col) * 100.0).select(list(headers)).rename(headers),
-        hide_index=True,
-        placeholder="—",
-        width="stretch",
         column_config={headers[share_col]: st.column_config.NumberColumn(format="%.0f%%")},
     )

@@ -299,7 +299,7 @@ def _any_of(where: DeltaGenerator, key: str, **options: Any) -> None:
     """The multiple choice ``key`` of the builder, where choosing none means any."""
     labels = choices[key]
     where.multiselect(
-        t("segments.f_" + key.removeprefix("sg_")), list(labels), format_func=labels.get, key=key,
+        t(f"segments.f_{key.removeprefix('sg_')}"), list(labels), format_func=labels.get, key=key,
         placeholder=t("segments.any"), **options,
     )  # fmt: skip
 

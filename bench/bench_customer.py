@@ -1,20 +1,21 @@
 """Benchmark: signal features, the signals mart and one customer's page queries at county scale.
 
-Usage: ``python bench/bench_customer.py [customers] [footprints] [duckdb-file] [page]`` (defaults
+Usage: ``python -m bench.bench_customer [customers] [footprints] [duckdb-file] [page]`` (defaults
 1,000,000 customers, 20,000,000 footprints over two years). Builds the file once with DuckDB's own
 generators (synthetic rows: the shapes and sizes matter here, not the story). Prints figures.
 """
 
 from __future__ import annotations
 
-import statistics
 import sys
 import time
 from datetime import date
+from functools import partial
 from pathlib import Path
 
 import polars as pl
 
+from bench.common import timed
 from data_access.engine import connect, create_schema, make_engine
 from data_access.filters import Scope
 from data_access.marts.signals import refresh_signals
@@ -73,16 +74,6 @@ def build(path: Path, n_customers: int, n_footprints: int) -> None:
     engine.dispose()
 
 
-def timed(fn, repeat: int = 1) -> tuple[float, object]:
-    """Median seconds over ``repeat`` runs, and the last result."""
-    times, out = [], None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times), out
-
-
 def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
     f = int(sys.argv[2]) if len(sys.argv) > 2 else 20_000_000
@@ -98,17 +89,19 @@ def main() -> None:
     bank = Scope.bank()
 
     with connect(engine) as conn:
-        secs, feats = timed(lambda: fetch_signal_features(conn, bank, AS_OF))
-    print(f"signal features, whole bank ({feats.height:,} rows): {secs:.2f} s")
-    secs, _ = timed(lambda: compute_signals(feats, std))
-    print(f"compute_signals, whole bank: {secs:.2f} s")
-    secs, rows = timed(lambda: refresh_signals(engine, std, AS_OF, lambda *_: None))
+        took = timed(lambda: fetch_signal_features(conn, bank, AS_OF), 1)
+    feats = took.result
+    print(f"signal features, whole bank ({feats.height:,} rows): {took.median:.2f} s")
+    took = timed(lambda: compute_signals(feats, std), 1)
+    print(f"compute_signals, whole bank: {took.median:.2f} s")
+    took = timed(lambda: refresh_signals(engine, std, AS_OF, lambda *_: None), 1)
     print(
-        f"refresh customer_signals (features + signals + bulk write, {rows:,} rows): {secs:.2f} s"
+        "refresh customer_signals (features + signals + bulk write, "
+        f"{took.result:,} rows): {took.median:.2f} s"
     )
     with connect(engine) as conn:
-        secs, _ = timed(lambda: fetch_signal_features(conn, Scope.branch(7), AS_OF))
-    print(f"signal features, one branch: {secs:.2f} s")
+        took = timed(lambda: fetch_signal_features(conn, Scope.branch(7), AS_OF), 1)
+    print(f"signal features, one branch: {took.median:.2f} s")
 
     cid = n // 2 + 1
 
@@ -134,14 +127,14 @@ def main() -> None:
             AS_OF,
         )
 
-    secs, _ = timed(one_customer, repeat=5)
-    print(f"one customer, every query and metric of the page (median of 5): {secs * 1000:.0f} ms")
-    with connect(engine) as conn:
-        secs, found = timed(lambda: q.search_customers(conn, bank, "1234"), repeat=3)
-    print(f"search by phone last 4 ({found.height} shown): {secs * 1000:.0f} ms")
-    with connect(engine) as conn:
-        secs, found = timed(lambda: q.search_customers(conn, bank, "张1"), repeat=3)
-    print(f"search by surname prefix ({found.height} shown): {secs * 1000:.0f} ms")
+    took = timed(one_customer, 5)
+    print(
+        f"one customer, every query and metric of the page (median of 5): {took.median * 1000:.0f} ms"
+    )
+    for what, text in (("phone last 4", "1234"), ("surname prefix", "张1")):
+        with connect(engine) as conn:
+            took = timed(partial(q.search_customers, conn, bank, text), 3)
+        print(f"search by {what} ({took.result.height} shown): {took.median * 1000:.0f} ms")
     engine.dispose()
     page_render(path, cid)
 

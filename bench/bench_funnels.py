@@ -1,20 +1,19 @@
 """Benchmark: funnel queries and metrics on a county-scale bank (prints figures; not a timed test).
 
-Usage: ``python bench/bench_funnels.py [customers] [duckdb-file]`` (default 1,000,000 customers,
+Usage: ``python -m bench.bench_funnels [customers] [duckdb-file]`` (default 1,000,000 customers,
 8 campaigns of which the largest targets a fifth of the bank). Builds the file once.
 """
 
 from __future__ import annotations
 
-import statistics
 import sys
-import time
 from datetime import date
 from pathlib import Path
 
 import numpy as np
 import polars as pl
 
+from bench.common import timed
 from data_access.engine import create_schema, make_engine
 from data_access.filters import Filters, Scope
 from data_access.queries.funnels import fetch_campaigns, fetch_drop_list, fetch_stage_pivot
@@ -22,6 +21,7 @@ from data_access.schema import FUNNEL_STAGES, metadata
 from metrics import funnels as fm
 
 ALL = Filters(date(2000, 1, 1), date(2000, 1, 1))
+REPEAT = 5  # runs per figure, the median printed
 
 
 def build(path: Path, n_customers: int) -> None:
@@ -82,16 +82,6 @@ def build(path: Path, n_customers: int) -> None:
     print(f"built {path}: {n_customers:,} customers, {ev.height:,} events")
 
 
-def timed(fn, repeat: int = 5) -> tuple[float, object]:
-    """Median wall time in seconds and the last result."""
-    times, out = [], None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), out
-
-
 def main() -> None:
     """Build (once) and time the page's work for the largest campaign."""
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
@@ -100,12 +90,15 @@ def main() -> None:
         build(path, n)
     engine = make_engine(f"duckdb:///{path}", read_only=True)
     with engine.connect() as conn:
-        s, camps = timed(lambda: fetch_campaigns(conn, Scope.bank(), ALL))
-        print(f"fetch_campaigns: {s * 1000:.0f} ms ({camps.height} campaigns)")
-        s, pv = timed(lambda: fetch_stage_pivot(conn, Scope.bank(), ALL, [1]))
-        print(f"fetch_stage_pivot (largest campaign, {pv.height:,} rows): {s * 1000:.0f} ms")
-        s, _ = timed(lambda: fetch_stage_pivot(conn, Scope.branch(1), ALL, [1]))
-        print(f"fetch_stage_pivot (one branch): {s * 1000:.0f} ms")
+        took = timed(lambda: fetch_campaigns(conn, Scope.bank(), ALL), REPEAT)
+        print(f"fetch_campaigns: {took.median * 1000:.0f} ms ({took.result.height} campaigns)")
+        took = timed(lambda: fetch_stage_pivot(conn, Scope.bank(), ALL, [1]), REPEAT)
+        pv = took.result
+        print(
+            f"fetch_stage_pivot (largest campaign, {pv.height:,} rows): {took.median * 1000:.0f} ms"
+        )
+        took = timed(lambda: fetch_stage_pivot(conn, Scope.branch(1), ALL, [1]), REPEAT)
+        print(f"fetch_stage_pivot (one branch): {took.median * 1000:.0f} ms")
 
         def page_metrics() -> None:
             r = fm.mark_reached(pv, FUNNEL_STAGES, 30)
@@ -115,12 +108,13 @@ def main() -> None:
             fm.time_to_convert_histogram(r, 2)
             fm.entry_week_trend(r, FUNNEL_STAGES, 30, as_of=date(2026, 11, 22))
 
-        s, _ = timed(page_metrics)
+        took = timed(page_metrics, REPEAT)
         print(
-            f"metrics of the page (mark, counts, breakdown, time to convert, trend): {s * 1000:.0f} ms"
+            "metrics of the page (mark, counts, breakdown, time to convert, trend): "
+            f"{took.median * 1000:.0f} ms"
         )
-        s, drops = timed(lambda: fetch_drop_list(conn, Scope.bank(), ALL, [1], 1, 30))
-        print(f"fetch_drop_list (step 1, {drops.height:,} rows): {s * 1000:.0f} ms")
+        took = timed(lambda: fetch_drop_list(conn, Scope.bank(), ALL, [1], 1, 30), REPEAT)
+        print(f"fetch_drop_list (step 1, {took.result.height:,} rows): {took.median * 1000:.0f} ms")
     engine.dispose()
 
 

@@ -103,17 +103,19 @@ def current_rss_mb() -> float:
 class Timing:
     median: float
     runs: list[float]
+    result: Any = None  # what the last run returned
 
 
 def timed(
     fn: Callable[[], Any], repeat: int = 3, setup: Callable[[], None] | None = None
 ) -> Timing:
-    """Median wall seconds of ``fn`` over ``repeat`` runs (``setup`` before each, not timed)."""
-    runs = []
+    """Median wall seconds of ``fn`` over ``repeat`` runs (``setup`` before each, not timed), and
+    the last run's result."""
+    runs, result = [], None
     for _ in range(repeat):
         if setup is not None:
             setup()
         t0 = time.perf_counter()
-        fn()
+        result = fn()
         runs.append(time.perf_counter() - t0)
-    return Timing(statistics.median(runs), runs)
+    return Timing(statistics.median(runs), runs, result)

@@ -33,9 +33,12 @@ from pyhive.sqlalchemy_hive import (
     HiveCompiler,
     HiveDialect,
     HiveExecutionContext,
+    HiveIdentifierPreparer,
     HiveTypeCompiler,
 )
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql import compiler, sqltypes
+from sqlalchemy.sql.expression import ClauseElement, Executable
 
 SPARK_TABLE_FORMAT = "parquet"
 TABLE_LIST_TTL_S = 5.0  # how long one SHOW TABLES answers has_table (see SparkDialect.has_table)
@@ -46,13 +49,17 @@ class Partition(NamedTuple):
 
     column: str
     type: str
-    expression: str
+    expression: sa.ColumnElement
 
 
 # footprints are read by period: one folder per month (the column exists on Spark only)
 PARTITIONS = {
     "footprints": Partition(
-        "occurred_month", "DATE", "CAST(date_trunc('MONTH', `occurred_at`) AS DATE)"
+        "occurred_month",
+        "DATE",
+        sa.cast(
+            sa.func.date_trunc(sa.literal_column("'MONTH'"), sa.column("occurred_at")), sa.Date
+        ),
     ),
 }
 
@@ -244,10 +251,18 @@ def _seq_param(seq: sa.Sequence) -> str:
     return f"_seq_{seq.name}"
 
 
+class SparkIdentifierPreparer(HiveIdentifierPreparer):
+    """Backquoted names with a backquote inside doubled, as Spark reads them (PyHive doubles ``"``)."""
+
+    def __init__(self, dialect: sa.Dialect) -> None:
+        compiler.IdentifierPreparer.__init__(self, dialect, initial_quote="`", escape_quote="`")
+
+
 class SparkDialect(HiveDialect):
     """PyHive's hive dialect with the fixes above; the ``hive://`` dialect in Footprint."""
 
     name = "hive"
+    preparer = SparkIdentifierPreparer
     statement_compiler = SparkCompiler
     ddl_compiler = SparkDDLCompiler
     type_compiler = SparkTypeCompiler
@@ -405,6 +420,136 @@ class SparkImpl(DefaultImpl):
     transactional_ddl = False
 
 
-def spark_type(kind: sa.types.TypeEngine, dialect: sa.Dialect) -> str:
-    """The Spark SQL type name of a column type (as in the tables' DDL)."""
-    return dialect.type_compiler_instance.process(kind)
+def spark_table(table: sa.Table, name: str | None = None) -> sa.TableClause:
+    """``table``'s columns as Spark stores them (its own, then any partition column), under its
+    name or ``name`` (a view or a table of the same shape)."""
+    columns = [sa.column(c.name, c.type) for c in table.columns]
+    part = PARTITIONS.get(table.name)
+    if part is not None:
+        columns.append(sa.column(part.column, sa.Date))
+    return sa.table(name or table.name, *columns)
+
+
+# Spark statements SQLAlchemy has no construct for. Each compiles for the hive dialect only,
+# with every name quoted by the dialect's preparer and every select compiled by SQLAlchemy.
+
+
+class _SparkStatement(Executable, ClauseElement):
+    """A statement run with ``conn.execute``; not cached (each names fresh tables and folders)."""
+
+    inherit_cache = False
+
+    def __init_subclass__(cls, **kw: Any) -> None:
+        cls.inherit_cache = False  # SQLAlchemy asks each class itself, else warns at every run
+        super().__init_subclass__(**kw)
+
+
+class _FromSelect(_SparkStatement):
+    """``<head> <table> [<tail>] SELECT …``: a table or view written from a select."""
+
+    head: ClassVar[str]
+    tail: ClassVar[str] = ""
+
+    def __init__(self, table: sa.TableClause, select: sa.Select | sa.CompoundSelect) -> None:
+        self.table = table
+        self.select = select
+
+
+class InsertSelect(_FromSelect):
+    """``INSERT INTO t SELECT …`` (appends), or ``INSERT OVERWRITE TABLE t SELECT …`` (replaces
+    every row; with dynamic partition overwrite, the partitions the rows fall in). No column
+    list: the select gives every column in the table's order, any partition column last."""
+
+    def __init__(
+        self,
+        table: sa.TableClause,
+        select: sa.Select | sa.CompoundSelect,
+        *,
+        overwrite: bool = False,
+    ) -> None:
+        super().__init__(table, select)
+        self.head = "INSERT OVERWRITE TABLE" if overwrite else "INSERT INTO"
+
+
+class CreateTableAs(_FromSelect):
+    """``CREATE TABLE t USING parquet AS SELECT …``."""
+
+    head = "CREATE TABLE"
+    tail = f"USING {SPARK_TABLE_FORMAT} AS"
+
+
+class TemporaryView(_FromSelect):
+    """``CREATE OR REPLACE TEMPORARY VIEW v AS SELECT …`` (seen by this session only)."""
+
+    head = "CREATE OR REPLACE TEMPORARY VIEW"
+    tail = "AS"
+
+
+class _OnTable(_SparkStatement):
+    """``<verb> <table>``."""
+
+    verb: ClassVar[str]
+
+    def __init__(self, table: sa.TableClause) -> None:
+        self.table = table
+
+
+class DropView(_OnTable):
+    """``DROP VIEW IF EXISTS v``."""
+
+    verb = "DROP VIEW IF EXISTS"
+
+
+class DropTableIfExists(_OnTable):
+    """``DROP TABLE IF EXISTS t``."""
+
+    verb = "DROP TABLE IF EXISTS"
+
+
+class TruncateTable(_OnTable):
+    """``TRUNCATE TABLE t``."""
+
+    verb = "TRUNCATE TABLE"
+
+
+class DropPartition(_SparkStatement):
+    """``ALTER TABLE t DROP IF EXISTS PARTITION (p = DATE'…')``: a partition by date."""
+
+    def __init__(self, table: sa.TableClause, column: str, value: dt.date) -> None:
+        if type(value) is not dt.date:
+            raise TypeError(f"a partition date, not {value!r}")
+        self.table = table
+        self.column = column
+        self.value = value
+
+
+class ParquetFiles(sa.sql.expression.TableClause):
+    """The Parquet files of a folder as a table to select from: ``parquet.`file:///…```."""
+
+    inherit_cache = False
+
+
+@compiles(_FromSelect, "hive")
+def _from_select(element: _FromSelect, compiler: Any, **kw: Any) -> str:
+    table = compiler.preparer.format_table(element.table)
+    head = " ".join(part for part in (element.head, table, element.tail) if part)
+    return f"{head} {compiler.process(element.select, **kw)}"
+
+
+@compiles(_OnTable, "hive")
+def _on_table(element: _OnTable, compiler: Any, **kw: Any) -> str:
+    return f"{element.verb} {compiler.preparer.format_table(element.table)}"
+
+
+@compiles(DropPartition, "hive")
+def _drop_partition(element: DropPartition, compiler: Any, **kw: Any) -> str:
+    table = compiler.preparer.format_table(element.table)
+    column = compiler.preparer.quote(element.column)
+    # a partition spec takes literals only; the value is a date (checked), written as ISO
+    day = element.value.isoformat()
+    return f"ALTER TABLE {table} DROP IF EXISTS PARTITION ({column} = DATE'{day}')"
+
+
+@compiles(ParquetFiles, "hive")
+def _parquet_files(element: ParquetFiles, compiler: Any, **kw: Any) -> str:
+    return f"{SPARK_TABLE_FORMAT}.{compiler.preparer.quote_identifier(element.name)}"

@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import sqlalchemy as sa
 
-from data_access.dialects import PARTITIONS, spark_type
+from data_access.dialects import PARTITIONS, InsertSelect, ParquetFiles, TruncateTable
 from data_access.settings import DATA_DIR, get_setting
 
 
@@ -72,33 +72,26 @@ class StagedTable:
         self.rows += data.num_rows
         self._columns = set(data.column_names) | getattr(self, "_columns", set())
 
-    def select_sql(self, dialect: sa.Dialect) -> str:
+    def select(self) -> sa.Select:
         """``SELECT`` of every table column (cast to its type; NULL if not staged), then any
         partition column, from the staged Parquet files."""
-        quote = dialect.identifier_preparer.quote
-        items = []
-        for col in self.table.columns:
-            typ = spark_type(col.type, dialect)
-            present = col.name in getattr(self, "_columns", set())
-            items.append(
-                f"CAST({quote(col.name) if present else 'NULL'} AS {typ}) AS {quote(col.name)}"
-            )
+        staged = getattr(self, "_columns", set())
+        items: list[sa.ColumnElement] = [
+            sa.cast(sa.column(c.name) if c.name in staged else sa.null(), c.type).label(c.name)
+            for c in self.table.columns
+        ]
         part = PARTITIONS.get(self.table.name)
         if part is not None:
-            items.append(f"{part.expression} AS {quote(part.column)}")
-        return f"SELECT {', '.join(items)} FROM parquet.`{self.path.as_uri()}`"
+            items.append(part.expression.label(part.column))
+        return sa.select(*items).select_from(ParquetFiles(self.path.as_uri()))
 
     def copy_into(self, conn: sa.Connection, *, overwrite: bool) -> None:
         """Spark copies the staged rows into the table (appended, or replacing every row)."""
-        verb = "INSERT OVERWRITE TABLE" if overwrite else "INSERT INTO"
-        name = conn.dialect.identifier_preparer.format_table(self.table)
         if self.parts == 0:
             if overwrite:
-                sql = f"TRUNCATE TABLE {name}"  # our own table name, quoted by the dialect
-                conn.exec_driver_sql(sql)
+                conn.execute(TruncateTable(self.table))
             return
-        sql = f"{verb} {name} {self.select_sql(conn.dialect)}"  # names and paths of our own
-        conn.exec_driver_sql(sql)
+        conn.execute(InsertSelect(self.table, self.select(), overwrite=overwrite))
 
     def remove(self) -> None:
         shutil.rmtree(self.path, ignore_errors=True)

@@ -220,8 +220,9 @@ class SparkSource:
 
     def open(self) -> None:
         """The view over every staged file, each column cast to the table's type."""
-        sql = f"CREATE OR REPLACE TEMPORARY VIEW {self.view} AS {self.staged.select_sql(self.conn.dialect)}"
-        self.conn.exec_driver_sql(sql)  # our own names and paths
+        from data_access.dialects import TemporaryView
+
+        self.conn.execute(TemporaryView(sa.table(self.view), self.staged.select()))
 
     def execute(self, stmt: sa.Executable) -> list[tuple]:
         """Run a statement that reads the staged rows; its rows."""
@@ -230,62 +231,66 @@ class SparkSource:
 
     def write(self, rules: TableRules, inserted: int, updated: int, rows: int) -> None:
         """Append the new keys, or overwrite with the merged rows when some rows changed."""
-        from data_access.dialects import PARTITIONS
+        from data_access.dialects import (
+            PARTITIONS,
+            CreateTableAs,
+            DropPartition,
+            DropTableIfExists,
+            InsertSelect,
+            spark_table,
+        )
 
-        quote = self.conn.dialect.identifier_preparer.quote
-        name = self.conn.dialect.identifier_preparer.format_table(rules.table)
-        on = " AND ".join(f"t.{quote(k)} = v.{quote(k)}" for k in rules.key)
+        target, staged = spark_table(rules.table), spark_table(rules.table, self.view)
+
+        def same_key(t: sa.TableClause, v: sa.TableClause) -> sa.ColumnElement[bool]:
+            return sa.and_(*(t.c[k] == v.c[k] for k in rules.key))
+
+        t, v = target.alias("t"), staged.alias("v")
         if not updated:
             if not inserted:
                 return
-            new = (
-                "" if inserted == rows else f" WHERE NOT EXISTS (SELECT 1 FROM {name} t WHERE {on})"
-            )
-            # sql: identifiers only
-            self.conn.exec_driver_sql(f"INSERT INTO {name} SELECT * FROM {self.view} v{new}")
+            new = sa.select(staged)
+            if inserted != rows:
+                new = sa.select(v).where(~sa.exists().where(same_key(t, v)))
+            self.conn.execute(InsertSelect(target, new))
             return
+        kept = sa.select(t).where(~sa.exists().where(same_key(t, v)))
         part = PARTITIONS.get(rules.table.name)
-        scope = ""
         if part is not None:  # only the months of the new values and of the old ones
-            p = quote(part.column)
-            scope = (
-                f" AND t.{p} IN (SELECT {p} FROM {self.view} UNION "
-                f"SELECT t.{p} FROM {name} t JOIN {self.view} v ON {on})"
+            p = part.column
+            t2, v2 = target.alias("t2"), staged.alias("v2")
+            touched = sa.union(
+                sa.select(staged.c[p]),
+                sa.select(t2.c[p]).select_from(t2.join(v2, same_key(t2, v2))),
             )
-        merged = f"_fp_merged_{uuid.uuid4().hex[:12]}"
-        # sql: identifiers only
-        self.conn.exec_driver_sql(
-            f"CREATE TABLE {merged} USING parquet AS SELECT * FROM {self.view} UNION ALL "
-            f"SELECT t.* FROM {name} t WHERE NOT EXISTS (SELECT 1 FROM {self.view} v WHERE {on})"
-            f"{scope}"
-        )
+            kept = kept.where(t.c[p].in_(touched))
+        merged = spark_table(rules.table, f"_fp_merged_{uuid.uuid4().hex[:12]}")
+        self.conn.execute(CreateTableAs(merged, sa.union_all(sa.select(staged), kept)))
         try:
             if part is not None:
                 # a month whose every row moved away has no merged rows to replace it: drop it
-                # sql: identifiers only
-                emptied = self.conn.exec_driver_sql(
-                    f"SELECT DISTINCT t.{p} FROM {name} t JOIN {self.view} v ON {on} "
-                    f"EXCEPT SELECT DISTINCT {p} FROM {merged}"
+                emptied = self.conn.execute(
+                    sa.except_(
+                        sa.select(t.c[p]).distinct().select_from(t.join(v, same_key(t, v))),
+                        sa.select(merged.c[p]).distinct(),
+                    )
                 ).all()
                 for (month,) in emptied:
-                    day = _day(month).isoformat()
-                    # sql: identifiers only (and a date written by isoformat)
-                    self.conn.exec_driver_sql(
-                        f"ALTER TABLE {name} DROP IF EXISTS PARTITION ({p} = DATE'{day}')"
-                    )
+                    self.conn.execute(DropPartition(target, p, _day(month)))
                 # replace only the partitions the merged rows fall in
                 self.conn.exec_driver_sql("SET spark.sql.sources.partitionOverwriteMode=dynamic")
-            # sql: identifiers only
-            self.conn.exec_driver_sql(f"INSERT OVERWRITE TABLE {name} SELECT * FROM {merged}")
+            self.conn.execute(InsertSelect(target, sa.select(merged), overwrite=True))
         finally:
             if part is not None:
                 self.conn.exec_driver_sql("SET spark.sql.sources.partitionOverwriteMode=static")
-            self.conn.exec_driver_sql(f"DROP TABLE IF EXISTS {merged}")  # sql: identifiers only
+            self.conn.execute(DropTableIfExists(merged))
 
     def close(self) -> None:
         """Drop the view and the staged files."""
+        from data_access.dialects import DropView
+
         try:
-            self.conn.exec_driver_sql(f"DROP VIEW IF EXISTS {self.view}")  # sql: identifiers only
+            self.conn.execute(DropView(sa.table(self.view)))
         finally:
             self.staged.remove()
 

@@ -163,21 +163,40 @@ def create_user(
             role=role_code,
             branch_id=branch_id,
             officer_id=officer_id,
-            branch_ids=",".join(map(str, branch_ids)) or None,
+            branch_ids=_listed(branch_ids),
             password_hash=hash_password(password) if password is not None else None,
             active=True,
             created_at=audit.now(),
             oidc_subject=oidc_subject,
         )
     )
-    audit.record(
-        conn,
-        by,
-        "user_change",
-        target=username,
-        detail={"change": "create", "role": role_code, "branch_id": branch_id,
-                "officer_id": officer_id, "branch_ids": list(branch_ids)},
-    )  # fmt: skip
+    _audit_role(conn, by, username, "create", role_code, branch_id, officer_id, branch_ids)
+
+
+def _audit_role(
+    conn: sa.Connection,
+    by: str,
+    username: str,
+    change: str,
+    role_code: str,
+    branch_id: int | None,
+    officer_id: int | None,
+    branch_ids: tuple[int, ...],
+) -> None:
+    """Audit a user given a role and scope (created or assigned)."""
+    detail = {
+        "change": change,
+        "role": role_code,
+        "branch_id": branch_id,
+        "officer_id": officer_id,
+        "branch_ids": list(branch_ids),
+    }
+    audit.record(conn, by, "user_change", target=username, detail=detail)
+
+
+def _listed(branch_ids: tuple[int, ...]) -> str | None:
+    """The users.branch_ids column: '3,5', or NULL for none."""
+    return ",".join(map(str, branch_ids)) or None
 
 
 def _existing(conn: sa.Connection, username: str) -> sa.Row:
@@ -230,19 +249,12 @@ def assign(
             role=role_code,
             branch_id=branch_id,
             officer_id=officer_id,
-            branch_ids=",".join(map(str, branch_ids)) or None,
+            branch_ids=_listed(branch_ids),
         )
     )
     if end_sessions:
         end_all_sessions(conn, username)
-    audit.record(
-        conn,
-        by,
-        "user_change",
-        target=username,
-        detail={"change": "assign", "role": role_code, "branch_id": branch_id,
-                "officer_id": officer_id, "branch_ids": list(branch_ids)},
-    )  # fmt: skip
+    _audit_role(conn, by, username, "assign", role_code, branch_id, officer_id, branch_ids)
 
 
 def has_users(conn: sa.Connection) -> bool:

@@ -28,6 +28,11 @@ MAX_PLACE = 64
 EARLIEST = date(2000, 1, 1)
 MAX_ID = 2**63 - 1
 DETAIL_KINDS_NEED = tuple(k for k in SOFT_KINDS if k != "fuel_receipt")
+_CHOICES: dict[str, tuple[object, ...]] = {
+    "kind": SOFT_KINDS,
+    "source": SOFT_SOURCES,
+    "fuel_grade": FUEL_GRADES,
+}
 
 
 @dataclass(frozen=True)
@@ -71,25 +76,11 @@ class _Entry(BaseModel):
     place: str | None = Field(default=None, max_length=MAX_PLACE)
     detail: str | None = Field(default=None, max_length=MAX_DETAIL)
 
-    @field_validator("kind")
+    @field_validator("kind", "source", "fuel_grade")
     @classmethod
-    def _kind(cls, value: str) -> str:
-        if value not in SOFT_KINDS:
-            raise PydanticCustomError("not_a_choice", "unknown kind")
-        return value
-
-    @field_validator("source")
-    @classmethod
-    def _source(cls, value: str) -> str:
-        if value not in SOFT_SOURCES:
-            raise PydanticCustomError("not_a_choice", "unknown source")
-        return value
-
-    @field_validator("fuel_grade")
-    @classmethod
-    def _grade(cls, value: int | None) -> int | None:
-        if value is not None and value not in FUEL_GRADES:
-            raise PydanticCustomError("not_a_choice", "unknown grade")
+    def _choice(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is not None and value not in _CHOICES[info.field_name]:
+            raise PydanticCustomError("not_a_choice", f"unknown {info.field_name}")
         return value
 
     @field_validator("place")

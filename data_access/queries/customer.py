@@ -142,6 +142,13 @@ def visible(scope: Scope, customer_id: int) -> sa.ColumnElement[bool]:
     return apply_scope(stmt, scope, customers.c.branch_id, customers.c.officer_id).exists()
 
 
+def home_branch(conn: sa.Connection, scope: Scope, customer_id: int) -> int | None:
+    """The customer's branch; None when unknown or out of ``scope``."""
+    c = customers.c
+    stmt = sa.select(c.branch_id).where(c.customer_id == customer_id)
+    return conn.execute(apply_scope(stmt, scope, c.branch_id, c.officer_id)).scalar_one_or_none()
+
+
 @personal
 def fetch_profile(conn: sa.Connection, scope: Scope, customer_id: int) -> pl.DataFrame:
     """The customer's profile with branch and officer names (0 rows when unknown or out of scope)."""
@@ -598,14 +605,7 @@ def insert_soft_footprint(engine: sa.Engine, scope: Scope, entry: SoftFootprintE
 
 def insert_soft_row(conn: sa.Connection, scope: Scope, entry: SoftFootprintEntry) -> int:
     """Insert a validated entry inside the caller's transaction; returns its soft_id."""
-    c = customers.c
-    stmt = apply_scope(
-        sa.select(c.branch_id).where(c.customer_id == entry.customer_id),
-        scope,
-        c.branch_id,
-        c.officer_id,
-    )
-    branch_id = conn.execute(stmt).scalar_one_or_none()
+    branch_id = home_branch(conn, scope, entry.customer_id)
     if branch_id is None:
         raise InvalidImport(f"customer {entry.customer_id} is not in your book or branch")
     values = {

@@ -14,12 +14,12 @@ import sqlalchemy as sa
 from data_access import audit
 from data_access.filters import Filters, Scope, apply_scope
 from data_access.queries._frames import frame
+from data_access.queries.customer import home_branch
 from data_access.queries.signals import OFFER_ACTIONS
 from data_access.schema import (
     FEEDBACK_DECISIONS,
     FEEDBACK_REASONS,
     PRODUCTS,
-    customers,
     nbp_feedback,
     officers,
     product_holdings,
@@ -86,15 +86,8 @@ def insert_feedback(
     problems = feedback_problems(entry, today)
     if problems:
         raise InvalidFeedback(problems)
-    c = customers.c
     with engine.begin() as conn:
-        stmt = apply_scope(
-            sa.select(c.branch_id).where(c.customer_id == entry.customer_id),
-            scope,
-            c.branch_id,
-            c.officer_id,
-        )
-        branch_id = conn.execute(stmt).scalar_one_or_none()
+        branch_id = home_branch(conn, scope, entry.customer_id)
         if branch_id is None:
             raise InvalidFeedback([Problem("customer_id", "out_of_scope", {})])
         feedback_id = conn.execute(

@@ -98,6 +98,13 @@ def _with_officer(stmt: sa.Select, officer_col: sa.ColumnElement, by_officer: bo
     return stmt.add_columns(officer_col.label("officer_id")) if by_officer else stmt
 
 
+def _per_week(
+    fact: sa.Table, week: sa.ColumnElement, kpi: str, value: sa.ColumnElement
+) -> sa.Select:
+    """branch_id, week_start, kpi, value: the columns of one weekly KPI counted on ``fact``."""
+    return sa.select(fact.c.branch_id, week.label("week_start"), _code(kpi), value.label("value"))
+
+
 def _weekly_kpi(
     stmt: sa.Select,
     fact: sa.Table,
@@ -129,12 +136,7 @@ def select_new_customers(scope: Scope, flt: Filters, *, by_officer: bool = False
     """Customers opened per branch and week (by the customer's home branch and officer)."""
     c = customers
     wk = truncate("week", c.c.opened_on)
-    stmt = sa.select(
-        c.c.branch_id,
-        wk.label("week_start"),
-        _code("new_customers"),
-        sa.func.count().label("value"),
-    )
+    stmt = _per_week(c, wk, "new_customers", sa.func.count())
     return _weekly_kpi(stmt, c, c.c.opened_on, wk, scope, flt, by_officer, c.c.officer_id)
 
 
@@ -161,12 +163,8 @@ def select_mobile_signups(scope: Scope, flt: Filters, *, by_officer: bool = Fals
         .exists()
     )
     wk = truncate("week", h.c.opened_on)
-    stmt = sa.select(
-        h.c.branch_id,
-        wk.label("week_start"),
-        _code("mobile_signups"),
-        sa.func.count(sa.distinct(h.c.customer_id)).label("value"),
-    ).where(h.c.product == "mobile_banking", ~already_open)
+    stmt = _per_week(h, wk, "mobile_signups", sa.func.count(sa.distinct(h.c.customer_id)))
+    stmt = stmt.where(h.c.product == "mobile_banking", ~already_open)
     return _weekly_kpi(stmt, h, h.c.opened_on, wk, scope, flt, by_officer)
 
 
@@ -174,9 +172,7 @@ def select_conversions(scope: Scope, flt: Filters, *, by_officer: bool = False) 
     """Marketing events that reached 'converted', per branch and week (credited to the event's officer)."""
     e = marketing_events
     wk = truncate("week", e.c.occurred_at)
-    stmt = sa.select(
-        e.c.branch_id, wk.label("week_start"), _code("conversions"), sa.func.count().label("value")
-    ).where(e.c.stage == "converted")
+    stmt = _per_week(e, wk, "conversions", sa.func.count()).where(e.c.stage == "converted")
     return _weekly_kpi(stmt, e, e.c.occurred_at, wk, scope, flt, by_officer, e.c.officer_id)
 
 
@@ -184,12 +180,9 @@ def select_outflows(scope: Scope, flt: Filters, *, by_officer: bool = False) -> 
     """Amount transferred out to other banks and internet platforms per branch and week (CNY)."""
     f = footprints
     wk = truncate("week", f.c.occurred_at)
-    stmt = sa.select(
-        f.c.branch_id,
-        wk.label("week_start"),
-        _code("outflow_other_banks"),
-        sa.func.sum(f.c.amount).label("value"),
-    ).where(f.c.kind == "transfer_out", f.c.counterparty_type.in_(OUTFLOW_COUNTERPARTIES))
+    stmt = _per_week(f, wk, "outflow_other_banks", sa.func.sum(f.c.amount)).where(
+        f.c.kind == "transfer_out", f.c.counterparty_type.in_(OUTFLOW_COUNTERPARTIES)
+    )
     return _weekly_kpi(stmt, f, f.c.occurred_at, wk, scope, flt, by_officer)
 
 

@@ -336,12 +336,10 @@ def fetch_cohort_activity(
     conn: sa.Connection, scope: Scope, flt: Filters, since: date, as_of: date
 ) -> pl.DataFrame:
     """cohort_month, month, active, last_active (see ``select_cohort_activity``)."""
-    from data_access.queries import activity  # the activity mart, when refreshed for as_of
-
-    mart = activity.fetch_cohort_activity(conn, scope, flt, since, as_of, COHORT_ACTIVITY_SCHEMA)
-    if mart is not None:
-        return mart
-    return frame(conn, select_cohort_activity(scope, flt, since, as_of), COHORT_ACTIVITY_SCHEMA)
+    live = select_cohort_activity(scope, flt, since, as_of)
+    return _mart_or_live(
+        conn, "fetch_cohort_activity", live, COHORT_ACTIVITY_SCHEMA, scope, flt, since, as_of
+    )
 
 
 def select_weekly_activity(scope: Scope, flt: Filters, since: date, as_of: date) -> sa.Select:
@@ -397,12 +395,28 @@ def fetch_weekly_activity(
     conn: sa.Connection, scope: Scope, flt: Filters, since: date, as_of: date
 ) -> pl.DataFrame:
     """Weekly activity counts for ``metrics.retention.lifecycle``."""
+    live = select_weekly_activity(scope, flt, since, as_of)
+    return _mart_or_live(
+        conn, "fetch_weekly_activity", live, WEEKLY_COUNT_SCHEMA, scope, flt, since, as_of
+    )
+
+
+def _mart_or_live(
+    conn: sa.Connection,
+    fetch: str,
+    live: sa.Select,
+    schema: dict,
+    scope: Scope,
+    flt: Filters,
+    since: date,
+    as_of: date,
+) -> pl.DataFrame:
+    """The activity mart's rows (``queries.activity.<fetch>``) when it is refreshed for ``as_of``,
+    else those of the ``live`` select."""
     from data_access.queries import activity  # the activity mart, when refreshed for as_of
 
-    mart = activity.fetch_weekly_activity(conn, scope, flt, since, as_of, WEEKLY_COUNT_SCHEMA)
-    if mart is not None:
-        return mart
-    return frame(conn, select_weekly_activity(scope, flt, since, as_of), WEEKLY_COUNT_SCHEMA)
+    mart = getattr(activity, fetch)(conn, scope, flt, since, as_of, schema)
+    return mart if mart is not None else frame(conn, live, schema)
 
 
 def fetch_latest_tier_months(conn: sa.Connection, as_of: date) -> tuple[date, date] | None:

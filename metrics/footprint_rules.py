@@ -21,7 +21,7 @@ from typing import Any
 import polars as pl
 
 from metrics.recommend import Rule
-from metrics.standards import Label, Standards
+from metrics.standards import Coded, Label, Standards
 
 DEFAULT_RULES = Path(__file__).with_name("rules.toml")
 RULES_FILE_NAME = "rules.toml"
@@ -118,17 +118,12 @@ class Condition:
 
 
 @dataclass(frozen=True)
-class Signal:
+class Signal(Coded):  # its code is a column of the signals mart
     """A named signal: on when any / all of its conditions hold."""
 
     info: Label
     match: str
     when: tuple[Condition, ...]
-
-    @property
-    def code(self) -> str:
-        """The signal's code (a column of the signals mart)."""
-        return self.info.code
 
 
 @dataclass(frozen=True)

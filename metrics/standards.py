@@ -47,18 +47,24 @@ class Label:
         return self.label_zh if lang.startswith("zh") else self.label_en
 
 
+class Coded:
+    """An entry known by its label's code (a tier, an RFM segment, a component, a signal)."""
+
+    info: Label
+
+    @property
+    def code(self) -> str:
+        """The entry's code."""
+        return self.info.code
+
+
 @dataclass(frozen=True)
-class TierLevel:
+class TierLevel(Coded):
     """One value tier: the AUM bar and how many months below it before a downgrade."""
 
     info: Label
     min_aum: float
     downgrade_after_months: int
-
-    @property
-    def code(self) -> str:
-        """Tier code (mass, affluent, vip, private)."""
-        return self.info.code
 
 
 @dataclass(frozen=True)
@@ -86,17 +92,12 @@ class EffectiveCustomer:
 
 
 @dataclass(frozen=True)
-class RfmSegment:
+class RfmSegment(Coded):
     """One rule of the RFM rule table: inclusive ranges of R score and FM score."""
 
     info: Label
     r: tuple[int, int]
     fm: tuple[int, int]
-
-    @property
-    def code(self) -> str:
-        """Segment code."""
-        return self.info.code
 
 
 @dataclass(frozen=True)
@@ -128,17 +129,12 @@ class Clv:
 
 
 @dataclass(frozen=True)
-class Component:
+class Component(Coded):
     """A weighted component of a composite score."""
 
     info: Label
     weight: float
     params: dict[str, Any]
-
-    @property
-    def code(self) -> str:
-        """Component code."""
-        return self.info.code
 
 
 @dataclass(frozen=True)

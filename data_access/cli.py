@@ -129,6 +129,12 @@ def _meta(conn: sa.Connection) -> dict[str, str]:
     return {k: v for k, v in conn.execute(sa.select(bank_meta.c.key, bank_meta.c.value)).all()}
 
 
+def _require_schema(conn: sa.Connection, url: str, hint: str = "") -> None:
+    """Stop with a message when the database holds no Footprint tables."""
+    if not has_schema(conn):
+        raise CliError(f"{_safe_url(url)} holds no Footprint tables{hint}")
+
+
 def _loaded(engine: sa.Engine) -> dict[str, str] | None:
     """bank_meta when the database holds a completely loaded bank, else None."""
     with engine.connect() as conn:
@@ -174,10 +180,7 @@ def cmd_info(args: argparse.Namespace) -> int:
     engine = _engine(args.url, read_only=True)
     try:
         with engine.connect() as conn:
-            if not has_schema(conn):
-                raise CliError(
-                    f"{_safe_url(args.url)} holds no Footprint tables: run `python -m data_access init`"
-                )
+            _require_schema(conn, args.url, ": run `python -m data_access init`")
             width = max(len(n) for n in metadata.tables)
             print(f"database {_safe_url(args.url)}")
             for name, table in metadata.tables.items():
@@ -309,8 +312,7 @@ def cmd_users(args: argparse.Namespace) -> int:
     engine = _engine(args.url)
     try:
         with engine.begin() as conn:
-            if not has_schema(conn):
-                raise CliError(f"{_safe_url(args.url)} holds no Footprint tables: run `init` first")
+            _require_schema(conn, args.url, ": run `init` first")
         auth.ensure_roles(engine)
         with engine.begin() as conn:
             by = _operator()
@@ -525,8 +527,7 @@ def cmd_quality(args: argparse.Namespace) -> int:
     engine = _engine(args.url)
     try:
         with engine.connect() as conn:
-            if not has_schema(conn):
-                raise CliError(f"{_safe_url(args.url)} holds no Footprint tables")
+            _require_schema(conn, args.url)
         print(format_report(quality_report(engine, [args.table] if args.table else None)))
     finally:
         engine.dispose()

@@ -48,6 +48,16 @@ def marts_cover(conn: sa.Connection) -> tuple[date, date] | None:
     )
 
 
+def _at_end(
+    conn: sa.Connection, flt: Filters, stmt: sa.Select, schema: dict
+) -> pl.DataFrame | None:
+    """``stmt``'s rows when the marts were refreshed for the period's end, else None."""
+    cover = marts_cover(conn)
+    if cover is None or cover[0] != flt.end:
+        return None
+    return bulk_frame(conn, stmt, schema)
+
+
 def _in_view(stmt: sa.Select, table: sa.Table, scope: Scope, flt: Filters) -> sa.Select:
     stmt = apply_scope(stmt, scope, table.c.branch_id, table.c.officer_id)
     return apply_filters(
@@ -126,10 +136,7 @@ def fetch_profile_income_evidence(
     conn: sa.Connection, scope: Scope, flt: Filters, min_ratio: float, schema: dict
 ) -> pl.DataFrame | None:
     """Income evidence from the mart, or None when it does not cover the period's end."""
-    cover = marts_cover(conn)
-    if cover is None or cover[0] != flt.end:
-        return None
-    return bulk_frame(conn, select_profile_income_evidence(scope, flt, min_ratio), schema)
+    return _at_end(conn, flt, select_profile_income_evidence(scope, flt, min_ratio), schema)
 
 
 def select_application_evidence(scope: Scope, flt: Filters) -> sa.Select:
@@ -143,10 +150,7 @@ def fetch_application_evidence(
     conn: sa.Connection, scope: Scope, flt: Filters, schema: dict
 ) -> pl.DataFrame | None:
     """Application evidence from the mart, or None when it does not cover the period's end."""
-    cover = marts_cover(conn)
-    if cover is None or cover[0] != flt.end:
-        return None
-    return bulk_frame(conn, select_application_evidence(scope, flt), schema)
+    return _at_end(conn, flt, select_application_evidence(scope, flt), schema)
 
 
 def select_applicant_places(scope: Scope, flt: Filters) -> sa.Select:
@@ -165,10 +169,7 @@ def fetch_applicant_places(
     conn: sa.Connection, scope: Scope, flt: Filters, schema: dict
 ) -> pl.DataFrame | None:
     """Applicant places from the mart, or None when it does not cover the period's end."""
-    cover = marts_cover(conn)
-    if cover is None or cover[0] != flt.end:
-        return None
-    return bulk_frame(conn, select_applicant_places(scope, flt), schema)
+    return _at_end(conn, flt, select_applicant_places(scope, flt), schema)
 
 
 def select_activity_weekly(scope: Scope, flt: Filters) -> sa.Select:

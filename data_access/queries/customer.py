@@ -189,14 +189,10 @@ def fetch_monthly_balances(
 ) -> pl.DataFrame:
     """Month-average balances and AUM (demand + time + wealth), oldest month first."""
     b = balance_snapshots.c
-    stmt = sa.select(
-        b.month,
-        b.demand_avg,
-        b.time_avg,
-        b.wealth_avg,
-        b.loan_avg,
-        (b.demand_avg + b.time_avg + b.wealth_avg).label("aum"),
-    ).where(b.customer_id == customer_id, visible(scope, customer_id))
+    aum = (b.demand_avg + b.time_avg + b.wealth_avg).label("aum")
+    stmt = sa.select(*(b[k] for k in BALANCE_SCHEMA if k != "aum"), aum).where(
+        b.customer_id == customer_id, visible(scope, customer_id)
+    )
     if since is not None:
         stmt = stmt.where(b.month >= since)
     return frame(conn, stmt.order_by(b.month), BALANCE_SCHEMA)
@@ -234,16 +230,9 @@ def fetch_recent_footprints(
 ) -> pl.DataFrame:
     """The last ``limit`` hard footprints (newest first), up to the end of ``until`` when given."""
     f = footprints.c
-    stmt = sa.select(
-        f.occurred_at,
-        f.kind,
-        f.direction,
-        f.channel,
-        f.amount,
-        f.place,
-        f.merchant_category,
-        f.counterparty_type,
-    ).where(f.customer_id == customer_id, visible(scope, customer_id))
+    stmt = sa.select(*(f[k] for k in RECENT_SCHEMA)).where(
+        f.customer_id == customer_id, visible(scope, customer_id)
+    )
     if until is not None:
         stmt = stmt.where(f.occurred_at < datetime.combine(until, datetime.min.time()) + _ONE_DAY)
     stmt = stmt.order_by(f.occurred_at.desc(), f.footprint_id.desc()).limit(int(limit))

@@ -22,6 +22,13 @@ from data_access.masking import personal
 from data_access.queries._frames import frame
 from data_access.schema import customers, footprints, loan_applications
 
+# how a list of customers names each one (the link to the customer page, the officer, the name)
+NAMED_CUSTOMER = (
+    customers.c.customer_id,
+    customers.c.branch_id,
+    customers.c.officer_id,
+    customers.c.name,
+)
 FILL_SCHEMA = {
     "officer_id": pl.Int64,
     "branch_id": pl.Int64,
@@ -182,10 +189,7 @@ def income_evidence_from(
     observed = sa.func.coalesce(inflows.c.observed_inflow, 0.0)
     stmt = (
         sa.select(
-            c.customer_id,
-            c.branch_id,
-            c.officer_id,
-            c.name,
+            *NAMED_CUSTOMER,
             c.declared_income,
             observed.label("observed_inflow"),
             sa.func.coalesce(inflows.c.inflow_count, 0).label("inflow_count"),

@@ -15,6 +15,7 @@ from data_access import audit
 from data_access.filters import Filters, Scope, apply_filters, apply_scope
 from data_access.masking import personal
 from data_access.queries._frames import frame
+from data_access.queries.quality import NAMED_CUSTOMER
 from data_access.schema import audit_log, customer_value, customers
 from data_access.soft_entry import InvalidSoftFootprint, Problem
 from metrics.codes import (  # the values the bank's records hold
@@ -57,10 +58,7 @@ def select_queue(scope: Scope, flt: Filters, fields: tuple[str, ...]) -> sa.Sele
     n_missing = sum(flags, sa.literal(0))
     stmt = (
         sa.select(
-            c.customer_id,
-            c.branch_id,
-            c.officer_id,
-            c.name,
+            *NAMED_CUSTOMER,
             sa.func.coalesce(customer_value.c.aum, 0.0).label("aum"),
             n_missing.label("missing"),
             *(flag.label(f"missing__{f}") for f, flag in zip(fields, flags, strict=True)),

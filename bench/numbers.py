@@ -85,18 +85,7 @@ def score_flags(engine: sa.Engine, standards: Standards, last_week: date) -> Fla
     a = standards.alerts
     weeks = [last_week - timedelta(weeks=i) for i in range(WEEKS)]
     flags = pl.concat(
-        [
-            km.kpi_flags(
-                weekly,
-                week=w,
-                history_weeks=a.kpi_history_weeks,
-                z_threshold=a.kpi_z_score,
-                count_p_value=a.kpi_count_p_value,
-                count_min_change=a.kpi_count_min_change,
-                min_change_share=a.kpi_min_change_share,
-            ).with_columns(pl.lit(w).alias("week_start"))
-            for w in weeks
-        ]
+        [km.week_flags(weekly, w, a).with_columns(pl.lit(w).alias("week_start")) for w in weeks]
     )
     planted = planted.filter(pl.col("week_start").is_in(weeks))
     keys = ["branch_id", "week_start", "kpi"]

@@ -19,6 +19,7 @@ import polars as pl
 from scipy.stats import norm, poisson
 
 from metrics.codes import KPIS
+from metrics.standards import Alerts
 
 WEEKLY_COLUMNS = ("branch_id", "week_start", "kpi", "value")
 TARGET_COLUMNS = ("branch_id", "week_start", "kpi", "target")
@@ -435,6 +436,19 @@ def kpi_flags(
         )
         .sort(pl.col("z").abs(), "branch_id", "kpi", descending=[True, False, False])
         .select(*keys, "value", "change", "typical_change", "z", "reason", "adverse")
+    )
+
+
+def week_flags(weekly: pl.DataFrame, week: date, alerts: Alerts) -> pl.DataFrame:
+    """``kpi_flags`` for ``week`` with the thresholds the bank's standard sets."""
+    return kpi_flags(
+        weekly,
+        week=week,
+        history_weeks=alerts.kpi_history_weeks,
+        z_threshold=alerts.kpi_z_score,
+        count_p_value=alerts.kpi_count_p_value,
+        count_min_change=alerts.kpi_count_min_change,
+        min_change_share=alerts.kpi_min_change_share,
     )
 
 

@@ -114,14 +114,6 @@ def load_week_view(
         targets=targets,
         bank=km.bank_kpis(weekly, targets, week=week, same_days=same_days),
         by_branch=by_branch,
-        flags=km.kpi_flags(
-            weekly,
-            week=week,
-            history_weeks=alerts.kpi_history_weeks,
-            z_threshold=alerts.kpi_z_score,
-            count_p_value=alerts.kpi_count_p_value,
-            count_min_change=alerts.kpi_count_min_change,
-            min_change_share=alerts.kpi_min_change_share,
-        ),
+        flags=km.week_flags(weekly, week, alerts),
         ranking=km.branch_ranking(by_branch),
     )

@@ -411,3 +411,18 @@ def test_outflow_attainment_is_target_over_actual() -> None:
     got = dict(zip(out["kpi"].to_list(), out["attainment"].to_list(), strict=True))
     assert got["outflow_other_banks"] == pytest.approx(100 / 286)
     assert got["deposit_balance"] == pytest.approx(0.5)
+
+
+def test_week_flags_take_the_standards_thresholds() -> None:
+    """6 new customers where 2 is usual: flagged when the standard asks for a change of 3, not 5."""
+    from dataclasses import replace
+
+    from metrics.standards import load_standards
+
+    frame = weekly(_levels([2, 1, 3, 2, 2, 1, 3, 2, 2, 6], "new_customers"))
+    base = replace(
+        load_standards().alerts, kpi_history_weeks=8, kpi_z_score=2.0, kpi_count_p_value=0.05
+    )
+    loose = k.week_flags(frame, W, replace(base, kpi_count_min_change=3))
+    assert loose.select("kpi", "reason").rows() == [("new_customers", "new_customers_spike")]
+    assert k.week_flags(frame, W, replace(base, kpi_count_min_change=5)).height == 0

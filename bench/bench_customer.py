@@ -26,7 +26,6 @@ from metrics.signals import compute_signals, signal_evidence
 from metrics.standards import load_standards
 
 AS_OF = date(2026, 11, 22)
-ROOT = Path(__file__).resolve().parent.parent
 
 # Static statements (no values formatted in): sizes are bound parameters.
 FILL = [
@@ -140,20 +139,20 @@ def main() -> None:
 
 
 def page_render(path: Path, cid: int) -> None:
-    """The customer page rendered by AppTest on this file: cold (no cache) and warm."""
+    """The customer page rendered by AppTest on this file, signed in: cold (no cache) and warm."""
     import os
 
     import streamlit as st
-    from streamlit.testing.v1 import AppTest
 
     import dashboard.charts.customer  # noqa: F401  (imports are per process, not per render)
+    from bench.pages import open_app
 
-    os.environ["FOOTPRINT_DATABASE_URL"] = f"duckdb:///{path}"
+    url = f"duckdb:///{path}"
+    os.environ["FOOTPRINT_DATABASE_URL"] = url
     st.cache_data.clear()
     st.cache_resource.clear()
-    at = AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=300)
+    at = open_app("customer", url)  # router and default page: engine and sidebar lists cached
     at.query_params["lang"] = "en"
-    at.run()  # router and default page: engine and sidebar lists are cached from here on
     at.query_params["customer"] = str(cid)
     t0 = time.perf_counter()
     at.switch_page("pages/customer.py").run()

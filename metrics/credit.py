@@ -6,7 +6,8 @@ Four checks, each a mismatch with a severity and its evidence in Chinese and Eng
 - place: a declared place where the customer has never been seen, though seen elsewhere;
 - business: a business or farm loan with no business (POS takings, merchant credits, business
   circle, acquiring) or farm footprints (subsidies, farm-supply purchases) in the year before;
-- debt: loans held here for a while with no repayment seen in the standard's look-back.
+- debt: loans held here for a while with no repayment seen in the standard's look-back, or loans
+  repaid by monthly instalments with no repayment in the standard's shorter instalment look-back.
 The internal rating is 100 minus the penalties of the mismatches (``standards.credit``);
 internet-platform limits shown with consent only adjust it, by at most the standard's cap.
 """
@@ -25,6 +26,7 @@ EVIDENCE_COLUMNS: dict[str, pl.DataType] = {
     "application_id": pl.Int64(),
     "customer_id": pl.Int64(),
     "product": pl.String(),
+    "applied_on": pl.Date(),
     "declared_income": pl.Float64(),
     "declared_business": pl.String(),
     "declared_place": pl.String(),
@@ -40,6 +42,8 @@ EVIDENCE_COLUMNS: dict[str, pl.DataType] = {
     "holds_pos": pl.Int64(),
     "loans_due": pl.Int64(),
     "repayments_seen": pl.Int64(),
+    "last_repayment_at": pl.Datetime("us"),
+    "instalments_due": pl.Int64(),
     "platform_limit": pl.Float64(),
     "platforms": pl.Int64(),
 }
@@ -164,20 +168,52 @@ def _business(ev: pl.DataFrame, min_inflows: int) -> pl.DataFrame:
     )
 
 
-def _debt(ev: pl.DataFrame, lookback_days: int) -> pl.DataFrame:
-    flag = (pl.col("loans_due") > 0) & (pl.col("repayments_seen") == 0)
-    return ev.filter(flag).select(
+def _debt(ev: pl.DataFrame, lookback_days: int, instalment_days: int) -> pl.DataFrame:
+    none_seen = (pl.col("loans_due") > 0) & (pl.col("repayments_seen") == 0)
+    last = pl.col("last_repayment_at").dt.date()
+    quiet = (pl.col("applied_on") - last).dt.total_days()
+    overdue = (pl.col("instalments_due") > 0) & (quiet > instalment_days).fill_null(True)
+    last_zh = pl.when(last.is_null()).then(pl.lit("无")).otherwise(last.cast(pl.String))
+    last_en = pl.when(last.is_null()).then(pl.lit("none")).otherwise(last.cast(pl.String))
+    return ev.filter(none_seen | overdue).select(
         "application_id",
         pl.lit("debt").alias("check"),
         pl.lit("high").alias("severity"),
-        pl.format(
-            "持有本行贷款 {} 笔,申请前 {} 天内未见任何还款", "loans_due", pl.lit(lookback_days)
-        ).alias("evidence_zh"),
-        pl.format(
-            "{} loan(s) held here, but no repayment seen in the {} days before",
-            "loans_due",
-            pl.lit(lookback_days),
-        ).alias("evidence_en"),
+        pl.when(none_seen)
+        .then(
+            pl.format(
+                "持有本行贷款 {} 笔,申请前 {} 天内未见任何还款",
+                "loans_due",
+                pl.lit(lookback_days),
+            )
+        )
+        .otherwise(
+            pl.format(
+                "持有本行分期还款贷款 {} 笔,申请前 {} 天内未见还款(上次还款:{})",
+                "instalments_due",
+                pl.lit(instalment_days),
+                last_zh,
+            )
+        )
+        .alias("evidence_zh"),
+        pl.when(none_seen)
+        .then(
+            pl.format(
+                "{} loan(s) held here, but no repayment seen in the {} days before",
+                "loans_due",
+                pl.lit(lookback_days),
+            )
+        )
+        .otherwise(
+            pl.format(
+                "{} loan(s) repaid by monthly instalments held here, but no repayment in the {} "
+                "days before (last repayment: {})",
+                "instalments_due",
+                pl.lit(instalment_days),
+                last_en,
+            )
+        )
+        .alias("evidence_en"),
     )
 
 
@@ -197,7 +233,7 @@ def credit_mismatches(
         _income(ev, ratio, min_inflows),
         _place(ev),
         _business(ev, min_inflows),
-        _debt(ev, credit.repayment_lookback_days),
+        _debt(ev, credit.repayment_lookback_days, credit.instalment_lookback_days),
     ]
     order = {s: i for i, s in enumerate(SEVERITIES)}
     return (

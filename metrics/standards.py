@@ -199,6 +199,7 @@ class Credit:
     platform_points_per_10k: float
     platform_adjustment_cap: float
     repayment_lookback_days: int
+    instalment_lookback_days: int
 
 
 # The shipped credit section: a standard written before it (1.1) gets these values.
@@ -213,6 +214,7 @@ CREDIT_DEFAULTS: dict[str, Any] = {
     "platform_points_per_10k": 1.0,
     "platform_adjustment_cap": 5.0,
     "repayment_lookback_days": 365,
+    "instalment_lookback_days": 90,
 }
 
 
@@ -539,6 +541,7 @@ def _credit(data: dict[str, Any]) -> Credit:
         _number(data, "platform_points_per_10k", path, lo=0, hi=100),
         _number(data, "platform_adjustment_cap", path, lo=0, hi=100),
         _int(data, "repayment_lookback_days", path, lo=30, hi=3_650),
+        _int(data, "instalment_lookback_days", path, lo=30, hi=365),
     )
 
 

@@ -275,7 +275,10 @@ def loan_applications_table(
     no = np.zeros(k, dtype=bool)
     by_income, by_place = np.concatenate([by_income, no]), np.concatenate([by_place, no])
     by_business = np.concatenate([np.zeros(n, dtype=bool), plants.kind == "business"])
-    by_debt = np.concatenate([np.zeros(n, dtype=bool), plants.kind == "debt"])
+    # the log's own applications by a planted defaulter, once 90 days overdue, contradict too
+    stop = plants.repayments_stop(pop.n)[cust[:n]]
+    overdue = ~np.isnat(stop) & (applied[:n] - stop >= OVERDUE_DAYS[0] * DAY)
+    by_debt = np.concatenate([overdue, plants.kind == "debt"])
     n += k
 
     decided = np.minimum(decided, end)

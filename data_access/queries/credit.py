@@ -1,6 +1,7 @@
 """The credit desk's evidence per loan application, aggregated in SQL (beyond income and place,
 which ``data_access.queries.quality`` already gathers): business and farm footprints, loans held
-and repayments seen, internet-platform limits shown with consent — each up to the application day.
+(and those repaid by monthly instalments) and repayments seen (how many, the last one),
+internet-platform limits shown with consent — each up to the application day.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from data_access.schema import (
 )
 
 LOANS = ("loan_agri", "loan_business", "loan_consumer")
+# repaid by monthly instalments (the farm loan is repaid once, after the harvest)
+INSTALMENT_LOANS = ("loan_business", "loan_consumer")
 YEAR_DAYS = 365
 # a loan younger than this has no repayment due yet
 FIRST_REPAYMENT_DAYS = 90
@@ -34,8 +37,10 @@ EXTRAS_SCHEMA: dict[str, pl.DataType] = {
     "merchant_inflows": pl.Int64(),
     "farm_footprints": pl.Int64(),
     "repayments_seen": pl.Int64(),
+    "last_repayment_at": pl.Datetime("us"),
     "holds_pos": pl.Int64(),
     "loans_due": pl.Int64(),
+    "instalments_due": pl.Int64(),
     "business_circles": pl.Int64(),
     "platform_limit": pl.Float64(),
     "platforms": pl.Int64(),
@@ -82,6 +87,9 @@ def select_credit_extras(scope: Scope, flt: Filters, lookback_days: int) -> sa.S
             sa.func.count()
             .filter(f.kind == "loan_repayment", f.occurred_at >= back)
             .label("repayments_seen"),
+            sa.func.max(f.occurred_at)
+            .filter(f.kind == "loan_repayment")
+            .label("last_repayment_at"),
         )
         .select_from(
             apps.join(
@@ -102,18 +110,15 @@ def select_credit_extras(scope: Scope, flt: Filters, lookback_days: int) -> sa.S
         h.opened_on <= apps.c.applied_on,
         sa.or_(h.closed_on.is_(None), h.closed_on > apps.c.applied_on),
     )
+    due = sa.cast(h.opened_on, sa.DateTime) <= applied_ts - _days("first_due", FIRST_REPAYMENT_DAYS)
     held = (
         sa.select(
             apps.c.application_id,
             sa.func.count().filter(open_then, h.product == "pos_merchant").label("holds_pos"),
+            sa.func.count().filter(open_then, h.product.in_(LOANS), due).label("loans_due"),
             sa.func.count()
-            .filter(
-                open_then,
-                h.product.in_(LOANS),
-                sa.cast(h.opened_on, sa.DateTime)
-                <= applied_ts - _days("first_due", FIRST_REPAYMENT_DAYS),
-            )
-            .label("loans_due"),
+            .filter(open_then, h.product.in_(INSTALMENT_LOANS), due)
+            .label("instalments_due"),
         )
         .select_from(apps.join(product_holdings, h.customer_id == apps.c.customer_id))
         .group_by(apps.c.application_id)
@@ -173,8 +178,10 @@ def select_credit_extras(scope: Scope, flt: Filters, lookback_days: int) -> sa.S
             sa.func.coalesce(fp.c.merchant_inflows, zero).label("merchant_inflows"),
             sa.func.coalesce(fp.c.farm_footprints, zero).label("farm_footprints"),
             sa.func.coalesce(fp.c.repayments_seen, zero).label("repayments_seen"),
+            fp.c.last_repayment_at,
             sa.func.coalesce(held.c.holds_pos, zero).label("holds_pos"),
             sa.func.coalesce(held.c.loans_due, zero).label("loans_due"),
+            sa.func.coalesce(held.c.instalments_due, zero).label("instalments_due"),
             sa.func.coalesce(soft.c.business_circles, zero).label("business_circles"),
             sa.func.coalesce(ext.c.platform_limit, 0.0).label("platform_limit"),
             sa.func.coalesce(ext.c.platforms, zero).label("platforms"),

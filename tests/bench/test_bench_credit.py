@@ -39,14 +39,14 @@ def _apps(engine: sa.Engine, ids: set[int]) -> list[sa.Row]:
         )
 
 
-def test_every_check_has_planted_truth_and_the_kinds_are_apart(planted_bank) -> None:
+def test_every_check_has_planted_truth(planted_bank) -> None:
     _, planted = planted_bank
     assert set(planted) == set(CHECKS)
     assert all(planted[c] for c in CHECKS)
-    assert len(planted["business"]) == 4 and len(planted["debt"]) == 3  # 30 and 20 per 10,000
-    for a in CHECKS:
-        for b in CHECKS:
-            assert a == b or not planted[a] & planted[b]
+    # 30 and 20 per 10,000 customers, and a defaulter's own applications once 90 days overdue
+    assert len(planted["business"]) == 4 and len(planted["debt"]) >= 3
+    for other in ("income", "place", "debt"):
+        assert not planted["business"] & planted[other]  # a planted business is its own row
 
 
 def test_a_planted_business_is_declared_by_someone_who_runs_none(planted_bank) -> None:
@@ -100,4 +100,5 @@ def test_the_bench_scores_all_four_checks() -> None:
     for name, r in res.items():
         assert r["planted"] > 0, name
         assert not math.isnan(r["precision"]) and not math.isnan(r["recall"]), name
-    assert res["any check"]["planted"] == sum(res[c]["planted"] for c in CHECKS)
+    assert res["any check"]["planted"] <= sum(res[c]["planted"] for c in CHECKS)
+    assert res["any check"]["planted"] >= max(res[c]["planted"] for c in CHECKS)

@@ -82,6 +82,8 @@ def test_extras_per_application(empty_engine: sa.Engine) -> None:
     assert two["farm_footprints"] == 2  # subsidy and farm supplies
     assert two["repayments_seen"] == 1
     assert (two["holds_pos"], two["loans_due"]) == (0, 1)  # the agri loan is too young
+    assert two["instalments_due"] == 1  # the consumer loan is repaid monthly
+    assert two["last_repayment_at"] == datetime(2026, 2, 1, 9)
     assert two["business_circles"] == 1
     assert (two["platform_limit"], two["platforms"]) == (25000.0, 1)
     one = rows[1]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from datetime import date, datetime
 from typing import Any
 
 import polars as pl
@@ -29,6 +30,7 @@ def app(**overrides: Any) -> dict[str, Any]:
         "application_id": 1,
         "customer_id": 1,
         "product": "loan_consumer",
+        "applied_on": date(2026, 11, 1),
         "declared_income": 60_000.0,
         "declared_business": "装修",
         "declared_place": "城关镇",
@@ -44,6 +46,8 @@ def app(**overrides: Any) -> dict[str, Any]:
         "holds_pos": 0,
         "loans_due": 0,
         "repayments_seen": 0,
+        "last_repayment_at": None,
+        "instalments_due": 0,
         "platform_limit": 0.0,
         "platforms": 0,
     }
@@ -79,6 +83,13 @@ def checks(**overrides: Any) -> list[tuple[str, str]]:
         pytest.param({"product": "loan_business", "inflow_count": 1}, [], id="business-too-few"),
         pytest.param({"loans_due": 1}, [("debt", "high")], id="loan-no-repayment"),
         pytest.param({"loans_due": 1, "repayments_seen": 4}, [], id="loan-repaid"),
+        pytest.param({"loans_due": 1, "instalments_due": 1, "repayments_seen": 4,
+                      "last_repayment_at": datetime(2026, 8, 3, 3)}, [], id="instalment-90-days"),
+        pytest.param({"loans_due": 1, "instalments_due": 1, "repayments_seen": 4,
+                      "last_repayment_at": datetime(2026, 8, 2, 3)}, [("debt", "high")],
+                     id="instalment-91-days"),
+        pytest.param({"loans_due": 1, "repayments_seen": 1,
+                      "last_repayment_at": datetime(2025, 11, 20, 4)}, [], id="farm-loan-yearly"),
         pytest.param({"declared_income": 200_000.0, "loans_due": 2, "declared_place_seen": 0},
                      [("debt", "high"), ("income", "high"), ("place", "medium")], id="three"),
     ],
@@ -100,6 +111,27 @@ def test_evidence_names_the_footprints() -> None:
     )
     assert "declared place '广州' never appears" in by["place"]["evidence_en"]
     assert "城关镇 ×30" in by["place"]["evidence_en"]
+
+
+def test_debt_evidence_says_which_look_back() -> None:
+    m = credit_mismatches(
+        frame(
+            app(application_id=1, loans_due=2),
+            app(application_id=2, loans_due=1, instalments_due=1, repayments_seen=3,
+                last_repayment_at=datetime(2026, 6, 25, 5)),
+        ),
+        RATIO,
+        MIN_IN,
+        CREDIT,
+    )  # fmt: skip
+    assert m["evidence_en"].to_list() == [
+        "2 loan(s) held here, but no repayment seen in the 365 days before",
+        "1 loan(s) repaid by monthly instalments held here, but no repayment in the 90 days "
+        "before (last repayment: 2026-06-25)",
+    ]
+    assert m["evidence_zh"][1] == (
+        "持有本行分期还款贷款 1 笔,申请前 90 天内未见还款(上次还款:2026-06-25)"
+    )
 
 
 def test_rating_and_capped_platform_adjustment() -> None:

@@ -87,6 +87,11 @@ def _broken(raw: dict, edit) -> dict:
             id="negative-minimum",
         ),
         pytest.param(
+            lambda d: d["credit"].update(instalment_lookback_days=400),
+            "credit.instalment_lookback_days: 400 must be at most 365",
+            id="instalment-look-back",
+        ),
+        pytest.param(
             lambda d: d["signals"].append(dict(d["signals"][0])),
             "signals: code 'car_owner' appears twice",
             id="duplicate-code",
@@ -105,6 +110,11 @@ def test_a_standard_written_before_the_evidence_minimum_still_loads(raw: dict) -
     assert parse_standards(older).alerts.contradiction_min_inflows == 3  # the shipped value
     stricter = _broken(raw, lambda d: d["alerts"].update(contradiction_min_inflows=6))
     assert parse_standards(stricter).alerts.contradiction_min_inflows == 6
+
+
+def test_a_standard_written_before_the_instalment_look_back_still_loads(raw: dict) -> None:
+    older = _broken(raw, lambda d: d["credit"].pop("instalment_lookback_days"))
+    assert parse_standards(older).credit.instalment_lookback_days == 90  # the shipped value
 
 
 def test_unreadable_files_get_a_clear_message(tmp_path: Path) -> None:

@@ -112,6 +112,36 @@ def sign_in_as(at: AppTest, url: str, role: str = "admin", **assignment: object)
     return username
 
 
+def open_page(url: str, page: str, /, timeout: float = 60, **query: str) -> AppTest:
+    """An AppTest signed in as an admin of the bank at ``url`` that has run ``page`` with the
+    query parameters ``query``."""
+    at = AppTest.from_file(APP, default_timeout=timeout)
+    sign_in_as(at, url)
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.run()
+    at.switch_page(f"pages/{page}.py").run()
+    return at
+
+
+def page_on(
+    url: str, page: str, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Callable[..., AppTest]]:
+    """The body of a page module's ``seeded_app`` fixture: the app reads the bank at ``url``, and
+    ``seeded_app(lang="en")`` is :func:`open_page` of ``page`` there."""
+    monkeypatch.setenv("FOOTPRINT_DATABASE_URL", url)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield lambda **query: open_page(url, page, **query)
+    os.environ.pop("FOOTPRINT_DATABASE_URL", None)
+
+
+def metric_value(at: AppTest, label: str) -> str:
+    """The value shown by the one metric labelled ``label``."""
+    (value,) = [m.value for m in at.metric if m.label == label]
+    return value
+
+
 def open_tab(at: AppTest, page: str, code: str) -> AppTest:
     """Open one of a page's lazy tabs (``dashboard.tabs``), as a click on it does, and rerun."""
     at.session_state[f"tab_{page}"] = code

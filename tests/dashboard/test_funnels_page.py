@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import random
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from data_access.engine import create_schema, make_engine
@@ -25,10 +22,8 @@ from data_access.schema import (
     marketing_events,
     officers,
 )
-from tests.dashboard.conftest import sign_in_as
+from tests.dashboard.conftest import metric_value, page_on
 from tests.rows import branch_rows, campaign_row, officer_rows
-
-APP = str(Path(__file__).parents[2] / "dashboard" / "app.py")
 
 
 def seed_bank(url: str) -> None:
@@ -80,27 +75,12 @@ def seeded_app(
     seeded_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Callable[..., AppTest]]:
     """Factory like ``app_test`` but over the seeded bank: ``seeded_app(lang="en")``."""
-    monkeypatch.setenv("FOOTPRINT_DATABASE_URL", seeded_url)
-    st.cache_data.clear()
-    st.cache_resource.clear()
-
-    def run(**query: str) -> AppTest:
-        at = AppTest.from_file(APP, default_timeout=60)
-        sign_in_as(at, os.environ["FOOTPRINT_DATABASE_URL"])
-        for key, value in query.items():
-            at.query_params[key] = value
-        at.run()
-        at.switch_page("pages/funnels.py").run()
-        return at
-
-    yield run
-    os.environ.pop("FOOTPRINT_DATABASE_URL", None)
+    yield from page_on(seeded_url, "funnels", monkeypatch)
 
 
 def metric(at: AppTest, label: str) -> int:
     """The integer shown by the metric labelled ``label``."""
-    (value,) = [m.value for m in at.metric if m.label == label]
-    return int(value.replace(",", ""))
+    return int(metric_value(at, label).replace(",", ""))
 
 
 def assert_renders(at: AppTest) -> None:

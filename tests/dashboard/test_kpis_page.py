@@ -6,7 +6,6 @@ import json
 import re
 from collections.abc import Callable
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -16,10 +15,9 @@ from streamlit.testing.v1 import AppTest
 from dashboard.report import KPI_ORDER, build_weekly_report, card_label, card_text, kpi_text
 from data_access.engine import create_schema, make_engine
 from data_access.schema import bank_meta, branch_weekly_balances, branches, officers
-from tests.dashboard.conftest import open_tab, sign_in_as
+from tests.dashboard.conftest import open_page, open_tab
 
 DEPOSIT = card_label("deposit_balance", "en")
-APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
 
 
 def _cards(at: AppTest) -> dict[str, str]:
@@ -130,11 +128,7 @@ def test_no_data_for_the_week_is_a_message(tmp_path, monkeypatch: pytest.MonkeyP
     monkeypatch.setenv("FOOTPRINT_DATABASE_URL", f"duckdb:///{tmp_path / 'empty.duckdb'}")
     st.cache_data.clear()
     st.cache_resource.clear()
-    at = AppTest.from_file(APP, default_timeout=60)
-    sign_in_as(at, f"duckdb:///{tmp_path / 'empty.duckdb'}")
-    at.query_params["lang"] = "en"
-    at.run()
-    at.switch_page("pages/kpis.py").run()
+    at = open_page(f"duckdb:///{tmp_path / 'empty.duckdb'}", "kpis", lang="en")
     assert not at.exception
     assert [i.value for i in at.info] == [
         "No KPI data for this week in this selection. Try another week or branch."

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from data_access.engine import create_schema, make_engine
@@ -17,10 +15,8 @@ from data_access.marts.loyalty import refresh_loyalty
 from data_access.queries import org
 from data_access.schema import bank_meta
 from metrics.standards import load_standards
-from tests.dashboard.conftest import sign_in_as
+from tests.dashboard.conftest import metric_value, page_on
 from tests.data_access.test_loyalty_queries import AS_OF, seed
-
-APP = str(Path(__file__).parents[2] / "dashboard" / "app.py")
 
 
 @pytest.fixture(scope="module")
@@ -51,28 +47,11 @@ def seeded_app(
     seeded_url: str, any_aum_standard: str, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Callable[..., AppTest]]:
     """Factory over the seeded bank: ``seeded_app(lang="en", branches="2")``."""
-    monkeypatch.setenv("FOOTPRINT_DATABASE_URL", seeded_url)
     monkeypatch.setenv("FOOTPRINT_STANDARDS", any_aum_standard)
-    st.cache_data.clear()
-    st.cache_resource.clear()
-
-    def run(**query: str) -> AppTest:
-        at = AppTest.from_file(APP, default_timeout=60)
-        sign_in_as(at, os.environ["FOOTPRINT_DATABASE_URL"])
-        for key, value in query.items():
-            at.query_params[key] = value
-        at.run()
-        at.switch_page("pages/loyalty.py").run()
-        return at
-
-    yield run
-    os.environ.pop("FOOTPRINT_DATABASE_URL", None)
+    yield from page_on(seeded_url, "loyalty", monkeypatch)
 
 
-def metric(at: AppTest, label: str) -> str:
-    """The value shown by the metric labelled ``label``."""
-    (value,) = [m.value for m in at.metric if m.label == label]
-    return value
+metric = metric_value
 
 
 def at_risk(at: AppTest) -> int:

@@ -19,7 +19,7 @@ from data_access import schema
 from data_access.engine import create_schema, make_engine
 from data_access.filters import Scope
 from data_access.queries import org
-from tests.dashboard.conftest import open_tab, sign_in_as
+from tests.dashboard.conftest import open_page, open_tab, sign_in_as
 from tests.data_access.test_officers_queries import _seed as seed_officers_bank
 from tests.rows import branch_rows, officer_rows
 
@@ -183,13 +183,7 @@ def seeded_app(
         monkeypatch.setenv("FOOTPRINT_DATABASE_URL", _bank(tmp_path_factory, "of", with_work))
         st.cache_data.clear()
         st.cache_resource.clear()
-        at = AppTest.from_file(APP, default_timeout=60)
-        sign_in_as(at, os.environ["FOOTPRINT_DATABASE_URL"])
-        for key, value in query.items():
-            at.query_params[key] = value
-        at.run()
-        at.switch_page("pages/officers.py").run()
-        return at
+        return open_page(os.environ["FOOTPRINT_DATABASE_URL"], "officers", **query)
 
     yield run
     os.environ.pop("FOOTPRINT_DATABASE_URL", None)

@@ -221,20 +221,15 @@ def _tiny_bank(url: str, *, refresh: bool) -> None:
 )
 def test_small_bank_without_signals(tmp_path, monkeypatch, refresh: bool) -> None:  # type: ignore[no-untyped-def]
     import streamlit as st
-    from streamlit.testing.v1 import AppTest
 
-    from tests.dashboard.conftest import APP, sign_in_as
+    from tests.dashboard.conftest import open_page
 
     url = f"duckdb:///{tmp_path / 'tiny.duckdb'}"
     _tiny_bank(url, refresh=refresh)
     monkeypatch.setenv("FOOTPRINT_DATABASE_URL", url)
     st.cache_data.clear()
     st.cache_resource.clear()
-    at = AppTest.from_file(APP, default_timeout=60)
-    sign_in_as(at, url)
-    at.query_params["lang"] = "en"
-    at.run()
-    at.switch_page("pages/segments.py").run()
+    at = open_page(url, "segments", lang="en")
     assert not at.exception, at.exception
     if not refresh:
         assert any("has not been computed" in i.value for i in at.info)

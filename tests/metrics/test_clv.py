@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from datetime import date
 
 import numpy as np
@@ -272,6 +273,21 @@ def test_cdnow_published_example() -> None:
     assert expected_transactions(summary, FIT, 39.0).item() == pytest.approx(1.226, abs=1e-3)
 
 
+def _assert_gradient(
+    objective: Callable[[np.ndarray], tuple[float, np.ndarray]],
+    direct: Callable[[np.ndarray], float],
+    point: np.ndarray,
+) -> None:
+    """The objective's value is ``direct``'s, and its gradient the central finite difference."""
+    value, grad = objective(point)
+    assert value == pytest.approx(direct(point), rel=1e-12)
+    eps = 1e-6
+    numeric = [
+        (direct(point + eps * e) - direct(point - eps * e)) / (2 * eps) for e in np.eye(len(point))
+    ]
+    assert grad == pytest.approx(numeric, rel=1e-5, abs=1e-8)
+
+
 @pytest.mark.parametrize(
     "theta",
     [
@@ -291,11 +307,7 @@ def test_bgnbd_gradient_matches_finite_differences(theta: tuple[float, ...]) -> 
         ll = bgnbd_log_likelihood(tuple(np.exp(th)), x, tx, T)
         return -float(np.dot(w, ll)) / w.sum()
 
-    value, grad = objective(point)
-    assert value == pytest.approx(direct(point), rel=1e-12)
-    eps = 1e-6
-    numeric = [(direct(point + eps * e) - direct(point - eps * e)) / (2 * eps) for e in np.eye(4)]
-    assert grad == pytest.approx(numeric, rel=1e-5, abs=1e-8)
+    _assert_gradient(objective, direct, point)
 
 
 def test_gamma_gamma_gradient_matches_finite_differences() -> None:
@@ -306,11 +318,7 @@ def test_gamma_gamma_gradient_matches_finite_differences() -> None:
     def direct(th: np.ndarray) -> float:
         return -float(np.dot(w, gamma_gamma_log_likelihood(tuple(np.exp(th)), x, m))) / w.sum()
 
-    value, grad = objective(point)
-    assert value == pytest.approx(direct(point), rel=1e-12)
-    eps = 1e-6
-    numeric = [(direct(point + eps * e) - direct(point - eps * e)) / (2 * eps) for e in np.eye(3)]
-    assert grad == pytest.approx(numeric, rel=1e-5, abs=1e-8)
+    _assert_gradient(objective, direct, point)
 
 
 def test_bank_clv_worked_example() -> None:

@@ -24,6 +24,7 @@ from metrics.footprint_rules import (
     rules_for,
 )
 from metrics.standards import load_standards
+from tests.metrics.toml_files import assert_unreadable_named
 
 STD = load_standards()
 AS_OF = date(2026, 11, 22)
@@ -102,12 +103,7 @@ def test_bad_rule_is_named(path: list[Any], value: Any, message: str) -> None:
 
 
 def test_missing_or_broken_file_is_named(tmp_path) -> None:
-    with pytest.raises(RulesError, match="not found"):
-        load_rules(tmp_path / "nope.toml")
-    bad = tmp_path / "rules.toml"
-    bad.write_text("[rules\n", encoding="utf-8")
-    with pytest.raises(RulesError, match="not valid TOML"):
-        load_rules(bad)
+    assert_unreadable_named(load_rules, RulesError, tmp_path, "rules.toml", "[rules")
 
 
 # --- every measure kind on literal rows ---------------------------------------------------------

@@ -17,30 +17,18 @@ W1 = W - timedelta(weeks=1)
 Y = W - timedelta(weeks=52)
 
 
+def _per_branch_week(rows: list[tuple], figure: str) -> pl.DataFrame:
+    """(branch_id, week_start, kpi, ``figure``) rows as a frame."""
+    keys = {"branch_id": pl.Int64, "week_start": pl.Date, "kpi": pl.String}
+    return pl.DataFrame(rows, schema={**keys, figure: pl.Float64}, orient="row")
+
+
 def weekly(rows: list[tuple]) -> pl.DataFrame:
-    return pl.DataFrame(
-        rows,
-        schema={
-            "branch_id": pl.Int64,
-            "week_start": pl.Date,
-            "kpi": pl.String,
-            "value": pl.Float64,
-        },
-        orient="row",
-    )
+    return _per_branch_week(rows, "value")
 
 
 def targets(rows: list[tuple]) -> pl.DataFrame:
-    return pl.DataFrame(
-        rows,
-        schema={
-            "branch_id": pl.Int64,
-            "week_start": pl.Date,
-            "kpi": pl.String,
-            "target": pl.Float64,
-        },
-        orient="row",
-    )
+    return _per_branch_week(rows, "target")
 
 
 WEEKLY = weekly(

@@ -12,19 +12,11 @@ from hypothesis import strategies as st
 
 from metrics.footprint_rules import load_rules
 from metrics.recommend import next_best_products, validate_rules
+from tests.signal_codes import CODES
 
 RULES = load_rules().offers
 TIER_BOOST = load_rules().tier_boost
 
-CODES = (
-    "car_owner",
-    "merchant",
-    "migrant_family",
-    "pensioner",
-    "outflow_risk",
-    "internet_credit",
-    "family_event",
-)
 AUTUMN = date(2026, 11, 22)
 SPRING = date(2026, 3, 10)
 

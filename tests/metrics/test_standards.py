@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from metrics.standards import DEFAULT_STANDARDS, StandardsError, load_standards, parse_standards
+from tests.metrics.toml_files import assert_unreadable_named
 
 
 @pytest.fixture(scope="module")
@@ -118,9 +119,4 @@ def test_a_standard_written_before_the_instalment_look_back_still_loads(raw: dic
 
 
 def test_unreadable_files_get_a_clear_message(tmp_path: Path) -> None:
-    with pytest.raises(StandardsError, match="not found"):
-        load_standards(tmp_path / "nope.toml")
-    bad = tmp_path / "bad.toml"
-    bad.write_text("[tiers\n", encoding="utf-8")
-    with pytest.raises(StandardsError, match="not valid TOML"):
-        load_standards(bad)
+    assert_unreadable_named(load_standards, StandardsError, tmp_path, "bad.toml", "[tiers")

@@ -7,21 +7,20 @@ the caller runs the live query. Tests compare both on DuckDB and PostgreSQL.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 
 import polars as pl
 import sqlalchemy as sa
 
 from data_access.filters import Filters, Scope, apply_filters, apply_scope
+from data_access.load_state import activity_cover
 from data_access.queries._frames import frame
 from data_access.queries.value import bulk_frame  # Arrow on DuckDB: results of 100k+ rows
 from data_access.schema import (
-    ACTIVITY_AS_OF_KEY,
-    ACTIVITY_COHORTS_FROM_KEY,
     activity_week_cells,
     applicant_places,
     application_evidence,
-    bank_meta,
     cohort_month_cells,
     customer_income_year,
     loan_applications,
@@ -29,33 +28,23 @@ from data_access.schema import (
 )
 
 
-def marts_cover(conn: sa.Connection) -> tuple[date, date] | None:
-    """(as_of, first cohort month) the activity marts were refreshed for, or None."""
-    try:
-        rows = dict(
-            conn.execute(
-                sa.select(bank_meta.c.key, bank_meta.c.value).where(
-                    bank_meta.c.key.in_([ACTIVITY_AS_OF_KEY, ACTIVITY_COHORTS_FROM_KEY])
-                )
-            ).all()
-        )
-    except sa.exc.DBAPIError:
-        return None
-    if ACTIVITY_AS_OF_KEY not in rows or ACTIVITY_COHORTS_FROM_KEY not in rows:
-        return None
-    return date.fromisoformat(rows[ACTIVITY_AS_OF_KEY]), date.fromisoformat(
-        rows[ACTIVITY_COHORTS_FROM_KEY]
-    )
-
-
-def _at_end(
-    conn: sa.Connection, flt: Filters, stmt: sa.Select, schema: dict
+def _covered(
+    conn: sa.Connection,
+    as_of: date,
+    stmt: sa.Select,
+    schema: dict,
+    *,
+    since: date | None = None,
+    read: Callable[[sa.Connection, sa.Select, dict], pl.DataFrame] = bulk_frame,
 ) -> pl.DataFrame | None:
-    """``stmt``'s rows when the marts were refreshed for the period's end, else None."""
-    cover = marts_cover(conn)
-    if cover is None or cover[0] != flt.end:
+    """``stmt``'s rows when the marts were refreshed for ``as_of`` (and hold the cohorts from
+    ``since``'s month), else None."""
+    cover = activity_cover(conn)
+    if cover is None or cover[0] != as_of:
         return None
-    return bulk_frame(conn, stmt, schema)
+    if since is not None and since.replace(day=1) < cover[1]:
+        return None
+    return read(conn, stmt, schema)
 
 
 def _in_view(stmt: sa.Select, table: sa.Table, scope: Scope, flt: Filters) -> sa.Select:
@@ -90,10 +79,7 @@ def fetch_weekly_activity(
     conn: sa.Connection, scope: Scope, flt: Filters, since: date, as_of: date, schema: dict
 ) -> pl.DataFrame | None:
     """The weekly lifecycle counts from the mart, or None when it does not cover ``as_of``."""
-    cover = marts_cover(conn)
-    if cover is None or cover[0] != as_of:
-        return None
-    return frame(conn, select_weekly_activity(scope, flt, since), schema)
+    return _covered(conn, as_of, select_weekly_activity(scope, flt, since), schema, read=frame)
 
 
 def select_cohort_activity(scope: Scope, flt: Filters, since: date) -> sa.Select:
@@ -113,10 +99,8 @@ def fetch_cohort_activity(
     conn: sa.Connection, scope: Scope, flt: Filters, since: date, as_of: date, schema: dict
 ) -> pl.DataFrame | None:
     """Cohort activity from the mart, or None when it does not cover ``as_of`` / ``since``."""
-    cover = marts_cover(conn)
-    if cover is None or cover[0] != as_of or since.replace(day=1) < cover[1]:
-        return None
-    return frame(conn, select_cohort_activity(scope, flt, since), schema)
+    stmt = select_cohort_activity(scope, flt, since)
+    return _covered(conn, as_of, stmt, schema, since=since, read=frame)
 
 
 def select_profile_income_evidence(scope: Scope, flt: Filters, min_ratio: float) -> sa.Select:
@@ -136,7 +120,7 @@ def fetch_profile_income_evidence(
     conn: sa.Connection, scope: Scope, flt: Filters, min_ratio: float, schema: dict
 ) -> pl.DataFrame | None:
     """Income evidence from the mart, or None when it does not cover the period's end."""
-    return _at_end(conn, flt, select_profile_income_evidence(scope, flt, min_ratio), schema)
+    return _covered(conn, flt.end, select_profile_income_evidence(scope, flt, min_ratio), schema)
 
 
 def select_application_evidence(scope: Scope, flt: Filters) -> sa.Select:
@@ -150,7 +134,7 @@ def fetch_application_evidence(
     conn: sa.Connection, scope: Scope, flt: Filters, schema: dict
 ) -> pl.DataFrame | None:
     """Application evidence from the mart, or None when it does not cover the period's end."""
-    return _at_end(conn, flt, select_application_evidence(scope, flt), schema)
+    return _covered(conn, flt.end, select_application_evidence(scope, flt), schema)
 
 
 def select_applicant_places(scope: Scope, flt: Filters) -> sa.Select:
@@ -169,7 +153,7 @@ def fetch_applicant_places(
     conn: sa.Connection, scope: Scope, flt: Filters, schema: dict
 ) -> pl.DataFrame | None:
     """Applicant places from the mart, or None when it does not cover the period's end."""
-    return _at_end(conn, flt, select_applicant_places(scope, flt), schema)
+    return _covered(conn, flt.end, select_applicant_places(scope, flt), schema)
 
 
 def select_activity_weekly(scope: Scope, flt: Filters) -> sa.Select:
@@ -193,7 +177,7 @@ def fetch_activity_weekly(
     conn: sa.Connection, scope: Scope, flt: Filters, schema: dict
 ) -> pl.DataFrame | None:
     """Weekly activity counts from the mart when the period is whole weeks up to its day."""
-    cover = marts_cover(conn)
+    cover = activity_cover(conn)
     whole_weeks = flt.start.weekday() == 0 and flt.end.weekday() == 6
     if cover is None or not whole_weeks or flt.end > cover[0]:
         return None

@@ -111,15 +111,9 @@ def _scope_fact(stmt: sa.Select, table: sa.Table, scope: Scope) -> sa.Select:
 def select_monthly_balances(scope: Scope, first_month: date, last_month: date) -> sa.Select:
     """Month-average balances per customer and month in [first_month, last_month]."""
     b = balance_snapshots
-    stmt = sa.select(
-        b.c.customer_id,
-        b.c.branch_id,
-        b.c.month,
-        b.c.demand_avg,
-        b.c.time_avg,
-        b.c.wealth_avg,
-        b.c.loan_avg,
-    ).where(b.c.month >= first_month, b.c.month <= last_month)
+    stmt = sa.select(*(b.c[k] for k in BALANCE_SCHEMA)).where(
+        b.c.month >= first_month, b.c.month <= last_month
+    )
     stmt = _scope_fact(stmt, b, scope)
     return stmt.order_by(b.c.customer_id, b.c.month)
 

@@ -21,21 +21,57 @@ IN_PROGRESS = "in_progress"
 COMPLETE = "complete"
 DEMO_WRITER = "demo"
 MART_PREFIX = "mart:"
+# which day the activity marts were refreshed for, and their first cohort month
+ACTIVITY_AS_OF_KEY = "activity_marts_as_of"
+ACTIVITY_COHORTS_FROM_KEY = "activity_marts_cohorts_from"
 
 
 def _now() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat()
 
 
-def write_meta(conn: sa.Connection, values: dict[str, str]) -> None:
-    """Replace ``bank_meta`` entries inside the caller's transaction."""
+def write_meta(conn: sa.Connection, values: dict[str, str | None]) -> None:
+    """Replace ``bank_meta`` entries inside the caller's transaction (None: remove the entry)."""
     conn.execute(bank_meta.delete().where(bank_meta.c.key.in_(list(values))))
-    conn.execute(bank_meta.insert(), [{"key": k, "value": v} for k, v in values.items()])
+    rows = [{"key": k, "value": v} for k, v in values.items() if v is not None]
+    if rows:
+        conn.execute(bank_meta.insert(), rows)
 
 
 def read_meta(conn: sa.Connection) -> dict[str, str]:
     """Every ``bank_meta`` entry."""
     return dict(conn.execute(sa.select(bank_meta.c.key, bank_meta.c.value)).all())
+
+
+def activity_cover(conn: sa.Connection) -> tuple[date, date] | None:
+    """(as_of, first cohort month) the activity marts were refreshed for, or None."""
+    keys = [ACTIVITY_AS_OF_KEY, ACTIVITY_COHORTS_FROM_KEY]
+    try:
+        rows = dict(
+            conn.execute(
+                sa.select(bank_meta.c.key, bank_meta.c.value).where(bank_meta.c.key.in_(keys))
+            ).all()
+        )
+    except sa.exc.DBAPIError:
+        return None
+    if ACTIVITY_AS_OF_KEY not in rows or ACTIVITY_COHORTS_FROM_KEY not in rows:
+        return None
+    return date.fromisoformat(rows[ACTIVITY_AS_OF_KEY]), date.fromisoformat(
+        rows[ACTIVITY_COHORTS_FROM_KEY]
+    )
+
+
+def stamp_activity_cover(
+    conn: sa.Connection, as_of: date | None, cohorts_from: date | None
+) -> None:
+    """Say which day the activity marts hold; None while they are rebuilt."""
+    write_meta(
+        conn,
+        {
+            ACTIVITY_AS_OF_KEY: as_of.isoformat() if as_of else None,
+            ACTIVITY_COHORTS_FROM_KEY: cohorts_from.isoformat() if cohorts_from else None,
+        },
+    )
 
 
 def begin_load(engine: sa.Engine, writer: str) -> None:

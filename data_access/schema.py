@@ -419,9 +419,6 @@ bank_meta = sa.Table(
     sa.Column("value", sa.String(256), nullable=False),
     comment="data_as_of, generator seed and version, load time",
 )
-# bank_meta keys saying which day the activity marts were refreshed for (and their first cohort)
-ACTIVITY_AS_OF_KEY = "activity_marts_as_of"
-ACTIVITY_COHORTS_FROM_KEY = "activity_marts_cohorts_from"
 
 # --- indexes for the queries the pages make ----------------------------------------------------
 

@@ -19,9 +19,9 @@ the refresher stores those counts once per load, computed by ``INSERT … SELECT
   applicant and place, footprints up to ``as_of``.
 
 Only customers open on ``as_of`` are counted, as the live queries do. ``bank_meta`` keys
-``activity_marts_as_of`` and ``activity_marts_cohorts_from`` say what the marts cover; readers use
-them only for that day (``data_access.queries.activity``) and fall back to the live query
-otherwise. The tables are in ``data_access.schema`` with every other table.
+``activity_marts_as_of`` and ``activity_marts_cohorts_from`` say what the marts cover
+(``data_access.load_state.activity_cover``); readers use them only for that day
+(``data_access.queries.activity``) and fall back to the live query otherwise. The tables are in ``data_access.schema`` with every other table.
 """
 
 from __future__ import annotations
@@ -31,16 +31,14 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 
 from data_access.errors import DataUnavailable
+from data_access.load_state import stamp_activity_cover
 from data_access.marts._bulk import clear_table
 from data_access.queries._sql import month_of, ts, week_of
 from data_access.refresh import Progress
 from data_access.schema import (
-    ACTIVITY_AS_OF_KEY,
-    ACTIVITY_COHORTS_FROM_KEY,
     activity_week_cells,
     applicant_places,
     application_evidence,
-    bank_meta,
     cohort_month_cells,
     customer_income_year,
     customer_value,
@@ -217,13 +215,6 @@ def select_applicant_places(as_of: date) -> sa.Select:
     )
 
 
-def _set_meta(conn: sa.Connection, values: dict[str, str | None]) -> None:
-    conn.execute(bank_meta.delete().where(bank_meta.c.key.in_(list(values))))
-    rows = [{"key": k, "value": v} for k, v in values.items() if v is not None]
-    if rows:
-        conn.execute(bank_meta.insert(), rows)
-
-
 def refresh_activity(
     engine: sa.Engine, standards: Standards, as_of: date, progress: Progress
 ) -> int:
@@ -231,7 +222,7 @@ def refresh_activity(
     del standards  # the definitions are the queries', not the standard's
     try:
         with engine.begin() as conn:
-            _set_meta(conn, {ACTIVITY_AS_OF_KEY: None, ACTIVITY_COHORTS_FROM_KEY: None})
+            stamp_activity_cover(conn, None, None)
             first = conn.execute(sa.select(sa.func.min(footprints.c.occurred_at))).scalar()
             cohorts_from = (first.date() if first else as_of).replace(day=1)
             written = 0
@@ -249,13 +240,7 @@ def refresh_activity(
                 cols = [c.name for c in table.columns]
                 conn.execute(table.insert().from_select(cols, stmt))
                 written += conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
-            _set_meta(
-                conn,
-                {
-                    ACTIVITY_AS_OF_KEY: as_of.isoformat(),
-                    ACTIVITY_COHORTS_FROM_KEY: cohorts_from.isoformat(),
-                },
-            )
+            stamp_activity_cover(conn, as_of, cohorts_from)
             return written
     except sa.exc.DBAPIError as exc:
         msg = str(exc.orig).splitlines()[0]

@@ -451,13 +451,30 @@ FACT_TABLES = (
 # --- marts: derived tables computed by data_access/refresh.py after every load ----------------
 # (customer-level metrics that would be too slow to compute on every page view at county scale)
 
+
+def _customer_keys() -> tuple[sa.Column, ...]:
+    """customer_id (the key), branch_id and officer_id: how each per-customer mart starts."""
+    return (
+        sa.Column("customer_id", sa.BigInteger, primary_key=True, autoincrement=False),
+        sa.Column("branch_id", sa.Integer, nullable=False),
+        sa.Column("officer_id", sa.Integer, nullable=True),
+    )
+
+
+def _cell_keys() -> tuple[sa.Column, ...]:
+    """branch_id, officer_id and tier: the groups the activity marts count customers by."""
+    return (
+        sa.Column("branch_id", sa.Integer, nullable=False),
+        sa.Column("officer_id", sa.Integer),
+        sa.Column("tier", sa.String(16)),
+    )
+
+
 # [value mart] — owned by the value/RFM/CLV work
 customer_value = sa.Table(
     "customer_value",
     metadata,
-    sa.Column("customer_id", sa.BigInteger, primary_key=True, autoincrement=False),
-    sa.Column("branch_id", sa.Integer, nullable=False),
-    sa.Column("officer_id", sa.Integer, nullable=True),
+    *_customer_keys(),
     sa.Column("as_of", sa.Date, nullable=False),
     sa.Column("aum", sa.Double, nullable=False, comment="month-average AUM of the last full month"),
     sa.Column("tier", sa.String(10), nullable=False, comment="after hysteresis"),
@@ -488,9 +505,7 @@ customer_tier_months = sa.Table(
 customer_signals = sa.Table(
     "customer_signals",
     metadata,
-    sa.Column("customer_id", sa.BigInteger, primary_key=True, autoincrement=False),
-    sa.Column("branch_id", sa.Integer, nullable=False),
-    sa.Column("officer_id", sa.Integer, nullable=True),
+    *_customer_keys(),
     *(sa.Column(code, sa.Boolean, nullable=False) for code in SIGNAL_CODES),
 )
 
@@ -498,9 +513,7 @@ customer_signals = sa.Table(
 customer_loyalty = sa.Table(
     "customer_loyalty",
     metadata,
-    sa.Column("customer_id", sa.BigInteger, primary_key=True, autoincrement=False),
-    sa.Column("branch_id", sa.Integer, nullable=False),
-    sa.Column("officer_id", sa.Integer, nullable=True),
+    *_customer_keys(),
     sa.Column("as_of", sa.Date, nullable=False),
     sa.Column("loyalty", sa.Double, nullable=False, comment="0..100"),
     *(
@@ -547,9 +560,7 @@ sa.Index("ix_tier_months_month", customer_tier_months.c.month, customer_tier_mon
 activity_week_cells = sa.Table(
     "activity_week_cells",
     metadata,
-    sa.Column("branch_id", sa.Integer, nullable=False),
-    sa.Column("officer_id", sa.Integer),
-    sa.Column("tier", sa.String(16)),
+    *_cell_keys(),
     sa.Column("week", sa.Date, nullable=False),
     sa.Column("prev_gap", sa.SmallInteger, nullable=False),
     sa.Column("next_consecutive", sa.Boolean, nullable=False),
@@ -558,9 +569,7 @@ activity_week_cells = sa.Table(
 cohort_month_cells = sa.Table(
     "cohort_month_cells",
     metadata,
-    sa.Column("branch_id", sa.Integer, nullable=False),
-    sa.Column("officer_id", sa.Integer),
-    sa.Column("tier", sa.String(16)),
+    *_cell_keys(),
     sa.Column("cohort_month", sa.Date, nullable=False),
     sa.Column("month", sa.Date, nullable=False),
     sa.Column("active", sa.BigInteger, nullable=False),

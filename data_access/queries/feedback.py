@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 
 import polars as pl
@@ -90,21 +90,10 @@ def insert_feedback(
         branch_id = home_branch(conn, scope, entry.customer_id)
         if branch_id is None:
             raise InvalidFeedback([Problem("customer_id", "out_of_scope", {})])
+        note = (entry.note or "").strip() or None
+        row = asdict(entry) | {"branch_id": branch_id, "note": note}  # fields are its columns
         feedback_id = conn.execute(
-            nbp_feedback.insert()
-            .values(
-                customer_id=entry.customer_id,
-                branch_id=branch_id,
-                officer_id=entry.officer_id,
-                product=entry.product,
-                rule=entry.rule,
-                score=entry.score,
-                decision=entry.decision,
-                reason=entry.reason,
-                note=(entry.note or "").strip() or None,
-                decided_at=entry.decided_at,
-            )
-            .returning(nbp_feedback.c.feedback_id)
+            nbp_feedback.insert().values(row).returning(nbp_feedback.c.feedback_id)
         ).scalar_one()
         audit.record(
             conn,

@@ -18,6 +18,10 @@ five ways, each fixed in ``SparkDialect`` below, which ``data_access.engine`` re
 
 PyHive's ``INSERT INTO TABLE t SELECT`` rewrite drops the column list; Spark takes
 ``INSERT INTO t (cols) SELECT``, kept as SQLAlchemy writes it.
+
+The statements Spark needs and SQLAlchemy lacks (``INSERT OVERWRITE``, ``CREATE TABLE … USING
+parquet AS``, temporary views over Parquet files, dropping a partition) are constructs at the end
+of this module, compiled for the hive dialect with names quoted by its preparer.
 """
 
 from __future__ import annotations

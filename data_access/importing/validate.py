@@ -8,6 +8,7 @@ are found by ``KeyTracker``.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
@@ -46,18 +47,16 @@ class _Meta:
     params: dict
 
 
-def _not_matching(pattern: str):
+Rule = Callable[[pl.Expr], pl.Expr]  # true where a (non-null) value is valid
+
+
+def _check(rule: Rule, name: str) -> pa.Check:
+    """A pandera check that runs ``rule`` on its column."""
+
     def check(data: pa.PolarsData) -> pl.LazyFrame:
-        return data.lazyframe.select(~pl.col(data.key).str.contains(pattern))
+        return data.lazyframe.select(rule(pl.col(data.key)))
 
-    return check
-
-
-def _member_of(ids: pl.Series):
-    def check(data: pa.PolarsData) -> pl.LazyFrame:
-        return data.lazyframe.select(pl.col(data.key).is_in(ids.implode()))
-
-    return check
+    return pa.Check(check, name=name)
 
 
 class RowValidator:
@@ -74,12 +73,15 @@ class RowValidator:
         self.lang = lang
         table = TABLE_RULES[tm.table].table
         self.meta: dict[str, list[_Meta]] = {}
+        self.rules: dict[str, list[Rule]] = {}
         columns: dict[str, pa.Column] = {}
         for col in tm.columns:
-            checks, meta = self._checks(table, table.c[col], period, references)
-            self.meta[col] = meta
+            rules, meta = self._checks(table, table.c[col], period, references)
+            self.meta[col], self.rules[col] = meta, rules
+            checks = [_check(rule, m.key) for rule, m in zip(rules, meta, strict=True)]
             columns[col] = pa.Column(None, checks=checks, nullable=table.c[col].nullable)
         self.schema = pa.DataFrameSchema(columns)
+        self.nullable = {col: table.c[col].nullable for col in tm.columns}
 
     def _checks(
         self,
@@ -87,17 +89,19 @@ class RowValidator:
         column: sa.Column,
         period: Period,
         references: dict[str, pl.Series],
-    ) -> tuple[list[pa.Check], list[_Meta]]:
+    ) -> tuple[list[Rule], list[_Meta]]:
         kind = kind_of(column)
-        checks: list[pa.Check] = []
+        checks: list[Rule] = []
         meta: list[_Meta] = []
         codes = code_list(table.name, column.name)
         if codes is not None:
-            checks.append(pa.Check.isin(list(codes)))
+            allowed = list(codes)
+            checks.append(lambda c: c.is_in(allowed))
             meta.append(_Meta("not_in_codes", {}))
         bounds = value_range(table.name, column)
         if bounds is not None and kind in ("int", "number"):
-            checks.append(pa.Check.in_range(*bounds))
+            low_n, high_n = bounds
+            checks.append(lambda c: c.is_between(low_n, high_n))
             meta.append(_Meta("range", {"low": f"{bounds[0]:,.0f}", "high": f"{bounds[1]:,.0f}"}))
         if kind in ("date", "datetime"):
             low = period.start if column.name in EVENT_DATES else EARLIEST
@@ -106,36 +110,61 @@ class RowValidator:
                 if kind == "datetime"
                 else (low, period.end)
             )
-            checks.append(pa.Check.in_range(lo, hi))
+            checks.append(lambda c: c.is_between(lo, hi))
             meta.append(
                 _Meta("date_range", {"low": low.isoformat(), "high": period.end.isoformat()})
             )
         if kind == "text":
             length = getattr(column.type, "length", None)
             if length:
-                checks.append(pa.Check.str_length(max_value=length))
+                checks.append(lambda c: c.str.len_chars() <= length)
                 meta.append(_Meta("too_long", {"high": length}))
             if codes is None:  # a coded value is one of our codes: no text of the bank's
-                checks.append(pa.Check(_not_matching(CONTROL_CHARS)))
+                checks.append(lambda c: ~c.str.contains(CONTROL_CHARS))
                 meta.append(_Meta("control_chars", {}))
-                checks.append(pa.Check(_not_matching(FORMULA)))
+                checks.append(lambda c: ~c.str.contains(FORMULA))
                 meta.append(_Meta("formula", {}))
         target = TABLE_RULES[table.name].references.get(column.name)
         if target is not None and target in references:
-            checks.append(pa.Check(_member_of(references[target])))
+            ids = references[target].implode()
+            checks.append(lambda c: c.is_in(ids))
             meta.append(_Meta("reference", {"target": target}))
         return checks, meta
 
+    def failing(self, typed: pl.DataFrame) -> np.ndarray:
+        """Positions of the rows that fail any check, every check of the schema in one pass.
+
+        The same rules pandera runs, with its treatment of missing values (a check passes on
+        a null; a non-nullable column fails on null or NaN): one polars select over the chunk
+        instead of a query per check, so pandera sees only the rows that fail.
+        """
+        if typed.height == 0:
+            return np.empty(0, dtype=np.int64)
+        holds: list[pl.Expr] = []
+        for col, rules in self.rules.items():
+            c = pl.col(col)
+            holds += [rule(c).fill_null(True) for rule in rules]
+            if not self.nullable[col]:
+                present = c.is_not_null()
+                holds.append(present & c.is_not_nan() if typed.schema[col].is_float() else present)
+        if not holds:
+            return np.empty(0, dtype=np.int64)
+        ok = typed.select(pl.all_horizontal(holds)).to_series()
+        return (~ok).arg_true().to_numpy().astype(np.int64)
+
     def reasons(self, typed: pl.DataFrame, parse_reasons: pl.DataFrame) -> pl.DataFrame:
         """(row, column, reason) for every failure in ``typed`` not already explained by a parse failure."""
-        if typed.height == 0:
+        failing = self.failing(typed)
+        if len(failing) == 0:
             return pl.DataFrame(schema=REASON_SCHEMA)
-        try:
-            self.schema.validate(typed, lazy=True)
+        try:  # pandera names the failures of the failing rows only
+            self.schema.validate(typed[failing], lazy=True)
             return pl.DataFrame(schema=REASON_SCHEMA)
         except SchemaErrors as exc:
             cases = exc.failure_cases
         cases = cases.filter(pl.col("index").is_not_null() & pl.col("column").is_not_null())
+        at = failing[cases["index"].cast(pl.Int64).to_numpy()]  # the chunk's rows, not the subset's
+        cases = cases.with_columns(pl.Series("index", at, dtype=pl.Int64))
         parts: list[pl.DataFrame] = []
         for (col, check, number), group in cases.group_by(
             ["column", "check", "check_number"], maintain_order=True

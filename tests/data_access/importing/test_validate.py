@@ -1,0 +1,85 @@
+"""The one-pass check finds exactly the rows pandera rejects, and the reasons name the right rows."""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime
+
+import polars as pl
+
+from data_access.importing.convert import REASON_SCHEMA
+from data_access.importing.mapping import load_mapping
+from data_access.importing.validate import Period, RowValidator
+
+GOOD = {
+    "footprint_id": 1,
+    "customer_id": 7,
+    "branch_id": 1,
+    "occurred_at": datetime(2026, 5, 1, 9, 30),
+    "kind": "payment",
+    "direction": "out",
+    "channel": "mobile",
+    "amount": 12.5,
+    "place": "城关镇",
+    "merchant_category": None,
+    "counterparty_type": "merchant",
+    "self_initiated": True,
+}
+# one row per kind of failure the schema knows, and the column it fails on
+BAD = [
+    ({"kind": "lottery"}, "kind"),  # not one of the codes
+    ({"amount": -1.0}, "amount"),  # out of range
+    ({"amount": math.nan}, "amount"),  # NaN in a non-nullable number
+    ({"amount": None}, "amount"),  # missing
+    ({"occurred_at": datetime(1999, 12, 31)}, "occurred_at"),  # before the period
+    ({"place": "x" * 65}, "place"),  # too long
+    ({"place": "a\x07b"}, "place"),  # a control character
+    ({"place": "=HYPERLINK(1)"}, "place"),  # a formula
+    ({"customer_id": 999}, "customer_id"),  # no such customer
+]
+
+
+def _validator() -> RowValidator:
+    tm = load_mapping("core_banking").table("footprints")
+    refs = {
+        "customers": pl.Series("customers", [7, 8], dtype=pl.Int64),
+        "branches": pl.Series("branches", [1, 2], dtype=pl.Int64),
+    }
+    return RowValidator(tm, Period(date(2000, 1, 1), date(2026, 11, 22)), refs, "en")
+
+
+def _frame() -> pl.DataFrame:
+    rows = [dict(GOOD, footprint_id=i) for i in range(1, 6)]  # good rows between the bad ones
+    for i, (change, _) in enumerate(BAD):
+        rows.append(dict(GOOD, footprint_id=100 + i, **change))
+        rows.append(dict(GOOD, footprint_id=200 + i))
+    schema = {"occurred_at": pl.Datetime("us"), "merchant_category": pl.String}
+    return pl.DataFrame(rows, schema_overrides=schema, strict=False)
+
+
+def test_one_pass_finds_the_rows_pandera_rejects() -> None:
+    v, frame = _validator(), _frame()
+    failing = v.failing(frame)
+    expected = [5 + 2 * i for i in range(len(BAD))]
+    assert failing.tolist() == expected
+    try:  # pandera over the whole frame agrees
+        v.schema.validate(frame, lazy=True)
+        flagged: list[int] = []
+    except Exception as exc:  # SchemaErrors
+        cases = exc.failure_cases  # type: ignore[attr-defined]
+        flagged = sorted(set(cases["index"].drop_nulls().to_list()))
+    assert flagged == expected
+
+
+def test_reasons_point_at_the_chunk_rows() -> None:
+    v, frame = _validator(), _frame()
+    reasons = v.reasons(frame, pl.DataFrame(schema=REASON_SCHEMA))
+    got = sorted(set(zip(reasons["row"].to_list(), reasons["column"].to_list(), strict=True)))
+    assert got == [(5 + 2 * i, col) for i, (_, col) in enumerate(BAD)]  # NaN: two reasons
+
+
+def test_a_clean_chunk_gives_no_reasons() -> None:
+    v = _validator()
+    frame = _frame().filter(pl.col("footprint_id") < 100)
+    assert len(v.failing(frame)) == 0
+    assert v.reasons(frame, pl.DataFrame(schema=REASON_SCHEMA)).height == 0

@@ -351,12 +351,43 @@ def _merge(
             sa.update(t).values({c: source.c[c] for c in others}).where(match).where(changed)
         )
     if inserted:
-        cols = list(tm.columns)
-        chosen = sa.select(*(source.c[c] for c in cols))
-        if inserted < rows:  # some keys exist: only the new ones
-            chosen = chosen.where(~sa.exists(sa.select(sa.literal(1)).select_from(t).where(match)))
-        chunk.execute(t.insert().from_select(cols, chosen))
+        _insert(chunk, rules, tm, every_row=inserted == rows)
     return inserted, updated, since
+
+
+def _insert(chunk: ChunkSource, rules: TableRules, tm: TableMapping, *, every_row: bool) -> None:
+    """Insert the chunk's rows whose key is new (``every_row``: all of them are)."""
+    t, source, cols = rules.table, chunk.table, list(tm.columns)
+    chosen = sa.select(*(source.c[c] for c in cols))
+    if not every_row:  # some keys exist: only the new ones
+        match = sa.and_(*(t.c[k] == source.c[k] for k in rules.key))
+        chosen = chosen.where(~sa.exists(sa.select(sa.literal(1)).select_from(t).where(match)))
+    chunk.execute(t.insert().from_select(cols, chosen))
+
+
+class KeyRange:
+    """The range of the first key column as the table held it before the import.
+
+    A chunk whose keys all lie outside it has no key in the table: the keys the import itself
+    added came from earlier chunks, and the key tracker rejects a key seen earlier in the file.
+    Such a chunk (a bank's new transactions, numbered on) is inserted without probing the table.
+    """
+
+    def __init__(self, conn: sa.Connection, rules: TableRules) -> None:
+        self.column = rules.key[0]
+        col = rules.table.c[self.column]
+        self.low, self.high = conn.execute(sa.select(sa.func.min(col), sa.func.max(col))).one()
+
+    def outside(self, frame: pl.DataFrame) -> bool:
+        """Whether every key of ``frame`` lies outside the range (an empty table has none)."""
+        if self.low is None:
+            return True
+        low, high = frame.select(
+            pl.col(self.column).min().alias("low"), pl.col(self.column).max().alias("high")
+        ).row(0)
+        if low is None or high is None:
+            return False
+        return high < self.low or low > self.high
 
 
 def _day(value: object) -> date:
@@ -375,6 +406,15 @@ def _newest(frame: pl.DataFrame) -> date | None:
         return None
     values = frame.select(pl.col(cols).max()).row(0)
     return max((_day(v) for v in values if v is not None), default=None)
+
+
+def _oldest(frame: pl.DataFrame) -> date | None:
+    """The oldest event date among the chunk's good rows."""
+    cols = [c for c in frame.columns if c in EVENT_DATES]
+    if not cols or frame.height == 0:
+        return None
+    values = frame.select(pl.col(cols).min()).row(0)
+    return min((_day(v) for v in values if v is not None), default=None)
 
 
 def import_file(
@@ -442,6 +482,7 @@ def import_file(
             tracker = KeyTracker(rules.key)
             spark = conn.dialect.name == "hive"
             source = SparkSource(conn, rules, tm) if spark else ChunkSource(conn, rules, tm)
+            before = None if spark else KeyRange(conn, rules)
             seen_bytes = 0
             newest: date | None = None
             oldest: date | None = None  # of the rows inserted or changed
@@ -458,8 +499,15 @@ def import_file(
                     if good.height:
                         source.put(good)
                         newest = max((d for d in (newest, _newest(good)) if d), default=None)
-                    if good.height and not spark:
-                        inserted, updated, since = _merge(source, rules, tm, good.height, dry_run)
+                    if good.height and isinstance(source, ChunkSource) and before is not None:
+                        if before.outside(good):  # no key of the chunk is in the table
+                            inserted, updated, since = good.height, 0, _oldest(good)
+                            if not dry_run:
+                                _insert(source, rules, tm, every_row=True)
+                        else:
+                            inserted, updated, since = _merge(
+                                source, rules, tm, good.height, dry_run
+                            )
                         result.inserted += inserted
                         result.updated += updated
                         oldest = min((d for d in (oldest, since) if d), default=None)

@@ -215,24 +215,28 @@ class KeyTracker:
         if n == 0:
             return first
         keys = self._codes(frame)
-        for sorted_keys, sorted_lines in self.parts:
-            idx = np.searchsorted(sorted_keys, keys)
-            idx_c = np.minimum(idx, len(sorted_keys) - 1)
-            hit = (sorted_keys[idx_c] == keys) & (first == 0)
-            first[hit] = sorted_lines[idx_c[hit]]
+        # sorted first: the searches below then walk each part in order (numpy's binary search
+        # starts from the previous hit), instead of jumping about it for keys in random order
         order = np.argsort(keys, kind="stable")
-        ks, ls, prior = keys[order], lines[order], first[order]
+        ks, ls = keys[order], lines[order]
+        prior = np.zeros(n, dtype=np.int64)  # the earlier chunks' line for each sorted key
+        for sorted_keys, sorted_lines in self.parts:
+            if sorted_keys[0] > ks[-1] or sorted_keys[-1] < ks[0]:
+                continue  # no key of the chunk in this part's range (ids numbered on)
+            idx = np.searchsorted(sorted_keys, ks)
+            idx_c = np.minimum(idx, len(sorted_keys) - 1)
+            hit = (sorted_keys[idx_c] == ks) & (prior == 0)
+            prior[hit] = sorted_lines[idx_c[hit]]
         run_start = np.ones(n, dtype=bool)
         run_start[1:] = ks[1:] != ks[:-1]
         start_idx = np.maximum.accumulate(np.where(run_start, np.arange(n), 0))
         # later rows of a run point at the earliest line: in an earlier chunk, else the run's first
         earliest = np.where(prior[start_idx] > 0, prior[start_idx], ls[start_idx])
         within = np.where(run_start, 0, earliest)
-        first_within = np.empty(n, dtype=np.int64)
-        first_within[order] = within
-        first = np.where(first == 0, first_within, first)
-        new = run_start & (first[order] == 0)
-        self._add(ks[new], ls[new])
+        found = np.where(prior == 0, within, prior)
+        self._add(ks[run_start & (found == 0)], ls[run_start & (found == 0)])
+        first = np.empty(n, dtype=np.int64)
+        first[order] = found
         return first
 
     def _add(self, keys: np.ndarray, lines: np.ndarray) -> None:
@@ -242,6 +246,9 @@ class KeyTracker:
         while len(self.parts) > 1 and len(self.parts[-1][0]) * 2 >= len(self.parts[-2][0]):
             (k2, l2), (k1, l1) = self.parts.pop(), self.parts.pop()
             k, ln = np.concatenate([k1, k2]), np.concatenate([l1, l2])
+            if k1[-1] < k2[0]:  # ids numbered on: already in order
+                self.parts.append((k, ln))
+                continue
             order = np.argsort(k, kind="stable")
             self.parts.append((k[order], ln[order]))
 
@@ -253,18 +260,19 @@ def duplicate_reasons(
     rows = np.flatnonzero(ok)
     if len(rows) == 0:
         return pl.DataFrame(schema=REASON_SCHEMA)
-    first = tracker.check(typed[rows], lines[rows])
+    keys = typed.select(tracker.key)  # only the key columns are gathered
+    first = tracker.check(keys if len(rows) == typed.height else keys[rows], lines[rows])
     dup = first > 0
     if not dup.any():
         return pl.DataFrame(schema=REASON_SCHEMA)
-    keys = (
+    shown = (
         typed[rows[dup]]
         .select(pl.concat_str([pl.col(k).cast(pl.String) for k in tracker.key], separator="/"))
         .to_series()
     )
     texts = [
         reason("duplicate", lang, line=int(line), value=value)
-        for line, value in zip(first[dup], keys, strict=True)
+        for line, value in zip(first[dup], shown, strict=True)
     ]
     return pl.DataFrame(
         {"row": rows[dup].astype(np.uint32), "column": [""] * len(texts), "reason": texts},

@@ -5,11 +5,13 @@ from __future__ import annotations
 import math
 from datetime import date, datetime
 
+import numpy as np
 import polars as pl
+import pytest
 
 from data_access.importing.convert import REASON_SCHEMA
 from data_access.importing.mapping import load_mapping
-from data_access.importing.validate import Period, RowValidator
+from data_access.importing.validate import KeyTracker, Period, RowValidator
 
 GOOD = {
     "footprint_id": 1,
@@ -83,3 +85,26 @@ def test_a_clean_chunk_gives_no_reasons() -> None:
     frame = _frame().filter(pl.col("footprint_id") < 100)
     assert len(v.failing(frame)) == 0
     assert v.reasons(frame, pl.DataFrame(schema=REASON_SCHEMA)).height == 0
+
+
+@pytest.mark.parametrize("order", ["numbered_on", "shuffled", "composite"])
+def test_key_tracker_points_every_repeat_at_the_first_line(order: str) -> None:
+    rng = np.random.default_rng(5)
+    n = 30_000
+    ids = np.arange(n, dtype=np.int64) + 10**9
+    if order != "numbered_on":
+        rng.shuffle(ids)
+    ids[rng.integers(0, n, 800)] = ids[rng.integers(0, n, 800)]  # repeats, near and far
+    key = ("a", "b") if order == "composite" else ("a",)
+    frame = pl.DataFrame({"a": ids, "b": ids % 7})
+    lines = np.arange(2, n + 2, dtype=np.int64)
+    seen: dict[tuple, int] = {}
+    expected = []
+    for row in zip(*(frame[k].to_list() for k in key), lines.tolist(), strict=True):
+        expected.append(seen.get(row[:-1], 0))
+        seen.setdefault(row[:-1], row[-1])
+    tracker = KeyTracker(key)
+    got = np.concatenate(
+        [tracker.check(frame.slice(lo, 1_000), lines[lo : lo + 1_000]) for lo in range(0, n, 1_000)]
+    )
+    assert got.tolist() == expected

@@ -94,9 +94,15 @@ def _retry_dates(
     return value
 
 
-def _first_pass(spec: ColumnSpec, kind: str) -> tuple[pl.Expr, str]:
-    """(typed expression over the text column, reason key) tried on every row at once."""
-    text = pl.col(spec.column)
+def _as_written(spec: ColumnSpec) -> pl.Expr:
+    """The value as the file holds it, uncleaned: most files need no cleaning."""
+    if len(spec.sources) == 1:
+        return pl.col(spec.sources[0])
+    return pl.concat_str([pl.col(s) for s in spec.sources], separator=" ")
+
+
+def _first_pass(spec: ColumnSpec, kind: str, text: pl.Expr) -> tuple[pl.Expr, str]:
+    """(typed expression over the text, reason key) tried on every row at once."""
     if spec.codes is None and kind in ("date", "datetime"):
         dtype = pl.Date() if kind == "date" else pl.Datetime("us")
         return text.str.strptime(dtype, spec.formats[0], strict=False), "not_date"
@@ -142,8 +148,16 @@ def convert(raw: pl.DataFrame, tm: TableMapping, lang: str) -> tuple[pl.DataFram
     table = TABLE_RULES[tm.table].table
     kinds = {col: kind_of(table.c[col]) for col in tm.columns}
     mapped = {col: spec for col, spec in tm.columns.items() if spec.sources}
-    texts = raw.select(_text(spec).alias(col) for col, spec in mapped.items())
-    firsts = {col: _first_pass(spec, kinds[col]) for col, spec in mapped.items()}
+    # a column whose every value parses as written is done: cleaning (trimming, '' as missing)
+    # could not change a value that parses, and it costs a copy of every string
+    parsed = [c for c, spec in mapped.items() if kinds[c] != "text" or spec.codes is not None]
+    tried = raw.select(
+        _first_pass(mapped[c], kinds[c], _as_written(mapped[c]))[0].alias(c) for c in parsed
+    )
+    done = {c: tried[c] for c in parsed if tried[c].null_count() == 0}
+    rest = {col: spec for col, spec in mapped.items() if col not in done}
+    texts = raw.select(_text(spec).alias(col) for col, spec in rest.items())
+    firsts = {col: _first_pass(spec, kinds[col], pl.col(col)) for col, spec in rest.items()}
     values = texts.select(expr.alias(col) for col, (expr, _) in firsts.items())
     typed: list[pl.Series] = []
     reasons: list[pl.DataFrame] = []
@@ -153,6 +167,9 @@ def convert(raw: pl.DataFrame, tm: TableMapping, lang: str) -> tuple[pl.DataFram
             typed.append(
                 pl.repeat(spec.value, raw.height, dtype=_DTYPES[kind], eager=True).alias(col)
             )
+            continue
+        if col in done:
+            typed.append(done[col].cast(_DTYPES[kind]))
             continue
         text = texts[col]
         value = _second_pass(spec, kind, text, values[col])

@@ -399,22 +399,17 @@ def _day(value: object) -> date:
     return date.fromisoformat(str(value)[:10])
 
 
-def _newest(frame: pl.DataFrame) -> date | None:
-    """The newest event date among the chunk's good rows."""
+def _event_days(frame: pl.DataFrame) -> tuple[date | None, date | None]:
+    """The oldest and the newest event date among the chunk's good rows."""
     cols = [c for c in frame.columns if c in EVENT_DATES]
     if not cols or frame.height == 0:
-        return None
-    values = frame.select(pl.col(cols).max()).row(0)
-    return max((_day(v) for v in values if v is not None), default=None)
-
-
-def _oldest(frame: pl.DataFrame) -> date | None:
-    """The oldest event date among the chunk's good rows."""
-    cols = [c for c in frame.columns if c in EVENT_DATES]
-    if not cols or frame.height == 0:
-        return None
-    values = frame.select(pl.col(cols).min()).row(0)
-    return min((_day(v) for v in values if v is not None), default=None)
+        return None, None
+    lows = frame.select(pl.col(cols).min()).row(0)
+    highs = frame.select(pl.col(cols).max()).row(0)
+    return (
+        min((_day(v) for v in lows if v is not None), default=None),
+        max((_day(v) for v in highs if v is not None), default=None),
+    )
 
 
 def import_file(
@@ -496,12 +491,13 @@ def import_file(
                 )
                 # the next chunk is checked while this one is written
                 for good, nbytes in prefetch(checked):
+                    first_day, last_day = _event_days(good)
                     if good.height:
                         source.put(good)
-                        newest = max((d for d in (newest, _newest(good)) if d), default=None)
+                        newest = max((d for d in (newest, last_day) if d), default=None)
                     if good.height and isinstance(source, ChunkSource) and before is not None:
                         if before.outside(good):  # no key of the chunk is in the table
-                            inserted, updated, since = good.height, 0, _oldest(good)
+                            inserted, updated, since = good.height, 0, first_day
                             if not dry_run:
                                 _insert(source, rules, tm, every_row=True)
                         else:

@@ -78,3 +78,32 @@ def test_weakest_outlet_to_its_weakest_officer_in_two_clicks(server: str, page) 
     assert back.get("tab") == "rank" and "branches" not in back
     pg.locator(".st-key-kpis_ranking_chart .js-plotly-plot").wait_for(timeout=60_000)
     assert recorder.external == []
+
+
+def _click_bar(pg, index: int) -> None:
+    pg.locator(".st-key-kpis_ranking_chart .js-plotly-plot").wait_for(timeout=60_000)
+    _ready(pg)
+    pg.locator(".st-key-kpis_ranking_chart .bars .point path").nth(index).click(force=True)
+    pg.wait_for_url("**tab=league**", timeout=30_000)
+    _ready(pg)
+
+
+def test_the_ranking_drills_again_after_back(server: str, page) -> None:
+    """A ranking shown again (Back) is fresh: one click on the same bar drills again (a bar
+    left selected would only be unselected), and another bar drills to its own branch."""
+    pg, recorder = page
+    pg.goto(f"{server}/kpis?lang=zh&tab=rank")
+    chart = pg.locator(".st-key-kpis_ranking_chart .js-plotly-plot")
+    chart.wait_for(timeout=60_000)
+    _ready(pg)
+    ids = chart.evaluate("el => el.data[0].customdata.map(c => c[0])")
+    assert len(ids) >= 2
+    for index in (0, 0, 1):  # the same bar twice, then another
+        _click_bar(pg, index)
+        assert _params(pg.url)["branches"] == str(ids[index])
+        pg.locator(".st-key-kpis_league_table").wait_for(timeout=30_000)
+        pg.go_back()
+        _ready(pg)
+        back = _params(pg.url)
+        assert back.get("tab") == "rank" and "branches" not in back
+    assert recorder.external == []

@@ -145,12 +145,18 @@ def search_results(state: search.SearchState) -> None:
          "tiers": list(selection.tiers)},
         total,
     )  # fmt: skip
+    # digits the role may not search by phone or ID number: said, also when they matched a
+    # customer number (the last four digits of a phone are one), so no one reads those as found
+    refused = [k for k in ("phone", "id_number") if k not in finds_by] and (
+        text.strip().isdigit() or looks_like_id_number(text)
+    )
     if total == 0:
         st.info(t("customer.search_none"))
-        hint = [k for k in ("phone", "id_number") if k not in finds_by]
-        if hint and (text.strip().isdigit() or looks_like_id_number(text)):
+        if refused:
             st.caption(t("customer.search_no_right"))
         return
+    if refused:
+        st.caption(t("customer.search_no_right"))
     first = (state.page - 1) * state.size + 1
     st.markdown(
         tn(

@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import replace
 
 import pandas as pd
+import pytest
 import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
+from data_access import roles
 from data_access.schema import audit_log
 
 
@@ -157,3 +160,40 @@ def test_a_link_with_a_masked_id_number_says_it_cannot_search(
     assert "masked and cannot be searched" in "\n".join(i.value for i in at.info)
     assert at.text_input(key="w_customer_search").value == ""
     assert "q" not in at.query_params
+
+
+def test_a_role_without_the_right_is_refused_search_by_id_number_or_phone(
+    app_test: Callable[..., AppTest], demo_engine: sa.Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every demo role with the customer page may find by phone and ID number: the test's role
+    set withholds both from the administrator, who then types a customer's ID number, phone and
+    phone's last four digits through the page."""
+    monkeypatch.setitem(roles.ROLES, "admin", replace(roles.ROLES["admin"], find_by=()))
+    with demo_engine.connect() as conn:
+        people = conn.execute(
+            sa.text(
+                "select customer_id, id_number, phone from customers "
+                "where id_number is not null and phone is not null order by customer_id"
+            )
+        ).all()
+    ids = {p.customer_id for p in people}
+    # a phone whose last four digits are also another customer's number: that search finds the
+    # customer by number, and must not find the phone's owner
+    cid, id_number, phone = next(
+        p for p in people if int(p.phone[-4:]) in ids - {p.customer_id} and p.phone[-4] != "0"
+        and p.phone[-4:] not in str(p.customer_id)
+    )  # fmt: skip
+    refusal = "Your role cannot find customers by phone or ID number"
+    at = app_test("customer", lang="en")
+    for text in (id_number, phone, phone[-4:]):
+        at = _search(at, text)
+        assert not at.exception
+        assert refusal in "\n".join(c.value for c in at.caption), text
+        shown = [df.value for df in at.dataframe if df.value.columns[0] == "Customer"]
+        if text == phone[-4:]:  # a customer number too: found as one, the owner is not
+            assert int(text) in shown[0]["Customer"].to_list()
+            assert all(text in str(n) for n in shown[0]["Customer"])
+            assert cid not in shown[0]["Customer"].to_list()
+        else:
+            assert shown == []  # the number's holder is not confirmed
+            assert "No matching customer within your scope." in "\n".join(i.value for i in at.info)

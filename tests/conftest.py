@@ -7,6 +7,7 @@ never a skip. Each session works in its own PostgreSQL schema, so parallel runs 
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -104,6 +105,15 @@ def fresh_pg_schema() -> Iterator[tuple[sa.Engine, str]]:
         with admin.begin() as conn:
             conn.execute(sa.schema.DropSchema(schema, cascade=True))
         admin.dispose()
+
+
+def duckdb_copy(engine: sa.Engine, to: Path) -> str:
+    """A copy at ``to`` of the DuckDB bank behind ``engine`` (checkpointed first, so the file holds
+    every committed row), for a test that writes; the copy's URL."""
+    with engine.connect() as conn:
+        conn.exec_driver_sql("CHECKPOINT")
+    shutil.copyfile(str(engine.url.database), to)
+    return f"duckdb:///{to}"
 
 
 @contextmanager

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 import streamlit as st
+from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
 from dashboard.streamlit_internals import router_always_in_charge
 from data_access.engine import make_engine
+from tests.conftest import duckdb_copy
 
 # absolute: AppTest resolves a relative path against the calling file (this one), not the cwd
 APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
@@ -37,11 +38,9 @@ def demo_engine(
 ) -> Iterator[sa.Engine]:
     """The app tests' own copy of the session's demo bank: their saves, exports and recorded
     soft footprints must not change the bank that the generator's tests compare across backends."""
-    with demo_engine.connect() as conn:
-        conn.exec_driver_sql("CHECKPOINT")
-    copy = tmp_path_factory.mktemp("app_bank") / "demo.duckdb"
-    shutil.copyfile(str(demo_engine.url.database), copy)
-    engine = make_engine(f"duckdb:///{copy}")
+    engine = make_engine(
+        duckdb_copy(demo_engine, tmp_path_factory.mktemp("app_bank") / "demo.duckdb")
+    )
     yield engine
     engine.dispose()
 
@@ -140,6 +139,21 @@ def metric_value(at: AppTest, label: str) -> str:
     """The value shown by the one metric labelled ``label``."""
     (value,) = [m.value for m in at.metric if m.label == label]
     return value
+
+
+@pytest.fixture
+def downloads(monkeypatch: pytest.MonkeyPatch) -> list[Callable[[], object]]:
+    """The files the run's download buttons would build on a click (Streamlit's deferred
+    downloads: the server calls the callable once per click)."""
+    offered: list[Callable[[], object]] = []
+    original = MediaFileManager.add_deferred
+
+    def keep(self: MediaFileManager, data_callable: Callable[[], object], *a, **k) -> str:  # type: ignore[no-untyped-def]
+        offered.append(data_callable)
+        return original(self, data_callable, *a, **k)
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", keep)
+    return offered
 
 
 def open_tab(at: AppTest, page: str, code: str) -> AppTest:

@@ -17,7 +17,6 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 import streamlit as st
-from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 from streamlit.util import calc_hash
 
@@ -261,21 +260,6 @@ def test_unmasking_is_logged_once_with_its_reason(
     assert [(r.target, r.row_count) for r in unmasked] == [(str(first), 1)]
     assert json.loads(unmasked[0].detail) == {"reason": "customer called about a loan"}
     assert len(_log(demo_engine, name, "customer_open")) == 1
-
-
-@pytest.fixture
-def downloads(monkeypatch: pytest.MonkeyPatch) -> list[Callable[[], object]]:
-    """The files the run's download buttons would build on a click (Streamlit's deferred
-    downloads: the server calls the callable once per click)."""
-    offered: list[Callable[[], object]] = []
-    original = MediaFileManager.add_deferred
-
-    def keep(self: MediaFileManager, data_callable: Callable[[], object], *a, **k) -> str:  # type: ignore[no-untyped-def]
-        offered.append(data_callable)
-        return original(self, data_callable, *a, **k)
-
-    monkeypatch.setattr(MediaFileManager, "add_deferred", keep)
-    return offered
 
 
 def test_an_export_is_logged_once_per_download_with_file_rows_and_filters(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import shutil
 from pathlib import Path
 
 import pytest
@@ -13,6 +12,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from data_access.schema import footprints
+from tests.conftest import duckdb_copy
 from tests.dashboard.conftest import APP, sign_in_as
 from tests.data_access.importing.test_hostile_files import HEADER, row
 
@@ -20,15 +20,12 @@ from tests.data_access.importing.test_hostile_files import HEADER, row
 @pytest.fixture
 def own_bank(demo_engine: sa.Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> sa.Engine:
     """A copy of the app tests' bank that this test may write to, and a folder for uploads."""
-    with demo_engine.connect() as conn:
-        conn.exec_driver_sql("CHECKPOINT")
-    copy = tmp_path / "bank.duckdb"
-    shutil.copyfile(str(demo_engine.url.database), copy)
-    monkeypatch.setenv("FOOTPRINT_DATABASE_URL", f"duckdb:///{copy}")
+    url = duckdb_copy(demo_engine, tmp_path / "bank.duckdb")
+    monkeypatch.setenv("FOOTPRINT_DATABASE_URL", url)
     monkeypatch.setattr("data_access.settings.DATA_DIR", tmp_path / "data")
     st.cache_data.clear()
     st.cache_resource.clear()
-    return sa.create_engine(f"duckdb:///{copy}")
+    return sa.create_engine(url)
 
 
 def _gbk_file() -> bytes:

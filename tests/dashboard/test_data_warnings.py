@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -12,14 +11,8 @@ from streamlit.testing.v1 import AppTest
 
 from data_access.settings import database_url
 from metrics.standards import DEFAULT_STANDARDS as DEFAULT
+from tests.conftest import duckdb_copy
 from tests.dashboard.conftest import APP, sign_in_as
-
-
-def _copy_bank(demo_engine: sa.Engine, to: Path) -> str:
-    with demo_engine.connect() as conn:
-        conn.exec_driver_sql("CHECKPOINT")
-    shutil.copyfile(str(demo_engine.url.database), to)
-    return f"duckdb:///{to}"
 
 
 def _exec(url: str, *sql: str) -> None:
@@ -51,7 +44,7 @@ def _run(page: str, monkeypatch: pytest.MonkeyPatch, url: str | None = None) -> 
 def test_the_embedded_database_with_a_banks_own_rows_is_left_alone(
     demo_engine: sa.Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    url = _copy_bank(demo_engine, tmp_path / "footprint.duckdb")
+    url = duckdb_copy(demo_engine, tmp_path / "footprint.duckdb")
     _exec(url, "delete from bank_meta")  # loaded by the bank, never stamped: not the demo's
     monkeypatch.setattr("data_access.settings.DATA_DIR", tmp_path)
     monkeypatch.setenv("FOOTPRINT_DEMO_CUSTOMERS", "200")
@@ -68,7 +61,7 @@ def test_the_embedded_database_with_a_banks_own_rows_is_left_alone(
 def test_an_unfinished_load_is_said_on_every_page(
     demo_engine: sa.Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    url = _copy_bank(demo_engine, tmp_path / "killed.duckdb")
+    url = duckdb_copy(demo_engine, tmp_path / "killed.duckdb")
     _exec(
         url,
         "delete from bank_meta where key = 'data_as_of'",
@@ -80,25 +73,38 @@ def test_an_unfinished_load_is_said_on_every_page(
         assert any("last data load did not finish" in w.value for w in at.warning), page
 
 
-def test_marts_older_than_the_data_are_said(
-    demo_engine: sa.Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("stamp", "page", "said"),
+    [
+        pytest.param(
+            "update bank_meta set value = '2026-11-15' where key = 'mart:loyalty'",
+            "loyalty",
+            ("older than the data", "2026-11-15", "loyalty"),
+            id="marts-older-than-the-data",
+        ),
+        pytest.param(
+            "update bank_meta set value = 'in_progress' where key = 'refresh_state'",
+            "segments",
+            ("did not finish or is running",),
+            id="killed-refresh",
+        ),
+    ],
+)
+def test_a_lagging_or_killed_refresh_is_said(
+    stamp: str,
+    page: str,
+    said: tuple[str, ...],
+    demo_engine: sa.Engine,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    url = _copy_bank(demo_engine, tmp_path / "stale.duckdb")
-    _exec(url, "update bank_meta set value = '2026-11-15' where key = 'mart:loyalty'")
-    at = _run("loyalty", monkeypatch, url)
+    """The first warning holding ``said[0]`` also holds the rest of ``said``."""
+    url = duckdb_copy(demo_engine, tmp_path / "stamped.duckdb")
+    _exec(url, stamp)
+    at = _run(page, monkeypatch, url)
     assert not at.exception
-    stale = [w.value for w in at.warning if "older than the data" in w.value]
-    assert stale and "2026-11-15" in stale[0] and "loyalty" in stale[0]
-
-
-def test_a_killed_refresh_is_said(
-    demo_engine: sa.Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    url = _copy_bank(demo_engine, tmp_path / "refresh.duckdb")
-    _exec(url, "update bank_meta set value = 'in_progress' where key = 'refresh_state'")
-    at = _run("segments", monkeypatch, url)
-    assert not at.exception
-    assert any("did not finish or is running" in w.value for w in at.warning)
+    shown = [w.value for w in at.warning if said[0] in w.value]
+    assert shown and all(word in shown[0] for word in said[1:])
 
 
 def test_a_complete_bank_shows_no_data_warning(demo_app_url: str, monkeypatch) -> None:

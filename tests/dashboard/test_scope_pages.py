@@ -25,7 +25,6 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 import streamlit as st
-from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 from streamlit.util import calc_hash
 
@@ -216,20 +215,6 @@ def bank(app_bank: tuple[sa.Engine, str]) -> Bank:
 
 
 @pytest.fixture
-def offered(monkeypatch: pytest.MonkeyPatch) -> list[Callable[[], object]]:
-    """The files the runs' download buttons build on a click (Streamlit's deferred downloads)."""
-    found: list[Callable[[], object]] = []
-    original = MediaFileManager.add_deferred
-
-    def keep(self: MediaFileManager, data_callable: Callable[[], object], *a, **k) -> str:  # type: ignore[no-untyped-def]
-        found.append(data_callable)
-        return original(self, data_callable, *a, **k)
-
-    monkeypatch.setattr(MediaFileManager, "add_deferred", keep)
-    return found
-
-
-@pytest.fixture
 def tab_codes(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
     """The lazy tabs each page drew (page → codes), so that every tab gets opened."""
     found: dict[str, list[str]] = {}
@@ -265,7 +250,7 @@ def test_no_page_tab_or_file_shows_anything_outside_the_roles_scope(
     role: str,
     app_bank: tuple[sa.Engine, str],
     bank: Bank,
-    offered: list,
+    downloads: list,
     tab_codes: dict,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -287,7 +272,7 @@ def test_no_page_tab_or_file_shows_anything_outside_the_roles_scope(
     walked, leaks = [], []
     for _, _, url_path, _, _ in PAGE_TABLE:
         seen = Seen()
-        offered.clear()
+        downloads.clear()
         _hostile_url(at, bank, other_town)
         at._page_hash = calc_hash(url_path)  # the address bar, not a click in the navigation
         at.run()
@@ -315,8 +300,8 @@ def test_no_page_tab_or_file_shows_anything_outside_the_roles_scope(
             assert not at.exception, (role, url_path, code, at.exception)
             seen.add_run(at)
         if user.may("export") and url_path in FILES:
-            assert offered, (role, url_path, "offered no file")
-        for build in offered:  # a click on each file the page offered
+            assert downloads, (role, url_path, "offered no file")
+        for build in downloads:  # a click on each file the page offered
             seen.add_file(build())
         walked.append(url_path)
         leaks += [f"{url_path}: {x}" for x in outside.in_tables(seen.tables)]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from datetime import datetime
 
 import pytest
@@ -15,16 +14,15 @@ from data_access.queries.customer import SoftFootprintEntry, insert_soft_footpri
 from data_access.schema import audit_log, customers, soft_footprints
 from data_access.soft_changes import NotYours, correct_soft_footprint, withdraw_soft_footprint
 from data_access.soft_entry import InvalidSoftFootprint
+from tests.conftest import duckdb_copy
 
 
 @pytest.fixture(scope="module")
 def bank(demo_engine: sa.Engine, tmp_path_factory: pytest.TempPathFactory) -> sa.Engine:
     """This module's own copy of the demo bank (the shared one must stay as generated)."""
-    with demo_engine.connect() as conn:
-        conn.exec_driver_sql("CHECKPOINT")
-    copy = tmp_path_factory.mktemp("soft_changes") / "bank.duckdb"
-    shutil.copyfile(str(demo_engine.url.database), copy)
-    engine = make_engine(f"duckdb:///{copy}")
+    engine = make_engine(
+        duckdb_copy(demo_engine, tmp_path_factory.mktemp("soft_changes") / "bank.duckdb")
+    )
     yield engine
     engine.dispose()
 

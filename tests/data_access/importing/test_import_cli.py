@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -10,6 +9,7 @@ import sqlalchemy as sa
 
 from data_access.cli import main
 from data_access.schema import audit_log
+from tests.conftest import duckdb_copy
 from tests.data_access.importing.conftest import write_csv
 from tests.data_access.importing.test_hostile_files import HEADER, row
 
@@ -62,11 +62,7 @@ def test_export_then_import_changes_nothing(
     small_bank: tuple[sa.Engine, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     demo, _ = small_bank
-    copy = tmp_path / "copy.duckdb"
-    with demo.connect() as conn:  # the session's bank stays untouched
-        conn.exec_driver_sql("CHECKPOINT")
-    shutil.copy(demo.url.database, copy)
-    url = f"duckdb:///{copy}"
+    url = duckdb_copy(demo, tmp_path / "copy.duckdb")  # the session's bank stays untouched
     out = tmp_path / "out"
     assert (
         main(

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 
+import polars as pl
 import pytest
 import sqlalchemy as sa
 from polars.testing import assert_frame_equal
@@ -60,6 +61,22 @@ def views(engine: sa.Engine) -> list[tuple[Scope, Filters]]:
     ]
 
 
+def _assert_mart_is_live(
+    conn: sa.Connection,
+    engine: sa.Engine,
+    since: date,
+    select: Callable[..., sa.Select],
+    fetch: Callable[..., pl.DataFrame | None],
+    schema: dict,
+) -> None:
+    """In every view, the mart's reader (``fetch``) returns the live query's (``select``) frame."""
+    for scope, flt in views(engine):
+        live = frame(conn, select(scope, flt, since, AS_OF), schema)
+        got = fetch(conn, scope, flt, since, AS_OF, schema)
+        assert got is not None
+        assert_frame_equal(got, live)
+
+
 @pytest.mark.parametrize(
     "since",
     [
@@ -70,13 +87,10 @@ def views(engine: sa.Engine) -> list[tuple[Scope, Filters]]:
 )
 def test_weekly_activity_from_the_mart_equals_the_live_query(bank: sa.Engine, since: date) -> None:
     with bank.connect() as conn:
-        for scope, flt in views(bank):
-            live = frame(
-                conn, lq.select_weekly_activity(scope, flt, since, AS_OF), lq.WEEKLY_COUNT_SCHEMA
-            )
-            got = fast.fetch_weekly_activity(conn, scope, flt, since, AS_OF, lq.WEEKLY_COUNT_SCHEMA)
-            assert got is not None
-            assert_frame_equal(got, live)
+        _assert_mart_is_live(
+            conn, bank, since, lq.select_weekly_activity, fast.fetch_weekly_activity,
+            lq.WEEKLY_COUNT_SCHEMA,
+        )  # fmt: skip
         bank_live = frame(
             conn,
             lq.select_weekly_activity(Scope.bank(), Filters(AS_OF, AS_OF), since, AS_OF),
@@ -94,15 +108,10 @@ def test_weekly_activity_from_the_mart_equals_the_live_query(bank: sa.Engine, si
 )
 def test_cohort_activity_from_the_mart_equals_the_live_query(bank: sa.Engine, since: date) -> None:
     with bank.connect() as conn:
-        for scope, flt in views(bank):
-            live = frame(
-                conn, lq.select_cohort_activity(scope, flt, since, AS_OF), lq.COHORT_ACTIVITY_SCHEMA
-            )
-            got = fast.fetch_cohort_activity(
-                conn, scope, flt, since, AS_OF, lq.COHORT_ACTIVITY_SCHEMA
-            )
-            assert got is not None
-            assert_frame_equal(got, live)
+        _assert_mart_is_live(
+            conn, bank, since, lq.select_cohort_activity, fast.fetch_cohort_activity,
+            lq.COHORT_ACTIVITY_SCHEMA,
+        )  # fmt: skip
         whole = fast.fetch_cohort_activity(
             conn, Scope.bank(), Filters(AS_OF, AS_OF), since, AS_OF, lq.COHORT_ACTIVITY_SCHEMA
         )

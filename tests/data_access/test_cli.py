@@ -10,16 +10,13 @@ import sqlalchemy as sa
 
 from data_access.cli import EXIT_REFUSED, main
 from data_access.schema import metadata
-
-SMALL = ["--customers", "300", "--seed", "5", "--end-date", "2026-11-22"]
+from tests.data_access.conftest import SMALL, cli_bank
 
 
 @pytest.fixture(scope="module")
 def small_bank(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """A tiny bank made through the CLI once for this module."""
-    url = f"duckdb:///{tmp_path_factory.mktemp('cli') / 'sub' / 'bank.duckdb'}"
-    assert main(["init", "--url", url, *SMALL]) == 0
-    return url
+    """A tiny bank made through the CLI once for this module (in a folder init must create)."""
+    return cli_bank(tmp_path_factory.mktemp("cli") / "sub" / "bank.duckdb")
 
 
 def test_init_creates_a_bank_and_info_prints_every_count(

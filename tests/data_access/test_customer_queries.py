@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date, datetime
 
@@ -12,20 +11,16 @@ import sqlalchemy as sa
 
 from data_access.errors import InvalidImport
 from data_access.filters import FINDABLE, Scope
-from data_access.masking import KINDS
 from data_access.queries import customer as q
 from data_access.schema import soft_footprints
-from tests.data_access.customer_seed import AS_OF, seed, seeded_banks
+from tests.data_access.customer_seed import AS_OF, seed
+from tests.data_access.scopes import CLEAR
 
-CLEAR = Scope.bank(reveal=KINDS)  # the raw values: these tests check the query, not masking
 
-
-@pytest.fixture(scope="module", params=["duckdb", "postgresql"])
-def bank(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[sa.Engine]:
+@pytest.fixture(scope="module")
+def bank(tiny_bank: sa.Engine) -> sa.Engine:
     """The tiny bank, shared by the read-only tests of this module."""
-    yield from seeded_banks(request.param, tmp_path_factory)
+    return tiny_bank
 
 
 @pytest.fixture

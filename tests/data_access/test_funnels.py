@@ -9,7 +9,6 @@ import pytest
 import sqlalchemy as sa
 
 from data_access.filters import Filters, Scope
-from data_access.masking import KINDS
 from data_access.queries.funnels import fetch_campaigns, fetch_drop_list, fetch_stage_pivot
 from data_access.schema import (
     FUNNEL_STAGES,
@@ -21,9 +20,8 @@ from data_access.schema import (
     officers,
 )
 from metrics.funnels import dropped_at, mark_reached, stage_counts
+from tests.data_access.scopes import CLEAR
 from tests.rows import branch_rows, campaign_row, officer_rows
-
-CLEAR = Scope.bank(reveal=KINDS)  # the raw values: these tests check the query, not masking
 
 ALL = Filters(date(2026, 1, 1), date(2026, 12, 31))
 

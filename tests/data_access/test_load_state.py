@@ -17,16 +17,13 @@ from data_access.engine import make_engine
 from data_access.load_state import fetch_load_state
 from data_access.marts import MARTS
 from metrics.standards import DEFAULT_STANDARDS, load_standards
-
-SMALL = ["--customers", "300", "--seed", "5", "--end-date", "2026-11-22"]
+from tests.data_access.conftest import cli_bank
 
 
 @pytest.fixture(scope="module")
 def small_bank(tmp_path_factory: pytest.TempPathFactory) -> str:
     """A tiny demo bank made through the CLI once for this module."""
-    url = f"duckdb:///{tmp_path_factory.mktemp('stamps') / 'bank.duckdb'}"
-    assert main(["init", "--url", url, *SMALL]) == 0
-    return url
+    return cli_bank(tmp_path_factory.mktemp("stamps") / "bank.duckdb")
 
 
 def _copy(bank_url: str, to: Path) -> str:

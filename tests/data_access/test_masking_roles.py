@@ -22,8 +22,8 @@ from data_access.masking import KINDS, PERSONAL_COLUMN_NAMES, protect
 from data_access.queries.customer import fetch_profile
 from data_access.queries.value import SegmentDefinition, fetch_segment_customers
 from data_access.roles import ROLES, scope_for
-from data_access.schema import customers
 from tests.conftest import DEMO_END_DATE
+from tests.data_access.personal import stored_personal
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -95,14 +95,7 @@ def test_the_demo_banks_rows_leave_the_data_layer_masked_for_each_role(
         )
         first = members["customer_id"].head(1).to_list()
         profile = fetch_profile(conn, scope, first[0]) if first else pl.DataFrame()
-        raw = pl.DataFrame(
-            conn.execute(
-                sa.select(customers.c.customer_id, customers.c.name, customers.c.phone,
-                          customers.c.id_number)
-            ).all(),
-            schema=["customer_id", "name", "phone", "id_number"],
-            orient="row",
-        )  # fmt: skip
+        raw = stored_personal(conn)
     if ROLES[role].scope == "none":
         assert members.is_empty() and profile.is_empty()
         return

@@ -10,11 +10,9 @@ import sqlalchemy as sa
 
 from data_access import schema
 from data_access.filters import Filters, Scope
-from data_access.masking import KINDS
 from data_access.queries import quality as q
+from tests.data_access.scopes import CLEAR
 from tests.rows import branch_rows, officer_rows
-
-CLEAR = Scope.bank(reveal=KINDS)  # the raw values: these tests check the query, not masking
 
 PERIOD = Filters(date(2026, 11, 9), date(2026, 11, 22))
 FIELDS = ("occupation", "town", "declared_income", "phone")

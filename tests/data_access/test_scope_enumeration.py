@@ -4,9 +4,7 @@ called here or named in ``NOT_CUSTOMER_DATA`` with its reason — otherwise the 
 
 from __future__ import annotations
 
-import importlib
 import inspect
-import pkgutil
 from collections.abc import Callable
 from datetime import date, timedelta
 
@@ -14,13 +12,14 @@ import polars as pl
 import pytest
 import sqlalchemy as sa
 
-import data_access.queries as queries
 from data_access.filters import Filters, Scope
 from data_access.masking import PERSONAL_COLUMN_NAMES, protect
 from data_access.queries.value import SegmentDefinition
 from data_access.roles import ROLES, scope_for
 from data_access.schema import FUNNEL_STAGES, campaigns, customers, officers
 from metrics.standards import load_standards
+from tests.data_access.fetches import all_fetches
+from tests.data_access.personal import stored_personal
 
 AS_OF = date(2026, 11, 22)
 
@@ -44,17 +43,6 @@ THROUGH_LIVE = {
     "activity.fetch_profile_income_evidence": "quality.fetch_profile_income_evidence",
     "activity.fetch_weekly_activity": "loyalty.fetch_weekly_activity",
 }
-
-
-def all_fetches() -> dict[str, Callable]:
-    """Every ``fetch_*`` defined in ``data_access.queries``, by ``module.name``."""
-    out = {}
-    for info in pkgutil.iter_modules(queries.__path__):
-        mod = importlib.import_module(f"data_access.queries.{info.name}")
-        for name, fn in inspect.getmembers(mod, inspect.isfunction):
-            if name.startswith("fetch_") and fn.__module__ == mod.__name__:
-                out[f"{info.name}.{name}"] = fn
-    return out
 
 
 def scoped_fetches() -> list[str]:
@@ -212,14 +200,7 @@ def test_no_fetch_returns_a_row_outside_any_roles_scope(demo: sa.Engine) -> None
     scopes = role_scopes(bank)
     assert set(scopes) == set(ROLES)
     with demo.connect() as conn:
-        stored = pl.DataFrame(
-            conn.execute(
-                sa.select(customers.c.customer_id, customers.c.name, customers.c.phone,
-                          customers.c.id_number)
-            ).all(),
-            schema=["customer_id", "name", "phone", "id_number"],
-            orient="row",
-        )  # fmt: skip
+        stored = stored_personal(conn)
     fetches = all_fetches()
     calls, leaks = 0, []
     with demo.connect() as conn:

@@ -9,9 +9,7 @@ return nothing. Run on the session's demo bank (DuckDB), marts refreshed.
 
 from __future__ import annotations
 
-import importlib
 import inspect
-import pkgutil
 from collections.abc import Callable
 from datetime import date, timedelta
 
@@ -19,7 +17,6 @@ import polars as pl
 import pytest
 import sqlalchemy as sa
 
-import data_access.queries as queries
 from data_access.filters import Filters, Scope
 from data_access.queries import loyalty, officers, quality
 from data_access.queries.value import SegmentDefinition
@@ -28,6 +25,7 @@ from data_access.schema import officers as officers_table
 from metrics.footprint_rules import load_rules
 from metrics.standards import load_standards
 from tests.conftest import DEMO_END_DATE
+from tests.data_access.fetches import all_fetches
 
 BRANCH = 2
 # Fetches that take no scope, and why they may: bank-level facts with no customer in them.
@@ -42,21 +40,7 @@ UNSCOPED = {
 }
 
 
-def _fetches() -> dict[str, Callable]:
-    found = {}
-    for info in pkgutil.iter_modules(queries.__path__):
-        module = importlib.import_module(f"data_access.queries.{info.name}")
-        for name, fn in vars(module).items():
-            if (
-                name.startswith("fetch_")
-                and inspect.isfunction(fn)
-                and fn.__module__ == module.__name__
-            ):
-                found[f"{info.name}.{name}"] = fn
-    return found
-
-
-FETCHES = _fetches()
+FETCHES = all_fetches()
 
 
 def test_every_fetch_without_a_scope_is_listed_with_its_reason() -> None:

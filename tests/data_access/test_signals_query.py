@@ -2,28 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import polars as pl
 import pytest
 import sqlalchemy as sa
 
 from data_access.filters import Filters, Scope
-from data_access.masking import KINDS
 from data_access.queries.signals import feature_schema, fetch_signal_features, months_back
 from metrics.footprint_rules import load_rules
-from tests.data_access.customer_seed import AS_OF, seed, seeded_banks
+from tests.data_access.customer_seed import AS_OF, seed
+from tests.data_access.scopes import CLEAR
+from tests.signal_codes import CODES
 
 FEATURE_SCHEMA = feature_schema(load_rules())
-CLEAR = Scope.bank(reveal=KINDS)  # the raw values: these tests check the query, not masking
 
 
-@pytest.fixture(scope="module", params=["duckdb", "postgresql"])
-def bank(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[sa.Engine]:
+@pytest.fixture(scope="module")
+def bank(tiny_bank: sa.Engine) -> sa.Engine:
     """The tiny bank, shared by this module's tests (they only read, or refresh the mart)."""
-    yield from seeded_banks(request.param, tmp_path_factory)
+    return tiny_bank
 
 
 @pytest.mark.parametrize(
@@ -90,17 +86,6 @@ def test_one_customer_features_match_the_bank_wide_row(bank: sa.Engine) -> None:
         all_rows = fetch_signal_features(conn, Scope.bank(), AS_OF)
         one = fetch_signal_features(conn, Scope.bank(), AS_OF, customer_ids=(2,))
     assert one.equals(all_rows.filter(pl.col("customer_id") == 2))
-
-
-CODES = (
-    "car_owner",
-    "merchant",
-    "migrant_family",
-    "pensioner",
-    "outflow_risk",
-    "internet_credit",
-    "family_event",
-)
 
 
 @pytest.fixture(scope="module")

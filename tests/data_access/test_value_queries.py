@@ -13,7 +13,6 @@ from data_access import schema
 from data_access.errors import InvalidFilter, SegmentExists
 from data_access.filters import Filters, Scope
 from data_access.marts.value import refresh_value, tier_customers
-from data_access.masking import KINDS
 from data_access.queries.value import (
     SegmentDefinition,
     delete_segment,
@@ -31,9 +30,8 @@ from data_access.queries.value import (
 )
 from metrics.clv import rfm_summary, survival_discount_factor
 from metrics.standards import load_standards
+from tests.data_access.scopes import CLEAR
 from tests.rows import branch_rows, officer_rows
-
-CLEAR = Scope.bank(reveal=KINDS)  # the raw values: these tests check the query, not masking
 
 AS_OF = date(2026, 11, 30)
 STD = load_standards()

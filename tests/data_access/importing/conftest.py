@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from data_access.engine import make_engine
-from data_access.importing import import_file
+from data_access.importing import ImportResult, import_file
 from data_access.importing.export import export_bank
 from data_access.schema import metadata
 
@@ -75,3 +75,17 @@ def read_rejects(path: Path) -> list[dict[str, str]]:
     """The rejects file's rows (UTF-8 with BOM)."""
     with path.open(encoding="utf-8-sig", newline="") as fh:
         return list(csv.DictReader(fh))
+
+
+def import_in_chunks(bank: sa.Engine, path: Path, rejects: Path, block_size: int) -> ImportResult:
+    """A core-banking footprint file read ``block_size`` bytes at a time, its rejects written to
+    ``rejects``, the marts not refreshed."""
+    return import_file(
+        bank,
+        path,
+        "core_banking",
+        "footprints",
+        rejects_path=rejects,
+        refresh=False,
+        block_size=block_size,
+    )

@@ -13,7 +13,12 @@ import sqlalchemy as sa
 from data_access.errors import InvalidImport
 from data_access.importing import import_file
 from data_access.schema import footprints
-from tests.data_access.importing.conftest import read_rejects, table_state, write_csv
+from tests.data_access.importing.conftest import (
+    import_in_chunks,
+    read_rejects,
+    table_state,
+    write_csv,
+)
 
 HEADER = [
     "交易流水号",
@@ -205,15 +210,7 @@ def test_duplicates_found_across_chunks(bank: sa.Engine, tmp_path: Path) -> None
     rows = [row(i) for i in range(1, 3001)] + [row(17, 交易金额="9.00")]
     path = write_csv(tmp_path / "f.csv", HEADER, rows, "gbk")
     rejects = tmp_path / "r.csv"
-    r = import_file(
-        bank,
-        path,
-        "core_banking",
-        "footprints",
-        rejects_path=rejects,
-        refresh=False,
-        block_size=16_384,  # many chunks: the duplicate is far from its first line
-    )
+    r = import_in_chunks(bank, path, rejects, 16_384)  # many chunks: the duplicate is far away
     assert (r.inserted, r.rejected) == (3000, 1)
     (dup,) = read_rejects(rejects)
     assert dup["行号"] == "3002" and "与第 18 行相同" in dup["拒绝原因"]

@@ -11,9 +11,8 @@ import pytest
 import sqlalchemy as sa
 
 from bench.bench_import import make_csv, spoil
-from data_access.importing import import_file
 from data_access.schema import footprints
-from tests.data_access.importing.conftest import read_rejects
+from tests.data_access.importing.conftest import import_in_chunks, read_rejects
 
 ROWS = 300_000
 
@@ -32,15 +31,8 @@ def test_large_file_with_bad_rows_far_apart(bank: sa.Engine, tmp_path: Path) -> 
     bad = spoil(clean, path, ROWS)
     before = _count(bank)
     rejects = tmp_path / "rejects.csv"
-    r = import_file(
-        bank,
-        path,
-        "core_banking",
-        "footprints",
-        rejects_path=rejects,
-        refresh=False,
-        block_size=1 << 20,  # about 20 chunks: bad rows and repeated keys in different ones
-    )
+    # about 20 chunks of 1 MiB: bad rows and repeated keys in different ones
+    r = import_in_chunks(bank, path, rejects, 1 << 20)
     assert r.encoding == "gb18030"
     assert (r.rows_read, r.rejected, r.inserted) == (ROWS, len(bad), ROWS - len(bad))
     assert _count(bank) == before + ROWS - len(bad) == _count(bank, distinct=True)

@@ -1,0 +1,29 @@
+"""Data-layer fixtures shared by several modules."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from data_access.cli import main
+from tests.data_access.customer_seed import seeded_banks
+
+SMALL = ["--customers", "300", "--seed", "5", "--end-date", "2026-11-22"]
+
+
+@pytest.fixture(scope="module", params=["duckdb", "postgresql"])
+def tiny_bank(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[sa.Engine]:
+    """The tiny bank of customer_seed.py on each backend, built once for each module that asks."""
+    yield from seeded_banks(request.param, tmp_path_factory)
+
+
+def cli_bank(path: Path) -> str:
+    """A small demo bank (``SMALL``) made at ``path`` through the command line; its URL."""
+    url = f"duckdb:///{path}"
+    assert main(["init", "--url", url, *SMALL]) == 0
+    return url

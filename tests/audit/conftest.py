@@ -60,6 +60,20 @@ def bank(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Ite
     st.cache_data.clear()
 
 
+@pytest.fixture(params=AS_OF_DATES, ids=[f"{d}" for d in AS_OF_DATES])
+def as_of(request: pytest.FixtureRequest, bank: sa.Engine) -> Iterator[date]:
+    """The value mart refreshed as of the date (put back as of the data's end afterwards)."""
+    from data_access.marts.value import refresh_value
+    from metrics.standards import load_standards
+
+    day: date = request.param
+    if day != DATA_END:
+        refresh_value(bank, load_standards(), day, lambda *_: None)
+    yield day
+    if day != DATA_END:
+        refresh_value(bank, load_standards(), DATA_END, lambda *_: None)
+
+
 @pytest.fixture
 def largest_branch(bank: sa.Engine) -> int:
     """The branch with the most customers (the audit's branch)."""

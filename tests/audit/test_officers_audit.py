@@ -13,15 +13,8 @@ import polars as pl
 import pytest
 import sqlalchemy as sa
 
+from dashboard.loaders import officers as loaders
 from dashboard.loaders.common import load_officers
-from dashboard.loaders.officers import (
-    BOOK_ROLES,
-    load_activity,
-    load_conversions,
-    load_engagement_benchmark,
-    load_profile_fill,
-    load_soft,
-)
 from data_access.filters import Filters, Scope
 from metrics import officers as om
 from metrics import quality as qm
@@ -104,18 +97,18 @@ def test_officer_weekly_work_and_engagement(
     for scope in (Scope.bank(), Scope.branch(largest_branch), busiest_officer):
         where = f"{scope.level} {week}"
         # the page's way (dashboard/pages/officers.py)
-        book = om.officers_in_view(load_officers(scope), roles=BOOK_ROLES)
+        book = om.officers_in_view(load_officers(scope), roles=loaders.BOOK_ROLES)
         in_period = pl.col("week_start").is_in(weeks)
-        fill = load_profile_fill(scope, period, STD.profile_fields)
+        fill = loaders.load_profile_fill(scope, period, STD.profile_fields)
         rates = om.officer_rates(
             book,
-            load_activity(scope, period).filter(in_period),
-            load_soft(scope, period).filter(in_period),
-            load_conversions(scope, period),
+            loaders.load_activity(scope, period).filter(in_period),
+            loaders.load_soft(scope, period).filter(in_period),
+            loaders.load_conversions(scope, period),
             qm.officer_completeness(fill),
             N_WEEKS,
         )
-        benchmark = load_engagement_benchmark(
+        benchmark = loaders.load_engagement_benchmark(
             tuple(weeks), STD.profile_fields, STD.engagement, STD.version
         )
         scores = om.engagement_scores(rates, STD.engagement, benchmark)

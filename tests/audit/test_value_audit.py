@@ -4,7 +4,6 @@ balance snapshots and footprints, with the value mart refreshed as of each audit
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 
 import pytest
@@ -12,10 +11,9 @@ import sqlalchemy as sa
 
 from dashboard.loaders.segments import load_breakdown, load_summary, view
 from data_access.filters import Scope
-from data_access.marts.value import refresh_value
 from data_access.queries.value import SegmentDefinition
 from metrics.standards import load_standards
-from tests.audit.conftest import AS_OF_DATES, DATA_END, rows
+from tests.audit.conftest import rows
 
 STD = load_standards()
 
@@ -129,17 +127,6 @@ def _segment(r: int, fm: int) -> str:
         if rule.r[0] <= r <= rule.r[1] and rule.fm[0] <= fm <= rule.fm[1]:
             return rule.code
     return "other"
-
-
-@pytest.fixture(params=AS_OF_DATES, ids=[f"{d}" for d in AS_OF_DATES])
-def as_of(request: pytest.FixtureRequest, bank: sa.Engine) -> Iterator[date]:
-    """The value mart refreshed as of the date (put back as of the data's end afterwards)."""
-    day: date = request.param
-    if day != DATA_END:
-        refresh_value(bank, STD, day, lambda *_: None)
-    yield day
-    if day != DATA_END:
-        refresh_value(bank, STD, DATA_END, lambda *_: None)
 
 
 def test_segment_size_aum_tiers_and_rfm_segments(

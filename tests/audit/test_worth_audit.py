@@ -11,7 +11,6 @@ the horizon; loyalty = 100 x sum of weight x component (``[loyalty]``, docs/cust
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 
 import numpy as np
@@ -23,10 +22,9 @@ from scipy.special import betaln, gammaln
 from dashboard.loaders.loyalty import load_overview
 from dashboard.loaders.segments import load_breakdown, load_summary, view
 from data_access.filters import Filters, Scope
-from data_access.marts.value import refresh_value
 from data_access.queries.value import SegmentDefinition
 from metrics.standards import load_standards
-from tests.audit.conftest import AS_OF_DATES, DATA_END, rows
+from tests.audit.conftest import rows
 from tests.audit.test_value_audit import (
     OPEN,
     RFM,
@@ -115,17 +113,6 @@ def p_alive(params: tuple[float, ...], x: float, tx: float, T: float) -> float:
     if x == 0:
         return 1.0
     return 1.0 / (1.0 + a / (b + x - 1) * ((alpha + T) / (alpha + tx)) ** (r + x))
-
-
-@pytest.fixture(params=AS_OF_DATES, ids=[f"{d}" for d in AS_OF_DATES])
-def as_of(request: pytest.FixtureRequest, bank: sa.Engine) -> Iterator[date]:
-    """The value mart refreshed as of the date (put back as of the data's end afterwards)."""
-    day: date = request.param
-    if day != DATA_END:
-        refresh_value(bank, STD, day, lambda *_: None)
-    yield day
-    if day != DATA_END:
-        refresh_value(bank, STD, DATA_END, lambda *_: None)
 
 
 def _params(as_of: date) -> dict[str, object]:

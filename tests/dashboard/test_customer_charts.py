@@ -9,14 +9,7 @@ import pytest
 
 from dashboard.charts import customer as charts
 from dashboard.i18n import catalog
-from data_access.schema import (
-    CHANNELS,
-    COUNTERPARTY_TYPES,
-    FOOTPRINT_KINDS,
-    PLATFORMS,
-    PRODUCTS,
-    SOFT_KINDS,
-)
+from data_access import schema
 from data_access.soft_entry import SOFT_SOURCES
 from metrics.footprint_rules import load_rules
 from metrics.standards import load_standards
@@ -139,13 +132,13 @@ def test_coded_table_translates_and_renames() -> None:
 @pytest.mark.parametrize(
     ("prefix", "codes"),
     [
-        pytest.param("kind", FOOTPRINT_KINDS, id="kinds"),
-        pytest.param("channel", CHANNELS, id="channels"),
-        pytest.param("product", (*PRODUCTS, *(r.product for r in RULES)), id="products"),
-        pytest.param("soft", SOFT_KINDS, id="soft-kinds"),
+        pytest.param("kind", schema.FOOTPRINT_KINDS, id="kinds"),
+        pytest.param("channel", schema.CHANNELS, id="channels"),
+        pytest.param("product", (*schema.PRODUCTS, *(r.product for r in RULES)), id="products"),
+        pytest.param("soft", schema.SOFT_KINDS, id="soft-kinds"),
         pytest.param("src", SOFT_SOURCES, id="sources"),
-        pytest.param("platform", PLATFORMS, id="platforms"),
-        pytest.param("cp", COUNTERPARTY_TYPES, id="counterparties"),
+        pytest.param("platform", schema.PLATFORMS, id="platforms"),
+        pytest.param("cp", schema.COUNTERPARTY_TYPES, id="counterparties"),
         pytest.param("f", load_standards().profile_fields, id="profile-fields"),
     ],
 )

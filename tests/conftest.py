@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 import sqlalchemy as sa
@@ -87,11 +86,6 @@ def _pg_engine_in_fresh_schema() -> tuple[sa.Engine, sa.Engine, str]:
         conn.execute(sa.schema.CreateSchema(schema))
     engine = sa.create_engine(PG_URL, connect_args={"options": f"-csearch_path={schema}"})
     return admin, engine, schema
-
-
-def pg_url(schema: str) -> str:
-    """The URL of the test server with ``schema`` as the search path (for the CLI and the app)."""
-    return f"{PG_URL}?options={quote(f'-csearch_path={schema}')}"
 
 
 @contextmanager

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,4 +27,18 @@ def cli_bank(path: Path) -> str:
     """A small demo bank (``SMALL``) made at ``path`` through the command line; its URL."""
     url = f"duckdb:///{path}"
     assert main(["init", "--url", url, *SMALL]) == 0
+    return url
+
+
+def copy_with(bank_url: str, to: Path, *sql: str) -> str:
+    """A copy at ``to`` of the module's bank file (cheaper than building another), changed by the
+    statements ``sql``; its URL."""
+    shutil.copy(sa.make_url(bank_url).database, to)
+    url = f"duckdb:///{to}"
+    if sql:
+        engine = sa.create_engine(url)
+        with engine.begin() as conn:
+            for statement in sql:
+                conn.execute(sa.text(statement))
+        engine.dispose()
     return url

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -10,7 +9,7 @@ import sqlalchemy as sa
 
 from data_access.cli import EXIT_REFUSED, main
 from data_access.schema import metadata
-from tests.data_access.conftest import SMALL, cli_bank
+from tests.data_access.conftest import SMALL, cli_bank, copy_with
 
 
 @pytest.fixture(scope="module")
@@ -87,20 +86,12 @@ def test_ensure_demo_skips_a_loaded_bank(small_bank: str, capsys) -> None:
     assert any(line.split()[:2] == ["admin", "admin-demo"] for line in out[1:]), out
 
 
-def _copy(bank_url: str, to: Path) -> str:
-    """A copy of the module's bank file (cheaper than building another)."""
-    shutil.copy(sa.make_url(bank_url).database, to)
-    return f"duckdb:///{to}"
-
-
 def test_ensure_demo_rebuilds_an_unfinished_embedded_load(
     small_bank: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
 ) -> None:
-    url = _copy(small_bank, tmp_path / "embedded.duckdb")
-    engine = sa.create_engine(url)
-    with engine.begin() as conn:  # as if the load had died before its last step
-        conn.execute(sa.text("delete from bank_meta where key = 'data_as_of'"))
-    engine.dispose()
+    url = copy_with(  # as if the load had died before its last step
+        small_bank, tmp_path / "embedded.duckdb", "delete from bank_meta where key = 'data_as_of'"
+    )
     monkeypatch.delenv("FOOTPRINT_DATABASE_URL", raising=False)
     monkeypatch.setattr("data_access.cli.database_url", lambda: url)
     monkeypatch.setenv("FOOTPRINT_DEMO_CUSTOMERS", "260")
@@ -120,11 +111,7 @@ def test_ensure_demo_rebuilds_an_unfinished_embedded_load(
 def test_ensure_demo_leaves_a_configured_database_with_unstamped_data_alone(
     small_bank: str, tmp_path: Path, capsys
 ) -> None:
-    url = _copy(small_bank, tmp_path / "theirs.duckdb")
-    engine = sa.create_engine(url)
-    with engine.begin() as conn:
-        conn.execute(sa.text("delete from bank_meta"))
-    engine.dispose()
+    url = copy_with(small_bank, tmp_path / "theirs.duckdb", "delete from bank_meta")
     capsys.readouterr()
     assert main(["ensure-demo", "--url", url]) == EXIT_REFUSED
     assert "--replace" in capsys.readouterr().err

@@ -3,7 +3,6 @@ refresh is recognisable; `refresh` applies the configured standard (FOOTPRINT_ST
 
 from __future__ import annotations
 
-import shutil
 from datetime import date
 from pathlib import Path
 
@@ -17,18 +16,13 @@ from data_access.engine import make_engine
 from data_access.load_state import fetch_load_state
 from data_access.marts import MARTS
 from metrics.standards import DEFAULT_STANDARDS, load_standards
-from tests.data_access.conftest import cli_bank
+from tests.data_access.conftest import cli_bank, copy_with
 
 
 @pytest.fixture(scope="module")
 def small_bank(tmp_path_factory: pytest.TempPathFactory) -> str:
     """A tiny demo bank made through the CLI once for this module."""
     return cli_bank(tmp_path_factory.mktemp("stamps") / "bank.duckdb")
-
-
-def _copy(bank_url: str, to: Path) -> str:
-    shutil.copy(sa.make_url(bank_url).database, to)
-    return f"duckdb:///{to}"
 
 
 def _scalar(url: str, sql: str) -> object:
@@ -66,11 +60,7 @@ def test_ensure_demo_never_rebuilds_the_embedded_database_over_a_banks_own_rows(
     small_bank: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
 ) -> None:
     # the bank's own load into the embedded file: rows, but no stamp of any kind
-    url = _copy(small_bank, tmp_path / "embedded.duckdb")
-    engine = sa.create_engine(url)
-    with engine.begin() as conn:
-        conn.execute(sa.text("delete from bank_meta"))
-    engine.dispose()
+    url = copy_with(small_bank, tmp_path / "embedded.duckdb", "delete from bank_meta")
     _as_embedded_default(monkeypatch, url)
     capsys.readouterr()
     assert main(["ensure-demo"]) == EXIT_REFUSED
@@ -82,12 +72,12 @@ def test_ensure_demo_never_rebuilds_the_embedded_database_over_a_banks_own_rows(
 def test_ensure_demo_rebuilds_only_the_demos_own_unfinished_build(
     small_bank: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    url = _copy(small_bank, tmp_path / "embedded.duckdb")
-    engine = sa.create_engine(url)
-    with engine.begin() as conn:  # as the demo leaves it when killed before the end
-        conn.execute(sa.text("delete from bank_meta where key = 'data_as_of'"))
-        conn.execute(sa.text("update bank_meta set value = 'in_progress' where key = 'load_state'"))
-    engine.dispose()
+    url = copy_with(  # as the demo leaves it when killed before the end
+        small_bank,
+        tmp_path / "embedded.duckdb",
+        "delete from bank_meta where key = 'data_as_of'",
+        "update bank_meta set value = 'in_progress' where key = 'load_state'",
+    )
     _as_embedded_default(monkeypatch, url)
     assert main(["ensure-demo"]) == 0
     assert _scalar(url, "select count(*) from customers") == 260
@@ -96,7 +86,7 @@ def test_ensure_demo_rebuilds_only_the_demos_own_unfinished_build(
 def test_a_refresh_that_dies_part_way_is_marked_in_progress(
     small_bank: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    url = _copy(small_bank, tmp_path / "b.duckdb")
+    url = copy_with(small_bank, tmp_path / "b.duckdb")
     engine = make_engine(url)
     calls: list[str] = []
     original = list(MARTS)
@@ -122,7 +112,7 @@ def test_a_refresh_that_dies_part_way_is_marked_in_progress(
 def test_refresh_applies_the_configured_standard(
     small_bank: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
 ) -> None:
-    url = _copy(small_bank, tmp_path / "c.duckdb")
+    url = copy_with(small_bank, tmp_path / "c.duckdb")
     vip = "select count(*) from customer_value where tier = 'vip'"
     before = _scalar(url, vip)
     bank_file = tmp_path / "bank-standard.toml"

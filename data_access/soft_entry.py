@@ -17,9 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationIn
 from pydantic_core import PydanticCustomError
 
 from data_access.errors import InvalidImport
-from data_access.schema import SOFT_KINDS
+from metrics.codes import SOFT_KINDS, SOFT_SOURCES
 
-SOFT_SOURCES = ("counter", "visit", "call", "customer")
 FUEL_GRADES = (92, 95, 97, 98)  # 97# is still sold in some provinces
 MAX_LITRES = 300.0  # a lorry's tank; a car's is 40-80 L
 MAX_AMOUNT = 100_000_000.0  # CNY: a house or a wedding, not 1e300

@@ -61,6 +61,8 @@ SOFT_KINDS = (
     "frequent_place",
     "interest",
 )
+# who told us: staff at the counter, on a visit, on a call, or the customer in their own words
+SOFT_SOURCES = ("counter", "visit", "call", "customer")
 PLATFORMS = ("huabei", "jiebei", "jd_baitiao", "weilidai")
 ACTIVITY_KINDS = ("visit", "call", "counter_service", "follow_up")
 OCCUPATIONS = (
@@ -144,6 +146,7 @@ LABEL_PREFIXES: dict[str, tuple[str, ...]] = {
     "CHANNELS": ("customer.channel_",),
     "COUNTERPARTY_TYPES": ("customer.cp_",),
     "SOFT_KINDS": ("customer.soft_",),
+    "SOFT_SOURCES": ("customer.src_",),
     "PLATFORMS": ("customer.platform_",),
     "ACTIVITY_KINDS": ("officers.kind_",),
     "OCCUPATIONS": ("codes.occ_",),

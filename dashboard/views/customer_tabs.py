@@ -50,8 +50,8 @@ from data_access.schema import (
     PRODUCTS,
     SOFT_KINDS,
 )
-from data_access.soft_entry import FUEL_GRADES, SOFT_SOURCES, InvalidSoftFootprint, Problem
-from metrics.codes import EDUCATION, MARITAL, OCCUPATIONS
+from data_access.soft_entry import FUEL_GRADES, InvalidSoftFootprint, Problem
+from metrics.codes import EDUCATION, MARITAL, OCCUPATIONS, SOFT_SOURCES
 from metrics.footprint_rules import rules_for
 from metrics.nbp import rank_next_products
 from metrics.profile import profile_completeness

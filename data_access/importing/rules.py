@@ -35,7 +35,6 @@ IMPORT_ORDER = (
 )
 
 LOAN_STATUSES = ("submitted", "approved", "rejected", "disbursed")
-SOFT_SOURCES = ("counter", "visit", "call", "customer")
 GENDERS = ("M", "F")
 DIRECTIONS = ("in", "out")
 
@@ -54,7 +53,7 @@ _CODES: dict[tuple[str, str], tuple[str, ...]] = {
     ("officer_activities", "kind"): codes.ACTIVITY_KINDS,
     ("weekly_targets", "kpi"): codes.KPI_CODES,
     ("soft_footprints", "kind"): codes.SOFT_KINDS,
-    ("soft_footprints", "source"): SOFT_SOURCES,
+    ("soft_footprints", "source"): codes.SOFT_SOURCES,
     ("customers", "gender"): GENDERS,
     ("customers", "occupation"): codes.OCCUPATIONS,
     ("officers", "gender"): GENDERS,

@@ -10,7 +10,7 @@ import pytest
 from dashboard.charts import customer as charts
 from dashboard.i18n import catalog
 from data_access import schema
-from data_access.soft_entry import SOFT_SOURCES
+from metrics.codes import SOFT_SOURCES
 from metrics.footprint_rules import load_rules
 from metrics.standards import load_standards
 

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from data_access.engine import create_schema, drop_schema, has_schema
 from data_access.errors import DatabaseNotEmpty, NotDemoData
 from data_access.load_state import DEMO_WRITER, fetch_load_state
+from data_access.pgcopy import copy_csv_from_stdin
 from data_access.schema import FACT_TABLES, bank_meta, metadata
 
 # Tables whose rows mean "this database holds a bank".
@@ -120,11 +121,10 @@ class PostgresSink:
             return
         names = _columns(table, data)
         data = _plain(data.select(names))
-        cols = ", ".join(f'"{c}"' for c in names)
         opts = pacsv.WriteOptions(include_header=False, batch_size=65_536)
         with (
             self.con.cursor() as cur,
-            cur.copy(f'COPY "{table}" ({cols}) FROM STDIN (FORMAT csv)') as cp,
+            cur.copy(copy_csv_from_stdin(table, names)) as cp,
         ):
             for lo in range(0, data.num_rows, self.BATCH):
                 buf = io.BytesIO()

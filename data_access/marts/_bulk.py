@@ -16,6 +16,7 @@ import polars as pl
 import sqlalchemy as sa
 
 from data_access.errors import DataUnavailable
+from data_access.pgcopy import copy_csv_from_stdin
 
 
 def _duckdb_insert(conn: sa.Connection, table: sa.Table, df: pl.DataFrame, view: str) -> None:
@@ -24,12 +25,8 @@ def _duckdb_insert(conn: sa.Connection, table: sa.Table, df: pl.DataFrame, view:
 
 
 def _postgres_copy(conn: sa.Connection, table: sa.Table, df: pl.DataFrame) -> None:
-    from psycopg import sql
-
     raw = conn.connection.driver_connection
-    stmt = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT csv, HEADER true)").format(
-        sql.Identifier(table.name), sql.SQL(", ").join(map(sql.Identifier, df.columns))
-    )
+    stmt = copy_csv_from_stdin(table.name, df.columns, header=True)
     payload = df.write_csv(include_header=True).encode()
     with raw.cursor() as cur, cur.copy(stmt) as copy:
         copy.write(payload)

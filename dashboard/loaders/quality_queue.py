@@ -5,14 +5,18 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-import polars as pl
 import streamlit as st
 
 from dashboard.db import get_engine
 from data_access.engine import connect
 from data_access.filters import Filters, Scope
 from data_access.queries.quality import fetch_profile_fill, fetch_profile_income_evidence
-from data_access.queries.quality_queue import fetch_fix_counts, fetch_queue, fix_profile
+from data_access.queries.quality_queue import (
+    count_queue,
+    fetch_fix_counts,
+    fetch_queue,
+    fix_profile,
+)
 
 TTL = 300
 
@@ -20,12 +24,14 @@ TTL = 300
 @st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)
 def load_queue(
     scope: Scope, flt: Filters, fields: tuple[str, ...], min_ratio: float
-) -> dict[str, pl.DataFrame]:
-    """The queue (missing fields, most valuable first), the contradicted declared incomes, the
-    book's field fill and the corrections per officer in the period."""
+) -> dict[str, Any]:
+    """The queue (missing fields, most valuable first) and how many customers it holds, the
+    contradicted declared incomes, the book's field fill and the corrections per officer in the
+    period."""
     with connect(get_engine()) as conn:
         return {
             "queue": fetch_queue(conn, scope, flt, fields),
+            "gaps": count_queue(conn, scope, flt, fields),
             "income": fetch_profile_income_evidence(conn, scope, flt, min_ratio),
             "fill": fetch_profile_fill(conn, scope, flt, fields),
             "fixes": fetch_fix_counts(conn, scope, flt),

@@ -12,7 +12,7 @@ from dashboard.errors import friendly_errors
 from dashboard.format import count, money, pct
 from dashboard.i18n import t
 from dashboard.links import link_customers
-from dashboard.loaders.common import load_standard
+from dashboard.loaders.common import load_officers, load_standard
 from dashboard.loaders.quality_queue import load_queue, save_fix
 from dashboard.problems import problem_text
 from dashboard.state import page_context
@@ -28,6 +28,7 @@ with friendly_errors():
     standard = load_standard()
     fields = tuple(f for f in standard.profile_fields if f in FIXABLE)
     data = load_queue(ctx.scope, ctx.filters, fields, standard.alerts.income_contradiction_ratio)
+    officers = load_officers(ctx.scope, ctx.filters.branch_ids)
 queue: pl.DataFrame = data["queue"]
 contradicted = income_contradictions(
     data["income"],
@@ -43,7 +44,7 @@ choice_label = {
 }
 
 k1, k2, k3 = st.columns(3)
-k1.metric(t("quality.kpi_missing"), count(queue.height))
+k1.metric(t("quality.kpi_missing"), count(data["gaps"]))  # all of them, not the rows listed
 k2.metric(t("quality.kpi_contradicted"), count(contradicted.height))
 k3.metric(t("quality.kpi_completeness"), pct(overall_completeness(data["fill"])))
 
@@ -84,6 +85,8 @@ view = rows.select(
     pl.col("income_contradicted").alias(t("quality.col_contradicted")),
 )
 linked, links = link_customers(view, t("quality.col_customer_id"), ctx.lang)
+if data["gaps"] > queue.height:
+    st.caption(t("quality.shown", shown=count(queue.height), total=count(data["gaps"])))
 st.dataframe(
     linked,
     hide_index=True,
@@ -151,9 +154,12 @@ progress = (
     .with_columns(pl.col("fixes").fill_null(0))
     .sort(["completeness", "officer_id"])
 )
+officer_names = dict(zip(officers["officer_id"], officers["name"], strict=True))
 st.dataframe(
     progress.select(
-        pl.col("officer_id").alias(t("quality.col_officer")),
+        pl.col("officer_id")  # the name, as on every other page (an id only if none is known)
+        .replace_strict(officer_names, default=pl.col("officer_id").cast(pl.String))
+        .alias(t("quality.col_officer")),
         pl.col("customers").alias(t("quality.col_customers")),
         (pl.col("completeness") * 100).round(1).alias(t("quality.col_completeness")),
         pl.col("weakest_field")

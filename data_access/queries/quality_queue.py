@@ -93,6 +93,12 @@ def fetch_queue(
     return frame(conn, select_queue(scope, flt, fields).limit(int(limit)), schema)
 
 
+def count_queue(conn: sa.Connection, scope: Scope, flt: Filters, fields: tuple[str, ...]) -> int:
+    """How many customers the queue holds (``fetch_queue`` returns the most valuable of them)."""
+    queue = select_queue(scope, flt, fields).order_by(None).subquery()
+    return int(conn.execute(sa.select(sa.func.count()).select_from(queue)).scalar_one())
+
+
 def fix_problems(changes: dict[str, Any], today: date) -> list[Problem]:
     """Every rule the correction breaks, field by field ([] when it may be saved)."""
     out: list[Problem] = []

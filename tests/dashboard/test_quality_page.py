@@ -4,12 +4,16 @@ written and audited, and the book's completeness moving."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 
 import pytest
 import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
-from data_access.schema import audit_log, customers
+from data_access.filters import Filters, Scope
+from data_access.queries.quality_queue import FIXABLE, count_queue
+from data_access.schema import audit_log, customers, officers
+from metrics.standards import load_standards
 
 
 def _metric(at: AppTest, label: str) -> str:
@@ -67,3 +71,22 @@ def test_queue_and_a_correction(app_test: Callable[..., AppTest], demo_engine: s
             .values(household_size=None, profile_updated_on=updated)
         )
         conn.execute(audit_log.delete().where(audit_log.c.action == "profile_fix"))
+
+
+@pytest.mark.slow
+def test_gaps_counts_every_customer_and_officers_are_named(
+    app_test: Callable[..., AppTest], demo_engine: sa.Engine
+) -> None:
+    at = app_test("quality", lang="en")
+    assert not at.exception
+    with demo_engine.connect() as conn:
+        names = set(conn.execute(sa.select(officers.c.name)).scalars())
+        fields = tuple(f for f in load_standards().profile_fields if f in FIXABLE)
+        gaps = count_queue(
+            conn, Scope.bank(), Filters(start=date(2026, 11, 16), end=date(2026, 11, 22)), fields
+        )
+    assert gaps > 200  # more than the list shows: the card counted the list (200)
+    assert int(_metric(at, "Customers with gaps").replace(",", "")) == gaps
+    assert any(f"{gaps:,} customers have gaps" in c.value for c in at.caption)
+    progress = at.dataframe[-1].value
+    assert set(progress["Officer"]) <= names  # names, not officer ids

@@ -155,18 +155,6 @@ class CustomerView:
         return 10_000.0 if self.zh else 1.0
 
 
-FORM_KEYS = (
-    "cu_kind",
-    "cu_source",
-    "cu_on",
-    "cu_grade",
-    "cu_litres",
-    "cu_amount",
-    "cu_place",
-    "cu_recorder",
-    "cu_detail",
-    "cu_confidence",
-)
 FORM_FIELDS = {
     "customer_id": "customer.customer_id",
     "kind": "customer.form_kind",
@@ -216,8 +204,23 @@ def _prefill(row: dict) -> None:
     ss.cu_confidence = float(row["confidence"])
 
 
+def _empty_form() -> None:
+    """The form's fields back to their defaults. Setting them (before the form is drawn) is what
+    the browser shows; deleting their keys would leave it showing, and sending again, the last
+    entry's values."""
+    ss = st.session_state
+    ss.cu_kind, ss.cu_source = next(iter(SOFT_KINDS)), next(iter(SOFT_SOURCES))
+    ss.cu_on = now().date()
+    ss.cu_grade = None
+    ss.cu_litres = ss.cu_amount = 0.0
+    ss.cu_place = ss.cu_detail = ""
+    ss.cu_confidence = 0.8
+    ss.pop("cu_recorder", None)
+
+
 def _stop_correcting() -> None:
     st.session_state.pop("cu_correcting", None)
+    _empty_form()
 
 
 def _withdraw(scope: Scope, soft_id: int) -> None:
@@ -679,6 +682,8 @@ def soft_tab(v: CustomerView) -> None:
     )
     # the recorder is the signed-in user (an officer records as that officer)
     default_recorder = user.officer_id
+    if st.session_state.pop("cu_saved_entry", False):  # an empty form for the next observation
+        _empty_form()
     with st.form("cu_soft_form", clear_on_submit=False):  # a refused entry stays in the form
         f1, f2, f3 = st.columns(3)
         kind = f1.selectbox(
@@ -751,8 +756,7 @@ def soft_tab(v: CustomerView) -> None:
             except InvalidImport as exc:  # e.g. the customer left the officer's book
                 st.error(t("customer.form_error", detail=str(exc)))
         if saved_id is not None:
-            for key in FORM_KEYS:  # an empty form for the next observation
-                st.session_state.pop(key, None)
+            st.session_state["cu_saved_entry"] = True  # the form is emptied on the rerun
             st.session_state["cu_saved"] = saved_id
             st.session_state.pop("cu_correcting", None)
             st.rerun()

@@ -49,6 +49,8 @@ def test_a_97_fuel_receipt_changes_signals_and_suggestions(server: str, page) ->
     pg.get_by_role("button", name="Save", exact=True).click()
     pg.get_by_text("Soft footprint saved").first.wait_for(timeout=60_000)
     _wait_ready(pg)
+    # the form is empty for the next observation, in the browser too (not only on the server)
+    assert float(pg.locator(".st-key-cu_litres input").input_value()) == 0
 
     text = _overview_text(pg)
     assert "✅ Car owner" in text

@@ -99,7 +99,7 @@ def ranking_figure(
             orientation="h",
             customdata=[[b] for b in rows["branch_id"].to_list()],  # the drill-down's key
             marker={"color": [COLORS["value"] if s >= 1 else COLORS["bad"] for s in scores]},
-            text=[f"{s:.0%}" for s in scores],
+            text=[f"{s:.1%}" for s in scores],  # 99.6% is not 100%: it is below the line
             textposition="auto",
             hovertemplate=f"%{{y}}<br>{score_label}: %{{x:.1%}}<extra></extra>",
         )
@@ -136,7 +136,7 @@ def attainment_figure(
             x=[labels.get(k, k) for k in kpis],
             y=values,
             marker={"color": [COLORS["value"] if g else COLORS["bad"] for g in good]},
-            text=[f"{v:.0%}" for v in values],
+            text=[f"{v:.1%}" for v in values],  # 99.6% is not 100%: it is below the line
             textposition="auto",
             hovertemplate="%{x}: %{y:.1%}<extra></extra>",
         )

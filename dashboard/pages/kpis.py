@@ -53,9 +53,12 @@ if weekly.filter(pl.col("week_start") == ctx.week).is_empty():
 branch_names = names_of_branches(branches, lang)
 officer_names = dict(zip(officers["officer_id"].to_list(), officers["name"].to_list(), strict=True))
 kpi_labels = {k: t(f"kpis.kpi_{k}") for k in KPI_ORDER}
+# nothing picked: every branch in reach; for a scope of some branches (a branch president) that
+# is those branches, named, not "all branches"
+in_reach = flt.branch_ids or (() if ctx.scope.level == "bank" else tuple(branch_names))
 selection = (
-    "、".join(branch_names.get(b, str(b)) for b in flt.branch_ids)
-    if flt.branch_ids
+    "、".join(branch_names.get(b, str(b)) for b in in_reach)
+    if in_reach
     else t("kpis.selection_all")
 )
 if flt.officer_ids:
@@ -94,7 +97,8 @@ for start in range(0, len(KPI_ORDER), 4):
             t(
                 "kpis.card_caption",
                 yoy=pct(row["yoy_pct"], signed=True),
-                attainment=pct(row["attainment"], digits=0),
+                # one decimal, as in the report: 99.6% read "100%" beside a missed target
+                attainment=pct(row["attainment"]),
             )
         )
 st.caption(t("kpis.effective_note"))

@@ -70,7 +70,7 @@ def test_ranking_figure_best_on_top_and_colours() -> None:
     assert list(bar.y) == ["城关", "东关"]
     assert list(bar.x) == [0.8, 1.2]
     assert list(bar.marker.color) == [charts.COLORS["bad"], charts.COLORS["value"]]
-    assert list(bar.text) == ["80%", "120%"]
+    assert list(bar.text) == ["80.0%", "120.0%"]
 
 
 def test_attainment_figure_reads_the_same_way_for_every_kpi() -> None:
@@ -78,7 +78,7 @@ def test_attainment_figure_reads_the_same_way_for_every_kpi() -> None:
     bank = pl.DataFrame(
         {
             "kpi": ["deposit_balance", "outflow_other_banks", "aum"],
-            "attainment": [0.9, 2.0, None],
+            "attainment": [0.996, 2.0, None],
         }
     )
     fig = charts.attainment_figure(
@@ -90,3 +90,5 @@ def test_attainment_figure_reads_the_same_way_for_every_kpi() -> None:
     bar = fig.data[0]
     assert list(bar.x) == ["存款", "流出"]
     assert list(bar.marker.color) == [charts.COLORS["bad"], charts.COLORS["value"]]
+    # just below the target reads below it: a red bar labelled "100%" said the opposite
+    assert list(bar.text) == ["99.6%", "200.0%"]

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from dashboard.format import pct
 from dashboard.report import KPI_ORDER, build_weekly_report, card_label, card_text, kpi_text
 from data_access.engine import create_schema, make_engine
 from data_access.schema import bank_meta, branch_weekly_balances, branches, officers
@@ -54,6 +55,8 @@ def test_renders_in_english(app_test: Callable[..., AppTest]) -> None:
         assert cards[card_label(kpi, "en")] == card_text(kpi, row["value"], "en")
         # the report's table keeps one money unit down each column
         assert f">{kpi_text(kpi, row['value'], 'en', one_unit=True)}<" in doc, kpi
+        # attainment as in the report, to one decimal: 99.9% is not shown as a met "100%"
+        assert any(f"target {pct(row['attainment'])}" in c.value for c in at.caption), kpi
 
 
 def test_renders_in_chinese_with_wan(app_test: Callable[..., AppTest]) -> None:
@@ -173,3 +176,16 @@ def test_tabs_draw_when_opened_and_keep_the_trend_choice(app_test: Callable[...,
     assert at.selectbox(key="kpis_trend_kpi").value == "loan_balance"  # kept while closed
     title = json.loads(at.get("plotly_chart")[0].proto.spec)["layout"]["title"]["text"]
     assert title == "Loan balance"
+
+
+def test_a_branch_president_sees_the_branch_named(app_test: Callable[..., AppTest]) -> None:
+    """The demo president's scope is one branch: the cards and the report name it, not "All
+    branches" (which reads as the bank's figures)."""
+    at = app_test("kpis", user="president", lang="en")
+    _ok(at)
+    assert at.session_state["scope"].level == "branch"
+    report = at.session_state["kpis_report"]
+    (name,) = report.ranking["branch"].to_list()  # the one branch in reach
+    header = next(s.value for s in at.subheader if s.value.startswith("This week"))
+    assert header == f"This week · {name}"
+    assert report.selection == name

@@ -8,29 +8,21 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import parse_qs, urlparse
 
 import pytest
 
 from bench.browser import CHROMIUM, CHROMIUM_ARGS  # one definition of the browser and its flags
+from tests.serving import free_port, wait_healthy
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "tests" / "artifacts" / "screenshots"
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @contextmanager
@@ -57,7 +49,7 @@ def serve(folder: Path, extra: Sequence[str] = (), port: int | None = None) -> I
         cwd=ROOT,
         capture_output=True,
     )
-    port = port or _free_port()
+    port = port or free_port()
     log = (folder / "server.log").open("w")
     proc = subprocess.Popen(
         [
@@ -80,16 +72,11 @@ def serve(folder: Path, extra: Sequence[str] = (), port: int | None = None) -> I
         stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(f"{base}/_stcore/health", timeout=2)
-            break
-        except OSError:
-            time.sleep(0.5)
-    else:
+    try:
+        wait_healthy(base, folder / "server.log", seconds=60)
+    except BaseException:  # pytest.fail is one: the server must not outlive the failed start
         proc.kill()
-        pytest.fail(f"streamlit did not start: {(folder / 'server.log').read_text()[-2000:]}")
+        raise
     try:
         yield base
     finally:
@@ -119,6 +106,24 @@ def browser() -> Iterator[object]:
         chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         yield chromium
         chromium.close()
+
+
+def script_done(pg) -> None:
+    """Wait until Streamlit's running indicator is gone: the script has finished its run."""
+    pg.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=90_000
+    )
+
+
+def settled(pg, pause_ms: int = 1_000) -> None:
+    """The script has finished its run, and ``pause_ms`` more for the browser to draw it."""
+    script_done(pg)
+    pg.wait_for_timeout(pause_ms)
+
+
+def query_of(url: str) -> dict[str, str]:
+    """The query parameters of ``url``, one value each."""
+    return {k: v[0] for k, v in parse_qs(urlparse(url).query).items()}
 
 
 class Recorder:

@@ -4,22 +4,12 @@ carries it (a shared link reproduces it) and Back returns one step."""
 from __future__ import annotations
 
 import json
-from urllib.parse import parse_qs, urlparse
 
 import pytest
 
+from tests.browser.conftest import query_of, settled
+
 pytestmark = pytest.mark.browser
-
-
-def _ready(pg) -> None:
-    pg.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=90_000
-    )
-    pg.wait_for_timeout(1_000)
-
-
-def _params(url: str) -> dict[str, str]:
-    return {k: v[0] for k, v in parse_qs(urlparse(url).query).items()}
 
 
 def _customers(pg) -> int:
@@ -33,7 +23,7 @@ def test_a_segment_cell_lists_its_customers_and_back_returns(server: str, page) 
     pg.goto(f"{server}/segments?lang=en")
     grid = pg.locator("[class*='st-key-sg_cells_0_'] .js-plotly-plot").first
     grid.wait_for(timeout=90_000)
-    _ready(pg)
+    settled(pg)
     everyone = _customers(pg)
     cells = grid.evaluate("el => el.data[0].customdata")
     # the biggest cell that is not everyone: its customers are what the click must list
@@ -45,15 +35,15 @@ def test_a_segment_cell_lists_its_customers_and_back_returns(server: str, page) 
     cell.click(force=True)
 
     pg.wait_for_url("**seg=**", timeout=30_000)
-    _ready(pg)
-    seg = json.loads(_params(pg.url)["seg"])
+    settled(pg)
+    seg = json.loads(query_of(pg.url)["seg"])
     assert seg == {"rfm_segments": [segment], "tiers": [tier]}
     assert _customers(pg) == n
     shared = pg.url
 
     pg.go_back()
-    _ready(pg)
-    assert "seg" not in _params(pg.url)
+    settled(pg)
+    assert "seg" not in query_of(pg.url)
     pg.wait_for_function(
         "n => [...document.querySelectorAll('[data-testid=stMetricValue]')]"
         ".some(e => e.innerText.replace(/,/g, '') === String(n))",
@@ -66,16 +56,16 @@ def test_a_segment_cell_lists_its_customers_and_back_returns(server: str, page) 
     again.wait_for(timeout=30_000)
     again.click(force=True)
     pg.wait_for_url("**seg=**", timeout=30_000)
-    _ready(pg)
+    settled(pg)
     assert _customers(pg) == n
     pg.go_back()
-    _ready(pg)
+    settled(pg)
 
     # the link reproduces the cell in a new browser tab
     other = pg.context.new_page()
     other.goto(shared)
     other.locator(".js-plotly-plot").first.wait_for(timeout=90_000)
-    _ready(other)
+    settled(other)
     assert _customers(other) == n
     other.close()
     assert recorder.external == []
@@ -86,8 +76,8 @@ def test_a_funnel_step_lists_who_dropped_there_and_back_returns(server: str, pag
     pg.goto(f"{server}/funnels?lang=en")
     funnel = pg.locator("[class*='st-key-fn_funnel_'] .js-plotly-plot").first
     funnel.wait_for(timeout=90_000)
-    _ready(pg)
-    assert "step" not in _params(pg.url)
+    settled(pg)
+    assert "step" not in query_of(pg.url)
     counts = funnel.evaluate("el => el.data[0].x")
     dropped = [counts[k - 1] - counts[k] for k in range(1, len(counts))]
     step = 1 + max(range(len(dropped)), key=dropped.__getitem__)  # the step most dropped at
@@ -95,8 +85,8 @@ def test_a_funnel_step_lists_who_dropped_there_and_back_returns(server: str, pag
     funnel.locator(".funnellayer .point > path").nth(step).click(force=True)
 
     pg.wait_for_url("**step=**", timeout=30_000)
-    _ready(pg)
-    params = _params(pg.url)
+    settled(pg)
+    params = query_of(pg.url)
     assert params["step"] == str(step) and params["campaign"]
     picked = pg.locator("input[aria-label='Dropped before']")
     picked.wait_for(timeout=30_000)
@@ -104,8 +94,8 @@ def test_a_funnel_step_lists_who_dropped_there_and_back_returns(server: str, pag
     shared = pg.url
 
     pg.go_back()
-    _ready(pg)
-    assert "step" not in _params(pg.url)
+    settled(pg)
+    assert "step" not in query_of(pg.url)
     pg.wait_for_function(
         "() => { const i = document.querySelector(\"input[aria-label='Dropped before']\");"
         " return i && i.value === ''; }",
@@ -115,15 +105,15 @@ def test_a_funnel_step_lists_who_dropped_there_and_back_returns(server: str, pag
     again = pg.locator("[class*='st-key-fn_funnel_'] .js-plotly-plot").first
     again.locator(".funnellayer .point > path").nth(step).click(force=True)
     pg.wait_for_url("**step=**", timeout=30_000)
-    _ready(pg)
+    settled(pg)
     pg.go_back()
-    _ready(pg)
+    settled(pg)
 
     other = pg.context.new_page()
     other.goto(shared)
     box = other.locator("input[aria-label='Dropped before']")
     box.wait_for(timeout=90_000)
-    _ready(other)
+    settled(other)
     assert f"{dropped[step - 1]:,}" in box.input_value()
     other.close()
     assert recorder.external == []

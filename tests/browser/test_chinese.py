@@ -8,6 +8,7 @@ import re
 import pytest
 
 from dashboard.nav import PAGE_TABLE
+from tests.browser.conftest import script_done
 
 pytestmark = pytest.mark.browser
 
@@ -42,9 +43,7 @@ TEXTS = """() => {
 
 
 def _ready(pg) -> None:
-    pg.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=90_000
-    )
+    script_done(pg)
     # the page's run has sent the script that puts the frontend's own words into Chinese
     pg.wait_for_function("() => window.__fpText && window.__fpText.on === true", timeout=30_000)
     pg.wait_for_timeout(1_200)

@@ -3,24 +3,12 @@ two clicks, the address following each step and Back returning step by step."""
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs, urlparse
-
 import pytest
 
 from dashboard.i18n import catalog
+from tests.browser.conftest import query_of, settled
 
 pytestmark = pytest.mark.browser
-
-
-def _ready(pg) -> None:
-    pg.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=90_000
-    )
-    pg.wait_for_timeout(1_000)
-
-
-def _params(url: str) -> dict[str, str]:
-    return {k: v[0] for k, v in parse_qs(urlparse(url).query).items()}
 
 
 def test_weakest_outlet_to_its_weakest_officer_in_two_clicks(server: str, page) -> None:
@@ -28,7 +16,7 @@ def test_weakest_outlet_to_its_weakest_officer_in_two_clicks(server: str, page) 
     pg.goto(f"{server}/kpis?lang=zh&tab=rank")
     chart = pg.locator(".st-key-kpis_ranking_chart .js-plotly-plot")
     chart.wait_for(timeout=60_000)
-    _ready(pg)
+    settled(pg)
     # the chart's own data: which bar is the weakest branch
     scores, ids = chart.evaluate("el => [el.data[0].x, el.data[0].customdata.map(c => c[0])]")
     weakest = ids[scores.index(min(scores))]
@@ -36,8 +24,8 @@ def test_weakest_outlet_to_its_weakest_officer_in_two_clicks(server: str, page) 
     bars.nth(scores.index(min(scores))).click(force=True)  # click 1
 
     pg.wait_for_url("**tab=league**", timeout=30_000)
-    _ready(pg)
-    assert _params(pg.url)["branches"] == str(weakest)
+    settled(pg)
+    assert query_of(pg.url)["branches"] == str(weakest)
     grid = pg.locator(".st-key-kpis_league_table [role='grid']")
     grid.wait_for(state="attached", timeout=30_000)
     rows = int(grid.get_attribute("aria-rowcount")) - 1  # less the header
@@ -49,8 +37,8 @@ def test_weakest_outlet_to_its_weakest_officer_in_two_clicks(server: str, page) 
     pg.mouse.click(box["x"] + 12, box["y"] + 35 * rows + 17)  # click 2
 
     pg.wait_for_url("**/segments**", timeout=30_000)
-    _ready(pg)
-    book = _params(pg.url)
+    settled(pg)
+    book = query_of(pg.url)
     assert book["branches"] == str(weakest) and book["officers"].isdigit()
     assert "tab" not in book
     sidebar = pg.locator("[data-testid='stSidebar']").inner_text()
@@ -59,22 +47,22 @@ def test_weakest_outlet_to_its_weakest_officer_in_two_clicks(server: str, page) 
 
     # Back: the branch's league (the click's view, one entry), then the whole ranking
     pg.go_back()
-    _ready(pg)
-    back = _params(pg.url)
+    settled(pg)
+    back = query_of(pg.url)
     assert "/kpis" in pg.url
     assert back.get("tab") == "league" and back["branches"] == str(weakest)
     assert "officers" not in back
     pg.locator(".st-key-kpis_league_table").wait_for(timeout=30_000)
     # Forward: the officer's book again
     pg.go_forward()
-    _ready(pg)
-    assert "/segments" in pg.url and _params(pg.url)["officers"] == book["officers"]
+    settled(pg)
+    assert "/segments" in pg.url and query_of(pg.url)["officers"] == book["officers"]
     pg.go_back()
-    _ready(pg)
-    assert _params(pg.url).get("tab") == "league"
+    settled(pg)
+    assert query_of(pg.url).get("tab") == "league"
     pg.go_back()
-    _ready(pg)
-    back = _params(pg.url)
+    settled(pg)
+    back = query_of(pg.url)
     assert back.get("tab") == "rank" and "branches" not in back
     pg.locator(".st-key-kpis_ranking_chart .js-plotly-plot").wait_for(timeout=60_000)
     assert recorder.external == []
@@ -82,10 +70,10 @@ def test_weakest_outlet_to_its_weakest_officer_in_two_clicks(server: str, page) 
 
 def _click_bar(pg, index: int) -> None:
     pg.locator(".st-key-kpis_ranking_chart .js-plotly-plot").wait_for(timeout=60_000)
-    _ready(pg)
+    settled(pg)
     pg.locator(".st-key-kpis_ranking_chart .bars .point path").nth(index).click(force=True)
     pg.wait_for_url("**tab=league**", timeout=30_000)
-    _ready(pg)
+    settled(pg)
 
 
 def test_the_ranking_drills_again_after_back(server: str, page) -> None:
@@ -95,15 +83,15 @@ def test_the_ranking_drills_again_after_back(server: str, page) -> None:
     pg.goto(f"{server}/kpis?lang=zh&tab=rank")
     chart = pg.locator(".st-key-kpis_ranking_chart .js-plotly-plot")
     chart.wait_for(timeout=60_000)
-    _ready(pg)
+    settled(pg)
     ids = chart.evaluate("el => el.data[0].customdata.map(c => c[0])")
     assert len(ids) >= 2
     for index in (0, 0, 1):  # the same bar twice, then another
         _click_bar(pg, index)
-        assert _params(pg.url)["branches"] == str(ids[index])
+        assert query_of(pg.url)["branches"] == str(ids[index])
         pg.locator(".st-key-kpis_league_table").wait_for(timeout=30_000)
         pg.go_back()
-        _ready(pg)
-        back = _params(pg.url)
+        settled(pg)
+        back = query_of(pg.url)
         assert back.get("tab") == "rank" and "branches" not in back
     assert recorder.external == []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from dashboard.i18n import catalog
-from tests.browser.conftest import SHOTS
+from tests.browser.conftest import SHOTS, script_done
 
 pytestmark = pytest.mark.browser
 
@@ -14,9 +14,7 @@ PHONE = {"width": 390, "height": 844}
 
 def _ready(pg) -> None:
     """Wait until the script has run and the KPI cards carry their figures."""
-    pg.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=90_000
-    )
+    script_done(pg)
     pg.wait_for_function(
         "() => document.querySelectorAll('[data-testid=\"stMetricValue\"]').length >= 8",
         timeout=60_000,

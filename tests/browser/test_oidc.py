@@ -8,7 +8,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.browser.conftest import _free_port, serve
+from tests.browser.conftest import serve
+from tests.serving import free_port
 
 pytestmark = pytest.mark.browser
 
@@ -34,7 +35,7 @@ def provider() -> Iterator[str]:
 @pytest.fixture(scope="module")
 def sso_server(provider: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     folder = tmp_path_factory.mktemp("sso")
-    port = _free_port()
+    port = free_port()
     secrets = folder / "secrets.toml"
     secrets.write_text(
         "[auth]\n"

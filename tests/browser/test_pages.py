@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from dashboard.nav import PAGE_TABLE
-from tests.browser.conftest import SHOTS
+from tests.browser.conftest import SHOTS, script_done
 
 pytestmark = pytest.mark.browser
 
@@ -26,9 +26,7 @@ NO_CHART = {
 def _wait_ready(pg) -> None:
     """Wait until Streamlit has finished running the script."""
     pg.wait_for_selector("[data-testid='stSidebar']", timeout=60_000)
-    pg.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=90_000
-    )
+    script_done(pg)
     pg.wait_for_timeout(500)
 
 

@@ -6,24 +6,13 @@ customer's page."""
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import urlparse
 
 import pytest
 
-from tests.browser.conftest import SHOTS, sign_in
+from tests.browser.conftest import SHOTS, query_of, settled, sign_in
 
 pytestmark = pytest.mark.browser
-
-
-def _ready(pg) -> None:
-    pg.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=90_000
-    )
-    pg.wait_for_timeout(800)
-
-
-def _params(url: str) -> dict[str, str]:
-    return {k: v[0] for k, v in parse_qs(urlparse(url).query).items()}
 
 
 def _search(pg, server: str, text: str) -> int:
@@ -31,11 +20,11 @@ def _search(pg, server: str, text: str) -> int:
     pg.goto(f"{server}/customer?lang=en")
     box = pg.locator("input[aria-label='Find a customer']")
     box.wait_for(timeout=60_000)
-    _ready(pg)
+    settled(pg, 800)
     box.fill(text)
     box.press("Enter")
     pg.wait_for_url(re.compile(r"[?&]q="), timeout=30_000)
-    _ready(pg)
+    settled(pg, 800)
     said = pg.get_by_text(re.compile(r"customers? match")).first
     if not said.count():
         return 0
@@ -71,19 +60,19 @@ def test_search_pages_back_and_a_row_opens_the_customer(server: str, page) -> No
 
     pg.get_by_role("button", name="Next").click()
     pg.wait_for_url("**page=2**", timeout=30_000)
-    _ready(pg)
+    settled(pg, 800)
     assert _page_label(pg).startswith("Page 2 of")
     second = _shown_ids(pg)
     assert len(second) == 20 and not set(first) & set(second)
 
     pg.go_back()  # one page back, not off the page
-    _ready(pg)
-    assert "page" not in _params(pg.url) and _params(pg.url)["q"] == "张"
+    settled(pg, 800)
+    assert "page" not in query_of(pg.url) and query_of(pg.url)["q"] == "张"
     pg.get_by_text(re.compile(r"^Page 1 of")).first.wait_for(timeout=30_000)
     assert _shown_ids(pg) == first
     pg.go_forward()
-    _ready(pg)
-    assert _params(pg.url)["page"] == "2"
+    settled(pg, 800)
+    assert query_of(pg.url)["page"] == "2"
     pg.get_by_text(re.compile(r"^Page 2 of")).first.wait_for(timeout=30_000)
 
     # a click on the first row opens that customer; Back returns to page 2 of the list
@@ -92,13 +81,13 @@ def test_search_pages_back_and_a_row_opens_the_customer(server: str, page) -> No
     box = grid.bounding_box()
     pg.mouse.click(box["x"] + 12, box["y"] + 35 + 17)  # the row marker
     pg.wait_for_url("**customer=**", timeout=30_000)
-    _ready(pg)
-    opened = int(_params(pg.url)["customer"])
+    settled(pg, 800)
+    opened = int(query_of(pg.url)["customer"])
     assert opened == second[0]
     pg.get_by_text(f"(customer {opened})").first.wait_for(timeout=30_000)
     pg.go_back()
-    _ready(pg)
-    assert "customer" not in _params(pg.url) and _params(pg.url)["page"] == "2"
+    settled(pg, 800)
+    assert "customer" not in query_of(pg.url) and query_of(pg.url)["page"] == "2"
     pg.get_by_text(re.compile(r"^Page 2 of")).first.wait_for(timeout=30_000)
     pg.screenshot(path=str(SHOTS / "search-paged.png"))
     # the list is drawn afresh: the same row opens the same customer again with one click
@@ -106,7 +95,7 @@ def test_search_pages_back_and_a_row_opens_the_customer(server: str, page) -> No
     box = grid.bounding_box()
     pg.mouse.click(box["x"] + 12, box["y"] + 35 + 17)
     pg.wait_for_url("**customer=**", timeout=30_000)
-    assert int(_params(pg.url)["customer"]) == opened
+    assert int(query_of(pg.url)["customer"]) == opened
     assert recorder.external == []
 
 
@@ -135,7 +124,7 @@ def test_a_lists_customer_number_opens_the_customer(server: str, page) -> None:
     pg.goto(f"{server}/segments?lang=en")
     grid = pg.locator("[data-testid='stDataFrameResizable']").last
     grid.wait_for(timeout=90_000)
-    _ready(pg)
+    settled(pg, 800)
     grid.scroll_into_view_if_needed()
     pg.wait_for_timeout(500)
     box = grid.bounding_box()
@@ -146,7 +135,7 @@ def test_a_lists_customer_number_opens_the_customer(server: str, page) -> None:
         pg.mouse.click(x, y)
     customer = opened.value
     customer.wait_for_load_state()
-    customer_id = _params(customer.url)["customer"]
+    customer_id = query_of(customer.url)["customer"]
     assert urlparse(customer.url).path == "/customer" and customer_id.isdigit()
     customer.get_by_text(f"(customer {customer_id})").first.wait_for(timeout=90_000)
     assert recorder.external == []

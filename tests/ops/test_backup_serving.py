@@ -11,7 +11,8 @@ import duckdb
 import pytest
 
 from data_access.backup import digests
-from tests.ops.conftest import ROOT, free_port, open_page, wait_healthy
+from tests.ops.conftest import ROOT, open_page
+from tests.serving import free_port, wait_healthy
 
 pytestmark = pytest.mark.browser
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 import sys
 from urllib.parse import urlsplit
 
-from tests.ops.conftest import open_page, wait_healthy
+from tests.ops.conftest import open_page
+from tests.serving import wait_healthy
 
 
 def main(url: str, username: str = "admin") -> None:

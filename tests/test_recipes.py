@@ -53,6 +53,19 @@ def _run(copy: Path, script: str) -> str:
     return done.stdout
 
 
+def _migration(copy: Path, name: str, doc: str, upgrade: str) -> None:
+    """The migration file ``name`` (its revision the number it starts with) after today's head in
+    the scratch copy; ``upgrade`` is the body of its ``upgrade()``."""
+    revision = name.split("_", 1)[0]
+    body = textwrap.indent(textwrap.dedent(upgrade).strip("\n"), "    ")
+    text = (
+        f'"""{doc}"""\n\nimport sqlalchemy as sa\nfrom alembic import op\n\n'
+        f'revision = "{revision}"\ndown_revision = "{head()}"\n\n\n'
+        f"def upgrade() -> None:\n{body}\n"
+    )
+    (copy / "data_access" / "migrations" / "versions" / f"{name}.py").write_text(text, "utf-8")
+
+
 def test_recipe_change_an_rfm_rule(tmp_path: Path) -> None:
     """Edit the standard's rule table: the same customer lands in another segment, no code."""
     customers = pl.DataFrame(
@@ -87,25 +100,17 @@ def test_recipe_add_a_table(tmp_path: Path) -> None:
         '    sa.Column("branch_id", sa.Integer, primary_key=True, autoincrement=False),\n'
         '    sa.Column("note", sa.Text, nullable=False),\n)\n\n# --- the app\'s own records',
     )
-    (copy / "data_access" / "migrations" / "versions" / "9001_branch_notes.py").write_text(
-        textwrap.dedent(f'''\
-            """branch_notes."""
-
-            import sqlalchemy as sa
-            from alembic import op
-
-            revision = "9001"
-            down_revision = "{head()}"
-
-
-            def upgrade() -> None:
-                op.create_table(
-                    "branch_notes",
-                    sa.Column("branch_id", sa.Integer, primary_key=True, autoincrement=False),
-                    sa.Column("note", sa.Text, nullable=False),
-                )
-            '''),
-        encoding="utf-8",
+    _migration(
+        copy,
+        "9001_branch_notes",
+        "branch_notes.",
+        """
+        op.create_table(
+            "branch_notes",
+            sa.Column("branch_id", sa.Integer, primary_key=True, autoincrement=False),
+            sa.Column("note", sa.Text, nullable=False),
+        )
+        """,
     )
     out = _run(
         copy,
@@ -146,24 +151,16 @@ def test_recipe_add_a_footprint_signal(tmp_path: Path) -> None:
         + 'description = "Uses mobile banking often."\n',
         encoding="utf-8",
     )
-    (copy / "data_access" / "migrations" / "versions" / "9002_night_owl.py").write_text(
-        textwrap.dedent(f'''\
-            """customer_signals.night_owl."""
-
-            import sqlalchemy as sa
-            from alembic import op
-
-            revision = "9002"
-            down_revision = "{head()}"
-
-
-            def upgrade() -> None:
-                op.add_column(
-                    "customer_signals",
-                    sa.Column("night_owl", sa.Boolean, nullable=False, server_default=sa.false()),
-                )
-            '''),
-        encoding="utf-8",
+    _migration(
+        copy,
+        "9002_night_owl",
+        "customer_signals.night_owl.",
+        """
+        op.add_column(
+            "customer_signals",
+            sa.Column("night_owl", sa.Boolean, nullable=False, server_default=sa.false()),
+        )
+        """,
     )
     out = _run(
         copy,

@@ -12,6 +12,19 @@ from tests.browser.conftest import query_of, settled
 pytestmark = pytest.mark.browser
 
 
+def _drilled(pg, key: str) -> None:
+    """Wait for the click's address (it carries ``key``) and the page it draws."""
+    pg.wait_for_url(f"**{key}=**", timeout=30_000)
+    settled(pg)
+
+
+def _back(pg) -> dict[str, str]:
+    """Back one step, once the page has drawn; the address's query."""
+    pg.go_back()
+    settled(pg)
+    return query_of(pg.url)
+
+
 def _customers(pg) -> int:
     """The segment's 'Customers' card."""
     card = pg.locator("[data-testid='stMetric']").filter(has_text="Customers").first
@@ -34,16 +47,13 @@ def test_a_segment_cell_lists_its_customers_and_back_returns(server: str, page) 
     cell = pg.locator("[class*='st-key-sg_cells_0_'] .scatterlayer .points path").nth(pick)
     cell.click(force=True)
 
-    pg.wait_for_url("**seg=**", timeout=30_000)
-    settled(pg)
+    _drilled(pg, "seg")
     seg = json.loads(query_of(pg.url)["seg"])
     assert seg == {"rfm_segments": [segment], "tiers": [tier]}
     assert _customers(pg) == n
     shared = pg.url
 
-    pg.go_back()
-    settled(pg)
-    assert "seg" not in query_of(pg.url)
+    assert "seg" not in _back(pg)
     pg.wait_for_function(
         "n => [...document.querySelectorAll('[data-testid=stMetricValue]')]"
         ".some(e => e.innerText.replace(/,/g, '') === String(n))",
@@ -55,11 +65,9 @@ def test_a_segment_cell_lists_its_customers_and_back_returns(server: str, page) 
     again = pg.locator("[class*='st-key-sg_cells_0_'] .scatterlayer .points path").nth(pick)
     again.wait_for(timeout=30_000)
     again.click(force=True)
-    pg.wait_for_url("**seg=**", timeout=30_000)
-    settled(pg)
+    _drilled(pg, "seg")
     assert _customers(pg) == n
-    pg.go_back()
-    settled(pg)
+    _back(pg)
 
     # the link reproduces the cell in a new browser tab
     other = pg.context.new_page()
@@ -84,8 +92,7 @@ def test_a_funnel_step_lists_who_dropped_there_and_back_returns(server: str, pag
     funnel.scroll_into_view_if_needed()
     funnel.locator(".funnellayer .point > path").nth(step).click(force=True)
 
-    pg.wait_for_url("**step=**", timeout=30_000)
-    settled(pg)
+    _drilled(pg, "step")
     params = query_of(pg.url)
     assert params["step"] == str(step) and params["campaign"]
     picked = pg.locator("input[aria-label='Dropped before']")
@@ -93,9 +100,7 @@ def test_a_funnel_step_lists_who_dropped_there_and_back_returns(server: str, pag
     assert f"{dropped[step - 1]:,}" in picked.input_value()
     shared = pg.url
 
-    pg.go_back()
-    settled(pg)
-    assert "step" not in query_of(pg.url)
+    assert "step" not in _back(pg)
     pg.wait_for_function(
         "() => { const i = document.querySelector(\"input[aria-label='Dropped before']\");"
         " return i && i.value === ''; }",
@@ -104,10 +109,8 @@ def test_a_funnel_step_lists_who_dropped_there_and_back_returns(server: str, pag
     # one click on the same step opens its list again (no step left selected on the chart)
     again = pg.locator("[class*='st-key-fn_funnel_'] .js-plotly-plot").first
     again.locator(".funnellayer .point > path").nth(step).click(force=True)
-    pg.wait_for_url("**step=**", timeout=30_000)
-    settled(pg)
-    pg.go_back()
-    settled(pg)
+    _drilled(pg, "step")
+    _back(pg)
 
     other = pg.context.new_page()
     other.goto(shared)

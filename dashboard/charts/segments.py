@@ -89,9 +89,11 @@ def cell_grid(
     hover_customers: str = "customers",
     hover_aum: str = "AUM",
 ) -> go.Figure:
-    """Tier (rows, highest on top) × RFM segment (columns) as one square per non-empty cell,
-    sized by ``size_by`` and labelled with its customers; each point's customdata is
-    ``[tier, rfm_segment]``, what a click on it drills to (a treemap's click only zooms)."""
+    """RFM segment (rows, in the standard's order from the top) × tier (columns, lowest left) as
+    one square per non-empty cell, sized by ``size_by`` and labelled with its customers; each
+    point's customdata is ``[tier, rfm_segment]``, what a click on it drills to (a treemap's
+    click only zooms). Eleven segments as columns beside the treemap left 30 px a column: the
+    counts ran into each other and the slanted names overlapped; as rows each reads on its own."""
     if size_by not in ("customers", "aum", "clv"):
         raise ValueError(f"cannot size a grid by {size_by!r}")
     tier_order = {code: i for i, code in enumerate(tier_labels)}
@@ -106,8 +108,8 @@ def cell_grid(
     ]  # area follows the value
     fig = go.Figure(
         go.Scatter(
-            x=[segment_labels.get(c, c) for c in cells["rfm_segment"]],
-            y=[tier_labels.get(c, c) for c in cells["tier"]],
+            x=[tier_labels.get(c, c) for c in cells["tier"]],
+            y=[segment_labels.get(c, c) for c in cells["rfm_segment"]],
             mode="markers+text",
             text=[f"{n:,}" for n in cells["customers"]],
             textposition="middle center",
@@ -121,20 +123,24 @@ def cell_grid(
                 list(r) for r in cells.select("tier", "rfm_segment", "customers", "aum").rows()
             ],
             hovertemplate=(
-                f"<b>%{{y}} · %{{x}}</b><br>{hover_customers}: %{{customdata[2]:,}}"
+                f"<b>%{{x}} · %{{y}}</b><br>{hover_customers}: %{{customdata[2]:,}}"
                 f"<br>{hover_aum}: %{{customdata[3]:,.0f}}<extra></extra>"
             ),
         )
     )
     fig.update_xaxes(
-        categoryorder="array",
-        categoryarray=[segment_labels[c] for c in segment_labels],
-        tickangle=-30,
-    )
+        categoryorder="array", categoryarray=[tier_labels[c] for c in tier_labels], side="top"
+    )  # the lowest tier on the left
     fig.update_yaxes(
-        categoryorder="array", categoryarray=[tier_labels[c] for c in tier_labels]
-    )  # the first tier at the bottom, the highest on top
-    fig.update_layout(height=420, margin={"l": 5, "r": 5, "t": 30, "b": 5}, dragmode=False)
+        categoryorder="array",
+        categoryarray=[segment_labels[c] for c in reversed(segment_labels)],
+        automargin=True,
+    )  # plotly draws the first category at the bottom: the standard's first segment on top
+    fig.update_layout(
+        height=40 + 36 * len(segment_labels),
+        margin={"l": 5, "r": 5, "t": 30, "b": 5},
+        dragmode=False,
+    )
     return fig
 
 

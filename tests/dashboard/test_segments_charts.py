@@ -36,8 +36,12 @@ def test_cell_grid_one_clickable_square_per_cell() -> None:
     assert [tuple(c[:2]) for c in trace.customdata] == [
         ("mass", "champions"), ("mass", "lost"), ("vip", "champions")
     ]  # fmt: skip
-    assert list(trace.x) == ["重要价值客户", "已流失", "重要价值客户"]
-    assert list(trace.y) == ["大众", "大众", "贵宾"]
+    # segments down the rows, tiers across: eleven segment columns beside the treemap had no
+    # room for their counts and names
+    assert list(trace.y) == ["重要价值客户", "已流失", "重要价值客户"]
+    assert list(trace.x) == ["大众", "大众", "贵宾"]
+    assert list(fig.layout.xaxis.categoryarray) == list(TIERS.values())
+    assert list(fig.layout.yaxis.categoryarray) == ["已流失", "重要价值客户"]  # first on top
     assert list(trace.text) == ["20", "70", "10"]
     sizes = list(trace.marker.size)
     assert sizes[1] == max(sizes) and sizes[2] == min(sizes)  # 70 customers biggest, 10 smallest

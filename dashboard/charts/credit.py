@@ -11,9 +11,15 @@ SEVERITY_COLORS = {"high": BAD, "medium": ACCENT, "low": WARN}
 
 
 def mismatch_chart(
-    mismatches: pl.DataFrame, check_labels: dict[str, str], severity_labels: dict[str, str]
+    mismatches: pl.DataFrame,
+    check_labels: dict[str, str],
+    severity_labels: dict[str, str],
+    *,
+    title: str = "",
+    count_label: str = "",
 ) -> go.Figure:
-    """Stacked bars: mismatches per check (rows of ``metrics.credit.credit_mismatches``) by severity."""
+    """Stacked bars: mismatches per check (rows of ``metrics.credit.credit_mismatches``) by
+    severity, titled, the axis counting whole mismatches."""
     counts = mismatches.group_by("check", "severity").agg(pl.len().alias("n"))
     fig = go.Figure()
     for sev, color in SEVERITY_COLORS.items():
@@ -25,7 +31,12 @@ def mismatch_chart(
             y=[by.get(c, 0) for c in check_labels],
             marker={"color": color},
         )
-    fig.update_layout(barmode="stack")
+    most = int(counts.group_by("check").agg(pl.col("n").sum())["n"].max() or 0)
+    fig.update_layout(barmode="stack", title={"text": title})
+    # whole mismatches: one at most read as ticks 0.2 … 0.8 on an axis without a name
+    fig.update_yaxes(
+        title={"text": count_label}, tick0=0, dtick=max(1, -(-most // 5)), rangemode="tozero"
+    )
     return standard_layout(fig, 300)
 
 

@@ -53,12 +53,24 @@ table = evidence.join(ratings, on="application_id", how="left")
 flagged = table.filter(pl.col("mismatches") > 0)
 k1, k2, k3, k4 = st.columns(4)
 k1.metric(t("credit.kpi_applications"), count(table.height))
-k2.metric(t("credit.kpi_flagged"), count(flagged.height), pct(flagged.height / table.height), "off")
+k2.metric(
+    t("credit.kpi_flagged"),
+    count(flagged.height),
+    pct(flagged.height / table.height),  # a share of the applications, not a change: no arrow
+    "off",
+    delta_arrow="off",
+)
 k3.metric(t("credit.kpi_high"), count(table.filter(pl.col("worst") == "high").height))
 k4.metric(t("credit.kpi_rating"), f"{table[rating_col].mean():.1f}")
 
 st.plotly_chart(
-    charts.mismatch_chart(mismatches, check_label, severity),
+    charts.mismatch_chart(
+        mismatches,
+        check_label,
+        severity,
+        title=t("credit.chart_title"),
+        count_label=t("credit.chart_count"),
+    ),
     width="stretch",
     key="cr_chart",
 )
@@ -72,7 +84,7 @@ checks_of = (
 shown = shown.join(checks_of, on="application_id", how="left")
 view = shown.select(
     pl.col("application_id").alias(t("credit.col_application")),
-    pl.col("applied_on").alias(t("credit.col_applied")),
+    pl.col("applied_on").cast(pl.Date).alias(t("credit.col_applied")),  # a day: no 00:00:00
     pl.col("name").map_elements(mask_name, return_dtype=pl.String).alias(t("credit.col_customer")),
     pl.col("product")
     .map_elements(lambda p: t(f"codes.product_{p}"), return_dtype=pl.String)

@@ -3,10 +3,13 @@ the platform what-if, both languages."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
+from datetime import date, datetime
 
 import pytest
 import sqlalchemy as sa
+from streamlit.proto.Metric_pb2 import Metric as MetricProto
 from streamlit.testing.v1 import AppTest
 
 
@@ -67,3 +70,19 @@ def test_platform_what_if_and_detail_in_english(app_test: Callable[..., AppTest]
             found = True
             break
     assert found
+
+
+@pytest.mark.slow
+def test_desk_reads_plainly(app_test: Callable[..., AppTest]) -> None:
+    """The chart says what it counts in whole mismatches, the share of flagged applications has
+    no arrow (it is no change), and an application's day shows no time of day."""
+    at = app_test("credit", lang="en", week="2026-11-16")
+    assert not at.exception
+    layout = json.loads(at.get("plotly_chart")[0].proto.spec)["layout"]
+    assert layout["title"]["text"] == "Mismatches by check and severity"
+    assert layout["yaxis"]["title"]["text"] == "Mismatches"
+    assert layout["yaxis"]["dtick"] >= 1 and float(layout["yaxis"]["dtick"]).is_integer()
+    flagged = next(m for m in at.metric if m.label == "With a mismatch")
+    assert flagged.proto.direction == MetricProto.MetricDirection.NONE  # a share: no arrow
+    applied = at.dataframe[0].value["Applied on"]
+    assert all(isinstance(d, date) and not isinstance(d, datetime) for d in applied)

@@ -101,6 +101,18 @@ def fresh_pg_schema() -> Iterator[tuple[sa.Engine, str]]:
         admin.dispose()
 
 
+def sql_rows(engine: sa.Engine, sql: str, **params: object) -> list[sa.Row]:
+    """The rows of plain SQL text with bound parameters: a test's own read of the tables, apart
+    from the product's queries."""
+    with engine.connect() as conn:
+        return list(conn.execute(sa.text(sql), params))
+
+
+def sql_one(engine: sa.Engine, sql: str, **params: object) -> object:
+    """The single value of plain SQL text."""
+    return sql_rows(engine, sql, **params)[0][0]
+
+
 def duckdb_copy(engine: sa.Engine, to: Path) -> str:
     """A copy at ``to`` of the DuckDB bank behind ``engine`` (checkpointed first, so the file holds
     every committed row), for a test that writes; the copy's URL."""

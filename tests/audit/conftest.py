@@ -17,6 +17,7 @@ import sqlalchemy as sa
 import streamlit as st
 
 from data_access.filters import Scope
+from tests.conftest import sql_one
 
 AS_OF_DATES = (date(2026, 11, 22), date(2026, 10, 31), date(2026, 11, 2))
 DATA_END = date(2026, 11, 22)
@@ -25,17 +26,6 @@ DATA_END = date(2026, 11, 22)
 def monday(day: date) -> date:
     """Monday of the week holding ``day``."""
     return day - timedelta(days=day.weekday())
-
-
-def rows(engine: sa.Engine, sql: str, **params: object) -> list[sa.Row]:
-    """Run plain SQL text with bound parameters."""
-    with engine.connect() as conn:
-        return list(conn.execute(sa.text(sql), params))
-
-
-def one(engine: sa.Engine, sql: str, **params: object) -> object:
-    """The single value of plain SQL text."""
-    return rows(engine, sql, **params)[0][0]
 
 
 @pytest.fixture(params=["duckdb", "postgresql"])
@@ -78,7 +68,7 @@ def as_of(request: pytest.FixtureRequest, bank: sa.Engine) -> Iterator[date]:
 def largest_branch(bank: sa.Engine) -> int:
     """The branch with the most customers (the audit's branch)."""
     return int(
-        one(
+        sql_one(
             bank,
             "SELECT branch_id FROM customers GROUP BY branch_id ORDER BY count(*) DESC, branch_id LIMIT 1",
         )
@@ -88,7 +78,7 @@ def largest_branch(bank: sa.Engine) -> int:
 @pytest.fixture
 def busiest_officer(bank: sa.Engine, largest_branch: int) -> Scope:
     """The officer of the largest branch with the largest book (the audit's officer)."""
-    oid = one(
+    oid = sql_one(
         bank,
         "SELECT officer_id FROM customers WHERE branch_id = :b AND officer_id IS NOT NULL "
         "GROUP BY officer_id ORDER BY count(*) DESC, officer_id LIMIT 1",

@@ -12,7 +12,9 @@ import dashboard.loaders.customer as customer_loaders
 from dashboard.loaders.officers import load_staleness
 from data_access.filters import Filters, Scope
 from data_access.selection import Selection
-from tests.audit.conftest import AS_OF_DATES, DATA_END, one, rows
+from tests.audit.conftest import AS_OF_DATES, DATA_END
+from tests.conftest import sql_one as one
+from tests.conftest import sql_rows as rows
 
 OPEN_BOOK = """
 SELECT count(*) FROM customers c

@@ -11,8 +11,9 @@ import sqlalchemy as sa
 from dashboard.loaders.loyalty import load_overview
 from data_access.filters import Filters, Scope
 from metrics.standards import load_standards
-from tests.audit.conftest import DATA_END, rows
+from tests.audit.conftest import DATA_END
 from tests.audit.test_value_audit import OPEN, RFM, _scope_sql, _segment
+from tests.conftest import sql_rows as rows
 
 STD = load_standards()
 AUM = """

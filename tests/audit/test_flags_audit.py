@@ -17,8 +17,8 @@ from scipy.stats import norm, poisson
 from dashboard.loaders.kpis import load_week_view
 from data_access.filters import Scope
 from metrics.standards import load_standards
-from tests.audit.conftest import rows
 from tests.audit.test_kpis_audit import WEEKS
+from tests.conftest import sql_rows as rows
 
 ALERTS = load_standards().alerts
 HISTORY = ALERTS.kpi_history_weeks

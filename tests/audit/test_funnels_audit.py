@@ -13,7 +13,8 @@ from dashboard.loaders.funnels import load_campaigns, load_funnel_report
 from data_access.filters import Scope
 from data_access.schema import FUNNEL_STAGES
 from data_access.selection import Selection
-from tests.audit.conftest import AS_OF_DATES, rows
+from tests.audit.conftest import AS_OF_DATES
+from tests.conftest import sql_rows as rows
 
 # one row per campaign and customer with the first time of each stage, from the events in view;
 # a stage counts when every earlier one was reached, in order, within the campaign's own window

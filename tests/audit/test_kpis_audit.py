@@ -15,7 +15,9 @@ from dashboard.loaders.kpis import league_period, load_officer_weekly, load_week
 from dashboard.loaders.officers import BOOK_ROLES
 from data_access.filters import Scope
 from metrics import kpis as km
-from tests.audit.conftest import AS_OF_DATES, DATA_END, monday, one, rows
+from tests.audit.conftest import AS_OF_DATES, DATA_END, monday
+from tests.conftest import sql_one as one
+from tests.conftest import sql_rows as rows
 
 WEEKS = [monday(d) for d in AS_OF_DATES]  # 16 Nov, 26 Oct (holds 31 Oct), 2 Nov
 

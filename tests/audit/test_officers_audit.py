@@ -19,8 +19,8 @@ from data_access.filters import Filters, Scope
 from metrics import officers as om
 from metrics import quality as qm
 from metrics.standards import load_standards
-from tests.audit.conftest import rows
 from tests.audit.test_kpis_audit import WEEKS
+from tests.conftest import sql_rows as rows
 
 STD = load_standards()
 N_WEEKS = 12  # the page's default period

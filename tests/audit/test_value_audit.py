@@ -13,7 +13,7 @@ from dashboard.loaders.segments import load_breakdown, load_summary, view
 from data_access.filters import Scope
 from data_access.queries.value import SegmentDefinition
 from metrics.standards import load_standards
-from tests.audit.conftest import rows
+from tests.conftest import sql_rows as rows
 
 STD = load_standards()
 

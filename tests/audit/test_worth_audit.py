@@ -24,7 +24,6 @@ from dashboard.loaders.segments import load_breakdown, load_summary, view
 from data_access.filters import Filters, Scope
 from data_access.queries.value import SegmentDefinition
 from metrics.standards import load_standards
-from tests.audit.conftest import rows
 from tests.audit.test_value_audit import (
     OPEN,
     RFM,
@@ -34,6 +33,7 @@ from tests.audit.test_value_audit import (
     _scope_sql,
     _segment,
 )
+from tests.conftest import sql_rows as rows
 
 STD = load_standards()
 

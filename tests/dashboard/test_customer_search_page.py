@@ -15,6 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from data_access import roles
 from data_access.schema import audit_log
+from tests.conftest import sql_rows
 
 
 def _count(engine: sa.Engine, sql: str, **params: object) -> int:
@@ -103,13 +104,11 @@ def test_officer_finds_only_own_book(
 def test_id_number_found_but_kept_out_of_the_address(
     app_test: Callable[..., AppTest], demo_engine: sa.Engine
 ) -> None:
-    with demo_engine.connect() as conn:
-        cid, id_number = conn.execute(
-            sa.text(
-                "select customer_id, id_number from customers where id_number is not null "
-                "order by customer_id limit 1"
-            )
-        ).one()
+    ((cid, id_number),) = sql_rows(
+        demo_engine,
+        "select customer_id, id_number from customers where id_number is not null "
+        "order by customer_id limit 1",
+    )
     at = _search(app_test("customer", lang="en"), id_number)
     assert not at.exception
     assert list(_results(at)["Customer"]) == [cid]
@@ -169,13 +168,11 @@ def test_a_role_without_the_right_is_refused_search_by_id_number_or_phone(
     set withholds both from the administrator, who then types a customer's ID number, phone and
     phone's last four digits through the page."""
     monkeypatch.setitem(roles.ROLES, "admin", replace(roles.ROLES["admin"], find_by=()))
-    with demo_engine.connect() as conn:
-        people = conn.execute(
-            sa.text(
-                "select customer_id, id_number, phone from customers "
-                "where id_number is not null and phone is not null order by customer_id"
-            )
-        ).all()
+    people = sql_rows(
+        demo_engine,
+        "select customer_id, id_number, phone from customers "
+        "where id_number is not null and phone is not null order by customer_id",
+    )
     ids = {p.customer_id for p in people}
     # a phone whose last four digits are also another customer's number: that search finds the
     # customer by number, and must not find the phone's owner

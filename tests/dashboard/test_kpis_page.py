@@ -16,6 +16,7 @@ from dashboard.format import pct
 from dashboard.report import KPI_ORDER, build_weekly_report, card_label, card_text, kpi_text
 from data_access.engine import create_schema, make_engine
 from data_access.schema import bank_meta, branch_weekly_balances, branches, officers
+from tests.conftest import sql_one
 from tests.dashboard.conftest import open_page, open_tab
 
 DEPOSIT = card_label("deposit_balance", "en")
@@ -146,13 +147,11 @@ def _book_officers() -> int:
     import os
 
     engine = sa.create_engine(os.environ["FOOTPRINT_DATABASE_URL"])
-    with engine.connect() as conn:
-        n = conn.execute(
-            sa.text(
-                "SELECT count(*) FROM officers WHERE active "
-                "AND role IN ('customer_manager', 'credit_officer')"
-            )
-        ).scalar_one()
+    n = sql_one(
+        engine,
+        "SELECT count(*) FROM officers WHERE active "
+        "AND role IN ('customer_manager', 'credit_officer')",
+    )
     engine.dispose()
     return int(n)
 

@@ -18,6 +18,7 @@ from data_access.queries import officers as oq
 from data_access.queries import quality as qq
 from data_access.queries._frames import frame
 from metrics.standards import load_standards
+from tests.conftest import sql_one, sql_rows
 
 AS_OF = date(2026, 11, 22)  # the demo bank's end date (tests/conftest.py)
 
@@ -34,16 +35,12 @@ def bank(request: pytest.FixtureRequest) -> Iterator[sa.Engine]:
 
 def _ids(engine: sa.Engine) -> tuple[int, int, int]:
     """A branch, one of its officers with customers, another branch."""
-    with engine.connect() as conn:
-        b, o = conn.execute(
-            sa.text(
-                "select branch_id, officer_id from customers where officer_id is not null "
-                "group by branch_id, officer_id order by count(*) desc limit 1"
-            )
-        ).one()
-        other = conn.execute(
-            sa.text("select min(branch_id) from branches where branch_id <> :b"), {"b": b}
-        ).scalar_one()
+    ((b, o),) = sql_rows(
+        engine,
+        "select branch_id, officer_id from customers where officer_id is not null "
+        "group by branch_id, officer_id order by count(*) desc limit 1",
+    )
+    other = sql_one(engine, "select min(branch_id) from branches where branch_id <> :b", b=b)
     return int(b), int(o), int(other)
 
 

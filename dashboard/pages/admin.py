@@ -7,6 +7,7 @@ from dashboard.access import current_user
 from dashboard.db import get_engine
 from dashboard.errors import friendly_errors
 from dashboard.i18n import t
+from dashboard.nav import PAGE_TABLE
 from dashboard.state import page_context
 from data_access import audit, auth
 from data_access.roles import ROLES
@@ -19,9 +20,20 @@ st.title(t("admin.title"))
 users_tab, approvals_tab, roles_tab = st.tabs(
     [t("admin.users"), t("admin.approvals"), t("admin.roles")]
 )
+role_names = {r: t(f"access.role_{r}") for r in ROLES}
 with users_tab:
     with engine.connect() as conn:
-        st.dataframe(auth.list_users(conn), hide_index=True, width="stretch")
+        listed = auth.list_users(conn)
+    st.dataframe(  # headers and roles in the user's language, an empty cell as "—"
+        listed.with_columns(
+            pl.col("role").replace_strict(
+                role_names, default=pl.col("role"), return_dtype=pl.String
+            )
+        ).rename({c: t(f"admin.col_{c}") for c in listed.columns}),
+        hide_index=True,
+        width="stretch",
+        placeholder="—",
+    )
     with st.form("admin_create", clear_on_submit=True):
         st.subheader(t("admin.create"))
         c1, c2, c3 = st.columns(3)
@@ -80,14 +92,18 @@ with approvals_tab:
                 st.rerun()
 
 with roles_tab:
+    page_titles = {url: t(title) for _, _, url, _, title in PAGE_TABLE}
     st.dataframe(
         pl.DataFrame(
             {
-                "role": list(ROLES),
-                "label": [t(f"access.role_{r}") for r in ROLES],
-                "pages": [", ".join(r.pages) for r in ROLES.values()],
-                "actions": [", ".join(r.actions) for r in ROLES.values()],
-                "scope": [r.scope for r in ROLES.values()],
+                t("admin.col_role_code"): list(ROLES),
+                t("admin.col_role"): list(role_names.values()),
+                # the pages by their titles, as in the navigation
+                t("admin.col_pages"): [
+                    "、".join(page_titles.get(p, p) for p in r.pages) for r in ROLES.values()
+                ],
+                t("admin.col_actions"): [", ".join(r.actions) for r in ROLES.values()],
+                t("admin.col_scope"): [t(f"admin.scope_{r.scope}") for r in ROLES.values()],
             }
         ),
         hide_index=True,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import sqlalchemy as sa
@@ -17,8 +18,9 @@ def test_admin_lists_and_creates_users(
     at = app_test("admin", lang="en")
     assert not at.exception, at.exception
     listed = at.dataframe[0].value
-    assert {"admin", "president", "marketing", "officer", "auditor"} <= set(listed["username"])
+    assert {"admin", "president", "marketing", "officer", "auditor"} <= set(listed["User name"])
     assert "password_hash" not in listed.columns
+    assert "President" in set(listed["Role"])  # the role's name, not its code
     at.text_input[0].input("zhao_mk")
     at.text_input[1].input("赵营销")
     at.text_input[2].input("zhao-password-1")
@@ -51,3 +53,16 @@ def test_a_pending_export_is_approved_by_the_admin(
         assert tuple(status) == ("approved", "admin")
         assert audit.use_approval(conn, "marketing", "segment_x.csv", {"k": 1})
         assert not audit.use_approval(conn, "marketing", "segment_x.csv", {"k": 1})  # once
+
+
+def test_admin_tables_speak_chinese(app_test: Callable[..., AppTest]) -> None:
+    """The users' and the roles' tables have Chinese headers in the Chinese UI (they showed
+    username, display_name, branch_id … and the roles' scope as bank, branch …)."""
+    at = app_test("admin", lang="zh")
+    assert not at.exception, at.exception
+    listed, roles = at.dataframe[0].value, at.dataframe[-1].value
+    for table in (listed, roles):
+        assert not [c for c in table.columns if re.search("[A-Za-z]", c)], list(table.columns)
+    assert "行长" in set(listed["角色"])
+    assert not [s for s in roles["数据范围"] if re.search("[A-Za-z]", s)]
+    assert "每周经营指标" in " ".join(roles["页面"])

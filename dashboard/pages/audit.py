@@ -29,7 +29,14 @@ start, end = (period[0], period[-1]) if isinstance(period, tuple) and period els
 with friendly_errors(), get_engine().connect() as conn:
     entries = audit.fetch_audit(conn, start, end, who, tuple(actions))
 st.caption(t("audit.entries", n=f"{entries.height:,}"))
-st.dataframe(entries, hide_index=True, width="stretch")
+# headers in the user's language; the actions stay the log's own codes (what the filter and the
+# exported file use)
+st.dataframe(
+    entries.rename({c: t(f"audit.col_{c}") for c in entries.columns}),
+    hide_index=True,
+    width="stretch",
+    placeholder="—",
+)
 export_button(
     t("access.export_csv"),
     entries,

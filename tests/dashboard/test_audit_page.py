@@ -26,10 +26,25 @@ def test_auditor_reads_the_log(app_test: Callable[..., AppTest], demo_engine: sa
     assert not at.exception, at.exception
     assert at.title[0].value == "Audit log"
     log = at.dataframe[0].value
-    assert {"occurred_at", "username", "action", "target", "row_count"} <= set(log.columns)
+    assert {"Time", "User", "Action", "Target", "Rows"} <= set(log.columns)
     # the auditor's own sign-in is there, once per session
-    assert "sign_in" in set(log["action"][log["username"] == "auditor"])
+    assert "sign_in" in set(log["Action"][log["User"] == "auditor"])
     assert len(at.get("download_button")) == 1
+
+
+def test_log_headers_in_chinese(app_test: Callable[..., AppTest]) -> None:
+    """The Chinese UI's log has Chinese headers (it showed audit_id, occurred_at, username …)."""
+    at = app_test("audit", user="auditor", lang="zh")
+    assert not at.exception, at.exception
+    assert list(at.dataframe[0].value.columns) == [
+        "编号",
+        "时间",
+        "用户",
+        "操作",
+        "对象",
+        "详情",
+        "行数",
+    ]
 
 
 def test_page_views_are_logged_once_per_view_with_filters(

@@ -73,13 +73,16 @@ def _first_chart(page: object, url: str, timeout_ms: int, selector: str = CHART)
 class _Server:
     """``python -m dashboard`` on a bank, on a given port, for the length of a ``with`` block."""
 
-    def __init__(self, db_url: str, port: int, log_file: Path | None) -> None:
+    def __init__(
+        self, db_url: str, port: int, log_file: Path | None, env: dict[str, str] | None = None
+    ) -> None:
         self.db_url, self.port, self.log_file = db_url, port, log_file
+        self.env = env or {}
         self.base = f"http://127.0.0.1:{port}"
         self.start_s = 0.0
 
     def __enter__(self) -> _Server:
-        env = {**os.environ, "FOOTPRINT_DATABASE_URL": self.db_url}
+        env = {**os.environ, "FOOTPRINT_DATABASE_URL": self.db_url, **self.env}
         cmd = [sys.executable, "-m", "dashboard", "--server.port", str(self.port)]
         cmd += ["--server.address", "127.0.0.1", "--server.headless", "true"]
         if self.log_file is not None:  # the bank may live elsewhere: its log folder may not exist

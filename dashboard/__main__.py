@@ -4,7 +4,8 @@ Streamlit treats an app with a ``pages/`` folder beside it as a legacy multipage
 router has run once, so a fresh server's first deep link (/kpis) would bypass the router. The
 design card keeps ``dashboard/pages/``; this launcher switches the legacy mode off up front
 (``dashboard.streamlit_internals``), and imports the pages' modules before the server listens
-(``dashboard.preload``). For the embedded DuckDB file it also answers ``python -m data_access backup`` (``data_access.backup``): DuckDB lets
+(``dashboard.preload``), and serves Streamlit's frontend gzipped and preloaded
+(``dashboard.frontend``). For the embedded DuckDB file it also answers ``python -m data_access backup`` (``data_access.backup``): DuckDB lets
 no other process read the file while this one has it. Its log never quotes an exception's
 message, which may hold customer data (``dashboard.logsafe``).
 """
@@ -16,7 +17,7 @@ from pathlib import Path
 
 from streamlit.web import cli
 
-from dashboard import logsafe
+from dashboard import frontend, logsafe
 from dashboard.preload import preload
 from dashboard.streamlit_internals import route_through_the_router
 from data_access.backup import serve_snapshots
@@ -27,6 +28,7 @@ def main() -> None:
     """Start ``streamlit run dashboard/app.py`` in this process with the router always in charge."""
     logsafe.install()
     route_through_the_router()
+    frontend.install()
     preload(database_url())
     serve_snapshots(database_url())
     app = Path(__file__).with_name("app.py")

@@ -7,13 +7,20 @@ link (/kpis) runs the page's file without the router (``st.navigation`` sets it 
 the router has run). The design keeps ``dashboard/pages/``, so the launcher turns the mode off
 before the server starts, the page context turns it off when a page was run without the router,
 and the app tests keep it off because AppTest resets it to None before every run.
-``tests/dashboard/test_streamlit_internals.py`` fails loudly when an upgrade changes any of this.
+
+``streamlit run`` builds its ASGI app in ``starlette_server.UvicornServer.start`` through the
+module's name ``create_starlette_app``; ``wrap_the_server_app`` puts a middleware around that app
+(``dashboard.frontend``), and ``static_files`` says where Streamlit's frontend lies, under which
+base path, and the cache header Streamlit gives its hashed files.
+``tests/test_streamlit_internals.py`` fails loudly when an upgrade changes any of this.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
 
 from streamlit.runtime.pages_manager import PagesManager
 
@@ -39,3 +46,26 @@ def router_always_in_charge() -> Iterator[None]:
         yield
     finally:
         PagesManager.__init__ = original  # type: ignore[method-assign]
+
+
+def wrap_the_server_app(wrap: Callable[[Any], Any]) -> None:
+    """Have ``streamlit run`` serve ``wrap(app)`` instead of Streamlit's ASGI app ``app``."""
+    from streamlit.web.server.starlette import starlette_server
+
+    original = starlette_server.create_starlette_app
+
+    def create(runtime: object) -> object:
+        return wrap(original(runtime))
+
+    starlette_server.create_starlette_app = create  # type: ignore[assignment]
+
+
+def static_files() -> tuple[Path, str, str]:
+    """Streamlit's frontend folder, the server's base URL path, and its hashed files' header."""
+    from streamlit import config, file_util
+    from streamlit.web.server.starlette.starlette_server_config import (
+        STATIC_ASSET_CACHE_MAX_AGE_SECONDS,
+    )
+
+    cache = f"public, immutable, max-age={STATIC_ASSET_CACHE_MAX_AGE_SECONDS}"
+    return Path(file_util.get_static_dir()), config.get_option("server.baseUrlPath") or "", cache

@@ -70,6 +70,12 @@ SETTINGS: dict[str, Setting] = {
         "footprint_officer",
         "Single sign-on: the claim holding the officer id (role officer).",
     ),
+    "frontend_tuning": Setting(
+        "FOOTPRINT_FRONTEND_TUNING",
+        "on",
+        "on: python -m dashboard serves Streamlit's frontend gzipped and preloads the code of the "
+        "pages' charts and tables (dashboard/frontend.py); off: as Streamlit serves it.",
+    ),
     "demo_seed": Setting("FOOTPRINT_DEMO_SEED", "7", "Seed of the demo bank generator."),
     "demo_end_date": Setting(
         "FOOTPRINT_DEMO_END_DATE",

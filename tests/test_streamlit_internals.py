@@ -5,20 +5,27 @@ from __future__ import annotations
 import inspect
 from pathlib import Path
 
+import pytest
 import streamlit
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
 from dashboard import streamlit_internals
-from dashboard.streamlit_internals import route_through_the_router, router_always_in_charge
+from dashboard.streamlit_internals import (
+    route_through_the_router,
+    router_always_in_charge,
+    static_files,
+    wrap_the_server_app,
+)
 
 ROOT = (
     Path(__file__).resolve().parents[1]
 )  # outside tests/dashboard: its conftest keeps the patch on
 APP = ROOT / "dashboard" / "app.py"
 MESSAGE = (
-    "Streamlit's pages-folder handling is not what dashboard/streamlit_internals.py was written "
-    "for: re-check that module (and the README's notes on the launcher) against this Streamlit"
+    "Streamlit's pages-folder handling or server is not what dashboard/streamlit_internals.py "
+    "was written for: re-check that module, dashboard/frontend.py and the README's notes on the "
+    "launcher against this Streamlit"
 )
 
 
@@ -70,3 +77,39 @@ def test_no_other_module_touches_the_pages_manager() -> None:
         and p.name not in ("streamlit_internals.py", "test_streamlit_internals.py")
     ]
     assert offenders == []
+
+
+def test_the_server_app_is_still_built_through_the_name_the_launcher_wraps(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``streamlit run`` builds its ASGI app by calling ``starlette_server.create_starlette_app``
+    from ``UvicornServer.start``: the name ``wrap_the_server_app`` replaces."""
+    from streamlit.web.server.starlette import starlette_server
+
+    assert "create_starlette_app(self._runtime)" in inspect.getsource(
+        starlette_server.UvicornServer.start
+    ), MESSAGE
+    monkeypatch.setattr(starlette_server, "create_starlette_app", lambda runtime: ("app", runtime))
+    wrap_the_server_app(lambda app: ("wrapped", app))
+    assert starlette_server.create_starlette_app("rt") == ("wrapped", ("app", "rt"))
+
+
+def test_the_frontend_is_where_and_as_the_middleware_expects() -> None:
+    """Streamlit's frontend folder holds the page HTML (with ``</head>`` to put preloads before,
+    its own chunks named relatively), the element chunks the pages draw, importing their chunks
+    statically; the hashed files' cache header is Streamlit's; and Streamlit still leaves its
+    static files uncompressed (if it compressed them, dashboard/frontend.py would be moot)."""
+    from streamlit.web.server.starlette import starlette_gzip_middleware, starlette_static_routes
+
+    from dashboard.frontend import chunk_names, element_chunks
+
+    static_dir, base_url, cache = static_files()
+    html = (static_dir / "index.html").read_text()
+    assert "</head>" in html and 'src="./static/js/index.' in html, MESSAGE
+    js_dir = static_dir / "static" / "js"
+    for element in ("PlotlyChart", "DataFrame", "Metric", "Selectbox", "Multiselect"):
+        assert len(chunk_names(js_dir, element)) == 1, (element, MESSAGE)
+    assert len(element_chunks(static_dir)) > 20, MESSAGE  # the elements and what they import
+    assert base_url == "" and cache == "public, immutable, max-age=31536000", MESSAGE
+    assert "public, immutable, max-age=" in inspect.getsource(starlette_static_routes), MESSAGE
+    assert starlette_gzip_middleware._should_bypass_gzip("/static/js/x.js"), MESSAGE

@@ -7,8 +7,9 @@ visit in a fresh browser profile (empty HTTP and code caches), signed in through
 warm server), with the machine's load beside them.
 
 ``--compare`` measures the frontend as Streamlit serves it (``FOOTPRINT_FRONTEND_TUNING=off``)
-and as the launcher serves it (``dashboard/frontend.py``: gzipped, preloaded) in the same run,
-the two servers' visits interleaved so that both see the same load. ``--link MBIT,MS`` puts the
+and as the launcher serves it (``dashboard/frontend.py``: gzipped) in the same run, the two
+servers' visits interleaved so that both see the same load (``--arms streamlit,footprint,preload``
+adds the preloads). ``--link MBIT,MS`` puts the
 browser behind a network of that bandwidth and round-trip latency (Chromium's own throttling), as
 a branch on the bank's intranet sees the server; without it the browser is on the server's
 machine. ``bench.browser`` measures every page.
@@ -22,6 +23,7 @@ import shutil
 import statistics
 import tempfile
 from contextlib import ExitStack
+from dataclasses import dataclass
 from pathlib import Path
 
 from bench.browser import CHART, CHROMIUM, CHROMIUM_ARGS, FIRST, URL_PATHS, _first_chart, _Server
@@ -29,24 +31,39 @@ from bench.browser import _free_port as free_port
 
 ARMS = {
     "streamlit": {"FOOTPRINT_FRONTEND_TUNING": "off"},
-    "compress": {"FOOTPRINT_FRONTEND_TUNING": "compress"},
-    "footprint": {"FOOTPRINT_FRONTEND_TUNING": "on"},
+    "footprint": {"FOOTPRINT_FRONTEND_TUNING": "gzip"},
+    "preload": {"FOOTPRINT_FRONTEND_TUNING": "preload"},
 }
 LABELS = {
     "streamlit": "as Streamlit serves it",
-    "compress": "gzipped, no preloads",
-    "footprint": "served by the launcher",
+    "footprint": "served by the launcher (gzip)",
+    "preload": "gzip and preloads",
 }
 
 
-def _throttle(context: object, tab: object, link: tuple[float, float] | None) -> None:
-    """Chromium's network emulation on ``tab``: ``link`` = (Mbit/s, round-trip ms)."""
+@dataclass(frozen=True)
+class Visit:
+    """One new browser's visit: seconds to the first chart, the CPU seconds the page's main
+    thread ran until then (less sensitive to the machine's load than the first), and the MB
+    that crossed the network."""
+
+    seconds: float
+    main_thread_s: float
+    wire_mb: float
+
+
+# bytes on the wire: the page and every resource it fetched (0 for those from a cache)
+_WIRE_BYTES = """() => performance.getEntriesByType('navigation').concat(
+    performance.getEntriesByType('resource')).reduce((n, e) => n + (e.transferSize || 0), 0)"""
+
+
+def _throttle(cdp: object, link: tuple[float, float] | None) -> None:
+    """Chromium's network emulation through ``cdp``: ``link`` = (Mbit/s, round-trip ms)."""
     if link is None:
         return
     mbit, rtt_ms = link
-    cdp = context.new_cdp_session(tab)  # type: ignore[attr-defined]
     rate = mbit * 1e6 / 8  # bytes per second
-    cdp.send(
+    cdp.send(  # type: ignore[attr-defined]
         "Network.emulateNetworkConditions",
         {"offline": False, "latency": rtt_ms, "downloadThroughput": rate, "uploadThroughput": rate},
     )
@@ -70,16 +87,16 @@ def first_visits(
     timeout_s: float = 120.0,
     arms: tuple[str, ...] = ("footprint",),
     link: tuple[float, float] | None = None,
-) -> dict[str, list[float]]:
-    """Seconds to the first chart of ``page`` for ``repeat`` new browsers per arm, in visit order
-    (the first on that arm's freshly started server)."""
+) -> dict[str, list[Visit]]:
+    """The visits to ``page`` of ``repeat`` new browsers per arm, in visit order (the first on
+    that arm's freshly started server)."""
     from playwright.sync_api import sync_playwright
 
     from bench.pages import _bench_session
     from dashboard.access import COOKIE
 
     token = _bench_session(db_url)
-    out: dict[str, list[float]] = {arm: [] for arm in arms}
+    out: dict[str, list[Visit]] = {arm: [] for arm in arms}
     with sync_playwright() as pw, ExitStack() as stack:
         servers = {
             arm: stack.enter_context(
@@ -96,21 +113,30 @@ def first_visits(
                     ctx = chromium.new_context(viewport={"width": 1400, "height": 1000})
                     ctx.add_cookies([{"name": COOKIE, "value": token, "url": server.base}])
                     tab = ctx.new_page()
-                    _throttle(ctx, tab, link)
+                    cdp = ctx.new_cdp_session(tab)
+                    cdp.send("Performance.enable")
+                    _throttle(cdp, link)
                     url = f"{server.base}/{URL_PATHS.get(page, page)}"
                     took = _first_chart(tab, url, int(timeout_s * 1000), FIRST.get(page, CHART))
-                    out[arm].append(took)
+                    metrics = {
+                        m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]
+                    }
+                    wire = tab.evaluate(_WIRE_BYTES) / 1e6
+                    out[arm].append(Visit(took, metrics.get("TaskDuration", float("nan")), wire))
                     ctx.close()
         finally:
             chromium.close()
     return out
 
 
-def _line(label: str, took: list[float]) -> str:
+def _line(label: str, visits: list[Visit]) -> str:
+    took = [v.seconds for v in visits]
     later = statistics.median(took[1:]) if len(took) > 1 else float("nan")
     return (
         f"{label}: {took[0]:.2f} s on a fresh server; new browsers after it: median {later:.2f} s "
-        f"({', '.join(f'{s:.2f}' for s in took[1:])})"
+        f"({', '.join(f'{s:.2f}' for s in took[1:])}); main thread "
+        f"{statistics.median(v.main_thread_s for v in visits):.2f} CPU s, "
+        f"{statistics.median(v.wire_mb for v in visits):.1f} MB over the network"
     )
 
 
@@ -126,7 +152,7 @@ def main() -> None:
         "--compare", action="store_true", help="the frontend as Streamlit serves it, and tuned"
     )
     p.add_argument("--link", default="", help="MBIT,MS: the browser behind such a network")
-    p.add_argument("--arms", default="", help="e.g. streamlit,compress,footprint")
+    p.add_argument("--arms", default="", help="some of: " + ",".join(ARMS))
     args = p.parse_args()
     link = tuple(float(x) for x in args.link.split(",")) if args.link else None
     arms = tuple(args.arms.split(",")) if args.arms else ("footprint",)
@@ -138,7 +164,9 @@ def main() -> None:
     for arm, seconds in took.items():
         print("  " + _line(LABELS[arm], seconds))
     if "streamlit" in took and "footprint" in took:
-        before, after = (statistics.median(took[a]) for a in ("streamlit", "footprint"))
+        before, after = (
+            statistics.median(v.seconds for v in took[a]) for a in ("streamlit", "footprint")
+        )
         print(f"  median of all visits: {before:.2f} s before, {after:.2f} s after")
 
 

@@ -4,8 +4,8 @@ Streamlit treats an app with a ``pages/`` folder beside it as a legacy multipage
 router has run once, so a fresh server's first deep link (/kpis) would bypass the router. The
 design card keeps ``dashboard/pages/``; this launcher switches the legacy mode off up front
 (``dashboard.streamlit_internals``), and imports the pages' modules before the server listens
-(``dashboard.preload``), and serves Streamlit's frontend gzipped and preloaded
-(``dashboard.frontend``). For the embedded DuckDB file it also answers ``python -m data_access backup`` (``data_access.backup``): DuckDB lets
+(``dashboard.preload``), and can serve Streamlit's frontend gzipped and preloaded
+(``dashboard.frontend``, setting ``FOOTPRINT_FRONTEND_TUNING``). For the embedded DuckDB file it also answers ``python -m data_access backup`` (``data_access.backup``): DuckDB lets
 no other process read the file while this one has it. Its log never quotes an exception's
 message, which may hold customer data (``dashboard.logsafe``).
 """

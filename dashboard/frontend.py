@@ -1,20 +1,25 @@
 """Streamlit's frontend served for a first visit: compressed, cached for a year, preloaded.
 
-Streamlit serves its 23 MB of JavaScript uncompressed (it leaves compression to a proxy) and
-fetches each element's code only once the page's first message names the element: plotly's
-4.7 MB chunk was requested 1.8 s after navigation on this machine. ``FrontendMiddleware`` sits
-in front of Streamlit's server (``python -m dashboard``; ``dashboard.streamlit_internals``):
+Streamlit serves its JavaScript uncompressed (it leaves compression to a proxy) and fetches each
+element's code only once the page's first message names the element: plotly's 4.7 MB chunk was
+requested 1.8 s after navigation on this machine. ``FrontendMiddleware`` can sit in front of
+Streamlit's server (``python -m dashboard``; ``dashboard.streamlit_internals``), by the setting
+``FOOTPRINT_FRONTEND_TUNING``:
 
-- a static file the browser accepts gzipped is answered from memory, compressed once in a
-  background thread at start (about a third of the bytes: 10 MB of a page's code becomes 3 MB),
-  with Streamlit's own year-long ``immutable`` cache header (the file names carry a hash);
-- the page's HTML names, as ``modulepreload``, the chunks of the elements Footprint's pages draw
-  (plotly, tables, cards, the sidebar's widgets) and the chunks those import, so the browser
-  fetches and compiles them while the app starts instead of after the first message.
+- ``gzip``: a static file the browser accepts gzipped is answered from memory, compressed once in
+  a background thread at start (the 8.8 MB a page uses become 2.3 MB), with Streamlit's own
+  year-long ``immutable`` cache header (the file names carry a hash);
+- ``preload``: the page's HTML also names, as ``modulepreload``, the chunks of the elements
+  Footprint's pages draw (plotly, tables, cards, the sidebar's widgets) and the chunks those
+  import, so the browser fetches them while the app starts instead of after the first message;
+- ``off`` (the default): Streamlit's own answers. On this shared 2-core machine neither of the
+  others brought the first chart sooner, behind an emulated intranet link or on the server's
+  machine (``bench.first_visit --compare``, bench/README.md): the browser's main thread, not the
+  network, is what a first visit waits for here. A proxy (packaging/nginx-footprint.conf) gzips
+  and caches the frontend in production.
 
-Nothing leaves the machine, and the pages, their figures and Streamlit's own answers for every
-other request are unchanged. ``FOOTPRINT_FRONTEND_TUNING=off`` serves the frontend as Streamlit
-does (``bench.first_visit --compare`` measures both).
+Nothing leaves the machine, and the pages, their figures and Streamlit's answers to every other
+request are unchanged.
 """
 
 from __future__ import annotations
@@ -95,7 +100,7 @@ def preload_links(chunks: list[str], html: str) -> str:
 class Assets:
     """Streamlit's static folder: the page HTML with the preloads, and gzipped copies of files."""
 
-    def __init__(self, static_dir: Path, preload: bool = True) -> None:
+    def __init__(self, static_dir: Path, preload: bool = False) -> None:
         self.static_dir, self.preload = static_dir, preload
         self._gzipped: dict[str, bytes] = {}
         self._links = ""
@@ -192,7 +197,7 @@ class FrontendMiddleware:
                 return
             await self._send_gzipped(scope, send, rel, body)
             return
-        if rel.split("/", 1)[0] in _NOT_A_PAGE:
+        if rel.split("/", 1)[0] in _NOT_A_PAGE or not self.assets.preload:
             await self.app(scope, receive, send)
             return
         await self._page(scope, receive, send)
@@ -244,15 +249,15 @@ class FrontendMiddleware:
 
 
 def install() -> bool:
-    """Put the middleware in front of the server ``python -m dashboard`` starts, unless the
-    setting ``FOOTPRINT_FRONTEND_TUNING`` is ``off`` (``compress``: no preloads); whether put."""
+    """Put the middleware in front of the server ``python -m dashboard`` starts when the setting
+    ``FOOTPRINT_FRONTEND_TUNING`` is ``gzip`` or ``preload``; whether it was put."""
     mode = get_setting("frontend_tuning").strip().lower()
-    if mode == "off":
+    if mode not in ("gzip", "preload"):
         return False
 
     def wrap(app: ASGIApp) -> ASGIApp:
         static_dir, base_url, cache_control = static_files()  # read once the options are set
-        assets = Assets(static_dir, preload=mode != "compress")
+        assets = Assets(static_dir, preload=mode == "preload")
         assets.start()
         return FrontendMiddleware(app, assets, cache_control, base_url)
 

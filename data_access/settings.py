@@ -72,9 +72,9 @@ SETTINGS: dict[str, Setting] = {
     ),
     "frontend_tuning": Setting(
         "FOOTPRINT_FRONTEND_TUNING",
-        "on",
-        "on: python -m dashboard serves Streamlit's frontend gzipped and preloads the code of the "
-        "pages' charts and tables (dashboard/frontend.py); off: as Streamlit serves it.",
+        "off",
+        "off: Streamlit's frontend as Streamlit serves it; gzip: python -m dashboard serves it "
+        "gzipped (dashboard/frontend.py); preload: also preloads the pages' charts and tables.",
     ),
     "demo_seed": Setting("FOOTPRINT_DEMO_SEED", "7", "Seed of the demo bank generator."),
     "demo_end_date": Setting(

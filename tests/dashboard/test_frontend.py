@@ -21,7 +21,7 @@ HTML = b"<html><head><title>x</title></head><body></body></html>"
 
 @pytest.fixture(scope="module")
 def assets() -> Assets:
-    prepared = Assets(static_files()[0])
+    prepared = Assets(static_files()[0], preload=True)
     prepared.prepare_links()
     prepared.compress()
     return prepared
@@ -133,7 +133,27 @@ def test_other_requests_pass_untouched(assets: Assets) -> None:
     assert dict(inner.scopes[0]["headers"])[b"accept-encoding"] == b"gzip"
 
 
-def test_without_preloads_the_html_is_streamlits(assets: Assets) -> None:
-    plain = Assets(assets.static_dir, preload=False)
+def test_by_default_the_html_is_streamlits(assets: Assets) -> None:
+    plain = Assets(assets.static_dir)
     plain.prepare_links()
     assert _ask(plain, "/kpis", {})[3] == HTML
+
+
+@pytest.mark.parametrize(("mode", "put"), [("", False), ("off", False), ("gzip", True), ("preload", True)])  # fmt: skip
+def test_the_setting_decides_whether_the_launcher_puts_it(
+    monkeypatch: pytest.MonkeyPatch, mode: str, put: bool
+) -> None:
+    from streamlit.web.server.starlette import starlette_server
+
+    from dashboard import frontend
+
+    if mode:
+        monkeypatch.setenv("FOOTPRINT_FRONTEND_TUNING", mode)
+    else:
+        monkeypatch.delenv("FOOTPRINT_FRONTEND_TUNING", raising=False)
+    monkeypatch.setattr(starlette_server, "create_starlette_app", lambda runtime: Inner())
+    assert frontend.install() is put
+    app = starlette_server.create_starlette_app(None)
+    assert isinstance(app, FrontendMiddleware) is put
+    if put:
+        assert app.assets.preload is (mode == "preload")

@@ -421,7 +421,7 @@ def overview_tab(v: CustomerView) -> None:
                 )
             )
         with st.form(f"cu_fb_{product}", border=False):
-            a, b, c = st.columns([3, 3, 1], vertical_alignment="bottom")
+            a, b = st.columns(2)
             answer = a.selectbox(
                 t("customer.fb_answer"),
                 list(ANSWER_LABELS),
@@ -429,7 +429,8 @@ def overview_tab(v: CustomerView) -> None:
                 key=f"cu_fb_answer_{product}",
             )
             note = b.text_input(t("customer.fb_note"), key=f"cu_fb_note_{product}")
-            if c.form_submit_button(t("customer.fb_submit")):
+            # under the two fields: a third column of half the page left the button "记.."
+            if st.form_submit_button(t("customer.fb_submit")):
                 decision, reason = str(answer).split(":")
                 entry = FeedbackEntry(
                     customer_id=customer_id,

@@ -31,6 +31,11 @@ def test_a_97_fuel_receipt_changes_signals_and_suggestions(server: str, page) ->
     else:
         pytest.fail("no customer without a car among the first 60")
     assert RECEIPT[0] not in text
+    # each suggestion's button reads whole (a narrow column cut it to "Rec…")
+    button = pg.get_by_role("button", name="Record answer").first
+    assert button.evaluate(
+        "b => [b, ...b.querySelectorAll('*')].every(e => e.scrollWidth <= e.clientWidth + 1)"
+    )
 
     pg.get_by_role("tab", name="Soft footprints").click()
     grade = pg.locator(".st-key-cu_grade input")

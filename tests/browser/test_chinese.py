@@ -93,3 +93,16 @@ def test_no_english_word_on_any_page_or_tab_in_chinese(server: str, page, url_pa
         _ready(pg)
         found |= {f"[{label}] {w}" for w in _look(pg, dropdown=False)}
     assert not found, f"English in the Chinese UI of /{url_path}: {sorted(found)}"
+
+
+def test_an_unknown_address_is_answered_in_chinese(server: str, page) -> None:
+    """A mistyped or old link (/kpi): Streamlit's own "Page not found" note, in Chinese."""
+    pg, _ = page
+    pg.goto(f"{server}/kpi?lang=zh")
+    pg.wait_for_selector("[data-testid='stSidebar']", timeout=60_000)
+    _ready(pg)
+    dialog = pg.locator("[role='dialog']")
+    dialog.wait_for(timeout=30_000)
+    pg.wait_for_timeout(500)
+    assert "页面不存在" in dialog.inner_text()
+    assert not _english([dialog.inner_text()]), dialog.inner_text()

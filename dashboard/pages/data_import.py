@@ -54,12 +54,23 @@ st.title(t("data_import.title"))
 st.caption(t("data_import.intro"))
 
 c1, c2, c3 = st.columns(3)
-name = c1.selectbox(t("data_import.mapping"), list(available_mappings()), key="imp_mapping")
+# each choice by its name in the user's language (the Chinese UI showed core_banking, branches, auto)
 with friendly_errors():
-    mapping = load_mapping(name)
+    shipped = {m: load_mapping(m) for m in available_mappings()}
+mapping_names = {m: (x.label if ctx.lang == "zh" else x.label_en) for m, x in shipped.items()}
+name = c1.selectbox(
+    t("data_import.mapping"), list(shipped), format_func=mapping_names.get, key="imp_mapping"
+)
+mapping = shipped[name]
 tables = [x for x in IMPORT_ORDER if x in mapping.tables]
-table = c2.selectbox(t("data_import.table"), tables, key="imp_table")
-encoding = c3.selectbox(t("data_import.encoding"), ENCODINGS, key="imp_encoding")
+table_names = {x: t(f"data_import.table_{x}") for x in tables}
+table = c2.selectbox(t("data_import.table"), tables, format_func=table_names.get, key="imp_table")
+encoding_names = {
+    e: t("data_import.encoding_auto") if e == "auto" else e.upper() for e in ENCODINGS
+}
+encoding = c3.selectbox(
+    t("data_import.encoding"), ENCODINGS, format_func=encoding_names.get, key="imp_encoding"
+)
 st.caption(
     t(
         "data_import.expects",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -81,3 +82,16 @@ def test_upload_preview_dry_run_then_import(own_bank: sa.Engine) -> None:
     assert not at.exception
     everything = at.dataframe[0].value
     assert list(everything["Table"])[:3] == ["branches", "officers", "customers"]
+
+
+def test_choices_named_in_chinese(app_test) -> None:
+    """The mapping, table and encoding are named in the user's language (the Chinese UI offered
+    core_banking, branches, auto)."""
+    at = app_test("data_import", lang="zh")
+    assert not at.exception, at.exception
+    shown = {k: at.selectbox(key=k) for k in ("imp_mapping", "imp_table", "imp_encoding")}
+    assert "典型核心系统导出 (GBK)" in shown["imp_mapping"].options
+    assert shown["imp_table"].options[0] == "网点"
+    assert not [o for o in shown["imp_table"].options if re.search("[A-Za-z]", o)]
+    assert shown["imp_encoding"].options[0] == "自动识别"
+    assert shown["imp_table"].value == "branches"  # the choice itself stays the table's name

@@ -54,6 +54,8 @@ def pct(value: float | None, *, signed: bool = False, digits: int = 1) -> str:
     """A ratio as a percentage ('12.3%', '+4.0%')."""
     if value is None or (isinstance(value, float) and (math.isnan(value) or math.isinf(value))):
         return "—"
+    if round(value * 100, digits) == 0:
+        value = 0.0  # a change that rounds to nothing reads 0.0%, not -0.0% or +0.0%
     sign = "+" if signed and value > 0 else ""
     pattern = "#,##0" + ("." + "0" * digits if digits else "") + "%"
     return sign + format_percent(value, pattern, locale=LOCALES["en"])

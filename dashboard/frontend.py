@@ -6,17 +6,20 @@ requested 1.8 s after navigation on this machine. ``FrontendMiddleware`` can sit
 Streamlit's server (``python -m dashboard``; ``dashboard.streamlit_internals``), by the setting
 ``FOOTPRINT_FRONTEND_TUNING``:
 
-- ``gzip``: a static file the browser accepts gzipped is answered from memory, compressed once in
-  a background thread at start (the 8.8 MB a page uses become 2.3 MB), with Streamlit's own
-  year-long ``immutable`` cache header (the file names carry a hash);
+- ``gzip`` (the default): a static file the browser accepts gzipped is answered from memory,
+  compressed once in a background thread at start (the 8.8 MB a page uses become 2.3 MB), with
+  Streamlit's own content type and year-long ``immutable`` cache header (the file names carry a
+  hash). Behind an emulated 20 Mbit/s, 40 ms intranet link the first chart of /kpis came 7.67 →
+  6.32 s and 7.44 → 5.62 s (two runs); on the server's own machine it is the same (bytes do not
+  count there). Runs that served the scripts as ``…; charset=utf-8``, where Streamlit sends
+  none, showed no gain (bench/README.md);
 - ``preload``: the page's HTML also names, as ``modulepreload``, the chunks of the elements
   Footprint's pages draw (plotly, tables, cards, the sidebar's widgets) and the chunks those
-  import, so the browser fetches them while the app starts instead of after the first message;
-- ``off`` (the default): Streamlit's own answers. On this shared 2-core machine neither of the
-  others brought the first chart sooner, behind an emulated intranet link or on the server's
-  machine (``bench.first_visit --compare``, bench/README.md): the browser's main thread, not the
-  network, is what a first visit waits for here. A proxy (packaging/nginx-footprint.conf) gzips
-  and caches the frontend in production.
+  import, so the browser fetches them while the app starts instead of after the first message.
+  Not the default: over HTTP/1.1 (six connections) its 70 extra fetches queue ahead of the app's
+  own first requests, and the first chart came no sooner;
+- ``off``: Streamlit's own answers. A proxy (packaging/nginx-footprint.conf) gzips and caches
+  the frontend too.
 
 Nothing leaves the machine, and the pages, their figures and Streamlit's answers to every other
 request are unchanged.
@@ -164,7 +167,9 @@ def _content_type(rel: str) -> bytes:
     import mimetypes
 
     kind = mimetypes.guess_type(rel)[0] or "application/octet-stream"
-    if kind.startswith("text/") or kind in ("application/javascript", "application/json"):
+    if kind == "text/javascript":  # Streamlit registers .js as application/javascript
+        kind = "application/javascript"
+    if kind.startswith("text/"):  # as Starlette, which serves the files uncompressed, says it
         kind += "; charset=utf-8"
     return kind.encode()
 

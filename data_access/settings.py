@@ -72,9 +72,9 @@ SETTINGS: dict[str, Setting] = {
     ),
     "frontend_tuning": Setting(
         "FOOTPRINT_FRONTEND_TUNING",
-        "off",
-        "off: Streamlit's frontend as Streamlit serves it; gzip: python -m dashboard serves it "
-        "gzipped (dashboard/frontend.py); preload: also preloads the pages' charts and tables.",
+        "gzip",
+        "gzip: python -m dashboard serves Streamlit's frontend gzipped (dashboard/frontend.py); "
+        "preload: also preloads the pages' charts and tables; off: as Streamlit serves it.",
     ),
     "demo_seed": Setting("FOOTPRINT_DEMO_SEED", "7", "Seed of the demo bank generator."),
     "demo_end_date": Setting(

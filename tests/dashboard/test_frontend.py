@@ -139,7 +139,7 @@ def test_by_default_the_html_is_streamlits(assets: Assets) -> None:
     assert _ask(plain, "/kpis", {})[3] == HTML
 
 
-@pytest.mark.parametrize(("mode", "put"), [("", False), ("off", False), ("gzip", True), ("preload", True)])  # fmt: skip
+@pytest.mark.parametrize(("mode", "put"), [("", True), ("off", False), ("gzip", True), ("preload", True)])  # fmt: skip
 def test_the_setting_decides_whether_the_launcher_puts_it(
     monkeypatch: pytest.MonkeyPatch, mode: str, put: bool
 ) -> None:

@@ -43,9 +43,8 @@ LABELS = {
 
 @dataclass(frozen=True)
 class Visit:
-    """One new browser's visit: seconds to the first chart, the CPU seconds the page's main
-    thread ran until then (less sensitive to the machine's load than the first), and the MB
-    that crossed the network."""
+    """One new browser's visit: seconds to the first chart, the seconds the page's main thread
+    was busy until then (Chrome's TaskDuration), and the MB that crossed the network."""
 
     seconds: float
     main_thread_s: float
@@ -135,7 +134,7 @@ def _line(label: str, visits: list[Visit]) -> str:
     return (
         f"{label}: {took[0]:.2f} s on a fresh server; new browsers after it: median {later:.2f} s "
         f"({', '.join(f'{s:.2f}' for s in took[1:])}); main thread "
-        f"{statistics.median(v.main_thread_s for v in visits):.2f} CPU s, "
+        f"busy {statistics.median(v.main_thread_s for v in visits):.2f} s, "
         f"{statistics.median(v.wire_mb for v in visits):.1f} MB over the network"
     )
 

@@ -25,6 +25,10 @@ PHONE_CSS = """
   [class*="st-key-fp_cards"] [data-testid="stHorizontalBlock"] { flex-wrap: wrap; gap: 0.5rem; }
   [data-testid="stMetricValue"] { font-size: 1.15rem; }
   [data-testid="stMetricLabel"] p { font-size: 0.8rem; }
+  /* a label wraps rather than losing its unit: "Deposit balance (CNY…" hid "'000" */
+  [data-testid="stMetricLabel"] * {
+    white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
+  }
   [data-testid="stMainBlockContainer"] { padding: 3rem 0.6rem 2rem 0.6rem; }
   [data-testid="stMain"] { overflow-x: hidden; }
   .js-plotly-plot, .stPlotlyChart { max-width: 100%; }

@@ -64,3 +64,18 @@ def test_kpi_page_prints_on_a4_with_what_is_printed_in_the_header(server, page) 
     assert 1 <= pages <= 4, f"{pages} A4 pages"
     pg.emulate_media(media="screen")
     assert not header.is_visible()  # on screen the sidebar says it
+
+
+def test_kpi_card_labels_on_a_phone_keep_their_units(server, page) -> None:
+    """In English the labels are long ("Deposit balance (CNY '000)"): on a phone they wrap, they
+    are not cut before their unit."""
+    pg, _ = page
+    pg.set_viewport_size(PHONE)
+    pg.goto(f"{server}/kpis?lang=en")
+    _ready(pg)
+    cut = pg.evaluate(
+        """() => [...document.querySelectorAll('[data-testid=stMetricLabel]')]
+        .filter(l => [l, ...l.querySelectorAll('*')].some(e => e.scrollWidth > e.clientWidth + 1))
+        .map(l => l.innerText)"""
+    )
+    assert cut == [], cut

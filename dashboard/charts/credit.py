@@ -41,7 +41,7 @@ def mismatch_chart(
 
 
 def acceptance_chart(
-    summary: pl.DataFrame, labels: dict[str, str], names: tuple[str, str]
+    summary: pl.DataFrame, labels: dict[str, str], names: tuple[str, str], count_label: str = ""
 ) -> go.Figure:
     """Horizontal bars per rule: accepted and converted answers (``metrics.feedback`` summary)."""
     rows = summary.sort("answers")
@@ -51,5 +51,10 @@ def acceptance_chart(
                 marker={"color": MUTED})  # fmt: skip
     fig.add_bar(name=names[1], y=y, x=rows["converted"].to_list(), orientation="h",
                 marker={"color": PRIMARY})  # fmt: skip
+    most = int(max([*rows["accepted"].to_list(), *rows["converted"].to_list(), 0]) or 0)
     fig.update_layout(barmode="group")
+    # whole answers: one read as ticks 0.2 … 0.8 on an axis without a name
+    fig.update_xaxes(
+        title={"text": count_label}, tick0=0, dtick=max(1, -(-most // 5)), rangemode="tozero"
+    )
     return standard_layout(fig, max(240, 40 * len(y) + 80))

@@ -78,7 +78,10 @@ st.dataframe(
 )
 st.plotly_chart(
     charts.acceptance_chart(
-        by_rule, offer_label, (t("suggestions.col_accepted"), t("suggestions.col_converted"))
+        by_rule,
+        offer_label,
+        (t("suggestions.col_accepted"), t("suggestions.col_converted")),
+        t("suggestions.kpi_answers"),
     ),
     width="stretch",
     key="sg_chart",

@@ -203,7 +203,8 @@ def _pick_many(
         key=f"w_{key}",
         on_change=_sync,
         args=(key,),
-        placeholder=t(placeholder_key),
+        # one in reach (a branch president's branch) is named: "All branches" read as the bank
+        placeholder=labels[options[0]] if len(options) == 1 else t(placeholder_key),
     )
 
 

@@ -188,3 +188,11 @@ def test_a_branch_president_sees_the_branch_named(app_test: Callable[..., AppTes
     header = next(s.value for s in at.subheader if s.value.startswith("This week"))
     assert header == f"This week · {name}"
     assert report.selection == name
+
+
+def test_a_branch_presidents_sidebar_names_the_branch(app_test: Callable[..., AppTest]) -> None:
+    at = app_test("kpis", user="president", lang="en")
+    _ok(at)
+    (name,) = at.session_state["kpis_report"].ranking["branch"].to_list()
+    assert at.multiselect(key="w_branches").proto.placeholder == name
+    assert at.multiselect(key="w_tiers").proto.placeholder == "All tiers"  # several: "all"

@@ -85,7 +85,9 @@ def breakdown_chart(
             marker={"color": PRIMARY},
             customdata=top[first].to_list(),
             text=[None if c is None else f"{c:.1f}%" for c in conversion],
-            textposition="auto",
+            # a bar of no length has no inside: its "0.0%" goes beside it, or the group reads
+            # as missing
+            textposition=["outside" if not c else "auto" for c in conversion],
             hovertemplate=f"%{{y}}<br>{conversion_title}: %{{x:.1f}}%<br>{count_title}: %{{customdata:,}}<extra></extra>",
         )
     )

@@ -62,6 +62,8 @@ def test_breakdown_chart_and_table_label_groups() -> None:
     (bar,) = fig.data
     assert list(bar.y) == ["新街", "城关"]  # largest group drawn at the top
     assert list(bar.x) == [0.0, 50.0]
+    # no conversion is said, beside the bar of no length (inside it, it was not drawn)
+    assert (list(bar.text), list(bar.textposition)) == (["0.0%", "50.0%"], ["outside", "auto"])
     assert list(bar.customdata) == [1, 2]
     shown = charts.breakdown_table(table, {"1": "城关"}, STAGES, LABELS, "G", "C")
     assert shown["G"].to_list() == ["城关", "2"]

@@ -137,7 +137,8 @@ def attainment_figure(
             y=values,
             marker={"color": [COLORS["value"] if g else COLORS["bad"] for g in good]},
             text=[f"{v:.1%}" for v in values],  # 99.6% is not 100%: it is below the line
-            textposition="auto",
+            # a bar of no length (no new customer at all) has its 0.0% above it, not hidden
+            textposition=["outside" if not v else "auto" for v in values],
             hovertemplate="%{x}: %{y:.1%}<extra></extra>",
         )
     )

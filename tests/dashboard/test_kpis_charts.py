@@ -77,18 +77,19 @@ def test_attainment_figure_reads_the_same_way_for_every_kpi() -> None:
     """Outflows' attainment is target ÷ actual (metrics.kpis): 2.0 = half the allowed outflow."""
     bank = pl.DataFrame(
         {
-            "kpi": ["deposit_balance", "outflow_other_banks", "aum"],
-            "attainment": [0.996, 2.0, None],
+            "kpi": ["deposit_balance", "outflow_other_banks", "aum", "new_customers"],
+            "attainment": [0.996, 2.0, None, 0.0],
         }
     )
     fig = charts.attainment_figure(
         bank,
         title="t",
-        labels={"deposit_balance": "存款", "outflow_other_banks": "流出"},
+        labels={"deposit_balance": "存款", "outflow_other_banks": "流出", "new_customers": "新增"},
         target_label="目标",
     )
     bar = fig.data[0]
-    assert list(bar.x) == ["存款", "流出"]
-    assert list(bar.marker.color) == [charts.COLORS["bad"], charts.COLORS["value"]]
+    assert list(bar.x) == ["存款", "流出", "新增"]
+    assert list(bar.marker.color) == [charts.COLORS[c] for c in ("bad", "value", "bad")]
     # just below the target reads below it: a red bar labelled "100%" said the opposite
-    assert list(bar.text) == ["99.6%", "200.0%"]
+    assert list(bar.text) == ["99.6%", "200.0%", "0.0%"]
+    assert list(bar.textposition) == ["auto", "auto", "outside"]  # no bar: the 0.0% above it

@@ -30,8 +30,11 @@ for section, file, url_path, icon, _ in PAGE_TABLE:
     if section != "home" and user.may_open(url_path):
         sections.setdefault(section, []).append((file, url_path, icon))
 
-columns = st.columns(len(sections))
-for column, (section, pages) in zip(columns, sections.items(), strict=True):
+# at most three sections a row: six across left a column too narrow for "客户经理足迹运用"
+PER_ROW = 3
+items = list(sections.items())
+columns = [c for i in range(0, len(items), PER_ROW) for c in st.columns(PER_ROW)]
+for column, (section, pages) in zip(columns, items, strict=False):
     with column:
         st.subheader(t(f"common.section_{section}"))
         for file, url_path, icon in pages:

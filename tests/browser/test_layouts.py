@@ -79,3 +79,20 @@ def test_kpi_card_labels_on_a_phone_keep_their_units(server, page) -> None:
         .map(l => l.innerText)"""
     )
     assert cut == [], cut
+
+
+def test_home_page_links_read_whole(server, page) -> None:
+    """The administrator's home lists six sections: each page's link reads whole in Chinese."""
+    pg, _ = page
+    pg.goto(f"{server}/?lang=zh")
+    script_done(pg)
+    links = pg.locator("[data-testid='stMain'] [data-testid='stPageLink']")
+    links.first.wait_for(timeout=60_000)
+    pg.wait_for_timeout(800)
+    cut = pg.evaluate(
+        """() => [...document.querySelectorAll('[data-testid=stMain] [data-testid=stPageLink]')]
+        .filter(l => [l, ...l.querySelectorAll('*')].some(e => !e.closest('[data-testid=stIconEmoji]')
+          && e.scrollWidth > e.clientWidth + 1))
+        .map(l => l.innerText)"""
+    )
+    assert links.count() >= 10 and cut == [], cut

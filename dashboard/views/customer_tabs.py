@@ -427,10 +427,18 @@ def overview_tab(v: CustomerView) -> None:
                 list(ANSWER_LABELS),
                 format_func=ANSWER_LABELS.get,
                 key=f"cu_fb_answer_{product}",
+                # no answer preset: a preset 'accept' would be recorded by officers who only
+                # meant to write a note, and would inflate the acceptance rate
+                index=None,
+                placeholder=t("customer.fb_choose"),
             )
             note = b.text_input(t("customer.fb_note"), key=f"cu_fb_note_{product}")
             # under the two fields: a third column of half the page left the button "记.."
-            if st.form_submit_button(t("customer.fb_submit")):
+            submitted = st.form_submit_button(t("customer.fb_submit"))
+            if submitted and answer is None:
+                problem = f"{t('customer.fb_answer')}: {t('customer.fb_choose')}"
+                st.error(t("customer.fb_invalid", problems=problem))
+            elif submitted:
                 decision, reason = str(answer).split(":")
                 entry = FeedbackEntry(
                     customer_id=customer_id,

@@ -95,3 +95,20 @@ def test_a_bad_note_is_refused_by_field_and_nothing_is_written(
     assert error.count("note:") == 2  # too long, and a control character: each named
     assert not at.success
     assert _answers_and_audit(demo_engine) == (0, 0)
+
+
+@pytest.mark.slow
+def test_no_answer_is_preset_and_recording_none_is_refused(
+    app_test: Callable[..., AppTest], demo_engine: sa.Engine, answers: None
+) -> None:
+    """A preset 'accept' would be recorded by an officer who only meant to write a note."""
+    _, at, box, product = _answer_form(app_test, demo_engine, "en")
+    assert box.value is None
+    at.text_input(key=f"cu_fb_note_{product}").set_value("called, no answer")
+    next(b for b in at.button if b.label == "Record answer").click()
+    at.run()
+    assert not at.exception
+    [error] = [e.value for e in at.error if "Not saved" in e.value]
+    assert "Your answer: choose accept or dismiss" in error
+    assert not at.success
+    assert _answers_and_audit(demo_engine) == (0, 0)

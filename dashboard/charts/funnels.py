@@ -27,8 +27,8 @@ def funnel_chart(
     """
     of_first, of_previous = rate_words
     text = (
-        f"%{{value:,}}<br>%{{percentInitial:.0%}} {of_first}"
-        f"<br>%{{percentPrevious:.0%}} {of_previous}"
+        f"%{{value:,}}<br>%{{percentInitial:.1%}} {of_first}"
+        f"<br>%{{percentPrevious:.1%}} {of_previous}"
     )
     fig = go.Figure(
         go.Funnel(

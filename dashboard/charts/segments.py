@@ -13,6 +13,18 @@ from data_access.masking import mask_frame
 TIER_COLORS = {"mass": "#9fb8d8", "affluent": "#4a86c5", "vip": "#1f5fa8", "private": "#0b2f5b"}
 
 
+def text_color_on(background: str) -> str:
+    """Dark or white text, whichever reads on ``background`` (#rrggbb): white counts on the pale
+    mass-tier squares were hard to read. WCAG relative luminance, switching at 0.4."""
+
+    def channel(hex2: str) -> float:
+        c = int(hex2, 16) / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(background[i : i + 2]) for i in (1, 3, 5))
+    return "#1f2933" if 0.2126 * r + 0.7152 * g + 0.0722 * b > 0.4 else "#ffffff"
+
+
 def treemap(
     breakdown: pl.DataFrame,
     tier_labels: dict[str, str],
@@ -106,6 +118,7 @@ def cell_grid(
     sizes = [
         12 + 22 * (float(v) / biggest) ** 0.5 if biggest > 0 else 12 for v in cells[size_by]
     ]  # area follows the value
+    colors = [TIER_COLORS.get(c, "#888888") for c in cells["tier"]]
     fig = go.Figure(
         go.Scatter(
             x=[tier_labels.get(c, c) for c in cells["tier"]],
@@ -113,12 +126,8 @@ def cell_grid(
             mode="markers+text",
             text=[f"{n:,}" for n in cells["customers"]],
             textposition="middle center",
-            textfont={"color": "#ffffff", "size": 11},
-            marker={
-                "symbol": "square",
-                "size": sizes,
-                "color": [TIER_COLORS.get(c, "#888888") for c in cells["tier"]],
-            },
+            textfont={"color": [text_color_on(c) for c in colors], "size": 11},
+            marker={"symbol": "square", "size": sizes, "color": colors},
             customdata=[
                 list(r) for r in cells.select("tier", "rfm_segment", "customers", "aum").rows()
             ],

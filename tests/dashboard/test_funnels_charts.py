@@ -36,6 +36,9 @@ def test_funnel_chart_shows_counts_in_stage_order_with_labels() -> None:
     assert list(trace.y) == ["目标客户", "已触达", "有意向", "已申请", "已成交"]
     assert list(trace.x) == [3, 2, 1, 1, 1]
     assert "of previous" in trace.texttemplate
+    # one decimal, as the rates table and the cards ("2.8%", not a chart's "3%")
+    assert "%{percentInitial:.1%}" in trace.texttemplate
+    assert "%{percentPrevious:.1%}" in trace.texttemplate
 
 
 def test_funnel_chart_names_the_rates_in_the_readers_language() -> None:

@@ -9,7 +9,7 @@ import openpyxl
 import polars as pl
 import pytest
 
-from dashboard.charts.segments import cell_grid, member_table, treemap
+from dashboard.charts.segments import cell_grid, member_table, text_color_on, treemap
 from dashboard.export import csv_bytes, xlsx_bytes
 
 BREAKDOWN = pl.DataFrame(
@@ -43,6 +43,8 @@ def test_cell_grid_one_clickable_square_per_cell() -> None:
     assert list(fig.layout.xaxis.categoryarray) == list(TIERS.values())
     assert list(fig.layout.yaxis.categoryarray) == ["已流失", "重要价值客户"]  # first on top
     assert list(trace.text) == ["20", "70", "10"]
+    # counts read on their square: dark on the pale mass tier, white on the deep vip blue
+    assert list(trace.textfont.color) == ["#1f2933", "#1f2933", "#ffffff"]
     sizes = list(trace.marker.size)
     assert sizes[1] == max(sizes) and sizes[2] == min(sizes)  # 70 customers biggest, 10 smallest
     with pytest.raises(ValueError, match="cannot size"):
@@ -169,3 +171,16 @@ def test_xlsx_parses_back_as_text() -> None:
     assert not sheet.cell(row=2, column=2).quotePrefix  # an ordinary name is left alone
     # no cell of the workbook is a formula
     assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
+
+
+@pytest.mark.parametrize(
+    ("background", "text"),
+    [
+        ("#ffffff", "#1f2933"),
+        ("#000000", "#ffffff"),
+        ("#9fb8d8", "#1f2933"),
+        ("#1f5fa8", "#ffffff"),
+    ],
+)
+def test_text_colour_reads_on_its_background(background: str, text: str) -> None:
+    assert text_color_on(background) == text

@@ -20,34 +20,11 @@ from data_access.audit_guard import RETENTION_FLOOR_DAYS
 from data_access.errors import InvalidFilter
 from data_access.queries._frames import frame
 from data_access.schema import audit_log, export_approvals
+from metrics.codes import AUDIT_ACTIONS
 
 RETENTION_DAYS = RETENTION_FLOOR_DAYS  # the least any standard may keep entries (six months)
 
-ACTIONS = (
-    "sign_in",
-    "sign_in_failed",
-    "sign_in_throttled",
-    "sign_out",
-    "session_expired",
-    "page_view",
-    "page_refused",
-    "customer_open",
-    "customer_search",
-    "unmask",
-    "export",
-    "export_request",
-    "export_decision",
-    "save_segment",
-    "replace_segment",
-    "delete_segment",
-    "record_soft_footprint",
-    "withdraw_soft",
-    "correct_soft",
-    "profile_fix",
-    "nbp_feedback",
-    "user_change",
-    "audit_prune",
-)
+ACTIONS = AUDIT_ACTIONS  # defined once in the code registry, labelled in locales
 
 AUDIT_SCHEMA = {
     "audit_id": pl.Int64,

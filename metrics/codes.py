@@ -139,6 +139,33 @@ KPIS = (
 )
 KPI_CODES = tuple(k.code for k in KPIS)
 
+# What the audit log records (data_access.audit.record refuses any other action).
+AUDIT_ACTIONS = (
+    "sign_in",
+    "sign_in_failed",
+    "sign_in_throttled",
+    "sign_out",
+    "session_expired",
+    "page_view",
+    "page_refused",
+    "customer_open",
+    "customer_search",
+    "unmask",
+    "export",
+    "export_request",
+    "export_decision",
+    "save_segment",
+    "replace_segment",
+    "delete_segment",
+    "record_soft_footprint",
+    "withdraw_soft",
+    "correct_soft",
+    "profile_fix",
+    "nbp_feedback",
+    "user_change",
+    "audit_prune",
+)
+
 # Where the dashboard's labels of each list live: "<locale area>.<prefix><code>".
 LABEL_PREFIXES: dict[str, tuple[str, ...]] = {
     "PRODUCTS": ("codes.product_",),
@@ -155,4 +182,5 @@ LABEL_PREFIXES: dict[str, tuple[str, ...]] = {
     "KPI_CODES": ("kpis.kpi_", "kpis.help_"),
     "FEEDBACK_DECISIONS": ("customer.fb_",),
     "FEEDBACK_REASON_CODES": ("customer.fb_reason_",),
+    "AUDIT_ACTIONS": ("audit.action_",),
 }

@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+import polars as pl
 import streamlit as st
 
 from dashboard.access import current_user
@@ -24,15 +25,25 @@ period = c1.date_input(
     t("audit.period"), (today - timedelta(days=7), today), max_value=today, key="au_period"
 )
 who = c2.text_input(t("audit.user"), key="au_user").strip() or None
-actions = c3.multiselect(t("audit.actions"), list(audit.ACTIONS), key="au_actions")
+actions = c3.multiselect(
+    t("audit.actions"),
+    list(audit.ACTIONS),
+    format_func=lambda code: t(f"audit.action_{code}"),
+    key="au_actions",
+)
 start, end = (period[0], period[-1]) if isinstance(period, tuple) and period else (today, today)
 with friendly_errors(), get_engine().connect() as conn:
     entries = audit.fetch_audit(conn, start, end, who, tuple(actions))
 st.caption(t("audit.entries", n=f"{entries.height:,}"))
-# headers in the user's language; the actions stay the log's own codes (what the filter and the
-# exported file use)
+# headers and actions in the user's language on screen; the exported file keeps the log's own
+# codes, which do not change with the reader's language
+shown = entries.with_columns(
+    pl.col("action").replace_strict(
+        {code: t(f"audit.action_{code}") for code in audit.ACTIONS}, default=pl.col("action")
+    )
+)
 st.dataframe(
-    entries.rename({c: t(f"audit.col_{c}") for c in entries.columns}),
+    shown.rename({c: t(f"audit.col_{c}") for c in entries.columns}),
     hide_index=True,
     width="stretch",
     placeholder="—",

@@ -28,8 +28,22 @@ def test_auditor_reads_the_log(app_test: Callable[..., AppTest], demo_engine: sa
     log = at.dataframe[0].value
     assert {"Time", "User", "Action", "Target", "Rows"} <= set(log.columns)
     # the auditor's own sign-in is there, once per session
-    assert "sign_in" in set(log["Action"][log["User"] == "auditor"])
+    assert "Sign-in" in set(log["Action"][log["User"] == "auditor"])
     assert len(at.get("download_button")) == 1
+
+
+def test_actions_in_the_readers_language(app_test: Callable[..., AppTest]) -> None:
+    """The log and its filter name actions in words (they showed codes like page_view); picking
+    one by its label filters by its code."""
+    at = app_test("audit", user="auditor", lang="zh")
+    assert not at.exception, at.exception
+    shown = set(at.dataframe[0].value["操作"])
+    assert {"登录", "查看页面"} <= shown
+    assert not shown & {"sign_in", "page_view"}
+    picker = at.multiselect(key="au_actions")
+    assert picker.format_func("sign_in") == "登录"
+    picker.set_value(["sign_in"]).run()
+    assert set(at.dataframe[0].value["操作"]) == {"登录"}
 
 
 def test_log_headers_in_chinese(app_test: Callable[..., AppTest]) -> None:

@@ -48,6 +48,13 @@ def test_every_label_has_chinese_and_english() -> None:
         assert set(texts) <= set(LANGS), key
 
 
+def test_no_plural_fudges_in_english() -> None:
+    """ "3 field(s)" reads as a machine's; a sentence about n things has a ``<key>_one`` form and
+    is shown through ``tn`` (Babel's plural rule)."""
+    fudges = sorted(key for key, texts in catalog().items() if "(s)" in texts["en"])
+    assert fudges == []
+
+
 def test_every_literal_translation_key_in_the_code_exists() -> None:
     keys = set(catalog())
     used: set[tuple[str, str]] = set()

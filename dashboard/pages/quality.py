@@ -10,7 +10,7 @@ import streamlit as st
 from dashboard.access import current_user
 from dashboard.errors import friendly_errors
 from dashboard.format import count, money, pct
-from dashboard.i18n import t
+from dashboard.i18n import t, tn
 from dashboard.links import link_customers
 from dashboard.loaders.common import load_officers, load_standard
 from dashboard.loaders.quality_queue import load_queue, save_fix
@@ -144,7 +144,7 @@ if submitted:
         for p in exc.problems:
             st.error(problem_text(p, field_label.get(p.field, t("quality.col_customer_id"))))
     else:
-        st.success(t("quality.fix_saved", n=len(changes)))
+        st.success(tn("quality.fix_saved", len(changes), count=len(changes)))
 
 # --- progress per officer (training leads) ----------------------------------------------------------
 st.markdown(f"#### {t('quality.progress_header')}")

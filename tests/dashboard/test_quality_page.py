@@ -49,7 +49,7 @@ def test_queue_and_a_correction(app_test: Callable[..., AppTest], demo_engine: s
     at.number_input(key=f"qq_{cid}_household_size").set_value(4)
     next(b for b in at.button if b.label == "Save correction").click().run()
     assert not at.exception
-    assert any("saved" in s.value for s in at.success)
+    assert [s.value for s in at.success] == ["1 field saved (audited)."]
     with demo_engine.connect() as conn:
         size = conn.execute(
             sa.select(customers.c.household_size).where(customers.c.customer_id == cid)

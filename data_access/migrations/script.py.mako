@@ -1,19 +1,21 @@
-"""${message}
-
-Revision ID: ${up_revision}
-Revises: ${down_revision | comma,n}
-Create Date: ${create_date}
-"""
+"""${message}"""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
 ${imports if imports else ""}
+## Alembic reads only the variables below; the docstring's first paragraph is the revision's
+## message in `alembic history`. No "Revision ID / Revises / Create Date" block: the variables say
+## the first two and git the third. branch_labels / depends_on only when a revision has them.
 revision = ${repr(up_revision)}
 down_revision = ${repr(down_revision)}
-branch_labels = None
-depends_on = None
+% if branch_labels:
+branch_labels = ${repr(branch_labels)}
+% endif
+% if depends_on:
+depends_on = ${repr(depends_on)}
+% endif
 
 
 def upgrade() -> None:

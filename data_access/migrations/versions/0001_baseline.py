@@ -3,10 +3,6 @@
 Creates only the tables that are missing: an empty database gets all of them, and a database
 built by an earlier release (no version stamp; the activity marts perhaps never refreshed) gets
 what it lacks and is then at this revision. Later schema changes are later revisions.
-
-Revision ID: 0001
-Revises:
-Create Date: 2026-12-07
 """
 
 from __future__ import annotations
@@ -20,8 +16,6 @@ from alembic import op
 
 revision = "0001"
 down_revision = None
-branch_labels = None
-depends_on = None
 
 BASELINE = Path(__file__).resolve().parent.parent / "baseline.json"
 _TYPES = {

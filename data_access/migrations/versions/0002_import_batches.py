@@ -1,9 +1,4 @@
-"""import_batches: one row per committed import of the bank's own data (the import work).
-
-Revision ID: 0002
-Revises: 0001
-Create Date: 2026-12-07
-"""
+"""import_batches: one row per committed import of the bank's own data (the import work)."""
 
 from __future__ import annotations
 
@@ -12,8 +7,6 @@ from alembic import op
 
 revision = "0002"
 down_revision = "0001"
-branch_labels = None
-depends_on = None
 
 SEQUENCE = sa.Sequence("import_batches_id_seq")
 

@@ -1,9 +1,4 @@
-"""planted_anomalies: the anomalies the demo generator planted, to score the weekly flags.
-
-Revision ID: 0003
-Revises: 0002
-Create Date: 2026-12-07
-"""
+"""planted_anomalies: the anomalies the demo generator planted, to score the weekly flags."""
 
 from __future__ import annotations
 
@@ -12,8 +7,6 @@ from alembic import op
 
 revision = "0003"
 down_revision = "0002"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

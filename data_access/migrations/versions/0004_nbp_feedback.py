@@ -1,9 +1,4 @@
-"""nbp_feedback: officers accept or dismiss a next-best-product suggestion, with a reason.
-
-Revision ID: 0004
-Revises: 0003
-Create Date: 2026-12-07
-"""
+"""nbp_feedback: officers accept or dismiss a next-best-product suggestion, with a reason."""
 
 from __future__ import annotations
 
@@ -12,8 +7,6 @@ from alembic import op
 
 revision = "0004"
 down_revision = "0003"
-branch_labels = None
-depends_on = None
 
 SEQUENCE = sa.Sequence("nbp_feedback_id_seq")
 

@@ -1,10 +1,5 @@
 """access control: sessions, export approvals; users' listed branches and single-sign-on subject;
-the row count of audit entries (the sign-in, roles and audit work).
-
-Revision ID: 0005
-Revises: 0004
-Create Date: 2026-12-07
-"""
+the row count of audit entries (the sign-in, roles and audit work)."""
 
 from __future__ import annotations
 
@@ -13,8 +8,6 @@ from alembic import op
 
 revision = "0005"
 down_revision = "0004"
-branch_labels = None
-depends_on = None
 
 SEQUENCE = sa.Sequence("export_approvals_id_seq")
 

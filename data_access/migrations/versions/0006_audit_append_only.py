@@ -3,10 +3,6 @@ younger than six months (the retention purge of older ones passes).
 
 The rule lives in ``data_access.audit_guard`` (a fresh database gets it from ``create_all``); this
 revision installs the same rule in databases made before it. Nothing changes on DuckDB.
-
-Revision ID: 0006
-Revises: 0005
-Create Date: 2026-12-07
 """
 
 from __future__ import annotations
@@ -17,8 +13,6 @@ from data_access import audit_guard
 
 revision = "0006"
 down_revision = "0005"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

@@ -29,6 +29,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import time
+from collections.abc import Callable
 from typing import Any, ClassVar, NamedTuple
 
 import sqlalchemy as sa
@@ -118,29 +119,25 @@ class SparkInterval(sa.types.TypeDecorator):
         return sa.func.make_dt_interval(0, 0, 0, seconds)
 
 
+def _answer(sql: str) -> Callable[..., str]:
+    """A compiler ``visit_*`` method that always compiles to ``sql``."""
+
+    def visit(self: Any, element: Any, **kw: Any) -> str:
+        return sql
+
+    return visit
+
+
 class SparkTypeCompiler(HiveTypeCompiler):
     """Spark's own type names (DATE is DATE, not TIMESTAMP)."""
 
-    def visit_DATE(self, type_: Any, **kw: Any) -> str:
-        return "DATE"
-
-    def visit_BOOLEAN(self, type_: Any, **kw: Any) -> str:
-        return "BOOLEAN"
-
-    def visit_SMALLINT(self, type_: Any, **kw: Any) -> str:
-        return "SMALLINT"
-
-    def visit_BIGINT(self, type_: Any, **kw: Any) -> str:
-        return "BIGINT"
-
-    def visit_DOUBLE(self, type_: Any, **kw: Any) -> str:
-        return "DOUBLE"
-
-    def visit_FLOAT(self, type_: Any, **kw: Any) -> str:
-        return "DOUBLE"
-
-    def visit_REAL(self, type_: Any, **kw: Any) -> str:
-        return "FLOAT"
+    visit_DATE = _answer("DATE")
+    visit_BOOLEAN = _answer("BOOLEAN")
+    visit_SMALLINT = _answer("SMALLINT")
+    visit_BIGINT = _answer("BIGINT")
+    visit_DOUBLE = visit_FLOAT = _answer("DOUBLE")
+    visit_REAL = _answer("FLOAT")
+    visit_JSON = visit_uuid = _answer("STRING")
 
     def visit_NUMERIC(self, type_: Any, **kw: Any) -> str:
         if type_.precision is None:
@@ -149,12 +146,6 @@ class SparkTypeCompiler(HiveTypeCompiler):
 
     def visit_DECIMAL(self, type_: Any, **kw: Any) -> str:
         return self.visit_NUMERIC(type_, **kw)
-
-    def visit_JSON(self, type_: Any, **kw: Any) -> str:
-        return "STRING"
-
-    def visit_uuid(self, type_: Any, **kw: Any) -> str:
-        return "STRING"
 
 
 _SAME_TYPE_FUNCTIONS = {"lag", "lead", "min", "max", "coalesce", "first_value", "last_value"}
@@ -213,17 +204,9 @@ class SparkDDLCompiler(compiler.DDLCompiler):
     def visit_drop_table(self, drop: Any, **kw: Any) -> str:
         return f"DROP TABLE IF EXISTS {self.preparer.format_table(drop.element)}"
 
-    def visit_create_index(self, create: Any, **kw: Any) -> str:
-        return ""
-
-    def visit_drop_index(self, drop: Any, **kw: Any) -> str:
-        return ""
-
-    def visit_create_sequence(self, create: Any, **kw: Any) -> str:
-        return ""
-
-    def visit_drop_sequence(self, drop: Any, **kw: Any) -> str:
-        return ""
+    # nothing is sent (SparkDialect.do_execute skips the empty statement)
+    visit_create_index = visit_drop_index = _answer("")
+    visit_create_sequence = visit_drop_sequence = _answer("")
 
 
 class SparkExecutionContext(HiveExecutionContext):

@@ -1,8 +1,8 @@
-"""The DDL of every table, compiled for DuckDB, PostgreSQL and Spark, against a reviewed golden file.
+"""The DDL of every table, compiled for DuckDB, PostgreSQL and Spark, against reviewed golden files.
 
 ``schema.py`` builds recurring columns with shared helpers; this test makes sure a change to a
 helper cannot alter any table unnoticed. A deliberate schema change (which also needs a migration)
-rewrites the golden file with ``python -m tests.data_access.test_schema_ddl``; review its diff.
+rewrites the golden files with ``python -m tests.data_access.test_schema_ddl``; review its diff.
 """
 
 from __future__ import annotations

@@ -15,12 +15,12 @@ import polars as pl
 
 from bench.common import timed
 from data_access.engine import create_schema, make_engine
-from data_access.filters import Filters, Scope
+from data_access.filters import Scope
 from data_access.queries.funnels import fetch_campaigns, fetch_drop_list, fetch_stage_pivot
 from data_access.schema import FUNNEL_STAGES, metadata
+from data_access.selection import Selection
 from metrics import funnels as fm
 
-ALL = Filters(date(2000, 1, 1), date(2000, 1, 1))
 REPEAT = 5  # runs per figure, the median printed
 
 
@@ -90,14 +90,14 @@ def main() -> None:
         build(path, n)
     engine = make_engine(f"duckdb:///{path}", read_only=True)
     with engine.connect() as conn:
-        took = timed(lambda: fetch_campaigns(conn, Scope.bank(), ALL), REPEAT)
+        took = timed(lambda: fetch_campaigns(conn, Selection()), REPEAT)
         print(f"fetch_campaigns: {took.median * 1000:.0f} ms ({took.result.height} campaigns)")
-        took = timed(lambda: fetch_stage_pivot(conn, Scope.bank(), ALL, [1]), REPEAT)
+        took = timed(lambda: fetch_stage_pivot(conn, Selection(), [1]), REPEAT)
         pv = took.result
         print(
             f"fetch_stage_pivot (largest campaign, {pv.height:,} rows): {took.median * 1000:.0f} ms"
         )
-        took = timed(lambda: fetch_stage_pivot(conn, Scope.branch(1), ALL, [1]), REPEAT)
+        took = timed(lambda: fetch_stage_pivot(conn, Selection(Scope.branch(1)), [1]), REPEAT)
         print(f"fetch_stage_pivot (one branch): {took.median * 1000:.0f} ms")
 
         def page_metrics() -> None:
@@ -113,7 +113,7 @@ def main() -> None:
             "metrics of the page (mark, counts, breakdown, time to convert, trend): "
             f"{took.median * 1000:.0f} ms"
         )
-        took = timed(lambda: fetch_drop_list(conn, Scope.bank(), ALL, [1], 1, 30), REPEAT)
+        took = timed(lambda: fetch_drop_list(conn, Selection(), [1], 1, 30), REPEAT)
         print(f"fetch_drop_list (step 1, {took.result.height:,} rows): {took.median * 1000:.0f} ms")
     engine.dispose()
 

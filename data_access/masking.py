@@ -176,14 +176,16 @@ def protect(df: pl.DataFrame, reveal: tuple[str, ...], columns: dict[str, str]) 
 
 def personal(fetch: Callable[..., pl.DataFrame]) -> Callable[..., pl.DataFrame]:
     """Mark a fetch that returns customers' personal columns: its frame leaves masked for the
-    ``scope`` argument it was called with (only the kinds in ``scope.reveal`` stay clear)."""
+    ``scope`` argument it was called with, or its ``selection``'s scope (only the kinds in
+    ``scope.reveal`` stay clear)."""
     signature = inspect.signature(fetch)
-    if "scope" not in signature.parameters:
+    if "scope" not in signature.parameters and "selection" not in signature.parameters:
         raise TypeError(f"{fetch.__qualname__} takes no scope: cannot mask for its caller")
 
     @functools.wraps(fetch)
     def masked_fetch(*args: object, **kwargs: object) -> pl.DataFrame:
-        scope = signature.bind(*args, **kwargs).arguments["scope"]
+        bound = signature.bind(*args, **kwargs).arguments
+        scope = bound["scope"] if "scope" in bound else bound["selection"].scope
         return protect(fetch(*args, **kwargs), scope.reveal, PERSONAL_COLUMN_NAMES)
 
     masked_fetch.personal = True  # type: ignore[attr-defined]  (the meta-test looks for it)

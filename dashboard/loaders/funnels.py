@@ -24,7 +24,7 @@ TTL = 600
 def load_campaigns(selection: Selection) -> pl.DataFrame:
     """Campaigns in view with the customers targeted in view, newest first."""
     with connect(get_engine()) as conn:
-        return funnels.fetch_campaigns(conn, selection.scope, selection)
+        return funnels.fetch_campaigns(conn, selection)
 
 
 # The pivot and the drop list can hold hundreds of thousands of rows: kept as shared resources
@@ -36,7 +36,7 @@ def load_stage_pivot(
 ) -> pl.DataFrame:
     """One row per customer and campaign with the first time of each stage."""
     with connect(get_engine()) as conn:
-        return funnels.fetch_stage_pivot(conn, selection.scope, selection, campaign_ids, stages)
+        return funnels.fetch_stage_pivot(conn, selection, campaign_ids, stages)
 
 
 @st.cache_resource(ttl=TTL, max_entries=16, show_spinner=False)
@@ -49,15 +49,7 @@ def load_drop_list(
 ) -> pl.DataFrame:
     """Who dropped before ``stages[step]``, with contact data (unmasked: mask before showing)."""
     with connect(get_engine()) as conn:
-        return funnels.fetch_drop_list(
-            conn,
-            selection.scope,
-            selection,
-            campaign_ids,
-            step,
-            window_days,
-            stages,
-        )
+        return funnels.fetch_drop_list(conn, selection, campaign_ids, step, window_days, stages)
 
 
 @st.cache_data(ttl=TTL, max_entries=64, show_spinner=False)

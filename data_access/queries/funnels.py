@@ -19,7 +19,7 @@ import polars as pl
 import sqlalchemy as sa
 
 from data_access.errors import DataUnavailable
-from data_access.filters import Filters, Scope, apply_filters, apply_owner_scope, apply_scope
+from data_access.filters import Scope, apply_owner_scope
 from data_access.masking import personal
 from data_access.queries._frames import frame
 from data_access.schema import (
@@ -30,7 +30,7 @@ from data_access.schema import (
     marketing_events,
     officers,
 )
-from data_access.selection import Selection, tier_customers
+from data_access.selection import Selection, restrict, tier_customers
 
 CAMPAIGN_SCHEMA = {
     "campaign_id": pl.Int64,
@@ -90,13 +90,12 @@ def _arrow_frame(
     return df.select(pl.col(c).cast(t, strict=False) for c, t in schema.items())
 
 
-def _events_in_view(stmt: sa.Select, scope: Scope, flt: Filters | Selection) -> sa.Select:
+def _events_in_view(stmt: sa.Select, selection: Selection) -> sa.Select:
     ev = marketing_events
-    stmt = apply_scope(stmt, scope, ev.c.branch_id, ev.c.officer_id)
-    return apply_filters(stmt, flt, branch_col=ev.c.branch_id, officer_col=ev.c.officer_id)
+    return restrict(stmt, selection, branch_col=ev.c.branch_id, officer_col=ev.c.officer_id)
 
 
-def select_campaigns(scope: Scope, flt: Filters | Selection) -> sa.Select:
+def select_campaigns(selection: Selection) -> sa.Select:
     """Campaigns with the number of customers targeted in view; when anything narrows the view
     (scope below the bank, branches, officers, tiers) only the campaigns with any."""
     ev = marketing_events
@@ -105,11 +104,10 @@ def select_campaigns(scope: Scope, flt: Filters | Selection) -> sa.Select:
             ev.c.campaign_id,
             sa.func.count(sa.distinct(ev.c.customer_id)).label("targeted"),
         ).where(ev.c.stage == sa.bindparam(None, FUNNEL_STAGES[0], type_=sa.String)),
-        scope,
-        flt,
+        selection,
     ).group_by(ev.c.campaign_id)
-    if flt.tiers:
-        targeted = targeted.where(ev.c.customer_id.in_(tier_customers(flt.tiers)))
+    if selection.tiers:
+        targeted = targeted.where(ev.c.customer_id.in_(tier_customers(selection.tiers)))
     targeted = targeted.subquery("targeted_in_view")
     count = sa.func.coalesce(targeted.c.targeted, 0)
     stmt = sa.select(
@@ -123,19 +121,19 @@ def select_campaigns(scope: Scope, flt: Filters | Selection) -> sa.Select:
         campaigns.c.conversion_window_days,
         count.label("targeted"),
     ).select_from(campaigns.outerjoin(targeted, targeted.c.campaign_id == campaigns.c.campaign_id))
-    if scope.level != "bank" or flt.branch_ids or flt.officer_ids or flt.tiers:
+    picked = selection.branch_ids or selection.officer_ids or selection.tiers
+    if selection.scope.level != "bank" or picked:
         stmt = stmt.where(count > 0)
     return stmt.order_by(campaigns.c.start_date.desc(), campaigns.c.campaign_id)
 
 
-def fetch_campaigns(conn: sa.Connection, scope: Scope, flt: Filters | Selection) -> pl.DataFrame:
+def fetch_campaigns(conn: sa.Connection, selection: Selection) -> pl.DataFrame:
     """Campaigns in view, newest first, with the customers targeted in view."""
-    return frame(conn, select_campaigns(scope, flt), CAMPAIGN_SCHEMA)
+    return frame(conn, select_campaigns(selection), CAMPAIGN_SCHEMA)
 
 
 def select_stage_pivot(
-    scope: Scope,
-    flt: Filters | Selection,
+    selection: Selection,
     campaign_ids: Sequence[int],
     stages: Sequence[str] = FUNNEL_STAGES,
 ) -> sa.Select:
@@ -162,7 +160,7 @@ def select_stage_pivot(
         branch.label("branch_id"),
         *firsts,
     ).where(ev.c.campaign_id.in_(list(campaign_ids)))
-    grouped = _events_in_view(grouped, scope, flt).group_by(ev.c.campaign_id, ev.c.customer_id)
+    grouped = _events_in_view(grouped, selection).group_by(ev.c.campaign_id, ev.c.customer_id)
     pv = grouped.subquery("stage_pivot")
     stmt = sa.select(
         pv.c.campaign_id,
@@ -179,27 +177,26 @@ def select_stage_pivot(
             customer_value, customer_value.c.customer_id == pv.c.customer_id
         )
     )
-    stmt = apply_filters(stmt, flt, tier_col=customer_value.c.tier)
+    # the tiers on the joined value mart (the scope and the other picks are on the events)
+    stmt = restrict(stmt, Selection(tiers=selection.tiers), tier_col=customer_value.c.tier)
     return stmt.order_by(pv.c.campaign_id, pv.c.customer_id)
 
 
 def fetch_stage_pivot(
     conn: sa.Connection,
-    scope: Scope,
-    flt: Filters | Selection,
+    selection: Selection,
     campaign_ids: Sequence[int],
     stages: Sequence[str] = FUNNEL_STAGES,
 ) -> pl.DataFrame:
     """The stage pivot of the campaigns given (see ``select_stage_pivot``)."""
     if not campaign_ids:
         return pl.DataFrame(schema=pivot_schema(stages))
-    stmt = select_stage_pivot(scope, flt, campaign_ids, stages)
+    stmt = select_stage_pivot(selection, campaign_ids, stages)
     return _arrow_frame(conn, stmt, pivot_schema(stages))
 
 
 def select_drop_list(
-    scope: Scope,
-    flt: Filters | Selection,
+    selection: Selection,
     campaign_ids: Sequence[int],
     step: int,
     window_days: int | Mapping[int, int],
@@ -217,8 +214,8 @@ def select_drop_list(
         raise ValueError(f"window_days must be non-negative, got {window_days}")
     # current-owner rule: the call list goes to whoever holds the customer now, so the pivot is
     # read for the whole bank and the scope and the sidebar's lists apply to today's owner
-    everywhere = Selection(Scope.bank(), tiers=flt.tiers)
-    pv = select_stage_pivot(Scope.bank(), everywhere, campaign_ids, stages).subquery("pivot")
+    everywhere = Selection(Scope.bank(), tiers=selection.tiers)
+    pv = select_stage_pivot(everywhere, campaign_ids, stages).subquery("pivot")
     targeted_at = pv.c[f"{stages[0]}_at"]
 
     def after(days: int) -> sa.ColumnElement:
@@ -259,9 +256,11 @@ def select_drop_list(
         )
         .where(reached[step - 1], sa.not_(reached[step]))
     )
-    stmt = apply_owner_scope(stmt, scope, pv.c.customer_id)
-    stmt = apply_filters(
-        stmt, flt, branch_col=customers.c.branch_id, officer_col=customers.c.officer_id
+    stmt = apply_owner_scope(stmt, selection.scope, pv.c.customer_id)
+    # the picks on today's owner; the tiers were applied inside the pivot
+    picks = Selection(branch_ids=selection.branch_ids, officer_ids=selection.officer_ids)
+    stmt = restrict(
+        stmt, picks, branch_col=customers.c.branch_id, officer_col=customers.c.officer_id
     )
     return stmt.order_by(officer_id, pv.c.customer_id, pv.c.campaign_id)
 
@@ -269,8 +268,7 @@ def select_drop_list(
 @personal
 def fetch_drop_list(
     conn: sa.Connection,
-    scope: Scope,
-    flt: Filters | Selection,
+    selection: Selection,
     campaign_ids: Sequence[int],
     step: int,
     window_days: int | None,
@@ -290,5 +288,5 @@ def fetch_drop_list(
             )
         )
         window_days = {int(cid): int(w) for cid, w in found}  # type: ignore[assignment]
-    stmt = select_drop_list(scope, flt, campaign_ids, step, window_days, stages)
+    stmt = select_drop_list(selection, campaign_ids, step, window_days, stages)
     return _arrow_frame(conn, stmt, DROP_SCHEMA)

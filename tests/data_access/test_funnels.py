@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 import sqlalchemy as sa
 
-from data_access.filters import Filters, Scope
+from data_access.filters import Scope
 from data_access.queries.funnels import fetch_campaigns, fetch_drop_list, fetch_stage_pivot
 from data_access.schema import (
     FUNNEL_STAGES,
@@ -19,11 +19,12 @@ from data_access.schema import (
     marketing_events,
     officers,
 )
+from data_access.selection import Selection
 from metrics.funnels import dropped_at, mark_reached, stage_counts
 from tests.data_access.scopes import CLEAR
 from tests.rows import branch_rows, campaign_row, officer_rows
 
-ALL = Filters(date(2026, 1, 1), date(2026, 12, 31))
+BANK = Selection()
 
 
 def d(day: int, hour: int = 0) -> datetime:
@@ -114,25 +115,25 @@ def engine(empty_engine: sa.Engine) -> sa.Engine:
 
 
 @pytest.mark.parametrize(
-    ("scope", "flt", "expected"),
+    ("selection", "expected"),
     [
-        pytest.param(Scope.bank(), ALL, [(2, 1), (1, 6), (3, 0)], id="bank-all-campaigns"),
-        pytest.param(Scope.branch(1), ALL, [(1, 4)], id="branch-1-only-campaign-1"),
+        pytest.param(BANK, [(2, 1), (1, 6), (3, 0)], id="bank-all-campaigns"),
+        pytest.param(Selection(Scope.branch(1)), [(1, 4)], id="branch-1-only-campaign-1"),
         pytest.param(
-            Scope.bank(), Filters(ALL.start, ALL.end, branch_ids=(2,)), [(2, 1), (1, 2)],
+            Selection(branch_ids=(2,)), [(2, 1), (1, 2)],
             id="branch-filter",
         ),
-        pytest.param(Scope.officer(1, 11), ALL, [(1, 2)], id="officer-scope"),
+        pytest.param(Selection(Scope.officer(1, 11)), [(1, 2)], id="officer-scope"),
         pytest.param(
-            Scope.bank(), Filters(ALL.start, ALL.end, tiers=("mass",)), [(1, 2)], id="tier-filter"
+            Selection(tiers=("mass",)), [(1, 2)], id="tier-filter"
         ),
     ],
 )  # fmt: skip
 def test_fetch_campaigns(
-    engine: sa.Engine, scope: Scope, flt: Filters, expected: list[tuple[int, int]]
+    engine: sa.Engine, selection: Selection, expected: list[tuple[int, int]]
 ) -> None:
     with engine.connect() as conn:
-        out = fetch_campaigns(conn, scope, flt)
+        out = fetch_campaigns(conn, selection)
     assert list(zip(out["campaign_id"], out["targeted"], strict=True)) == expected
     if 1 in out["campaign_id"].to_list():
         row = out.filter(pl.col("campaign_id") == 1).row(0, named=True)
@@ -145,7 +146,7 @@ def test_fetch_campaigns(
 
 def test_stage_pivot_has_first_time_of_each_stage(engine: sa.Engine) -> None:
     with engine.connect() as conn:
-        pv = fetch_stage_pivot(conn, Scope.bank(), ALL, [1])
+        pv = fetch_stage_pivot(conn, BANK, [1])
     assert pv.height == 7
     assert pv["customer_id"].to_list() == [1, 2, 3, 4, 5, 6, 7]
     one = pv.row(0, named=True)
@@ -161,34 +162,34 @@ def test_stage_pivot_has_first_time_of_each_stage(engine: sa.Engine) -> None:
 
 def test_stage_pivot_feeds_the_metrics(engine: sa.Engine) -> None:
     with engine.connect() as conn:
-        pv = fetch_stage_pivot(conn, Scope.bank(), ALL, [1])
+        pv = fetch_stage_pivot(conn, BANK, [1])
     counts = stage_counts(mark_reached(pv, FUNNEL_STAGES, 30), FUNNEL_STAGES)
     assert counts["customers"].to_list() == [6, 4, 3, 3, 2]
 
 
 @pytest.mark.parametrize(
-    ("scope", "flt", "customers_"),
+    ("selection", "customers_"),
     [
-        pytest.param(Scope.branch(2), ALL, [5, 6, 7], id="branch-scope"),
-        pytest.param(Scope.officer(1, 10), ALL, [1, 2], id="officer-scope"),
-        pytest.param(Scope.bank(), Filters(ALL.start, ALL.end, officer_ids=(11, 12)),
+        pytest.param(Selection(Scope.branch(2)), [5, 6, 7], id="branch-scope"),
+        pytest.param(Selection(Scope.officer(1, 10)), [1, 2], id="officer-scope"),
+        pytest.param(Selection(officer_ids=(11, 12)),
                      [3, 4, 5, 6, 7], id="officer-filter"),
-        pytest.param(Scope.bank(), Filters(ALL.start, ALL.end, tiers=("vip",)), [1, 6],
+        pytest.param(Selection(tiers=("vip",)), [1, 6],
                      id="tier-filter-via-value-mart"),
     ],
 )  # fmt: skip
 def test_stage_pivot_honours_scope_and_filters(
-    engine: sa.Engine, scope: Scope, flt: Filters, customers_: list[int]
+    engine: sa.Engine, selection: Selection, customers_: list[int]
 ) -> None:
     with engine.connect() as conn:
-        pv = fetch_stage_pivot(conn, scope, flt, [1])
+        pv = fetch_stage_pivot(conn, selection, [1])
     assert pv["customer_id"].to_list() == customers_
 
 
 def test_stage_pivot_of_two_campaigns_and_of_none(engine: sa.Engine) -> None:
     with engine.connect() as conn:
-        both = fetch_stage_pivot(conn, Scope.bank(), ALL, [1, 2])
-        none = fetch_stage_pivot(conn, Scope.bank(), ALL, [])
+        both = fetch_stage_pivot(conn, BANK, [1, 2])
+        none = fetch_stage_pivot(conn, BANK, [])
     assert both.group_by("campaign_id").len().sort("campaign_id")["len"].to_list() == [7, 1]
     assert both.filter(pl.col("campaign_id") == 2)["product"].to_list() == ["wealth"]
     assert none.height == 0 and none.columns == both.columns
@@ -197,20 +198,20 @@ def test_stage_pivot_of_two_campaigns_and_of_none(engine: sa.Engine) -> None:
 def test_drop_list_in_sql_agrees_with_the_metric(engine: sa.Engine) -> None:
     # one database, every step and window: the SQL rule and metrics.funnels must pick the same
     with engine.connect() as conn:
-        pv = fetch_stage_pivot(conn, Scope.bank(), ALL, [1])
+        pv = fetch_stage_pivot(conn, BANK, [1])
         for window in (0, 3, 30, 60):
             reached = mark_reached(pv, FUNNEL_STAGES, window)
             for step in range(1, len(FUNNEL_STAGES)):
-                dropped = fetch_drop_list(conn, Scope.bank(), ALL, [1], step, window)
+                dropped = fetch_drop_list(conn, BANK, [1], step, window)
                 expected = dropped_at(reached, FUNNEL_STAGES, step)["customer_id"].to_list()
                 assert dropped["customer_id"].to_list() == expected, (window, step)
 
 
 def test_drop_list_rows(engine: sa.Engine) -> None:
     with engine.connect() as conn:
-        out = fetch_drop_list(conn, CLEAR, ALL, [1], 1, 30)
-        late = fetch_drop_list(conn, Scope.bank(), ALL, [1], 4, 30)
-        scoped = fetch_drop_list(conn, Scope.branch(1), ALL, [1], 1, 30)
+        out = fetch_drop_list(conn, Selection(CLEAR), [1], 1, 30)
+        late = fetch_drop_list(conn, BANK, [1], 4, 30)
+        scoped = fetch_drop_list(conn, Selection(Scope.branch(1)), [1], 1, 30)
     assert out.select("customer_id", "name", "phone", "officer_name", "last_stage").rows() == [
         (3, "张3三", "13800000003", "王强", "targeted"),
         (7, "张7三", "13800000007", "赵敏", "targeted"),
@@ -224,8 +225,8 @@ def test_drop_list_rows(engine: sa.Engine) -> None:
 
 def test_drop_list_over_two_campaigns_and_none(engine: sa.Engine) -> None:
     with engine.connect() as conn:
-        both = fetch_drop_list(conn, Scope.bank(), ALL, [1, 2], 2, 30)
-        none = fetch_drop_list(conn, Scope.bank(), ALL, [], 2, 30)
+        both = fetch_drop_list(conn, BANK, [1, 2], 2, 30)
+        none = fetch_drop_list(conn, BANK, [], 2, 30)
     # campaign 1: customer 2 contacted, not interested; campaign 2: customer 6 likewise
     assert both.select("campaign_id", "customer_id").rows() == [(1, 2), (2, 6)]
     assert none.height == 0 and none.columns == both.columns
@@ -233,7 +234,7 @@ def test_drop_list_over_two_campaigns_and_none(engine: sa.Engine) -> None:
 
 def test_drop_list_rejects_bad_step(engine: sa.Engine) -> None:
     with engine.connect() as conn, pytest.raises(ValueError, match="step must be between"):
-        fetch_drop_list(conn, Scope.bank(), ALL, [1], 0, 30)
+        fetch_drop_list(conn, BANK, [1], 0, 30)
 
 
 def test_call_list_follows_the_customer_to_the_new_branch_and_officer(engine: sa.Engine) -> None:
@@ -245,13 +246,11 @@ def test_call_list_follows_the_customer_to_the_new_branch_and_officer(engine: sa
             .values(branch_id=2, officer_id=12)
         )
     with engine.connect() as conn:
-        old_branch = fetch_drop_list(conn, Scope.branch(1), ALL, [1], 1, 30)
-        new_branch = fetch_drop_list(conn, Scope.branch(2), ALL, [1], 1, 30)
-        new_officer = fetch_drop_list(conn, Scope.officer(2, 12), ALL, [1], 1, 30)
-        old_officer = fetch_drop_list(conn, Scope.officer(1, 11), ALL, [1], 1, 30)
-        listed_old = fetch_drop_list(
-            conn, Scope.bank(), Filters(ALL.start, ALL.end, (1,)), [1], 1, 30
-        )
+        old_branch = fetch_drop_list(conn, Selection(Scope.branch(1)), [1], 1, 30)
+        new_branch = fetch_drop_list(conn, Selection(Scope.branch(2)), [1], 1, 30)
+        new_officer = fetch_drop_list(conn, Selection(Scope.officer(2, 12)), [1], 1, 30)
+        old_officer = fetch_drop_list(conn, Selection(Scope.officer(1, 11)), [1], 1, 30)
+        listed_old = fetch_drop_list(conn, Selection(branch_ids=(1,)), [1], 1, 30)
     assert 3 not in old_branch["customer_id"].to_list()
     assert 3 not in old_officer["customer_id"].to_list()
     assert 3 not in listed_old["customer_id"].to_list()

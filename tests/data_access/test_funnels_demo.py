@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import polars as pl
 import pytest
 import sqlalchemy as sa
 from polars.testing import assert_frame_equal
 
-from data_access.filters import Filters, Scope
+from data_access.filters import Scope
 from data_access.queries.funnels import fetch_campaigns, fetch_drop_list, fetch_stage_pivot
 from data_access.schema import FUNNEL_STAGES
+from data_access.selection import Selection
 from metrics.funnels import mark_reached, stage_counts
-
-ALL = Filters(date(2000, 1, 1), date(2000, 1, 1))
 
 
 @pytest.fixture(scope="module")
@@ -27,8 +24,8 @@ def test_campaigns_and_pivots_agree(both: tuple[sa.Engine, sa.Engine]) -> None:
     frames = []
     for engine in both:
         with engine.connect() as conn:
-            camps = fetch_campaigns(conn, Scope.bank(), ALL)
-            pivot = fetch_stage_pivot(conn, Scope.bank(), ALL, camps["campaign_id"].to_list())
+            camps = fetch_campaigns(conn, Selection())
+            pivot = fetch_stage_pivot(conn, Selection(), camps["campaign_id"].to_list())
         frames.append((camps, pivot))
     (duck_c, duck_p), (pg_c, pg_p) = frames
     assert_frame_equal(duck_c, pg_c)
@@ -44,7 +41,7 @@ def test_drop_lists_agree(both: tuple[sa.Engine, sa.Engine]) -> None:
     lists = []
     for engine in both:
         with engine.connect() as conn:
-            ids = fetch_campaigns(conn, Scope.bank(), ALL)["campaign_id"].to_list()
-            lists.append(fetch_drop_list(conn, Scope.branch(1), ALL, ids, 2, 30))
+            ids = fetch_campaigns(conn, Selection())["campaign_id"].to_list()
+            lists.append(fetch_drop_list(conn, Selection(Scope.branch(1)), ids, 2, 30))
     assert lists[0].height > 0
     assert_frame_equal(lists[0], lists[1])

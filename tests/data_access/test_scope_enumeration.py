@@ -52,7 +52,8 @@ def scoped_fetches() -> list[str]:
 def test_meta_every_fetch_is_enumerated_or_explained() -> None:
     fetches = all_fetches()
     for name in scoped_fetches():
-        assert "scope" in inspect.signature(fetches[name]).parameters, f"{name} takes no scope"
+        params = inspect.signature(fetches[name]).parameters
+        assert {"scope", "selection"} & set(params), f"{name} takes no scope"
     assert set(THROUGH_LIVE.values()) <= set(fetches)
     assert set(NOT_CUSTOMER_DATA) | set(THROUGH_LIVE) <= set(fetches), "stale entry"
 
@@ -130,6 +131,10 @@ def _args(name: str, fn: Callable, scope: Scope, bank: Bank, customer_id: int) -
             continue
         if p.name == "scope":
             out["scope"] = scope
+        elif p.name == "selection":
+            out["selection"] = hostile.selection(scope)
+        elif p.name == "period":
+            out["period"] = hostile.period
         elif p.name in values:
             out[p.name] = values[p.name]
         elif p.default is inspect.Parameter.empty:

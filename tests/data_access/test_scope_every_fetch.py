@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date, timedelta
 
 import polars as pl
@@ -22,13 +23,14 @@ from data_access.queries import loyalty, officers, quality
 from data_access.queries.value import SegmentDefinition
 from data_access.schema import customers, marketing_events
 from data_access.schema import officers as officers_table
+from data_access.selection import Period, Selection
 from metrics.footprint_rules import load_rules
 from metrics.standards import load_standards
 from tests.conftest import DEMO_END_DATE
 from tests.data_access.fetches import all_fetches
 
 BRANCH = 2
-# Fetches that take no scope, and why they may: bank-level facts with no customer in them.
+# Fetches that take no scope (nor a selection, which carries one), and why they may: bank-level facts with no customer in them.
 UNSCOPED = {
     "org.fetch_meta": "bank_meta: data dates and load stamps",
     "org.fetch_data_as_of": "one date",
@@ -44,7 +46,7 @@ FETCHES = all_fetches()
 
 
 def test_every_fetch_without_a_scope_is_listed_with_its_reason() -> None:
-    unscoped = {k for k, fn in FETCHES.items() if "scope" not in inspect.signature(fn).parameters}
+    unscoped = {k for k, fn in FETCHES.items() if not _scoped(fn)}
     assert unscoped == set(UNSCOPED)
 
 
@@ -65,12 +67,26 @@ def bank(demo_engine: sa.Engine) -> dict:
     return {"customer": cust, "officer": offi, "other_customer": other, "campaigns": campaigns}
 
 
+def _scoped(fn: Callable) -> bool:
+    """Whether ``fn`` takes a scope, alone or inside a Selection."""
+    return bool({"scope", "selection"} & set(inspect.signature(fn).parameters))
+
+
+def _with_scope(args: dict, scope: Scope) -> dict:
+    """``args`` with ``scope`` in place of theirs, alone or inside the Selection."""
+    if "selection" in args:
+        return args | {"selection": replace(args["selection"], scope=scope)}
+    return args | {"scope": scope}
+
+
 def _arguments(name: str, fn: Callable, conn: sa.Connection, bank: dict) -> dict:
     end = DEMO_END_DATE
     standards = load_standards()
     values = {
         "conn": conn,
         "scope": Scope.branch(BRANCH),
+        "selection": Selection(Scope.branch(BRANCH)),
+        "period": Period(end - timedelta(days=400), end),
         "flt": Filters(end - timedelta(days=400), end),
         "as_of": end,
         "since": end - timedelta(days=400),
@@ -168,7 +184,7 @@ def test_the_tracing_sees_other_branches_under_the_bank_scope(
     with demo_engine.connect() as conn:
         for name in sorted(set(FETCHES) - set(UNSCOPED)):
             fn = FETCHES[name]
-            args = _arguments(name, fn, conn, bank) | {"scope": Scope.bank()}
+            args = _with_scope(_arguments(name, fn, conn, bank), Scope.bank())
             frames = _frames(fn(**args))
             if "customer_id" in inspect.signature(fn).parameters:
                 if any(f.height for f in frames):

@@ -3,8 +3,6 @@ contact, their skill drives closing (the traits are hidden; we rebuild them from
 
 from __future__ import annotations
 
-from datetime import date
-
 import numpy as np
 import polars as pl
 import pytest
@@ -13,21 +11,19 @@ from scipy.stats import spearmanr
 
 from data_access.demo.calendar import Calendar
 from data_access.demo.organisation import build_organisation
-from data_access.filters import Filters, Scope
 from data_access.queries.funnels import fetch_campaigns, fetch_stage_pivot
 from data_access.schema import FUNNEL_STAGES
+from data_access.selection import Selection
 from metrics.funnels import mark_reached, stage_counts
 from tests.conftest import DEMO_CUSTOMERS, DEMO_END_DATE, DEMO_SEED
-
-ALL = Filters(date(2000, 1, 1), date(2000, 1, 1))
 
 
 @pytest.fixture(scope="module")
 def per_officer(demo_engine: sa.Engine) -> pl.DataFrame:
     """Stage counts per officer over every demo campaign, with the officer's hidden traits."""
     with demo_engine.connect() as conn:
-        ids = fetch_campaigns(conn, Scope.bank(), ALL)["campaign_id"].to_list()
-        pivot = fetch_stage_pivot(conn, Scope.bank(), ALL, ids)
+        ids = fetch_campaigns(conn, Selection())["campaign_id"].to_list()
+        pivot = fetch_stage_pivot(conn, Selection(), ids)
     # the generator draws the organisation from the stream (seed, 1): same traits as the bank's
     org = build_organisation(
         np.random.default_rng([DEMO_SEED, 1]), DEMO_CUSTOMERS, Calendar.ending(DEMO_END_DATE)

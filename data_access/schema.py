@@ -3,13 +3,18 @@
 Conventions (why):
 - Integer ids are assigned by the loader, never SERIAL: duckdb-engine does not support SERIAL.
   Tables the app itself writes to (saved segments, audit log, users) use a Sequence.
-- Amounts are ``Double`` (``Float`` is 32-bit on DuckDB); money is CNY.
+- Amounts are ``Double`` (``Float`` is 32-bit on DuckDB); money is CNY. Counts are ``BigInteger``.
 - Codes (product, kind, channel, stage ...) are short strings, readable in any SQL console;
   their labels live in the standards file and the dashboard's translations.
 - ``branch_id`` is repeated on the large fact tables so that scope filters need no join.
+
+The column helpers below write these conventions once; a column is NOT NULL unless it says
+``nullable=True``. ``tests/data_access/test_schema_ddl.py`` holds every table's DDL.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -36,31 +41,120 @@ metadata = sa.MetaData()
 # test_migrations.py fails until the revision is written).
 SIGNAL_CODES = tuple(signal.code for signal in load_rules().signals)
 
+# --- the columns that recur -------------------------------------------------------------------
+# Each helper makes a new Column (a Column belongs to one table); keyword arguments such as
+# ``comment``, ``unique`` or ``primary_key`` go through to ``sa.Column``.
+
+
+def _key(name: str, type_: type[sa.types.TypeEngine] = sa.BigInteger) -> sa.Column:
+    """A primary key (or part of one) whose values the loader assigns."""
+    return sa.Column(name, type_, primary_key=True, autoincrement=False)
+
+
+def _numbered(
+    name: str,
+    sequence: str,
+    type_: type[sa.types.TypeEngine] = sa.BigInteger,
+    start: int | None = None,
+) -> sa.Column:
+    """The primary key of a table the app writes to, numbered by ``sequence``."""
+    return sa.Column(name, type_, sa.Sequence(sequence, start=start), primary_key=True)
+
+
+def _branch_id(*args: Any, nullable: bool = False, **kw: Any) -> sa.Column:
+    """The outlet (``args``: a foreign key)."""
+    return sa.Column("branch_id", sa.Integer, *args, nullable=nullable, **kw)
+
+
+def _officer_id(*args: Any, nullable: bool = True, **kw: Any) -> sa.Column:
+    """The officer, where there is one (``args``: a foreign key)."""
+    return sa.Column("officer_id", sa.Integer, *args, nullable=nullable, **kw)
+
+
+def _customer_id(*, nullable: bool = False) -> sa.Column:
+    """The customer a row is about."""
+    return sa.Column("customer_id", sa.BigInteger, nullable=nullable)
+
+
+def _of_customer(*, officer: bool = False) -> tuple[sa.Column, ...]:
+    """customer_id, officer_id (with ``officer``) and branch_id: how a fact about a customer starts."""
+    return (_customer_id(), *((_officer_id(),) if officer else ()), _branch_id())
+
+
+def _text(name: str, length: int | None = None, *, nullable: bool = False, **kw: Any) -> sa.Column:
+    """A string of at most ``length`` characters; free text (TEXT) without a length."""
+    type_ = sa.Text() if length is None else sa.String(length)
+    return sa.Column(name, type_, nullable=nullable, **kw)
+
+
+def _product(**kw: Any) -> sa.Column:
+    """A product code (metrics.codes.PRODUCTS)."""
+    return _text("product", 24, **kw)
+
+
+def _kpi(**kw: Any) -> sa.Column:
+    """A KPI code (metrics.codes.KPI_CODES)."""
+    return _text("kpi", 24, **kw)
+
+
+def _username(**kw: Any) -> sa.Column:
+    """Who: a user's sign-in name."""
+    return _text("username", 64, **kw)
+
+
+def _int(name: str, *, nullable: bool = False, **kw: Any) -> sa.Column:
+    """A small whole number (a year, a score, a number of days)."""
+    return sa.Column(name, sa.Integer, nullable=nullable, **kw)
+
+
+def _count(name: str, *, nullable: bool = False, **kw: Any) -> sa.Column:
+    """A count of rows, customers or events."""
+    return sa.Column(name, sa.BigInteger, nullable=nullable, **kw)
+
+
+def _real(name: str, *, nullable: bool = False, **kw: Any) -> sa.Column:
+    """An amount, rate or score: 64-bit (``Float`` is 32-bit on DuckDB)."""
+    return sa.Column(name, sa.Double, nullable=nullable, **kw)
+
+
+def _flag(name: str) -> sa.Column:
+    """A yes / no that is always known."""
+    return sa.Column(name, sa.Boolean, nullable=False)
+
+
+def _day(name: str, *, nullable: bool = False, **kw: Any) -> sa.Column:
+    """A calendar day."""
+    return sa.Column(name, sa.Date, nullable=nullable, **kw)
+
+
+def _moment(name: str, *, nullable: bool = False, **kw: Any) -> sa.Column:
+    """A point in time (local, without a time zone)."""
+    return sa.Column(name, sa.DateTime, nullable=nullable, **kw)
+
+
 # --- organisation ------------------------------------------------------------------------------
 
 branches = sa.Table(
     "branches",
     metadata,
-    sa.Column("branch_id", sa.Integer, primary_key=True, autoincrement=False),
-    sa.Column("code", sa.String(16), nullable=False, unique=True),
-    sa.Column("name", sa.String(64), nullable=False, comment="Chinese name, e.g. 城关支行"),
-    sa.Column("name_en", sa.String(64), nullable=False),
-    sa.Column("town", sa.String(64), nullable=False),
-    sa.Column("opened_on", sa.Date, nullable=False),
+    _key("branch_id", sa.Integer),
+    _text("code", 16, unique=True),
+    _text("name", 64, comment="Chinese name, e.g. 城关支行"),
+    _text("name_en", 64),
+    _text("town", 64),
+    _day("opened_on"),
 )
 
 officers = sa.Table(
     "officers",
     metadata,
-    sa.Column("officer_id", sa.Integer, primary_key=True, autoincrement=False),
-    sa.Column("branch_id", sa.Integer, sa.ForeignKey("branches.branch_id"), nullable=False),
-    sa.Column("name", sa.String(32), nullable=False),
-    sa.Column("gender", sa.String(1), nullable=False),
-    sa.Column("hire_date", sa.Date, nullable=False),
-    sa.Column(
-        "role", sa.String(24), nullable=False, comment="customer_manager / credit_officer / teller"
-    ),
-    sa.Column("active", sa.Boolean, nullable=False),
+    _key("officer_id", sa.Integer),
+    _branch_id(sa.ForeignKey("branches.branch_id")),
+    _text("name", 32),
+    _text("gender", 1),
+    _day("hire_date"),
+    _text("role", 24, comment="customer_manager / credit_officer / teller"),
+    _flag("active"),
 )
 
 # --- customers and what they hold --------------------------------------------------------------
@@ -68,63 +162,60 @@ officers = sa.Table(
 customers = sa.Table(
     "customers",
     metadata,
-    sa.Column("customer_id", sa.BigInteger, primary_key=True, autoincrement=False),
-    sa.Column("branch_id", sa.Integer, sa.ForeignKey("branches.branch_id"), nullable=False),
-    sa.Column("officer_id", sa.Integer, sa.ForeignKey("officers.officer_id"), nullable=True),
-    sa.Column("name", sa.String(32), nullable=False),
-    sa.Column("gender", sa.String(1), nullable=True),
-    sa.Column("birth_year", sa.Integer, nullable=True),
-    sa.Column("occupation", sa.String(24), nullable=True),
-    sa.Column("town", sa.String(64), nullable=True),
-    sa.Column("village", sa.String(64), nullable=True),
-    sa.Column("opened_on", sa.Date, nullable=False),
-    sa.Column("declared_income", sa.Double, nullable=True, comment="yearly, CNY"),
-    sa.Column("education", sa.String(24), nullable=True),
-    sa.Column("marital_status", sa.String(16), nullable=True),
-    sa.Column("household_size", sa.Integer, nullable=True),
-    sa.Column(
-        "phone", sa.String(20), nullable=True, comment="stored in full, always masked on screen"
-    ),
-    sa.Column("id_number", sa.String(18), nullable=True, comment="stored in full, always masked"),
-    sa.Column("profile_updated_on", sa.Date, nullable=True),
-    sa.Column("closed_on", sa.Date, nullable=True),
+    _key("customer_id"),
+    _branch_id(sa.ForeignKey("branches.branch_id")),
+    _officer_id(sa.ForeignKey("officers.officer_id")),
+    _text("name", 32),
+    _text("gender", 1, nullable=True),
+    _int("birth_year", nullable=True),
+    _text("occupation", 24, nullable=True),
+    _text("town", 64, nullable=True),
+    _text("village", 64, nullable=True),
+    _day("opened_on"),
+    _real("declared_income", nullable=True, comment="yearly, CNY"),
+    _text("education", 24, nullable=True),
+    _text("marital_status", 16, nullable=True),
+    _int("household_size", nullable=True),
+    _text("phone", 20, nullable=True, comment="stored in full, always masked on screen"),
+    _text("id_number", 18, nullable=True, comment="stored in full, always masked"),
+    _day("profile_updated_on", nullable=True),
+    _day("closed_on", nullable=True),
 )
 
 product_holdings = sa.Table(
     "product_holdings",
     metadata,
-    sa.Column("holding_id", sa.BigInteger, primary_key=True, autoincrement=False),
-    sa.Column("customer_id", sa.BigInteger, nullable=False),
-    sa.Column("branch_id", sa.Integer, nullable=False),
-    sa.Column("product", sa.String(24), nullable=False),
-    sa.Column("opened_on", sa.Date, nullable=False),
-    sa.Column("closed_on", sa.Date, nullable=True),
-    sa.Column("balance", sa.Double, nullable=True, comment="latest balance, CNY"),
-    sa.Column("credit_limit", sa.Double, nullable=True),
+    _key("holding_id"),
+    *_of_customer(),
+    _product(),
+    _day("opened_on"),
+    _day("closed_on", nullable=True),
+    _real("balance", nullable=True, comment="latest balance, CNY"),
+    _real("credit_limit", nullable=True),
 )
 
 balance_snapshots = sa.Table(
     "balance_snapshots",
     metadata,
-    sa.Column("customer_id", sa.BigInteger, primary_key=True, autoincrement=False),
-    sa.Column("month", sa.Date, primary_key=True, comment="first day of the month"),
-    sa.Column("branch_id", sa.Integer, nullable=False),
-    sa.Column("demand_avg", sa.Double, nullable=False, comment="month-average daily balance"),
-    sa.Column("time_avg", sa.Double, nullable=False),
-    sa.Column("wealth_avg", sa.Double, nullable=False),
-    sa.Column("loan_avg", sa.Double, nullable=False),
-    sa.Column("deposit_end", sa.Double, nullable=False, comment="demand + time at month end"),
-    sa.Column("loan_end", sa.Double, nullable=False),
+    _key("customer_id"),
+    _day("month", primary_key=True, comment="first day of the month"),
+    _branch_id(),
+    _real("demand_avg", comment="month-average daily balance"),
+    _real("time_avg"),
+    _real("wealth_avg"),
+    _real("loan_avg"),
+    _real("deposit_end", comment="demand + time at month end"),
+    _real("loan_end"),
 )
 
 branch_weekly_balances = sa.Table(
     "branch_weekly_balances",
     metadata,
-    sa.Column("branch_id", sa.Integer, primary_key=True, autoincrement=False),
-    sa.Column("week_start", sa.Date, primary_key=True, comment="Monday"),
-    sa.Column("deposit_balance", sa.Double, nullable=False, comment="ledger balance at week end"),
-    sa.Column("loan_balance", sa.Double, nullable=False),
-    sa.Column("wealth_balance", sa.Double, nullable=False),
+    _key("branch_id", sa.Integer),
+    _day("week_start", primary_key=True, comment="Monday"),
+    _real("deposit_balance", comment="ledger balance at week end"),
+    _real("loan_balance"),
+    _real("wealth_balance"),
 )
 
 # --- footprints --------------------------------------------------------------------------------
@@ -132,55 +223,44 @@ branch_weekly_balances = sa.Table(
 footprints = sa.Table(
     "footprints",
     metadata,
-    sa.Column("footprint_id", sa.BigInteger, primary_key=True, autoincrement=False),
-    sa.Column("customer_id", sa.BigInteger, nullable=False),
-    sa.Column("branch_id", sa.Integer, nullable=False),
-    sa.Column("occurred_at", sa.DateTime, nullable=False),
-    sa.Column("kind", sa.String(16), nullable=False),
-    sa.Column("direction", sa.String(3), nullable=False, comment="in / out"),
-    sa.Column("channel", sa.String(10), nullable=False),
-    sa.Column("amount", sa.Double, nullable=False),
-    sa.Column("place", sa.String(64), nullable=True),
-    sa.Column("merchant_category", sa.String(24), nullable=True),
-    sa.Column("counterparty_type", sa.String(20), nullable=False),
-    sa.Column("self_initiated", sa.Boolean, nullable=False),
+    _key("footprint_id"),
+    *_of_customer(),
+    _moment("occurred_at"),
+    _text("kind", 16),
+    _text("direction", 3, comment="in / out"),
+    _text("channel", 10),
+    _real("amount"),
+    _text("place", 64, nullable=True),
+    _text("merchant_category", 24, nullable=True),
+    _text("counterparty_type", 20),
+    _flag("self_initiated"),
 )
 
 soft_footprints = sa.Table(
     "soft_footprints",
     metadata,
-    sa.Column(
-        "soft_id",
-        sa.BigInteger,
-        sa.Sequence("soft_footprints_id_seq", start=10_000_000),
-        primary_key=True,
-    ),
-    sa.Column("customer_id", sa.BigInteger, nullable=False),
-    sa.Column("officer_id", sa.Integer, nullable=True),
-    sa.Column("branch_id", sa.Integer, nullable=False),
-    sa.Column("captured_at", sa.DateTime, nullable=False),
-    sa.Column("kind", sa.String(20), nullable=False),
-    sa.Column("source", sa.String(16), nullable=False, comment="counter / visit / call / customer"),
-    sa.Column("fuel_grade", sa.Integer, nullable=True, comment="92 / 95 / 97 / 98"),
-    sa.Column("litres", sa.Double, nullable=True),
-    sa.Column(
-        "amount", sa.Double, nullable=True, comment="value observed, CNY (receipt, vehicle, event)"
-    ),
-    sa.Column("place", sa.String(64), nullable=True),
-    sa.Column("detail", sa.Text, nullable=True, comment="free text as the officer wrote it"),
-    sa.Column("confidence", sa.Double, nullable=False, comment="0..1"),
+    _numbered("soft_id", "soft_footprints_id_seq", start=10_000_000),
+    *_of_customer(officer=True),
+    _moment("captured_at"),
+    _text("kind", 20),
+    _text("source", 16, comment="counter / visit / call / customer"),
+    _int("fuel_grade", nullable=True, comment="92 / 95 / 97 / 98"),
+    _real("litres", nullable=True),
+    _real("amount", nullable=True, comment="value observed, CNY (receipt, vehicle, event)"),
+    _text("place", 64, nullable=True),
+    _text("detail", nullable=True, comment="free text as the officer wrote it"),
+    _real("confidence", comment="0..1"),
 )
 
 external_credit_limits = sa.Table(
     "external_credit_limits",
     metadata,
-    sa.Column("limit_id", sa.BigInteger, primary_key=True, autoincrement=False),
-    sa.Column("customer_id", sa.BigInteger, nullable=False),
-    sa.Column("branch_id", sa.Integer, nullable=False),
-    sa.Column("platform", sa.String(16), nullable=False),
-    sa.Column("credit_limit", sa.Double, nullable=False),
-    sa.Column("as_of", sa.Date, nullable=False),
-    sa.Column("consent", sa.Boolean, nullable=False),
+    _key("limit_id"),
+    *_of_customer(),
+    _text("platform", 16),
+    _real("credit_limit"),
+    _day("as_of"),
+    _flag("consent"),
 )
 
 # --- marketing ---------------------------------------------------------------------------------
@@ -188,27 +268,25 @@ external_credit_limits = sa.Table(
 campaigns = sa.Table(
     "campaigns",
     metadata,
-    sa.Column("campaign_id", sa.Integer, primary_key=True, autoincrement=False),
-    sa.Column("code", sa.String(24), nullable=False, unique=True),
-    sa.Column("name", sa.String(64), nullable=False),
-    sa.Column("name_en", sa.String(64), nullable=False),
-    sa.Column("product", sa.String(24), nullable=False),
-    sa.Column("start_date", sa.Date, nullable=False),
-    sa.Column("end_date", sa.Date, nullable=False),
-    sa.Column("conversion_window_days", sa.Integer, nullable=False),
-    sa.Column("target_definition", sa.Text, nullable=False, comment="JSON segment definition"),
+    _key("campaign_id", sa.Integer),
+    _text("code", 24, unique=True),
+    _text("name", 64),
+    _text("name_en", 64),
+    _product(),
+    _day("start_date"),
+    _day("end_date"),
+    _int("conversion_window_days"),
+    _text("target_definition", comment="JSON segment definition"),
 )
 
 marketing_events = sa.Table(
     "marketing_events",
     metadata,
-    sa.Column("event_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    _key("event_id"),
     sa.Column("campaign_id", sa.Integer, sa.ForeignKey("campaigns.campaign_id"), nullable=False),
-    sa.Column("customer_id", sa.BigInteger, nullable=False),
-    sa.Column("officer_id", sa.Integer, nullable=True),
-    sa.Column("branch_id", sa.Integer, nullable=False),
-    sa.Column("stage", sa.String(12), nullable=False),
-    sa.Column("occurred_at", sa.DateTime, nullable=False),
+    *_of_customer(officer=True),
+    _text("stage", 12),
+    _moment("occurred_at"),
 )
 
 # --- officers' work ----------------------------------------------------------------------------
@@ -216,22 +294,22 @@ marketing_events = sa.Table(
 officer_activities = sa.Table(
     "officer_activities",
     metadata,
-    sa.Column("activity_id", sa.BigInteger, primary_key=True, autoincrement=False),
-    sa.Column("officer_id", sa.Integer, nullable=False),
-    sa.Column("branch_id", sa.Integer, nullable=False),
-    sa.Column("customer_id", sa.BigInteger, nullable=True),
-    sa.Column("kind", sa.String(16), nullable=False),
-    sa.Column("occurred_at", sa.DateTime, nullable=False),
+    _key("activity_id"),
+    _officer_id(nullable=False),
+    _branch_id(),
+    _customer_id(nullable=True),
+    _text("kind", 16),
+    _moment("occurred_at"),
 )
 
 trainings = sa.Table(
     "trainings",
     metadata,
-    sa.Column("training_id", sa.Integer, primary_key=True, autoincrement=False),
-    sa.Column("title", sa.String(64), nullable=False),
-    sa.Column("title_en", sa.String(64), nullable=False),
-    sa.Column("topic", sa.String(24), nullable=False),
-    sa.Column("held_on", sa.Date, nullable=False),
+    _key("training_id", sa.Integer),
+    _text("title", 64),
+    _text("title_en", 64),
+    _text("topic", 24),
+    _day("held_on"),
 )
 
 training_attendance = sa.Table(
@@ -239,44 +317,32 @@ training_attendance = sa.Table(
     metadata,
     sa.Column("training_id", sa.Integer, sa.ForeignKey("trainings.training_id"), primary_key=True),
     sa.Column("officer_id", sa.Integer, sa.ForeignKey("officers.officer_id"), primary_key=True),
-    sa.Column("branch_id", sa.Integer, nullable=False),
-    sa.Column("attended", sa.Boolean, nullable=False),
+    _branch_id(),
+    _flag("attended"),
 )
 
 weekly_targets = sa.Table(
     "weekly_targets",
     metadata,
-    sa.Column("branch_id", sa.Integer, primary_key=True, autoincrement=False),
-    sa.Column("week_start", sa.Date, primary_key=True),
-    sa.Column("kpi", sa.String(24), primary_key=True),
-    sa.Column("target", sa.Double, nullable=False),
+    _key("branch_id", sa.Integer),
+    _day("week_start", primary_key=True),
+    _kpi(primary_key=True),
+    _real("target"),
 )
 
 loan_applications = sa.Table(
     "loan_applications",
     metadata,
-    sa.Column("application_id", sa.BigInteger, primary_key=True, autoincrement=False),
-    sa.Column("customer_id", sa.BigInteger, nullable=False),
-    sa.Column("officer_id", sa.Integer, nullable=True),
-    sa.Column("branch_id", sa.Integer, nullable=False),
-    sa.Column("applied_on", sa.Date, nullable=False),
-    sa.Column(
-        "product",
-        sa.String(24),
-        nullable=False,
-        comment="loan_agri / loan_business / loan_consumer",
-    ),
-    sa.Column("amount", sa.Double, nullable=False),
-    sa.Column("declared_income", sa.Double, nullable=True),
-    sa.Column("declared_business", sa.String(64), nullable=True),
-    sa.Column("declared_place", sa.String(64), nullable=True),
-    sa.Column(
-        "status",
-        sa.String(12),
-        nullable=False,
-        comment="submitted / approved / rejected / disbursed",
-    ),
-    sa.Column("decided_on", sa.Date, nullable=True),
+    _key("application_id"),
+    *_of_customer(officer=True),
+    _day("applied_on"),
+    _product(comment="loan_agri / loan_business / loan_consumer"),
+    _real("amount"),
+    _real("declared_income", nullable=True),
+    _text("declared_business", 64, nullable=True),
+    _text("declared_place", 64, nullable=True),
+    _text("status", 12, comment="submitted / approved / rejected / disbursed"),
+    _day("decided_on", nullable=True),
 )
 
 # --- the app's own records ---------------------------------------------------------------------
@@ -284,99 +350,91 @@ loan_applications = sa.Table(
 saved_segments = sa.Table(
     "saved_segments",
     metadata,
-    sa.Column("segment_id", sa.Integer, sa.Sequence("saved_segments_id_seq"), primary_key=True),
-    sa.Column("name", sa.String(80), nullable=False),
-    sa.Column("owner", sa.String(64), nullable=False),
-    sa.Column("definition", sa.Text, nullable=False, comment="JSON"),
-    sa.Column("created_at", sa.DateTime, nullable=False),
+    _numbered("segment_id", "saved_segments_id_seq", sa.Integer),
+    _text("name", 80),
+    _text("owner", 64),
+    _text("definition", comment="JSON"),
+    _moment("created_at"),
     sa.UniqueConstraint("owner", "name", name="uq_saved_segments_owner_name"),
 )
 
 roles = sa.Table(
     "roles",
     metadata,
-    sa.Column("role", sa.String(24), primary_key=True),
-    sa.Column("label_zh", sa.String(32), nullable=False),
-    sa.Column("label_en", sa.String(32), nullable=False),
-    sa.Column("description", sa.Text, nullable=False),
+    _text("role", 24, primary_key=True),
+    _text("label_zh", 32),
+    _text("label_en", 32),
+    _text("description"),
 )
 
 users = sa.Table(
     "users",
     metadata,
-    sa.Column("user_id", sa.Integer, sa.Sequence("users_id_seq"), primary_key=True),
-    sa.Column("username", sa.String(64), nullable=False, unique=True),
-    sa.Column("display_name", sa.String(64), nullable=False),
+    _numbered("user_id", "users_id_seq", sa.Integer),
+    _username(unique=True),
+    _text("display_name", 64),
     sa.Column("role", sa.String(24), sa.ForeignKey("roles.role"), nullable=False),
-    sa.Column("branch_id", sa.Integer, nullable=True),
-    sa.Column("officer_id", sa.Integer, nullable=True),
-    sa.Column("password_hash", sa.String(200), nullable=True, comment="argon2id; never clear"),
-    sa.Column("active", sa.Boolean, nullable=False),
-    sa.Column("created_at", sa.DateTime, nullable=False),
-    sa.Column(
-        "branch_ids", sa.String(400), nullable=True, comment="marketing: listed branches, '3,5'"
-    ),
-    sa.Column("oidc_subject", sa.String(200), nullable=True, comment="issuer's subject (sub)"),
+    _branch_id(nullable=True),
+    _officer_id(),
+    _text("password_hash", 200, nullable=True, comment="argon2id; never clear"),
+    _flag("active"),
+    _moment("created_at"),
+    _text("branch_ids", 400, nullable=True, comment="marketing: listed branches, '3,5'"),
+    _text("oidc_subject", 200, nullable=True, comment="issuer's subject (sub)"),
 )
 
 user_sessions = sa.Table(
     "user_sessions",
     metadata,
-    sa.Column("token_hash", sa.String(64), primary_key=True, comment="sha256 of the token"),
-    sa.Column("username", sa.String(64), nullable=False),
-    sa.Column("created_at", sa.DateTime, nullable=False),
-    sa.Column("last_seen_at", sa.DateTime, nullable=False),
-    sa.Column("expires_at", sa.DateTime, nullable=False, comment="absolute end of the session"),
-    sa.Column("ended_at", sa.DateTime, nullable=True, comment="signed out or revoked"),
+    _text("token_hash", 64, primary_key=True, comment="sha256 of the token"),
+    _username(),
+    _moment("created_at"),
+    _moment("last_seen_at"),
+    _moment("expires_at", comment="absolute end of the session"),
+    _moment("ended_at", nullable=True, comment="signed out or revoked"),
 )
 
 export_approvals = sa.Table(
     "export_approvals",
     metadata,
-    sa.Column("approval_id", sa.Integer, sa.Sequence("export_approvals_id_seq"), primary_key=True),
-    sa.Column("requested_by", sa.String(64), nullable=False),
-    sa.Column("requested_at", sa.DateTime, nullable=False),
-    sa.Column(
-        "target", sa.String(128), nullable=False, comment="which list, as the exporter names it"
-    ),
-    sa.Column("row_count", sa.BigInteger, nullable=False),
-    sa.Column("filters", sa.Text, nullable=True, comment="JSON"),
-    sa.Column(
-        "status", sa.String(12), nullable=False, comment="pending / approved / rejected / used"
-    ),
-    sa.Column("decided_by", sa.String(64), nullable=True),
-    sa.Column("decided_at", sa.DateTime, nullable=True),
+    _numbered("approval_id", "export_approvals_id_seq", sa.Integer),
+    _text("requested_by", 64),
+    _moment("requested_at"),
+    _text("target", 128, comment="which list, as the exporter names it"),
+    _count("row_count"),
+    _text("filters", nullable=True, comment="JSON"),
+    _text("status", 12, comment="pending / approved / rejected / used"),
+    _text("decided_by", 64, nullable=True),
+    _moment("decided_at", nullable=True),
 )
 
 nbp_feedback = sa.Table(
     "nbp_feedback",
     metadata,
-    sa.Column("feedback_id", sa.BigInteger, sa.Sequence("nbp_feedback_id_seq"), primary_key=True),
-    sa.Column("customer_id", sa.BigInteger, nullable=False),
-    sa.Column("branch_id", sa.Integer, nullable=False),
-    sa.Column("officer_id", sa.Integer, nullable=True, comment="who answered"),
-    sa.Column("product", sa.String(24), nullable=False),
-    sa.Column(
-        "rule", sa.String(32), nullable=True, comment="the offer behind it; null: peers only"
-    ),
-    sa.Column("score", sa.Double, nullable=True),
-    sa.Column("decision", sa.String(8), nullable=False, comment="accept / dismiss"),
-    sa.Column("reason", sa.String(24), nullable=False),
-    sa.Column("note", sa.Text, nullable=True),
-    sa.Column("decided_at", sa.DateTime, nullable=False),
+    _numbered("feedback_id", "nbp_feedback_id_seq"),
+    _customer_id(),
+    _branch_id(),
+    _officer_id(comment="who answered"),
+    _product(),
+    _text("rule", 32, nullable=True, comment="the offer behind it; null: peers only"),
+    _real("score", nullable=True),
+    _text("decision", 8, comment="accept / dismiss"),
+    _text("reason", 24),
+    _text("note", nullable=True),
+    _moment("decided_at"),
     comment="officers' answers to next-best-product suggestions; outcomes are read from holdings",
 )
 
 audit_log = sa.Table(
     "audit_log",
     metadata,
-    sa.Column("audit_id", sa.BigInteger, sa.Sequence("audit_log_id_seq"), primary_key=True),
-    sa.Column("occurred_at", sa.DateTime, nullable=False),
-    sa.Column("username", sa.String(64), nullable=False),
-    sa.Column("action", sa.String(32), nullable=False, comment="data_access.audit.ACTIONS"),
-    sa.Column("target", sa.String(128), nullable=True),
-    sa.Column("detail", sa.Text, nullable=True),
-    sa.Column("row_count", sa.BigInteger, nullable=True, comment="rows shown or exported"),
+    _numbered("audit_id", "audit_log_id_seq"),
+    _moment("occurred_at"),
+    _username(),
+    _text("action", 32, comment="data_access.audit.ACTIONS"),
+    _text("target", 128, nullable=True),
+    _text("detail", nullable=True),
+    _count("row_count", nullable=True, comment="rows shown or exported"),
 )
 # Append-only in the database (PostgreSQL trigger): see data_access/audit_guard.py.
 sa.event.listen(audit_log, "after_create", lambda _t, conn, **_k: audit_guard.install(conn))
@@ -384,39 +442,35 @@ sa.event.listen(audit_log, "after_create", lambda _t, conn, **_k: audit_guard.in
 import_batches = sa.Table(
     "import_batches",
     metadata,
-    sa.Column("batch_id", sa.BigInteger, sa.Sequence("import_batches_id_seq"), primary_key=True),
-    sa.Column("started_at", sa.DateTime, nullable=False),
-    sa.Column("finished_at", sa.DateTime, nullable=False),
-    sa.Column("username", sa.String(64), nullable=False),
-    sa.Column("target_table", sa.String(40), nullable=False),
-    sa.Column("mapping", sa.String(64), nullable=False),
-    sa.Column("file_name", sa.String(256), nullable=False),
-    sa.Column("file_sha256", sa.String(64), nullable=False),
-    sa.Column("encoding", sa.String(16), nullable=False, comment="'' for Excel and Parquet"),
-    sa.Column("rows_read", sa.BigInteger, nullable=False),
-    sa.Column("inserted", sa.BigInteger, nullable=False),
-    sa.Column("updated", sa.BigInteger, nullable=False),
-    sa.Column("unchanged", sa.BigInteger, nullable=False),
-    sa.Column("rejected", sa.BigInteger, nullable=False),
+    _numbered("batch_id", "import_batches_id_seq"),
+    _moment("started_at"),
+    _moment("finished_at"),
+    _username(),
+    _text("target_table", 40),
+    _text("mapping", 64),
+    _text("file_name", 256),
+    _text("file_sha256", 64),
+    _text("encoding", 16, comment="'' for Excel and Parquet"),
+    *(_count(n) for n in ("rows_read", "inserted", "updated", "unchanged", "rejected")),
     comment="one row per committed import (python -m data_access import, the admin page)",
 )
 
 planted_anomalies = sa.Table(
     "planted_anomalies",
     metadata,
-    sa.Column("branch_id", sa.Integer, primary_key=True, autoincrement=False),
-    sa.Column("week_start", sa.Date, primary_key=True, comment="Monday"),
-    sa.Column("kpi", sa.String(24), primary_key=True),
-    sa.Column("direction", sa.String(5), nullable=False, comment="drop / spike"),
-    sa.Column("kind", sa.String(32), nullable=False, comment="what the generator did"),
+    _key("branch_id", sa.Integer),
+    _day("week_start", primary_key=True, comment="Monday"),
+    _kpi(primary_key=True),
+    _text("direction", 5, comment="drop / spike"),
+    _text("kind", 32, comment="what the generator did"),
     comment="demo bank only: the anomalies the generator planted, to score the weekly flags",
 )
 
 bank_meta = sa.Table(
     "bank_meta",
     metadata,
-    sa.Column("key", sa.String(32), primary_key=True),
-    sa.Column("value", sa.String(256), nullable=False),
+    _text("key", 32, primary_key=True),
+    _text("value", 256),
     comment="data_as_of, generator seed and version, load time",
 )
 
@@ -454,20 +508,12 @@ FACT_TABLES = (
 
 def _customer_keys() -> tuple[sa.Column, ...]:
     """customer_id (the key), branch_id and officer_id: how each per-customer mart starts."""
-    return (
-        sa.Column("customer_id", sa.BigInteger, primary_key=True, autoincrement=False),
-        sa.Column("branch_id", sa.Integer, nullable=False),
-        sa.Column("officer_id", sa.Integer, nullable=True),
-    )
+    return (_key("customer_id"), _branch_id(), _officer_id())
 
 
 def _cell_keys() -> tuple[sa.Column, ...]:
     """branch_id, officer_id and tier: the groups the activity marts count customers by."""
-    return (
-        sa.Column("branch_id", sa.Integer, nullable=False),
-        sa.Column("officer_id", sa.Integer),
-        sa.Column("tier", sa.String(16)),
-    )
+    return (_branch_id(), _officer_id(), _text("tier", 16, nullable=True))
 
 
 # [value mart] — owned by the value/RFM/CLV work
@@ -475,30 +521,28 @@ customer_value = sa.Table(
     "customer_value",
     metadata,
     *_customer_keys(),
-    sa.Column("as_of", sa.Date, nullable=False),
-    sa.Column("aum", sa.Double, nullable=False, comment="month-average AUM of the last full month"),
-    sa.Column("tier", sa.String(10), nullable=False, comment="after hysteresis"),
-    sa.Column("effective", sa.Boolean, nullable=False),
-    sa.Column("recency_days", sa.Integer, nullable=True),
-    sa.Column("frequency_count", sa.Integer, nullable=False),
-    sa.Column("monetary_amount", sa.Double, nullable=False),
-    sa.Column("r_score", sa.Integer, nullable=False),
-    sa.Column("f_score", sa.Integer, nullable=False),
-    sa.Column("m_score", sa.Integer, nullable=False),
-    sa.Column("rfm_segment", sa.String(24), nullable=False),
-    sa.Column("p_alive", sa.Double, nullable=True),
-    sa.Column("expected_transactions", sa.Double, nullable=True, comment="over the CLV horizon"),
-    sa.Column("clv", sa.Double, nullable=True, comment="discounted, CNY"),
+    _day("as_of"),
+    _real("aum", comment="month-average AUM of the last full month"),
+    _text("tier", 10, comment="after hysteresis"),
+    _flag("effective"),
+    _int("recency_days", nullable=True),
+    _int("frequency_count"),
+    _real("monetary_amount"),
+    *(_int(score) for score in ("r_score", "f_score", "m_score")),
+    _text("rfm_segment", 24),
+    _real("p_alive", nullable=True),
+    _real("expected_transactions", nullable=True, comment="over the CLV horizon"),
+    _real("clv", nullable=True, comment="discounted, CNY"),
 )
 
 customer_tier_months = sa.Table(
     "customer_tier_months",
     metadata,
-    sa.Column("customer_id", sa.BigInteger, primary_key=True, autoincrement=False),
-    sa.Column("month", sa.Date, primary_key=True),
-    sa.Column("branch_id", sa.Integer, nullable=False),
-    sa.Column("aum", sa.Double, nullable=False),
-    sa.Column("tier", sa.String(10), nullable=False, comment="after hysteresis"),
+    _key("customer_id"),
+    _day("month", primary_key=True),
+    _branch_id(),
+    _real("aum"),
+    _text("tier", 10, comment="after hysteresis"),
 )
 
 # [signals mart] — owned by the customer-footprint work; one boolean per signal code in standards
@@ -506,7 +550,7 @@ customer_signals = sa.Table(
     "customer_signals",
     metadata,
     *_customer_keys(),
-    *(sa.Column(code, sa.Boolean, nullable=False) for code in SIGNAL_CODES),
+    *(_flag(code) for code in SIGNAL_CODES),
 )
 
 # [loyalty mart] — owned by the loyalty work
@@ -514,10 +558,10 @@ customer_loyalty = sa.Table(
     "customer_loyalty",
     metadata,
     *_customer_keys(),
-    sa.Column("as_of", sa.Date, nullable=False),
-    sa.Column("loyalty", sa.Double, nullable=False, comment="0..100"),
+    _day("as_of"),
+    _real("loyalty", comment="0..100"),
     *(
-        sa.Column(code, sa.Double, nullable=False, comment="component, 0..1")
+        _real(code, comment="component, 0..1")
         for code in (
             "product_depth",
             "tenure",
@@ -527,7 +571,7 @@ customer_loyalty = sa.Table(
             "p_alive",
         )
     ),
-    sa.Column("churn_risk", sa.Boolean, nullable=False),
+    _flag("churn_risk"),
 )
 
 # [KPI mart] — owned by the weekly-KPI work: the customer KPIs per branch, officer and week
@@ -535,21 +579,11 @@ customer_loyalty = sa.Table(
 kpi_facts = sa.Table(
     "kpi_facts",
     metadata,
-    sa.Column("branch_id", sa.Integer, nullable=False),
-    sa.Column(
-        "officer_id",
-        sa.Integer,
-        nullable=True,
-        comment="officer credited (the customer's); null: none",
-    ),
-    sa.Column("kpi", sa.String(24), nullable=False, comment="a KPI_CODES entry"),
-    sa.Column(
-        "period_start",
-        sa.Date,
-        nullable=False,
-        comment="Monday; first of the month for effective_customers",
-    ),
-    sa.Column("value", sa.Double, nullable=False),
+    _branch_id(),
+    _officer_id(comment="officer credited (the customer's); null: none"),
+    _kpi(comment="a KPI_CODES entry"),
+    _day("period_start", comment="Monday; first of the month for effective_customers"),
+    _real("value"),
 )
 
 sa.Index("ix_customer_value_branch", customer_value.c.branch_id, customer_value.c.officer_id)
@@ -561,51 +595,51 @@ activity_week_cells = sa.Table(
     "activity_week_cells",
     metadata,
     *_cell_keys(),
-    sa.Column("week", sa.Date, nullable=False),
+    _day("week"),
     sa.Column("prev_gap", sa.SmallInteger, nullable=False),
-    sa.Column("next_consecutive", sa.Boolean, nullable=False),
-    sa.Column("customers", sa.BigInteger, nullable=False),
+    _flag("next_consecutive"),
+    _count("customers"),
 )
 cohort_month_cells = sa.Table(
     "cohort_month_cells",
     metadata,
     *_cell_keys(),
-    sa.Column("cohort_month", sa.Date, nullable=False),
-    sa.Column("month", sa.Date, nullable=False),
-    sa.Column("active", sa.BigInteger, nullable=False),
-    sa.Column("last_active", sa.BigInteger, nullable=False),
+    _day("cohort_month"),
+    _day("month"),
+    _count("active"),
+    _count("last_active"),
 )
 customer_income_year = sa.Table(
     "customer_income_year",
     metadata,
-    sa.Column("customer_id", sa.BigInteger, nullable=False),
-    sa.Column("branch_id", sa.Integer, nullable=False),
-    sa.Column("observed_inflow", sa.Double, nullable=False),
-    sa.Column("inflow_count", sa.BigInteger, nullable=False),
+    _customer_id(),
+    _branch_id(),
+    _real("observed_inflow"),
+    _count("inflow_count"),
 )
 application_evidence = sa.Table(
     "application_evidence",
     metadata,
     sa.Column("application_id", sa.BigInteger, nullable=False),
-    sa.Column("observed_inflow", sa.Double),
-    sa.Column("inflow_count", sa.BigInteger, nullable=False),
-    sa.Column("place_seen", sa.BigInteger, nullable=False),
+    _real("observed_inflow", nullable=True),
+    _count("inflow_count"),
+    _count("place_seen"),
 )
 applicant_places = sa.Table(
     "applicant_places",
     metadata,
-    sa.Column("customer_id", sa.BigInteger, nullable=False),
-    sa.Column("place", sa.String(64), nullable=False),
-    sa.Column("n", sa.BigInteger, nullable=False),
+    _customer_id(),
+    _text("place", 64),
+    _count("n"),
 )
 officer_activity_weeks = sa.Table(
     "officer_activity_weeks",
     metadata,
-    sa.Column("officer_id", sa.Integer),
-    sa.Column("branch_id", sa.Integer, nullable=False),
-    sa.Column("week_start", sa.Date, nullable=False),
-    sa.Column("kind", sa.String(24), nullable=False),
-    sa.Column("n", sa.BigInteger, nullable=False),
+    _officer_id(),
+    _branch_id(),
+    _day("week_start"),
+    _text("kind", 24),
+    _count("n"),
 )
 sa.Index("ix_activity_week_cells_week", activity_week_cells.c.week)
 sa.Index("ix_cohort_month_cells_cohort", cohort_month_cells.c.cohort_month)

@@ -169,9 +169,9 @@ def _median(xs: list[float]) -> float:
 BENCH_USER = "bench_admin"  # the benchmark's own account on the bank it measures
 
 
-def _bench_session(url: str) -> str:
-    """A session token of the benchmark's administrator (created on first use): pages are
-    measured as a signed-in user sees them, through the same sign-in check."""
+def _bench_session(url: str, username: str = BENCH_USER, role: str = "admin") -> str:
+    """A session token of the benchmark's administrator (or ``username`` with ``role``; created on
+    first use): pages are measured as a signed-in user sees them, through the same sign-in check."""
     import secrets
 
     from data_access import auth
@@ -183,12 +183,12 @@ def _bench_session(url: str) -> str:
         auth.ensure_roles(engine)
         password = secrets.token_urlsafe(16)
         with engine.begin() as conn:
-            known = conn.execute(sa.select(users.c.user_id).where(users.c.username == BENCH_USER))
+            known = conn.execute(sa.select(users.c.user_id).where(users.c.username == username))
             if known.first() is None:
-                auth.create_user(conn, BENCH_USER, password, "admin")
+                auth.create_user(conn, username, password, role)
             else:
-                auth.reset_password(conn, BENCH_USER, password)
-        return auth.open_session(engine, auth.authenticate(engine, BENCH_USER, password))
+                auth.reset_password(conn, username, password)
+        return auth.open_session(engine, auth.authenticate(engine, username, password))
     finally:
         engine.dispose()
 

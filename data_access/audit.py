@@ -11,7 +11,7 @@ refuses any other change (``data_access.audit_guard``). Large exports wait for a
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 import polars as pl
 import sqlalchemy as sa
@@ -20,6 +20,7 @@ from data_access.audit_guard import RETENTION_FLOOR_DAYS
 from data_access.errors import InvalidFilter
 from data_access.queries._frames import frame
 from data_access.schema import audit_log, export_approvals
+from data_access.selection import Period
 from metrics.codes import AUDIT_ACTIONS
 
 RETENTION_DAYS = RETENTION_FLOOR_DAYS  # the least any standard may keep entries (six months)
@@ -88,17 +89,15 @@ def log(engine: sa.Engine, username: str, action: str, **kwargs: object) -> None
 
 def fetch_audit(
     conn: sa.Connection,
-    start: date,
-    end: date,
+    period: Period,
     username: str | None = None,
     actions: tuple[str, ...] = (),
     limit: int = 5_000,
 ) -> pl.DataFrame:
-    """Entries from ``start`` to ``end`` (inclusive days), newest first, optionally one user/actions."""
+    """Entries of the period's days, newest first, optionally of one user and some actions."""
     a = audit_log.c
     stmt = sa.select(*(a[c] for c in AUDIT_SCHEMA)).where(
-        a.occurred_at >= datetime.combine(start, datetime.min.time()),
-        a.occurred_at < datetime.combine(end + timedelta(days=1), datetime.min.time()),
+        a.occurred_at >= period.start_ts, a.occurred_at < period.end_ts
     )
     if username:
         stmt = stmt.where(a.username == username)

@@ -13,6 +13,7 @@ from dashboard.i18n import t
 from dashboard.loaders.common import load_standard
 from dashboard.state import page_context
 from data_access import audit
+from data_access.selection import Period
 
 ctx = page_context()
 user = current_user()
@@ -21,7 +22,7 @@ st.caption(t("audit.intro", days=load_standard().alerts.audit_retention_days))
 
 today = ctx.as_of if ctx.as_of > audit.now().date() else audit.now().date()
 c1, c2, c3 = st.columns([2, 1, 2])
-period = c1.date_input(
+picked = c1.date_input(
     t("audit.period"), (today - timedelta(days=7), today), max_value=today, key="au_period"
 )
 who = c2.text_input(t("audit.user"), key="au_user").strip() or None
@@ -31,9 +32,11 @@ actions = c3.multiselect(
     format_func=lambda code: t(f"audit.action_{code}"),
     key="au_actions",
 )
-start, end = (period[0], period[-1]) if isinstance(period, tuple) and period else (today, today)
+# mid-pick the widget holds the first day alone, cleared nothing: then today
+days = picked if isinstance(picked, tuple) and picked else (today,)
+period = Period(days[0], days[-1])
 with friendly_errors(), get_engine().connect() as conn:
-    entries = audit.fetch_audit(conn, start, end, who, tuple(actions))
+    entries = audit.fetch_audit(conn, period, who, tuple(actions))
 st.caption(t("audit.entries", n=f"{entries.height:,}"))
 # headers and actions in the user's language on screen; the exported file keeps the log's own
 # codes, which do not change with the reader's language
@@ -53,6 +56,6 @@ export_button(
     entries,
     "csv",
     "audit_log",
-    {"start": start, "end": end, "user": who, "actions": actions},
+    {"start": period.start, "end": period.end, "user": who, "actions": actions},
     key="au_export",
 )

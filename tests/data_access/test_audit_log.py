@@ -9,7 +9,7 @@ log, and there must be none but the purge.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from data_access import audit, audit_guard, migrate
 from data_access.errors import InvalidFilter
 from data_access.schema import audit_log
+from data_access.selection import Period
 from metrics.standards import load_standards
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,6 +36,24 @@ def _actions(engine: sa.Engine) -> list[str]:
         return list(
             conn.execute(sa.select(audit_log.c.action).order_by(audit_log.c.audit_id)).scalars()
         )
+
+
+def test_the_log_reads_the_days_of_a_period_both_ends_included(empty_engine: sa.Engine) -> None:
+    first, last = date(2026, 11, 2), date(2026, 11, 4)
+    with empty_engine.begin() as conn:
+        for at, user in [
+            (datetime(2026, 11, 1, 23, 59, 59), "before"),
+            (datetime(2026, 11, 2, 0, 0), "first"),
+            (datetime(2026, 11, 4, 23, 59, 59), "last"),
+            (datetime(2026, 11, 5, 0, 0), "after"),
+        ]:
+            audit.record(conn, user, "sign_in", at=at)
+        audit.record(conn, "last", "page_view", target="kpis", at=datetime(2026, 11, 3, 12))
+    with empty_engine.connect() as conn:
+        every = audit.fetch_audit(conn, Period(first, last))
+        pages = audit.fetch_audit(conn, Period(first, last), "last", ("page_view",))
+    assert every["username"].to_list() == ["last", "last", "first"]  # the latest written first
+    assert pages["action"].to_list() == ["page_view"]
 
 
 def test_the_standard_keeps_entries_at_least_six_months() -> None:

@@ -1,10 +1,17 @@
-"""Loaders every page uses: organisation lists, the data-as-of stamp, the standard."""
+"""Loaders every page uses: organisation lists, the data-as-of stamp, the standard; and
+``cached_fetch``, the one way a page caches a query that needs nothing but a connection."""
 
 from __future__ import annotations
 
+import functools
+import inspect
+import sys
+from collections.abc import Callable
 from datetime import date
+from typing import Concatenate, ParamSpec, TypeVar
 
 import polars as pl
+import sqlalchemy as sa
 import streamlit as st
 
 from dashboard.db import get_engine
@@ -15,6 +22,29 @@ from data_access.refresh import configured_standards
 from metrics.standards import Standards
 
 TTL = 600
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def cached_fetch(
+    fetch: Callable[Concatenate[sa.Connection, P], R], *, max_entries: int = 32, ttl: int = TTL
+) -> Callable[P, R]:
+    """``fetch`` on a connection of the app's engine, cached (``st.cache_data``: ``ttl`` seconds,
+    at most ``max_entries`` argument sets); the loader takes ``fetch``'s arguments after ``conn``."""
+
+    @functools.wraps(fetch)
+    def load(*args: P.args, **kwargs: P.kwargs) -> R:
+        with connect(get_engine()) as conn:
+            return fetch(conn, *args, **kwargs)
+
+    # The loader belongs to the module that makes it, as namedtuple's classes do: Streamlit's cache
+    # key and the bench's loader names read __module__.
+    load.__module__ = sys._getframe(1).f_globals.get("__name__", fetch.__module__)
+    # Streamlit names positional arguments from the signature (an argument named _x is not hashed).
+    params = list(inspect.signature(fetch).parameters.values())[1:]
+    load.__signature__ = inspect.signature(fetch).replace(parameters=params)  # type: ignore[attr-defined]
+    return st.cache_data(ttl=ttl, max_entries=max_entries, show_spinner=False)(load)
 
 
 @st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)
@@ -31,11 +61,7 @@ def branch_names(branches: pl.DataFrame, lang: str) -> dict[int, str]:
     return dict(zip(branches["branch_id"].to_list(), branches[col].to_list(), strict=True))
 
 
-@st.cache_data(ttl=TTL, max_entries=64, show_spinner=False)
-def load_officers(scope: Scope, branch_ids: tuple[int, ...] = ()) -> pl.DataFrame:
-    """Active officers the scope may see."""
-    with connect(get_engine()) as conn:
-        return org.fetch_officers(conn, scope, branch_ids)
+load_officers = cached_fetch(org.fetch_officers, max_entries=64)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)

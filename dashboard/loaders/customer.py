@@ -15,17 +15,13 @@ import polars as pl
 import streamlit as st
 
 from dashboard.db import get_engine
-from dashboard.loaders.common import load_standard
+from dashboard.loaders.common import cached_fetch, load_standard
 from data_access.engine import connect
 from data_access.filters import Scope
 from data_access.queries import customer as q
+from data_access.queries import signals
 from data_access.queries.feedback import FeedbackEntry, fetch_customer_feedback, insert_feedback
 from data_access.queries.nbp import fetch_peer_counts
-from data_access.queries.signals import (
-    fetch_customer_measures,
-    fetch_signal_counts,
-    fetch_signal_leads,
-)
 from data_access.selection import Selection
 from metrics.footprint_rules import rules_for
 from metrics.nbp import AGE_BAND_YEARS, shares_from_counts
@@ -75,11 +71,7 @@ def load_footprints(
         }
 
 
-@st.cache_data(ttl=TTL, max_entries=64, show_spinner=False)
-def load_soft(scope: Scope, customer_id: int) -> pl.DataFrame:
-    """The customer's soft footprints, newest first."""
-    with connect(get_engine()) as conn:
-        return q.fetch_soft_footprints(conn, scope, customer_id)
+load_soft = cached_fetch(q.fetch_soft_footprints, max_entries=64)
 
 
 @st.cache_data(ttl=TTL, max_entries=64, show_spinner=False)
@@ -88,21 +80,21 @@ def load_features(scope: Scope, customer_id: int, as_of: date) -> pl.DataFrame:
     footprint rows (so a new soft footprint shows at once)."""
     rules = rules_for(load_standard())
     with connect(get_engine()) as conn:
-        return fetch_customer_measures(conn, scope, as_of, customer_id, rules)
+        return signals.fetch_customer_measures(conn, scope, as_of, customer_id, rules)
 
 
 @st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)
 def load_signal_counts(selection: Selection, codes: tuple[str, ...]) -> pl.DataFrame:
     """Customers with each signal on in the book (code '' = customers in view), from the mart."""
     with connect(get_engine()) as conn:
-        return fetch_signal_counts(conn, selection.scope, codes, selection)
+        return signals.fetch_signal_counts(conn, selection.scope, codes, selection)
 
 
 @st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)
 def load_signal_leads(selection: Selection, codes: tuple[str, ...]) -> pl.DataFrame:
     """The customers of the book with the most signals on."""
     with connect(get_engine()) as conn:
-        return fetch_signal_leads(conn, selection.scope, codes, selection)
+        return signals.fetch_signal_leads(conn, selection.scope, codes, selection)
 
 
 def record_soft(scope: Scope, entry: q.SoftFootprintEntry) -> int:
@@ -156,11 +148,7 @@ def correct_soft(scope: Scope, soft_id: int, entry: q.SoftFootprintEntry) -> int
     return new_id
 
 
-@st.cache_data(ttl=TTL, max_entries=64, show_spinner=False)
-def load_customer_feedback(scope: Scope, customer_id: int) -> pl.DataFrame:
-    """The customer's answers to suggestions, newest first."""
-    with connect(get_engine()) as conn:
-        return fetch_customer_feedback(conn, scope, customer_id)
+load_customer_feedback = cached_fetch(fetch_customer_feedback, max_entries=64)
 
 
 def record_feedback(scope: Scope, entry: FeedbackEntry) -> int:

@@ -14,7 +14,7 @@ import polars as pl
 import streamlit as st
 
 from dashboard.db import get_engine
-from dashboard.loaders.common import load_data_as_of, load_standard
+from dashboard.loaders.common import cached_fetch, load_data_as_of, load_standard
 from data_access.engine import connect
 from data_access.filters import Filters, Scope
 from data_access.queries import kpis as q
@@ -45,18 +45,8 @@ def load_weekly_kpis(scope: Scope, flt: Filters) -> pl.DataFrame:
         return fill_flow_gaps(q.fetch_weekly_kpis(conn, scope, flt, rule))
 
 
-@st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)
-def load_targets(scope: Scope, flt: Filters) -> pl.DataFrame:
-    """branch_id, week_start, kpi, target over the period."""
-    with connect(get_engine()) as conn:
-        return q.fetch_targets(conn, scope, flt)
-
-
-@st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)
-def load_officer_weekly(scope: Scope, flt: Filters) -> pl.DataFrame:
-    """officer_id, branch_id, week_start, measure, value over the period."""
-    with connect(get_engine()) as conn:
-        return q.fetch_officer_weekly(conn, scope, flt)
+load_targets = cached_fetch(q.fetch_targets)
+load_officer_weekly = cached_fetch(q.fetch_officer_weekly)
 
 
 def running_month(week: date, as_of: date | None) -> date | None:

@@ -15,7 +15,7 @@ import polars as pl
 import streamlit as st
 
 from dashboard.db import get_engine
-from dashboard.loaders.common import load_standard
+from dashboard.loaders.common import cached_fetch, load_standard
 from data_access.engine import connect
 from data_access.filters import Filters, Scope
 from data_access.queries import loyalty as q
@@ -109,11 +109,7 @@ def load_cohorts(
         )
 
 
-@st.cache_data(ttl=TTL, max_entries=16, show_spinner=False)
-def load_weekly_activity(scope: Scope, flt: Filters, since: date, as_of: date) -> pl.DataFrame:
-    """Weekly activity counts (for the lifecycle) from the week before ``since``."""
-    with connect(get_engine()) as conn:
-        return q.fetch_weekly_activity(conn, scope, flt, since, as_of)
+load_weekly_activity = cached_fetch(q.fetch_weekly_activity, max_entries=16)
 
 
 @st.cache_data(ttl=TTL, max_entries=16, show_spinner=False)

@@ -12,7 +12,7 @@ import polars as pl
 import streamlit as st
 
 from dashboard.db import get_engine
-from dashboard.loaders.common import load_officers
+from dashboard.loaders.common import cached_fetch, load_officers
 from data_access.engine import connect
 from data_access.filters import Filters, Scope
 from data_access.queries import officers as q
@@ -25,60 +25,15 @@ TTL = 600
 BOOK_ROLES = ("customer_manager", "credit_officer")  # tellers keep no customer book
 
 
-@st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)
-def load_activity(scope: Scope, flt: Filters) -> pl.DataFrame:
-    """officer_id, branch_id, week_start, kind, n."""
-    with connect(get_engine()) as conn:
-        return q.fetch_activity_weekly(conn, scope, flt)
-
-
-@st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)
-def load_soft(scope: Scope, flt: Filters) -> pl.DataFrame:
-    """officer_id, branch_id, week_start, n (soft footprints captured)."""
-    with connect(get_engine()) as conn:
-        return q.fetch_soft_weekly(conn, scope, flt)
-
-
-@st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)
-def load_conversions(scope: Scope, flt: Filters) -> pl.DataFrame:
-    """officer_id, branch_id, week_start, n (conversions)."""
-    with connect(get_engine()) as conn:
-        return q.fetch_conversions_weekly(conn, scope, flt)
-
-
-@st.cache_data(ttl=TTL, max_entries=4, show_spinner=False)
-def load_trainings() -> pl.DataFrame:
-    """Every training: training_id, title, title_en, topic, held_on."""
-    with connect(get_engine()) as conn:
-        return q.fetch_trainings(conn)
-
-
-@st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)
-def load_attendance(scope: Scope, flt: Filters) -> pl.DataFrame:
-    """training_id, officer_id, branch_id, attended."""
-    with connect(get_engine()) as conn:
-        return q.fetch_attendance(conn, scope, flt)
-
-
-@st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)
-def load_profile_fill(scope: Scope, flt: Filters, fields: tuple[str, ...]) -> pl.DataFrame:
-    """officer_id, branch_id, field, customers, filled."""
-    with connect(get_engine()) as conn:
-        return qq.fetch_profile_fill(conn, scope, flt, fields)
-
-
-@st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)
-def load_staleness(scope: Scope, flt: Filters, cutoff: date) -> pl.DataFrame:
-    """officer_id, branch_id, customers, never_updated, stale."""
-    with connect(get_engine()) as conn:
-        return qq.fetch_staleness(conn, scope, flt, cutoff)
-
-
-@st.cache_data(ttl=TTL, max_entries=16, show_spinner=False)
-def load_profile_income_evidence(scope: Scope, flt: Filters, ratio: float) -> pl.DataFrame:
-    """Profiles whose declared income exceeds ``ratio`` × the year's inflows, with the evidence."""
-    with connect(get_engine()) as conn:
-        return qq.fetch_profile_income_evidence(conn, scope, flt, ratio)
+# The period's weekly work and the books' profile quality, as data_access returns them.
+load_activity = cached_fetch(q.fetch_activity_weekly)
+load_soft = cached_fetch(q.fetch_soft_weekly)
+load_conversions = cached_fetch(q.fetch_conversions_weekly)
+load_trainings = cached_fetch(q.fetch_trainings, max_entries=4)
+load_attendance = cached_fetch(q.fetch_attendance)
+load_profile_fill = cached_fetch(qq.fetch_profile_fill)
+load_staleness = cached_fetch(qq.fetch_staleness)
+load_profile_income_evidence = cached_fetch(qq.fetch_profile_income_evidence, max_entries=16)
 
 
 @st.cache_data(ttl=TTL, max_entries=16, show_spinner=False)

@@ -13,6 +13,7 @@ import polars as pl
 import streamlit as st
 
 from dashboard.db import get_engine
+from dashboard.loaders.common import cached_fetch
 from data_access.engine import connect
 from data_access.errors import InvalidFilter
 from data_access.filters import Filters, Scope
@@ -29,29 +30,9 @@ def view(
     return Filters(as_of, as_of, branch_ids, officer_ids, tiers)
 
 
-@st.cache_data(ttl=TTL, max_entries=128, show_spinner=False)
-def load_summary(defn: SegmentDefinition, scope: Scope, flt: Filters, as_of: date) -> pl.DataFrame:
-    """customers, aum, clv of the segment (one row)."""
-    with connect(get_engine()) as conn:
-        return vq.fetch_segment_summary(conn, defn, scope, flt, as_of)
-
-
-@st.cache_data(ttl=TTL, max_entries=64, show_spinner=False)
-def load_breakdown(
-    defn: SegmentDefinition, scope: Scope, flt: Filters, as_of: date
-) -> pl.DataFrame:
-    """tier, rfm_segment, customers, aum, clv of the segment."""
-    with connect(get_engine()) as conn:
-        return vq.fetch_segment_breakdown(conn, defn, scope, flt, as_of)
-
-
-@st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)
-def load_customers(
-    defn: SegmentDefinition, scope: Scope, flt: Filters, as_of: date, limit: int | None
-) -> pl.DataFrame:
-    """The segment's customers, highest CLV first (unmasked: mask before showing)."""
-    with connect(get_engine()) as conn:
-        return vq.fetch_segment_customers(conn, defn, scope, flt, as_of, limit)
+load_summary = cached_fetch(vq.fetch_segment_summary, max_entries=128)
+load_breakdown = cached_fetch(vq.fetch_segment_breakdown, max_entries=64)
+load_customers = cached_fetch(vq.fetch_segment_customers)  # unmasked: mask before showing
 
 
 @st.cache_data(ttl=TTL, max_entries=16, show_spinner=False)
@@ -70,11 +51,7 @@ def load_mart_sizes() -> tuple[int, int]:
         return vq.count_value_rows(conn), vq.count_signal_rows(conn)
 
 
-@st.cache_data(ttl=TTL, max_entries=8, show_spinner=False)
-def load_saved(owner: str) -> pl.DataFrame:
-    """The owner's saved segments."""
-    with connect(get_engine()) as conn:
-        return vq.fetch_saved_segments(conn, owner)
+load_saved = cached_fetch(vq.fetch_saved_segments, max_entries=8)
 
 
 def save(name: str, defn: SegmentDefinition, owner: str, *, replace: bool = False) -> None:

@@ -10,21 +10,23 @@ from pathlib import Path
 
 PAGES_DIR = Path(__file__).parent / "pages"
 
-# (section, file, url path, emoji icon, title key) — emoji icons: no web font is fetched.
+# Audience section -> its pages as {name: emoji icon} (emoji: no web font is fetched). A page NAME
+# is the script pages/NAME.py at the URL path /NAME, titled by the locale key NAME.title.
 # The first page is the default, served at "/" (Streamlit serves the default page only there, so
 # the president's page gets its own /kpis link by not being the default).
-PAGE_TABLE: tuple[tuple[str, str, str, str, str], ...] = (
-    ("home", "home.py", "home", "🏠", "home.title"),
-    ("president", "kpis.py", "kpis", "📊", "kpis.title"),
-    ("marketing", "segments.py", "segments", "🎯", "segments.title"),
-    ("marketing", "loyalty.py", "loyalty", "🤝", "loyalty.title"),
-    ("marketing", "funnels.py", "funnels", "🔻", "funnels.title"),
-    ("training", "officers.py", "officers", "🧑‍🏫", "officers.title"),
-    ("training", "suggestions.py", "suggestions", "💡", "suggestions.title"),
-    ("officer", "customer.py", "customer", "👣", "customer.title"),
-    ("officer", "quality.py", "quality", "📝", "quality.title"),
-    ("credit", "credit.py", "credit", "🧾", "credit.title"),
-    ("admin", "data_import.py", "data_import", "📥", "data_import.title"),
-    ("admin", "audit.py", "audit", "📜", "audit.title"),
-    ("admin", "admin.py", "admin", "🔐", "admin.title"),
+SECTIONS: dict[str, dict[str, str]] = {
+    "home": {"home": "🏠"},
+    "president": {"kpis": "📊"},
+    "marketing": {"segments": "🎯", "loyalty": "🤝", "funnels": "🔻"},
+    "training": {"officers": "🧑‍🏫", "suggestions": "💡"},
+    "officer": {"customer": "👣", "quality": "📝"},
+    "credit": {"credit": "🧾"},
+    "admin": {"data_import": "📥", "audit": "📜", "admin": "🔐"},
+}
+
+# (section, file, url path, emoji icon, title key), one row a page in the order above.
+PAGE_TABLE: tuple[tuple[str, str, str, str, str], ...] = tuple(
+    (section, f"{name}.py", name, icon, f"{name}.title")
+    for section, pages in SECTIONS.items()
+    for name, icon in pages.items()
 )

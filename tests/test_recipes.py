@@ -245,9 +245,8 @@ def test_recipe_add_a_page(tmp_path: Path, demo_engine: sa.Engine) -> None:
     )
     _edit(
         copy / "dashboard" / "nav.py",
-        '    ("credit", "credit.py", "credit", "🧾", "credit.title"),\n',
-        '    ("credit", "credit.py", "credit", "🧾", "credit.title"),\n'
-        '    ("president", "branch_notes.py", "branch_notes", "📒", "branch_notes.title"),\n',
+        '    "president": {"kpis": "📊"},\n',
+        '    "president": {"kpis": "📊", "branch_notes": "📒"},\n',
     )
     _edit(
         copy / "data_access" / "roles.py",

@@ -12,6 +12,7 @@ import polars as pl
 import streamlit as st
 
 from dashboard.db import get_engine
+from dashboard.loaders.common import cached_fetch
 from data_access.engine import connect
 from data_access.queries import funnels
 from data_access.selection import Selection
@@ -20,11 +21,7 @@ from metrics.funnels import FunnelReport, funnel_report
 TTL = 600
 
 
-@st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)
-def load_campaigns(selection: Selection) -> pl.DataFrame:
-    """Campaigns in view with the customers targeted in view, newest first."""
-    with connect(get_engine()) as conn:
-        return funnels.fetch_campaigns(conn, selection)
+load_campaigns = cached_fetch(funnels.fetch_campaigns)
 
 
 # The pivot and the drop list can hold hundreds of thousands of rows: kept as shared resources

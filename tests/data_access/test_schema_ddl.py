@@ -59,7 +59,8 @@ def compiled_ddl(dialect_name: str) -> str:
 def test_every_table_compiles_to_the_reviewed_ddl(dialect_name: str) -> None:
     golden = (GOLDEN / f"{dialect_name}.txt").read_text(encoding="utf-8")
     assert compiled_ddl(dialect_name).splitlines() == golden.splitlines(), (
-        "the DDL changed: see this module's docstring"
+        "the DDL changed; if on purpose (with its migration), rewrite the golden files with "
+        "`python -m tests.data_access.test_schema_ddl` and review their diff"
     )
 
 

@@ -98,13 +98,13 @@ def _run(url: str, customers: int, pg_schema: str | None = None) -> dict:
 def _aggregates(path: Path, repeat: int = 5) -> dict[str, float]:
     """Median seconds of weekly-by-branch aggregates (Core selects, data-access filters)."""
     from data_access.engine import make_engine
-    from data_access.filters import Filters, Scope, apply_filters, apply_scope
     from data_access.queries.kpis import select_outflows, truncate
     from data_access.schema import footprints as f
+    from data_access.selection import Period, Selection, restrict, within
 
     engine = make_engine(f"duckdb:///{path}", read_only=True)
 
-    def weekly(flt: Filters) -> sa.Select:
+    def weekly(period: Period) -> sa.Select:
         wk = truncate("week", f.c.occurred_at)
         stmt = sa.select(
             f.c.branch_id,
@@ -112,8 +112,9 @@ def _aggregates(path: Path, repeat: int = 5) -> dict[str, float]:
             sa.func.count().label("n"),
             sa.func.sum(f.c.amount).label("amount"),
         )
-        stmt = apply_scope(stmt, Scope.bank(), f.c.branch_id)
-        stmt = apply_filters(stmt, flt, time_col=f.c.occurred_at, branch_col=f.c.branch_id)
+        stmt = restrict(
+            stmt, Selection(), period=period, time_col=f.c.occurred_at, branch_col=f.c.branch_id
+        )
         return stmt.group_by(f.c.branch_id, wk)
 
     out: dict[str, float] = {}
@@ -122,18 +123,16 @@ def _aggregates(path: Path, repeat: int = 5) -> dict[str, float]:
         out["footprints"] = total
         # the most recent weeks holding about 20M footprints (or all of them in a smaller bank)
         weeks = max(1, min(104, round(104 * 20_000_000 / max(total, 1))))
-        period = Filters(start=END - timedelta(days=7 * weeks - 1), end=END)
+        period = Period(END - timedelta(days=7 * weeks - 1), END)
         out["period_weeks"] = weeks
         out["period_rows"] = conn.execute(
-            apply_filters(
-                sa.select(sa.func.count()).select_from(f), period, time_col=f.c.occurred_at
-            )
+            within(sa.select(sa.func.count()).select_from(f), period, f.c.occurred_at)
         ).scalar_one()
-        everything = Filters(start=END - timedelta(days=727), end=END)
+        everything = Period(END - timedelta(days=727), END)
         cases = (
             ("weekly_by_branch_all_s", weekly(everything)),
             ("weekly_by_branch_20m_s", weekly(period)),
-            ("weekly_outflows_s", select_outflows(Scope.bank(), everything)),
+            ("weekly_outflows_s", select_outflows(everything, Selection())),
         )
         for name, stmt in cases:
             conn.execute(stmt).fetchall()  # warm

@@ -17,15 +17,15 @@ import sqlalchemy as sa
 
 from bench.common import DUCKDB_PATH
 from data_access.engine import create_schema, make_engine
-from data_access.filters import Filters, Scope
 from data_access.marts.kpis import refresh_kpis
 from data_access.queries import kpis as q
 from data_access.queries._frames import frame
+from data_access.selection import Period, Selection
 from metrics import kpis as km
 from metrics.standards import load_standards
 
 WEEK = date(2026, 11, 16)
-PERIOD = Filters(WEEK - timedelta(weeks=103), WEEK + timedelta(days=6))
+PERIOD = Period(WEEK - timedelta(weeks=103), WEEK + timedelta(days=6))
 
 
 def timed(fn: Callable[[], pl.DataFrame], runs: int = 3) -> tuple[pl.DataFrame, float, float]:
@@ -50,25 +50,25 @@ def main(url: str) -> None:
         t0 = time.perf_counter()
         rows = refresh_kpis(engine, standards, WEEK + timedelta(days=6), lambda *_: None)
         print(f"KPI mart refresh: {rows:,} rows in {time.perf_counter() - t0:.1f} s")
-    scope = Scope.bank()
-    officers = Filters(PERIOD.start, PERIOD.end, officer_ids=(1, 2, 3))
+    bank = Selection()
+    officers = Selection(officer_ids=(1, 2, 3))
     with engine.connect() as conn:
         n_fp = conn.execute(sa.text("select count(*) from footprints")).scalar_one()
         n_cu = conn.execute(sa.text("select count(*) from customers")).scalar_one()
         print(f"bank: {n_cu:,} customers, {n_fp:,} footprints; period {PERIOD.start}..{PERIOD.end}")
         cases: list[tuple[str, Callable[[], pl.DataFrame]]] = [
-            ("balances", lambda: frame(conn, q.select_balances(scope, PERIOD), q.WEEKLY_SCHEMA)),
-            ("new_customers", lambda: frame(conn, q.select_new_customers(scope, PERIOD), q.WEEKLY_SCHEMA)),
-            ("mobile_signups", lambda: frame(conn, q.select_mobile_signups(scope, PERIOD), q.WEEKLY_SCHEMA)),
-            ("conversions", lambda: frame(conn, q.select_conversions(scope, PERIOD), q.WEEKLY_SCHEMA)),
-            ("outflows (footprints)", lambda: frame(conn, q.select_outflows(scope, PERIOD), q.WEEKLY_SCHEMA)),
-            ("outflows, 3 officers", lambda: frame(conn, q.select_outflows(scope, officers), q.WEEKLY_SCHEMA)),
-            ("effective (footprints)", lambda: q.fetch_effective_weekly(conn, scope, PERIOD, rule)),
-            ("targets", lambda: q.fetch_targets(conn, scope, PERIOD)),
-            ("officer weekly (2 weeks)", lambda: q.fetch_officer_weekly(conn, scope, Filters(WEEK - timedelta(weeks=1), WEEK + timedelta(days=6)))),
-            ("all KPIs, live selects", lambda: q.fetch_weekly_kpis(conn, scope, PERIOD, rule, source="live")),
-            ("all KPIs, mart (page load)", lambda: q.fetch_weekly_kpis(conn, scope, PERIOD, rule, source="mart")),
-            ("mart, 3 officers", lambda: q.fetch_weekly_kpis(conn, scope, officers, rule, source="mart")),
+            ("balances", lambda: frame(conn, q.select_balances(PERIOD, bank), q.WEEKLY_SCHEMA)),
+            ("new_customers", lambda: frame(conn, q.select_new_customers(PERIOD, bank), q.WEEKLY_SCHEMA)),
+            ("mobile_signups", lambda: frame(conn, q.select_mobile_signups(PERIOD, bank), q.WEEKLY_SCHEMA)),
+            ("conversions", lambda: frame(conn, q.select_conversions(PERIOD, bank), q.WEEKLY_SCHEMA)),
+            ("outflows (footprints)", lambda: frame(conn, q.select_outflows(PERIOD, bank), q.WEEKLY_SCHEMA)),
+            ("outflows, 3 officers", lambda: frame(conn, q.select_outflows(PERIOD, officers), q.WEEKLY_SCHEMA)),
+            ("effective (footprints)", lambda: q.fetch_effective_weekly(conn, PERIOD, bank, rule)),
+            ("targets", lambda: q.fetch_targets(conn, PERIOD, bank)),
+            ("officer weekly (2 weeks)", lambda: q.fetch_officer_weekly(conn, Period(WEEK - timedelta(weeks=1), WEEK + timedelta(days=6)), bank)),
+            ("all KPIs, live selects", lambda: q.fetch_weekly_kpis(conn, PERIOD, bank, rule, source="live")),
+            ("all KPIs, mart (page load)", lambda: q.fetch_weekly_kpis(conn, PERIOD, bank, rule, source="mart")),
+            ("mart, 3 officers", lambda: q.fetch_weekly_kpis(conn, PERIOD, officers, rule, source="mart")),
         ]  # fmt: skip
         weekly = pl.DataFrame()
         for name, fn in cases:

@@ -19,11 +19,12 @@ import polars as pl
 import sqlalchemy as sa
 
 from data_access.engine import connect, make_engine
-from data_access.filters import Filters, Scope
+from data_access.filters import Scope
 from data_access.queries import kpis as q
 from data_access.queries.org import fetch_data_as_of
 from data_access.queries.value import fetch_clv_summary, fetch_customer_owners
 from data_access.schema import footprints, planted_anomalies
+from data_access.selection import Period, Selection
 from metrics import kpis as km
 from metrics.clv import (
     DAYS_PER,
@@ -67,10 +68,10 @@ class FlagScore:
 
 def score_flags(engine: sa.Engine, standards: Standards, last_week: date) -> FlagScore:
     """Flag every one of the WEEKS weeks up to ``last_week`` and score them (whole bank, branches)."""
-    period = Filters(last_week - timedelta(weeks=WEEKS + 30), last_week + timedelta(days=6))
+    period = Period(last_week - timedelta(weeks=WEEKS + 30), last_week + timedelta(days=6))
     with connect(engine) as conn:
         weekly = km.fill_flow_gaps(
-            q.fetch_weekly_kpis(conn, Scope.bank(), period, standards.effective_customer)
+            q.fetch_weekly_kpis(conn, period, Selection(), standards.effective_customer)
         )
         planted = pl.DataFrame(
             conn.execute(sa.select(planted_anomalies)).mappings().all(),

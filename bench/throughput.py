@@ -19,10 +19,10 @@ import sqlalchemy as sa
 
 from bench.common import timed
 from data_access.engine import make_engine
-from data_access.filters import Filters, Scope
 from data_access.queries._frames import frame
 from data_access.queries.kpis import WEEKLY_SCHEMA, select_outflows, truncate
 from data_access.schema import footprints
+from data_access.selection import Period, Selection
 
 WEEKLY = {"branch_id": pl.Int64, "week_start": pl.Date, "n": pl.Int64, "amount": pl.Float64}
 
@@ -58,11 +58,11 @@ def measure_throughput(engine: sa.Engine, repeat: int = 3) -> Throughput:
     """Median seconds of the two aggregates and of ``numpy.sum``; rows per second of each."""
     with engine.connect() as conn:
         rows = conn.execute(sa.select(sa.func.count()).select_from(footprints)).scalar_one()
-        every = Filters(date(2000, 1, 1), date(2100, 1, 1))
+        every = Period(date(2000, 1, 1), date(2100, 1, 1))
         frame(conn, weekly_by_branch(), WEEKLY)  # the table's pages into the buffer first
         weekly = timed(lambda: frame(conn, weekly_by_branch(), WEEKLY), repeat)
         outflows = timed(
-            lambda: frame(conn, select_outflows(Scope.bank(), every), WEEKLY_SCHEMA), repeat
+            lambda: frame(conn, select_outflows(every, Selection()), WEEKLY_SCHEMA), repeat
         )
         total = sa.select(sa.func.sum(footprints.c.amount))
         column_sum = timed(lambda: conn.execute(total).scalar_one(), repeat)

@@ -18,6 +18,7 @@ from dashboard.loaders.common import branch_names, load_branches, load_data_as_o
 from dashboard.params import UrlView, parse_params
 from dashboard.style import print_header
 from data_access.filters import TIERS, Filters, Scope
+from data_access.selection import Period, Selection
 from metrics.calendar import last_full_week, week_start
 
 
@@ -35,6 +36,16 @@ class PageContext:
     def week_end(self) -> date:
         """Sunday of the selected week."""
         return self.week + timedelta(days=6)
+
+    @property
+    def period(self) -> Period:
+        """The selected week, as the loaders' time window."""
+        return self.filters.period
+
+    @property
+    def selection(self) -> Selection:
+        """Who asks and what they picked: the scope with the branches, officers and tiers."""
+        return self.filters.selection(self.scope)
 
 
 def _init(key: str, default: object) -> None:

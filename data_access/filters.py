@@ -191,13 +191,10 @@ def apply_filters(
     tier_col: sa.ColumnElement | None = None,
 ) -> sa.Select:
     """Apply the period and the branch / officer / tier lists to the columns given."""
-    from data_access.selection import Selection, restrict
+    from data_access.selection import Selection, restrict, within
 
     if time_col is not None:
-        if isinstance(time_col.type, sa.DateTime):
-            stmt = stmt.where(time_col >= flt.start_ts, time_col < flt.end_ts)
-        else:
-            stmt = stmt.where(time_col >= flt.start, time_col <= flt.end)
+        stmt = within(stmt, flt.period, time_col)  # type: ignore[union-attr]
     # only the picks are read from here on: a Selection (no period) may stand for the Filters
     picks = Selection(Scope.bank(), flt.branch_ids, flt.officer_ids, flt.tiers)
     return restrict(stmt, picks, branch_col=branch_col, officer_col=officer_col, tier_col=tier_col)

@@ -3,10 +3,11 @@
 - ``Period``: the time window (inclusive dates).
 - ``Selection``: who asks (``Scope``) and what they picked — branches, officers, tiers.
 
-``restrict(stmt, selection, branch_col=…, officer_col=…, tier_col=… | customer_col=…)`` applies
-both, always with bound parameters: the scope (``branch = :b``, or ``IN`` the listed branches,
-or no row for a scope of none; an officer scope also
-``officer = :o``, or nothing at all when the table has no officer column), then the picks
+``restrict(stmt, selection, period=…, time_col=…, branch_col=…, officer_col=…, tier_col=… |
+customer_col=…)`` applies them, always with bound parameters: the scope (``branch = :b``, or
+``IN`` the listed branches, or no row for a scope of none; an officer scope also
+``officer = :o``, or nothing at all when the table has no officer column), then the period on
+the time column when one is given (``within``), then the picks
 (``IN`` lists; tiers on the table's own tier column, else through the value mart's current tier
 of ``customer_col``). ``data_access.filters.apply_scope`` / ``apply_filters`` are this function
 too, so every ``fetch_*`` scopes through it (tests/data_access/test_scope_every_fetch.py).
@@ -94,16 +95,28 @@ def tier_customers(tiers: tuple[str, ...]) -> sa.Select:
     return sa.select(v.customer_id).where(v.tier.in_(tiers))
 
 
+def within(stmt: sa.Select, period: Period, time_col: sa.ColumnElement) -> sa.Select:
+    """Only the rows whose ``time_col`` (a date, or a timestamp) falls in the period."""
+    if isinstance(time_col.type, sa.DateTime):
+        return stmt.where(time_col >= period.start_ts, time_col < period.end_ts)
+    return stmt.where(time_col >= period.start, time_col <= period.end)
+
+
 def restrict(
     stmt: sa.Select,
     selection: Selection,
     *,
+    period: Period | None = None,
+    time_col: sa.ColumnElement | None = None,
     branch_col: sa.ColumnElement | None = None,
     officer_col: sa.ColumnElement | None = None,
     tier_col: sa.ColumnElement | None = None,
     customer_col: sa.ColumnElement | None = None,
 ) -> sa.Select:
-    """Restrict ``stmt`` to the selection: its scope, then its branch, officer and tier picks."""
+    """Restrict ``stmt`` to the selection: its scope, then the ``period`` on ``time_col`` when
+    given, then its branch, officer and tier picks."""
+    if (period is None) != (time_col is None):
+        raise InvalidFilter("a period needs the table's time column, and a time column a period")
     scope = selection.scope
     visible = scope.visible_branch_ids  # None: every branch; (): no rows at all
     if visible is not None:
@@ -119,6 +132,8 @@ def restrict(
             if officer_col is None:
                 return stmt.where(sa.false())  # no officer on the rows: an officer sees none
             stmt = stmt.where(officer_col == sa.bindparam(None, scope.officer_id, type_=sa.Integer))
+    if period is not None:
+        stmt = within(stmt, period, time_col)  # type: ignore[arg-type]
     if branch_col is not None and selection.branch_ids:
         stmt = stmt.where(branch_col.in_(selection.branch_ids))
     if officer_col is not None and selection.officer_ids:

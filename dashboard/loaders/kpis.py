@@ -2,12 +2,13 @@
 
 One load covers the 104 weeks up to the chosen week (52-week trend plus its prior-year line,
 year-over-year, and the flag history), so moving between tabs or KPIs reloads nothing. The KPI
-queries read branches and officers but not tiers: the tier list is left out of the cache key.
+queries read branches and officers but not tiers: the page leaves the tier list out of the
+Selection it passes, and so out of the cache key.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 import polars as pl
@@ -16,8 +17,8 @@ import streamlit as st
 from dashboard.db import get_engine
 from dashboard.loaders.common import cached_fetch, load_data_as_of, load_standard
 from data_access.engine import connect
-from data_access.filters import Filters, Scope
 from data_access.queries import kpis as q
+from data_access.selection import Period, Selection
 from metrics import kpis as km
 from metrics.kpis import fill_flow_gaps
 
@@ -25,24 +26,22 @@ TTL = 600
 HISTORY_WEEKS = 104
 
 
-def kpi_period(week: date, branch_ids: tuple[int, ...], officer_ids: tuple[int, ...]) -> Filters:
-    """The 104 weeks ending with ``week`` for the chosen branches and officers."""
-    return Filters(
-        week - timedelta(weeks=HISTORY_WEEKS - 1), week + timedelta(days=6), branch_ids, officer_ids
-    )
+def kpi_period(week: date) -> Period:
+    """The 104 weeks ending with ``week``."""
+    return Period(week - timedelta(weeks=HISTORY_WEEKS - 1), week + timedelta(days=6))
 
 
-def league_period(week: date, branch_ids: tuple[int, ...], officer_ids: tuple[int, ...]) -> Filters:
+def league_period(week: date) -> Period:
     """The chosen week and the week before it (the league shows last week's conversions too)."""
-    return Filters(week - timedelta(weeks=1), week + timedelta(days=6), branch_ids, officer_ids)
+    return Period(week - timedelta(weeks=1), week + timedelta(days=6))
 
 
 @st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)
-def load_weekly_kpis(scope: Scope, flt: Filters) -> pl.DataFrame:
+def load_weekly_kpis(period: Period, selection: Selection) -> pl.DataFrame:
     """branch_id, week_start, kpi, value for every KPI over the period (flows without events: 0)."""
     rule = load_standard().effective_customer
     with connect(get_engine()) as conn:
-        return fill_flow_gaps(q.fetch_weekly_kpis(conn, scope, flt, rule))
+        return fill_flow_gaps(q.fetch_weekly_kpis(conn, period, selection, rule))
 
 
 load_targets = cached_fetch(q.fetch_targets)
@@ -58,9 +57,7 @@ def running_month(week: date, as_of: date | None) -> date | None:
 
 
 @st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)
-def load_same_days(
-    scope: Scope, week: date, branch_ids: tuple[int, ...], officer_ids: tuple[int, ...]
-) -> pl.DataFrame | None:
+def load_same_days(week: date, selection: Selection) -> pl.DataFrame | None:
     """When the week's month is still running: effective customers of last month and of the same
     month last year counted through the same day (branch_id, month, value); else None."""
     as_of = load_data_as_of()
@@ -71,9 +68,8 @@ def load_same_days(
     if (week - timedelta(weeks=1)).replace(day=1) != month:
         months.append(km.month_back(month, 1))
     rule = load_standard().effective_customer
-    flt = Filters(week, week + timedelta(days=6), branch_ids, officer_ids)
     with connect(get_engine()) as conn:
-        return q.fetch_effective_same_days(conn, scope, flt, rule, months, as_of.day)
+        return q.fetch_effective_same_days(conn, selection, rule, months, as_of.day)
 
 
 @dataclass(frozen=True)
@@ -89,15 +85,13 @@ class WeekView:
 
 
 @st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)
-def load_week_view(
-    scope: Scope, week: date, branch_ids: tuple[int, ...], officer_ids: tuple[int, ...]
-) -> WeekView:
+def load_week_view(week: date, selection: Selection) -> WeekView:
     """The week's figures, flags and ranking (cached: switching a trend or tab recomputes none)."""
     alerts = load_standard().alerts
-    weekly = load_weekly_kpis(scope, kpi_period(week, branch_ids, officer_ids))
+    weekly = load_weekly_kpis(kpi_period(week), selection)
     # Targets are set per branch: an officer filter does not narrow them.
-    targets = load_targets(scope, kpi_period(week, branch_ids, ()))
-    same_days = load_same_days(scope, week, branch_ids, officer_ids)
+    targets = load_targets(kpi_period(week), replace(selection, officer_ids=()))
+    same_days = load_same_days(week, selection)
     by_branch = km.branch_kpis(weekly, targets, week=week, same_days=same_days)
     return WeekView(
         weekly=weekly,

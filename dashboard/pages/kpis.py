@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import polars as pl
@@ -40,10 +41,10 @@ st.caption(t("kpis.intro", start=f"{ctx.week:%Y-%m-%d}", end=f"{week_end:%Y-%m-%
 
 with friendly_errors():
     alerts = load_standard().alerts
-    view = load_week_view(ctx.scope, ctx.week, flt.branch_ids, flt.officer_ids)
-    officer_weekly = load_officer_weekly(
-        ctx.scope, league_period(ctx.week, flt.branch_ids, flt.officer_ids)
-    )
+    # the KPIs read no tiers: the tier list stays out of the selection, and so of the cache key
+    picks = replace(ctx.selection, tiers=())
+    view = load_week_view(ctx.week, picks)
+    officer_weekly = load_officer_weekly(league_period(ctx.week), picks)
     branches = load_branches(ctx.scope)
     officers = load_officers(ctx.scope, flt.branch_ids)
 weekly, targets, bank, by_branch = view.weekly, view.targets, view.bank, view.by_branch

@@ -12,11 +12,11 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 
 from data_access.errors import DataUnavailable
-from data_access.filters import Filters
 from data_access.marts._bulk import clear_table
 from data_access.queries.kpis import select_facts_rows
 from data_access.refresh import Progress
 from data_access.schema import kpi_facts
+from data_access.selection import Period
 from metrics.standards import Standards
 
 EPOCH = date(1990, 1, 1)  # before any bank's first account: the mart covers the whole history
@@ -30,7 +30,7 @@ BY_PERIOD = ("footprints", "marketing_events", "balance_snapshots")
 
 def refresh_kpis(engine: sa.Engine, standards: Standards, as_of: date, progress: Progress) -> int:
     """Recompute kpi_facts from the fact tables in one transaction; returns rows written."""
-    selects = select_facts_rows(Filters(EPOCH, as_of), standards.effective_customer)
+    selects = select_facts_rows(Period(EPOCH, as_of), standards.effective_customer)
     try:
         # A bank loaded before this mart existed lacks its table: create it, touch nothing else.
         kpi_facts.create(engine, checkfirst=True)
@@ -57,7 +57,7 @@ def refresh_kpis_since(
     """Recompute only the facts of the weeks and months from ``since`` on; returns rows written."""
     start = window_start(since)
     months_from = start.replace(day=1)  # the month the window's Monday falls in
-    selects = select_facts_rows(Filters(start, as_of), standards.effective_customer)
+    selects = select_facts_rows(Period(start, as_of), standards.effective_customer)
     k = kpi_facts.c
     stale = sa.or_(
         sa.and_(k.kpi == MONTHLY, k.period_start >= months_from),

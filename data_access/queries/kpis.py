@@ -22,7 +22,6 @@ from typing import Literal
 import polars as pl
 import sqlalchemy as sa
 
-from data_access.filters import Filters, Scope, apply_filters, apply_scope
 from data_access.queries._frames import frame
 from data_access.queries._sql import OUTFLOW_COUNTERPARTIES, truncate
 from data_access.schema import (
@@ -36,6 +35,7 @@ from data_access.schema import (
     product_holdings,
     weekly_targets,
 )
+from data_access.selection import Period, Selection, restrict
 from metrics.calendar import week_start
 from metrics.codes import KPIS
 from metrics.standards import EffectiveCustomer
@@ -68,11 +68,30 @@ def _code(kpi: str, name: str = "kpi") -> sa.ColumnElement:
     return sa.cast(sa.literal(kpi), sa.String(24)).label(name)
 
 
-def _needs_officer(scope: Scope, flt: Filters) -> bool:
-    return scope.level == "officer" or bool(flt.officer_ids)
+def _in_view(
+    stmt: sa.Select,
+    period: Period,
+    selection: Selection,
+    time_col: sa.ColumnElement,
+    branch_col: sa.ColumnElement,
+    officer_col: sa.ColumnElement | None = None,
+) -> sa.Select:
+    """The period on ``time_col``, the selection on the branch (and officer) column."""
+    return restrict(
+        stmt,
+        selection,
+        period=period,
+        time_col=time_col,
+        branch_col=branch_col,
+        officer_col=officer_col,
+    )
 
 
-def select_balances(scope: Scope, flt: Filters) -> sa.CompoundSelect:
+def _needs_officer(selection: Selection) -> bool:
+    return selection.scope.level == "officer" or bool(selection.officer_ids)
+
+
+def select_balances(period: Period, selection: Selection) -> sa.CompoundSelect:
     """deposit_balance, loan_balance and aum (deposits + wealth) per branch and week, from the ledger."""
     t = branch_weekly_balances
     parts = []
@@ -82,8 +101,7 @@ def select_balances(scope: Scope, flt: Filters) -> sa.CompoundSelect:
         ("aum", t.c.deposit_balance + t.c.wealth_balance),
     ):
         stmt = sa.select(t.c.branch_id, t.c.week_start, _code(kpi), value.label("value"))
-        stmt = apply_scope(stmt, scope, t.c.branch_id)
-        parts.append(apply_filters(stmt, flt, time_col=t.c.week_start, branch_col=t.c.branch_id))
+        parts.append(_in_view(stmt, period, selection, t.c.week_start, t.c.branch_id))
     return sa.union_all(*parts)
 
 
@@ -110,8 +128,8 @@ def _weekly_kpi(
     fact: sa.Table,
     time_col: sa.ColumnElement,
     week: sa.ColumnElement,
-    scope: Scope,
-    flt: Filters,
+    period: Period,
+    selection: Selection,
     by_officer: bool,
     officer_col: sa.ColumnElement | None = None,
 ) -> sa.Select:
@@ -120,27 +138,28 @@ def _weekly_kpi(
     Without an ``officer_col`` of its own the fact takes its customer's officer, joined only when
     the scope, the filters or ``by_officer`` need it.
     """
-    if officer_col is None and (by_officer or _needs_officer(scope, flt)):
+    if officer_col is None and (by_officer or _needs_officer(selection)):
         stmt = stmt.select_from(fact.join(customers, customers.c.customer_id == fact.c.customer_id))
         officer_col = customers.c.officer_id
-    stmt = apply_scope(stmt, scope, fact.c.branch_id, officer_col)
-    stmt = apply_filters(
-        stmt, flt, time_col=time_col, branch_col=fact.c.branch_id, officer_col=officer_col
-    )
+    stmt = _in_view(stmt, period, selection, time_col, fact.c.branch_id, officer_col)
     if by_officer and officer_col is not None:
         stmt = _with_officer(stmt, officer_col, by_officer)
     return _grouped(stmt, [fact.c.branch_id, week], officer_col if by_officer else None)
 
 
-def select_new_customers(scope: Scope, flt: Filters, *, by_officer: bool = False) -> sa.Select:
+def select_new_customers(
+    period: Period, selection: Selection, *, by_officer: bool = False
+) -> sa.Select:
     """Customers opened per branch and week (by the customer's home branch and officer)."""
     c = customers
     wk = truncate("week", c.c.opened_on)
     stmt = _per_week(c, wk, "new_customers", sa.func.count())
-    return _weekly_kpi(stmt, c, c.c.opened_on, wk, scope, flt, by_officer, c.c.officer_id)
+    return _weekly_kpi(stmt, c, c.c.opened_on, wk, period, selection, by_officer, c.c.officer_id)
 
 
-def select_mobile_signups(scope: Scope, flt: Filters, *, by_officer: bool = False) -> sa.Select:
+def select_mobile_signups(
+    period: Period, selection: Selection, *, by_officer: bool = False
+) -> sa.Select:
     """Mobile-banking sign-ups (新签约) per branch and week: customers, not product rows.
 
     A sign-up is a customer who had no open mobile-banking product and opens one: an opening
@@ -165,37 +184,39 @@ def select_mobile_signups(scope: Scope, flt: Filters, *, by_officer: bool = Fals
     wk = truncate("week", h.c.opened_on)
     stmt = _per_week(h, wk, "mobile_signups", sa.func.count(sa.distinct(h.c.customer_id)))
     stmt = stmt.where(h.c.product == "mobile_banking", ~already_open)
-    return _weekly_kpi(stmt, h, h.c.opened_on, wk, scope, flt, by_officer)
+    return _weekly_kpi(stmt, h, h.c.opened_on, wk, period, selection, by_officer)
 
 
-def select_conversions(scope: Scope, flt: Filters, *, by_officer: bool = False) -> sa.Select:
+def select_conversions(
+    period: Period, selection: Selection, *, by_officer: bool = False
+) -> sa.Select:
     """Marketing events that reached 'converted', per branch and week (credited to the event's officer)."""
     e = marketing_events
     wk = truncate("week", e.c.occurred_at)
     stmt = _per_week(e, wk, "conversions", sa.func.count()).where(e.c.stage == "converted")
-    return _weekly_kpi(stmt, e, e.c.occurred_at, wk, scope, flt, by_officer, e.c.officer_id)
+    return _weekly_kpi(stmt, e, e.c.occurred_at, wk, period, selection, by_officer, e.c.officer_id)
 
 
-def select_outflows(scope: Scope, flt: Filters, *, by_officer: bool = False) -> sa.Select:
+def select_outflows(period: Period, selection: Selection, *, by_officer: bool = False) -> sa.Select:
     """Amount transferred out to other banks and internet platforms per branch and week (CNY)."""
     f = footprints
     wk = truncate("week", f.c.occurred_at)
     stmt = _per_week(f, wk, "outflow_other_banks", sa.func.sum(f.c.amount)).where(
         f.c.kind == "transfer_out", f.c.counterparty_type.in_(OUTFLOW_COUNTERPARTIES)
     )
-    return _weekly_kpi(stmt, f, f.c.occurred_at, wk, scope, flt, by_officer)
+    return _weekly_kpi(stmt, f, f.c.occurred_at, wk, period, selection, by_officer)
 
 
-def month_bounds(flt: Filters) -> tuple[date, date]:
+def month_bounds(period: Period) -> tuple[date, date]:
     """First day of the month of the period's start, and of the month after its end."""
-    first = flt.start.replace(day=1)
-    after = (flt.end.replace(day=1) + timedelta(days=32)).replace(day=1)
+    first = period.start.replace(day=1)
+    after = (period.end.replace(day=1) + timedelta(days=32)).replace(day=1)
     return first, after
 
 
 def select_effective_monthly(
-    scope: Scope,
-    flt: Filters,
+    period: Period,
+    selection: Selection,
     rule: EffectiveCustomer,
     *,
     by_officer: bool = False,
@@ -210,7 +231,7 @@ def select_effective_monthly(
     of the month when it is given (to compare a running month with the same days of another).
     """
     s = balance_snapshots
-    first, after = month_bounds(flt)
+    first, after = month_bounds(period)
     src: sa.FromClause = s
     conds: list[sa.ColumnElement[bool]] = []
     if rule.min_month_avg_aum is not None:
@@ -231,13 +252,15 @@ def select_effective_monthly(
         )
         if through_day is not None:
             tx = tx.where(sa.extract("day", f.c.occurred_at) <= through_day)
-        tx = apply_filters(tx, flt, branch_col=f.c.branch_id).subquery("tx")
+        # the branch picks alone (no scope): a cheap pre-filter, the scope applies on snapshots
+        branches = Selection(branch_ids=selection.branch_ids)
+        tx = restrict(tx, branches, branch_col=f.c.branch_id).subquery("tx")
         src = src.outerjoin(
             tx, sa.and_(tx.c.customer_id == s.c.customer_id, tx.c.month == s.c.month)
         )
         conds.append(sa.func.coalesce(tx.c.n, 0) >= rule.min_self_initiated_transactions)
     officer_col = None
-    if by_officer or _needs_officer(scope, flt):
+    if by_officer or _needs_officer(selection):
         src = src.join(customers, customers.c.customer_id == s.c.customer_id)
         officer_col = customers.c.officer_id
     # SUM(CASE …) rather than WHERE: a branch with snapshots but no effective customer shows 0.
@@ -247,8 +270,7 @@ def select_effective_monthly(
         .select_from(src)
         .where(s.c.month >= first, s.c.month < after)
     )
-    stmt = apply_scope(stmt, scope, s.c.branch_id, officer_col)
-    stmt = apply_filters(stmt, flt, branch_col=s.c.branch_id, officer_col=officer_col)
+    stmt = restrict(stmt, selection, branch_col=s.c.branch_id, officer_col=officer_col)
     if by_officer:
         stmt = _with_officer(stmt, customers.c.officer_id, by_officer)
     return _grouped(
@@ -256,12 +278,12 @@ def select_effective_monthly(
     )
 
 
-def weeks_of(flt: Filters) -> list[date]:
+def weeks_of(period: Period) -> list[date]:
     """Mondays of the weeks that start within the period."""
-    first = week_start(flt.start)
-    if first < flt.start:
+    first = week_start(period.start)
+    if first < period.start:
         first += timedelta(weeks=1)
-    return [first + timedelta(weeks=i) for i in range((flt.end - first).days // 7 + 1)]
+    return [first + timedelta(weeks=i) for i in range((period.end - first).days // 7 + 1)]
 
 
 def monthly_to_weekly(monthly: pl.DataFrame, weeks: list[date], kpi: str) -> pl.DataFrame:
@@ -292,17 +314,16 @@ def monthly_to_weekly(monthly: pl.DataFrame, weeks: list[date], kpi: str) -> pl.
 
 
 def fetch_effective_weekly(
-    conn: sa.Connection, scope: Scope, flt: Filters, rule: EffectiveCustomer
+    conn: sa.Connection, period: Period, selection: Selection, rule: EffectiveCustomer
 ) -> pl.DataFrame:
     """Effective customers per branch and week (the monthly count of the week's month)."""
-    monthly = frame(conn, select_effective_monthly(scope, flt, rule), MONTHLY_SCHEMA)
-    return monthly_to_weekly(monthly, weeks_of(flt), "effective_customers")
+    monthly = frame(conn, select_effective_monthly(period, selection, rule), MONTHLY_SCHEMA)
+    return monthly_to_weekly(monthly, weeks_of(period), "effective_customers")
 
 
 def fetch_effective_same_days(
     conn: sa.Connection,
-    scope: Scope,
-    flt: Filters,
+    selection: Selection,
     rule: EffectiveCustomer,
     months: list[date],
     through_day: int,
@@ -314,13 +335,14 @@ def fetch_effective_same_days(
     parts = []
     for month in months:
         last = (month + timedelta(days=32)).replace(day=1) - timedelta(days=1)
-        one = Filters(month, last, flt.branch_ids, flt.officer_ids)
-        stmt = select_effective_monthly(scope, one, rule, through_day=through_day)
+        stmt = select_effective_monthly(
+            Period(month, last), selection, rule, through_day=through_day
+        )
         parts.append(frame(conn, stmt, MONTHLY_SCHEMA))
     return pl.concat(parts) if parts else pl.DataFrame(schema=MONTHLY_SCHEMA)
 
 
-def select_facts(scope: Scope, flt: Filters) -> sa.Select:
+def select_facts(period: Period, selection: Selection) -> sa.Select:
     """The weekly customer KPIs from the KPI mart, summed over officers: branch_id, week_start, kpi, value."""
     f = kpi_facts
     stmt = sa.select(
@@ -329,22 +351,18 @@ def select_facts(scope: Scope, flt: Filters) -> sa.Select:
         f.c.kpi,
         sa.func.sum(f.c.value).label("value"),
     ).where(f.c.kpi.in_(MART_WEEKLY_KPIS))
-    stmt = apply_scope(stmt, scope, f.c.branch_id, f.c.officer_id)
-    stmt = apply_filters(
-        stmt, flt, time_col=f.c.period_start, branch_col=f.c.branch_id, officer_col=f.c.officer_id
-    )
+    stmt = _in_view(stmt, period, selection, f.c.period_start, f.c.branch_id, f.c.officer_id)
     return stmt.group_by(f.c.branch_id, f.c.period_start, f.c.kpi)
 
 
-def select_facts_effective(scope: Scope, flt: Filters) -> sa.Select:
+def select_facts_effective(period: Period, selection: Selection) -> sa.Select:
     """Effective customers per branch and month from the KPI mart: branch_id, month, value."""
     f = kpi_facts
-    first, after = month_bounds(flt)
+    first, after = month_bounds(period)
     stmt = sa.select(
         f.c.branch_id, f.c.period_start.label("month"), sa.func.sum(f.c.value).label("value")
     ).where(f.c.kpi == "effective_customers", f.c.period_start >= first, f.c.period_start < after)
-    stmt = apply_scope(stmt, scope, f.c.branch_id, f.c.officer_id)
-    stmt = apply_filters(stmt, flt, branch_col=f.c.branch_id, officer_col=f.c.officer_id)
+    stmt = restrict(stmt, selection, branch_col=f.c.branch_id, officer_col=f.c.officer_id)
     return stmt.group_by(f.c.branch_id, f.c.period_start)
 
 
@@ -358,8 +376,8 @@ def has_facts(conn: sa.Connection) -> bool:
 
 def fetch_weekly_kpis(
     conn: sa.Connection,
-    scope: Scope,
-    flt: Filters,
+    period: Period,
+    selection: Selection,
     rule: EffectiveCustomer,
     *,
     source: Literal["auto", "mart", "live"] = "auto",
@@ -371,14 +389,14 @@ def fetch_weekly_kpis(
     """
     if source not in ("auto", "mart", "live"):
         raise ValueError(f"source must be 'auto', 'mart' or 'live', got {source!r}")
-    parts = [frame(conn, select_balances(scope, flt), WEEKLY_SCHEMA)]
+    parts = [frame(conn, select_balances(period, selection), WEEKLY_SCHEMA)]
     if source == "mart" or (source == "auto" and has_facts(conn)):
-        parts.append(frame(conn, select_facts(scope, flt), WEEKLY_SCHEMA))
-        monthly = frame(conn, select_facts_effective(scope, flt), MONTHLY_SCHEMA)
-        parts.append(monthly_to_weekly(monthly, weeks_of(flt), "effective_customers"))
+        parts.append(frame(conn, select_facts(period, selection), WEEKLY_SCHEMA))
+        monthly = frame(conn, select_facts_effective(period, selection), MONTHLY_SCHEMA)
+        parts.append(monthly_to_weekly(monthly, weeks_of(period), "effective_customers"))
     else:
         parts += [
-            frame(conn, select(scope, flt), WEEKLY_SCHEMA)
+            frame(conn, select(period, selection), WEEKLY_SCHEMA)
             for select in (
                 select_new_customers,
                 select_mobile_signups,
@@ -386,13 +404,13 @@ def fetch_weekly_kpis(
                 select_outflows,
             )
         ]
-        parts.append(fetch_effective_weekly(conn, scope, flt, rule))
+        parts.append(fetch_effective_weekly(conn, period, selection, rule))
     return pl.concat(parts).sort("kpi", "branch_id", "week_start")
 
 
-def select_facts_rows(flt: Filters, rule: EffectiveCustomer) -> list[sa.Select]:
+def select_facts_rows(period: Period, rule: EffectiveCustomer) -> list[sa.Select]:
     """The KPI mart's rows (branch_id, officer_id, kpi, period_start, value), one select per family."""
-    scope = Scope.bank()
+    bank = Selection()
     out = []
     for select in (
         select_new_customers,
@@ -400,11 +418,11 @@ def select_facts_rows(flt: Filters, rule: EffectiveCustomer) -> list[sa.Select]:
         select_conversions,
         select_outflows,
     ):
-        sub = select(scope, flt, by_officer=True).subquery()
+        sub = select(period, bank, by_officer=True).subquery()
         out.append(
             sa.select(sub.c.branch_id, sub.c.officer_id, sub.c.kpi, sub.c.week_start, sub.c.value)
         )
-    eff = select_effective_monthly(scope, flt, rule, by_officer=True).subquery()
+    eff = select_effective_monthly(period, bank, rule, by_officer=True).subquery()
     out.append(
         sa.select(
             eff.c.branch_id,
@@ -417,20 +435,19 @@ def select_facts_rows(flt: Filters, rule: EffectiveCustomer) -> list[sa.Select]:
     return out
 
 
-def select_targets(scope: Scope, flt: Filters) -> sa.Select:
+def select_targets(period: Period, selection: Selection) -> sa.Select:
     """Weekly targets per branch and KPI over the period."""
     t = weekly_targets
     stmt = sa.select(t.c.branch_id, t.c.week_start, t.c.kpi, t.c.target)
-    stmt = apply_scope(stmt, scope, t.c.branch_id)
-    return apply_filters(stmt, flt, time_col=t.c.week_start, branch_col=t.c.branch_id)
+    return _in_view(stmt, period, selection, t.c.week_start, t.c.branch_id)
 
 
-def fetch_targets(conn: sa.Connection, scope: Scope, flt: Filters) -> pl.DataFrame:
+def fetch_targets(conn: sa.Connection, period: Period, selection: Selection) -> pl.DataFrame:
     """Targets: branch_id, week_start, kpi, target."""
-    return frame(conn, select_targets(scope, flt), TARGET_SCHEMA)
+    return frame(conn, select_targets(period, selection), TARGET_SCHEMA)
 
 
-def select_officer_weekly(scope: Scope, flt: Filters) -> sa.CompoundSelect:
+def select_officer_weekly(period: Period, selection: Selection) -> sa.CompoundSelect:
     """Per officer and week: conversions, new customers (officer's book) and activities logged."""
     parts = []
     e, c, a = marketing_events, customers, officer_activities
@@ -454,18 +471,11 @@ def select_officer_weekly(scope: Scope, flt: Filters) -> sa.CompoundSelect:
         )
         if where is not None:
             stmt = stmt.where(where)
-        stmt = apply_scope(stmt, scope, table.c.branch_id, table.c.officer_id)
-        stmt = apply_filters(
-            stmt,
-            flt,
-            time_col=time_col,
-            branch_col=table.c.branch_id,
-            officer_col=table.c.officer_id,
-        )
+        stmt = _in_view(stmt, period, selection, time_col, table.c.branch_id, table.c.officer_id)
         parts.append(stmt.group_by(table.c.officer_id, table.c.branch_id, wk))
     return sa.union_all(*parts)
 
 
-def fetch_officer_weekly(conn: sa.Connection, scope: Scope, flt: Filters) -> pl.DataFrame:
+def fetch_officer_weekly(conn: sa.Connection, period: Period, selection: Selection) -> pl.DataFrame:
     """Officers' weekly aggregates: officer_id, branch_id, week_start, measure, value."""
-    return frame(conn, select_officer_weekly(scope, flt), OFFICER_SCHEMA)
+    return frame(conn, select_officer_weekly(period, selection), OFFICER_SCHEMA)

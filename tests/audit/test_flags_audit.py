@@ -16,6 +16,7 @@ from scipy.stats import norm, poisson
 
 from dashboard.loaders.kpis import load_week_view
 from data_access.filters import Scope
+from data_access.selection import Selection
 from metrics.standards import load_standards
 from tests.audit.test_kpis_audit import WEEKS
 from tests.conftest import sql_rows as rows
@@ -151,7 +152,7 @@ def expected_flags(
 @pytest.mark.parametrize("week", WEEKS, ids=[f"{w}" for w in WEEKS])
 def test_flags(bank: sa.Engine, largest_branch: int, busiest_officer: Scope, week: date) -> None:
     for scope in (Scope.bank(), Scope.branch(largest_branch), busiest_officer):
-        got = load_week_view(scope, week, (), ()).flags
+        got = load_week_view(week, Selection(scope)).flags
         flags = {(r["branch_id"], r["kpi"]): r["reason"] for r in got.iter_rows(named=True)}
         expected = expected_flags(weekly_by_branch(bank, scope, week), week)
         assert flags == expected, f"{scope.level} week {week}"

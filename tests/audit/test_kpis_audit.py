@@ -14,6 +14,7 @@ from dashboard.loaders.common import load_officers
 from dashboard.loaders.kpis import league_period, load_officer_weekly, load_week_view
 from dashboard.loaders.officers import BOOK_ROLES
 from data_access.filters import Scope
+from data_access.selection import Selection
 from metrics import kpis as km
 from tests.audit.conftest import AS_OF_DATES, DATA_END, monday
 from tests.conftest import sql_one as one
@@ -160,7 +161,7 @@ def test_kpi_cards(
 ) -> None:
     """Every card: the week's figure, last week's, last year's and the target."""
     for scope in _scopes(largest_branch, busiest_officer):
-        view = load_week_view(scope, week, (), ())
+        view = load_week_view(week, Selection(scope))
         cards = {r["kpi"]: r for r in view.bank.iter_rows(named=True)}
         for kpi in (*BALANCES, *CUSTOMER_KPIS):
             expected = sql_kpi(bank, kpi, week, scope)
@@ -194,7 +195,7 @@ def test_kpi_cards(
 @pytest.mark.parametrize("week", WEEKS, ids=[f"{w}" for w in WEEKS])
 def test_branch_ranking(bank: sa.Engine, largest_branch: int, week: date) -> None:
     """Score = mean over KPIs with a target of attainment capped at 150%; outflows target ÷ actual."""
-    got = load_week_view(Scope.bank(), week, (), ()).ranking
+    got = load_week_view(week, Selection(Scope.bank())).ranking
     branches = [r[0] for r in rows(bank, "SELECT branch_id FROM branches ORDER BY branch_id")]
     expected: dict[int, float] = {}
     for b in branches:
@@ -219,7 +220,7 @@ def test_branch_ranking(bank: sa.Engine, largest_branch: int, week: date) -> Non
     ranked = sorted(expected, key=lambda b: (-expected[b], b))
     assert got.sort("rank", "branch_id")["branch_id"].to_list()[:5] == ranked[:5]
     # a branch president's own view: the same score for the one branch
-    own = load_week_view(Scope.branch(largest_branch), week, (), ()).ranking
+    own = load_week_view(week, Selection(Scope.branch(largest_branch))).ranking
     assert own["branch_id"].to_list() == [largest_branch]
     assert own["score"][0] == pytest.approx(expected[largest_branch])
 
@@ -254,7 +255,7 @@ def test_officer_league(
     ):
         # the page's way (dashboard/pages/kpis.py)
         book = load_officers(scope).filter(pl.col("role").is_in(BOOK_ROLES))
-        weekly = load_officer_weekly(scope, league_period(week, (), ()))
+        weekly = load_officer_weekly(league_period(week), Selection(scope))
         league = km.officer_league(
             weekly.filter(pl.col("officer_id").is_in(book["officer_id"].to_list())),
             week=week,

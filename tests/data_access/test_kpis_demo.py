@@ -8,13 +8,13 @@ import polars as pl
 import pytest
 import sqlalchemy as sa
 
-from data_access.filters import Filters, Scope
 from data_access.queries import kpis as q
 from data_access.schema import KPI_CODES, customers
+from data_access.selection import Period, Selection
 from metrics.standards import load_standards
 
 W = date(2026, 11, 16)
-PERIOD = Filters(W - timedelta(weeks=11), W + timedelta(days=6))
+PERIOD = Period(W - timedelta(weeks=11), W + timedelta(days=6))
 RULE = load_standards().effective_customer
 
 
@@ -24,22 +24,22 @@ def both(demo_engine: sa.Engine, demo_pg_engine: sa.Engine) -> dict[str, pl.Data
     for name, engine in (("duckdb", demo_engine), ("postgresql", demo_pg_engine)):
         with engine.connect() as conn:
             assert q.has_facts(conn), "the demo build refreshes the KPI mart"
-            out[name] = q.fetch_weekly_kpis(conn, Scope.bank(), PERIOD, RULE)
+            out[name] = q.fetch_weekly_kpis(conn, PERIOD, Selection(), RULE)
     return out
 
 
 @pytest.mark.parametrize(
-    "flt",
+    "selection",
     [
-        pytest.param(PERIOD, id="bank"),
-        pytest.param(Filters(PERIOD.start, PERIOD.end, branch_ids=(1, 2)), id="two-branches"),
-        pytest.param(Filters(PERIOD.start, PERIOD.end, officer_ids=(1, 2, 3)), id="officers"),
+        pytest.param(Selection(), id="bank"),
+        pytest.param(Selection(branch_ids=(1, 2)), id="two-branches"),
+        pytest.param(Selection(officer_ids=(1, 2, 3)), id="officers"),
     ],
 )
-def test_mart_equals_live(demo_engine: sa.Engine, flt: Filters) -> None:
+def test_mart_equals_live(demo_engine: sa.Engine, selection: Selection) -> None:
     with demo_engine.connect() as conn:
-        mart = q.fetch_weekly_kpis(conn, Scope.bank(), flt, RULE, source="mart")
-        live = q.fetch_weekly_kpis(conn, Scope.bank(), flt, RULE, source="live")
+        mart = q.fetch_weekly_kpis(conn, PERIOD, selection, RULE, source="mart")
+        live = q.fetch_weekly_kpis(conn, PERIOD, selection, RULE, source="live")
     assert mart.height == live.height > 0
     joined = mart.join(live, on=["branch_id", "week_start", "kpi"], how="full", suffix="_live")
     assert joined["value"].null_count() == joined["value_live"].null_count() == 0

@@ -10,16 +10,18 @@ import sqlalchemy as sa
 
 from data_access import schema as s
 from data_access.errors import InvalidFilter
-from data_access.filters import Filters, Scope
+from data_access.filters import Scope
 from data_access.marts.kpis import refresh_kpis
 from data_access.queries import kpis as q
+from data_access.selection import Period, Selection
 from metrics.standards import load_standards
 from tests.rows import branch_rows, officer_rows
 
 W = date(2026, 11, 16)  # Monday
 W1 = date(2026, 11, 9)
 RULE = load_standards().effective_customer  # AUM >= 5,000 or a loan or >= 3 self-initiated tx
-PERIOD = Filters(start=W1, end=W + timedelta(days=6))
+PERIOD = Period(W1, W + timedelta(days=6))
+BANK = Selection()
 
 
 def _customer(cid: int, branch: int, officer: int | None, opened: date) -> dict:
@@ -284,30 +286,30 @@ def test_weekly_kpis_whole_bank(bank: sa.Engine, source: str) -> None:
         assert _refresh(bank) > 0
     with bank.connect() as conn:
         assert q.has_facts(conn) is (source == "mart")
-        out = q.fetch_weekly_kpis(conn, Scope.bank(), PERIOD, RULE)
+        out = q.fetch_weekly_kpis(conn, PERIOD, BANK, RULE)
     assert out.columns == ["branch_id", "week_start", "kpi", "value"]
     assert _as_dict(out) == EXPECTED_BANK
     assert out.height == len(EXPECTED_BANK)  # no duplicate keys
 
 
 @pytest.mark.parametrize(
-    ("scope", "flt", "expected"),
+    ("period", "selection", "expected"),
     [
         pytest.param(
-            Scope.branch(2),
             PERIOD,
+            Selection(Scope.branch(2)),
             {k: v for k, v in EXPECTED_BANK.items() if k[0] == 2},
             id="branch-scope",
         ),
         pytest.param(
-            Scope.bank(),
-            Filters(W1, W + timedelta(days=6), branch_ids=(2,)),
+            PERIOD,
+            Selection(branch_ids=(2,)),
             {k: v for k, v in EXPECTED_BANK.items() if k[0] == 2},
             id="branch-filter",
         ),
         pytest.param(
-            Scope.bank(),
-            Filters(W1, W + timedelta(days=6), officer_ids=(10,)),
+            PERIOD,
+            Selection(officer_ids=(10,)),
             {
                 **{
                     k: v
@@ -325,8 +327,8 @@ def test_weekly_kpis_whole_bank(bank: sa.Engine, source: str) -> None:
             id="officer-filter-balances-stay-branch-level",
         ),
         pytest.param(
-            Scope.officer(2, 20),
             PERIOD,
+            Selection(Scope.officer(2, 20)),
             {
                 (2, W, "new_customers"): 1.0,
                 (2, W, "mobile_signups"): 1.0,
@@ -338,8 +340,8 @@ def test_weekly_kpis_whole_bank(bank: sa.Engine, source: str) -> None:
             id="officer-scope-sees-no-ledger",
         ),
         pytest.param(
-            Scope.bank(),
-            Filters(W, W),
+            Period(W, W),
+            BANK,
             {
                 (1, W, "deposit_balance"): 1100.0,
                 (2, W, "deposit_balance"): 700.0,
@@ -357,14 +359,15 @@ def test_weekly_kpis_whole_bank(bank: sa.Engine, source: str) -> None:
     ],
 )
 def test_weekly_kpis_scoped(
-    bank: sa.Engine, scope: Scope, flt: Filters, expected: dict[tuple, float]
+    bank: sa.Engine, period: Period, selection: Selection, expected: dict[tuple, float]
 ) -> None:
     with bank.connect() as conn:
-        assert _as_dict(q.fetch_weekly_kpis(conn, scope, flt, RULE, source="live")) == expected
-    if flt.start.weekday() == 0 and flt.end.weekday() == 6:  # the mart holds whole weeks
+        got = q.fetch_weekly_kpis(conn, period, selection, RULE, source="live")
+        assert _as_dict(got) == expected
+    if period.start.weekday() == 0 and period.end.weekday() == 6:  # the mart holds whole weeks
         _refresh(bank)
         with bank.connect() as conn:
-            got = q.fetch_weekly_kpis(conn, scope, flt, RULE, source="mart")
+            got = q.fetch_weekly_kpis(conn, period, selection, RULE, source="mart")
         assert _as_dict(got) == expected
 
 
@@ -395,16 +398,14 @@ def test_mart_rows_per_officer(bank: sa.Engine) -> None:
 
 def test_mart_source_is_checked() -> None:
     with pytest.raises(ValueError, match="source"):
-        q.fetch_weekly_kpis(None, Scope.bank(), PERIOD, RULE, source="cache")  # type: ignore[arg-type]
+        q.fetch_weekly_kpis(None, PERIOD, BANK, RULE, source="cache")  # type: ignore[arg-type]
 
 
 def test_effective_customers_follow_the_month(bank: sa.Engine) -> None:
-    flt = Filters(date(2026, 10, 26), date(2026, 11, 8))  # weeks of 26 Oct (October) and 2 Nov
+    period = Period(date(2026, 10, 26), date(2026, 11, 8))  # weeks of 26 Oct (October), 2 Nov
     with bank.connect() as conn:
-        monthly = q.frame(
-            conn, q.select_effective_monthly(Scope.bank(), flt, RULE), q.MONTHLY_SCHEMA
-        )
-        weekly = q.fetch_effective_weekly(conn, Scope.bank(), flt, RULE)
+        monthly = q.frame(conn, q.select_effective_monthly(period, BANK, RULE), q.MONTHLY_SCHEMA)
+        weekly = q.fetch_effective_weekly(conn, period, BANK, RULE)
     assert sorted(monthly.rows()) == [
         (1, date(2026, 10, 1), 1.0),
         (1, date(2026, 11, 1), 3.0),
@@ -420,24 +421,22 @@ def test_effective_customers_follow_the_month(bank: sa.Engine) -> None:
 def test_effective_rule_with_aum_only(bank: sa.Engine) -> None:
     rule = type(RULE)(RULE.info, 5000.0, False, None)
     with bank.connect() as conn:
-        monthly = q.frame(
-            conn, q.select_effective_monthly(Scope.bank(), PERIOD, rule), q.MONTHLY_SCHEMA
-        )
+        monthly = q.frame(conn, q.select_effective_monthly(PERIOD, BANK, rule), q.MONTHLY_SCHEMA)
     assert sorted(monthly.rows()) == [(1, date(2026, 11, 1), 1.0), (2, date(2026, 11, 1), 0.0)]
 
 
 def test_targets(bank: sa.Engine) -> None:
     with bank.connect() as conn:
-        out = q.fetch_targets(conn, Scope.bank(), PERIOD)
-        scoped = q.fetch_targets(conn, Scope.branch(1), PERIOD)
+        out = q.fetch_targets(conn, PERIOD, BANK)
+        scoped = q.fetch_targets(conn, PERIOD, Selection(Scope.branch(1)))
     assert sorted(out.rows()) == [(1, W, "deposit_balance", 1000.0), (2, W, "new_customers", 2.0)]
     assert scoped.rows() == [(1, W, "deposit_balance", 1000.0)]
 
 
 def test_officer_weekly(bank: sa.Engine) -> None:
     with bank.connect() as conn:
-        out = q.fetch_officer_weekly(conn, Scope.bank(), PERIOD)
-        mine = q.fetch_officer_weekly(conn, Scope.officer(1, 10), PERIOD)
+        out = q.fetch_officer_weekly(conn, PERIOD, BANK)
+        mine = q.fetch_officer_weekly(conn, PERIOD, Selection(Scope.officer(1, 10)))
     assert out.columns == ["officer_id", "branch_id", "week_start", "measure", "value"]
     assert sorted(out.rows()) == [
         (10, 1, W1, "new_customers", 1),
@@ -454,7 +453,7 @@ def test_officer_weekly(bank: sa.Engine) -> None:
 
 
 def test_weeks_of_and_truncate_unit() -> None:
-    assert q.weeks_of(Filters(date(2026, 11, 10), date(2026, 11, 30))) == [
+    assert q.weeks_of(Period(date(2026, 11, 10), date(2026, 11, 30))) == [
         date(2026, 11, 16),
         date(2026, 11, 23),
         date(2026, 11, 30),
@@ -464,7 +463,7 @@ def test_weeks_of_and_truncate_unit() -> None:
 
 
 def test_no_bound_unit_in_sql() -> None:
-    sql = str(q.select_outflows(Scope.bank(), PERIOD).compile(compile_kwargs={}))
+    sql = str(q.select_outflows(PERIOD, BANK).compile(compile_kwargs={}))
     assert "date_trunc('week'" in sql
 
 
@@ -478,8 +477,8 @@ def test_falls_back_to_live_without_the_mart_table(bank: sa.Engine) -> None:
     s.kpi_facts.drop(bank)
     with bank.connect() as conn:
         assert not q.has_facts(conn)
-        assert _as_dict(q.fetch_weekly_kpis(conn, Scope.bank(), PERIOD, RULE)) == EXPECTED_BANK
+        assert _as_dict(q.fetch_weekly_kpis(conn, PERIOD, BANK, RULE)) == EXPECTED_BANK
     assert _refresh(bank) > 0  # the refresh creates the missing table
     with bank.connect() as conn:
         assert q.has_facts(conn)
-        assert _as_dict(q.fetch_weekly_kpis(conn, Scope.bank(), PERIOD, RULE)) == EXPECTED_BANK
+        assert _as_dict(q.fetch_weekly_kpis(conn, PERIOD, BANK, RULE)) == EXPECTED_BANK

@@ -8,9 +8,9 @@ import polars as pl
 import sqlalchemy as sa
 
 from data_access import schema as s
-from data_access.filters import Filters, Scope
 from data_access.queries import kpis as q
 from data_access.queries._frames import frame
+from data_access.selection import Period, Selection
 
 W = date(2026, 11, 16)  # Monday
 
@@ -39,7 +39,7 @@ def test_a_second_open_mobile_product_is_not_a_second_signup(empty_engine: sa.En
     ]
     with empty_engine.begin() as conn:
         conn.execute(sa.insert(s.product_holdings), rows)
-    flt = Filters(start=W, end=date(2026, 11, 22))
+    period = Period(W, date(2026, 11, 22))
     with empty_engine.connect() as conn:
-        out = frame(conn, q.select_mobile_signups(Scope.bank(), flt), q.WEEKLY_SCHEMA)
+        out = frame(conn, q.select_mobile_signups(period, Selection()), q.WEEKLY_SCHEMA)
     assert out.filter(pl.col("week_start") == W)["value"].to_list() == [3.0]

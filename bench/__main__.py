@@ -34,12 +34,15 @@ from bench.common import (
     ensure_bank,
     log,
     pg_engine,
+    secs,
+    verdict,
 )
 from bench.pages import PAGES
+from bench.throughput import throughput_table
 
 RESULTS = Path(__file__).with_name("results.md")
 TARGET_COLD_S, TARGET_WARM_S, TARGET_RATIO = 2.0, 0.2, 20.0
-TARGET_RSS_MB, TARGET_ROWS_PER_S, TARGET_BROWSER_S = 2048.0, 100e6, 4.0
+TARGET_RSS_MB, TARGET_BROWSER_S = 2048.0, 4.0
 
 
 @dataclass
@@ -292,20 +295,6 @@ def _throughput(url: str, cfg: Config) -> dict:
 # --- the report --------------------------------------------------------------------------------
 
 
-def _s(x: object) -> str:
-    if not isinstance(x, int | float) or math.isnan(x):
-        return "—"
-    return f"{x * 1000:.0f} ms" if x < 1 else f"{x:.2f} s"
-
-
-def _ok(flag: bool | None) -> str:
-    return "" if flag is None else (" ✅" if flag else " ❌")
-
-
-def _rate(x: float) -> str:
-    return f"{x / 1e6:,.1f} M/s"
-
-
 def render(res: Results, cfg: Config) -> str:
     """The markdown report."""
     lines = ["# Benchmark results", ""]
@@ -351,7 +340,7 @@ def render(res: Results, cfg: Config) -> str:
             usual = (
                 "—"
                 if not n or "error" in n
-                else _s(n["total_s"]) + (" (extrap.)" if n.get("extrapolated") else "")
+                else secs(n["total_s"]) + (" (extrap.)" if n.get("extrapolated") else "")
             )
             usual_rss = (
                 "—"
@@ -360,15 +349,15 @@ def render(res: Results, cfg: Config) -> str:
                 + (" (extrap.)" if n.get("extrapolated") else "")
             )
             lines.append(
-                f"| {page} | {_s(f['data_cold_s'])} | {_s(f['data_warm_s'])} "
-                f"| {_s(f['page_cold_s'])}{_ok(cold_ok)} | {_s(f['page_warm_s'])}{_ok(warm_ok)} "
+                f"| {page} | {secs(f['data_cold_s'])} | {secs(f['data_warm_s'])} "
+                f"| {secs(f['page_cold_s'])}{verdict(cold_ok)} | {secs(f['page_warm_s'])}{verdict(warm_ok)} "
                 f"| {f['rows_scanned']:,} | {f['peak_rss_mb']:,.0f} MB"
-                f"{_ok(f['peak_rss_mb'] <= TARGET_RSS_MB)} | {usual} "
+                f"{verdict(f['peak_rss_mb'] <= TARGET_RSS_MB)} | {usual} "
                 f"| {n.get('rows_read', 0):,} of {n.get('rows_in_tables', 0):,} | {usual_rss} "
                 f"| {'—' if math.isnan(data_ratio) else f'{data_ratio:,.0f}×'}"
-                f"{'' if math.isnan(data_ratio) else _ok(data_ratio >= TARGET_RATIO)} "
+                f"{'' if math.isnan(data_ratio) else verdict(data_ratio >= TARGET_RATIO)} "
                 f"| {'—' if math.isnan(ratio) else f'{ratio:,.1f}×'}"
-                f"{'' if math.isnan(ratio) else _ok(ratio >= TARGET_RATIO)} |"
+                f"{'' if math.isnan(ratio) else verdict(ratio >= TARGET_RATIO)} |"
             )
             if n.get("error"):
                 lines.append(f"|  | usual way failed: {n['error'][:200]} |||||||||||")
@@ -376,7 +365,7 @@ def render(res: Results, cfg: Config) -> str:
         if overhead:
             lines += [
                 "",
-                f"AppTest itself needs {_s(sorted(overhead)[len(overhead) // 2])} to run a "
+                f"AppTest itself needs {secs(sorted(overhead)[len(overhead) // 2])} to run a "
                 "one-line script (included in the page figures).",
             ]
         slow = {
@@ -386,24 +375,8 @@ def render(res: Results, cfg: Config) -> str:
         }
         lines += ["", "Slowest loaders (cold, median):", ""]
         for page, top in slow.items():
-            lines.append(f"- {page}: " + ", ".join(f"`{k}` {_s(v)}" for k, v in top))
-    lines += ["", "## Scan throughput", ""]
-    lines.append(
-        "| backend | rows | weekly by branch (all rows) | KPI outflows query (filtered) "
-        "| SUM(amount) in the database | numpy sum (limit) |"
-    )
-    lines.append("|---|---|---|---|---|---|")
-    for backend, t in res.throughput.items():
-        if "error" in t:
-            lines.append(f"| {backend} | error: {t['error']} |||||")
-            continue
-        lines.append(
-            f"| {backend} | {t['rows']:,} | {_s(t['weekly_s'])} = {_rate(t['weekly_rows_per_s'])}"
-            f"{_ok(t['weekly_rows_per_s'] >= TARGET_ROWS_PER_S)} | {_s(t['outflows_s'])} = "
-            f"{_rate(t['outflows_rows_per_s'])} | {_s(t['column_sum_s'])} = "
-            f"{_rate(t['column_sum_rows_per_s'])} | {_s(t['numpy_s'])} = "
-            f"{_rate(t['numpy_rows_per_s'])} |"
-        )
+            lines.append(f"- {page}: " + ", ".join(f"`{k}` {secs(v)}" for k, v in top))
+    lines += ["", "## Scan throughput", "", *throughput_table(res.throughput)]
     if res.browser:
         b = res.browser
         lines += ["", "## First chart in chromium (DuckDB bank, fresh server)", ""]
@@ -423,14 +396,14 @@ def render(res: Results, cfg: Config) -> str:
             warm = b.get("warm_s", {}).get(page, math.nan)
             oks = [None if math.isnan(x) else x <= TARGET_BROWSER_S for x in (first, cold)]
             lines.append(
-                f"| {page} | {_s(first)}{_ok(oks[0])} | {_s(cold)}{_ok(oks[1])} | {_s(warm)} |"
+                f"| {page} | {secs(first)}{verdict(oks[0])} | {secs(cold)}{verdict(oks[1])} | {secs(warm)} |"
             )
         lines.append("")
         if "server_peak_rss_mb" in b:
             rss = b["server_peak_rss_mb"]
             lines.append(
-                f"Server start {_s(b['server_start_s'])}; server process peak memory "
-                f"{rss:,.0f} MB{_ok(rss <= TARGET_RSS_MB)}."
+                f"Server start {secs(b['server_start_s'])}; server process peak memory "
+                f"{rss:,.0f} MB{verdict(rss <= TARGET_RSS_MB)}."
             )
         if b.get("error"):
             lines.append(f"Browser errors: {b['error']}")
@@ -442,8 +415,8 @@ def render(res: Results, cfg: Config) -> str:
                 f"{ld['sessions']} Streamlit sessions at once (websocket clients speaking the "
                 "browser's protocol), each on its own page, language, week, branch and tier: "
                 f"{ld['errors']} errors, {ld['crossed']} shown another session's filters; time "
-                f"to first chart p50 {_s(ld['p50_s'])}, p95 {_s(ld['p95_s'])}, max "
-                f"{_s(ld['max_s'])}; all done in {_s(ld['wall_s'])}; server peak memory "
+                f"to first chart p50 {secs(ld['p50_s'])}, p95 {secs(ld['p95_s'])}, max "
+                f"{secs(ld['max_s'])}; all done in {secs(ld['wall_s'])}; server peak memory "
                 f"{ld['server_peak_rss_mb']:,.0f} MB."
             )
         if ld.get("error"):

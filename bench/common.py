@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import resource
 import statistics
@@ -23,6 +24,23 @@ PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 PG_SCHEMA = "bench"
 SEED = 7
 END_DATE = date(2026, 11, 22)
+
+
+def secs(x: object) -> str:
+    """Seconds as the reports write them: '250 ms' under one second, '1.25 s' above, '—' for none."""
+    if not isinstance(x, int | float) or math.isnan(x):
+        return "—"
+    return f"{x * 1000:.0f} ms" if x < 1 else f"{x:.2f} s"
+
+
+def verdict(flag: bool | None) -> str:
+    """' ✅' or ' ❌' after a figure that has a target; nothing after one that has none."""
+    return "" if flag is None else (" ✅" if flag else " ❌")
+
+
+def rate(rows_per_s: float) -> str:
+    """Rows per second in millions."""
+    return f"{rows_per_s / 1e6:,.1f} M/s"
 
 
 def duckdb_engine(path: Path = DUCKDB_PATH) -> sa.Engine:

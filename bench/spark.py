@@ -25,6 +25,7 @@ import sqlalchemy as sa
 
 from bench.common import ROOT, bank_size, ensure_bank, log, pg_engine
 from bench.pages import PAGES
+from bench.throughput import throughput_table
 
 RESULTS = Path(__file__).with_name("results.md")
 START, END = "<!-- spark:start -->", "<!-- spark:end -->"
@@ -178,19 +179,10 @@ def render(res: SparkResults, cores: int) -> str:
         lines.append(f"| {page} | " + " | ".join(cells) + " |")
     lines += [
         "",
-        "Scan throughput (whole footprints table, median seconds; rows/s):",
+        "Scan throughput (whole footprints table, median seconds and rows/s):",
         "",
-        "| backend | rows | weekly aggregate | rows/s | outflows KPI | rows/s |",
-        "|---|---|---|---|---|---|",
+        *throughput_table(res.throughput),
     ]
-    for b, t in res.throughput.items():
-        if "error" in t:
-            lines.append(f"| {b} | error: {t['error'][:80]} | | | | |")
-            continue
-        lines.append(
-            f"| {b} | {t['rows']:,} | {t['weekly_s']:.3f} | {t['weekly_rows_per_s'] / 1e6:.1f} M "
-            f"| {t['outflows_s']:.3f} | {t['outflows_rows_per_s'] / 1e6:.1f} M |"
-        )
     lines += [
         "",
         f"Spark's heavy aggregates over the footprints copied k times ({cores} executor cores):",

@@ -17,13 +17,21 @@ import numpy as np
 import polars as pl
 import sqlalchemy as sa
 
-from bench.common import timed
+from bench.common import rate, secs, timed, verdict
 from data_access.engine import make_engine
 from data_access.queries._frames import frame
 from data_access.queries.kpis import WEEKLY_SCHEMA, select_outflows, truncate
 from data_access.schema import footprints
 from data_access.selection import Period, Selection
 
+TARGET_ROWS_PER_S = 100e6  # the weekly aggregate's target
+# (measure, column title) of the report's table, as Throughput names each measure's fields.
+MEASURES = (
+    ("weekly", "weekly by branch (all rows)"),
+    ("outflows", "KPI outflows query (filtered)"),
+    ("column_sum", "SUM(amount) in the database"),
+    ("numpy", "numpy sum (limit)"),
+)
 WEEKLY = {"branch_id": pl.Int64, "week_start": pl.Date, "n": pl.Int64, "amount": pl.Float64}
 
 
@@ -81,6 +89,23 @@ def measure_throughput(engine: sa.Engine, repeat: int = 3) -> Throughput:
         numpy_s=t.median,
         numpy_rows_per_s=rows / t.median,
     )
+
+
+def throughput_table(results: dict[str, dict]) -> list[str]:
+    """The reports' markdown table of ``Throughput`` results by backend: each measure's median
+    time and rate, the weekly aggregate checked against its target."""
+    lines = [
+        "| backend | rows | " + " | ".join(title for _, title in MEASURES) + " |",
+        "|---|---|" + "---|" * len(MEASURES),
+    ]
+    for backend, t in results.items():
+        if "error" in t:
+            lines.append(f"| {backend} | error: {t['error']} |" + "|" * len(MEASURES))
+            continue
+        cells = [f"{secs(t[f'{m}_s'])} = {rate(t[f'{m}_rows_per_s'])}" for m, _ in MEASURES]
+        cells[0] += verdict(t["weekly_rows_per_s"] >= TARGET_ROWS_PER_S)
+        lines.append(f"| {backend} | {t['rows']:,} | " + " | ".join(cells) + " |")
+    return lines
 
 
 def main(argv: list[str]) -> None:

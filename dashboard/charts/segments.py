@@ -5,6 +5,8 @@ Every label arrives as an argument, already translated, so tests can call these 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import plotly.graph_objects as go
 import polars as pl
 
@@ -25,64 +27,84 @@ def text_color_on(background: str) -> str:
     return "#1f2933" if 0.2126 * r + 0.7152 * g + 0.0722 * b > 0.4 else "#ffffff"
 
 
+@dataclass(frozen=True)
+class CellLabels:
+    """The words of the tier × RFM segment charts: tier and segment labels by code (in their
+    order) and what the hover calls a cell's customer count and AUM."""
+
+    tiers: dict[str, str]
+    segments: dict[str, str]
+    customers: str = "customers"
+    aum: str = "AUM"
+
+
+SIZES = ("customers", "aum", "clv")  # what a cell may be sized by
+
+
 def treemap(
-    breakdown: pl.DataFrame,
-    tier_labels: dict[str, str],
-    segment_labels: dict[str, str],
-    *,
-    root_label: str,
-    size_by: str = "customers",
-    hover_customers: str = "customers",
-    hover_aum: str = "AUM",
+    breakdown: pl.DataFrame, labels: CellLabels, *, root_label: str, size_by: str = "customers"
 ) -> go.Figure:
     """Treemap of tier → RFM segment sized by ``size_by`` (customers or aum) of a breakdown frame
     (tier, rfm_segment, customers, aum, clv)."""
-    if size_by not in ("customers", "aum", "clv"):
+    if size_by not in SIZES:
         raise ValueError(f"cannot size a treemap by {size_by!r}")
-    ids, labels, parents, values, customers, aum, colors = [], [], [], [], [], [], []
-    total = breakdown.select(pl.col(size_by).sum()).item() or 0
-    ids.append("all")
-    labels.append(root_label)
-    parents.append("")
-    values.append(float(total))
-    customers.append(int(breakdown["customers"].sum() or 0))
-    aum.append(float(breakdown["aum"].sum() or 0.0))
-    colors.append("#ffffff")
-    tiers = breakdown.group_by("tier").agg(
-        pl.col(size_by).sum(),
-        pl.col("customers").sum().alias("_c"),
-        pl.col("aum").sum().alias("_a"),
+    sums = (
+        pl.col(size_by).sum().cast(pl.Float64).alias("value"),
+        pl.col("customers").sum().cast(pl.Int64),
+        pl.col("aum").sum().cast(pl.Float64),
     )
-    order = {code: i for i, code in enumerate(tier_labels)}
-    tiers = tiers.sort(pl.col("tier").replace_strict(order, default=len(order)))
-    for row in tiers.iter_rows(named=True):
-        ids.append(f"t:{row['tier']}")
-        labels.append(tier_labels.get(row["tier"], row["tier"]))
-        parents.append("all")
-        values.append(float(row[size_by]))
-        customers.append(int(row["_c"]))
-        aum.append(float(row["_a"]))
-        colors.append(TIER_COLORS.get(row["tier"], "#888888"))
-    for row in breakdown.iter_rows(named=True):
-        ids.append(f"t:{row['tier']}/s:{row['rfm_segment']}")
-        labels.append(segment_labels.get(row["rfm_segment"], row["rfm_segment"]))
-        parents.append(f"t:{row['tier']}")
-        values.append(float(row[size_by]))
-        customers.append(int(row["customers"]))
-        aum.append(float(row["aum"]))
-        colors.append(TIER_COLORS.get(row["tier"], "#888888"))
+    tier_rank = pl.col("tier").replace_strict(
+        {code: i for i, code in enumerate(labels.tiers)}, default=len(labels.tiers)
+    )
+    tier_color = pl.col("tier").replace_strict(TIER_COLORS, default="#888888")
+    tier_id = pl.lit("t:") + pl.col("tier")
+    # One row a node: the root, the tiers in ladder order, then each cell under its tier.
+    nodes = pl.concat(
+        [
+            breakdown.select(*sums).select(
+                pl.lit("all").alias("id"),
+                pl.lit(root_label).alias("label"),
+                pl.lit("").alias("parent"),
+                pl.all(),
+                pl.lit("#ffffff").alias("color"),
+            ),
+            breakdown.group_by("tier")
+            .agg(*sums)
+            .sort(tier_rank)
+            .select(
+                tier_id.alias("id"),
+                pl.col("tier").replace_strict(labels.tiers, default=pl.col("tier")).alias("label"),
+                pl.lit("all").alias("parent"),
+                "value",
+                "customers",
+                "aum",
+                tier_color.alias("color"),
+            ),
+            breakdown.select(
+                (tier_id + "/s:" + pl.col("rfm_segment")).alias("id"),
+                pl.col("rfm_segment")
+                .replace_strict(labels.segments, default=pl.col("rfm_segment"))
+                .alias("label"),
+                tier_id.alias("parent"),
+                pl.col(size_by).cast(pl.Float64).alias("value"),
+                pl.col("customers").cast(pl.Int64),
+                pl.col("aum").cast(pl.Float64),
+                tier_color.alias("color"),
+            ),
+        ]
+    )
     fig = go.Figure(
         go.Treemap(
-            ids=ids,
-            labels=labels,
-            parents=parents,
-            values=values,
+            ids=nodes["id"].to_list(),
+            labels=nodes["label"].to_list(),
+            parents=nodes["parent"].to_list(),
+            values=nodes["value"].to_list(),
             branchvalues="total",
-            marker={"colors": colors},
-            customdata=list(zip(customers, aum, strict=True)),
+            marker={"colors": nodes["color"].to_list()},
+            customdata=nodes.select("customers", "aum").rows(),
             hovertemplate=(
-                f"<b>%{{label}}</b><br>{hover_customers}: %{{customdata[0]:,}}"
-                f"<br>{hover_aum}: %{{customdata[1]:,.0f}}<extra></extra>"
+                f"<b>%{{label}}</b><br>{labels.customers}: %{{customdata[0]:,}}"
+                f"<br>{labels.aum}: %{{customdata[1]:,.0f}}<extra></extra>"
             ),
             # one decimal: plotly's own percent shows three significant digits ("0.455%")
             texttemplate="%{label}<br>%{percentRoot:.1%}",
@@ -93,21 +115,16 @@ def treemap(
 
 
 def cell_grid(
-    breakdown: pl.DataFrame,
-    tier_labels: dict[str, str],
-    segment_labels: dict[str, str],
-    *,
-    size_by: str = "customers",
-    hover_customers: str = "customers",
-    hover_aum: str = "AUM",
+    breakdown: pl.DataFrame, labels: CellLabels, *, size_by: str = "customers"
 ) -> go.Figure:
     """RFM segment (rows, in the standard's order from the top) × tier (columns, lowest left) as
     one square per non-empty cell, sized by ``size_by`` and labelled with its customers; each
     point's customdata is ``[tier, rfm_segment]``, what a click on it drills to (a treemap's
     click only zooms). Eleven segments as columns beside the treemap left 30 px a column: the
     counts ran into each other and the slanted names overlapped; as rows each reads on its own."""
-    if size_by not in ("customers", "aum", "clv"):
+    if size_by not in SIZES:
         raise ValueError(f"cannot size a grid by {size_by!r}")
+    tier_labels, segment_labels = labels.tiers, labels.segments
     tier_order = {code: i for i, code in enumerate(tier_labels)}
     seg_order = {code: i for i, code in enumerate(segment_labels)}
     cells = breakdown.filter(pl.col("customers") > 0).sort(
@@ -132,8 +149,8 @@ def cell_grid(
                 list(r) for r in cells.select("tier", "rfm_segment", "customers", "aum").rows()
             ],
             hovertemplate=(
-                f"<b>%{{x}} · %{{y}}</b><br>{hover_customers}: %{{customdata[2]:,}}"
-                f"<br>{hover_aum}: %{{customdata[3]:,.0f}}<extra></extra>"
+                f"<b>%{{x}} · %{{y}}</b><br>{labels.customers}: %{{customdata[2]:,}}"
+                f"<br>{labels.aum}: %{{customdata[3]:,.0f}}<extra></extra>"
             ),
         )
     )

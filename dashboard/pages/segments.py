@@ -361,6 +361,7 @@ sizes = {"customers": t("segments.size_customers"), "aum": t("segments.size_aum"
 size_by = st.segmented_control(
     t("segments.size_by"), list(sizes), format_func=sizes.get, default="customers", key="sg_size"
 ) or "customers"  # fmt: skip
+cell_labels = charts.CellLabels(tier_labels, segment_labels, sizes["customers"], sizes["aum"])
 with friendly_errors():
     breakdown = loaders.load_breakdown(defn, ctx.scope, flt, ctx.as_of)
 tree_col, grid_col = st.columns([3, 2])
@@ -370,11 +371,8 @@ cells_key = f"sg_cells_{zlib.crc32(seg_text.encode())}_{st.session_state.get('sg
 grid_col.plotly_chart(
     charts.cell_grid(
         breakdown,
-        tier_labels,
-        segment_labels,
+        cell_labels,
         size_by=size_by,
-        hover_customers=t("segments.size_customers"),
-        hover_aum=t("segments.size_aum"),
     ),
     width="stretch",
     key=cells_key,
@@ -385,12 +383,9 @@ grid_col.caption(t("segments.cell_click"))
 tree_col.plotly_chart(
     charts.treemap(
         breakdown,
-        tier_labels,
-        segment_labels,
+        cell_labels,
         root_label=t("segments.root"),
         size_by=size_by,
-        hover_customers=t("segments.size_customers"),
-        hover_aum=t("segments.size_aum"),
     ),
     width="stretch",
 )

@@ -9,7 +9,7 @@ import openpyxl
 import polars as pl
 import pytest
 
-from dashboard.charts.segments import cell_grid, member_table, text_color_on, treemap
+from dashboard.charts.segments import CellLabels, cell_grid, member_table, text_color_on, treemap
 from dashboard.export import csv_bytes, xlsx_bytes
 
 BREAKDOWN = pl.DataFrame(
@@ -23,6 +23,7 @@ BREAKDOWN = pl.DataFrame(
 )
 TIERS = {"mass": "大众", "affluent": "富裕", "vip": "贵宾", "private": "私行"}
 SEGMENTS = {"champions": "重要价值客户", "lost": "已流失"}
+LABELS = CellLabels(TIERS, SEGMENTS)
 
 
 def test_cell_grid_one_clickable_square_per_cell() -> None:
@@ -30,7 +31,7 @@ def test_cell_grid_one_clickable_square_per_cell() -> None:
         {"tier": ["affluent"], "rfm_segment": ["lost"], "customers": [0], "aum": [0.0],
          "clv": [0.0]}
     )  # fmt: skip
-    fig = cell_grid(pl.concat([BREAKDOWN, empty]), TIERS, SEGMENTS, size_by="customers")
+    fig = cell_grid(pl.concat([BREAKDOWN, empty]), LABELS, size_by="customers")
     trace = fig.data[0]
     # tiers in their order (mass before vip), segments in the standard's order within a tier
     assert [tuple(c[:2]) for c in trace.customdata] == [
@@ -48,7 +49,7 @@ def test_cell_grid_one_clickable_square_per_cell() -> None:
     sizes = list(trace.marker.size)
     assert sizes[1] == max(sizes) and sizes[2] == min(sizes)  # 70 customers biggest, 10 smallest
     with pytest.raises(ValueError, match="cannot size"):
-        cell_grid(BREAKDOWN, TIERS, SEGMENTS, size_by="age")
+        cell_grid(BREAKDOWN, LABELS, size_by="age")
 
 
 @pytest.mark.parametrize(
@@ -59,7 +60,7 @@ def test_cell_grid_one_clickable_square_per_cell() -> None:
     ],
 )
 def test_treemap_totals(size_by: str, root: float, vip: float) -> None:
-    fig = treemap(BREAKDOWN, TIERS, SEGMENTS, root_label="本客群", size_by=size_by)
+    fig = treemap(BREAKDOWN, LABELS, root_label="本客群", size_by=size_by)
     trace = fig.data[0]
     values = dict(zip(trace.ids, trace.values, strict=True))
     assert values["all"] == pytest.approx(root)
@@ -73,13 +74,13 @@ def test_treemap_totals(size_by: str, root: float, vip: float) -> None:
 
 
 def test_treemap_shows_shares_with_one_decimal() -> None:
-    fig = treemap(BREAKDOWN, TIERS, SEGMENTS, root_label="本客群", size_by="customers")
+    fig = treemap(BREAKDOWN, LABELS, root_label="本客群", size_by="customers")
     assert fig.data[0].texttemplate == "%{label}<br>%{percentRoot:.1%}"
 
 
 def test_treemap_refuses_unknown_size() -> None:
     with pytest.raises(ValueError, match="size"):
-        treemap(BREAKDOWN, TIERS, SEGMENTS, root_label="x", size_by="age")
+        treemap(BREAKDOWN, LABELS, root_label="x", size_by="age")
 
 
 MEMBERS = pl.DataFrame(

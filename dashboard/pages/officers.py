@@ -120,9 +120,13 @@ k5.metric(t("officers.kpi_score"), f"{shown_scores['score'].mean():.0f}")
 
 keep_widget_state("of_kind", "of_window", "of_below")  # the choices inside the tabs
 # Only the open tab runs: the quality and training tabs hold the page's heaviest reads.
-tabs = lazy_tabs(
-    "officers", {c: t(f"officers.tab_{c}") for c in ("activity", "league", "quality", "training")}
-)
+renders = {
+    "activity": activity_tab,
+    "league": league_tab,
+    "quality": quality_tab,
+    "training": training_tab,
+}
+tabs = lazy_tabs("officers", {name: t(f"officers.tab_{name}") for name in renders})
 
 view = OfficerView(
     ctx=ctx,
@@ -142,12 +146,7 @@ view = OfficerView(
     in_view=in_view,
     shown_scores=shown_scores,
 )
-for name, render in (
-    ("activity", activity_tab),
-    ("league", league_tab),
-    ("quality", quality_tab),
-    ("training", training_tab),
-):
+for name, render in renders.items():
     if (tab := tabs[name]) is not None:
         with tab:
             render(view)

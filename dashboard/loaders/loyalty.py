@@ -1,7 +1,7 @@
 """Cached loaders of the loyalty and retention page.
 
-Each takes the scope, a ``Filters`` holding only branches / officers / tiers (period pinned to the
-as-of day, see ``view``) and the as-of day, so a loader reloads only when what it reads changes.
+Each takes the Selection (scope, branches, officers, tiers) and the as-of day, no Period: a
+loader reloads only when what it reads changes, not when another week is picked.
 Loyalty comes from the mart when the as-of day is the mart's; for an earlier week it is computed
 from the SQL aggregates with the same metric.
 """
@@ -17,8 +17,8 @@ import streamlit as st
 from dashboard.db import get_engine
 from dashboard.loaders.common import cached_fetch, load_standard
 from data_access.engine import connect
-from data_access.filters import Filters, Scope
 from data_access.queries import loyalty as q
+from data_access.selection import Selection
 from metrics.loyalty import (
     churn_risk_list,
     complete_bands,
@@ -30,11 +30,6 @@ from metrics.standards import Composite
 from metrics.value import tier_migration
 
 TTL = 600
-
-
-def view(as_of: date, flt: Filters) -> Filters:
-    """The sidebar's branches, officers and tiers with the period pinned to ``as_of``."""
-    return Filters(as_of, as_of, flt.branch_ids, flt.officer_ids, flt.tiers)
 
 
 @dataclass(frozen=True)
@@ -72,13 +67,13 @@ def overview_from_scores(
 
 
 @st.cache_data(ttl=TTL, max_entries=16, show_spinner=False)
-def load_overview(scope: Scope, flt: Filters, as_of: date, limit: int = 200) -> Overview:
+def load_overview(selection: Selection, as_of: date, limit: int = 200) -> Overview:
     """Loyalty of the customers in view: from the mart (aggregated in SQL) when it was computed
     for ``as_of``, else computed live from the SQL aggregates with the same metric."""
     standard = load_standard().loyalty
     with connect(get_engine()) as conn:
         if q.fetch_mart_as_of(conn) == as_of:
-            summary = q.fetch_mart_summary(conn, scope, flt).row(0, named=True)
+            summary = q.fetch_mart_summary(conn, selection).row(0, named=True)
             return Overview(
                 source="mart",
                 customers=summary["customers"],
@@ -86,26 +81,26 @@ def load_overview(scope: Scope, flt: Filters, as_of: date, limit: int = 200) -> 
                 means={c: summary[c] for c in q.COMPONENT_COLUMNS},
                 at_risk=summary["at_risk"] or 0,
                 value_at_stake=summary["value_at_stake"] or 0.0,
-                bands=complete_bands(q.fetch_mart_bands(conn, scope, flt)),
-                churn=q.fetch_mart_churn(conn, scope, flt, limit),
+                bands=complete_bands(q.fetch_mart_bands(conn, selection)),
+                churn=q.fetch_mart_churn(conn, selection, limit),
             )
         lookback = int(standard.params.get("lookback_days", 180))
-        inputs = q.fetch_loyalty_inputs(conn, scope, flt, as_of, lookback_days=lookback)
+        inputs = q.fetch_loyalty_inputs(conn, selection, as_of, lookback_days=lookback)
         scores = loyalty_scores(inputs, standard, as_of=as_of)
         ids = churn_risk_list(scores, value_col="aum", limit=limit)["customer_id"]
-        contacts = q.fetch_contacts(conn, scope, tuple(ids.to_list()))
+        contacts = q.fetch_contacts(conn, selection.scope, tuple(ids.to_list()))
     return overview_from_scores(scores, contacts, standard, limit)
 
 
 @st.cache_data(ttl=TTL, max_entries=16, show_spinner=False)
 def load_cohorts(
-    scope: Scope, flt: Filters, since: date, as_of: date
+    selection: Selection, since: date, as_of: date
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(cohort sizes, cohort activity counts) for cohorts from ``since``."""
     with connect(get_engine()) as conn:
         return (
-            q.fetch_cohort_sizes(conn, scope, flt, since, as_of),
-            q.fetch_cohort_activity(conn, scope, flt, since, as_of),
+            q.fetch_cohort_sizes(conn, selection, since, as_of),
+            q.fetch_cohort_activity(conn, selection, since, as_of),
         )
 
 
@@ -114,7 +109,7 @@ load_weekly_activity = cached_fetch(q.fetch_weekly_activity, max_entries=16)
 
 @st.cache_data(ttl=TTL, max_entries=16, show_spinner=False)
 def load_tier_migration(
-    scope: Scope, flt: Filters, as_of: date, order: tuple[str, ...]
+    selection: Selection, as_of: date, order: tuple[str, ...]
 ) -> tuple[date, date, pl.DataFrame] | None:
     """(from month, to month, migration matrix) for the last two months up to ``as_of``; the tiers
     filter keeps customers by their tier in the from month. The matrix, not the two rows per
@@ -123,8 +118,8 @@ def load_tier_migration(
         months = q.fetch_latest_tier_months(conn, as_of)
         if months is None:
             return None
-        tiers = q.fetch_tier_months(conn, scope, flt, months)
-    if flt.tiers:
-        start = tiers.filter(pl.col("month") == months[0], pl.col("tier").is_in(flt.tiers))
+        tiers = q.fetch_tier_months(conn, selection, months)
+    if selection.tiers:
+        start = tiers.filter(pl.col("month") == months[0], pl.col("tier").is_in(selection.tiers))
         tiers = tiers.filter(pl.col("customer_id").is_in(start["customer_id"].implode()))
     return months[0], months[1], tier_migration(tiers, months[0], months[1], order)

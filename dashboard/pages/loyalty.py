@@ -17,7 +17,6 @@ from dashboard.loaders.loyalty import (
     load_overview,
     load_tier_migration,
     load_weekly_activity,
-    view,
 )
 from dashboard.state import page_context
 from dashboard.tables import show_customer_list
@@ -32,7 +31,7 @@ LIFECYCLE_WEEKS = 26
 ctx = page_context()
 lang = ctx.lang
 as_of = min(ctx.week_end, ctx.as_of)
-flt = view(as_of, ctx.filters)
+selection = ctx.selection
 with friendly_errors():  # a refused standards file: a message naming the entry, not a crash
     std = load_standard()
 below = float(std.loyalty.params.get("churn_risk_below", 40))
@@ -40,7 +39,7 @@ comp_labels = {c.code: c.info.label(lang) for c in std.loyalty.components}
 
 st.title(t("loyalty.title"))
 with friendly_errors():
-    ov = load_overview(ctx.scope, flt, as_of, CHURN_ROWS)
+    ov = load_overview(selection, as_of, CHURN_ROWS)
 if not ov.customers:
     no_data()
 st.caption(
@@ -145,7 +144,7 @@ st.subheader(t("loyalty.cohort_title"), help=t("loyalty.cohort_help"))
 year, month0 = divmod(as_of.year * 12 + as_of.month - 1 - (COHORT_MONTHS - 1), 12)
 since = date(year, month0 + 1, 1)
 with friendly_errors():
-    sizes, cohort_activity = load_cohorts(ctx.scope, flt, since, as_of)
+    sizes, cohort_activity = load_cohorts(selection, since, as_of)
 retention = cohort_retention(sizes, cohort_activity, as_of=as_of)
 if retention.is_empty():
     st.info(t("loyalty.no_cohorts"))
@@ -174,7 +173,7 @@ with left:
     end_week = week_start(as_of)
     start_week = end_week - timedelta(weeks=LIFECYCLE_WEEKS - 1)
     with friendly_errors():
-        weekly = load_weekly_activity(ctx.scope, flt, start_week, as_of)
+        weekly = load_weekly_activity(selection, start_week, as_of)
     if weekly.is_empty():
         st.info(t("loyalty.no_activity"))
     else:
@@ -188,7 +187,7 @@ with left:
         )
 with right:
     with friendly_errors():
-        migration = load_tier_migration(ctx.scope, flt, as_of, std.tiers.codes)
+        migration = load_tier_migration(selection, as_of, std.tiers.codes)
     if migration is None:
         st.subheader(t("loyalty.migration_title", start="…", end="…"))
         st.info(t("loyalty.no_migration"))

@@ -14,11 +14,11 @@ import polars as pl
 import sqlalchemy as sa
 
 from data_access.engine import connect
-from data_access.filters import Filters, Scope
 from data_access.marts._bulk import replace_rows
 from data_access.queries.loyalty import fetch_loyalty_inputs
 from data_access.refresh import Progress
 from data_access.schema import customer_loyalty
+from data_access.selection import Selection
 from metrics.loyalty import loyalty_scores
 from metrics.standards import Standards
 
@@ -33,9 +33,7 @@ def loyalty_frame(
     """The mart's rows for every open customer on ``as_of`` (columns as customer_loyalty)."""
     lookback = int(standards.loyalty.params.get("lookback_days", 180))
     with connect(engine) as conn:
-        inputs = fetch_loyalty_inputs(
-            conn, Scope.bank(), Filters(as_of, as_of), as_of, lookback_days=lookback
-        )
+        inputs = fetch_loyalty_inputs(conn, Selection(), as_of, lookback_days=lookback)
     scores = loyalty_scores(inputs, standards.loyalty, as_of=as_of)
     imputed = int(scores["p_alive_imputed"].sum()) if scores.height else 0
     if imputed:

@@ -26,6 +26,7 @@ from data_access.schema import (
     loan_applications,
     officer_activity_weeks,
 )
+from data_access.selection import Selection, restrict
 
 
 def _covered(
@@ -47,18 +48,17 @@ def _covered(
     return read(conn, stmt, schema)
 
 
-def _in_view(stmt: sa.Select, table: sa.Table, scope: Scope, flt: Filters) -> sa.Select:
-    stmt = apply_scope(stmt, scope, table.c.branch_id, table.c.officer_id)
-    return apply_filters(
+def _in_view(stmt: sa.Select, table: sa.Table, selection: Selection) -> sa.Select:
+    return restrict(
         stmt,
-        flt,
+        selection,
         branch_col=table.c.branch_id,
         officer_col=table.c.officer_id,
         tier_col=table.c.tier,
     )
 
 
-def select_weekly_activity(scope: Scope, flt: Filters, since: date) -> sa.Select:
+def select_weekly_activity(selection: Selection, since: date) -> sa.Select:
     """week, prev_gap, next_consecutive, customers from activity_week_cells (weeks from the one
     before ``since``'s week)."""
     t = activity_week_cells
@@ -69,20 +69,20 @@ def select_weekly_activity(scope: Scope, flt: Filters, since: date) -> sa.Select
         t.c.next_consecutive,
         sa.cast(sa.func.sum(t.c.customers), sa.BigInteger).label("customers"),
     ).where(t.c.week >= first_week)
-    stmt = _in_view(stmt, t, scope, flt)
+    stmt = _in_view(stmt, t, selection)
     return stmt.group_by(t.c.week, t.c.prev_gap, t.c.next_consecutive).order_by(
         t.c.week, t.c.prev_gap, t.c.next_consecutive
     )
 
 
 def fetch_weekly_activity(
-    conn: sa.Connection, scope: Scope, flt: Filters, since: date, as_of: date, schema: dict
+    conn: sa.Connection, selection: Selection, since: date, as_of: date, schema: dict
 ) -> pl.DataFrame | None:
     """The weekly lifecycle counts from the mart, or None when it does not cover ``as_of``."""
-    return _covered(conn, as_of, select_weekly_activity(scope, flt, since), schema, read=frame)
+    return _covered(conn, as_of, select_weekly_activity(selection, since), schema, read=frame)
 
 
-def select_cohort_activity(scope: Scope, flt: Filters, since: date) -> sa.Select:
+def select_cohort_activity(selection: Selection, since: date) -> sa.Select:
     """cohort_month, month, active, last_active from cohort_month_cells (cohorts from ``since``)."""
     t = cohort_month_cells
     stmt = sa.select(
@@ -91,15 +91,15 @@ def select_cohort_activity(scope: Scope, flt: Filters, since: date) -> sa.Select
         sa.cast(sa.func.sum(t.c.active), sa.BigInteger).label("active"),
         sa.cast(sa.func.sum(t.c.last_active), sa.BigInteger).label("last_active"),
     ).where(t.c.cohort_month >= since.replace(day=1))
-    stmt = _in_view(stmt, t, scope, flt)
+    stmt = _in_view(stmt, t, selection)
     return stmt.group_by(t.c.cohort_month, t.c.month).order_by(t.c.cohort_month, t.c.month)
 
 
 def fetch_cohort_activity(
-    conn: sa.Connection, scope: Scope, flt: Filters, since: date, as_of: date, schema: dict
+    conn: sa.Connection, selection: Selection, since: date, as_of: date, schema: dict
 ) -> pl.DataFrame | None:
     """Cohort activity from the mart, or None when it does not cover ``as_of`` / ``since``."""
-    stmt = select_cohort_activity(scope, flt, since)
+    stmt = select_cohort_activity(selection, since)
     return _covered(conn, as_of, stmt, schema, since=since, read=frame)
 
 

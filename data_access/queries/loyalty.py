@@ -15,7 +15,7 @@ import polars as pl
 import sqlalchemy as sa
 
 from data_access.errors import DataUnavailable
-from data_access.filters import Filters, Scope, apply_filters, apply_scope
+from data_access.filters import Scope, apply_scope
 from data_access.masking import personal
 from data_access.queries._frames import frame
 from data_access.queries._sql import (
@@ -35,7 +35,7 @@ from data_access.schema import (
     footprints,
     product_holdings,
 )
-from data_access.selection import restrict
+from data_access.selection import Selection, restrict
 from metrics.loyalty import COMPONENTS, INPUT_COLUMNS
 from metrics.retention import COHORT_ACTIVITY_SCHEMA, COHORT_SIZE_SCHEMA, WEEKLY_COUNT_SCHEMA
 
@@ -114,19 +114,19 @@ def _bulk_frame(
     return pl.from_arrow(table.select(list(schema))).cast(schema)  # type: ignore[union-attr]
 
 
-def _fact_prefilter(stmt: sa.Select, table: sa.Table, scope: Scope, flt: Filters) -> sa.Select:
+def _fact_prefilter(stmt: sa.Select, table: sa.Table, selection: Selection) -> sa.Select:
     """Cheap branch pre-filter on a fact table (its branch_id is the customer's) before grouping;
     the officer part of the scope is applied on ``customers`` (fact rows carry no officer)."""
-    return restrict(stmt, flt.selection(scope).branches_only(), branch_col=table.c.branch_id)
+    return restrict(stmt, selection.branches_only(), branch_col=table.c.branch_id)
 
 
-def _customers_in_view(stmt: sa.Select, scope: Scope, flt: Filters, as_of: date) -> sa.Select:
+def _customers_in_view(stmt: sa.Select, selection: Selection, as_of: date) -> sa.Select:
     """Customers the scope may see, in the sidebar's branches / officers / tiers, open on as_of."""
     c = customers.c
     stmt = stmt.where(c.opened_on <= as_of, sa.or_(c.closed_on.is_(None), c.closed_on > as_of))
     return restrict(
         stmt,
-        flt.selection(scope),
+        selection,
         branch_col=c.branch_id,
         officer_col=c.officer_id,
         customer_col=c.customer_id,
@@ -134,8 +134,7 @@ def _customers_in_view(stmt: sa.Select, scope: Scope, flt: Filters, as_of: date)
 
 
 def select_loyalty_inputs(
-    scope: Scope,
-    flt: Filters,
+    selection: Selection,
     as_of: date,
     *,
     lookback_days: int = 180,
@@ -182,8 +181,7 @@ def select_loyalty_inputs(
             ),
         ).where(f.occurred_at >= min(signals_from, prior_from), f.occurred_at < end),
         footprints,
-        scope,
-        flt,
+        selection,
     )
     fp = fp.group_by(f.customer_id).subquery("fp")
 
@@ -199,8 +197,7 @@ def select_loyalty_inputs(
             sa.func.min(h.opened_on).label("first_held"),
         ).where(h.opened_on <= as_of),
         product_holdings,
-        scope,
-        flt,
+        selection,
     )
     held = held.group_by(h.customer_id).subquery("held")
 
@@ -235,13 +232,12 @@ def select_loyalty_inputs(
         )
         .order_by(c.customer_id)
     )
-    return _customers_in_view(stmt, scope, flt, as_of)
+    return _customers_in_view(stmt, selection, as_of)
 
 
 def fetch_loyalty_inputs(
     conn: sa.Connection,
-    scope: Scope,
-    flt: Filters,
+    selection: Selection,
     as_of: date,
     *,
     lookback_days: int = 180,
@@ -249,30 +245,30 @@ def fetch_loyalty_inputs(
 ) -> pl.DataFrame:
     """Per-customer loyalty inputs (INPUT_SCHEMA) for the customers in view on ``as_of``."""
     stmt = select_loyalty_inputs(
-        scope, flt, as_of, lookback_days=lookback_days, trend_days=trend_days
+        selection, as_of, lookback_days=lookback_days, trend_days=trend_days
     )
     return _bulk_frame(conn, stmt, INPUT_SCHEMA)
 
 
-def select_cohort_sizes(scope: Scope, flt: Filters, since: date, as_of: date) -> sa.Select:
+def select_cohort_sizes(selection: Selection, since: date, as_of: date) -> sa.Select:
     """Customers in view per month of first opening, for cohorts from ``since``'s month."""
     c = customers.c
     cohort = month_of(c.opened_on)
     stmt = sa.select(cohort.label("cohort_month"), sa.func.count().label("customers")).where(
         c.opened_on >= since.replace(day=1)
     )
-    stmt = _customers_in_view(stmt, scope, flt, as_of)
+    stmt = _customers_in_view(stmt, selection, as_of)
     return stmt.group_by(cohort).order_by(cohort)
 
 
 def fetch_cohort_sizes(
-    conn: sa.Connection, scope: Scope, flt: Filters, since: date, as_of: date
+    conn: sa.Connection, selection: Selection, since: date, as_of: date
 ) -> pl.DataFrame:
     """cohort_month, customers."""
-    return frame(conn, select_cohort_sizes(scope, flt, since, as_of), COHORT_SIZE_SCHEMA)
+    return frame(conn, select_cohort_sizes(selection, since, as_of), COHORT_SIZE_SCHEMA)
 
 
-def select_cohort_activity(scope: Scope, flt: Filters, since: date, as_of: date) -> sa.Select:
+def select_cohort_activity(selection: Selection, since: date, as_of: date) -> sa.Select:
     """cohort_month, month, active (customers active that month), last_active (customers whose
     last active month up to as_of it is), for cohorts from ``since``'s month."""
     start = since.replace(day=1)
@@ -287,16 +283,14 @@ def select_cohort_activity(scope: Scope, flt: Filters, since: date, as_of: date)
         )
         .distinct(),
         footprints,
-        scope,
-        flt,
+        selection,
     ).subquery("am")
     cohort = month_of(c.opened_on)
     per_customer = _customers_in_view(
         sa.select(c.customer_id, cohort.label("cohort_month"), active_months.c.month.label("month"))
         .select_from(customers.join(active_months, active_months.c.customer_id == c.customer_id))
         .where(c.opened_on >= start, active_months.c.month >= cohort),
-        scope,
-        flt,
+        selection,
         as_of,
     ).subquery("pc")
     last = (
@@ -333,16 +327,16 @@ def select_cohort_activity(scope: Scope, flt: Filters, since: date, as_of: date)
 
 
 def fetch_cohort_activity(
-    conn: sa.Connection, scope: Scope, flt: Filters, since: date, as_of: date
+    conn: sa.Connection, selection: Selection, since: date, as_of: date
 ) -> pl.DataFrame:
     """cohort_month, month, active, last_active (see ``select_cohort_activity``)."""
-    live = select_cohort_activity(scope, flt, since, as_of)
+    live = select_cohort_activity(selection, since, as_of)
     return _mart_or_live(
-        conn, "fetch_cohort_activity", live, COHORT_ACTIVITY_SCHEMA, scope, flt, since, as_of
+        conn, "fetch_cohort_activity", live, COHORT_ACTIVITY_SCHEMA, selection, since, as_of
     )
 
 
-def select_weekly_activity(scope: Scope, flt: Filters, since: date, as_of: date) -> sa.Select:
+def select_weekly_activity(selection: Selection, since: date, as_of: date) -> sa.Select:
     """week, prev_gap (0 first activity ever, 1 active the week before, 2 earlier), next_consecutive,
     customers — for weeks from the one before ``since``'s week up to ``as_of``'s week.
 
@@ -351,23 +345,21 @@ def select_weekly_activity(scope: Scope, flt: Filters, since: date, as_of: date)
     f, c = footprints.c, customers.c
     first_week = since - timedelta(days=since.weekday() + 7)
     start, end = ts(first_week), ts(as_of + timedelta(days=1))
-    in_view = _customers_in_view(sa.select(c.customer_id), scope, flt, as_of)
+    in_view = _customers_in_view(sa.select(c.customer_id), selection, as_of)
     active = (f.self_initiated.is_(True), f.customer_id.in_(in_view))
     inside = _fact_prefilter(
         sa.select(f.customer_id, week_of(f.occurred_at).label("week"))
         .where(*active, f.occurred_at >= start, f.occurred_at < end)
         .distinct(),
         footprints,
-        scope,
-        flt,
+        selection,
     )
     before = _fact_prefilter(
         sa.select(f.customer_id, week_of(sa.func.max(f.occurred_at)).label("week"))
         .where(*active, f.occurred_at < start)
         .group_by(f.customer_id),
         footprints,
-        scope,
-        flt,
+        selection,
     )
     weeks = sa.union_all(inside, before).subquery("w")
     order = {"partition_by": weeks.c.customer_id, "order_by": weeks.c.week}
@@ -392,12 +384,12 @@ def select_weekly_activity(scope: Scope, flt: Filters, since: date, as_of: date)
 
 
 def fetch_weekly_activity(
-    conn: sa.Connection, scope: Scope, flt: Filters, since: date, as_of: date
+    conn: sa.Connection, selection: Selection, since: date, as_of: date
 ) -> pl.DataFrame:
     """Weekly activity counts for ``metrics.retention.lifecycle``."""
-    live = select_weekly_activity(scope, flt, since, as_of)
+    live = select_weekly_activity(selection, since, as_of)
     return _mart_or_live(
-        conn, "fetch_weekly_activity", live, WEEKLY_COUNT_SCHEMA, scope, flt, since, as_of
+        conn, "fetch_weekly_activity", live, WEEKLY_COUNT_SCHEMA, selection, since, as_of
     )
 
 
@@ -406,8 +398,7 @@ def _mart_or_live(
     fetch: str,
     live: sa.Select,
     schema: dict,
-    scope: Scope,
-    flt: Filters,
+    selection: Selection,
     since: date,
     as_of: date,
 ) -> pl.DataFrame:
@@ -415,7 +406,7 @@ def _mart_or_live(
     else those of the ``live`` select."""
     from data_access.queries import activity  # the activity mart, when refreshed for as_of
 
-    mart = getattr(activity, fetch)(conn, scope, flt, since, as_of, schema)
+    mart = getattr(activity, fetch)(conn, selection, since, as_of, schema)
     return mart if mart is not None else frame(conn, live, schema)
 
 
@@ -432,15 +423,14 @@ def fetch_latest_tier_months(conn: sa.Connection, as_of: date) -> tuple[date, da
     return (months[1], months[0]) if len(months) == 2 else None
 
 
-def _mart_in_view(stmt: sa.Select, scope: Scope, flt: Filters) -> sa.Select:
+def _mart_in_view(stmt: sa.Select, selection: Selection) -> sa.Select:
     """The mart rows of the customers in view (the value mart joined for tier and AUM)."""
     m, v = customer_loyalty.c, customer_value.c
     stmt = stmt.select_from(
         customer_loyalty.outerjoin(customer_value, v.customer_id == m.customer_id)
     )
-    stmt = apply_scope(stmt, scope, m.branch_id, m.officer_id)
-    return apply_filters(
-        stmt, flt, branch_col=m.branch_id, officer_col=m.officer_id, tier_col=v.tier
+    return restrict(
+        stmt, selection, branch_col=m.branch_id, officer_col=m.officer_id, tier_col=v.tier
     )
 
 
@@ -454,7 +444,7 @@ def _churn_reason(m: sa.ColumnCollection, v: sa.ColumnCollection) -> sa.ColumnEl
     ).label("churn_reason")
 
 
-def select_loyalty_mart(scope: Scope, flt: Filters) -> sa.Select:
+def select_loyalty_mart(selection: Selection) -> sa.Select:
     """The loyalty mart for the customers in view, with the value mart's aum, clv and tier."""
     m, v = customer_loyalty.c, customer_value.c
     stmt = sa.select(
@@ -469,15 +459,15 @@ def select_loyalty_mart(scope: Scope, flt: Filters) -> sa.Select:
         v.clv,
         v.tier,
     )
-    return _mart_in_view(stmt, scope, flt).order_by(m.customer_id)
+    return _mart_in_view(stmt, selection).order_by(m.customer_id)
 
 
-def fetch_loyalty_mart(conn: sa.Connection, scope: Scope, flt: Filters) -> pl.DataFrame:
+def fetch_loyalty_mart(conn: sa.Connection, selection: Selection) -> pl.DataFrame:
     """Loyalty scores and components of the customers in view (MART_SCHEMA)."""
-    return _bulk_frame(conn, select_loyalty_mart(scope, flt), MART_SCHEMA)
+    return _bulk_frame(conn, select_loyalty_mart(selection), MART_SCHEMA)
 
 
-def select_mart_summary(scope: Scope, flt: Filters) -> sa.Select:
+def select_mart_summary(selection: Selection) -> sa.Select:
     """One row: customers, average loyalty, mean of each component, customers at churn risk and
     their AUM (value at stake)."""
     m, v = customer_loyalty.c, customer_value.c
@@ -488,15 +478,15 @@ def select_mart_summary(scope: Scope, flt: Filters) -> sa.Select:
         count_if(m.churn_risk.is_(True)).label("at_risk"),
         sum_if(m.churn_risk.is_(True), sa.func.coalesce(v.aum, 0.0)).label("value_at_stake"),
     )
-    return _mart_in_view(stmt, scope, flt)
+    return _mart_in_view(stmt, selection)
 
 
-def fetch_mart_summary(conn: sa.Connection, scope: Scope, flt: Filters) -> pl.DataFrame:
+def fetch_mart_summary(conn: sa.Connection, selection: Selection) -> pl.DataFrame:
     """The one-row summary of ``select_mart_summary`` (SUMMARY_SCHEMA)."""
-    return frame(conn, select_mart_summary(scope, flt), SUMMARY_SCHEMA)
+    return frame(conn, select_mart_summary(selection), SUMMARY_SCHEMA)
 
 
-def select_mart_bands(scope: Scope, flt: Filters, bin_width: int = 10) -> sa.Select:
+def select_mart_bands(selection: Selection, bin_width: int = 10) -> sa.Select:
     """band_start, customers: loyalty bands of ``bin_width`` points (100 in the top band)."""
     if bin_width <= 0 or 100 % bin_width:
         raise ValueError("bin_width must divide 100")
@@ -506,17 +496,17 @@ def select_mart_bands(scope: Scope, flt: Filters, bin_width: int = 10) -> sa.Sel
         sa.Integer,
     )
     stmt = sa.select(band.label("band_start"), sa.func.count().label("customers"))
-    return _mart_in_view(stmt, scope, flt).group_by(band).order_by(band)
+    return _mart_in_view(stmt, selection).group_by(band).order_by(band)
 
 
 def fetch_mart_bands(
-    conn: sa.Connection, scope: Scope, flt: Filters, bin_width: int = 10
+    conn: sa.Connection, selection: Selection, bin_width: int = 10
 ) -> pl.DataFrame:
     """Customers per loyalty band present (complete with ``metrics.loyalty.complete_bands``)."""
-    return frame(conn, select_mart_bands(scope, flt, bin_width), BAND_SCHEMA)
+    return frame(conn, select_mart_bands(selection, bin_width), BAND_SCHEMA)
 
 
-def select_mart_churn(scope: Scope, flt: Filters, limit: int) -> sa.Select:
+def select_mart_churn(selection: Selection, limit: int) -> sa.Select:
     """The first ``limit`` customers at churn risk, most AUM at stake first (then lowest loyalty),
     with components and contact details (unmasked: mask before showing)."""
     m, v, c = customer_loyalty.c, customer_value.c, customers.c
@@ -532,14 +522,14 @@ def select_mart_churn(scope: Scope, flt: Filters, limit: int) -> sa.Select:
         c.name,
         c.phone,
     ).where(m.churn_risk.is_(True))
-    stmt = _mart_in_view(stmt, scope, flt).join(customers, c.customer_id == m.customer_id)
+    stmt = _mart_in_view(stmt, selection).join(customers, c.customer_id == m.customer_id)
     return stmt.order_by(stake.desc(), m.loyalty, m.customer_id).limit(limit)
 
 
 @personal
-def fetch_mart_churn(conn: sa.Connection, scope: Scope, flt: Filters, limit: int) -> pl.DataFrame:
+def fetch_mart_churn(conn: sa.Connection, selection: Selection, limit: int) -> pl.DataFrame:
     """Top of the churn-risk list from the mart (CHURN_SCHEMA)."""
-    return frame(conn, select_mart_churn(scope, flt, limit), CHURN_SCHEMA)
+    return frame(conn, select_mart_churn(selection, limit), CHURN_SCHEMA)
 
 
 def fetch_mart_as_of(conn: sa.Connection) -> date | None:
@@ -563,17 +553,17 @@ def fetch_contacts(
 
 
 def fetch_tier_months(
-    conn: sa.Connection, scope: Scope, flt: Filters, months: tuple[date, ...]
+    conn: sa.Connection, selection: Selection, months: tuple[date, ...]
 ) -> pl.DataFrame:
     """customer_id, month, tier for some months (input of ``metrics.value.tier_migration``)."""
     t, c = customer_tier_months.c, customers.c
     stmt = sa.select(t.customer_id, t.month, t.tier).where(t.month.in_(months))
-    stmt = _fact_prefilter(stmt, customer_tier_months, scope, flt)
-    if scope.level == "officer" or flt.officer_ids:
-        owned = apply_filters(
-            apply_scope(sa.select(c.customer_id), scope, c.branch_id, c.officer_id),
-            flt,
-            officer_col=c.officer_id,
+    stmt = _fact_prefilter(stmt, customer_tier_months, selection)
+    if selection.scope.level == "officer" or selection.officer_ids:
+        # the officer part on today's owner (the branch part was the pre-filter above)
+        book = Selection(selection.scope, officer_ids=selection.officer_ids)
+        owned = restrict(
+            sa.select(c.customer_id), book, branch_col=c.branch_id, officer_col=c.officer_id
         )
         stmt = stmt.where(t.customer_id.in_(owned))
     return _bulk_frame(conn, stmt.order_by(t.customer_id, t.month), TIER_MONTH_SCHEMA)

@@ -9,7 +9,8 @@ from datetime import datetime, time, timedelta
 import sqlalchemy as sa
 
 from dashboard.loaders.loyalty import load_overview
-from data_access.filters import Filters, Scope
+from data_access.filters import Scope
+from data_access.selection import Selection
 from metrics.standards import load_standards
 from tests.audit.conftest import DATA_END
 from tests.audit.test_value_audit import OPEN, RFM, _scope_sql, _segment
@@ -54,7 +55,7 @@ def test_churn_list(bank: sa.Engine, largest_branch: int, busiest_officer: Scope
             )
             if reason:
                 expected[cid] = (reason, float(aum))
-        ov = load_overview(scope, Filters(DATA_END, DATA_END), DATA_END, 10_000)
+        ov = load_overview(Selection(scope), DATA_END, 10_000)
         where = f"{scope.level}"
         assert ov.at_risk == len(expected), where
         assert abs(ov.value_at_stake - sum(a for _, a in expected.values())) < 0.01, where

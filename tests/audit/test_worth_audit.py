@@ -21,8 +21,9 @@ from scipy.special import betaln, gammaln
 
 from dashboard.loaders.loyalty import load_overview
 from dashboard.loaders.segments import load_breakdown, load_summary, view
-from data_access.filters import Filters, Scope
+from data_access.filters import Scope
 from data_access.queries.value import SegmentDefinition
+from data_access.selection import Selection
 from metrics.standards import load_standards
 from tests.audit.test_value_audit import (
     OPEN,
@@ -229,7 +230,7 @@ def test_clv_and_loyalty_overview(
             }
             score = min(max(100 * sum(weights[k] * comps[k] for k in weights), 0.0), 100.0)
             scores[cid] = (score, *(comps[k] for k in weights))
-        ov = load_overview(scope, Filters(as_of, as_of), as_of, 10_000)
+        ov = load_overview(Selection(scope), as_of, 10_000)
         assert ov.customers == len(scores), where
         assert ov.average == pytest.approx(np.mean([s[0] for s in scores.values()]), rel=1e-6)
         for i, code in enumerate(weights, start=1):

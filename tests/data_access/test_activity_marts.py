@@ -17,6 +17,7 @@ from data_access.queries import loyalty as lq
 from data_access.queries import officers as oq
 from data_access.queries import quality as qq
 from data_access.queries._frames import frame
+from data_access.selection import Selection
 from metrics.standards import load_standards
 from tests.conftest import sql_one, sql_rows
 
@@ -44,17 +45,16 @@ def _ids(engine: sa.Engine) -> tuple[int, int, int]:
     return int(b), int(o), int(other)
 
 
-def views(engine: sa.Engine) -> list[tuple[Scope, Filters]]:
+def views(engine: sa.Engine) -> list[Selection]:
     b, o, other = _ids(engine)
-    day = Filters(AS_OF, AS_OF)
     return [
-        (Scope.bank(), day),
-        (Scope.branch(b), day),
-        (Scope.officer(b, o), day),
-        (Scope.bank(), Filters(AS_OF, AS_OF, branch_ids=(b, other))),
-        (Scope.bank(), Filters(AS_OF, AS_OF, officer_ids=(o,))),
-        (Scope.bank(), Filters(AS_OF, AS_OF, tiers=("affluent", "vip"))),
-        (Scope.branch(b), Filters(AS_OF, AS_OF, branch_ids=(other,))),  # sees nothing
+        Selection(),
+        Selection(Scope.branch(b)),
+        Selection(Scope.officer(b, o)),
+        Selection(branch_ids=(b, other)),
+        Selection(officer_ids=(o,)),
+        Selection(tiers=("affluent", "vip")),
+        Selection(Scope.branch(b), branch_ids=(other,)),  # sees nothing
     ]
 
 
@@ -67,9 +67,9 @@ def _assert_mart_is_live(
     schema: dict,
 ) -> None:
     """In every view, the mart's reader (``fetch``) returns the live query's (``select``) frame."""
-    for scope, flt in views(engine):
-        live = frame(conn, select(scope, flt, since, AS_OF), schema)
-        got = fetch(conn, scope, flt, since, AS_OF, schema)
+    for selection in views(engine):
+        live = frame(conn, select(selection, since, AS_OF), schema)
+        got = fetch(conn, selection, since, AS_OF, schema)
         assert got is not None
         assert_frame_equal(got, live)
 
@@ -90,7 +90,7 @@ def test_weekly_activity_from_the_mart_equals_the_live_query(bank: sa.Engine, si
         )  # fmt: skip
         bank_live = frame(
             conn,
-            lq.select_weekly_activity(Scope.bank(), Filters(AS_OF, AS_OF), since, AS_OF),
+            lq.select_weekly_activity(Selection(), since, AS_OF),
             lq.WEEKLY_COUNT_SCHEMA,
         )
         assert bank_live["customers"].sum() > 0  # the comparison is not between two empty frames
@@ -110,7 +110,7 @@ def test_cohort_activity_from_the_mart_equals_the_live_query(bank: sa.Engine, si
             lq.COHORT_ACTIVITY_SCHEMA,
         )  # fmt: skip
         whole = fast.fetch_cohort_activity(
-            conn, Scope.bank(), Filters(AS_OF, AS_OF), since, AS_OF, lq.COHORT_ACTIVITY_SCHEMA
+            conn, Selection(), since, AS_OF, lq.COHORT_ACTIVITY_SCHEMA
         )
         assert whole["active"].sum() > 0
 
@@ -118,8 +118,9 @@ def test_cohort_activity_from_the_mart_equals_the_live_query(bank: sa.Engine, si
 def test_income_evidence_from_the_mart_equals_the_live_query(bank: sa.Engine) -> None:
     start = AS_OF - timedelta(weeks=12)
     with bank.connect() as conn:
-        for scope, flt in views(bank):
-            period = Filters(start, AS_OF, flt.branch_ids, flt.officer_ids)
+        for selection in views(bank):
+            scope = selection.scope
+            period = Filters(start, AS_OF, selection.branch_ids, selection.officer_ids)
             for ratio in (1.5, 3.0):
                 live = frame(
                     conn,
@@ -141,17 +142,14 @@ def test_another_day_falls_back_to_the_live_query(bank: sa.Engine) -> None:
     earlier = AS_OF - timedelta(days=7)
     flt = Filters(earlier, earlier)
     with bank.connect() as conn:
-        assert fast.fetch_weekly_activity(conn, Scope.bank(), flt, earlier, earlier, {}) is None
-        assert fast.fetch_cohort_activity(conn, Scope.bank(), flt, earlier, earlier, {}) is None
+        assert fast.fetch_weekly_activity(conn, Selection(), earlier, earlier, {}) is None
+        assert fast.fetch_cohort_activity(conn, Selection(), earlier, earlier, {}) is None
         assert fast.fetch_profile_income_evidence(conn, Scope.bank(), flt, 1.5, {}) is None
         assert fast.fetch_application_evidence(conn, Scope.bank(), flt, {}) is None
         assert fast.fetch_applicant_places(conn, Scope.bank(), flt, {}) is None
         # cohorts before the footprint history are not in the mart
         old = date(2020, 1, 1)
-        assert (
-            fast.fetch_cohort_activity(conn, Scope.bank(), Filters(AS_OF, AS_OF), old, AS_OF, {})
-            is None
-        )
+        assert fast.fetch_cohort_activity(conn, Selection(), old, AS_OF, {}) is None
 
 
 @pytest.mark.parametrize(
@@ -162,8 +160,9 @@ def test_application_evidence_from_the_mart_equals_the_live_query(
 ) -> None:
     start = AS_OF - timedelta(weeks=weeks)
     with bank.connect() as conn:
-        for scope, flt in views(bank):
-            period = Filters(start, AS_OF, flt.branch_ids, flt.officer_ids)
+        for selection in views(bank):
+            scope = selection.scope
+            period = Filters(start, AS_OF, selection.branch_ids, selection.officer_ids)
             live = frame(
                 conn, qq.select_application_evidence(scope, period), qq.APPLICATION_EVIDENCE_SCHEMA
             )
@@ -191,8 +190,9 @@ def test_application_evidence_from_the_mart_equals_the_live_query(
 )
 def test_officer_activity_from_the_mart_equals_the_live_query(bank: sa.Engine, start: date) -> None:
     with bank.connect() as conn:
-        for scope, flt in views(bank):
-            period = Filters(start, AS_OF, flt.branch_ids, flt.officer_ids)
+        for selection in views(bank):
+            scope = selection.scope
+            period = Filters(start, AS_OF, selection.branch_ids, selection.officer_ids)
             live = frame(conn, oq.select_activity_weekly(scope, period), oq.ACTIVITY_SCHEMA)
             got = fast.fetch_activity_weekly(conn, scope, period, oq.ACTIVITY_SCHEMA)
             assert got is not None

@@ -9,14 +9,14 @@ import pytest
 import sqlalchemy as sa
 
 from data_access import schema
-from data_access.filters import Filters, Scope
+from data_access.filters import Scope
 from data_access.masking import KINDS
 from data_access.queries import loyalty as q
+from data_access.selection import Selection
 from metrics.retention import weekly_activity_counts
 from tests.rows import branch_rows, officer_rows
 
 AS_OF = date(2026, 11, 22)  # a Sunday
-ALL = Filters(date(2026, 11, 16), AS_OF)
 
 
 def _fp(fid, cust, branch, at, kind, direction, channel, amount, cp, self_init):
@@ -267,7 +267,7 @@ def engine(empty_engine: sa.Engine) -> sa.Engine:
 
 def test_loyalty_inputs_are_aggregated_exactly(engine: sa.Engine) -> None:
     with engine.connect() as conn:
-        got = q.fetch_loyalty_inputs(conn, Scope.bank(), ALL, AS_OF)
+        got = q.fetch_loyalty_inputs(conn, Selection(), AS_OF)
     assert got.columns == list(q.INPUT_SCHEMA)
     rows = {r["customer_id"]: r for r in got.iter_rows(named=True)}
     assert sorted(rows) == [1, 2, 3]  # customer 4 closed before as_of
@@ -303,38 +303,35 @@ def test_loyalty_inputs_are_aggregated_exactly(engine: sa.Engine) -> None:
 
 
 @pytest.mark.parametrize(
-    ("scope", "flt", "expected"),
+    ("selection", "expected"),
     [
-        pytest.param(Scope.branch(1), ALL, [1, 2], id="branch-scope"),
-        pytest.param(Scope.officer(2, 20), ALL, [3], id="officer-scope"),
+        pytest.param(Selection(Scope.branch(1)), [1, 2], id="branch-scope"),
+        pytest.param(Selection(Scope.officer(2, 20)), [3], id="officer-scope"),
+        pytest.param(Selection(branch_ids=(2,)), [3], id="branch-filter"),
+        pytest.param(Selection(tiers=("affluent",)), [1], id="tier-filter"),
         pytest.param(
-            Scope.bank(), Filters(ALL.start, ALL.end, branch_ids=(2,)), [3], id="branch-filter"
-        ),
-        pytest.param(
-            Scope.bank(), Filters(ALL.start, ALL.end, tiers=("affluent",)), [1], id="tier-filter"
-        ),
-        pytest.param(
-            Scope.bank(),
-            Filters(ALL.start, ALL.end, officer_ids=(10,)),
+            Selection(officer_ids=(10,)),
             [1, 2],
             id="officer-filter",
         ),
     ],
 )
-def test_inputs_honour_scope_and_filters(
-    engine: sa.Engine, scope: Scope, flt: Filters, expected
-) -> None:
+def test_inputs_honour_scope_and_filters(engine: sa.Engine, selection: Selection, expected) -> None:
     with engine.connect() as conn:
-        got = q.fetch_loyalty_inputs(conn, scope, flt, AS_OF)
+        got = q.fetch_loyalty_inputs(conn, selection, AS_OF)
     assert got["customer_id"].to_list() == expected
 
 
 def test_officer_scope_sees_the_same_aggregates_as_the_bank(engine: sa.Engine) -> None:
     with engine.connect() as conn:
-        bank = q.fetch_loyalty_inputs(conn, Scope.bank(), ALL, AS_OF)
-        mine = q.fetch_loyalty_inputs(conn, Scope.officer(2, 20), ALL, AS_OF)
-        weekly = q.fetch_weekly_activity(conn, Scope.officer(2, 20), ALL, date(2026, 10, 1), AS_OF)
-        cohorts = q.fetch_cohort_activity(conn, Scope.officer(1, 10), ALL, date(2026, 9, 1), AS_OF)
+        bank = q.fetch_loyalty_inputs(conn, Selection(), AS_OF)
+        mine = q.fetch_loyalty_inputs(conn, Selection(Scope.officer(2, 20)), AS_OF)
+        weekly = q.fetch_weekly_activity(
+            conn, Selection(Scope.officer(2, 20)), date(2026, 10, 1), AS_OF
+        )
+        cohorts = q.fetch_cohort_activity(
+            conn, Selection(Scope.officer(1, 10)), date(2026, 9, 1), AS_OF
+        )
     assert mine.rows() == bank.filter(pl.col("customer_id") == 3).rows()
     assert mine["tx_recent"].to_list() == [1]
     assert weekly.rows() == [(date(2026, 10, 5), 0, False, 1)]
@@ -347,9 +344,9 @@ def test_officer_scope_sees_the_same_aggregates_as_the_bank(engine: sa.Engine) -
 def test_cohort_sizes_and_activity(engine: sa.Engine) -> None:
     since = date(2026, 9, 1)
     with engine.connect() as conn:
-        sizes = q.fetch_cohort_sizes(conn, Scope.bank(), ALL, since, AS_OF)
-        acts = q.fetch_cohort_activity(conn, Scope.bank(), ALL, since, AS_OF)
-        b2 = q.fetch_cohort_activity(conn, Scope.branch(2), ALL, since, AS_OF)
+        sizes = q.fetch_cohort_sizes(conn, Selection(), since, AS_OF)
+        acts = q.fetch_cohort_activity(conn, Selection(), since, AS_OF)
+        b2 = q.fetch_cohort_activity(conn, Selection(Scope.branch(2)), since, AS_OF)
     assert sizes.rows() == [(date(2026, 9, 1), 1), (date(2026, 10, 1), 1)]
     assert acts.rows() == [
         (date(2026, 9, 1), date(2026, 9, 1), 1, 0),
@@ -362,7 +359,7 @@ def test_cohort_sizes_and_activity(engine: sa.Engine) -> None:
 def test_weekly_activity_matches_the_metric_and_exact_rows(engine: sa.Engine) -> None:
     since = date(2026, 10, 1)  # weeks from 21 Sep (the week before since's week)
     with engine.connect() as conn:
-        got = q.fetch_weekly_activity(conn, Scope.bank(), ALL, since, AS_OF)
+        got = q.fetch_weekly_activity(conn, Selection(), since, AS_OF)
         raw = pl.DataFrame(
             conn.execute(
                 sa.select(schema.footprints.c.customer_id, schema.footprints.c.occurred_at).where(
@@ -387,9 +384,8 @@ def test_weekly_activity_matches_the_metric_and_exact_rows(engine: sa.Engine) ->
 
 
 def test_weekly_activity_honours_officer_filter(engine: sa.Engine) -> None:
-    flt = Filters(ALL.start, ALL.end, officer_ids=(20,))
     with engine.connect() as conn:
-        got = q.fetch_weekly_activity(conn, Scope.bank(), flt, date(2026, 10, 1), AS_OF)
+        got = q.fetch_weekly_activity(conn, Selection(officer_ids=(20,)), date(2026, 10, 1), AS_OF)
     assert got.rows() == [(date(2026, 10, 5), 0, False, 1)]
 
 
@@ -398,11 +394,9 @@ def test_tier_months_for_migration(engine: sa.Engine) -> None:
     with engine.connect() as conn:
         assert q.fetch_latest_tier_months(conn, AS_OF) == (sep, oct_)
         assert q.fetch_latest_tier_months(conn, date(2026, 9, 30)) is None
-        bank = q.fetch_tier_months(conn, Scope.bank(), ALL, (sep, oct_))
-        b2 = q.fetch_tier_months(conn, Scope.branch(2), ALL, (sep,))
-        o20 = q.fetch_tier_months(
-            conn, Scope.bank(), Filters(ALL.start, ALL.end, officer_ids=(20,)), (sep, oct_)
-        )
+        bank = q.fetch_tier_months(conn, Selection(), (sep, oct_))
+        b2 = q.fetch_tier_months(conn, Selection(Scope.branch(2)), (sep,))
+        o20 = q.fetch_tier_months(conn, Selection(officer_ids=(20,)), (sep, oct_))
     assert bank.rows() == [
         (1, sep, "affluent"),
         (1, oct_, "vip"),
@@ -413,7 +407,7 @@ def test_tier_months_for_migration(engine: sa.Engine) -> None:
     assert b2.is_empty()
     assert o20.rows() == [(3, oct_, "mass")]
     with engine.connect() as conn:
-        mine = q.fetch_tier_months(conn, Scope.officer(1, 10), ALL, (sep,))
+        mine = q.fetch_tier_months(conn, Selection(Scope.officer(1, 10)), (sep,))
     assert mine.rows() == [(1, sep, "affluent"), (2, sep, "mass")]
 
 
@@ -454,11 +448,9 @@ def test_mart_reads_with_value_columns_and_contacts(engine: sa.Engine) -> None:
         )
     with engine.connect() as conn:
         assert q.fetch_mart_as_of(conn) == AS_OF
-        mart = q.fetch_loyalty_mart(conn, Scope.bank(), ALL)
-        mass = q.fetch_loyalty_mart(
-            conn, Scope.bank(), Filters(ALL.start, ALL.end, tiers=("mass",))
-        )
-        b1 = q.fetch_loyalty_mart(conn, Scope.branch(1), ALL)
+        mart = q.fetch_loyalty_mart(conn, Selection())
+        mass = q.fetch_loyalty_mart(conn, Selection(tiers=("mass",)))
+        b1 = q.fetch_loyalty_mart(conn, Selection(Scope.branch(1)))
         contacts = q.fetch_contacts(conn, Scope.branch(1, reveal=KINDS), (1, 3))
     assert mart.columns == list(q.MART_SCHEMA)
     assert mart["loyalty"].to_list() == [70.0, 20.0, 30.0]
@@ -470,7 +462,7 @@ def test_mart_reads_with_value_columns_and_contacts(engine: sa.Engine) -> None:
 
 def test_empty_database_gives_empty_frames(empty_engine: sa.Engine) -> None:
     with empty_engine.connect() as conn:
-        assert q.fetch_loyalty_inputs(conn, Scope.bank(), ALL, AS_OF).is_empty()
-        assert q.fetch_cohort_activity(conn, Scope.bank(), ALL, date(2026, 1, 1), AS_OF).is_empty()
-        assert q.fetch_weekly_activity(conn, Scope.bank(), ALL, date(2026, 1, 1), AS_OF).is_empty()
+        assert q.fetch_loyalty_inputs(conn, Selection(), AS_OF).is_empty()
+        assert q.fetch_cohort_activity(conn, Selection(), date(2026, 1, 1), AS_OF).is_empty()
+        assert q.fetch_weekly_activity(conn, Selection(), date(2026, 1, 1), AS_OF).is_empty()
         assert q.fetch_mart_as_of(conn) is None

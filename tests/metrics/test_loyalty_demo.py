@@ -13,9 +13,9 @@ import polars as pl
 import pytest
 import sqlalchemy as sa
 
-from data_access.filters import Filters, Scope
 from data_access.queries.loyalty import fetch_loyalty_inputs
 from data_access.queries.org import fetch_data_as_of
+from data_access.selection import Selection
 from metrics.loyalty import loyalty_scores
 from metrics.standards import load_standards
 
@@ -23,7 +23,7 @@ STD = load_standards().loyalty
 
 
 def _scores(conn: sa.Connection, as_of) -> pl.DataFrame:
-    inputs = fetch_loyalty_inputs(conn, Scope.bank(), Filters(as_of, as_of), as_of)
+    inputs = fetch_loyalty_inputs(conn, Selection(), as_of)
     return loyalty_scores(inputs, STD, as_of=as_of).select(
         "customer_id",
         "loyalty",

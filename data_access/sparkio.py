@@ -19,25 +19,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import sqlalchemy as sa
 
+from data_access.arrowtypes import arrow_type
 from data_access.dialects import PARTITIONS, InsertSelect, ParquetFiles, TruncateTable
 from data_access.settings import DATA_DIR, get_setting
-
-
-def arrow_type(kind: sa.types.TypeEngine) -> pa.DataType:
-    """The Arrow type a column of this SQL type is staged as."""
-    for generic, arrow in (
-        (sa.Boolean, pa.bool_()),
-        (sa.SmallInteger, pa.int16()),
-        (sa.BigInteger, pa.int64()),
-        (sa.Integer, pa.int32()),
-        (sa.DateTime, pa.timestamp("us")),
-        (sa.Date, pa.date32()),
-        (sa.Float, pa.float64()),
-        (sa.Numeric, pa.float64()),
-    ):
-        if isinstance(kind, generic):
-            return arrow
-    return pa.string()
 
 
 def staging_root() -> Path:

@@ -1,15 +1,41 @@
-"""Run a Core select and return a typed polars frame; driver errors become DataUnavailable."""
+"""Run a Core select and return a typed polars frame; driver errors become DataUnavailable.
+
+A frame's schema follows its select: each column's SQLAlchemy type gives its polars dtype
+(``schema_of``), so a fetch states its columns once, in SQL.
+"""
 
 from __future__ import annotations
 
 import polars as pl
+import pyarrow as pa
 import sqlalchemy as sa
 
+from data_access.arrowtypes import arrow_type
 from data_access.errors import DataUnavailable
 
 
-def frame(conn: sa.Connection, stmt: sa.Select, schema: dict[str, pl.DataType]) -> pl.DataFrame:
-    """Execute ``stmt`` and cast the result to ``schema`` (column order as in the schema)."""
+def dtype_of(sql_type: sa.types.TypeEngine) -> pl.DataType:
+    """The polars dtype of a column of ``sql_type`` in a fetched frame: its Arrow type, with
+    every integer as Int64 (ids and counts alike)."""
+    if isinstance(sql_type, sa.types.NullType):
+        raise TypeError("a selected column has no SQL type: give it one (type_coerce or cast)")
+    dtype = pl.Series(pa.array([], arrow_type(sql_type))).dtype
+    return pl.Int64() if dtype.is_integer() else dtype
+
+
+def schema_of(stmt: sa.Select | sa.CompoundSelect) -> dict[str, pl.DataType]:
+    """Column name -> polars dtype of what ``stmt`` returns, in its column order."""
+    return {name: dtype_of(col.type) for name, col in stmt.selected_columns.items()}
+
+
+def frame(
+    conn: sa.Connection,
+    stmt: sa.Select | sa.CompoundSelect,
+    schema: dict[str, pl.DataType] | None = None,
+) -> pl.DataFrame:
+    """Execute ``stmt`` and cast the result to ``schema`` (column order as in the schema), by
+    default the select's own (``schema_of``)."""
+    schema = schema_of(stmt) if schema is None else schema
     try:
         result = conn.execute(stmt)
         rows = result.fetchall()

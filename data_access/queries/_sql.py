@@ -9,6 +9,9 @@ import sqlalchemy as sa
 # Money out to these counterparties has left the bank (outflow KPI, signal and loyalty component).
 OUTFLOW_COUNTERPARTIES = ("other_bank", "internet_platform")
 
+# The month-average balances of balance_snapshots, in the order the frames show them.
+MONTH_AVERAGES = ("demand_avg", "time_avg", "wealth_avg", "loan_avg")
+
 
 def ts(day: date) -> datetime:
     """Midnight at the start of ``day`` (a half-open window's bound on a timestamp column)."""

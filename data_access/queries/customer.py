@@ -20,6 +20,7 @@ from data_access.filters import Filters, Scope, apply_scope
 from data_access.identifiers import clean_text, is_id_like, parse_id
 from data_access.masking import personal
 from data_access.queries._frames import frame
+from data_access.queries._sql import MONTH_AVERAGES
 from data_access.queries.quality import INFLOW_LOOKBACK_DAYS, NOT_INCOME_KINDS
 from data_access.schema import (
     balance_snapshots,
@@ -38,88 +39,6 @@ from data_access.schema import (
 from data_access.selection import Selection, picks_of, restrict
 from data_access.soft_entry import check_soft_footprint
 
-PROFILE_SCHEMA: dict[str, pl.DataType] = {
-    "customer_id": pl.Int64,
-    "branch_id": pl.Int64,
-    "branch_name": pl.String,
-    "branch_name_en": pl.String,
-    "officer_id": pl.Int64,
-    "officer_name": pl.String,
-    "name": pl.String,
-    "gender": pl.String,
-    "birth_year": pl.Int64,
-    "occupation": pl.String,
-    "town": pl.String,
-    "village": pl.String,
-    "opened_on": pl.Date,
-    "declared_income": pl.Float64,
-    "education": pl.String,
-    "marital_status": pl.String,
-    "household_size": pl.Int64,
-    "phone": pl.String,
-    "id_number": pl.String,
-    "profile_updated_on": pl.Date,
-    "closed_on": pl.Date,
-}
-HOLDING_SCHEMA = {
-    "product": pl.String,
-    "opened_on": pl.Date,
-    "closed_on": pl.Date,
-    "balance": pl.Float64,
-    "credit_limit": pl.Float64,
-}
-BALANCE_SCHEMA = {
-    "month": pl.Date,
-    "demand_avg": pl.Float64,
-    "time_avg": pl.Float64,
-    "wealth_avg": pl.Float64,
-    "loan_avg": pl.Float64,
-    "aum": pl.Float64,
-}
-WEEKLY_SCHEMA = {
-    "week_start": pl.Date,
-    "kind": pl.String,
-    "channel": pl.String,
-    "direction": pl.String,
-    "n": pl.Int64,
-    "amount": pl.Float64,
-}
-RECENT_SCHEMA = {
-    "occurred_at": pl.Datetime("us"),
-    "kind": pl.String,
-    "direction": pl.String,
-    "channel": pl.String,
-    "amount": pl.Float64,
-    "place": pl.String,
-    "merchant_category": pl.String,
-    "counterparty_type": pl.String,
-}
-SOFT_SCHEMA = {
-    "soft_id": pl.Int64,
-    "captured_at": pl.Datetime("us"),
-    "kind": pl.String,
-    "source": pl.String,
-    "fuel_grade": pl.Int64,
-    "litres": pl.Float64,
-    "amount": pl.Float64,
-    "place": pl.String,
-    "detail": pl.String,
-    "confidence": pl.Float64,
-    "officer_id": pl.Int64,
-    "officer_name": pl.String,
-}
-EXTERNAL_SCHEMA = {"platform": pl.String, "credit_limit": pl.Float64, "as_of": pl.Date}
-LOAN_APP_SCHEMA = {
-    "application_id": pl.Int64,
-    "applied_on": pl.Date,
-    "product": pl.String,
-    "amount": pl.Float64,
-    "declared_income": pl.Float64,
-    "declared_business": pl.String,
-    "declared_place": pl.String,
-    "status": pl.String,
-    "decided_on": pl.Date,
-}
 SEARCH_SCHEMA = {
     "customer_id": pl.Int64,
     "name": pl.String,
@@ -134,6 +53,12 @@ SEARCH_SCHEMA = {
 
 _ONE_DAY = timedelta(days=1)
 _ID_COLUMNS = ("customer_id", "branch_id", "officer_id")
+
+
+def _details(table: sa.Table, *leave_out: str) -> list[sa.Column]:
+    """The columns of ``table`` but those saying whose row it is (customer, branch, officer) and
+    ``leave_out``, in the table's order."""
+    return [col for col in table.c if col.key not in (*_ID_COLUMNS, *leave_out)]
 
 
 def visible(scope: Scope, customer_id: int) -> sa.ColumnElement[bool]:
@@ -161,7 +86,7 @@ def fetch_profile(conn: sa.Connection, scope: Scope, customer_id: int) -> pl.Dat
             branches.c.name_en.label("branch_name_en"),
             c.officer_id,
             officers.c.name.label("officer_name"),
-            *(getattr(c, k) for k in PROFILE_SCHEMA if k in c and k not in _ID_COLUMNS),
+            *_details(customers),
         )
         .select_from(
             customers.join(branches, branches.c.branch_id == c.branch_id).outerjoin(
@@ -170,7 +95,7 @@ def fetch_profile(conn: sa.Connection, scope: Scope, customer_id: int) -> pl.Dat
         )
         .where(c.customer_id == customer_id)
     )
-    return frame(conn, apply_scope(stmt, scope, c.branch_id, c.officer_id), PROFILE_SCHEMA)
+    return frame(conn, apply_scope(stmt, scope, c.branch_id, c.officer_id))
 
 
 def fetch_holdings(conn: sa.Connection, scope: Scope, customer_id: int) -> pl.DataFrame:
@@ -181,7 +106,7 @@ def fetch_holdings(conn: sa.Connection, scope: Scope, customer_id: int) -> pl.Da
         .where(h.customer_id == customer_id, visible(scope, customer_id))
         .order_by(h.opened_on.desc(), h.product)
     )
-    return frame(conn, stmt, HOLDING_SCHEMA)
+    return frame(conn, stmt)
 
 
 def fetch_monthly_balances(
@@ -190,12 +115,12 @@ def fetch_monthly_balances(
     """Month-average balances and AUM (demand + time + wealth), oldest month first."""
     b = balance_snapshots.c
     aum = (b.demand_avg + b.time_avg + b.wealth_avg).label("aum")
-    stmt = sa.select(*(b[k] for k in BALANCE_SCHEMA if k != "aum"), aum).where(
+    stmt = sa.select(b.month, *(b[k] for k in MONTH_AVERAGES), aum).where(
         b.customer_id == customer_id, visible(scope, customer_id)
     )
     if since is not None:
         stmt = stmt.where(b.month >= since)
-    return frame(conn, stmt.order_by(b.month), BALANCE_SCHEMA)
+    return frame(conn, stmt.order_by(b.month))
 
 
 def fetch_weekly_footprints(
@@ -222,7 +147,7 @@ def fetch_weekly_footprints(
         .group_by(week, f.kind, f.channel, f.direction)
         .order_by(week, f.kind, f.channel, f.direction)
     )
-    return frame(conn, stmt, WEEKLY_SCHEMA)
+    return frame(conn, stmt)
 
 
 def fetch_recent_footprints(
@@ -230,13 +155,13 @@ def fetch_recent_footprints(
 ) -> pl.DataFrame:
     """The last ``limit`` hard footprints (newest first), up to the end of ``until`` when given."""
     f = footprints.c
-    stmt = sa.select(*(f[k] for k in RECENT_SCHEMA)).where(
+    stmt = sa.select(*_details(footprints, "footprint_id", "self_initiated")).where(
         f.customer_id == customer_id, visible(scope, customer_id)
     )
     if until is not None:
         stmt = stmt.where(f.occurred_at < datetime.combine(until, datetime.min.time()) + _ONE_DAY)
     stmt = stmt.order_by(f.occurred_at.desc(), f.footprint_id.desc()).limit(int(limit))
-    return frame(conn, stmt, RECENT_SCHEMA)
+    return frame(conn, stmt)
 
 
 def fetch_soft_footprints(
@@ -246,16 +171,7 @@ def fetch_soft_footprints(
     s = soft_footprints.c
     stmt = (
         sa.select(
-            s.soft_id,
-            s.captured_at,
-            s.kind,
-            s.source,
-            s.fuel_grade,
-            s.litres,
-            s.amount,
-            s.place,
-            s.detail,
-            s.confidence,
+            *_details(soft_footprints),
             s.officer_id,
             officers.c.name.label("officer_name"),
         )
@@ -264,7 +180,7 @@ def fetch_soft_footprints(
         .order_by(s.captured_at.desc(), s.soft_id.desc())
         .limit(int(limit))
     )
-    return frame(conn, stmt, SOFT_SCHEMA)
+    return frame(conn, stmt)
 
 
 def fetch_external_limits(conn: sa.Connection, scope: Scope, customer_id: int) -> pl.DataFrame:
@@ -275,35 +191,18 @@ def fetch_external_limits(conn: sa.Connection, scope: Scope, customer_id: int) -
         .where(e.customer_id == customer_id, e.consent.is_(True), visible(scope, customer_id))
         .order_by(e.as_of.desc(), e.platform)
     )
-    return frame(conn, stmt, EXTERNAL_SCHEMA)
+    return frame(conn, stmt)
 
 
 def fetch_loan_applications(conn: sa.Connection, scope: Scope, customer_id: int) -> pl.DataFrame:
     """The customer's loan applications with what was declared, newest first."""
     a = loan_applications.c
     stmt = (
-        sa.select(*(getattr(a, k) for k in LOAN_APP_SCHEMA))
+        sa.select(*_details(loan_applications))
         .where(a.customer_id == customer_id, visible(scope, customer_id))
         .order_by(a.applied_on.desc(), a.application_id.desc())
     )
-    return frame(conn, stmt, LOAN_APP_SCHEMA)
-
-
-APPLICATION_CHECK_SCHEMA = {
-    "application_id": pl.Int64,
-    "customer_id": pl.Int64,
-    "applied_on": pl.Date,
-    "product": pl.String,
-    "amount": pl.Float64,
-    "status": pl.String,
-    "declared_income": pl.Float64,
-    "declared_business": pl.String,
-    "declared_place": pl.String,
-    "observed_inflow": pl.Float64,
-    "inflow_count": pl.Int64,
-    "declared_place_seen": pl.Int64,
-}
-PLACES_SCHEMA = {"customer_id": pl.Int64, "place": pl.String, "n": pl.Int64}
+    return frame(conn, stmt)
 
 
 def fetch_application_checks(
@@ -320,17 +219,12 @@ def fetch_application_checks(
     income = sa.and_(f.direction == "in", f.kind.not_in(NOT_INCOME_KINDS))
     in_year = sa.and_(income, f.occurred_at >= since, f.occurred_at < applied_ts)
     until_ts = datetime.combine(until, datetime.min.time()) + _ONE_DAY
+    application = (a.application_id, a.customer_id, a.applied_on, a.product, a.amount, a.status)
+    declared = (a.declared_income, a.declared_business, a.declared_place)
     stmt = (
         sa.select(
-            a.application_id,
-            a.customer_id,
-            a.applied_on,
-            a.product,
-            a.amount,
-            a.status,
-            a.declared_income,
-            a.declared_business,
-            a.declared_place,
+            *application,
+            *declared,
             sa.func.coalesce(sa.func.sum(f.amount).filter(in_year), 0.0).label("observed_inflow"),
             sa.func.count(f.footprint_id).filter(in_year).label("inflow_count"),
             sa.func.count(f.footprint_id)
@@ -348,10 +242,10 @@ def fetch_application_checks(
             )
         )
         .where(a.customer_id == customer_id, visible(scope, customer_id))
-        .group_by(*(getattr(a, k) for k in list(APPLICATION_CHECK_SCHEMA)[:9]))
+        .group_by(*application, *declared)
         .order_by(a.applied_on.desc(), a.application_id.desc())
     )
-    return frame(conn, stmt, APPLICATION_CHECK_SCHEMA)
+    return frame(conn, stmt)
 
 
 def fetch_places(conn: sa.Connection, scope: Scope, customer_id: int, until: date) -> pl.DataFrame:
@@ -369,7 +263,7 @@ def fetch_places(conn: sa.Connection, scope: Scope, customer_id: int, until: dat
         .group_by(f.customer_id, f.place)
         .order_by(sa.desc("n"), f.place)
     )
-    return frame(conn, stmt, PLACES_SCHEMA)
+    return frame(conn, stmt)
 
 
 MARTS = {"value": customer_value, "loyalty": customer_loyalty, "signals": customer_signals}

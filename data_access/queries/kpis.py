@@ -40,26 +40,12 @@ from metrics.calendar import week_start
 from metrics.codes import KPIS
 from metrics.standards import EffectiveCustomer
 
-WEEKLY_SCHEMA = {
-    "branch_id": pl.Int64,
-    "week_start": pl.Date,
-    "kpi": pl.String,
-    "value": pl.Float64,
-}
-TARGET_SCHEMA = {
-    "branch_id": pl.Int64,
-    "week_start": pl.Date,
-    "kpi": pl.String,
-    "target": pl.Float64,
-}
+# The keys of every weekly KPI frame: the live selects, the KPI mart and the targets.
+_KPI_WEEK = {"branch_id": pl.Int64, "week_start": pl.Date, "kpi": pl.String}
+WEEKLY_SCHEMA = _KPI_WEEK | {"value": pl.Float64}
+TARGET_SCHEMA = _KPI_WEEK | {"target": pl.Float64}
+# A monthly count read as a float, like every KPI value (it joins the weekly frame).
 MONTHLY_SCHEMA = {"branch_id": pl.Int64, "month": pl.Date, "value": pl.Float64}
-OFFICER_SCHEMA = {
-    "officer_id": pl.Int64,
-    "branch_id": pl.Int64,
-    "week_start": pl.Date,
-    "measure": pl.String,
-    "value": pl.Int64,
-}
 MART_WEEKLY_KPIS = tuple(k.code for k in KPIS if k.source == "mart_weekly")
 
 
@@ -478,4 +464,4 @@ def select_officer_weekly(period: Period, selection: Selection) -> sa.CompoundSe
 
 def fetch_officer_weekly(conn: sa.Connection, period: Period, selection: Selection) -> pl.DataFrame:
     """Officers' weekly aggregates: officer_id, branch_id, week_start, measure, value."""
-    return frame(conn, select_officer_weekly(period, selection), OFFICER_SCHEMA)
+    return frame(conn, select_officer_weekly(period, selection))

@@ -20,32 +20,9 @@ from data_access.schema import (
     trainings,
 )
 
-ACTIVITY_SCHEMA = {
-    "officer_id": pl.Int64,
-    "branch_id": pl.Int64,
-    "week_start": pl.Date,
-    "kind": pl.String,
-    "n": pl.Int64,
-}
-WEEKLY_SCHEMA = {
-    "officer_id": pl.Int64,
-    "branch_id": pl.Int64,
-    "week_start": pl.Date,
-    "n": pl.Int64,
-}
-TRAINING_SCHEMA = {
-    "training_id": pl.Int64,
-    "title": pl.String,
-    "title_en": pl.String,
-    "topic": pl.String,
-    "held_on": pl.Date,
-}
-ATTENDANCE_SCHEMA = {
-    "training_id": pl.Int64,
-    "officer_id": pl.Int64,
-    "branch_id": pl.Int64,
-    "attended": pl.Boolean,
-}
+# Activity counts are also read from the activity mart, which is told the frame to return.
+_OFFICER_WEEK = {"officer_id": pl.Int64, "branch_id": pl.Int64, "week_start": pl.Date}
+ACTIVITY_SCHEMA = _OFFICER_WEEK | {"kind": pl.String, "n": pl.Int64}
 
 
 def select_activity_weekly(scope: Scope, flt: Filters) -> sa.Select:
@@ -102,7 +79,7 @@ def select_soft_weekly(scope: Scope, flt: Filters) -> sa.Select:
 
 def fetch_soft_weekly(conn: sa.Connection, scope: Scope, flt: Filters) -> pl.DataFrame:
     """officer_id, branch_id, week_start, n: soft footprints captured in the period."""
-    return frame(conn, select_soft_weekly(scope, flt), WEEKLY_SCHEMA)
+    return frame(conn, select_soft_weekly(scope, flt))
 
 
 def select_conversions_weekly(scope: Scope, flt: Filters) -> sa.Select:
@@ -114,7 +91,7 @@ def select_conversions_weekly(scope: Scope, flt: Filters) -> sa.Select:
 
 def fetch_conversions_weekly(conn: sa.Connection, scope: Scope, flt: Filters) -> pl.DataFrame:
     """officer_id, branch_id, week_start, n: conversions in the period."""
-    return frame(conn, select_conversions_weekly(scope, flt), WEEKLY_SCHEMA)
+    return frame(conn, select_conversions_weekly(scope, flt))
 
 
 def select_trainings(flt: Filters | None = None) -> sa.Select:
@@ -128,7 +105,7 @@ def select_trainings(flt: Filters | None = None) -> sa.Select:
 
 def fetch_trainings(conn: sa.Connection, flt: Filters | None = None) -> pl.DataFrame:
     """training_id, title, title_en, topic, held_on."""
-    return frame(conn, select_trainings(flt), TRAINING_SCHEMA)
+    return frame(conn, select_trainings(flt))
 
 
 def select_attendance(scope: Scope, flt: Filters) -> sa.Select:
@@ -142,4 +119,4 @@ def select_attendance(scope: Scope, flt: Filters) -> sa.Select:
 
 def fetch_attendance(conn: sa.Connection, scope: Scope, flt: Filters) -> pl.DataFrame:
     """training_id, officer_id, branch_id, attended."""
-    return frame(conn, select_attendance(scope, flt), ATTENDANCE_SCHEMA)
+    return frame(conn, select_attendance(scope, flt))

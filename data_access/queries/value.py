@@ -18,8 +18,8 @@ from data_access import audit
 from data_access.errors import DataUnavailable, InvalidFilter, SegmentExists
 from data_access.filters import TIERS, Filters, Scope, apply_filters, apply_scope
 from data_access.masking import personal
-from data_access.queries._frames import frame
-from data_access.queries._sql import ts
+from data_access.queries._frames import frame, schema_of
+from data_access.queries._sql import MONTH_AVERAGES, ts
 from data_access.schema import (
     PRODUCTS,
     SIGNAL_CODES,
@@ -32,30 +32,6 @@ from data_access.schema import (
     saved_segments,
 )
 
-BALANCE_SCHEMA = {
-    "customer_id": pl.Int64,
-    "branch_id": pl.Int64,
-    "month": pl.Date,
-    "demand_avg": pl.Float64,
-    "time_avg": pl.Float64,
-    "wealth_avg": pl.Float64,
-    "loan_avg": pl.Float64,
-}
-OWNER_SCHEMA = {"customer_id": pl.Int64, "branch_id": pl.Int64, "officer_id": pl.Int64}
-RFM_SCHEMA = {
-    "customer_id": pl.Int64,
-    "recency_days": pl.Int64,
-    "frequency": pl.Int64,
-    "monetary": pl.Float64,
-}
-SUMMARY_SCHEMA = {
-    "customer_id": pl.Int64,
-    "frequency": pl.Int64,
-    "recency": pl.Float64,
-    "T": pl.Float64,
-    "monetary_value": pl.Float64,
-}
-ACTIVITY_SCHEMA = {"customer_id": pl.Int64, "self_initiated_transactions": pl.Int64}
 DAYS_PER = {"D": 1.0, "W": 7.0}
 
 
@@ -70,10 +46,11 @@ def _days_between(later: sa.ColumnElement, earlier: sa.ColumnElement) -> sa.Colu
 
 
 def bulk_frame(
-    conn: sa.Connection, stmt: sa.Select, schema: dict[str, pl.DataType]
+    conn: sa.Connection, stmt: sa.Select, schema: dict[str, pl.DataType] | None = None
 ) -> pl.DataFrame:
     """Like ``_frames.frame`` but through ``pl.read_database`` (Arrow on DuckDB): the mart's
     inputs hold a row per customer (× month), millions at county scale."""
+    schema = schema_of(stmt) if schema is None else schema
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)  # DuckDB's DB-API copies Arrow once
@@ -88,20 +65,17 @@ def bulk_frame(
     return df.select(pl.col(c).cast(t, strict=False) for c, t in schema.items())
 
 
+def _customers_in_scope(scope: Scope) -> sa.Select:
+    """The ids of the customers ``scope`` may see."""
+    c = customers.c
+    return apply_scope(sa.select(c.customer_id), scope, c.branch_id, c.officer_id)
+
+
 def _scope_fact(stmt: sa.Select, table: sa.Table, scope: Scope) -> sa.Select:
     """Scope a select on a fact table: an officer's through his customers (fact rows carry no
     officer), a branch's on the table's own branch_id."""
     if scope.level == "officer":
-        return stmt.where(
-            table.c.customer_id.in_(
-                apply_scope(
-                    sa.select(customers.c.customer_id),
-                    scope,
-                    customers.c.branch_id,
-                    customers.c.officer_id,
-                )
-            )
-        )
+        return stmt.where(table.c.customer_id.in_(_customers_in_scope(scope)))
     return apply_scope(stmt, scope, table.c.branch_id)
 
 
@@ -111,9 +85,9 @@ def _scope_fact(stmt: sa.Select, table: sa.Table, scope: Scope) -> sa.Select:
 def select_monthly_balances(scope: Scope, first_month: date, last_month: date) -> sa.Select:
     """Month-average balances per customer and month in [first_month, last_month]."""
     b = balance_snapshots
-    stmt = sa.select(*(b.c[k] for k in BALANCE_SCHEMA)).where(
-        b.c.month >= first_month, b.c.month <= last_month
-    )
+    stmt = sa.select(
+        b.c.customer_id, b.c.branch_id, b.c.month, *(b.c[k] for k in MONTH_AVERAGES)
+    ).where(b.c.month >= first_month, b.c.month <= last_month)
     stmt = _scope_fact(stmt, b, scope)
     return stmt.order_by(b.c.customer_id, b.c.month)
 
@@ -121,8 +95,8 @@ def select_monthly_balances(scope: Scope, first_month: date, last_month: date) -
 def fetch_monthly_balances(
     conn: sa.Connection, scope: Scope, first_month: date, last_month: date
 ) -> pl.DataFrame:
-    """Customers × months of month-average balances (BALANCE_SCHEMA)."""
-    return bulk_frame(conn, select_monthly_balances(scope, first_month, last_month), BALANCE_SCHEMA)
+    """Customers × months of month-average balances: customer_id, branch_id, month, the averages."""
+    return bulk_frame(conn, select_monthly_balances(scope, first_month, last_month))
 
 
 def select_customer_owners(scope: Scope, open_on: date | None = None) -> sa.Select:
@@ -140,7 +114,7 @@ def fetch_customer_owners(
     conn: sa.Connection, scope: Scope, open_on: date | None = None
 ) -> pl.DataFrame:
     """customer_id, branch_id, officer_id of every customer in scope (open on ``open_on`` if given)."""
-    return bulk_frame(conn, select_customer_owners(scope, open_on), OWNER_SCHEMA)
+    return bulk_frame(conn, select_customer_owners(scope, open_on))
 
 
 def select_open_products(scope: Scope, as_of: date) -> sa.Select:
@@ -201,7 +175,7 @@ def fetch_rfm_aggregates(
     conn: sa.Connection, scope: Scope, as_of: date, lookback_days: int
 ) -> pl.DataFrame:
     """customer_id, recency_days, frequency, monetary for every customer in scope."""
-    return bulk_frame(conn, select_rfm_aggregates(scope, as_of, lookback_days), RFM_SCHEMA)
+    return bulk_frame(conn, select_rfm_aggregates(scope, as_of, lookback_days))
 
 
 def select_clv_summary(
@@ -261,8 +235,8 @@ def select_clv_summary(
 def fetch_clv_summary(
     conn: sa.Connection, scope: Scope, observation_end: date, time_unit: str = "D"
 ) -> pl.DataFrame:
-    """customer_id, frequency, recency, T, monetary_value (SUMMARY_SCHEMA) computed in SQL."""
-    return bulk_frame(conn, select_clv_summary(scope, observation_end, time_unit), SUMMARY_SCHEMA)
+    """customer_id, frequency, recency, T, monetary_value computed in SQL."""
+    return bulk_frame(conn, select_clv_summary(scope, observation_end, time_unit))
 
 
 def select_month_activity(scope: Scope, month: date) -> sa.Select:
@@ -273,22 +247,13 @@ def select_month_activity(scope: Scope, month: date) -> sa.Select:
         tx.c.customer_id, sa.func.count().label("self_initiated_transactions")
     ).group_by(tx.c.customer_id)
     if scope.level != "bank":
-        stmt = stmt.where(
-            tx.c.customer_id.in_(
-                apply_scope(
-                    sa.select(customers.c.customer_id),
-                    scope,
-                    customers.c.branch_id,
-                    customers.c.officer_id,
-                )
-            )
-        )
+        stmt = stmt.where(tx.c.customer_id.in_(_customers_in_scope(scope)))
     return stmt.order_by(tx.c.customer_id)
 
 
 def fetch_month_activity(conn: sa.Connection, scope: Scope, month: date) -> pl.DataFrame:
     """customer_id, self_initiated_transactions in the month (customers with none are absent)."""
-    return bulk_frame(conn, select_month_activity(scope, month), ACTIVITY_SCHEMA)
+    return bulk_frame(conn, select_month_activity(scope, month))
 
 
 # --- the segment builder -------------------------------------------------------------------------
@@ -427,32 +392,6 @@ def segment_members(defn: SegmentDefinition, scope: Scope, flt: Filters, as_of: 
     return stmt
 
 
-SEGMENT_SUMMARY_SCHEMA = {"customers": pl.Int64, "aum": pl.Float64, "clv": pl.Float64}
-BREAKDOWN_SCHEMA = {
-    "tier": pl.String,
-    "rfm_segment": pl.String,
-    "customers": pl.Int64,
-    "aum": pl.Float64,
-    "clv": pl.Float64,
-}
-MEMBER_SCHEMA = {
-    "customer_id": pl.Int64,
-    "name": pl.String,
-    "phone": pl.String,
-    "id_number": pl.String,
-    "branch_id": pl.Int64,
-    "officer_id": pl.Int64,
-    "town": pl.String,
-    "occupation": pl.String,
-    "birth_year": pl.Int64,
-    "tier": pl.String,
-    "rfm_segment": pl.String,
-    "aum": pl.Float64,
-    "p_alive": pl.Float64,
-    "clv": pl.Float64,
-}
-
-
 def select_segment_summary(
     defn: SegmentDefinition, scope: Scope, flt: Filters, as_of: date
 ) -> sa.Select:
@@ -469,7 +408,7 @@ def fetch_segment_summary(
     conn: sa.Connection, defn: SegmentDefinition, scope: Scope, flt: Filters, as_of: date
 ) -> pl.DataFrame:
     """One row: customers, aum, clv of the segment."""
-    return frame(conn, select_segment_summary(defn, scope, flt, as_of), SEGMENT_SUMMARY_SCHEMA)
+    return frame(conn, select_segment_summary(defn, scope, flt, as_of))
 
 
 def select_segment_breakdown(
@@ -494,7 +433,7 @@ def fetch_segment_breakdown(
     conn: sa.Connection, defn: SegmentDefinition, scope: Scope, flt: Filters, as_of: date
 ) -> pl.DataFrame:
     """tier, rfm_segment, customers, aum, clv of the segment."""
-    return frame(conn, select_segment_breakdown(defn, scope, flt, as_of), BREAKDOWN_SCHEMA)
+    return frame(conn, select_segment_breakdown(defn, scope, flt, as_of))
 
 
 def select_segment_customers(
@@ -535,11 +474,8 @@ def fetch_segment_customers(
     as_of: date,
     limit: int | None = None,
 ) -> pl.DataFrame:
-    """The segment's customers (MEMBER_SCHEMA); the caller masks name, phone and id_number."""
-    return frame(conn, select_segment_customers(defn, scope, flt, as_of, limit), MEMBER_SCHEMA)
-
-
-OPTIONS_SCHEMA = {"value": pl.String, "customers": pl.Int64}
+    """The segment's customers; the caller masks name, phone and id_number."""
+    return frame(conn, select_segment_customers(defn, scope, flt, as_of, limit))
 
 
 def fetch_town_options(conn: sa.Connection, scope: Scope) -> pl.DataFrame:
@@ -555,7 +491,7 @@ def fetch_occupation_options(conn: sa.Connection, scope: Scope) -> pl.DataFrame:
 def _options(conn: sa.Connection, scope: Scope, col: sa.Column) -> pl.DataFrame:
     stmt = sa.select(col.label("value"), sa.func.count().label("customers")).where(col.is_not(None))
     stmt = apply_scope(stmt, scope, customers.c.branch_id, customers.c.officer_id)
-    return frame(conn, stmt.group_by(col).order_by(col), OPTIONS_SCHEMA)
+    return frame(conn, stmt.group_by(col).order_by(col))
 
 
 def count_signal_rows(conn: sa.Connection) -> int:
@@ -569,14 +505,6 @@ def count_value_rows(conn: sa.Connection) -> int:
 
 
 # --- saved segments ------------------------------------------------------------------------------
-
-SAVED_SCHEMA = {
-    "segment_id": pl.Int64,
-    "name": pl.String,
-    "owner": pl.String,
-    "definition": pl.String,
-    "created_at": pl.Datetime("us"),
-}
 
 
 def segment_exists(conn: sa.Connection, owner: str, name: str) -> bool:
@@ -613,7 +541,7 @@ def fetch_saved_segments(conn: sa.Connection, owner: str) -> pl.DataFrame:
     """The owner's saved segments, by name."""
     s = saved_segments
     stmt = sa.select(s.c.segment_id, s.c.name, s.c.owner, s.c.definition, s.c.created_at)
-    return frame(conn, stmt.where(s.c.owner == owner).order_by(s.c.name), SAVED_SCHEMA)
+    return frame(conn, stmt.where(s.c.owner == owner).order_by(s.c.name))
 
 
 def delete_segment(conn: sa.Connection, owner: str, name: str) -> int:

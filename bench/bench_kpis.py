@@ -81,7 +81,7 @@ def main(url: str) -> None:
     targets = pl.DataFrame(schema=q.TARGET_SCHEMA)
     t0 = time.perf_counter()
     km.bank_kpis(weekly, targets, week=WEEK)
-    km.kpi_flags(weekly, week=WEEK, history_weeks=8, z_threshold=2.0)
+    km.week_flags(weekly, WEEK, standards.alerts)
     for kpi in km.STOCK_KPIS + km.FLOW_KPIS:
         km.kpi_trend(weekly, targets, kpi=kpi, week=WEEK)
     print(f"metrics (cards, flags, 8 trends): {(time.perf_counter() - t0) * 1000:.0f} ms")

@@ -25,6 +25,11 @@ WEEKLY_COLUMNS = ("branch_id", "week_start", "kpi", "value")
 TARGET_COLUMNS = ("branch_id", "week_start", "kpi", "target")
 OFFICER_COLUMNS = ("officer_id", "branch_id", "week_start", "measure", "value")
 
+# A KPI's value against the week before and the same week a year before: that value, the change
+# and the change as a share of it.
+WEEK_ON_WEEK = ("prev_value", "wow_abs", "wow_pct")
+YEAR_ON_YEAR = ("yoy_value", "yoy_abs", "yoy_pct")
+
 # Derived from the KPI registry (metrics/codes.py), where a KPI is defined once.
 STOCK_KPIS = tuple(k.code for k in KPIS if k.stock)
 FLOW_KPIS = tuple(k.code for k in KPIS if not k.stock)
@@ -189,18 +194,7 @@ def _changes(
             .otherwise(pl.col("value").clip(lower_bound=0) / pl.col("target"))
             .alias("attainment"),
         )
-        .select(
-            *keys,
-            "value",
-            "prev_value",
-            "wow_abs",
-            "wow_pct",
-            "yoy_value",
-            "yoy_abs",
-            "yoy_pct",
-            "target",
-            "attainment",
-        )
+        .select(*keys, "value", *WEEK_ON_WEEK, *YEAR_ON_YEAR, "target", "attainment")
         .sort(keys)
     )
 
@@ -303,25 +297,17 @@ def _count_z(value: np.ndarray, usual: np.ndarray, p_value: float, min_change: f
     return np.where(unusual, sign * z, 0.0)
 
 
-def kpi_flags(
-    weekly: pl.DataFrame,
-    *,
-    week: date,
-    history_weeks: int,
-    z_threshold: float,
-    count_p_value: float = 0.001,
-    count_min_change: float = 3,
-    min_change_share: float = 0.0,
-) -> pl.DataFrame:
-    """Branch KPIs whose move in ``week`` is unusual against the branch's own last weeks.
+def week_flags(weekly: pl.DataFrame, week: date, alerts: Alerts) -> pl.DataFrame:
+    """Branch KPIs whose move in ``week`` is unusual against the branch's own last weeks, by the
+    thresholds of the bank's standard (``alerts``, its ``kpi_*`` fields).
 
-    Each kind of figure gets the test that fits it, over the ``history_weeks`` weeks before:
+    Each kind of figure gets the test that fits it, over the ``kpi_history_weeks`` weeks before:
     - balances (stocks): the week's change against the past weekly changes, robust z-score
-      (median and scaled median absolute deviation), ``|z| >= z_threshold``, and the change at
-      least ``min_change_share`` of last week's balance (noise on a large book is not news);
+      (median and scaled median absolute deviation), ``|z| >= kpi_z_score``, and the change at
+      least ``kpi_min_change_share`` of last week's balance (noise on a large book is not news);
     - counts (new customers, sign-ups, conversions): the week's count against a Poisson law with
-      the past weeks' mean, each tail at ``count_p_value / 2``, and at least
-      ``count_min_change`` away from that mean; z is the matching normal score;
+      the past weeks' mean, each tail at ``kpi_count_p_value / 2``, and at least
+      ``kpi_count_min_change`` away from that mean; z is the matching normal score;
     - outflows (heavy-tailed amounts): at least three times (or at most a third of) the past
       weeks' median amount, and away from it by at least 1% of the branch's deposits; z (shown)
       is the robust z-score of the log amount;
@@ -336,6 +322,7 @@ def kpi_flags(
     """
     _check(weekly, WEEKLY_COLUMNS, "weekly")
     _check_monday(week)
+    history_weeks, z_threshold = alerts.kpi_history_weeks, alerts.kpi_z_score
     if history_weeks < 2:
         raise ValueError(f"history_weeks must be at least 2, got {history_weeks}")
     if z_threshold <= 0:
@@ -382,8 +369,8 @@ def kpi_flags(
         z = _count_z(
             counts["value"].to_numpy().astype(float),
             counts["usual_count"].to_numpy().astype(float),
-            count_p_value,
-            count_min_change,
+            alerts.kpi_count_p_value,
+            alerts.kpi_count_min_change,
         )
         counts = counts.with_columns(pl.Series("z", z, dtype=pl.Float64))
     joined = pl.concat([joined.filter(~pl.col("kpi").is_in(COUNT_KPIS)), counts])
@@ -410,7 +397,8 @@ def kpi_flags(
             )
         )
         .otherwise(
-            pl.col("change").abs() >= min_change_share * (pl.col("value") - pl.col("change")).abs()
+            pl.col("change").abs()
+            >= alerts.kpi_min_change_share * (pl.col("value") - pl.col("change")).abs()
         )
     )
     unusual = (
@@ -436,19 +424,6 @@ def kpi_flags(
         )
         .sort(pl.col("z").abs(), "branch_id", "kpi", descending=[True, False, False])
         .select(*keys, "value", "change", "typical_change", "z", "reason", "adverse")
-    )
-
-
-def week_flags(weekly: pl.DataFrame, week: date, alerts: Alerts) -> pl.DataFrame:
-    """``kpi_flags`` for ``week`` with the thresholds the bank's standard sets."""
-    return kpi_flags(
-        weekly,
-        week=week,
-        history_weeks=alerts.kpi_history_weeks,
-        z_threshold=alerts.kpi_z_score,
-        count_p_value=alerts.kpi_count_p_value,
-        count_min_change=alerts.kpi_count_min_change,
-        min_change_share=alerts.kpi_min_change_share,
     )
 
 

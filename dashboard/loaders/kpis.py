@@ -80,7 +80,7 @@ class WeekView:
     targets: pl.DataFrame  # branch_id, week_start, kpi, target
     bank: pl.DataFrame  # metrics.kpis.bank_kpis
     by_branch: pl.DataFrame  # metrics.kpis.branch_kpis
-    flags: pl.DataFrame  # metrics.kpis.kpi_flags
+    flags: pl.DataFrame  # metrics.kpis.week_flags
     ranking: pl.DataFrame  # metrics.kpis.branch_ranking
 
 

@@ -159,13 +159,8 @@ def fetch_applicant_places(
 def select_activity_weekly(scope: Scope, flt: Filters) -> sa.Select:
     """The live ``officers.select_activity_weekly`` read from officer_activity_weeks."""
     t = officer_activity_weeks
-    stmt = sa.select(
-        t.c.officer_id,
-        t.c.branch_id,
-        t.c.week_start,
-        t.c.kind,
-        sa.cast(sa.func.sum(t.c.n), sa.BigInteger).label("n"),
-    ).group_by(t.c.officer_id, t.c.branch_id, t.c.week_start, t.c.kind)
+    keys = (t.c.officer_id, t.c.branch_id, t.c.week_start, t.c.kind)
+    stmt = sa.select(*keys, sa.cast(sa.func.sum(t.c.n), sa.BigInteger).label("n")).group_by(*keys)
     stmt = apply_scope(stmt, scope, t.c.branch_id, t.c.officer_id)
     stmt = apply_filters(
         stmt, flt, time_col=t.c.week_start, branch_col=t.c.branch_id, officer_col=t.c.officer_id

@@ -29,23 +29,6 @@ YEAR_DAYS = 365
 # a loan younger than this has no repayment due yet
 FIRST_REPAYMENT_DAYS = 90
 
-EXTRAS_SCHEMA: dict[str, pl.DataType] = {
-    "application_id": pl.Int64(),
-    "status": pl.String(),
-    "declared_business": pl.String(),
-    "pos_inflows": pl.Int64(),
-    "merchant_inflows": pl.Int64(),
-    "farm_footprints": pl.Int64(),
-    "repayments_seen": pl.Int64(),
-    "last_repayment_at": pl.Datetime("us"),
-    "holds_pos": pl.Int64(),
-    "loans_due": pl.Int64(),
-    "instalments_due": pl.Int64(),
-    "business_circles": pl.Int64(),
-    "platform_limit": pl.Float64(),
-    "platforms": pl.Int64(),
-}
-
 
 def _days(name: str, days: int) -> sa.BindParameter:
     return sa.bindparam(name, timedelta(days=days), type_=sa.Interval)
@@ -199,5 +182,5 @@ def select_credit_extras(scope: Scope, flt: Filters, lookback_days: int) -> sa.S
 def fetch_credit_extras(
     conn: sa.Connection, scope: Scope, flt: Filters, lookback_days: int
 ) -> pl.DataFrame:
-    """EXTRAS_SCHEMA: one row per application of the period in view."""
-    return frame(conn, select_credit_extras(scope, flt, lookback_days), EXTRAS_SCHEMA)
+    """``select_credit_extras``: one row per application of the period in view."""
+    return frame(conn, select_credit_extras(scope, flt, lookback_days))

@@ -100,13 +100,7 @@ MEMBERS = pl.DataFrame(
         "p_alive": [0.91234, None],
         "clv": [123.456, None],
     },
-    schema_overrides={
-        "officer_id": pl.Int64,
-        "birth_year": pl.Int64,
-        "p_alive": pl.Float64,
-        "clv": pl.Float64,
-    },
-)
+)  # each column with a null has a value too, so its dtype is inferred (Int64 / Float64)
 HEADERS = {
     c: c.upper()
     for c in (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 import polars as pl
@@ -11,9 +12,20 @@ from hypothesis import strategies as st
 from scipy.stats import norm, poisson
 
 from metrics import kpis as k
+from metrics.standards import load_standards
 
 W = date(2026, 11, 16)  # a Monday
 W1 = W - timedelta(weeks=1)
+# Flag thresholds: 8 weeks of history, |z| >= 2, a count's tails at 0.1% and at least 3 away from
+# its usual level, a balance's move of any size.
+FLAGS = replace(
+    load_standards().alerts,
+    kpi_history_weeks=8,
+    kpi_z_score=2.0,
+    kpi_count_p_value=0.001,
+    kpi_count_min_change=3,
+    kpi_min_change_share=0.0,
+)
 Y = W - timedelta(weeks=52)
 
 
@@ -145,7 +157,7 @@ def _history(changes: list[float], branch: int = 1, kpi: str = "deposit_balance"
 )
 def test_flags_robust_z(kpi: str, last: float, reason: str, adverse: bool, z: float) -> None:
     frame = weekly(_history([9, 11, 9, 11, 10, 10, 9, 11, last], kpi=kpi))
-    out = k.kpi_flags(frame, week=W, history_weeks=8, z_threshold=2.0)
+    out = k.week_flags(frame, W, FLAGS)
     assert out.height == 1
     row = out.to_dicts()[0]
     assert (row["kpi"], row["reason"], row["adverse"]) == (kpi, reason, adverse)
@@ -162,73 +174,71 @@ def _levels(values: list[float], kpi: str, branch: int = 1) -> list[tuple]:
 def test_a_figure_that_rose_is_never_an_unusual_drop() -> None:
     """AUM rose by 2 where it usually rises by 10: the old z (-5.4) called it 'unusual AUM drop'."""
     frame = weekly(_history([9, 11, 9, 11, 10, 10, 9, 11, 2], kpi="aum"))
-    assert k.kpi_flags(frame, week=W, history_weeks=8, z_threshold=2.0).height == 0
+    assert k.week_flags(frame, W, FLAGS).height == 0
 
 
 def test_one_conversion_to_none_is_not_news() -> None:
     """0, 1, 1, … then 0: the old robust z was -6.4 (adverse); a Poisson count is not unusual."""
     frame = weekly(_levels([0, 1, 1, 1, 1, 1, 1, 1, 1, 0], "conversions"))
-    assert k.kpi_flags(frame, week=W, history_weeks=8, z_threshold=2.0).height == 0
+    assert k.week_flags(frame, W, FLAGS).height == 0
 
 
 def test_counts_are_tested_as_counts() -> None:
     # usual 2 a week; 12 has P(X >= 12 | 2) ~ 1e-6: flagged, z is its normal score
     frame = weekly(_levels([2, 1, 3, 2, 2, 1, 3, 2, 2, 12], "new_customers"))
-    out = k.kpi_flags(frame, week=W, history_weeks=8, z_threshold=2.0)
+    out = k.week_flags(frame, W, FLAGS)
     assert out["reason"].to_list() == ["new_customers_spike"]
     assert out["adverse"].to_list() == [False]
     assert out["z"].item() == pytest.approx(norm.isf(poisson.sf(11, 2.0)))
     # 6 is unusual for a Poisson(2) at p = 0.05 but the minimum absolute change of 5 is not met
     five = weekly(_levels([2, 1, 3, 2, 2, 1, 3, 2, 2, 6], "new_customers"))
     assert (
-        k.kpi_flags(
-            five, week=W, history_weeks=8, z_threshold=2.0, count_p_value=0.05, count_min_change=5
-        ).height
+        k.week_flags(five, W, replace(FLAGS, kpi_count_p_value=0.05, kpi_count_min_change=5)).height
         == 0
     )
     # a drop from a usual 20 to 3 is an adverse 'fewer than usual'
     drop = weekly(_levels([20, 19, 22, 18, 21, 20, 20, 19, 21, 3], "mobile_signups"))
-    out = k.kpi_flags(drop, week=W, history_weeks=8, z_threshold=2.0)
+    out = k.week_flags(drop, W, FLAGS)
     assert out.select("reason", "adverse").rows() == [("mobile_signups_drop", True)]
 
 
 def test_outflows_are_judged_on_their_level() -> None:
     usual = [100.0, 120.0, 90.0, 110.0, 100.0, 95.0, 105.0, 115.0, 100.0]
     spike = weekly(_levels([*usual, 5_000.0], "outflow_other_banks"))
-    out = k.kpi_flags(spike, week=W, history_weeks=8, z_threshold=2.0)
+    out = k.week_flags(spike, W, FLAGS)
     assert out.select("reason", "adverse").rows() == [("outflow_spike", True)]
     ordinary = weekly(_levels([*usual, 125.0], "outflow_other_banks"))
-    assert k.kpi_flags(ordinary, week=W, history_weeks=8, z_threshold=2.0).height == 0
+    assert k.week_flags(ordinary, W, FLAGS).height == 0
 
 
 def test_a_monthly_measure_is_not_flagged_for_a_month_change() -> None:
     """Effective customers move only when the month changes: 29 of 30 branches were flagged."""
     values = [480.0] * 5 + [500.0] * 4 + [430.0]  # September's, October's, November's count
     frame = weekly(_levels(values, "effective_customers"))
-    assert k.kpi_flags(frame, week=W, history_weeks=8, z_threshold=2.0).height == 0
+    assert k.week_flags(frame, W, FLAGS).height == 0
 
 
 def test_flags_ignore_ordinary_moves_and_old_history() -> None:
     # 12 is within 2 robust sigmas (z = 2 / 1.4826 = 1.35); the old -500 lies outside 8 weeks.
     frame = weekly(_history([-500, 9, 11, 9, 11, 10, 10, 9, 11, 12]))
-    assert k.kpi_flags(frame, week=W, history_weeks=8, z_threshold=2.0).height == 0
+    assert k.week_flags(frame, W, FLAGS).height == 0
 
 
 def test_flags_mean_ad_fallback_and_flat_history() -> None:
     # changes 0,0,0,0,0,4 -> MAD 0, mean AD about the median 0 = 4/6 -> scale 0.8355
     frame = weekly(_history([0, 0, 0, 0, 0, 4, 3], kpi="loan_balance"))
-    out = k.kpi_flags(frame, week=W, history_weeks=6, z_threshold=2.0)
+    out = k.week_flags(frame, W, replace(FLAGS, kpi_history_weeks=6))
     assert out["z"].to_list() == pytest.approx([3 / (4 / 6 * 1.2533)])
     assert out["reason"].to_list() == ["loan_spike"]
     flat = weekly(_history([0, 0, 0, 0, 0, 0, 3], kpi="loan_balance"))
-    assert k.kpi_flags(flat, week=W, history_weeks=6, z_threshold=2.0).height == 0
+    assert k.week_flags(flat, W, replace(FLAGS, kpi_history_weeks=6)).height == 0
 
 
 def test_flags_need_history_and_consecutive_weeks() -> None:
     short = weekly(_history([10, 10, 11, -50]))  # 3 past changes < 4
-    assert k.kpi_flags(short, week=W, history_weeks=8, z_threshold=2.0).height == 0
+    assert k.week_flags(short, W, FLAGS).height == 0
     gap = weekly([r for r in _history([9, 11, 9, 11, 10, 10, -50]) if r[1] != W1])
-    assert k.kpi_flags(gap, week=W, history_weeks=8, z_threshold=2.0).height == 0
+    assert k.week_flags(gap, W, FLAGS).height == 0
 
 
 def test_branch_ranking_caps_and_inverts_outflow() -> None:
@@ -403,14 +413,8 @@ def test_outflow_attainment_is_target_over_actual() -> None:
 
 def test_week_flags_take_the_standards_thresholds() -> None:
     """6 new customers where 2 is usual: flagged when the standard asks for a change of 3, not 5."""
-    from dataclasses import replace
-
-    from metrics.standards import load_standards
-
     frame = weekly(_levels([2, 1, 3, 2, 2, 1, 3, 2, 2, 6], "new_customers"))
-    base = replace(
-        load_standards().alerts, kpi_history_weeks=8, kpi_z_score=2.0, kpi_count_p_value=0.05
-    )
+    base = replace(FLAGS, kpi_count_p_value=0.05)
     loose = k.week_flags(frame, W, replace(base, kpi_count_min_change=3))
     assert loose.select("kpi", "reason").rows() == [("new_customers", "new_customers_spike")]
     assert k.week_flags(frame, W, replace(base, kpi_count_min_change=5)).height == 0

@@ -96,19 +96,11 @@ def main(url: str, repeats: int = 3) -> None:
             standard.engagement,
         ),
         "weekly panel (visits)": lambda: om.weekly_panel(activity, ids, history, ("visit",)),
-        "DiD per training + pooled": lambda: (
-            om.training_did(
-                om.weekly_panel(activity, ids, history, ("visit",)),
-                frames["attendance"],
-                frames["trainings"],
-                **did,
-            ),
-            om.pooled_did(
-                om.weekly_panel(activity, ids, history, ("visit",)),
-                frames["attendance"],
-                frames["trainings"],
-                **did,
-            ),
+        "DiD per training + pooled": lambda: om.training_effect(
+            om.weekly_panel(activity, ids, history, ("visit",)),
+            frames["attendance"],
+            frames["trainings"],
+            **did,
         ),
         "contradictions": lambda: qm.application_contradictions(
             frames["application evidence"], frames["applicant places"], ratio

@@ -16,6 +16,7 @@ correlation harmless (Bertrand, Duflo & Mullainathan, 2004).
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import NamedTuple
 
 import numpy as np
 import polars as pl
@@ -321,7 +322,15 @@ DID_SCHEMA = {
 }
 
 
-def training_did(
+class TrainingEffect(NamedTuple):
+    """What training changed in one weekly measure (``training_effect``)."""
+
+    per_training: pl.DataFrame  # a difference in differences per training
+    pooled: dict[str, float | int | None]  # one over all trainings with both groups
+    levels: pl.DataFrame  # what the pooled one compares: each group's mean before and after
+
+
+def training_effect(
     panel: pl.DataFrame,
     attendance: pl.DataFrame,
     trainings: pl.DataFrame,
@@ -329,14 +338,22 @@ def training_did(
     window_weeks: int,
     as_of: date,
     level: float = 0.95,
-) -> pl.DataFrame:
-    """Difference in differences of a weekly measure around each training, with its uncertainty.
+) -> TrainingEffect:
+    """Difference in differences of a weekly measure around each training and over all trainings
+    together, with its uncertainty, and the group levels it compares.
 
     In: panel (officer_id, week_start, value; zero-filled, see ``weekly_panel``); attendance
     (training_id, officer_id, attended); trainings (training_id, held_on). Trainings whose
     after-window has not ended by ``as_of`` or lies outside the panel are left out.
-    Out: training_id, held_on, n_treated, n_control, treated_change, control_change (mean
-    after − before), did, se, ci_low, ci_high, df.
+    Out (``level`` sets the intervals):
+    - per_training: training_id, held_on, n_treated, n_control, treated_change, control_change
+      (mean after − before), did, se, ci_low, ci_high, df;
+    - pooled: one DiD with a fixed effect per training, SE clustered by officer, over the
+      trainings with both groups: n_treated, n_control (officer-training pairs), treated_change,
+      control_change, did, se, ci_low, ci_high, df, n_trainings;
+    - levels: group ("trained" / "untrained"), period ("before" / "after"), mean, ci_low,
+      ci_high, n over the same officer-training pairs, with a t interval; four rows when there
+      is a comparison, none otherwise.
     """
     _require(panel, ("officer_id", "week_start", "value"), "panel")
     _require(trainings, ("training_id", "held_on"), "trainings")
@@ -345,6 +362,23 @@ def training_did(
     if not 0 < level < 1:
         raise ValueError(f"level must be between 0 and 1, got {level}")
     changes = _changes(panel, attendance, trainings, window_weeks, as_of)
+    # only trainings with both groups identify the pooled effect
+    both = (
+        changes.group_by("training_id")
+        .agg(pl.col("treated").any().alias("t"), (~pl.col("treated")).any().alias("c"))
+        .filter(pl.col("t") & pl.col("c"))
+        .get_column("training_id")
+    )
+    comparable = changes.filter(pl.col("training_id").is_in(both.to_list()))
+    return TrainingEffect(
+        _per_training(changes, trainings, level),
+        _pooled(comparable, both.len(), level),
+        _levels(comparable, level),
+    )
+
+
+def _per_training(changes: pl.DataFrame, trainings: pl.DataFrame, level: float) -> pl.DataFrame:
+    """``TrainingEffect.per_training``: ``_estimate`` of each training's changes."""
     rows = [
         {"training_id": tid, **_estimate(part, level)}
         for (tid,), part in changes.group_by("training_id", maintain_order=True)
@@ -358,53 +392,17 @@ def training_did(
     )
 
 
-def pooled_did(
-    panel: pl.DataFrame,
-    attendance: pl.DataFrame,
-    trainings: pl.DataFrame,
-    *,
-    window_weeks: int,
-    as_of: date,
-    level: float = 0.95,
+def _pooled(
+    comparable: pl.DataFrame, n_trainings: int, level: float
 ) -> dict[str, float | int | None]:
-    """All trainings together: one DiD with a fixed effect per training, SE clustered by officer.
-
-    Returns n_treated, n_control (officer-training pairs), treated_change, control_change, did,
-    se, ci_low, ci_high, df, n_trainings.
-    """
-    _require(panel, ("officer_id", "week_start", "value"), "panel")
-    changes = _changes(panel, attendance, trainings, window_weeks, as_of)
-    if changes.is_empty():
+    """``TrainingEffect.pooled``: ``_estimate`` over the trainings with both groups."""
+    if comparable.is_empty():
         return {k: None for k in DID_SCHEMA} | {"n_treated": 0, "n_control": 0, "n_trainings": 0}
-    # only trainings with both groups identify the effect
-    usable = (
-        changes.group_by("training_id")
-        .agg(pl.col("treated").any().alias("t"), (~pl.col("treated")).any().alias("c"))
-        .filter(pl.col("t") & pl.col("c"))
-        .get_column("training_id")
-    )
-    changes = changes.filter(pl.col("training_id").is_in(usable.to_list()))
-    if changes.is_empty():
-        return {k: None for k in DID_SCHEMA} | {"n_treated": 0, "n_control": 0, "n_trainings": 0}
-    return _estimate(changes, level) | {"n_trainings": usable.len()}
+    return _estimate(comparable, level) | {"n_trainings": n_trainings}
 
 
-def group_levels(
-    panel: pl.DataFrame,
-    attendance: pl.DataFrame,
-    trainings: pl.DataFrame,
-    *,
-    window_weeks: int,
-    as_of: date,
-    level: float = 0.95,
-) -> pl.DataFrame:
-    """What the difference in differences compares: each group's weekly mean before and after,
-    over all trainings together, with a t interval across officer-training pairs.
-
-    Same inputs and windows as ``pooled_did`` (only trainings with both groups).
-    Out: group ("trained" / "untrained"), period ("before" / "after"), mean, ci_low, ci_high, n;
-    four rows when there is a comparison, none otherwise.
-    """
+def _levels(comparable: pl.DataFrame, level: float) -> pl.DataFrame:
+    """``TrainingEffect.levels``: each group's mean before and after with a t interval."""
     schema = {
         "group": pl.String,
         "period": pl.String,
@@ -413,17 +411,9 @@ def group_levels(
         "ci_high": pl.Float64,
         "n": pl.Int64,
     }
-    changes = _changes(panel, attendance, trainings, window_weeks, as_of)
-    both = (
-        changes.group_by("training_id")
-        .agg(pl.col("treated").any().alias("t"), (~pl.col("treated")).any().alias("c"))
-        .filter(pl.col("t") & pl.col("c"))
-        .get_column("training_id")
-    )
-    changes = changes.filter(pl.col("training_id").is_in(both.to_list()))
     rows = []
     for group, treated in (("trained", True), ("untrained", False)):
-        part = changes.filter(pl.col("treated") == treated)
+        part = comparable.filter(pl.col("treated") == treated)
         for period in ("before", "after"):
             values = part.get_column(period).drop_nulls().to_numpy().astype(float)
             n = len(values)

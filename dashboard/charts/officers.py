@@ -115,8 +115,8 @@ def did_chart(
 ) -> go.Figure:
     """Change after training against the untrained, with 95% CI error bars, per training and pooled.
 
-    ``estimates``: (measure label, frame from ``training_did``); ``pooled``: (measure label,
-    dict from ``pooled_did``) in the same order. A dashed line marks zero (no change).
+    ``estimates``: (measure label, ``TrainingEffect.per_training``); ``pooled``: (measure label,
+    ``TrainingEffect.pooled``) in the same order. A dashed line marks zero (no change).
     """
     fig = go.Figure()
     for i, ((measure, est), (_, pool)) in enumerate(zip(estimates, pooled, strict=True)):
@@ -154,7 +154,7 @@ def did_chart(
 
 
 def did_sentence(estimate: Mapping[str, object], template: str) -> str | None:
-    """'+1.2 visits/week (95% CI 0.4–2.0)' from a ``pooled_did`` dict and a template with
+    """'+1.2 visits/week (95% CI 0.4–2.0)' from a ``TrainingEffect.pooled`` dict and a template with
     ``{did}``, ``{low}``, ``{high}``; None when there is no estimate."""
     did = estimate.get("did")
     if did is None or (isinstance(did, float) and math.isnan(did)):
@@ -215,7 +215,7 @@ def levels_chart(
     """Each group's weekly mean before and after training, with 95% intervals, one panel per
     measure: the trained line's slope against the untrained line's is the estimate.
 
-    ``levels``: (measure label, frame from ``metrics.officers.group_levels``).
+    ``levels``: (measure label, ``metrics.officers.TrainingEffect.levels``).
     """
     shown = [(m, f) for m, f in levels if not f.is_empty()]
     fig = make_subplots(rows=1, cols=len(shown), subplot_titles=[m for m, _ in shown])

@@ -81,7 +81,7 @@ def load_did(
     window: int,
     as_of: date,
     week_end: date,
-) -> dict[str, tuple[pl.DataFrame, dict, pl.DataFrame]]:
+) -> dict[str, om.TrainingEffect]:
     """Before/after training against the untrained, per training and pooled, and each group's
     levels, for visits and soft footprints (cached: the regressions are the page's heaviest work on a rerun)."""
     attendance = load_attendance(scope, long_view).filter(pl.col("officer_id").is_in(shown_ids))
@@ -94,10 +94,5 @@ def load_did(
     }
     kwargs = {"window_weeks": window, "as_of": as_of}
     return {
-        key: (
-            om.training_did(panel, attendance, held, **kwargs),
-            om.pooled_did(panel, attendance, held, **kwargs),
-            om.group_levels(panel, attendance, held, **kwargs),
-        )
-        for key, panel in panels.items()
+        key: om.training_effect(panel, attendance, held, **kwargs) for key, panel in panels.items()
     }

@@ -435,23 +435,8 @@ def fetch_rule_rows(
             sa.select(customers.c.customer_id), scope, customers.c.branch_id, customers.c.officer_id
         )
         stmt = stmt.where(table.c.customer_id.in_(visible))
-        schema = {n: _polars_type(table.c[n].type) for n in cols}
-        out[source] = frame(conn, stmt, schema)
+        out[source] = frame(conn, stmt)
     return out
-
-
-def _polars_type(t: sa.types.TypeEngine) -> pl.DataType:
-    if isinstance(t, sa.DateTime):
-        return pl.Datetime("us")
-    if isinstance(t, sa.Date):
-        return pl.Date()
-    if isinstance(t, sa.Boolean):
-        return pl.Boolean()
-    if isinstance(t, sa.Integer):
-        return pl.Int64()
-    if isinstance(t, sa.Float | sa.Numeric):
-        return pl.Float64()
-    return pl.String()
 
 
 def fetch_customer_measures(

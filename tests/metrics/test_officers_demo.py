@@ -46,18 +46,21 @@ def _panels(engine: sa.Engine) -> tuple[dict[str, pl.DataFrame], pl.DataFrame, p
 @pytest.mark.parametrize("measure", ["visits", "soft"])
 def test_training_uplift_is_found_with_confidence(demo: sa.Engine, measure: str) -> None:
     panels, attendance, trainings = _panels(demo)
-    pooled = om.pooled_did(panels[measure], attendance, trainings, window_weeks=4, as_of=END)
+    effect = om.training_effect(panels[measure], attendance, trainings, window_weeks=4, as_of=END)
+    pooled = effect.pooled
     # planted: attendees' visits and soft capture rise ~45% after a training (fading over months)
     assert pooled["n_trainings"] >= 4
     assert pooled["did"] > 0.25  # measured 0.59 visits and 0.75 soft footprints a week
     assert pooled["ci_low"] > 0  # the 95% interval excludes 0
-    per = om.training_did(panels[measure], attendance, trainings, window_weeks=4, as_of=END)
+    per = effect.per_training
     assert (per["did"] > 0).mean() >= 0.8
 
 
 def test_untrained_comparison_barely_moves(demo_engine: sa.Engine) -> None:
     panels, attendance, trainings = _panels(demo_engine)
-    pooled = om.pooled_did(panels["visits"], attendance, trainings, window_weeks=4, as_of=END)
+    pooled = om.training_effect(
+        panels["visits"], attendance, trainings, window_weeks=4, as_of=END
+    ).pooled
     assert abs(pooled["control_change"]) < 0.25  # measured -0.12 (a little seasonal drift)
     assert pooled["treated_change"] > pooled["control_change"] + 0.25  # measured +0.48
 

@@ -54,10 +54,15 @@ ATTENDANCE = pl.DataFrame(
 )
 
 
+def _four(as_of: date = date(2026, 11, 1), window_weeks: int = 2) -> m.TrainingEffect:
+    """What training 1 changed for the four officers of FOUR."""
+    return m.training_effect(
+        _panel(FOUR, WEEKS5), ATTENDANCE, TRAININGS, window_weeks=window_weeks, as_of=as_of
+    )
+
+
 def test_did_four_officers_by_hand() -> None:
-    got = m.training_did(
-        _panel(FOUR, WEEKS5), ATTENDANCE, TRAININGS, window_weeks=2, as_of=date(2026, 11, 1)
-    ).row(0, named=True)
+    got = _four().per_training.row(0, named=True)
     # attendees change 3 and 5 (mean 4); others +1 and -1 (mean 0): DiD = 4.
     # Residuals ±1 each; X'X = [[4,2],[2,2]] so (X'X)^-1 = [[.5,-.5],[-.5,1]]; the meat equals X'X;
     # CR1 factor G/(G-1)·(n-1)/(n-k) = 4/3·3/2 = 2, so var = 2·1 = 2 and SE = √2; t with 3 df.
@@ -79,9 +84,9 @@ def test_did_leaves_out_officers_trained_nearby() -> None:
     attendance = pl.concat(
         [ATTENDANCE, pl.DataFrame({"training_id": [2], "officer_id": [5], "attended": [True]})]
     )
-    got = m.training_did(
+    got = m.training_effect(
         _panel(values, WEEKS5), attendance, trainings, window_weeks=2, as_of=date(2026, 11, 1)
-    )
+    ).per_training
     # training 2's after-window (up to 11-02) is not over on 11-01: left out
     assert got["training_id"].to_list() == [1]
     assert got.row(0, named=True)["did"] == pytest.approx(4.0)
@@ -96,14 +101,12 @@ def test_did_leaves_out_officers_trained_nearby() -> None:
     ],
 )
 def test_did_waits_for_the_window_to_end(as_of: date, expected: list[int]) -> None:
-    got = m.training_did(_panel(FOUR, WEEKS5), ATTENDANCE, TRAININGS, window_weeks=2, as_of=as_of)
+    got = _four(as_of).per_training
     assert got["training_id"].to_list() == expected
 
 
 def test_did_needs_the_panel_to_cover_the_window() -> None:
-    got = m.training_did(
-        _panel(FOUR, WEEKS5), ATTENDANCE, TRAININGS, window_weeks=3, as_of=date(2026, 12, 1)
-    )
+    got = _four(date(2026, 12, 1), window_weeks=3).per_training
     assert got.is_empty()
 
 
@@ -124,8 +127,7 @@ def test_pooled_did_two_trainings() -> None:
         {"training_id": [1, 1, 2, 2], "officer_id": [1, 2, 5, 6], "attended": [True] * 4}
     )
     kwargs = dict(window_weeks=2, as_of=date(2027, 1, 31))
-    per = m.training_did(_panel(values, weeks), attendance, trainings, **kwargs)
-    pooled = m.pooled_did(_panel(values, weeks), attendance, trainings, **kwargs)
+    per, pooled, _ = m.training_effect(_panel(values, weeks), attendance, trainings, **kwargs)
     # each training: attendees +3/+5 against six others with changes +1, -1, 0, 0, 0, 0
     assert per["did"].to_list() == pytest.approx([4.0, 4.0])
     assert per["n_control"].to_list() == [6, 6]
@@ -136,16 +138,16 @@ def test_pooled_did_two_trainings() -> None:
 
 
 def test_pooled_did_with_one_training_matches_it() -> None:
-    panel = _panel(FOUR, WEEKS5)
-    per = m.training_did(panel, ATTENDANCE, TRAININGS, window_weeks=2, as_of=date(2026, 11, 1))
-    pooled = m.pooled_did(panel, ATTENDANCE, TRAININGS, window_weeks=2, as_of=date(2026, 11, 1))
+    per, pooled, _ = _four()
     assert pooled["did"] == pytest.approx(per["did"][0])
     assert pooled["se"] == pytest.approx(per["se"][0])
 
 
 def test_pooled_did_without_comparison_is_empty() -> None:
     panel = _panel({1: FOUR[1], 2: FOUR[2]}, WEEKS5)
-    pooled = m.pooled_did(panel, ATTENDANCE, TRAININGS, window_weeks=2, as_of=date(2026, 11, 1))
+    pooled = m.training_effect(
+        panel, ATTENDANCE, TRAININGS, window_weeks=2, as_of=date(2026, 11, 1)
+    ).pooled
     assert pooled["did"] is None and pooled["n_trainings"] == 0
 
 
@@ -282,16 +284,16 @@ def test_did_moves_with_the_attendees_only(base: list[list[int]], shift: int, co
     """Adding c after training to everyone leaves the DiD alone; adding s to attendees adds s."""
     values = dict(zip([1, 2, 3, 4], base, strict=True))
     kwargs = dict(window_weeks=2, as_of=date(2026, 11, 1))
-    before = m.training_did(_panel(values, WEEKS5), ATTENDANCE, TRAININGS, **kwargs).row(
-        0, named=True
-    )
+    before = m.training_effect(
+        _panel(values, WEEKS5), ATTENDANCE, TRAININGS, **kwargs
+    ).per_training.row(0, named=True)
     moved = {
         oid: vs[:3] + [v + common + (shift if oid in (1, 2) else 0) for v in vs[3:]]
         for oid, vs in values.items()
     }
-    after = m.training_did(_panel(moved, WEEKS5), ATTENDANCE, TRAININGS, **kwargs).row(
-        0, named=True
-    )
+    after = m.training_effect(
+        _panel(moved, WEEKS5), ATTENDANCE, TRAININGS, **kwargs
+    ).per_training.row(0, named=True)
     assert after["did"] == pytest.approx(before["did"] + shift, abs=1e-9)
     assert after["se"] == pytest.approx(before["se"], abs=1e-9)  # residuals are unchanged
     assert after["ci_low"] <= after["did"] <= after["ci_high"]
@@ -317,9 +319,7 @@ T_CRIT_1 = 12.706204736174698  # t(0.975, df=1)
 
 
 def test_group_levels_four_officers_by_hand() -> None:
-    got = m.group_levels(
-        _panel(FOUR, WEEKS5), ATTENDANCE, TRAININGS, window_weeks=2, as_of=date(2026, 11, 1)
-    )
+    got = _four().levels
     rows = {(r["group"], r["period"]): r for r in got.iter_rows(named=True)}
     assert set(rows) == {(g, p) for g in ("trained", "untrained") for p in ("before", "after")}
     # trained: officer 1 (2, 2 → 5, 5) and 2 (1, 3 → 6, 8): before 2 and 2, after 5 and 7
@@ -333,9 +333,7 @@ def test_group_levels_four_officers_by_hand() -> None:
     assert rows["untrained", "after"]["mean"] == pytest.approx(2.5)
     assert all(r["n"] == 2 for r in rows.values())
     # the levels are what the estimate compares: (6 − 2) − (2.5 − 2.5) = the DiD of 4
-    did = m.pooled_did(
-        _panel(FOUR, WEEKS5), ATTENDANCE, TRAININGS, window_weeks=2, as_of=date(2026, 11, 1)
-    )["did"]
+    did = _four().pooled["did"]
     assert did == pytest.approx(
         (rows["trained", "after"]["mean"] - rows["trained", "before"]["mean"])
         - (rows["untrained", "after"]["mean"] - rows["untrained", "before"]["mean"])
@@ -344,7 +342,7 @@ def test_group_levels_four_officers_by_hand() -> None:
 
 def test_group_levels_without_a_comparison_is_empty() -> None:
     only_trained = {k: v for k, v in FOUR.items() if k in (1, 2)}
-    got = m.group_levels(
+    got = m.training_effect(
         _panel(only_trained, WEEKS5), ATTENDANCE, TRAININGS, window_weeks=2, as_of=date(2026, 11, 1)
-    )
+    ).levels
     assert got.is_empty()

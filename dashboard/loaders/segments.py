@@ -2,12 +2,13 @@
 breakdown, its customers, the builder's option lists, and saved segments.
 
 Segments are read from the value mart as of the data's end, not per week: the loaders take the
-sidebar's branches, officers and tiers but not its week, so changing the week reloads nothing.
+sidebar's Selection (scope, branches, officers, tiers) but no Period, so changing the week
+reloads nothing.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 import polars as pl
 import streamlit as st
@@ -16,18 +17,11 @@ from dashboard.db import get_engine
 from dashboard.loaders.common import cached_fetch
 from data_access.engine import connect
 from data_access.errors import InvalidFilter
-from data_access.filters import Filters, Scope
+from data_access.filters import Scope
 from data_access.queries import value as vq
 from data_access.queries.value import SegmentDefinition
 
 TTL = 600
-
-
-def view(
-    as_of: date, branch_ids: tuple[int, ...], officer_ids: tuple[int, ...], tiers: tuple[str, ...]
-) -> Filters:
-    """Filters holding only what the segment queries read (branches, officers, tiers)."""
-    return Filters(as_of, as_of, branch_ids, officer_ids, tiers)
 
 
 load_summary = cached_fetch(vq.fetch_segment_summary, max_entries=128)

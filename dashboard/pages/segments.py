@@ -338,10 +338,9 @@ n2.button(t("segments.save"), key="sg_save", on_click=_save_current, width="stre
 st.button(t("segments.reset"), key="sg_reset", on_click=_reset)
 
 # --- size and value ------------------------------------------------------------------------------
-flt = loaders.view(ctx.as_of, ctx.filters.branch_ids, ctx.filters.officer_ids, ctx.filters.tiers)
 with friendly_errors():
-    summary = loaders.load_summary(defn, ctx.scope, flt, ctx.as_of).row(0, named=True)
-    everyone = loaders.load_summary(SegmentDefinition(), ctx.scope, flt, ctx.as_of)
+    summary = loaders.load_summary(ctx.selection, defn, ctx.as_of).row(0, named=True)
+    everyone = loaders.load_summary(ctx.selection, SegmentDefinition(), ctx.as_of)
 total_in_view = everyone["customers"][0]
 k1, k2, k3, k4 = st.columns(4)
 k1.metric(t("segments.kpi_customers"), count(summary["customers"]))
@@ -363,7 +362,7 @@ size_by = st.segmented_control(
 ) or "customers"  # fmt: skip
 cell_labels = charts.CellLabels(tier_labels, segment_labels, sizes["customers"], sizes["aum"])
 with friendly_errors():
-    breakdown = loaders.load_breakdown(defn, ctx.scope, flt, ctx.as_of)
+    breakdown = loaders.load_breakdown(ctx.selection, defn, ctx.as_of)
 tree_col, grid_col = st.columns([3, 2])
 # a fresh chart per segment and per click: a view shown again (Back) has no point left selected,
 # so one click on the same cell drills again (a selected point's click would only unselect it)
@@ -407,7 +406,7 @@ headers = {
 
 
 def _table(limit: int | None) -> pl.DataFrame:
-    members = loaders.load_customers(defn, ctx.scope, flt, ctx.as_of, limit)
+    members = loaders.load_customers(ctx.selection, defn, ctx.as_of, limit)
     return charts.member_table(
         members,
         headers,
@@ -437,7 +436,7 @@ show_customer_list(
 text_cols = (headers["customer_id"], headers["phone"], headers["id_number"])
 stamp = f"{ctx.as_of:%Y%m%d}"
 # the files are built on request: a large segment must not slow every rerun of the page
-export_key = (defn, flt, ctx.scope, lang)
+export_key = (defn, ctx.selection, lang)
 st.button(
     t("segments.prepare_export"),
     key="sg_prepare",
@@ -447,8 +446,9 @@ if st.session_state.get("sg_export") == export_key:
     with friendly_errors():
         full = _table(EXPORT_CAP)
     e1, e2, _ = st.columns([1, 1, 3])
-    what = {"segment": defn.to_json(), "branches": list(flt.branch_ids),
-            "officers": list(flt.officer_ids), "tiers": list(flt.tiers)}  # fmt: skip
+    picked = ctx.selection
+    what = {"segment": defn.to_json(), "branches": list(picked.branch_ids),
+            "officers": list(picked.officer_ids), "tiers": list(picked.tiers)}  # fmt: skip
     export_button(
         t("segments.download_csv"), full, "csv", f"segment_{stamp}", what,
         key="sg_csv", text_columns=text_cols, container=e1,

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from data_access import audit
 from data_access.errors import DataUnavailable, InvalidFilter, SegmentExists
-from data_access.filters import TIERS, Filters, Scope, apply_filters, apply_scope
+from data_access.filters import TIERS, Scope, apply_scope
 from data_access.masking import personal
 from data_access.queries._frames import frame, schema_of
 from data_access.queries._sql import MONTH_AVERAGES, ts
@@ -31,6 +31,7 @@ from data_access.schema import (
     product_holdings,
     saved_segments,
 )
+from data_access.selection import Selection, restrict
 
 DAYS_PER = {"D": 1.0, "W": 7.0}
 
@@ -348,7 +349,7 @@ def _holds(product: str) -> sa.Exists:
     )
 
 
-def segment_members(defn: SegmentDefinition, scope: Scope, flt: Filters, as_of: date) -> sa.Select:
+def segment_members(selection: Selection, defn: SegmentDefinition, as_of: date) -> sa.Select:
     """Select of customer_value joined to customers for every customer the definition matches.
 
     Honours the sidebar (scope, branches, officers, tiers) and the definition; age is counted
@@ -358,9 +359,8 @@ def segment_members(defn: SegmentDefinition, scope: Scope, flt: Filters, as_of: 
     stmt = sa.select(cv, c.c.name, c.c.town, c.c.occupation, c.c.birth_year).select_from(
         cv.join(c, c.c.customer_id == cv.c.customer_id)
     )
-    stmt = apply_scope(stmt, scope, cv.c.branch_id, cv.c.officer_id)
-    stmt = apply_filters(
-        stmt, flt, branch_col=cv.c.branch_id, officer_col=cv.c.officer_id, tier_col=cv.c.tier
+    stmt = restrict(
+        stmt, selection, branch_col=cv.c.branch_id, officer_col=cv.c.officer_id, tier_col=cv.c.tier
     )
     if defn.tiers:
         stmt = stmt.where(cv.c.tier.in_(defn.tiers))
@@ -392,11 +392,9 @@ def segment_members(defn: SegmentDefinition, scope: Scope, flt: Filters, as_of: 
     return stmt
 
 
-def select_segment_summary(
-    defn: SegmentDefinition, scope: Scope, flt: Filters, as_of: date
-) -> sa.Select:
+def select_segment_summary(selection: Selection, defn: SegmentDefinition, as_of: date) -> sa.Select:
     """Count, total AUM and total CLV of the segment."""
-    m = segment_members(defn, scope, flt, as_of).subquery("m")
+    m = segment_members(selection, defn, as_of).subquery("m")
     return sa.select(
         sa.func.count().label("customers"),
         sa.func.coalesce(sa.func.sum(m.c.aum), 0.0).label("aum"),
@@ -405,17 +403,17 @@ def select_segment_summary(
 
 
 def fetch_segment_summary(
-    conn: sa.Connection, defn: SegmentDefinition, scope: Scope, flt: Filters, as_of: date
+    conn: sa.Connection, selection: Selection, defn: SegmentDefinition, as_of: date
 ) -> pl.DataFrame:
     """One row: customers, aum, clv of the segment."""
-    return frame(conn, select_segment_summary(defn, scope, flt, as_of))
+    return frame(conn, select_segment_summary(selection, defn, as_of))
 
 
 def select_segment_breakdown(
-    defn: SegmentDefinition, scope: Scope, flt: Filters, as_of: date
+    selection: Selection, defn: SegmentDefinition, as_of: date
 ) -> sa.Select:
     """Customers, AUM and CLV of the segment by tier × RFM segment."""
-    m = segment_members(defn, scope, flt, as_of).subquery("m")
+    m = segment_members(selection, defn, as_of).subquery("m")
     return (
         sa.select(
             m.c.tier,
@@ -430,17 +428,17 @@ def select_segment_breakdown(
 
 
 def fetch_segment_breakdown(
-    conn: sa.Connection, defn: SegmentDefinition, scope: Scope, flt: Filters, as_of: date
+    conn: sa.Connection, selection: Selection, defn: SegmentDefinition, as_of: date
 ) -> pl.DataFrame:
     """tier, rfm_segment, customers, aum, clv of the segment."""
-    return frame(conn, select_segment_breakdown(defn, scope, flt, as_of))
+    return frame(conn, select_segment_breakdown(selection, defn, as_of))
 
 
 def select_segment_customers(
-    defn: SegmentDefinition, scope: Scope, flt: Filters, as_of: date, limit: int | None = None
+    selection: Selection, defn: SegmentDefinition, as_of: date, limit: int | None = None
 ) -> sa.Select:
     """The segment's customers, highest CLV first (personal columns unmasked: mask before showing)."""
-    m = segment_members(defn, scope, flt, as_of).subquery("m")
+    m = segment_members(selection, defn, as_of).subquery("m")
     c = customers
     stmt = (
         sa.select(
@@ -468,14 +466,13 @@ def select_segment_customers(
 @personal
 def fetch_segment_customers(
     conn: sa.Connection,
+    selection: Selection,
     defn: SegmentDefinition,
-    scope: Scope,
-    flt: Filters,
     as_of: date,
     limit: int | None = None,
 ) -> pl.DataFrame:
     """The segment's customers; the caller masks name, phone and id_number."""
-    return frame(conn, select_segment_customers(defn, scope, flt, as_of, limit))
+    return frame(conn, select_segment_customers(selection, defn, as_of, limit))
 
 
 def fetch_town_options(conn: sa.Connection, scope: Scope) -> pl.DataFrame:

@@ -9,9 +9,10 @@ from datetime import date, datetime, time, timedelta
 import pytest
 import sqlalchemy as sa
 
-from dashboard.loaders.segments import load_breakdown, load_summary, view
+from dashboard.loaders.segments import load_breakdown, load_summary
 from data_access.filters import Scope
 from data_access.queries.value import SegmentDefinition
+from data_access.selection import Selection
 from metrics.standards import load_standards
 from tests.conftest import sql_rows as rows
 
@@ -143,13 +144,12 @@ def test_segment_size_aum_tiers_and_rfm_segments(
     }
     everyone = SegmentDefinition()
     for scope in (Scope.bank(), Scope.branch(largest_branch), busiest_officer):
-        flt = view(as_of, (), (), ())
         where = f"{scope.level} as of {as_of}"
-        summary = load_summary(everyone, scope, flt, as_of).row(0, named=True)
+        summary = load_summary(Selection(scope), everyone, as_of).row(0, named=True)
         n, aum = rows(bank, AUM.format(open=OPEN, scope=_scope_sql(scope)), **params)[0]
         assert summary["customers"] == n, where
         assert summary["aum"] == pytest.approx(float(aum)), where
-        breakdown = load_breakdown(everyone, scope, flt, as_of)
+        breakdown = load_breakdown(Selection(scope), everyone, as_of)
         got_tiers: dict[str, int] = {}
         got_segments: dict[str, int] = {}
         for r in breakdown.iter_rows(named=True):

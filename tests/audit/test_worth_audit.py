@@ -20,7 +20,7 @@ from scipy.optimize import minimize
 from scipy.special import betaln, gammaln
 
 from dashboard.loaders.loyalty import load_overview
-from dashboard.loaders.segments import load_breakdown, load_summary, view
+from dashboard.loaders.segments import load_breakdown, load_summary
 from data_access.filters import Scope
 from data_access.queries.value import SegmentDefinition
 from data_access.selection import Selection
@@ -190,14 +190,13 @@ def test_clv_and_loyalty_overview(
     for scope in (Scope.bank(), Scope.branch(largest_branch), busiest_officer):
         where = f"{scope.level} as of {as_of}"
         mine = {cid: v for cid, (b, o, v) in clv.items() if _in_scope(scope, b, o)}
-        flt = view(as_of, (), (), ())
-        summary_row = load_summary(everyone, scope, flt, as_of).row(0, named=True)
+        summary_row = load_summary(Selection(scope), everyone, as_of).row(0, named=True)
         assert summary_row["clv"] == pytest.approx(sum(mine.values()), rel=1e-5), where
         by_tier: dict[str, float] = {}
         for cid, v in mine.items():
             by_tier[tiers[cid]] = by_tier.get(tiers[cid], 0.0) + v
         got_tier: dict[str, float] = {}
-        for r in load_breakdown(everyone, scope, flt, as_of).iter_rows(named=True):
+        for r in load_breakdown(Selection(scope), everyone, as_of).iter_rows(named=True):
             got_tier[r["tier"]] = got_tier.get(r["tier"], 0.0) + r["clv"]
         assert got_tier == pytest.approx(by_tier, rel=1e-5), f"{where}: CLV by tier"
 

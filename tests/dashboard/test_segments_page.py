@@ -12,9 +12,9 @@ import sqlalchemy as sa
 
 from dashboard.charts.segments import member_table
 from dashboard.export import csv_bytes, xlsx_bytes
-from data_access.filters import Filters, Scope
 from data_access.queries.value import SegmentDefinition, fetch_segment_customers
 from data_access.schema import audit_log, customers
+from data_access.selection import Selection
 
 pytestmark = pytest.mark.slow
 
@@ -107,9 +107,7 @@ def test_export_of_demo_segment_parses_back_masked(demo_engine: sa.Engine) -> No
     as_of = date(2026, 11, 22)
     defn = SegmentDefinition(tiers=("affluent", "vip"))
     with demo_engine.connect() as conn:
-        members = fetch_segment_customers(
-            conn, defn, Scope.bank(), Filters(as_of, as_of), as_of, limit=50
-        )
+        members = fetch_segment_customers(conn, Selection(), defn, as_of, limit=50)
     assert members.height == 50
     headers = {
         c: c

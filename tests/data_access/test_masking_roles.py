@@ -17,11 +17,11 @@ import pytest
 import sqlalchemy as sa
 
 from data_access.auth import _demo_assignment
-from data_access.filters import Filters
 from data_access.masking import KINDS, PERSONAL_COLUMN_NAMES, protect
 from data_access.queries.customer import fetch_profile
 from data_access.queries.value import SegmentDefinition, fetch_segment_customers
 from data_access.roles import ROLES, scope_for
+from data_access.selection import Selection
 from tests.conftest import DEMO_END_DATE
 from tests.data_access.personal import stored_personal
 
@@ -91,7 +91,7 @@ def test_the_demo_banks_rows_leave_the_data_layer_masked_for_each_role(
         where = _demo_assignment(conn).get(role, {})
         scope = scope_for(role, where.get("branch_id"), where.get("officer_id"))
         members = fetch_segment_customers(
-            conn, SegmentDefinition(), scope, Filters(DEMO_END_DATE, DEMO_END_DATE), DEMO_END_DATE
+            conn, Selection(scope), SegmentDefinition(), DEMO_END_DATE
         )
         first = members["customer_id"].head(1).to_list()
         profile = fetch_profile(conn, scope, first[0]) if first else pl.DataFrame()

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from data_access import schema
 from data_access.errors import InvalidFilter, SegmentExists
-from data_access.filters import Filters, Scope
+from data_access.filters import Scope
 from data_access.marts.value import refresh_value, tier_customers
 from data_access.queries.value import (
     SegmentDefinition,
@@ -28,6 +28,7 @@ from data_access.queries.value import (
     record_segment_action,
     save_segment,
 )
+from data_access.selection import Selection
 from metrics.clv import rfm_summary, survival_discount_factor
 from metrics.standards import load_standards
 from tests.data_access.scopes import CLEAR
@@ -35,7 +36,7 @@ from tests.rows import branch_rows, officer_rows
 
 AS_OF = date(2026, 11, 30)
 STD = load_standards()
-ALL = Filters(date(2026, 11, 24), AS_OF)
+BANK = Selection()
 
 
 def _customer(cid: int, bid: int, oid: int | None, town: str, occ: str, born: int | None) -> dict:
@@ -230,10 +231,10 @@ def test_refresh_value_mart(bank: sa.Engine) -> None:
     assert refresh_value(bank, STD, AS_OF, lambda _m, _p: None) == 5
 
 
-def _members(conn: sa.Connection, defn: SegmentDefinition, **kw: object) -> list[int]:
-    scope = kw.get("scope", Scope.bank())
-    flt = kw.get("flt", ALL)
-    out = fetch_segment_customers(conn, defn, scope, flt, AS_OF)  # type: ignore[arg-type]
+def _members(
+    conn: sa.Connection, defn: SegmentDefinition, selection: Selection = BANK
+) -> list[int]:
+    out = fetch_segment_customers(conn, selection, defn, AS_OF)
     return sorted(out["customer_id"].to_list())
 
 
@@ -253,14 +254,16 @@ def _members(conn: sa.Connection, defn: SegmentDefinition, **kw: object) -> list
         pytest.param(SegmentDefinition(signals=("car_owner",)), {}, [1], id="signal"),
         pytest.param(
             SegmentDefinition(),
-            {"flt": Filters(ALL.start, ALL.end, tiers=("private",))},
+            {"selection": Selection(tiers=("private",))},
             [3],
             id="sidebar-tier",
         ),
-        pytest.param(SegmentDefinition(), {"scope": Scope.branch(1)}, [1, 2, 5], id="scope"),
+        pytest.param(
+            SegmentDefinition(), {"selection": Selection(Scope.branch(1))}, [1, 2, 5], id="scope"
+        ),
         pytest.param(
             SegmentDefinition(),
-            {"flt": Filters(ALL.start, ALL.end, officer_ids=(21,))},
+            {"selection": Selection(officer_ids=(21,))},
             [3, 4],
             id="officers",
         ),
@@ -292,9 +295,7 @@ def test_segment_builder(
         )
     with bank.connect() as conn:
         assert _members(conn, defn, **extra) == expected
-        summary = fetch_segment_summary(
-            conn, defn, extra.get("scope", Scope.bank()), extra.get("flt", ALL), AS_OF
-        )
+        summary = fetch_segment_summary(conn, extra.get("selection", BANK), defn, AS_OF)
     assert summary["customers"].item() == len(expected)
 
 
@@ -302,9 +303,9 @@ def test_segment_summary_and_breakdown(bank: sa.Engine) -> None:
     refresh_value(bank, STD, AS_OF, lambda _m, _p: None)
     defn = SegmentDefinition(towns=("城关镇",))
     with bank.connect() as conn:
-        summary = fetch_segment_summary(conn, defn, Scope.bank(), ALL, AS_OF)
-        breakdown = fetch_segment_breakdown(conn, defn, Scope.bank(), ALL, AS_OF)
-        listed = fetch_segment_customers(conn, defn, CLEAR, ALL, AS_OF, limit=1)
+        summary = fetch_segment_summary(conn, BANK, defn, AS_OF)
+        breakdown = fetch_segment_breakdown(conn, BANK, defn, AS_OF)
+        listed = fetch_segment_customers(conn, Selection(CLEAR), defn, AS_OF, limit=1)
     # CLV: the bank's margin on c1's and c3's balances (half demand, a quarter time, a quarter
     # wealth) and c1's credit-card fee; no P(alive) without a fit: attrition alone
     c = STD.clv
@@ -465,7 +466,7 @@ def test_closed_customers_are_in_no_tier_segment_or_quintile(bank: sa.Engine) ->
     assert sorted(before_closing) == [1, 2, 3, 4, 5]
     assert sorted(after_closing) == [1, 2, 4, 5]
     with bank.connect() as conn:
-        members = fetch_segment_customers(conn, SegmentDefinition(), Scope.bank(), ALL, AS_OF)
+        members = fetch_segment_customers(conn, BANK, SegmentDefinition(), AS_OF)
         f_scores = dict(
             conn.execute(
                 sa.select(schema.customer_value.c.customer_id, schema.customer_value.c.f_score)

@@ -11,21 +11,21 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from functools import cached_property
+from types import ModuleType
+from typing import TYPE_CHECKING
 
 import numpy as np
 import polars as pl
 import sqlalchemy as sa
 
-with warnings.catch_warnings():
-    # pandera looks at every dataframe library installed; pyspark warns about pandas 3 on import
-    warnings.simplefilter("ignore", FutureWarning)
-    import pandera.polars as pa
-    from pandera.errors import SchemaErrors
-
 from data_access.importing.convert import REASON_SCHEMA, label, message_expr
 from data_access.importing.mapping import TableMapping
 from data_access.importing.messages import reason
 from data_access.importing.rules import EVENT_DATES, TABLE_RULES, code_list, kind_of, value_range
+
+if TYPE_CHECKING:
+    import pandera.polars as pa
 
 CONTROL_CHARS = r"[\x00-\x08\x0B\x0C\x0E-\x1F\x7F]"
 # What a spreadsheet would run as a formula when the text is opened (CSV injection).
@@ -50,8 +50,20 @@ class _Meta:
 Rule = Callable[[pl.Expr], pl.Expr]  # true where a (non-null) value is valid
 
 
+def _pandera() -> ModuleType:
+    """pandera's polars API, imported when first needed: only a chunk with failing rows needs it
+    (its import, which loads pandas, is a good part of a command-line import's start-up)."""
+    with warnings.catch_warnings():
+        # pandera looks at every dataframe library installed; pyspark warns about pandas 3 on import
+        warnings.simplefilter("ignore", FutureWarning)
+        import pandera.polars
+
+    return pandera.polars
+
+
 def _check(rule: Rule, name: str) -> pa.Check:
     """A pandera check that runs ``rule`` on its column."""
+    pa = _pandera()
 
     def check(data: pa.PolarsData) -> pl.LazyFrame:
         return data.lazyframe.select(rule(pl.col(data.key)))
@@ -74,14 +86,23 @@ class RowValidator:
         table = TABLE_RULES[tm.table].table
         self.meta: dict[str, list[_Meta]] = {}
         self.rules: dict[str, list[Rule]] = {}
-        columns: dict[str, pa.Column] = {}
         for col in tm.columns:
-            rules, meta = self._checks(table, table.c[col], period, references)
-            self.meta[col], self.rules[col] = meta, rules
-            checks = [_check(rule, m.key) for rule, m in zip(rules, meta, strict=True)]
-            columns[col] = pa.Column(None, checks=checks, nullable=table.c[col].nullable)
-        self.schema = pa.DataFrameSchema(columns)
+            self.rules[col], self.meta[col] = self._checks(table, table.c[col], period, references)
         self.nullable = {col: table.c[col].nullable for col in tm.columns}
+
+    @cached_property
+    def schema(self) -> pa.DataFrameSchema:
+        """The pandera schema: the same rules, each column's checks in order."""
+        pa = _pandera()
+        columns = {
+            col: pa.Column(
+                None,
+                checks=[_check(r, m.key) for r, m in zip(rules, self.meta[col], strict=True)],
+                nullable=self.nullable[col],
+            )
+            for col, rules in self.rules.items()
+        }
+        return pa.DataFrameSchema(columns)
 
     def _checks(
         self,
@@ -157,8 +178,11 @@ class RowValidator:
         failing = self.failing(typed)
         if len(failing) == 0:
             return pl.DataFrame(schema=REASON_SCHEMA)
+        schema = self.schema  # imports pandera (quietly) before its errors module
+        from pandera.errors import SchemaErrors
+
         try:  # pandera names the failures of the failing rows only
-            self.schema.validate(typed[failing], lazy=True)
+            schema.validate(typed[failing], lazy=True)
             return pl.DataFrame(schema=REASON_SCHEMA)
         except SchemaErrors as exc:
             cases = exc.failure_cases

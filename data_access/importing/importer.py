@@ -87,12 +87,18 @@ def _memory_limit(conn: sa.Connection, limit: str) -> Iterator[None]:
         yield
         return
     raw = conn.connection.driver_connection  # not through SQLAlchemy: no transaction begun
-    before = raw.execute("SELECT current_setting('memory_limit')").fetchone()[0]
-    raw.execute("SET memory_limit = ?", [limit])
+    before = _swap_memory_limit(raw, limit)
     try:
         yield
     finally:
-        raw.execute("SET memory_limit = ?", [before])
+        _swap_memory_limit(raw, before)
+
+
+def _swap_memory_limit(raw: Any, limit: str) -> str:
+    """Set DuckDB's memory limit on a driver connection; the limit it replaced."""
+    before = raw.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+    raw.execute("SET memory_limit = ?", [limit])
+    return before
 
 
 @dataclass

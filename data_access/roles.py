@@ -12,6 +12,7 @@ from typing import Literal
 
 from data_access.errors import InvalidFilter
 from data_access.filters import FINDABLE, Scope
+from metrics.standards import Label
 
 # Pages of the dashboard by URL path (dashboard/nav.py holds the same paths; a test checks both).
 DATA_PAGES = (
@@ -43,14 +44,11 @@ ScopeKind = Literal["bank", "bank_or_branch", "bank_or_branches", "branch", "off
 
 
 @dataclass(frozen=True)
-class Role:
-    """One role: its labels, pages, actions, scope kind, the personal data it sees unmasked
-    (``reveal``) and the personal data it may find customers by (``find_by``)."""
+class Role(Label):
+    """One role: its code and labels (as every entry of the standard has them), pages, actions,
+    scope kind, the personal data it sees unmasked (``reveal``) and the personal data it may find
+    customers by (``find_by``)."""
 
-    code: str
-    label_zh: str
-    label_en: str
-    description: str
     pages: tuple[str, ...]
     actions: tuple[str, ...]
     scope: ScopeKind

@@ -121,7 +121,6 @@ class Condition:
 class Signal(Coded):  # its code is a column of the signals mart
     """A named signal: on when any / all of its conditions hold."""
 
-    info: Label
     match: str
     when: tuple[Condition, ...]
 

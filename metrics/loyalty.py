@@ -155,28 +155,18 @@ def component_means(scores: pl.DataFrame, standard: Composite) -> dict[str, floa
 def contributions_from_means(means: dict[str, float | None], standard: Composite) -> pl.DataFrame:
     """What drives the average: per component its weight, mean (0..1), points earned towards the
     average score (100 × weight × mean) and points missed (100 × weight × (1 − mean))."""
-    rows = []
-    for comp in standard.components:
-        mean = means.get(comp.code)
-        rows.append(
-            {
-                "component": comp.code,
-                "weight": comp.weight,
-                "mean": mean,
-                "points": None if mean is None else 100.0 * comp.weight * mean,
-                "points_missed": None if mean is None else 100.0 * comp.weight * (1.0 - mean),
-            }
-        )
+    comps = standard.components
     return pl.DataFrame(
-        rows,
-        schema={
-            "component": pl.String,
-            "weight": pl.Float64,
-            "mean": pl.Float64,
-            "points": pl.Float64,
-            "points_missed": pl.Float64,
+        {
+            "component": [c.code for c in comps],
+            "weight": [c.weight for c in comps],
+            "mean": [means.get(c.code) for c in comps],
         },
-        orient="row",
+        schema={"component": pl.String, "weight": pl.Float64, "mean": pl.Float64},
+    ).with_columns(
+        # a component nobody has a mean for earns and misses nothing (null)
+        (100.0 * pl.col("weight") * pl.col("mean")).alias("points"),
+        (100.0 * pl.col("weight") * (1.0 - pl.col("mean"))).alias("points_missed"),
     )
 
 

@@ -47,8 +47,10 @@ class Label:
         return self.label_zh if lang.startswith("zh") else self.label_en
 
 
+@dataclass(frozen=True)
 class Coded:
-    """An entry known by its label's code (a tier, an RFM segment, a component, a signal)."""
+    """An entry with its label (``info``), known by the label's code: a tier, an RFM segment, a
+    component, a signal, and each section of the standard."""
 
     info: Label
 
@@ -62,16 +64,14 @@ class Coded:
 class TierLevel(Coded):
     """One value tier: the AUM bar and how many months below it before a downgrade."""
 
-    info: Label
     min_aum: float
     downgrade_after_months: int
 
 
 @dataclass(frozen=True)
-class Tiers:
+class Tiers(Coded):
     """Tier ladder, lowest first."""
 
-    info: Label
     levels: tuple[TierLevel, ...]
     upgrade_delay_months: int
 
@@ -82,10 +82,9 @@ class Tiers:
 
 
 @dataclass(frozen=True)
-class EffectiveCustomer:
+class EffectiveCustomer(Coded):
     """Conditions of which any one makes a customer effective in a month."""
 
-    info: Label
     min_month_avg_aum: float | None
     counts_loan_holders: bool
     min_self_initiated_transactions: int | None
@@ -95,26 +94,23 @@ class EffectiveCustomer:
 class RfmSegment(Coded):
     """One rule of the RFM rule table: inclusive ranges of R score and FM score."""
 
-    info: Label
     r: tuple[int, int]
     fm: tuple[int, int]
 
 
 @dataclass(frozen=True)
-class Rfm:
+class Rfm(Coded):
     """RFM scoring and the segment rule table (first match wins)."""
 
-    info: Label
     lookback_days: int
     bands: int
     segments: tuple[RfmSegment, ...]
 
 
 @dataclass(frozen=True)
-class Clv:
+class Clv(Coded):
     """Customer lifetime value settings: the bank's margin on balances and fees (annual rates)."""
 
-    info: Label
     horizon_months: int
     monthly_discount_rate: float
     time_unit: str  # of the BG/NBD fit that gives P(alive) and expected transactions
@@ -132,16 +128,14 @@ class Clv:
 class Component(Coded):
     """A weighted component of a composite score."""
 
-    info: Label
     weight: float
     params: dict[str, Any]
 
 
 @dataclass(frozen=True)
-class Composite:
+class Composite(Coded):
     """A 0-100 score made of weighted components (weights sum to 1)."""
 
-    info: Label
     components: tuple[Component, ...]
     params: dict[str, Any]
 
@@ -151,10 +145,9 @@ class Composite:
 
 
 @dataclass(frozen=True)
-class Funnel:
+class Funnel(Coded):
     """Ordered funnel stages and the default conversion window."""
 
-    info: Label
     stages: tuple[Label, ...]
     default_window_days: int
 
@@ -170,10 +163,9 @@ AUDIT_RETENTION_FLOOR_DAYS = 183
 
 
 @dataclass(frozen=True)
-class Alerts:
+class Alerts(Coded):
     """Thresholds for flags and watch lists."""
 
-    info: Label
     kpi_z_score: float
     kpi_history_weeks: int
     outflow_share: float
@@ -188,11 +180,10 @@ class Alerts:
 
 
 @dataclass(frozen=True)
-class Credit:
+class Credit(Coded):
     """How the credit desk rates an application: penalties per mismatch severity, the capped
     adjustment for internet-platform limits, and what counts as business and repayment evidence."""
 
-    info: Label
     penalty_high: float
     penalty_medium: float
     penalty_low: float

@@ -19,9 +19,9 @@ import polars as pl
 
 import data_access.demo as demo
 from data_access.engine import make_engine
-from data_access.filters import Filters, Scope
 from data_access.queries.credit import fetch_credit_extras
 from data_access.queries.quality import fetch_applicant_places, fetch_application_evidence
+from data_access.selection import Period, Selection
 from metrics.credit import CHECKS, assemble_evidence, credit_mismatches, precision_recall
 from metrics.standards import load_standards
 
@@ -53,13 +53,13 @@ def run(customers: int = 20_000, seed: int = 7) -> dict[str, dict[str, float]]:
         path = Path(tmp) / "demo.duckdb"
         planted = build_with_truth(path, customers, seed)
         engine = make_engine(f"duckdb:///{path}")
-        flt = Filters(date(2000, 1, 1), END)
+        everything = Period(date(2000, 1, 1), END)
         with engine.connect() as conn:
-            apps = fetch_application_evidence(conn, Scope.bank(), flt)
+            apps = fetch_application_evidence(conn, everything, Selection())
             extras = fetch_credit_extras(
-                conn, Scope.bank(), flt, std.credit.repayment_lookback_days
+                conn, everything, Selection(), std.credit.repayment_lookback_days
             )
-            places = fetch_applicant_places(conn, Scope.bank(), flt)
+            places = fetch_applicant_places(conn, everything, Selection())
         engine.dispose()
     evidence = assemble_evidence(apps, extras, places)
     mism = credit_mismatches(

@@ -16,10 +16,10 @@ from datetime import date, timedelta
 import polars as pl
 
 from data_access.engine import make_engine
-from data_access.filters import Filters, Scope
 from data_access.queries import officers as q
 from data_access.queries import org
 from data_access.queries import quality as qq
+from data_access.selection import Period, Selection
 from metrics import officers as om
 from metrics import quality as qm
 from metrics.calendar import last_full_week, weeks_ending
@@ -44,30 +44,30 @@ def main(url: str, repeats: int = 3) -> None:
     """Time every query and metric of the page on ``url``."""
     standard = load_standards()
     engine = make_engine(url, read_only=url.startswith("duckdb"))
-    bank = Scope.bank()
+    bank = Selection()
     with engine.connect() as conn:
         as_of = org.fetch_data_as_of(conn) or date.today()
         last = last_full_week(as_of)
         weeks = weeks_ending(last, 12)
         history = weeks_ending(last, 104)
-        period = Filters(weeks[0], last + timedelta(days=6))
-        long = Filters(history[0], last + timedelta(days=6))
+        period = Period(weeks[0], last + timedelta(days=6))
+        long = Period(history[0], last + timedelta(days=6))
         cutoff = qm.stale_cutoff(period.end, standard.alerts.stale_profile_days)
         ratio = standard.alerts.income_contradiction_ratio
         queries: dict[str, Callable[[], pl.DataFrame]] = {
-            "officers": lambda: org.fetch_officers(conn, bank),
-            "activity (2 years)": lambda: q.fetch_activity_weekly(conn, bank, long),
-            "soft footprints (2 years)": lambda: q.fetch_soft_weekly(conn, bank, long),
-            "conversions (12 weeks)": lambda: q.fetch_conversions_weekly(conn, bank, period),
+            "officers": lambda: org.fetch_officers(conn, bank.scope),
+            "activity (2 years)": lambda: q.fetch_activity_weekly(conn, long, bank),
+            "soft footprints (2 years)": lambda: q.fetch_soft_weekly(conn, long, bank),
+            "conversions (12 weeks)": lambda: q.fetch_conversions_weekly(conn, period, bank),
             "trainings": lambda: q.fetch_trainings(conn),
-            "attendance": lambda: q.fetch_attendance(conn, bank, long),
+            "attendance": lambda: q.fetch_attendance(conn, bank),
             "profile fill": lambda: qq.fetch_profile_fill(
-                conn, bank, period, standard.profile_fields
+                conn, period, bank, standard.profile_fields
             ),
-            "staleness": lambda: qq.fetch_staleness(conn, bank, period, cutoff),
-            "income evidence": lambda: qq.fetch_profile_income_evidence(conn, bank, period, ratio),
-            "application evidence": lambda: qq.fetch_application_evidence(conn, bank, period),
-            "applicant places": lambda: qq.fetch_applicant_places(conn, bank, period),
+            "staleness": lambda: qq.fetch_staleness(conn, period, bank, cutoff),
+            "income evidence": lambda: qq.fetch_profile_income_evidence(conn, period, bank, ratio),
+            "application evidence": lambda: qq.fetch_application_evidence(conn, period, bank),
+            "applicant places": lambda: qq.fetch_applicant_places(conn, period, bank),
         }
         frames: dict[str, pl.DataFrame] = {}
         print(f"{'query':28s} {'cold s':>8s} {'warm s':>8s} {'rows':>9s}")

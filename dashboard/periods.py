@@ -1,5 +1,5 @@
 """The look-back period of the pages that count days back from the data's end (credit desk,
-suggestion outcomes): the choice of length and the filters it makes."""
+suggestion outcomes): the choice of length and the Period it makes."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import streamlit as st
 
 from dashboard.i18n import t
-from data_access.filters import Filters
+from data_access.selection import Period
 
 DAY_PERIODS = (7, 30, 90, 365)
 
@@ -23,6 +23,6 @@ def pick_days(area: str, default: int, key: str) -> int:
     return int(days or default)
 
 
-def days_to(end: date, days: int, filters: Filters) -> Filters:
-    """The ``days`` days up to ``end`` for the sidebar's branches and officers (tiers left out)."""
-    return Filters(end - timedelta(days=days - 1), end, filters.branch_ids, filters.officer_ids)
+def days_to(end: date, days: int) -> Period:
+    """The ``days`` days up to ``end``."""
+    return Period(end - timedelta(days=days - 1), end)

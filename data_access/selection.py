@@ -144,3 +144,22 @@ def restrict(
         elif customer_col is not None:
             stmt = stmt.where(customer_col.in_(tier_customers(selection.tiers)))
     return stmt
+
+
+def restrict_rows(
+    stmt: sa.Select,
+    period: Period,
+    selection: Selection,
+    table: sa.Table,
+    time_col: sa.ColumnElement,
+) -> sa.Select:
+    """``restrict`` on a table that carries its own ``branch_id`` and ``officer_id``: the scope,
+    the period on ``time_col``, then the branch and officer picks."""
+    return restrict(
+        stmt,
+        selection,
+        period=period,
+        time_col=time_col,
+        branch_col=table.c.branch_id,
+        officer_col=table.c.officer_id,
+    )

@@ -1,7 +1,7 @@
 """Cached loaders of the officer-engagement page: weekly work, trainings, profile quality.
 
-Each loader takes the scope and a frozen ``Filters`` (hashable) and returns an aggregated frame;
-a change of week reloads the period's counts, not the training list.
+Each loader takes a Period and a Selection (frozen, hashable values) and returns an aggregated
+frame; a change of week reloads the period's counts, not the training list.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ import streamlit as st
 from dashboard.db import get_engine
 from dashboard.loaders.common import cached_fetch, load_officers
 from data_access.engine import connect
-from data_access.filters import Filters, Scope
 from data_access.queries import officers as q
 from data_access.queries import quality as qq
+from data_access.selection import Period, Selection
 from metrics import officers as om
 from metrics import quality as qm
 from metrics.standards import Composite
@@ -37,12 +37,14 @@ load_profile_income_evidence = cached_fetch(qq.fetch_profile_income_evidence, ma
 
 
 @st.cache_data(ttl=TTL, max_entries=16, show_spinner=False)
-def load_application_evidence(scope: Scope, flt: Filters) -> tuple[pl.DataFrame, pl.DataFrame]:
+def load_application_evidence(
+    period: Period, selection: Selection
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Loan applications of the period with their evidence, and where the applicants were seen."""
     with connect(get_engine()) as conn:
         return (
-            qq.fetch_application_evidence(conn, scope, flt),
-            qq.fetch_applicant_places(conn, scope, flt),
+            qq.fetch_application_evidence(conn, period, selection),
+            qq.fetch_applicant_places(conn, period, selection),
         )
 
 
@@ -56,16 +58,16 @@ def load_engagement_benchmark(
     bank, as the standard says, without seeing other branches' rows. ``version`` (the standard's)
     keys the cache in place of the unhashable standard.
     """
-    period = Filters(weeks[0], weeks[-1] + timedelta(days=6))
-    bank = Scope.bank()
-    officers = om.officers_in_view(load_officers(bank), roles=BOOK_ROLES)
+    period = Period(weeks[0], weeks[-1] + timedelta(days=6))
+    bank = Selection()
+    officers = om.officers_in_view(load_officers(bank.scope), roles=BOOK_ROLES)
     in_period = pl.col("week_start").is_in(list(weeks))
     rates = om.officer_rates(
         officers,
-        load_activity(bank, period).filter(in_period),
-        load_soft(bank, period).filter(in_period),
-        load_conversions(bank, period),
-        qm.officer_completeness(load_profile_fill(bank, period, fields)),
+        load_activity(period, bank).filter(in_period),
+        load_soft(period, bank).filter(in_period),
+        load_conversions(period, bank),
+        qm.officer_completeness(load_profile_fill(period, bank, fields)),
         len(weeks),
     )
     return om.engagement_benchmark(rates, _standard)
@@ -73,9 +75,8 @@ def load_engagement_benchmark(
 
 @st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)
 def load_did(
-    scope: Scope,
-    history_all: Filters,
-    long_view: Filters,
+    picks: Selection,
+    history_all: Period,
     shown_ids: tuple[int, ...],
     history: tuple[date, ...],
     window: int,
@@ -83,14 +84,18 @@ def load_did(
     week_end: date,
 ) -> dict[str, om.TrainingEffect]:
     """Before/after training against the untrained, per training and pooled, and each group's
-    levels, for visits and soft footprints (cached: the regressions are the page's heaviest work on a rerun)."""
-    attendance = load_attendance(scope, long_view).filter(pl.col("officer_id").is_in(shown_ids))
+    levels, for visits and soft footprints (cached: the regressions are the page's heaviest work on a rerun).
+
+    ``picks``: the sidebar's selection (attendance); the weekly work is read over its whole scope
+    in ``history_all``, as the page reads it."""
+    attendance = load_attendance(picks).filter(pl.col("officer_id").is_in(shown_ids))
+    everyone = Selection(picks.scope)
     held = load_trainings().filter(pl.col("held_on") <= week_end)
     panels = {
         "visits": om.weekly_panel(
-            load_activity(scope, history_all), list(shown_ids), list(history), ("visit",)
+            load_activity(history_all, everyone), list(shown_ids), list(history), ("visit",)
         ),
-        "soft": om.weekly_panel(load_soft(scope, history_all), list(shown_ids), list(history)),
+        "soft": om.weekly_panel(load_soft(history_all, everyone), list(shown_ids), list(history)),
     }
     kwargs = {"window_weeks": window, "as_of": as_of}
     return {

@@ -9,7 +9,7 @@ import streamlit as st
 
 from dashboard.db import get_engine
 from data_access.engine import connect
-from data_access.filters import Filters, Scope
+from data_access.filters import Scope
 from data_access.queries.quality import fetch_profile_fill, fetch_profile_income_evidence
 from data_access.queries.quality_queue import (
     count_queue,
@@ -17,24 +17,25 @@ from data_access.queries.quality_queue import (
     fetch_queue,
     fix_profile,
 )
+from data_access.selection import Period, Selection
 
 TTL = 300
 
 
 @st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)
 def load_queue(
-    scope: Scope, flt: Filters, fields: tuple[str, ...], min_ratio: float
+    period: Period, selection: Selection, fields: tuple[str, ...], min_ratio: float
 ) -> dict[str, Any]:
     """The queue (missing fields, most valuable first) and how many customers it holds, the
     contradicted declared incomes, the book's field fill and the corrections per officer in the
     period."""
     with connect(get_engine()) as conn:
         return {
-            "queue": fetch_queue(conn, scope, flt, fields),
-            "gaps": count_queue(conn, scope, flt, fields),
-            "income": fetch_profile_income_evidence(conn, scope, flt, min_ratio),
-            "fill": fetch_profile_fill(conn, scope, flt, fields),
-            "fixes": fetch_fix_counts(conn, scope, flt),
+            "queue": fetch_queue(conn, period, selection, fields),
+            "gaps": count_queue(conn, period, selection, fields),
+            "income": fetch_profile_income_evidence(conn, period, selection, min_ratio),
+            "fill": fetch_profile_fill(conn, period, selection, fields),
+            "fixes": fetch_fix_counts(conn, period, selection),
         }
 
 

@@ -3,6 +3,8 @@ with severities, evidence, a link to the customer, and the capped internet-platf
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import polars as pl
 import streamlit as st
 
@@ -28,8 +30,10 @@ with friendly_errors():
     standard = load_standard()
     credit = standard.credit
     days = pick_days("credit", 30, "cr_days")
+    # applications are not split by tier: the tiers stay out of the selection and the cache key
+    picks = replace(ctx.selection, tiers=())
     evidence = load_credit_evidence(
-        ctx.scope, days_to(ctx.filters.end, days, ctx.filters), credit.repayment_lookback_days
+        days_to(ctx.period.end, days), picks, credit.repayment_lookback_days
     )
     if evidence.is_empty():
         no_data("credit.none")

@@ -28,7 +28,7 @@ from dashboard.views.officer_tabs import (
     quality_tab,
     training_tab,
 )
-from data_access.filters import Filters
+from data_access.selection import Period, Selection
 from metrics import officers as om
 from metrics import quality as qm
 from metrics.calendar import weeks_ending
@@ -50,9 +50,10 @@ n_weeks = st.segmented_control(
 )
 n_weeks = n_weeks or 12  # the control can be cleared
 weeks = weeks_ending(ctx.week, n_weeks)
-period = Filters(weeks[0], ctx.week_end)  # the whole scope: the score's benchmark
+period = Period(weeks[0], ctx.week_end)
 history = weeks_ending(ctx.week, HISTORY_WEEKS)
-history_all = Filters(history[0], ctx.week_end)
+history_all = Period(history[0], ctx.week_end)
+whole_scope = Selection(ctx.scope)  # the whole scope: the score's benchmark
 st.caption(
     t("officers.period_caption", start=f"{weeks[0]:%Y-%m-%d}", end=f"{ctx.week_end:%Y-%m-%d}")
 )
@@ -79,10 +80,10 @@ comp_labels = {c.code: c.info.label(lang) for c in standard.engagement.component
 
 with friendly_errors():
     # one two-year read per measure serves the period and the before/after comparison alike
-    long_activity = load_activity(ctx.scope, history_all)
-    long_soft = load_soft(ctx.scope, history_all)
-    conversions = load_conversions(ctx.scope, period)
-    fill = load_profile_fill(ctx.scope, period, standard.profile_fields)
+    long_activity = load_activity(history_all, whole_scope)
+    long_soft = load_soft(history_all, whole_scope)
+    conversions = load_conversions(period, whole_scope)
+    fill = load_profile_fill(period, whole_scope, standard.profile_fields)
 in_period = pl.col("week_start").is_in(weeks)
 activity = long_activity.filter(in_period)
 soft = long_soft.filter(in_period)

@@ -27,7 +27,8 @@ st.caption(t("quality.intro"))
 with friendly_errors():
     standard = load_standard()
     fields = tuple(f for f in standard.profile_fields if f in FIXABLE)
-    data = load_queue(ctx.scope, ctx.filters, fields, standard.alerts.income_contradiction_ratio)
+    ratio = standard.alerts.income_contradiction_ratio
+    data = load_queue(ctx.period, ctx.selection, fields, ratio)
     officers = load_officers(ctx.scope, ctx.filters.branch_ids)
 queue: pl.DataFrame = data["queue"]
 contradicted = income_contradictions(

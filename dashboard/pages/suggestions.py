@@ -3,6 +3,7 @@ and whether the products were opened within the standard's conversion window."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import polars as pl
@@ -30,7 +31,9 @@ with friendly_errors():
     days = pick_days("suggestions", 90, "sg_days")
     # answers are given today, while the data may end earlier: the period reaches today
     end = max(ctx.filters.end, date.today())
-    outcomes = load_feedback_outcomes(ctx.scope, days_to(end, days, ctx.filters), window)
+    # the answers are not split by tier: the tiers stay out of the selection and the cache key
+    picks = replace(ctx.selection, tiers=())
+    outcomes = load_feedback_outcomes(days_to(end, days), picks, window)
 if outcomes.is_empty():
     st.info(t("suggestions.none"))
     st.stop()

@@ -6,7 +6,7 @@ once into an :class:`OfficerView`; each tab renders from it and reads only what 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 import polars as pl
@@ -26,8 +26,8 @@ from dashboard.loaders.officers import (
 )
 from dashboard.state import PageContext
 from dashboard.tables import show_table
-from data_access.filters import Filters
 from data_access.schema import ACTIVITY_KINDS
+from data_access.selection import Period
 from metrics import officers as om
 from metrics import quality as qm
 from metrics.standards import Standards
@@ -52,7 +52,7 @@ class OfficerView:
     standard: Standards
     weeks: list[date]  # the period's week starts
     history: list[date]  # two years of week starts, for the before/after comparison
-    history_all: Filters  # the two years over the whole scope
+    history_all: Period  # the two years (read over the whole scope)
     shown_ids: list[int]  # the officers the sidebar selects
     officer_labels: dict[int, str]
     chart_officers: dict[int, str]  # the officers a chart has room for
@@ -174,15 +174,16 @@ def quality_tab(v: OfficerView) -> None:
         v.completeness,
         v.in_view,
     )
-    view = Filters(weeks[0], ctx.week_end, ctx.filters.branch_ids, ctx.filters.officer_ids)
+    period = Period(weeks[0], ctx.week_end)
+    picks = replace(ctx.selection, tiers=())  # officers' work is not split by customer tier
     alerts = standard.alerts
     cutoff = qm.stale_cutoff(ctx.week_end, alerts.stale_profile_days)
     with friendly_errors():
-        stale_counts = load_staleness(ctx.scope, view, cutoff)
+        stale_counts = load_staleness(period, picks, cutoff)
         income_evidence = load_profile_income_evidence(
-            ctx.scope, view, alerts.income_contradiction_ratio
+            period, picks, alerts.income_contradiction_ratio
         )
-        applications, applicant_places = load_application_evidence(ctx.scope, view)
+        applications, applicant_places = load_application_evidence(period, picks)
     books = completeness.filter(pl.col("officer_id").is_in(shown_ids)).sort("completeness")
     if books.height > charts.CHART_ROWS:  # the least and the most complete, as for the heatmap
         half = charts.CHART_ROWS // 2
@@ -294,10 +295,10 @@ def training_tab(v: OfficerView) -> None:
         v.branch_labels,
         v.comp_labels,
     )
-    long_view = Filters(history[0], ctx.week_end, ctx.filters.branch_ids, ctx.filters.officer_ids)
+    picks = replace(ctx.selection, tiers=())  # officers' work is not split by customer tier
     with friendly_errors():
         trainings = load_trainings()
-        attendance = load_attendance(ctx.scope, long_view)
+        attendance = load_attendance(picks)
     held = trainings.filter(pl.col("held_on") <= ctx.week_end)
     title_col = "title" if lang == "zh" else "title_en"
     training_labels = {
@@ -332,7 +333,7 @@ def training_tab(v: OfficerView) -> None:
     }
     with friendly_errors():
         did = load_did(
-            ctx.scope, history_all, long_view, tuple(shown_ids), tuple(history), window,
+            picks, history_all, tuple(shown_ids), tuple(history), window,
             min(ctx.week_end, ctx.as_of), ctx.week_end,
         )  # fmt: skip
     estimates, pooled, levels = [], [], []

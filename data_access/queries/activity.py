@@ -13,7 +13,6 @@ from datetime import date, timedelta
 import polars as pl
 import sqlalchemy as sa
 
-from data_access.filters import Filters, Scope, apply_filters, apply_scope
 from data_access.load_state import activity_cover
 from data_access.queries._frames import frame
 from data_access.queries.value import bulk_frame  # Arrow on DuckDB: results of 100k+ rows
@@ -26,7 +25,7 @@ from data_access.schema import (
     loan_applications,
     officer_activity_weeks,
 )
-from data_access.selection import Selection, restrict
+from data_access.selection import Period, Selection, restrict, restrict_rows
 
 
 def _covered(
@@ -103,7 +102,9 @@ def fetch_cohort_activity(
     return _covered(conn, as_of, stmt, schema, since=since, read=frame)
 
 
-def select_profile_income_evidence(scope: Scope, flt: Filters, min_ratio: float) -> sa.Select:
+def select_profile_income_evidence(
+    period: Period, selection: Selection, min_ratio: float
+) -> sa.Select:
     """The live ``quality.select_profile_income_evidence`` with the inflows read from the mart."""
     from data_access.queries.quality import income_evidence_from
 
@@ -113,36 +114,38 @@ def select_profile_income_evidence(scope: Scope, flt: Filters, min_ratio: float)
         sa.func.sum(m.c.observed_inflow).label("observed_inflow"),
         sa.cast(sa.func.sum(m.c.inflow_count), sa.BigInteger).label("inflow_count"),
     )
-    return income_evidence_from(inflows, m, scope, flt, min_ratio)
+    return income_evidence_from(inflows, m, period, selection, min_ratio)
 
 
 def fetch_profile_income_evidence(
-    conn: sa.Connection, scope: Scope, flt: Filters, min_ratio: float, schema: dict
+    conn: sa.Connection, period: Period, selection: Selection, min_ratio: float, schema: dict
 ) -> pl.DataFrame | None:
     """Income evidence from the mart, or None when it does not cover the period's end."""
-    return _covered(conn, flt.end, select_profile_income_evidence(scope, flt, min_ratio), schema)
+    return _covered(
+        conn, period.end, select_profile_income_evidence(period, selection, min_ratio), schema
+    )
 
 
-def select_application_evidence(scope: Scope, flt: Filters) -> sa.Select:
+def select_application_evidence(period: Period, selection: Selection) -> sa.Select:
     """The live ``quality.select_application_evidence`` with the evidence read from the mart."""
     from data_access.queries.quality import applications_with_evidence
 
-    return applications_with_evidence(application_evidence, scope, flt)
+    return applications_with_evidence(application_evidence, period, selection)
 
 
 def fetch_application_evidence(
-    conn: sa.Connection, scope: Scope, flt: Filters, schema: dict
+    conn: sa.Connection, period: Period, selection: Selection, schema: dict
 ) -> pl.DataFrame | None:
     """Application evidence from the mart, or None when it does not cover the period's end."""
-    return _covered(conn, flt.end, select_application_evidence(scope, flt), schema)
+    return _covered(conn, period.end, select_application_evidence(period, selection), schema)
 
 
-def select_applicant_places(scope: Scope, flt: Filters) -> sa.Select:
+def select_applicant_places(period: Period, selection: Selection) -> sa.Select:
     """The live ``quality.select_applicant_places`` read from the mart."""
     from data_access.queries.quality import _applications
 
     la, p = loan_applications, applicant_places
-    applicants = _applications(sa.select(la.c.customer_id), scope, flt)
+    applicants = _applications(sa.select(la.c.customer_id), period, selection)
     stmt = sa.select(p.c.customer_id, p.c.place, p.c.n).where(
         p.c.customer_id.in_(applicants.scalar_subquery())
     )
@@ -150,30 +153,27 @@ def select_applicant_places(scope: Scope, flt: Filters) -> sa.Select:
 
 
 def fetch_applicant_places(
-    conn: sa.Connection, scope: Scope, flt: Filters, schema: dict
+    conn: sa.Connection, period: Period, selection: Selection, schema: dict
 ) -> pl.DataFrame | None:
     """Applicant places from the mart, or None when it does not cover the period's end."""
-    return _covered(conn, flt.end, select_applicant_places(scope, flt), schema)
+    return _covered(conn, period.end, select_applicant_places(period, selection), schema)
 
 
-def select_activity_weekly(scope: Scope, flt: Filters) -> sa.Select:
+def select_activity_weekly(period: Period, selection: Selection) -> sa.Select:
     """The live ``officers.select_activity_weekly`` read from officer_activity_weeks."""
     t = officer_activity_weeks
     keys = (t.c.officer_id, t.c.branch_id, t.c.week_start, t.c.kind)
     stmt = sa.select(*keys, sa.cast(sa.func.sum(t.c.n), sa.BigInteger).label("n")).group_by(*keys)
-    stmt = apply_scope(stmt, scope, t.c.branch_id, t.c.officer_id)
-    stmt = apply_filters(
-        stmt, flt, time_col=t.c.week_start, branch_col=t.c.branch_id, officer_col=t.c.officer_id
-    )
+    stmt = restrict_rows(stmt, period, selection, t, t.c.week_start)
     return stmt.order_by(t.c.officer_id, t.c.week_start, t.c.kind)
 
 
 def fetch_activity_weekly(
-    conn: sa.Connection, scope: Scope, flt: Filters, schema: dict
+    conn: sa.Connection, period: Period, selection: Selection, schema: dict
 ) -> pl.DataFrame | None:
     """Weekly activity counts from the mart when the period is whole weeks up to its day."""
     cover = activity_cover(conn)
-    whole_weeks = flt.start.weekday() == 0 and flt.end.weekday() == 6
-    if cover is None or not whole_weeks or flt.end > cover[0]:
+    whole_weeks = period.start.weekday() == 0 and period.end.weekday() == 6
+    if cover is None or not whole_weeks or period.end > cover[0]:
         return None
-    return bulk_frame(conn, select_activity_weekly(scope, flt), schema)
+    return bulk_frame(conn, select_activity_weekly(period, selection), schema)

@@ -11,7 +11,6 @@ from datetime import timedelta
 import polars as pl
 import sqlalchemy as sa
 
-from data_access.filters import Filters, Scope
 from data_access.queries._frames import frame
 from data_access.queries.quality import _applications
 from data_access.schema import (
@@ -21,6 +20,7 @@ from data_access.schema import (
     product_holdings,
     soft_footprints,
 )
+from data_access.selection import Period, Selection
 
 LOANS = ("loan_agri", "loan_business", "loan_consumer")
 # repaid by monthly instalments (the farm loan is repaid once, after the harvest)
@@ -34,7 +34,7 @@ def _days(name: str, days: int) -> sa.BindParameter:
     return sa.bindparam(name, timedelta(days=days), type_=sa.Interval)
 
 
-def select_credit_extras(scope: Scope, flt: Filters, lookback_days: int) -> sa.Select:
+def select_credit_extras(period: Period, selection: Selection, lookback_days: int) -> sa.Select:
     """Per application of the period in view: business, farm, loan and platform evidence."""
     la = loan_applications
     apps = _applications(
@@ -45,8 +45,8 @@ def select_credit_extras(scope: Scope, flt: Filters, lookback_days: int) -> sa.S
             la.c.status,
             la.c.declared_business,
         ),
-        scope,
-        flt,
+        period,
+        selection,
     ).subquery("apps")
     applied_ts = sa.cast(apps.c.applied_on, sa.DateTime)
     year = applied_ts - _days("year", YEAR_DAYS)
@@ -180,7 +180,7 @@ def select_credit_extras(scope: Scope, flt: Filters, lookback_days: int) -> sa.S
 
 
 def fetch_credit_extras(
-    conn: sa.Connection, scope: Scope, flt: Filters, lookback_days: int
+    conn: sa.Connection, period: Period, selection: Selection, lookback_days: int
 ) -> pl.DataFrame:
     """``select_credit_extras``: one row per application of the period in view."""
-    return frame(conn, select_credit_extras(scope, flt, lookback_days))
+    return frame(conn, select_credit_extras(period, selection, lookback_days))

@@ -12,7 +12,7 @@ import polars as pl
 import sqlalchemy as sa
 
 from data_access import audit
-from data_access.filters import Filters, Scope, apply_scope
+from data_access.filters import Scope, apply_scope
 from data_access.queries._frames import frame
 from data_access.queries.customer import home_branch
 from data_access.queries.signals import OFFER_ACTIONS
@@ -24,6 +24,7 @@ from data_access.schema import (
     officers,
     product_holdings,
 )
+from data_access.selection import Period, Selection, restrict
 from data_access.soft_entry import InvalidSoftFootprint, Problem
 
 MAX_NOTE = 500
@@ -121,7 +122,7 @@ OUTCOME_SCHEMA: dict[str, pl.DataType] = {
 }
 
 
-def select_feedback_outcomes(scope: Scope, flt: Filters, window_days: int) -> sa.Select:
+def select_feedback_outcomes(period: Period, selection: Selection, window_days: int) -> sa.Select:
     """Answers given in the period in view, each with the first opening of the suggested product
     from the day of the answer to ``window_days`` after it (null: not opened in the window)."""
     f = nbp_feedback.c
@@ -153,21 +154,17 @@ def select_feedback_outcomes(scope: Scope, flt: Filters, window_days: int) -> sa
             opened.label("opened_on"),
         )
         .select_from(nbp_feedback.outerjoin(officers, officers.c.officer_id == f.officer_id))
-        .where(f.decided_at >= flt.start_ts, f.decided_at < flt.end_ts)
+        .where(f.decided_at >= period.start_ts, f.decided_at < period.end_ts)
     )
-    stmt = apply_scope(stmt, scope, f.branch_id, f.officer_id)
-    if flt.branch_ids:
-        stmt = stmt.where(f.branch_id.in_(flt.branch_ids))
-    if flt.officer_ids:
-        stmt = stmt.where(f.officer_id.in_(flt.officer_ids))
+    stmt = restrict(stmt, selection, branch_col=f.branch_id, officer_col=f.officer_id)
     return stmt.order_by(f.decided_at, f.feedback_id)
 
 
 def fetch_feedback_outcomes(
-    conn: sa.Connection, scope: Scope, flt: Filters, window_days: int
+    conn: sa.Connection, period: Period, selection: Selection, window_days: int
 ) -> pl.DataFrame:
     """OUTCOME_SCHEMA: one row per answer of the period in view."""
-    return frame(conn, select_feedback_outcomes(scope, flt, window_days), OUTCOME_SCHEMA)
+    return frame(conn, select_feedback_outcomes(period, selection, window_days), OUTCOME_SCHEMA)
 
 
 def fetch_customer_feedback(conn: sa.Connection, scope: Scope, customer_id: int) -> pl.DataFrame:

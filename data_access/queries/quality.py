@@ -10,17 +10,11 @@ from datetime import date, datetime, timedelta
 import polars as pl
 import sqlalchemy as sa
 
-from data_access.filters import (
-    Filters,
-    Scope,
-    apply_branch_scope,
-    apply_filters,
-    apply_owner_scope,
-    apply_scope,
-)
+from data_access.filters import apply_owner_scope
 from data_access.masking import personal
 from data_access.queries._frames import frame
 from data_access.schema import customers, footprints, loan_applications
+from data_access.selection import Period, Selection, restrict, within
 
 # how a list of customers names each one (the link to the customer page, the officer, the name)
 NAMED_CUSTOMER = (
@@ -87,7 +81,7 @@ def _filled(col: sa.Column) -> sa.ColumnElement:
     return sa.func.count(col)
 
 
-def select_profile_fill(scope: Scope, flt: Filters, fields: tuple[str, ...]) -> sa.Select:
+def select_profile_fill(period: Period, selection: Selection, fields: tuple[str, ...]) -> sa.Select:
     """Per officer: open customers at the period end and COUNT(field) for each profile field."""
     unknown = [f for f in fields if f not in customers.c]
     if unknown:
@@ -100,21 +94,20 @@ def select_profile_fill(scope: Scope, flt: Filters, fields: tuple[str, ...]) -> 
             sa.func.count().label("customers"),
             *(_filled(c[f]).label(f"filled__{f}") for f in fields),
         )
-        .where(_open_on(flt.end))
+        .where(_open_on(period.end))
         .group_by(c.officer_id, c.branch_id)
     )
-    stmt = apply_scope(stmt, scope, c.branch_id, c.officer_id)
-    stmt = apply_filters(stmt, flt, branch_col=c.branch_id, officer_col=c.officer_id)
+    stmt = restrict(stmt, selection, branch_col=c.branch_id, officer_col=c.officer_id)
     return stmt.order_by(c.branch_id, c.officer_id)
 
 
 def fetch_profile_fill(
-    conn: sa.Connection, scope: Scope, flt: Filters, fields: tuple[str, ...]
+    conn: sa.Connection, period: Period, selection: Selection, fields: tuple[str, ...]
 ) -> pl.DataFrame:
     """officer_id, branch_id, field, customers, filled: one row per officer's book and field."""
     schema = {"officer_id": pl.Int64, "branch_id": pl.Int64, "customers": pl.Int64}
     schema |= {f"filled__{f}": pl.Int64 for f in fields}
-    wide = frame(conn, select_profile_fill(scope, flt, fields), schema)
+    wide = frame(conn, select_profile_fill(period, selection, fields), schema)
     long = wide.unpivot(
         index=["officer_id", "branch_id", "customers"],
         on=[f"filled__{f}" for f in fields],
@@ -124,7 +117,7 @@ def fetch_profile_fill(
     return long.select(list(FILL_SCHEMA)).cast(FILL_SCHEMA)  # type: ignore[arg-type]
 
 
-def select_staleness(scope: Scope, flt: Filters, cutoff: date) -> sa.Select:
+def select_staleness(period: Period, selection: Selection, cutoff: date) -> sa.Select:
     """Per officer: open customers, profiles never updated, profiles last updated before ``cutoff``."""
     c = customers.c
     cut = sa.bindparam("stale_cutoff", cutoff, type_=sa.Date)
@@ -136,17 +129,18 @@ def select_staleness(scope: Scope, flt: Filters, cutoff: date) -> sa.Select:
             sa.func.count().filter(c.profile_updated_on.is_(None)).label("never_updated"),
             sa.func.count().filter(c.profile_updated_on < cut).label("stale"),
         )
-        .where(_open_on(flt.end))
+        .where(_open_on(period.end))
         .group_by(c.officer_id, c.branch_id)
     )
-    stmt = apply_scope(stmt, scope, c.branch_id, c.officer_id)
-    stmt = apply_filters(stmt, flt, branch_col=c.branch_id, officer_col=c.officer_id)
+    stmt = restrict(stmt, selection, branch_col=c.branch_id, officer_col=c.officer_id)
     return stmt.order_by(c.branch_id, c.officer_id)
 
 
-def fetch_staleness(conn: sa.Connection, scope: Scope, flt: Filters, cutoff: date) -> pl.DataFrame:
+def fetch_staleness(
+    conn: sa.Connection, period: Period, selection: Selection, cutoff: date
+) -> pl.DataFrame:
     """officer_id, branch_id, customers, never_updated, stale (updated before ``cutoff``)."""
-    return frame(conn, select_staleness(scope, flt, cutoff), STALE_SCHEMA)
+    return frame(conn, select_staleness(period, selection, cutoff), STALE_SCHEMA)
 
 
 def _is_income(fp: sa.Table) -> sa.ColumnElement[bool]:
@@ -156,13 +150,15 @@ def _is_income(fp: sa.Table) -> sa.ColumnElement[bool]:
     )
 
 
-def select_profile_income_evidence(scope: Scope, flt: Filters, min_ratio: float) -> sa.Select:
+def select_profile_income_evidence(
+    period: Period, selection: Selection, min_ratio: float
+) -> sa.Select:
     """Open customers whose declared income is at least ``min_ratio`` × inflows in the year to the period end.
 
     The ratio prefilter keeps the answer to the candidates (a county bank has a million profiles);
     the metric applies the standard's rule again and builds the evidence.
     """
-    end_ts = flt.end_ts
+    end_ts = period.end_ts
     start_ts = end_ts - timedelta(days=INFLOW_LOOKBACK_DAYS)
     fp = footprints
     inflows = sa.select(
@@ -170,11 +166,11 @@ def select_profile_income_evidence(scope: Scope, flt: Filters, min_ratio: float)
         sa.func.sum(fp.c.amount).label("observed_inflow"),
         sa.func.count().label("inflow_count"),
     ).where(_is_income(fp), fp.c.occurred_at >= start_ts, fp.c.occurred_at < end_ts)
-    return income_evidence_from(inflows, fp, scope, flt, min_ratio)
+    return income_evidence_from(inflows, fp, period, selection, min_ratio)
 
 
 def income_evidence_from(
-    inflows: sa.Select, source: sa.Table, scope: Scope, flt: Filters, min_ratio: float
+    inflows: sa.Select, source: sa.Table, period: Period, selection: Selection, min_ratio: float
 ) -> sa.Select:
     """Open customers with declared income ≥ ``min_ratio`` × the per-customer ``inflows``.
 
@@ -182,9 +178,8 @@ def income_evidence_from(
     a table with customer_id and branch_id; the live query and the mart read share the rest.
     """
     c = customers.c
-    inflows = apply_branch_scope(inflows, scope, source.c.branch_id)
-    if flt.branch_ids:
-        inflows = inflows.where(source.c.branch_id.in_(flt.branch_ids))
+    # the branch part alone, a cheap pre-filter before grouping; the officers apply on customers
+    inflows = restrict(inflows, selection.branches_only(), branch_col=source.c.branch_id)
     inflows = inflows.group_by(source.c.customer_id).subquery("inflows")
     observed = sa.func.coalesce(inflows.c.observed_inflow, 0.0)
     stmt = (
@@ -195,45 +190,45 @@ def income_evidence_from(
             sa.func.coalesce(inflows.c.inflow_count, 0).label("inflow_count"),
         )
         .select_from(customers.outerjoin(inflows, inflows.c.customer_id == c.customer_id))
-        .where(_open_on(flt.end), c.declared_income > 0)
+        .where(_open_on(period.end), c.declared_income > 0)
         .where(c.declared_income >= sa.bindparam("min_ratio", min_ratio, sa.Double) * observed)
     )
-    stmt = apply_scope(stmt, scope, c.branch_id, c.officer_id)
-    stmt = apply_filters(stmt, flt, branch_col=c.branch_id, officer_col=c.officer_id)
+    stmt = restrict(stmt, selection, branch_col=c.branch_id, officer_col=c.officer_id)
     return stmt.order_by(c.customer_id)
 
 
 @personal
 def fetch_profile_income_evidence(
-    conn: sa.Connection, scope: Scope, flt: Filters, min_ratio: float
+    conn: sa.Connection, period: Period, selection: Selection, min_ratio: float
 ) -> pl.DataFrame:
     """customer_id, branch_id, officer_id, name, declared_income, observed_inflow, inflow_count."""
     from data_access.queries import activity  # the activity mart, when refreshed for the end
 
     mart = activity.fetch_profile_income_evidence(
-        conn, scope, flt, min_ratio, PROFILE_EVIDENCE_SCHEMA
+        conn, period, selection, min_ratio, PROFILE_EVIDENCE_SCHEMA
     )
     if mart is not None:
         return mart
     return frame(
-        conn, select_profile_income_evidence(scope, flt, min_ratio), PROFILE_EVIDENCE_SCHEMA
+        conn, select_profile_income_evidence(period, selection, min_ratio), PROFILE_EVIDENCE_SCHEMA
     )
 
 
-def _applications(stmt: sa.Select, scope: Scope, flt: Filters) -> sa.Select:
+def _applications(stmt: sa.Select, period: Period, selection: Selection) -> sa.Select:
     """Restrict a select on loan_applications to the scope, the period and the sidebar lists."""
     la, c = loan_applications, customers.c
     # current-owner rule: the application follows its customer's branch and officer of today
-    stmt = apply_owner_scope(stmt, scope, la.c.customer_id)
-    if flt.branch_ids or flt.officer_ids:
-        listed = apply_filters(
-            sa.select(c.customer_id), flt, branch_col=c.branch_id, officer_col=c.officer_id
+    stmt = apply_owner_scope(stmt, selection.scope, la.c.customer_id)
+    if selection.branch_ids or selection.officer_ids:
+        picks = Selection(branch_ids=selection.branch_ids, officer_ids=selection.officer_ids)
+        listed = restrict(
+            sa.select(c.customer_id), picks, branch_col=c.branch_id, officer_col=c.officer_id
         )
         stmt = stmt.where(la.c.customer_id.in_(listed))
-    return apply_filters(stmt, flt, time_col=la.c.applied_on)
+    return within(stmt, period, la.c.applied_on)
 
 
-def select_application_evidence(scope: Scope, flt: Filters) -> sa.Select:
+def select_application_evidence(period: Period, selection: Selection) -> sa.Select:
     """Loan applications made in the period with inflows in the year before each, and place hits.
 
     One join of the applications to their customers' footprints with filtered aggregates (not
@@ -242,11 +237,11 @@ def select_application_evidence(scope: Scope, flt: Filters) -> sa.Select:
     la = loan_applications
     apps = _applications(
         sa.select(la.c.application_id, la.c.customer_id, la.c.applied_on, la.c.declared_place),
-        scope,
-        flt,
+        period,
+        selection,
     ).subquery("apps")
-    evidence = application_inflows(apps, flt.end_ts).subquery("evidence")
-    return applications_with_evidence(evidence, scope, flt)
+    evidence = application_inflows(apps, period.end_ts).subquery("evidence")
+    return applications_with_evidence(evidence, period, selection)
 
 
 def application_inflows(apps: sa.Subquery, seen_until: datetime) -> sa.Select:
@@ -278,7 +273,9 @@ def application_inflows(apps: sa.Subquery, seen_until: datetime) -> sa.Select:
     )
 
 
-def applications_with_evidence(evidence: sa.FromClause, scope: Scope, flt: Filters) -> sa.Select:
+def applications_with_evidence(
+    evidence: sa.FromClause, period: Period, selection: Selection
+) -> sa.Select:
     """The period's applications in view joined to ``evidence`` (application_id, observed_inflow,
     inflow_count, place_seen: a subquery or the mart), no evidence read as zero."""
     la = loan_applications
@@ -301,39 +298,43 @@ def applications_with_evidence(evidence: sa.FromClause, scope: Scope, flt: Filte
             evidence, evidence.c.application_id == la.c.application_id
         )
     )
-    return _applications(stmt, scope, flt).order_by(la.c.applied_on, la.c.application_id)
+    return _applications(stmt, period, selection).order_by(la.c.applied_on, la.c.application_id)
 
 
 @personal
-def fetch_application_evidence(conn: sa.Connection, scope: Scope, flt: Filters) -> pl.DataFrame:
+def fetch_application_evidence(
+    conn: sa.Connection, period: Period, selection: Selection
+) -> pl.DataFrame:
     """One row per application in the period with declared income / place and observed evidence."""
     from data_access.queries import activity  # the activity mart, when refreshed for the end
 
-    mart = activity.fetch_application_evidence(conn, scope, flt, APPLICATION_EVIDENCE_SCHEMA)
+    mart = activity.fetch_application_evidence(conn, period, selection, APPLICATION_EVIDENCE_SCHEMA)
     if mart is not None:
         return mart
-    return frame(conn, select_application_evidence(scope, flt), APPLICATION_EVIDENCE_SCHEMA)
+    return frame(conn, select_application_evidence(period, selection), APPLICATION_EVIDENCE_SCHEMA)
 
 
-def select_applicant_places(scope: Scope, flt: Filters) -> sa.Select:
+def select_applicant_places(period: Period, selection: Selection) -> sa.Select:
     """Places where applicants of the period left footprints (up to the period end), with counts."""
     la = loan_applications
     fp = footprints
-    applicants = _applications(sa.select(la.c.customer_id), scope, flt)
+    applicants = _applications(sa.select(la.c.customer_id), period, selection)
     stmt = (
         sa.select(fp.c.customer_id, fp.c.place, sa.func.count().label("n"))
         .where(fp.c.customer_id.in_(applicants.scalar_subquery()))
-        .where(fp.c.place.is_not(None), fp.c.occurred_at < flt.end_ts)
+        .where(fp.c.place.is_not(None), fp.c.occurred_at < period.end_ts)
         .group_by(fp.c.customer_id, fp.c.place)
     )
     return stmt.order_by(fp.c.customer_id, sa.desc("n"), fp.c.place)
 
 
-def fetch_applicant_places(conn: sa.Connection, scope: Scope, flt: Filters) -> pl.DataFrame:
+def fetch_applicant_places(
+    conn: sa.Connection, period: Period, selection: Selection
+) -> pl.DataFrame:
     """customer_id, place, n: where the period's applicants were seen."""
     from data_access.queries import activity  # the activity mart, when refreshed for the end
 
-    mart = activity.fetch_applicant_places(conn, scope, flt, PLACES_SCHEMA)
+    mart = activity.fetch_applicant_places(conn, period, selection, PLACES_SCHEMA)
     if mart is not None:
         return mart
-    return frame(conn, select_applicant_places(scope, flt), PLACES_SCHEMA)
+    return frame(conn, select_applicant_places(period, selection), PLACES_SCHEMA)

@@ -12,11 +12,12 @@ import polars as pl
 import sqlalchemy as sa
 
 from data_access import audit
-from data_access.filters import Filters, Scope, apply_filters, apply_scope
+from data_access.filters import Scope, apply_scope
 from data_access.masking import personal
 from data_access.queries._frames import frame
 from data_access.queries.quality import NAMED_CUSTOMER
 from data_access.schema import audit_log, customer_value, customers
+from data_access.selection import Period, Selection, restrict
 from data_access.soft_entry import InvalidSoftFootprint, Problem
 from metrics.codes import (  # the values the bank's records hold
     EDUCATION,
@@ -47,7 +48,7 @@ def _missing(col: sa.Column) -> sa.ColumnElement[bool]:
     return col.is_(None)
 
 
-def select_queue(scope: Scope, flt: Filters, fields: tuple[str, ...]) -> sa.Select:
+def select_queue(period: Period, selection: Selection, fields: tuple[str, ...]) -> sa.Select:
     """Open customers in view with at least one of ``fields`` missing: ids, name, AUM (value
     mart), one ``missing__<field>`` flag per field and their count; most valuable first."""
     unknown = [f for f in fields if f not in customers.c]
@@ -67,19 +68,22 @@ def select_queue(scope: Scope, flt: Filters, fields: tuple[str, ...]) -> sa.Sele
             customers.outerjoin(customer_value, customer_value.c.customer_id == c.customer_id)
         )
         .where(
-            c.opened_on <= flt.end,
-            sa.or_(c.closed_on.is_(None), c.closed_on > flt.end),
+            c.opened_on <= period.end,
+            sa.or_(c.closed_on.is_(None), c.closed_on > period.end),
             n_missing > 0,
         )
     )
-    stmt = apply_scope(stmt, scope, c.branch_id, c.officer_id)
-    stmt = apply_filters(stmt, flt, branch_col=c.branch_id, officer_col=c.officer_id)
+    stmt = restrict(stmt, selection, branch_col=c.branch_id, officer_col=c.officer_id)
     return stmt.order_by(sa.desc("aum"), c.customer_id)
 
 
 @personal
 def fetch_queue(
-    conn: sa.Connection, scope: Scope, flt: Filters, fields: tuple[str, ...], limit: int = 200
+    conn: sa.Connection,
+    period: Period,
+    selection: Selection,
+    fields: tuple[str, ...],
+    limit: int = 200,
 ) -> pl.DataFrame:
     """The queue (``select_queue``), at most ``limit`` customers; names masked for the scope."""
     schema: dict[str, pl.DataType] = {
@@ -90,12 +94,14 @@ def fetch_queue(
         "aum": pl.Float64(),
         "missing": pl.Int64(),
     } | {f"missing__{f}": pl.Int64() for f in fields}
-    return frame(conn, select_queue(scope, flt, fields).limit(int(limit)), schema)
+    return frame(conn, select_queue(period, selection, fields).limit(int(limit)), schema)
 
 
-def count_queue(conn: sa.Connection, scope: Scope, flt: Filters, fields: tuple[str, ...]) -> int:
+def count_queue(
+    conn: sa.Connection, period: Period, selection: Selection, fields: tuple[str, ...]
+) -> int:
     """How many customers the queue holds (``fetch_queue`` returns the most valuable of them)."""
-    queue = select_queue(scope, flt, fields).order_by(None).subquery()
+    queue = select_queue(period, selection, fields).order_by(None).subquery()
     return int(conn.execute(sa.select(sa.func.count()).select_from(queue)).scalar_one())
 
 
@@ -179,7 +185,7 @@ def fix_profile(
         )
 
 
-def fetch_fix_counts(conn: sa.Connection, scope: Scope, flt: Filters) -> pl.DataFrame:
+def fetch_fix_counts(conn: sa.Connection, period: Period, selection: Selection) -> pl.DataFrame:
     """Profile corrections made in the period per officer of the corrected customer's book:
     officer_id, fixes (from the audit log)."""
     c = customers.c
@@ -188,9 +194,12 @@ def fetch_fix_counts(conn: sa.Connection, scope: Scope, flt: Filters) -> pl.Data
     stmt = (
         sa.select(c.officer_id, sa.func.count().label("fixes"))
         .select_from(audit_log.join(customers, a.target == target))
-        .where(a.action == "profile_fix", a.occurred_at >= flt.start_ts, a.occurred_at < flt.end_ts)
+        .where(
+            a.action == "profile_fix",
+            a.occurred_at >= period.start_ts,
+            a.occurred_at < period.end_ts,
+        )
         .group_by(c.officer_id)
     )
-    stmt = apply_scope(stmt, scope, c.branch_id, c.officer_id)
-    stmt = apply_filters(stmt, flt, branch_col=c.branch_id, officer_col=c.officer_id)
+    stmt = restrict(stmt, selection, branch_col=c.branch_id, officer_col=c.officer_id)
     return frame(conn, stmt.order_by(c.officer_id), {"officer_id": pl.Int64(), "fixes": pl.Int64()})

@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 import dashboard.loaders.customer as customer_loaders
 from dashboard.loaders.officers import load_staleness
-from data_access.filters import Filters, Scope
-from data_access.selection import Selection
+from data_access.filters import Scope
+from data_access.selection import Period, Selection
 from tests.audit.conftest import AS_OF_DATES, DATA_END
 from tests.conftest import sql_one as one
 from tests.conftest import sql_rows as rows
@@ -27,7 +27,7 @@ def test_one_book_one_size(bank: sa.Engine, busiest_officer: Scope, monkeypatch)
     expected = one(bank, OPEN_BOOK, o=oid, d=DATA_END)
     counts = customer_loaders.load_signal_counts(Selection(Scope.bank(), (branch,), (oid,)), ())
     on_customer_page = counts.filter(counts["code"] == "")["customers"][0]
-    stale = load_staleness(Scope.bank(), Filters(DATA_END, DATA_END), date(2024, 11, 22))
+    stale = load_staleness(Period(DATA_END, DATA_END), Selection(), date(2024, 11, 22))
     on_officer_page = stale.filter(stale["officer_id"] == oid)["customers"].sum()
     assert on_customer_page == on_officer_page == expected
 
@@ -38,7 +38,7 @@ def test_books_on_the_officer_page_at_each_date(
     """Every officer's book (customers open on the day) in the officer page's quality tab."""
     for day in AS_OF_DATES:
         for scope in (Scope.bank(), Scope.branch(largest_branch), busiest_officer):
-            stale = load_staleness(scope, Filters(day, day), date(2024, 11, 22))
+            stale = load_staleness(Period(day, day), Selection(scope), date(2024, 11, 22))
             got: dict[int | None, int] = {}  # customers without an officer: one row a branch
             for oid, n in zip(stale["officer_id"], stale["customers"], strict=True):
                 got[oid] = got.get(oid, 0) + n

@@ -15,7 +15,8 @@ import sqlalchemy as sa
 
 from dashboard.loaders import officers as loaders
 from dashboard.loaders.common import load_officers
-from data_access.filters import Filters, Scope
+from data_access.filters import Scope
+from data_access.selection import Period, Selection
 from metrics import officers as om
 from metrics import quality as qm
 from metrics.standards import load_standards
@@ -85,7 +86,7 @@ def test_officer_weekly_work_and_engagement(
     bank: sa.Engine, largest_branch: int, busiest_officer: Scope, week: date
 ) -> None:
     weeks = [week - timedelta(weeks=i) for i in range(N_WEEKS - 1, -1, -1)]
-    period = Filters(weeks[0], week + timedelta(days=6))
+    period = Period(weeks[0], week + timedelta(days=6))
     column = {"visits": 0, "contacts": 1, "soft_footprints": 2, "conversions": 3}
     column["profile_completeness"] = 4
     everyone = sql_rates(bank, "1 = 1", week)
@@ -99,12 +100,13 @@ def test_officer_weekly_work_and_engagement(
         # the page's way (dashboard/pages/officers.py)
         book = om.officers_in_view(load_officers(scope), roles=loaders.BOOK_ROLES)
         in_period = pl.col("week_start").is_in(weeks)
-        fill = loaders.load_profile_fill(scope, period, STD.profile_fields)
+        selection = Selection(scope)
+        fill = loaders.load_profile_fill(period, selection, STD.profile_fields)
         rates = om.officer_rates(
             book,
-            loaders.load_activity(scope, period).filter(in_period),
-            loaders.load_soft(scope, period).filter(in_period),
-            loaders.load_conversions(scope, period),
+            loaders.load_activity(period, selection).filter(in_period),
+            loaders.load_soft(period, selection).filter(in_period),
+            loaders.load_conversions(period, selection),
             qm.officer_completeness(fill),
             N_WEEKS,
         )

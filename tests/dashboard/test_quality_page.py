@@ -10,9 +10,9 @@ import pytest
 import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
-from data_access.filters import Filters, Scope
 from data_access.queries.quality_queue import FIXABLE, count_queue
 from data_access.schema import audit_log, customers, officers
+from data_access.selection import Period, Selection
 from metrics.standards import load_standards
 
 
@@ -83,7 +83,7 @@ def test_gaps_counts_every_customer_and_officers_are_named(
         names = set(conn.execute(sa.select(officers.c.name)).scalars())
         fields = tuple(f for f in load_standards().profile_fields if f in FIXABLE)
         gaps = count_queue(
-            conn, Scope.bank(), Filters(start=date(2026, 11, 16), end=date(2026, 11, 22)), fields
+            conn, Period(date(2026, 11, 16), date(2026, 11, 22)), Selection(), fields
         )
     assert gaps > 200  # more than the list shows: the card counted the list (200)
     assert int(_metric(at, "Customers with gaps").replace(",", "")) == gaps

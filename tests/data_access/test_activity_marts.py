@@ -10,14 +10,14 @@ import pytest
 import sqlalchemy as sa
 from polars.testing import assert_frame_equal
 
-from data_access.filters import Filters, Scope
+from data_access.filters import Scope
 from data_access.marts.activity import refresh_activity
 from data_access.queries import activity as fast
 from data_access.queries import loyalty as lq
 from data_access.queries import officers as oq
 from data_access.queries import quality as qq
 from data_access.queries._frames import frame
-from data_access.selection import Selection
+from data_access.selection import Period, Selection
 from metrics.standards import load_standards
 from tests.conftest import sql_one, sql_rows
 
@@ -119,34 +119,33 @@ def test_income_evidence_from_the_mart_equals_the_live_query(bank: sa.Engine) ->
     start = AS_OF - timedelta(weeks=12)
     with bank.connect() as conn:
         for selection in views(bank):
-            scope = selection.scope
-            period = Filters(start, AS_OF, selection.branch_ids, selection.officer_ids)
+            period = Period(start, AS_OF)
             for ratio in (1.5, 3.0):
                 live = frame(
                     conn,
-                    qq.select_profile_income_evidence(scope, period, ratio),
+                    qq.select_profile_income_evidence(period, selection, ratio),
                     qq.PROFILE_EVIDENCE_SCHEMA,
                 )
                 got = fast.fetch_profile_income_evidence(
-                    conn, scope, period, ratio, qq.PROFILE_EVIDENCE_SCHEMA
+                    conn, period, selection, ratio, qq.PROFILE_EVIDENCE_SCHEMA
                 )
                 assert got is not None
                 assert_frame_equal(got, live, check_exact=False, rel_tol=1e-9)
         everyone = fast.fetch_profile_income_evidence(
-            conn, Scope.bank(), Filters(start, AS_OF), 0.0, qq.PROFILE_EVIDENCE_SCHEMA
+            conn, Period(start, AS_OF), Selection(), 0.0, qq.PROFILE_EVIDENCE_SCHEMA
         )
         assert everyone.height > 0 and everyone["inflow_count"].sum() > 0
 
 
 def test_another_day_falls_back_to_the_live_query(bank: sa.Engine) -> None:
     earlier = AS_OF - timedelta(days=7)
-    flt = Filters(earlier, earlier)
+    day = Period(earlier, earlier)
     with bank.connect() as conn:
         assert fast.fetch_weekly_activity(conn, Selection(), earlier, earlier, {}) is None
         assert fast.fetch_cohort_activity(conn, Selection(), earlier, earlier, {}) is None
-        assert fast.fetch_profile_income_evidence(conn, Scope.bank(), flt, 1.5, {}) is None
-        assert fast.fetch_application_evidence(conn, Scope.bank(), flt, {}) is None
-        assert fast.fetch_applicant_places(conn, Scope.bank(), flt, {}) is None
+        assert fast.fetch_profile_income_evidence(conn, day, Selection(), 1.5, {}) is None
+        assert fast.fetch_application_evidence(conn, day, Selection(), {}) is None
+        assert fast.fetch_applicant_places(conn, day, Selection(), {}) is None
         # cohorts before the footprint history are not in the mart
         old = date(2020, 1, 1)
         assert fast.fetch_cohort_activity(conn, Selection(), old, AS_OF, {}) is None
@@ -161,22 +160,25 @@ def test_application_evidence_from_the_mart_equals_the_live_query(
     start = AS_OF - timedelta(weeks=weeks)
     with bank.connect() as conn:
         for selection in views(bank):
-            scope = selection.scope
-            period = Filters(start, AS_OF, selection.branch_ids, selection.officer_ids)
+            period = Period(start, AS_OF)
             live = frame(
-                conn, qq.select_application_evidence(scope, period), qq.APPLICATION_EVIDENCE_SCHEMA
+                conn,
+                qq.select_application_evidence(period, selection),
+                qq.APPLICATION_EVIDENCE_SCHEMA,
             )
             got = fast.fetch_application_evidence(
-                conn, scope, period, qq.APPLICATION_EVIDENCE_SCHEMA
+                conn, period, selection, qq.APPLICATION_EVIDENCE_SCHEMA
             )
             assert got is not None
             assert_frame_equal(got, live, check_exact=False, rel_tol=1e-9)
-            live_places = frame(conn, qq.select_applicant_places(scope, period), qq.PLACES_SCHEMA)
-            got_places = fast.fetch_applicant_places(conn, scope, period, qq.PLACES_SCHEMA)
+            live_places = frame(
+                conn, qq.select_applicant_places(period, selection), qq.PLACES_SCHEMA
+            )
+            got_places = fast.fetch_applicant_places(conn, period, selection, qq.PLACES_SCHEMA)
             assert got_places is not None
             assert_frame_equal(got_places, live_places)
         everyone = fast.fetch_application_evidence(
-            conn, Scope.bank(), Filters(start, AS_OF), qq.APPLICATION_EVIDENCE_SCHEMA
+            conn, Period(start, AS_OF), Selection(), qq.APPLICATION_EVIDENCE_SCHEMA
         )
         assert everyone.height > 0 and everyone["declared_place_seen"].sum() > 0
 
@@ -191,16 +193,15 @@ def test_application_evidence_from_the_mart_equals_the_live_query(
 def test_officer_activity_from_the_mart_equals_the_live_query(bank: sa.Engine, start: date) -> None:
     with bank.connect() as conn:
         for selection in views(bank):
-            scope = selection.scope
-            period = Filters(start, AS_OF, selection.branch_ids, selection.officer_ids)
-            live = frame(conn, oq.select_activity_weekly(scope, period), oq.ACTIVITY_SCHEMA)
-            got = fast.fetch_activity_weekly(conn, scope, period, oq.ACTIVITY_SCHEMA)
+            period = Period(start, AS_OF)
+            live = frame(conn, oq.select_activity_weekly(period, selection), oq.ACTIVITY_SCHEMA)
+            got = fast.fetch_activity_weekly(conn, period, selection, oq.ACTIVITY_SCHEMA)
             assert got is not None
             assert_frame_equal(got, live)
         everyone = fast.fetch_activity_weekly(
-            conn, Scope.bank(), Filters(start, AS_OF), oq.ACTIVITY_SCHEMA
+            conn, Period(start, AS_OF), Selection(), oq.ACTIVITY_SCHEMA
         )
         assert everyone["n"].sum() > 0
         # a period that is not whole weeks is left to the live query
-        odd = Filters(start + timedelta(days=2), AS_OF)
-        assert fast.fetch_activity_weekly(conn, Scope.bank(), odd, oq.ACTIVITY_SCHEMA) is None
+        odd = Period(start + timedelta(days=2), AS_OF)
+        assert fast.fetch_activity_weekly(conn, odd, Selection(), oq.ACTIVITY_SCHEMA) is None

@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 
-from data_access.filters import Filters, Scope
+from data_access.filters import Scope
 from data_access.queries.credit import fetch_credit_extras
 from data_access.schema import (
     external_credit_limits,
@@ -15,9 +15,10 @@ from data_access.schema import (
     product_holdings,
     soft_footprints,
 )
+from data_access.selection import Period, Selection
 from tests.data_access.customer_seed import seed
 
-PERIOD = Filters(date(2026, 1, 1), date(2026, 11, 22))
+PERIOD = Period(date(2026, 1, 1), date(2026, 11, 22))
 
 
 def _fp(
@@ -73,7 +74,7 @@ def test_extras_per_application(empty_engine: sa.Engine) -> None:
     seed(empty_engine)
     _more(empty_engine)
     with empty_engine.connect() as conn:
-        df = fetch_credit_extras(conn, Scope.bank(), PERIOD, 365)
+        df = fetch_credit_extras(conn, PERIOD, Selection(), 365)
     rows = {r["application_id"]: r for r in df.iter_rows(named=True)}
     assert set(rows) == {1, 2}
     two = rows[2]
@@ -90,7 +91,7 @@ def test_extras_per_application(empty_engine: sa.Engine) -> None:
     assert (one["holds_pos"], one["pos_inflows"], one["platform_limit"]) == (1, 0, 0.0)
     # a shorter look-back misses the February repayment
     with empty_engine.connect() as conn:
-        short = fetch_credit_extras(conn, Scope.bank(), PERIOD, 90)
+        short = fetch_credit_extras(conn, PERIOD, Selection(), 90)
     assert short.filter(short["application_id"] == 2)["repayments_seen"].to_list() == [0]
 
 
@@ -98,9 +99,9 @@ def test_scope_and_period(empty_engine: sa.Engine) -> None:
     seed(empty_engine)
     _more(empty_engine)
     with empty_engine.connect() as conn:
-        branch2 = fetch_credit_extras(conn, Scope.branch(2), PERIOD, 365)
+        branch2 = fetch_credit_extras(conn, PERIOD, Selection(Scope.branch(2)), 365)
         november = fetch_credit_extras(
-            conn, Scope.bank(), Filters(date(2026, 11, 1), date(2026, 11, 22)), 365
+            conn, Period(date(2026, 11, 1), date(2026, 11, 22)), Selection(), 365
         )
     assert branch2.is_empty()
     assert november["application_id"].to_list() == [2]

@@ -9,7 +9,7 @@ from datetime import date, datetime
 import pytest
 import sqlalchemy as sa
 
-from data_access.filters import Filters, Scope
+from data_access.filters import Scope
 from data_access.queries.feedback import (
     FeedbackEntry,
     InvalidFeedback,
@@ -19,6 +19,7 @@ from data_access.queries.feedback import (
     insert_feedback,
 )
 from data_access.schema import audit_log, nbp_feedback, product_holdings
+from data_access.selection import Period, Selection
 from tests.data_access.customer_seed import seed
 
 TODAY = date(2026, 11, 22)
@@ -108,11 +109,11 @@ def test_outcome_within_the_window(empty_engine: sa.Engine) -> None:
                                            (2, "insurance", date(2026, 10, 1))])
         ])  # fmt: skip
     with empty_engine.connect() as conn:
-        out = fetch_feedback_outcomes(conn, Scope.bank(), Filters(date(2026, 9, 1), TODAY), 30)
+        out = fetch_feedback_outcomes(conn, Period(date(2026, 9, 1), TODAY), Selection(), 30)
         branch2 = fetch_feedback_outcomes(
-            conn, Scope.branch(2), Filters(date(2026, 9, 1), TODAY), 30
+            conn, Period(date(2026, 9, 1), TODAY), Selection(Scope.branch(2)), 30
         )
-        later = fetch_feedback_outcomes(conn, Scope.bank(), Filters(date(2026, 10, 2), TODAY), 30)
+        later = fetch_feedback_outcomes(conn, Period(date(2026, 10, 2), TODAY), Selection(), 30)
     opened = dict(zip(out["product"], out["opened_on"], strict=True))
     assert opened == {
         "credit_card": date(2026, 10, 21),

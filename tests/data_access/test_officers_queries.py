@@ -9,11 +9,12 @@ import pytest
 import sqlalchemy as sa
 
 from data_access import schema
-from data_access.filters import Filters, Scope
+from data_access.filters import Scope
 from data_access.queries import officers as q
+from data_access.selection import Period, Selection
 from tests.rows import branch_rows, campaign_row, officer_rows
 
-PERIOD = Filters(date(2026, 11, 9), date(2026, 11, 22))
+PERIOD = Period(date(2026, 11, 9), date(2026, 11, 22))
 W1, W2, END = date(2026, 11, 9), date(2026, 11, 16), date(2026, 11, 22)
 
 
@@ -100,7 +101,7 @@ def seeded(empty_engine: sa.Engine) -> sa.Engine:
 
 def test_activity_per_officer_week_kind(seeded: sa.Engine) -> None:
     with seeded.connect() as conn:
-        got = q.fetch_activity_weekly(conn, Scope.bank(), PERIOD)
+        got = q.fetch_activity_weekly(conn, PERIOD, Selection())
     assert got.rows() == [
         (1, 10, W1, "visit", 2),
         (1, 10, W2, "call", 1),
@@ -111,34 +112,34 @@ def test_activity_per_officer_week_kind(seeded: sa.Engine) -> None:
 
 
 @pytest.mark.parametrize(
-    ("scope", "flt", "officers"),
+    ("period", "selection", "officers"),
     [
-        pytest.param(Scope.branch(10), PERIOD, {1, 2}, id="branch-scope"),
-        pytest.param(Scope.officer(10, 2), PERIOD, {2}, id="officer-scope"),
-        pytest.param(Scope.bank(), Filters(W1, END, branch_ids=(20,)), {3}, id="branch-filter"),
-        pytest.param(Scope.bank(), Filters(W1, END, officer_ids=(1,)), {1},
+        pytest.param(PERIOD, Selection(Scope.branch(10)), {1, 2}, id="branch-scope"),
+        pytest.param(PERIOD, Selection(Scope.officer(10, 2)), {2}, id="officer-scope"),
+        pytest.param(Period(W1, END), Selection(branch_ids=(20,)), {3}, id="branch-filter"),
+        pytest.param(Period(W1, END), Selection(officer_ids=(1,)), {1},
                      id="officer-filter"),
-        pytest.param(Scope.branch(20), Filters(W1, END, branch_ids=(10,)), set(),
+        pytest.param(Period(W1, END), Selection(Scope.branch(20), branch_ids=(10,)), set(),
                      id="filter-outside-scope"),
     ],
 )  # fmt: skip
 def test_activity_honours_scope_and_filters(
-    seeded: sa.Engine, scope: Scope, flt: Filters, officers: set[int]
+    seeded: sa.Engine, period: Period, selection: Selection, officers: set[int]
 ) -> None:
     with seeded.connect() as conn:
-        got = q.fetch_activity_weekly(conn, scope, flt)
+        got = q.fetch_activity_weekly(conn, period, selection)
     assert set(got["officer_id"]) == officers
 
 
 def test_soft_footprints_per_officer_week(seeded: sa.Engine) -> None:
     with seeded.connect() as conn:
-        got = q.fetch_soft_weekly(conn, Scope.bank(), PERIOD)
+        got = q.fetch_soft_weekly(conn, PERIOD, Selection())
     assert got.rows() == [(1, 10, W1, 2), (3, 20, W2, 1)]
 
 
 def test_conversions_count_only_converted_stage(seeded: sa.Engine) -> None:
     with seeded.connect() as conn:
-        got = q.fetch_conversions_weekly(conn, Scope.bank(), PERIOD)
+        got = q.fetch_conversions_weekly(conn, PERIOD, Selection())
     assert got.rows() == [(1, 10, W1, 1), (2, 10, W2, 2)]
 
 
@@ -146,7 +147,7 @@ def test_trainings_and_attendance(seeded: sa.Engine) -> None:
     with seeded.connect() as conn:
         all_trainings = q.fetch_trainings(conn)
         in_period = q.fetch_trainings(conn, PERIOD)
-        attendance = q.fetch_attendance(conn, Scope.branch(10), PERIOD)
+        attendance = q.fetch_attendance(conn, Selection(Scope.branch(10)))
     assert all_trainings["training_id"].to_list() == [2, 1]  # by date
     assert in_period["training_id"].to_list() == [1]
     assert attendance.rows() == [(1, 1, 10, True), (2, 2, 10, True)]

@@ -9,12 +9,13 @@ import pytest
 import sqlalchemy as sa
 
 from data_access import schema
-from data_access.filters import Filters, Scope
+from data_access.filters import Scope
 from data_access.queries import quality as q
+from data_access.selection import Period, Selection
 from tests.data_access.scopes import CLEAR
 from tests.rows import branch_rows, officer_rows
 
-PERIOD = Filters(date(2026, 11, 9), date(2026, 11, 22))
+PERIOD = Period(date(2026, 11, 9), date(2026, 11, 22))
 FIELDS = ("occupation", "town", "declared_income", "phone")
 CUTOFF = date(2024, 11, 22)
 
@@ -87,7 +88,7 @@ def seeded(empty_engine: sa.Engine) -> sa.Engine:
 
 def test_profile_fill_counts_per_officer_and_field(seeded: sa.Engine) -> None:
     with seeded.connect() as conn:
-        got = q.fetch_profile_fill(conn, Scope.bank(), PERIOD, FIELDS)
+        got = q.fetch_profile_fill(conn, PERIOD, Selection(), FIELDS)
     filled = {(r["officer_id"], r["field"]): (r["customers"], r["filled"]) for r in got.to_dicts()}
     assert filled == {
         (1, "occupation"): (2, 1),
@@ -107,22 +108,24 @@ def test_profile_fill_counts_per_officer_and_field(seeded: sa.Engine) -> None:
 
 def test_profile_fill_refuses_unknown_field() -> None:
     with pytest.raises(ValueError, match="salary"):
-        q.select_profile_fill(Scope.bank(), PERIOD, ("town", "salary"))
+        q.select_profile_fill(PERIOD, Selection(), ("town", "salary"))
 
 
 @pytest.mark.parametrize(
-    ("scope", "flt", "expected"),
+    ("period", "selection", "expected"),
     [
-        pytest.param(Scope.bank(), PERIOD, [(1, 10, 2, 1, 0), (2, 10, 1, 0, 1), (None, 20, 1, 0, 0)],
+        pytest.param(PERIOD, Selection(), [(1, 10, 2, 1, 0), (2, 10, 1, 0, 1), (None, 20, 1, 0, 0)],
                      id="bank"),
-        pytest.param(Scope.branch(10), PERIOD, [(1, 10, 2, 1, 0), (2, 10, 1, 0, 1)], id="branch"),
-        pytest.param(Scope.bank(), Filters(PERIOD.start, PERIOD.end, officer_ids=(2,)),
+        pytest.param(PERIOD, Selection(Scope.branch(10)), [(1, 10, 2, 1, 0), (2, 10, 1, 0, 1)], id="branch"),
+        pytest.param(PERIOD, Selection(officer_ids=(2,)),
                      [(2, 10, 1, 0, 1)], id="officer-filter"),
     ],
 )  # fmt: skip
-def test_staleness_counts(seeded: sa.Engine, scope: Scope, flt: Filters, expected: list) -> None:
+def test_staleness_counts(
+    seeded: sa.Engine, period: Period, selection: Selection, expected: list
+) -> None:
     with seeded.connect() as conn:
-        got = q.fetch_staleness(conn, scope, flt, CUTOFF)
+        got = q.fetch_staleness(conn, period, selection, CUTOFF)
     assert got.rows() == expected
 
 
@@ -137,14 +140,14 @@ def test_staleness_counts(seeded: sa.Engine, scope: Scope, flt: Filters, expecte
 )  # fmt: skip
 def test_profile_income_evidence(seeded: sa.Engine, ratio: float, expected: list) -> None:
     with seeded.connect() as conn:
-        got = q.fetch_profile_income_evidence(conn, Scope.bank(), PERIOD, ratio)
+        got = q.fetch_profile_income_evidence(conn, PERIOD, Selection(), ratio)
     cols = ["customer_id", "officer_id", "declared_income", "observed_inflow", "inflow_count"]
     assert got.select(cols).rows() == expected
 
 
 def test_application_evidence(seeded: sa.Engine) -> None:
     with seeded.connect() as conn:
-        got = q.fetch_application_evidence(conn, CLEAR, PERIOD)
+        got = q.fetch_application_evidence(conn, PERIOD, Selection(CLEAR))
     cols = ["application_id", "name", "declared_income", "declared_place", "observed_inflow",
             "inflow_count", "declared_place_seen"]  # fmt: skip
     # app 1: the pension in the year before (the salary came after applying); its place seen once
@@ -157,13 +160,13 @@ def test_application_evidence(seeded: sa.Engine) -> None:
 
 def test_application_evidence_scope(seeded: sa.Engine) -> None:
     with seeded.connect() as conn:
-        got = q.fetch_application_evidence(conn, Scope.officer(10, 1), PERIOD)
+        got = q.fetch_application_evidence(conn, PERIOD, Selection(Scope.officer(10, 1)))
     assert got["application_id"].to_list() == [2]
 
 
 def test_applicant_places(seeded: sa.Engine) -> None:
     with seeded.connect() as conn:
-        got = q.fetch_applicant_places(conn, Scope.bank(), PERIOD)
+        got = q.fetch_applicant_places(conn, PERIOD, Selection())
     assert got.rows() == [(100, "城关镇", 3), (102, "城关镇", 2), (102, "青石镇", 1)]
 
 
@@ -174,10 +177,10 @@ def test_demo_bank_flags_about_the_contradictions_it_planted(demo_engine: sa.Eng
     from metrics.standards import load_standards
 
     alerts = load_standards().alerts
-    two_years = Filters(date(2024, 11, 23), date(2026, 11, 22))
+    two_years = Period(date(2024, 11, 23), date(2026, 11, 22))
     with demo_engine.connect() as conn:
-        apps = q.fetch_application_evidence(conn, Scope.bank(), two_years)
-        places = q.fetch_applicant_places(conn, Scope.bank(), two_years)
+        apps = q.fetch_application_evidence(conn, two_years, Selection())
+        places = q.fetch_applicant_places(conn, two_years, Selection())
     flagged = qm.application_contradictions(
         apps, places, alerts.income_contradiction_ratio, alerts.contradiction_min_inflows
     )

@@ -8,7 +8,7 @@ from datetime import date, datetime
 import pytest
 import sqlalchemy as sa
 
-from data_access.filters import Filters, Scope
+from data_access.filters import Scope
 from data_access.queries.quality_queue import (
     InvalidProfileFix,
     fetch_fix_counts,
@@ -17,10 +17,11 @@ from data_access.queries.quality_queue import (
     fix_profile,
 )
 from data_access.schema import audit_log, customer_value, customers
+from data_access.selection import Period, Selection
 from tests.data_access.customer_seed import seed
 
 FIELDS = ("occupation", "town", "birth_year", "phone", "household_size")
-PERIOD = Filters(date(2026, 11, 1), date(2026, 11, 22))
+PERIOD = Period(date(2026, 11, 1), date(2026, 11, 22))
 NOW = datetime(2026, 11, 20, 10, 0)
 
 
@@ -41,8 +42,8 @@ def test_queue_most_valuable_first(empty_engine: sa.Engine) -> None:
     seed(empty_engine)
     _value(empty_engine)
     with empty_engine.connect() as conn:
-        q = fetch_queue(conn, Scope.bank(), PERIOD, FIELDS)
-        branch1 = fetch_queue(conn, Scope.branch(1), PERIOD, FIELDS)
+        q = fetch_queue(conn, PERIOD, Selection(), FIELDS)
+        branch1 = fetch_queue(conn, PERIOD, Selection(Scope.branch(1)), FIELDS)
     # every seeded customer lacks household_size; 4 also occupation, town, birth_year and phone
     assert q["customer_id"].to_list()[:2] == [4, 2]
     four = q.row(0, named=True)
@@ -81,7 +82,7 @@ def test_fix_writes_the_row_and_the_audit(empty_engine: sa.Engine) -> None:
             conn.execute(sa.select(customers).where(customers.c.customer_id == 4)).mappings().one()
         )
         audit = conn.execute(sa.select(audit_log)).mappings().one()
-        counts = fetch_fix_counts(conn, Scope.bank(), PERIOD)
+        counts = fetch_fix_counts(conn, PERIOD, Selection())
     assert (row["occupation"], row["phone"], row["profile_updated_on"]) == (
         "merchant", "13712345678", NOW.date()
     )  # fmt: skip

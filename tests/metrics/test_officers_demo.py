@@ -7,10 +7,11 @@ import polars as pl
 import pytest
 import sqlalchemy as sa
 
-from data_access.filters import Filters, Scope
+from data_access.filters import Scope
 from data_access.queries import officers as q
 from data_access.queries import org
 from data_access.queries import quality as qq
+from data_access.selection import Period, Selection
 from metrics import officers as om
 from metrics import quality as qm
 from metrics.calendar import weeks_ending
@@ -20,7 +21,7 @@ from tests.conftest import DEMO_END_DATE
 END = DEMO_END_DATE
 BOOK_ROLES = ("customer_manager", "credit_officer")
 HISTORY = weeks_ending(END, 104)
-PERIOD = Filters(HISTORY[0], END)
+PERIOD = Period(HISTORY[0], END)
 
 
 @pytest.fixture(params=["duckdb", "postgresql"])
@@ -31,10 +32,10 @@ def demo(request: pytest.FixtureRequest) -> sa.Engine:
 def _panels(engine: sa.Engine) -> tuple[dict[str, pl.DataFrame], pl.DataFrame, pl.DataFrame]:
     with engine.connect() as conn:
         officers = om.officers_in_view(org.fetch_officers(conn, Scope.bank()), roles=BOOK_ROLES)
-        activity = q.fetch_activity_weekly(conn, Scope.bank(), PERIOD)
-        soft = q.fetch_soft_weekly(conn, Scope.bank(), PERIOD)
+        activity = q.fetch_activity_weekly(conn, PERIOD, Selection())
+        soft = q.fetch_soft_weekly(conn, PERIOD, Selection())
         trainings = q.fetch_trainings(conn)
-        attendance = q.fetch_attendance(conn, Scope.bank(), PERIOD)
+        attendance = q.fetch_attendance(conn, Selection())
     ids = officers["officer_id"].to_list()
     panels = {
         "visits": om.weekly_panel(activity, ids, HISTORY, ("visit",)),
@@ -68,7 +69,7 @@ def test_untrained_comparison_barely_moves(demo_engine: sa.Engine) -> None:
 def test_completeness_differs_across_books(demo_engine: sa.Engine) -> None:
     fields = load_standards().profile_fields
     with demo_engine.connect() as conn:
-        fill = qq.fetch_profile_fill(conn, Scope.bank(), PERIOD, fields)
+        fill = qq.fetch_profile_fill(conn, PERIOD, Selection(), fields)
     books = qm.officer_completeness(fill)
     assert books.height >= 30
     assert books["completeness"].is_between(0, 1).all()

@@ -18,6 +18,7 @@ import data_access.queries
 from data_access.engine import make_engine
 from data_access.filters import Filters, Scope
 from data_access.schema import metadata
+from data_access.selection import Period, Selection
 from tests.spark.compare import assert_same
 from tests.spark.conftest import END_DATE
 
@@ -34,6 +35,8 @@ def _arguments() -> dict[str, Any]:
     standards = configured_standards()
     return {
         "scope": Scope.branch(BRANCH),
+        "selection": Selection(Scope.branch(BRANCH)),
+        "period": Period(date(2026, 9, 1), END_DATE),
         "flt": Filters(date(2026, 9, 1), END_DATE),
         "customer_id": CUSTOMER,
         "customer_ids": tuple(range(1, 400, 7)),

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from data_access.engine import connect
 from data_access.filters import Scope
 from data_access.marts._bulk import replace_rows
-from data_access.queries.signals import fetch_signal_flags
+from data_access.queries.signals import SignalQuery, fetch_signal_flags
 from data_access.refresh import Progress
 from data_access.schema import customer_signals
 from metrics.footprint_rules import rules_for
@@ -24,7 +24,9 @@ from metrics.standards import Standards
 def signals_frame(engine: sa.Engine, standards: Standards, as_of: date) -> pl.DataFrame:
     """The mart's rows for every customer: customer_id, branch_id, officer_id and the mart's flags."""
     with connect(engine) as conn:
-        flags = fetch_signal_flags(conn, standards, Scope.bank(), as_of, rules=rules_for(standards))
+        flags = fetch_signal_flags(
+            conn, standards, SignalQuery(Scope.bank(), as_of, rules=rules_for(standards))
+        )
     mart_cols = [c.name for c in customer_signals.columns]
     # A bank may drop a signal from its standard: the mart column then stays False.
     missing = [c for c in mart_cols if c not in flags.columns]

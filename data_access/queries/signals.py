@@ -11,7 +11,9 @@ rules in polars on one customer's rows; tests hold the two paths equal.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cached_property
 
 import polars as pl
 import sqlalchemy as sa
@@ -177,16 +179,29 @@ def _source_base(source: str, as_of: date, measures: list[Measure]) -> list[sa.C
     return where
 
 
-def select_signal_features(
-    scope: Scope,
-    as_of: date,
-    flt: Filters | None = None,
-    customer_ids: tuple[int, ...] = (),
-    rules: FootprintRules | None = None,
-) -> sa.Select:
-    """Every measure of the rules per customer the scope may see (optionally some
-    branches/officers/tiers/ids): customer_id, branch_id, officer_id, then one column per measure."""
-    rules = rules or load_rules()
+@dataclass(frozen=True)
+class SignalQuery:
+    """Whose signals, on which day, by which rules: the customers ``scope`` may see on ``as_of``,
+    narrowed to the branches, officers and tiers of ``flt`` and to ``customer_ids`` when given,
+    measured by ``rules`` (the bank's rules file when None)."""
+
+    scope: Scope
+    as_of: date
+    flt: Filters | None = None
+    customer_ids: tuple[int, ...] = ()
+    rules: FootprintRules | None = None
+
+    @cached_property
+    def rules_used(self) -> FootprintRules:
+        """``rules``, or the bank's rules file when the query names none (read once a query)."""
+        return self.rules or load_rules()
+
+
+def select_signal_features(query: SignalQuery) -> sa.Select:
+    """Every measure of the rules per customer of the query: customer_id, branch_id, officer_id,
+    then one column per measure."""
+    scope, as_of, flt, customer_ids = query.scope, query.as_of, query.flt, query.customer_ids
+    rules = query.rules_used
     check_rule_codes(rules)
     c = customers.c
     joined: sa.FromClause = customers
@@ -251,20 +266,12 @@ def _condition_sql(
     return _SQL_OPS[cond.op](left, threshold(cond, standards))
 
 
-def select_signal_flags(
-    standards: Standards,
-    scope: Scope,
-    as_of: date,
-    flt: Filters | None = None,
-    customer_ids: tuple[int, ...] = (),
-    rules: FootprintRules | None = None,
-) -> sa.Select:
-    """The signals of the rules per customer, in SQL: customer_id, branch_id, officer_id, then one
-    Boolean per signal (a null measure never makes a condition hold)."""
-    rules = rules or load_rules()
-    feat = select_signal_features(scope, as_of, flt, customer_ids, rules).subquery("feat")
+def select_signal_flags(standards: Standards, query: SignalQuery) -> sa.Select:
+    """The signals of the rules per customer of the query, in SQL: customer_id, branch_id,
+    officer_id, then one Boolean per signal (a null measure never makes a condition hold)."""
+    feat = select_signal_features(query).subquery("feat")
     flags = []
-    for s in rules.signals:
+    for s in query.rules_used.signals:
         parts = [_condition_sql(c, feat, standards) for c in s.when]
         combined = sa.or_(*parts) if s.match == "any" else sa.and_(*parts)
         flags.append(sa.case((combined, sa.true()), else_=sa.false()).label(s.code))
@@ -273,33 +280,20 @@ def select_signal_flags(
     )
 
 
-def fetch_signal_features(
-    conn: sa.Connection,
-    scope: Scope,
-    as_of: date,
-    flt: Filters | None = None,
-    customer_ids: tuple[int, ...] = (),
-    rules: FootprintRules | None = None,
-) -> pl.DataFrame:
-    """Measures of the rules (``feature_schema``) per customer in scope, aggregated in the database."""
-    rules = rules or load_rules()
-    stmt = select_signal_features(scope, as_of, flt, customer_ids, rules)
-    return _frame_for(conn, stmt, feature_schema(rules), customer_ids)
+def fetch_signal_features(conn: sa.Connection, query: SignalQuery) -> pl.DataFrame:
+    """Measures of the rules (``feature_schema``) per customer of the query, aggregated in the
+    database."""
+    schema = feature_schema(query.rules_used)
+    return _frame_for(conn, select_signal_features(query), schema, query.customer_ids)
 
 
 def fetch_signal_flags(
-    conn: sa.Connection,
-    standards: Standards,
-    scope: Scope,
-    as_of: date,
-    flt: Filters | None = None,
-    customer_ids: tuple[int, ...] = (),
-    rules: FootprintRules | None = None,
+    conn: sa.Connection, standards: Standards, query: SignalQuery
 ) -> pl.DataFrame:
-    """The signals of the rules (``flag_schema``) per customer in scope, computed in the database."""
-    rules = rules or load_rules()
-    stmt = select_signal_flags(standards, scope, as_of, flt, customer_ids, rules)
-    return _frame_for(conn, stmt, flag_schema(rules), customer_ids)
+    """The signals of the rules (``flag_schema``) per customer of the query, computed in the
+    database."""
+    schema = flag_schema(query.rules_used)
+    return _frame_for(conn, select_signal_flags(standards, query), schema, query.customer_ids)
 
 
 def _frame_for(

@@ -193,10 +193,10 @@ def test_insert_soft_footprint(fresh: sa.Engine) -> None:
         "经理21",
     )
     # the new receipt makes customer 4 a car owner
-    from data_access.queries.signals import fetch_signal_features
+    from data_access.queries.signals import SignalQuery, fetch_signal_features
 
     with fresh.connect() as conn:
-        feats = fetch_signal_features(conn, Scope.bank(), AS_OF, customer_ids=(4,))
+        feats = fetch_signal_features(conn, SignalQuery(Scope.bank(), AS_OF, customer_ids=(4,)))
     assert feats["fuel_max_grade"].to_list() == [98]
 
 

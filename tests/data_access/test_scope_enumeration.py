@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from data_access.filters import Filters, Scope
 from data_access.masking import PERSONAL_COLUMN_NAMES, protect
+from data_access.queries.signals import SignalQuery
 from data_access.queries.value import SegmentDefinition
 from data_access.roles import ROLES, scope_for
 from data_access.schema import FUNNEL_STAGES, campaigns, customers, officers
@@ -53,7 +54,7 @@ def test_meta_every_fetch_is_enumerated_or_explained() -> None:
     fetches = all_fetches()
     for name in scoped_fetches():
         params = inspect.signature(fetches[name]).parameters
-        assert {"scope", "selection"} & set(params), f"{name} takes no scope"
+        assert {"scope", "selection", "query"} & set(params), f"{name} takes no scope"
     assert set(THROUGH_LIVE.values()) <= set(fetches)
     assert set(NOT_CUSTOMER_DATA) | set(THROUGH_LIVE) <= set(fetches), "stale entry"
 
@@ -135,6 +136,8 @@ def _args(name: str, fn: Callable, scope: Scope, bank: Bank, customer_id: int) -
             out["selection"] = hostile.selection(scope)
         elif p.name == "period":
             out["period"] = hostile.period
+        elif p.name == "query":
+            out["query"] = SignalQuery(scope, AS_OF, hostile, values["customer_ids"])
         elif p.name in values:
             out[p.name] = values[p.name]
         elif p.default is inspect.Parameter.empty:

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 
 from data_access.filters import Filters, Scope
 from data_access.queries import loyalty, officers, quality
+from data_access.queries.signals import SignalQuery
 from data_access.queries.value import SegmentDefinition
 from data_access.schema import customers, marketing_events
 from data_access.schema import officers as officers_table
@@ -68,14 +69,15 @@ def bank(demo_engine: sa.Engine) -> dict:
 
 
 def _scoped(fn: Callable) -> bool:
-    """Whether ``fn`` takes a scope, alone or inside a Selection."""
-    return bool({"scope", "selection"} & set(inspect.signature(fn).parameters))
+    """Whether ``fn`` takes a scope, alone or inside a Selection or a SignalQuery."""
+    return bool({"scope", "selection", "query"} & set(inspect.signature(fn).parameters))
 
 
 def _with_scope(args: dict, scope: Scope) -> dict:
-    """``args`` with ``scope`` in place of theirs, alone or inside the Selection."""
-    if "selection" in args:
-        return args | {"selection": replace(args["selection"], scope=scope)}
+    """``args`` with ``scope`` in place of theirs, alone or inside the Selection or query."""
+    for holder in ("selection", "query"):
+        if holder in args:
+            return args | {holder: replace(args[holder], scope=scope)}
     return args | {"scope": scope}
 
 
@@ -92,6 +94,12 @@ def _arguments(name: str, fn: Callable, conn: sa.Connection, bank: dict) -> dict
         "since": end - timedelta(days=400),
         "customer_id": bank["other_customer"],
         "customer_ids": tuple(bank["customer"]),
+        "query": SignalQuery(
+            Scope.branch(BRANCH),
+            end,
+            Filters(end - timedelta(days=400), end),
+            tuple(bank["customer"]),
+        ),
         "start": end - timedelta(days=400),
         "end": end,
         "until": end,

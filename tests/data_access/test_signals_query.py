@@ -7,7 +7,12 @@ import pytest
 import sqlalchemy as sa
 
 from data_access.filters import Filters, Scope
-from data_access.queries.signals import feature_schema, fetch_signal_features, months_back
+from data_access.queries.signals import (
+    SignalQuery,
+    feature_schema,
+    fetch_signal_features,
+    months_back,
+)
 from metrics.footprint_rules import load_rules
 from tests.data_access.customer_seed import AS_OF, seed
 from tests.data_access.scopes import CLEAR
@@ -38,7 +43,7 @@ def test_months_back(day: str, months: int, expected: str) -> None:
 
 def test_features_per_customer(bank: sa.Engine) -> None:
     with bank.connect() as conn:
-        df = fetch_signal_features(conn, Scope.bank(), AS_OF)
+        df = fetch_signal_features(conn, SignalQuery(Scope.bank(), AS_OF))
     assert df.schema == pl.Schema(FEATURE_SCHEMA)
     rows = {r["customer_id"]: r for r in df.iter_rows(named=True)}
     assert sorted(rows) == [1, 2, 3, 4]
@@ -77,14 +82,14 @@ def test_scope_and_filters(
 ) -> None:
     flt = Filters(AS_OF, AS_OF, branch_ids=flt_branches)
     with bank.connect() as conn:
-        df = fetch_signal_features(conn, scope, AS_OF, flt, customer_ids=ids)
+        df = fetch_signal_features(conn, SignalQuery(scope, AS_OF, flt, ids))
     assert df["customer_id"].to_list() == expected
 
 
 def test_one_customer_features_match_the_bank_wide_row(bank: sa.Engine) -> None:
     with bank.connect() as conn:
-        all_rows = fetch_signal_features(conn, Scope.bank(), AS_OF)
-        one = fetch_signal_features(conn, Scope.bank(), AS_OF, customer_ids=(2,))
+        all_rows = fetch_signal_features(conn, SignalQuery(Scope.bank(), AS_OF))
+        one = fetch_signal_features(conn, SignalQuery(Scope.bank(), AS_OF, customer_ids=(2,)))
     assert one.equals(all_rows.filter(pl.col("customer_id") == 2))
 
 

@@ -28,6 +28,7 @@ CUSTOMER = 42
 
 def _arguments() -> dict[str, Any]:
     """Arguments by parameter name (every fetch_* takes the connection first)."""
+    from data_access.queries.signals import SignalQuery
     from data_access.queries.value import SegmentDefinition
     from data_access.refresh import configured_standards
     from data_access.schema import SIGNAL_CODES
@@ -40,6 +41,12 @@ def _arguments() -> dict[str, Any]:
         "flt": Filters(date(2026, 9, 1), END_DATE),
         "customer_id": CUSTOMER,
         "customer_ids": tuple(range(1, 400, 7)),
+        "query": SignalQuery(
+            Scope.branch(BRANCH),
+            END_DATE,
+            Filters(date(2026, 9, 1), END_DATE),
+            tuple(range(1, 400, 7)),
+        ),
         "as_of": END_DATE,
         "until": END_DATE,
         "observation_end": END_DATE,

@@ -17,6 +17,8 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import DDLCompiler
 
 from data_access import audit_guard
 
@@ -235,6 +237,27 @@ footprints = sa.Table(
     _text("counterparty_type", 20),
     _flag("self_initiated"),
 )
+
+# On DuckDB the footprints table has no PRIMARY KEY constraint (footprint_id stays its key in this
+# metadata, and the import's natural key): DuckDB keeps such a key as an in-memory ART index that
+# every insert updates and every commit writes, two fifths of an import's write time (10 million
+# rows: about 4 of 10 CPU s, and 2 s of commit after the last row). A repeated id cannot get in
+# anyway: the only writers are the demo generator, which numbers the ids, and the import, which
+# rejects an id repeated in the file, updates one already in the table, and takes one lock per
+# database file while it writes (tests/data_access/importing/test_no_duplicates.py).
+# PostgreSQL keeps the constraint.
+UNKEYED_ON_DUCKDB = ("footprints",)
+
+
+@compiles(sa.PrimaryKeyConstraint, "duckdb")
+def _duckdb_primary_key(
+    constraint: sa.PrimaryKeyConstraint, compiler: DDLCompiler, **kw: Any
+) -> str | None:
+    """No PRIMARY KEY clause for the tables of UNKEYED_ON_DUCKDB (None: no clause at all)."""
+    if constraint.table.name in UNKEYED_ON_DUCKDB:
+        return None
+    return compiler.visit_primary_key_constraint(constraint, **kw)
+
 
 soft_footprints = sa.Table(
     "soft_footprints",

@@ -13,12 +13,13 @@ from __future__ import annotations
 import difflib
 import hashlib
 import io
+import threading
 import time
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -51,6 +52,8 @@ READ_AHEAD = 2  # raw chunks parsed ahead of the checks
 CHECK_AHEAD = 4  # checked chunks ahead of the writes: the checks go on while a batch is inserted
 T = TypeVar("T")
 _DONE: Any = object()
+_LOCKS: dict[str, threading.Lock] = {}  # one per DuckDB database file (``_write_lock``)
+_LOCKS_LOCK = threading.Lock()
 
 
 def _quiet(_: str, __: float) -> None:
@@ -75,6 +78,21 @@ def read_ahead(items: Iterator[T], depth: int) -> Iterator[T]:
         finally:  # stopped early (an error downstream): read no further
             for f in pending:
                 f.cancel()
+
+
+def _write_lock(engine: sa.Engine) -> AbstractContextManager[object]:
+    """DuckDB: the lock of the database file, held by an import while it writes.
+
+    DuckDB's footprints carry no primary key (``schema.UNKEYED_ON_DUCKDB``): two imports of new
+    keys at once would both insert them. A DuckDB file is written by one process only, so one lock
+    per file in that process (the dashboard's, or the CLI's) runs its imports one after the other.
+    """
+    if engine.dialect.name != "duckdb":
+        return nullcontext()
+    database = engine.url.database or ":memory:"
+    key = database if database == ":memory:" else str(Path(database).resolve())
+    with _LOCKS_LOCK:
+        return _LOCKS.setdefault(key, threading.Lock())
 
 
 @contextmanager
@@ -538,6 +556,7 @@ def import_file(
         if empty:  # an empty database gets the tables (a dry run needs them too; DDL only)
             create_schema(engine)
         with (
+            _write_lock(engine),
             engine.connect() as conn,
             _memory_limit(conn, DUCKDB_MEMORY),
             conn.begin() as tx,

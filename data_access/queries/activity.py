@@ -14,8 +14,7 @@ import polars as pl
 import sqlalchemy as sa
 
 from data_access.load_state import activity_cover
-from data_access.queries._frames import frame
-from data_access.queries.value import bulk_frame  # Arrow on DuckDB: results of 100k+ rows
+from data_access.queries._frames import bulk_frame, frame  # bulk: Arrow for results of 100k+ rows
 from data_access.schema import (
     activity_week_cells,
     applicant_places,

@@ -107,21 +107,6 @@ def insert_feedback(
     return int(feedback_id)
 
 
-OUTCOME_SCHEMA: dict[str, pl.DataType] = {
-    "feedback_id": pl.Int64(),
-    "customer_id": pl.Int64(),
-    "branch_id": pl.Int64(),
-    "officer_id": pl.Int64(),
-    "officer_name": pl.String(),
-    "product": pl.String(),
-    "rule": pl.String(),
-    "decision": pl.String(),
-    "reason": pl.String(),
-    "decided_at": pl.Datetime("us"),
-    "opened_on": pl.Date(),
-}
-
-
 def select_feedback_outcomes(period: Period, selection: Selection, window_days: int) -> sa.Select:
     """Answers given in the period in view, each with the first opening of the suggested product
     from the day of the answer to ``window_days`` after it (null: not opened in the window)."""
@@ -164,7 +149,7 @@ def fetch_feedback_outcomes(
     conn: sa.Connection, period: Period, selection: Selection, window_days: int
 ) -> pl.DataFrame:
     """OUTCOME_SCHEMA: one row per answer of the period in view."""
-    return frame(conn, select_feedback_outcomes(period, selection, window_days), OUTCOME_SCHEMA)
+    return frame(conn, select_feedback_outcomes(period, selection, window_days))
 
 
 def fetch_customer_feedback(conn: sa.Connection, scope: Scope, customer_id: int) -> pl.DataFrame:

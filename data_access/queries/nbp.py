@@ -12,19 +12,6 @@ from data_access.filters import Scope, apply_scope
 from data_access.queries._frames import frame
 from data_access.schema import customer_tier_months, customers, product_holdings
 
-HOLDING_SCHEMA: dict[str, pl.DataType] = {
-    "customer_id": pl.Int64(),
-    "product": pl.String(),
-    "opened_on": pl.Date(),
-    "closed_on": pl.Date(),
-}
-PROFILE_SCHEMA: dict[str, pl.DataType] = {
-    "customer_id": pl.Int64(),
-    "tier": pl.String(),
-    "occupation": pl.String(),
-    "birth_year": pl.Int64(),
-}
-
 
 def fetch_holding_history(conn: sa.Connection, scope: Scope) -> pl.DataFrame:
     """Every holding of the customers in scope: customer_id, product, opened_on, closed_on."""
@@ -34,7 +21,7 @@ def fetch_holding_history(conn: sa.Connection, scope: Scope) -> pl.DataFrame:
         product_holdings.join(customers, c.customer_id == h.customer_id)
     )
     stmt = apply_scope(stmt, scope, c.branch_id, c.officer_id)
-    return frame(conn, stmt.order_by(h.customer_id, h.product, h.opened_on), HOLDING_SCHEMA)
+    return frame(conn, stmt.order_by(h.customer_id, h.product, h.opened_on))
 
 
 def _tier_month(as_of: date) -> sa.ScalarSelect:
@@ -60,30 +47,15 @@ def fetch_peer_profile(conn: sa.Connection, scope: Scope, as_of: date) -> pl.Dat
         .where(c.opened_on <= as_of, sa.or_(c.closed_on.is_(None), c.closed_on > as_of))
     )
     stmt = apply_scope(stmt, scope, c.branch_id, c.officer_id)
-    return frame(conn, stmt.order_by(c.customer_id), PROFILE_SCHEMA)
-
-
-PEER_COUNT_SCHEMA: dict[str, pl.DataType] = {
-    "tier": pl.String(),
-    "occupation": pl.String(),
-    "age_band": pl.Int64(),
-    "product": pl.String(),
-    "holders": pl.Int64(),
-}
-GROUP_SCHEMA: dict[str, pl.DataType] = {
-    "tier": pl.String(),
-    "occupation": pl.String(),
-    "age_band": pl.Int64(),
-    "group_size": pl.Int64(),
-}
+    return frame(conn, stmt.order_by(c.customer_id))
 
 
 def fetch_peer_counts(
     conn: sa.Connection, as_of: date, age_band_years: int
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Bank-wide counts for the peer shares (aggregates only: no customer leaves the database):
-    customers open on ``as_of`` per tier × occupation × age band (GROUP_SCHEMA), and holders of
-    each product held on ``as_of`` per group (PEER_COUNT_SCHEMA). Missing values read '?' / -1."""
+    customers open on ``as_of`` per tier × occupation × age band (tier, occupation, age_band,
+    group_size), and holders of each product held on ``as_of`` per group (…, product, holders). Missing values read '?' / -1."""
     c = customers.c
     m = customer_tier_months.c
     h = product_holdings.c
@@ -118,4 +90,4 @@ def fetch_peer_counts(
         .where(h.opened_on <= as_of, sa.or_(h.closed_on.is_(None), h.closed_on > as_of))
         .group_by(*keys, h.product)
     )
-    return frame(conn, groups, GROUP_SCHEMA), frame(conn, held, PEER_COUNT_SCHEMA)
+    return frame(conn, groups), frame(conn, held)

@@ -11,21 +11,6 @@ from data_access.filters import Scope, apply_branch_scope, apply_scope
 from data_access.queries._frames import frame
 from data_access.schema import bank_meta, branches, officers
 
-BRANCH_SCHEMA = {
-    "branch_id": pl.Int64,
-    "code": pl.String,
-    "name": pl.String,
-    "name_en": pl.String,
-    "town": pl.String,
-}
-OFFICER_SCHEMA = {
-    "officer_id": pl.Int64,
-    "branch_id": pl.Int64,
-    "name": pl.String,
-    "role": pl.String,
-    "hire_date": pl.Date,
-}
-
 
 def select_branches(scope: Scope) -> sa.Select:
     """Branches the scope may see (an officer sees the own branch), by code."""
@@ -37,7 +22,7 @@ def select_branches(scope: Scope) -> sa.Select:
 
 def fetch_branches(conn: sa.Connection, scope: Scope) -> pl.DataFrame:
     """Branches the scope may see."""
-    return frame(conn, select_branches(scope), BRANCH_SCHEMA)
+    return frame(conn, select_branches(scope))
 
 
 def select_officers(scope: Scope, branch_ids: tuple[int, ...] = ()) -> sa.Select:
@@ -61,7 +46,7 @@ def fetch_officers(
     conn: sa.Connection, scope: Scope, branch_ids: tuple[int, ...] = ()
 ) -> pl.DataFrame:
     """Active officers the scope may see."""
-    return frame(conn, select_officers(scope, branch_ids), OFFICER_SCHEMA)
+    return frame(conn, select_officers(scope, branch_ids))
 
 
 def fetch_meta(conn: sa.Connection) -> dict[str, str]:

@@ -30,13 +30,6 @@ FILL_SCHEMA = {
     "customers": pl.Int64,
     "filled": pl.Int64,
 }
-STALE_SCHEMA = {
-    "officer_id": pl.Int64,
-    "branch_id": pl.Int64,
-    "customers": pl.Int64,
-    "never_updated": pl.Int64,
-    "stale": pl.Int64,
-}
 PROFILE_EVIDENCE_SCHEMA = {
     "customer_id": pl.Int64,
     "branch_id": pl.Int64,
@@ -140,7 +133,7 @@ def fetch_staleness(
     conn: sa.Connection, period: Period, selection: Selection, cutoff: date
 ) -> pl.DataFrame:
     """officer_id, branch_id, customers, never_updated, stale (updated before ``cutoff``)."""
-    return frame(conn, select_staleness(period, selection, cutoff), STALE_SCHEMA)
+    return frame(conn, select_staleness(period, selection, cutoff))
 
 
 def _is_income(fp: sa.Table) -> sa.ColumnElement[bool]:

@@ -363,15 +363,6 @@ def fetch_signal_counts(
     )
 
 
-LEAD_SCHEMA: dict[str, pl.DataType] = {
-    "customer_id": pl.Int64,
-    "name": pl.String,
-    "phone": pl.String,
-    "town": pl.String,
-    "signals": pl.Int64,
-}
-
-
 @personal
 def fetch_signal_leads(
     conn: sa.Connection,
@@ -380,7 +371,8 @@ def fetch_signal_leads(
     flt: Filters | Selection | None = None,
     limit: int = 20,
 ) -> pl.DataFrame:
-    """Customers in view with the most signals on (LEAD_SCHEMA), most first, then by id."""
+    """Customers in view with the most signals on: customer_id, name, phone, town, signals (how
+    many), most first, then by id."""
     m = customer_signals.c
     n_on = sum((sa.case((m[c].is_(True), 1), else_=0) for c in codes), sa.literal(0))
     stmt = (
@@ -395,7 +387,7 @@ def fetch_signal_leads(
         .where(n_on > 0)
     )
     stmt = _mart_view(stmt, scope, flt).order_by(n_on.desc(), m.customer_id).limit(int(limit))
-    return frame(conn, stmt, LEAD_SCHEMA)
+    return frame(conn, stmt)
 
 
 # --- raw footprint rows, for the polars path of the rules (one customer, or a test's bank) -------

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import math
 import unicodedata
-import warnings
 from dataclasses import asdict, dataclass, fields
 from datetime import date, datetime, timedelta
 
@@ -15,10 +14,10 @@ import polars as pl
 import sqlalchemy as sa
 
 from data_access import audit
-from data_access.errors import DataUnavailable, InvalidFilter, SegmentExists
+from data_access.errors import InvalidFilter, SegmentExists
 from data_access.filters import TIERS, Scope, apply_scope
 from data_access.masking import personal
-from data_access.queries._frames import frame, schema_of
+from data_access.queries._frames import bulk_frame, frame
 from data_access.queries._sql import MONTH_AVERAGES, ts
 from data_access.schema import (
     PRODUCTS,
@@ -44,26 +43,6 @@ def _day(col: sa.ColumnElement) -> sa.ColumnElement:
 def _days_between(later: sa.ColumnElement, earlier: sa.ColumnElement) -> sa.ColumnElement:
     """Whole days from ``earlier`` to ``later`` (both dates); integer on DuckDB and PostgreSQL."""
     return sa.type_coerce(later - earlier, sa.Integer)
-
-
-def bulk_frame(
-    conn: sa.Connection, stmt: sa.Select, schema: dict[str, pl.DataType] | None = None
-) -> pl.DataFrame:
-    """Like ``_frames.frame`` but through ``pl.read_database`` (Arrow on DuckDB): the mart's
-    inputs hold a row per customer (× month), millions at county scale."""
-    schema = schema_of(stmt) if schema is None else schema
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)  # DuckDB's DB-API copies Arrow once
-            df = pl.read_database(stmt, conn)
-    except sa.exc.DBAPIError as exc:
-        raise DataUnavailable(f"query failed: {str(exc.orig).splitlines()[0]}") from exc
-    if df.is_empty() and not df.columns:
-        return pl.DataFrame(schema=schema)
-    missing = [c for c in schema if c not in df.columns]
-    if missing:
-        raise ValueError(f"query did not return columns {missing}")
-    return df.select(pl.col(c).cast(t, strict=False) for c, t in schema.items())
 
 
 def _customers_in_scope(scope: Scope) -> sa.Select:

@@ -21,6 +21,7 @@ from data_access.filters import Scope
 from data_access.marts.signals import refresh_signals
 from data_access.queries import customer as q
 from data_access.queries.signals import SignalQuery, fetch_signal_features
+from data_access.selection import Selection
 from metrics.recommend import held_products, next_best_products
 from metrics.signals import compute_signals, signal_evidence
 from metrics.standards import load_standards
@@ -88,7 +89,7 @@ def main() -> None:
     bank = Scope.bank()
 
     with connect(engine) as conn:
-        took = timed(lambda: fetch_signal_features(conn, SignalQuery(bank, AS_OF)), 1)
+        took = timed(lambda: fetch_signal_features(conn, SignalQuery(Selection(bank), AS_OF)), 1)
     feats = took.result
     print(f"signal features, whole bank ({feats.height:,} rows): {took.median:.2f} s")
     took = timed(lambda: compute_signals(feats, std), 1)
@@ -99,7 +100,9 @@ def main() -> None:
         f"{took.result:,} rows): {took.median:.2f} s"
     )
     with connect(engine) as conn:
-        took = timed(lambda: fetch_signal_features(conn, SignalQuery(Scope.branch(7), AS_OF)), 1)
+        took = timed(
+            lambda: fetch_signal_features(conn, SignalQuery(Selection(Scope.branch(7)), AS_OF)), 1
+        )
     print(f"signal features, one branch: {took.median:.2f} s")
 
     cid = n // 2 + 1
@@ -115,7 +118,9 @@ def main() -> None:
             q.fetch_weekly_footprints(conn, bank, cid, date(2025, 11, 23), AS_OF)
             q.fetch_recent_footprints(conn, bank, cid, 20, until=AS_OF)
             q.fetch_soft_footprints(conn, bank, cid)
-            feats = fetch_signal_features(conn, SignalQuery(bank, AS_OF, customer_ids=(cid,)))
+            feats = fetch_signal_features(
+                conn, SignalQuery(Selection(bank), AS_OF, customer_ids=(cid,))
+            )
         signal_evidence(feats, std)
         next_best_products(
             compute_signals(feats, std),

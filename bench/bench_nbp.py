@@ -28,6 +28,7 @@ from data_access.queries._frames import frame
 from data_access.queries.nbp import fetch_holding_history, fetch_peer_profile
 from data_access.queries.signals import SignalQuery, fetch_signal_features, fetch_signal_flags
 from data_access.schema import PRODUCTS, customer_tier_months
+from data_access.selection import Selection
 from metrics.footprint_rules import FootprintRules, load_rules
 from metrics.nbp import (
     RULE_BOOST,
@@ -52,7 +53,7 @@ def _split(conn: sa.Connection, std: Standards, rules: FootprintRules, cut: date
     prof = fetch_peer_profile(conn, Scope.bank(), cut)
     cust = prof.select("customer_id")
     held = held_products(hist, cut).join(cust, on="customer_id")
-    signals = fetch_signal_flags(conn, std, SignalQuery(Scope.bank(), cut, rules=rules)).join(
+    signals = fetch_signal_flags(conn, std, SignalQuery(Selection(), cut, rules=rules)).join(
         cust, on="customer_id"
     )
     window = (pl.col("opened_on") > cut) & (pl.col("opened_on") <= cut + timedelta(days=HORIZON))
@@ -100,10 +101,10 @@ def _signal_lift(conn: sa.Connection, std: Standards, rules: FootprintRules) -> 
         sa.select(m.customer_id, m.aum).where(m.month == last),
         {"customer_id": pl.Int64, "aum": pl.Float64},
     )
-    feats = fetch_signal_features(conn, SignalQuery(Scope.bank(), END, rules=rules)).join(
+    feats = fetch_signal_features(conn, SignalQuery(Selection(), END, rules=rules)).join(
         aum, on="customer_id"
     )
-    flags = fetch_signal_flags(conn, std, SignalQuery(Scope.bank(), END, rules=rules)).join(
+    flags = fetch_signal_flags(conn, std, SignalQuery(Selection(), END, rules=rules)).join(
         aum, on="customer_id"
     )
     lines = []

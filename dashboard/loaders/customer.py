@@ -87,14 +87,14 @@ def load_features(scope: Scope, customer_id: int, as_of: date) -> pl.DataFrame:
 def load_signal_counts(selection: Selection, codes: tuple[str, ...]) -> pl.DataFrame:
     """Customers with each signal on in the book (code '' = customers in view), from the mart."""
     with connect(get_engine()) as conn:
-        return signals.fetch_signal_counts(conn, selection.scope, codes, selection)
+        return signals.fetch_signal_counts(conn, selection, codes)
 
 
 @st.cache_data(ttl=TTL, max_entries=32, show_spinner=False)
 def load_signal_leads(selection: Selection, codes: tuple[str, ...]) -> pl.DataFrame:
     """The customers of the book with the most signals on."""
     with connect(get_engine()) as conn:
-        return signals.fetch_signal_leads(conn, selection.scope, codes, selection)
+        return signals.fetch_signal_leads(conn, selection, codes)
 
 
 def record_soft(scope: Scope, entry: q.SoftFootprintEntry) -> int:

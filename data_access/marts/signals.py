@@ -12,11 +12,11 @@ import polars as pl
 import sqlalchemy as sa
 
 from data_access.engine import connect
-from data_access.filters import Scope
 from data_access.marts._bulk import replace_rows
 from data_access.queries.signals import SignalQuery, fetch_signal_flags
 from data_access.refresh import Progress
 from data_access.schema import customer_signals
+from data_access.selection import Selection
 from metrics.footprint_rules import rules_for
 from metrics.standards import Standards
 
@@ -25,7 +25,7 @@ def signals_frame(engine: sa.Engine, standards: Standards, as_of: date) -> pl.Da
     """The mart's rows for every customer: customer_id, branch_id, officer_id and the mart's flags."""
     with connect(engine) as conn:
         flags = fetch_signal_flags(
-            conn, standards, SignalQuery(Scope.bank(), as_of, rules=rules_for(standards))
+            conn, standards, SignalQuery(Selection(), as_of, rules=rules_for(standards))
         )
     mart_cols = [c.name for c in customer_signals.columns]
     # A bank may drop a signal from its standard: the mart column then stays False.

@@ -11,7 +11,7 @@ rules in polars on one customer's rows; tests hold the two paths equal.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from functools import cached_property
 
@@ -19,7 +19,7 @@ import polars as pl
 import sqlalchemy as sa
 
 from data_access.errors import DataUnavailable
-from data_access.filters import Filters, Scope, apply_scope
+from data_access.filters import Scope, apply_scope
 from data_access.masking import personal
 from data_access.queries._frames import frame
 from data_access.queries._sql import count_if, ts
@@ -37,7 +37,7 @@ from data_access.schema import (
     product_holdings,
     soft_footprints,
 )
-from data_access.selection import Selection, picks_of, restrict
+from data_access.selection import Selection, restrict
 from metrics.footprint_rules import (
     SOURCES,
     Condition,
@@ -181,13 +181,12 @@ def _source_base(source: str, as_of: date, measures: list[Measure]) -> list[sa.C
 
 @dataclass(frozen=True)
 class SignalQuery:
-    """Whose signals, on which day, by which rules: the customers ``scope`` may see on ``as_of``,
-    narrowed to the branches, officers and tiers of ``flt`` and to ``customer_ids`` when given,
+    """Whose signals, on which day, by which rules: the customers the ``selection``'s scope may see
+    on ``as_of``, narrowed to its branches, officers and tiers and to ``customer_ids`` when given,
     measured by ``rules`` (the bank's rules file when None)."""
 
-    scope: Scope
+    selection: Selection
     as_of: date
-    flt: Filters | None = None
     customer_ids: tuple[int, ...] = ()
     rules: FootprintRules | None = None
 
@@ -200,7 +199,7 @@ class SignalQuery:
 def select_signal_features(query: SignalQuery) -> sa.Select:
     """Every measure of the rules per customer of the query: customer_id, branch_id, officer_id,
     then one column per measure."""
-    scope, as_of, flt, customer_ids = query.scope, query.as_of, query.flt, query.customer_ids
+    selection, as_of, customer_ids = query.selection, query.as_of, query.customer_ids
     rules = query.rules_used
     check_rule_codes(rules)
     c = customers.c
@@ -216,8 +215,8 @@ def select_signal_features(query: SignalQuery) -> sa.Select:
         ).where(*_source_base(source, as_of, measures))
         if customer_ids:
             stmt = stmt.where(table.c.customer_id.in_(customer_ids))
-        picks = (flt or Filters(as_of, as_of)).selection(scope).branches_only()
-        stmt = restrict(stmt, picks, branch_col=table.c.branch_id).group_by(table.c.customer_id)
+        branches = selection.branches_only()
+        stmt = restrict(stmt, branches, branch_col=table.c.branch_id).group_by(table.c.customer_id)
         sub = stmt.subquery(f"m_{source}")
         subs[source] = sub
         joined = joined.outerjoin(sub, sub.c.customer_id == c.customer_id)
@@ -230,19 +229,18 @@ def select_signal_features(query: SignalQuery) -> sa.Select:
         .select_from(joined)
         .where(c.opened_on <= as_of)
     )
-    stmt = apply_scope(stmt, scope, c.branch_id, c.officer_id)
+    stmt = apply_scope(stmt, selection.scope, c.branch_id, c.officer_id)
     if customer_ids:
         stmt = stmt.where(c.customer_id.in_(customer_ids))
     else:  # a book (and the mart) holds the customers open on as_of, as every page counts them
         stmt = stmt.where(sa.or_(c.closed_on.is_(None), c.closed_on > as_of))
-    if flt is not None:
-        stmt = restrict(
-            stmt,
-            flt.selection(Scope.bank()),  # the scope is applied above, before the customer ids
-            branch_col=c.branch_id,
-            officer_col=c.officer_id,
-            customer_col=c.customer_id,
-        )
+    stmt = restrict(
+        stmt,
+        replace(selection, scope=Scope.bank()),  # the scope is applied above, before the ids
+        branch_col=c.branch_id,
+        officer_col=c.officer_id,
+        customer_col=c.customer_id,
+    )
     return stmt.order_by(c.customer_id)
 
 
@@ -329,11 +327,11 @@ def _bulk_frame(
 # --- the signals mart, read for a book of customers ------------------------------------------------
 
 
-def _mart_view(stmt: sa.Select, scope: Scope, flt: Filters | Selection | None) -> sa.Select:
+def _mart_view(stmt: sa.Select, selection: Selection) -> sa.Select:
     m = customer_signals.c
     return restrict(
         stmt,
-        picks_of(flt, scope),
+        selection,
         branch_col=m.branch_id,
         officer_col=m.officer_id,
         customer_col=m.customer_id,
@@ -342,9 +340,8 @@ def _mart_view(stmt: sa.Select, scope: Scope, flt: Filters | Selection | None) -
 
 def fetch_signal_counts(
     conn: sa.Connection,
-    scope: Scope,
+    selection: Selection,
     codes: tuple[str, ...],
-    flt: Filters | Selection | None = None,
 ) -> pl.DataFrame:
     """Customers with each signal on, from the signals mart: code, customers (one row per code);
     ``total`` customers in view is the row with code '' (0 everywhere when the mart is empty)."""
@@ -356,7 +353,7 @@ def fetch_signal_counts(
         sa.func.count().label("total"),
         *(sa.func.coalesce(count_if(m[c].is_(True)), 0).label(c) for c in codes),
     )
-    row = conn.execute(_mart_view(stmt, scope, flt)).mappings().one()
+    row = conn.execute(_mart_view(stmt, selection)).mappings().one()
     return pl.DataFrame(
         {"code": ["", *codes], "customers": [row["total"], *(row[c] for c in codes)]},
         schema={"code": pl.String, "customers": pl.Int64},
@@ -366,9 +363,8 @@ def fetch_signal_counts(
 @personal
 def fetch_signal_leads(
     conn: sa.Connection,
-    scope: Scope,
+    selection: Selection,
     codes: tuple[str, ...],
-    flt: Filters | Selection | None = None,
     limit: int = 20,
 ) -> pl.DataFrame:
     """Customers in view with the most signals on: customer_id, name, phone, town, signals (how
@@ -386,7 +382,7 @@ def fetch_signal_leads(
         .select_from(customer_signals.join(customers, customers.c.customer_id == m.customer_id))
         .where(n_on > 0)
     )
-    stmt = _mart_view(stmt, scope, flt).order_by(n_on.desc(), m.customer_id).limit(int(limit))
+    stmt = _mart_view(stmt, selection).order_by(n_on.desc(), m.customer_id).limit(int(limit))
     return frame(conn, stmt)
 
 

@@ -13,6 +13,7 @@ from data_access.errors import InvalidImport
 from data_access.filters import FINDABLE, Scope
 from data_access.queries import customer as q
 from data_access.schema import soft_footprints
+from data_access.selection import Selection
 from tests.data_access.customer_seed import AS_OF, seed
 from tests.data_access.scopes import CLEAR
 
@@ -196,7 +197,7 @@ def test_insert_soft_footprint(fresh: sa.Engine) -> None:
     from data_access.queries.signals import SignalQuery, fetch_signal_features
 
     with fresh.connect() as conn:
-        feats = fetch_signal_features(conn, SignalQuery(Scope.bank(), AS_OF, customer_ids=(4,)))
+        feats = fetch_signal_features(conn, SignalQuery(Selection(), AS_OF, customer_ids=(4,)))
     assert feats["fuel_max_grade"].to_list() == [98]
 
 

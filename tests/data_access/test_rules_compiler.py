@@ -25,6 +25,7 @@ from data_access.queries.signals import (
     select_signal_flags,
 )
 from data_access.schema import customer_signals, customers, soft_footprints
+from data_access.selection import Selection
 from metrics.footprint_rules import (
     RulesError,
     compute_measures,
@@ -122,8 +123,8 @@ def _customers(conn: sa.Connection) -> pl.DataFrame:
 def test_sql_measures_and_signals_equal_the_polars_path(bank: sa.Engine, name: str) -> None:
     rules = RULE_SETS[name]
     with bank.connect() as conn:
-        sql_measures = fetch_signal_features(conn, SignalQuery(Scope.bank(), AS_OF, rules=rules))
-        sql_flags = fetch_signal_flags(conn, STD, SignalQuery(Scope.bank(), AS_OF, rules=rules))
+        sql_measures = fetch_signal_features(conn, SignalQuery(Selection(), AS_OF, rules=rules))
+        sql_flags = fetch_signal_flags(conn, STD, SignalQuery(Selection(), AS_OF, rules=rules))
         rows = fetch_rule_rows(conn, Scope.bank(), AS_OF, rules=rules)
         ids = _customers(conn)
     pl_measures = compute_measures(rules, ids, rows, AS_OF)
@@ -139,7 +140,7 @@ def test_every_kind_on_literal_rows(bank: sa.Engine) -> None:
     """A few of the every-kind measures checked by hand against the seeded rows."""
     rules = RULE_SETS["every-kind"]
     with bank.connect() as conn:
-        m = fetch_signal_features(conn, SignalQuery(Scope.bank(), AS_OF, rules=rules))
+        m = fetch_signal_features(conn, SignalQuery(Selection(), AS_OF, rules=rules))
     by = {r["customer_id"]: r for r in m.iter_rows(named=True)}
     assert [by[c]["m9"] for c in (1, 2, 3, 4)] == [98.0, 92.0, None, 97.0]  # highest grade
     assert [by[c]["m10"] for c in (1, 2, 3, 4)] == [1, 0, 0, 1]  # 95#+ and 50 L+
@@ -172,7 +173,7 @@ def test_one_customer_by_the_polars_path(bank: sa.Engine) -> None:
 
 def test_compiled_sql_is_plain_core() -> None:
     """No engine-specific functions: the statement compiles on the default dialect too."""
-    stmt = select_signal_flags(STD, SignalQuery(Scope.bank(), AS_OF, rules=RULE_SETS["every-kind"]))
+    stmt = select_signal_flags(STD, SignalQuery(Selection(), AS_OF, rules=RULE_SETS["every-kind"]))
     sql = str(stmt.compile(compile_kwargs={"literal_binds": True}))
     for word in ("date_trunc", "datediff", "date_diff", "::", "epoch", "power("):
         assert word not in sql.lower()
@@ -209,7 +210,7 @@ def test_demo_bank_mart_equals_the_polars_path(demo_engine: sa.Engine) -> None:
     with demo_engine.connect() as conn:
         rows = fetch_rule_rows(conn, Scope.bank(), as_of, rules=rules)
         ids = _customers(conn)
-        sql_flags = fetch_signal_flags(conn, STD, SignalQuery(Scope.bank(), as_of, rules=rules))
+        sql_flags = fetch_signal_flags(conn, STD, SignalQuery(Selection(), as_of, rules=rules))
     pl_flags = evaluate_signals(compute_measures(rules, ids, rows, as_of), rules, STD)
     assert_frame_equal(sql_flags, pl_flags)
     assert sql_flags.height > 1000

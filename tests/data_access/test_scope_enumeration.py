@@ -137,7 +137,7 @@ def _args(name: str, fn: Callable, scope: Scope, bank: Bank, customer_id: int) -
         elif p.name == "period":
             out["period"] = hostile.period
         elif p.name == "query":
-            out["query"] = SignalQuery(scope, AS_OF, hostile, values["customer_ids"])
+            out["query"] = SignalQuery(hostile.selection(scope), AS_OF, values["customer_ids"])
         elif p.name in values:
             out[p.name] = values[p.name]
         elif p.default is inspect.Parameter.empty:

@@ -75,9 +75,11 @@ def _scoped(fn: Callable) -> bool:
 
 def _with_scope(args: dict, scope: Scope) -> dict:
     """``args`` with ``scope`` in place of theirs, alone or inside the Selection or query."""
-    for holder in ("selection", "query"):
-        if holder in args:
-            return args | {holder: replace(args[holder], scope=scope)}
+    if "query" in args:
+        query = args["query"]
+        return args | {"query": replace(query, selection=replace(query.selection, scope=scope))}
+    if "selection" in args:
+        return args | {"selection": replace(args["selection"], scope=scope)}
     return args | {"scope": scope}
 
 
@@ -94,12 +96,7 @@ def _arguments(name: str, fn: Callable, conn: sa.Connection, bank: dict) -> dict
         "since": end - timedelta(days=400),
         "customer_id": bank["other_customer"],
         "customer_ids": tuple(bank["customer"]),
-        "query": SignalQuery(
-            Scope.branch(BRANCH),
-            end,
-            Filters(end - timedelta(days=400), end),
-            tuple(bank["customer"]),
-        ),
+        "query": SignalQuery(Selection(Scope.branch(BRANCH)), end, tuple(bank["customer"])),
         "start": end - timedelta(days=400),
         "end": end,
         "until": end,

@@ -6,13 +6,14 @@ import polars as pl
 import pytest
 import sqlalchemy as sa
 
-from data_access.filters import Filters, Scope
+from data_access.filters import Scope
 from data_access.queries.signals import (
     SignalQuery,
     feature_schema,
     fetch_signal_features,
     months_back,
 )
+from data_access.selection import Selection
 from metrics.footprint_rules import load_rules
 from tests.data_access.customer_seed import AS_OF, seed
 from tests.data_access.scopes import CLEAR
@@ -43,7 +44,7 @@ def test_months_back(day: str, months: int, expected: str) -> None:
 
 def test_features_per_customer(bank: sa.Engine) -> None:
     with bank.connect() as conn:
-        df = fetch_signal_features(conn, SignalQuery(Scope.bank(), AS_OF))
+        df = fetch_signal_features(conn, SignalQuery(Selection(), AS_OF))
     assert df.schema == pl.Schema(FEATURE_SCHEMA)
     rows = {r["customer_id"]: r for r in df.iter_rows(named=True)}
     assert sorted(rows) == [1, 2, 3, 4]
@@ -80,16 +81,16 @@ def test_scope_and_filters(
     ids: tuple[int, ...],
     expected: list[int],
 ) -> None:
-    flt = Filters(AS_OF, AS_OF, branch_ids=flt_branches)
+    selection = Selection(scope, branch_ids=flt_branches)
     with bank.connect() as conn:
-        df = fetch_signal_features(conn, SignalQuery(scope, AS_OF, flt, ids))
+        df = fetch_signal_features(conn, SignalQuery(selection, AS_OF, ids))
     assert df["customer_id"].to_list() == expected
 
 
 def test_one_customer_features_match_the_bank_wide_row(bank: sa.Engine) -> None:
     with bank.connect() as conn:
-        all_rows = fetch_signal_features(conn, SignalQuery(Scope.bank(), AS_OF))
-        one = fetch_signal_features(conn, SignalQuery(Scope.bank(), AS_OF, customer_ids=(2,)))
+        all_rows = fetch_signal_features(conn, SignalQuery(Selection(), AS_OF))
+        one = fetch_signal_features(conn, SignalQuery(Selection(), AS_OF, customer_ids=(2,)))
     assert one.equals(all_rows.filter(pl.col("customer_id") == 2))
 
 
@@ -114,7 +115,7 @@ def test_signal_counts_from_the_mart(refreshed: sa.Engine, scope: Scope, expecte
     from data_access.queries.signals import fetch_signal_counts
 
     with refreshed.connect() as conn:
-        df = fetch_signal_counts(conn, scope, CODES)
+        df = fetch_signal_counts(conn, Selection(scope), CODES)
     assert df["code"].to_list() == ["", *CODES]
     assert df["customers"].to_list() == expected
 
@@ -124,7 +125,7 @@ def test_signal_counts_of_an_empty_mart(empty_engine: sa.Engine) -> None:
 
     seed(empty_engine)
     with empty_engine.connect() as conn:
-        df = fetch_signal_counts(conn, Scope.bank(), CODES)
+        df = fetch_signal_counts(conn, Selection(), CODES)
     assert df["customers"].to_list() == [0] * 8
 
 
@@ -132,16 +133,15 @@ def test_signal_counts_reject_unknown_code(bank: sa.Engine) -> None:
     from data_access.queries.signals import fetch_signal_counts
 
     with bank.connect() as conn, pytest.raises(ValueError, match="owns_boat"):
-        fetch_signal_counts(conn, Scope.bank(), ("owns_boat",))
+        fetch_signal_counts(conn, Selection(), ("owns_boat",))
 
 
 def test_signal_leads_most_signals_first(refreshed: sa.Engine) -> None:
     from data_access.queries.signals import fetch_signal_leads
 
-    flt = Filters(AS_OF, AS_OF, branch_ids=(1,))
     with refreshed.connect() as conn:
-        everyone = fetch_signal_leads(conn, CLEAR, CODES)
-        branch_one = fetch_signal_leads(conn, CLEAR, CODES, flt, limit=1)
+        everyone = fetch_signal_leads(conn, Selection(CLEAR), CODES)
+        branch_one = fetch_signal_leads(conn, Selection(CLEAR, branch_ids=(1,)), CODES, limit=1)
     assert everyone.select("customer_id", "signals").rows() == [(1, 4), (2, 2), (3, 1)]
     assert everyone["name"].to_list()[0] == "张三"
     assert branch_one["customer_id"].to_list() == [1]

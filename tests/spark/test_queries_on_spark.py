@@ -41,12 +41,7 @@ def _arguments() -> dict[str, Any]:
         "flt": Filters(date(2026, 9, 1), END_DATE),
         "customer_id": CUSTOMER,
         "customer_ids": tuple(range(1, 400, 7)),
-        "query": SignalQuery(
-            Scope.branch(BRANCH),
-            END_DATE,
-            Filters(date(2026, 9, 1), END_DATE),
-            tuple(range(1, 400, 7)),
-        ),
+        "query": SignalQuery(Selection(Scope.branch(BRANCH)), END_DATE, tuple(range(1, 400, 7))),
         "as_of": END_DATE,
         "until": END_DATE,
         "observation_end": END_DATE,

@@ -9,10 +9,11 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 import sqlalchemy as sa
@@ -111,6 +112,15 @@ def sql_rows(engine: sa.Engine, sql: str, **params: object) -> list[sa.Row]:
 def sql_one(engine: sa.Engine, sql: str, **params: object) -> object:
     """The single value of plain SQL text."""
     return sql_rows(engine, sql, **params)[0][0]
+
+
+_T = TypeVar("_T")
+
+
+def fetched(engine: sa.Engine, fetch: Callable[..., _T], *args: object) -> _T:
+    """What a product query ``fetch(conn, *args)`` returns on a connection of its own."""
+    with engine.connect() as conn:
+        return fetch(conn, *args)
 
 
 def duckdb_copy(engine: sa.Engine, to: Path) -> str:

@@ -1,10 +1,15 @@
 """Rows for the literal banks of the query and page tests: the columns a branch, an officer and a
-campaign need, written once; each test still chooses its own names, dates and ids."""
+campaign need, written once; each test still chooses its own names, dates and ids. ``insert_staff``
+writes a bank's branches and officers in one call."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
+
+import sqlalchemy as sa
+
+from data_access import schema
 
 
 def branch_rows(
@@ -51,6 +56,35 @@ def officer_rows(
             }
         )
     return rows
+
+
+def insert_staff(
+    conn: sa.Connection,
+    branch_ids: Iterable[int],
+    officers: Iterable[tuple[int, int] | tuple[int, int, str]],
+    *,
+    officer_name: str = "经理{}",
+    hired: date = date(2015, 1, 1),
+    **branch: str,
+) -> None:
+    """Insert the branches (``branch``: code, name, name_en, town as in ``branch_rows``) and the
+    officers (``officer_name`` is ``officer_rows``' name) a bank's rows hang from."""
+    conn.execute(sa.insert(schema.branches), branch_rows(branch_ids, **branch))
+    conn.execute(sa.insert(schema.officers), officer_rows(officers, name=officer_name, hired=hired))
+
+
+def insert_li_staff(conn: sa.Connection) -> None:
+    """Branches 10 and 20 (支行10, B10; 支行20, B20), officers 李1 and 李2 in branch 10 and 李3
+    in branch 20, hired 2020: the staff of the officer and information-quality query tests."""
+    insert_staff(
+        conn,
+        (10, 20),
+        ((1, 10), (2, 10), (3, 20)),
+        officer_name="李{}",
+        hired=date(2020, 1, 1),
+        name="支行{}",
+        name_en="B{}",
+    )
 
 
 def campaign_row(

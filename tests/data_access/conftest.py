@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -21,6 +21,18 @@ def tiny_bank(
 ) -> Iterator[sa.Engine]:
     """The tiny bank of customer_seed.py on each backend, built once for each module that asks."""
     yield from seeded_banks(request.param, tmp_path_factory)
+
+
+def seeded_with(seed: Callable[[sa.Engine], object]) -> Callable[..., sa.Engine]:
+    """A fixture for a module's own bank: ``empty_engine`` (DuckDB, then PostgreSQL) with ``seed``
+    run on it; assign it to the fixture's name (``seeded = seeded_with(_seed)``)."""
+
+    @pytest.fixture
+    def seeded(empty_engine: sa.Engine) -> sa.Engine:
+        seed(empty_engine)
+        return empty_engine
+
+    return seeded
 
 
 def cli_bank(path: Path) -> str:

@@ -15,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 
 from data_access import schema
-from tests.rows import branch_rows, officer_rows
+from tests.rows import insert_staff
 
 AS_OF = date(2026, 11, 22)
 
@@ -96,8 +96,7 @@ def seed(engine: sa.Engine) -> None:
     """Insert the tiny bank."""
     d = datetime
     with engine.begin() as conn:
-        conn.execute(schema.branches.insert(), branch_rows((1, 2), code="B0{}"))
-        conn.execute(schema.officers.insert(), officer_rows((o, o // 10) for o in (11, 12, 21)))
+        insert_staff(conn, (1, 2), ((o, o // 10) for o in (11, 12, 21)), code="B0{}")
         conn.execute(
             schema.customers.insert(),
             [

@@ -14,8 +14,8 @@ from data_access import audit, auth
 from data_access.errors import InvalidFilter
 from data_access.filters import FINDABLE, Scope
 from data_access.roles import ROLES, scope_for
-from data_access.schema import audit_log, branches, officers, user_sessions, users
-from tests.rows import branch_rows, officer_rows
+from data_access.schema import audit_log, user_sessions, users
+from tests.rows import insert_staff
 
 PASSWORD = "correct horse 9"
 
@@ -24,8 +24,7 @@ PASSWORD = "correct horse 9"
 def bank(empty_engine: sa.Engine) -> sa.Engine:
     """Two branches with one officer each, and the roles."""
     with empty_engine.begin() as conn:
-        conn.execute(sa.insert(branches), branch_rows((1, 2), name="网点{}", town="城关"))
-        conn.execute(sa.insert(officers), officer_rows(((10, 1), (20, 2))))
+        insert_staff(conn, (1, 2), ((10, 1), (20, 2)), name="网点{}", town="城关")
     auth.ensure_roles(empty_engine)
     with empty_engine.begin() as conn:
         auth.create_user(conn, "li", PASSWORD, "officer", officer_id=10)

@@ -14,6 +14,7 @@ from data_access.filters import FINDABLE, Scope
 from data_access.queries import customer as q
 from data_access.schema import soft_footprints
 from data_access.selection import Selection
+from tests.data_access.conftest import seeded_with
 from tests.data_access.customer_seed import AS_OF, seed
 from tests.data_access.scopes import CLEAR
 
@@ -24,11 +25,8 @@ def bank(tiny_bank: sa.Engine) -> sa.Engine:
     return tiny_bank
 
 
-@pytest.fixture
-def fresh(empty_engine: sa.Engine) -> sa.Engine:
-    """The tiny bank in a database of its own (for tests that write)."""
-    seed(empty_engine)
-    return empty_engine
+# The tiny bank in a database of its own (for tests that write).
+fresh = seeded_with(seed)
 
 
 def test_profile(bank: sa.Engine) -> None:

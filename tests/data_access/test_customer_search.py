@@ -18,7 +18,7 @@ from data_access.masking import KINDS
 from data_access.queries import customer as q
 from data_access.roles import scope_for
 from data_access.selection import Selection
-from tests.rows import branch_rows, officer_rows
+from tests.rows import insert_staff
 
 # (id, branch, officer, name, phone, ID number, AUM and tier in the value mart or None)
 CUSTOMERS = [
@@ -39,8 +39,7 @@ NO_RIGHTS = Scope.bank(reveal=KINDS)  # may see the bank, may not find by phone 
 def seed(engine: sa.Engine) -> None:
     """Two branches, three officers and the customers above."""
     with engine.begin() as conn:
-        conn.execute(schema.branches.insert(), branch_rows((1, 2)))
-        conn.execute(schema.officers.insert(), officer_rows((o, o // 10) for o in (11, 12, 21)))
+        insert_staff(conn, (1, 2), ((o, o // 10) for o in (11, 12, 21)))
         conn.execute(
             schema.customers.insert(),
             [

@@ -13,7 +13,7 @@ from data_access import schema
 from data_access.errors import InvalidFilter
 from data_access.filters import Filters, Scope, apply_filters, apply_scope, week_start
 from data_access.queries import org
-from tests.rows import branch_rows, officer_rows
+from tests.rows import insert_staff
 
 WEEK = Filters(date(2026, 11, 16), date(2026, 11, 22))
 
@@ -70,13 +70,10 @@ def test_week_start_is_monday() -> None:
 
 def _seed_two_branches(engine: sa.Engine) -> None:
     with engine.begin() as conn:
-        conn.execute(
-            schema.branches.insert(), branch_rows((1, 2), name="支行{}", name_en="B{}", town="镇")
-        )
-        conn.execute(
-            schema.officers.insert(),
-            officer_rows(((10, 1), (11, 1), (20, 2)), name="官{}", hired=date(2010, 1, 1)),
-        )
+        insert_staff(
+            conn, (1, 2), ((10, 1), (11, 1), (20, 2)), officer_name="官{}",
+            hired=date(2010, 1, 1), name="支行{}", name_en="B{}", town="镇",
+        )  # fmt: skip
         conn.execute(
             schema.footprints.insert(),
             [

@@ -12,17 +12,16 @@ from data_access.filters import Scope
 from data_access.queries.funnels import fetch_campaigns, fetch_drop_list, fetch_stage_pivot
 from data_access.schema import (
     FUNNEL_STAGES,
-    branches,
     campaigns,
     customer_value,
     customers,
     marketing_events,
-    officers,
 )
 from data_access.selection import Selection
 from metrics.funnels import dropped_at, mark_reached, stage_counts
+from tests.conftest import fetched
 from tests.data_access.scopes import CLEAR
-from tests.rows import branch_rows, campaign_row, officer_rows
+from tests.rows import campaign_row, insert_staff
 
 BANK = Selection()
 
@@ -67,10 +66,8 @@ EVENTS_C2 = [(6, 12, 2, "targeted", d(15)), (6, 12, 2, "contacted", d(16))]
 def engine(empty_engine: sa.Engine) -> sa.Engine:
     """Two branches, three officers, seven customers, two campaigns and a partly filled value mart."""
     with empty_engine.begin() as conn:
-        conn.execute(sa.insert(branches), branch_rows((1, 2), name="网点{}", town="城关"))
-        conn.execute(
-            sa.insert(officers), officer_rows(((10, 1, "李娜"), (11, 1, "王强"), (12, 2, "赵敏")))
-        )
+        staff = ((10, 1, "李娜"), (11, 1, "王强"), (12, 2, "赵敏"))
+        insert_staff(conn, (1, 2), staff, name="网点{}", town="城关")
         conn.execute(
             sa.insert(customers),
             [
@@ -132,8 +129,7 @@ def engine(empty_engine: sa.Engine) -> sa.Engine:
 def test_fetch_campaigns(
     engine: sa.Engine, selection: Selection, expected: list[tuple[int, int]]
 ) -> None:
-    with engine.connect() as conn:
-        out = fetch_campaigns(conn, selection)
+    out = fetched(engine, fetch_campaigns, selection)
     assert list(zip(out["campaign_id"], out["targeted"], strict=True)) == expected
     if 1 in out["campaign_id"].to_list():
         row = out.filter(pl.col("campaign_id") == 1).row(0, named=True)
@@ -145,8 +141,7 @@ def test_fetch_campaigns(
 
 
 def test_stage_pivot_has_first_time_of_each_stage(engine: sa.Engine) -> None:
-    with engine.connect() as conn:
-        pv = fetch_stage_pivot(conn, BANK, [1])
+    pv = fetched(engine, fetch_stage_pivot, BANK, [1])
     assert pv.height == 7
     assert pv["customer_id"].to_list() == [1, 2, 3, 4, 5, 6, 7]
     one = pv.row(0, named=True)
@@ -161,8 +156,7 @@ def test_stage_pivot_has_first_time_of_each_stage(engine: sa.Engine) -> None:
 
 
 def test_stage_pivot_feeds_the_metrics(engine: sa.Engine) -> None:
-    with engine.connect() as conn:
-        pv = fetch_stage_pivot(conn, BANK, [1])
+    pv = fetched(engine, fetch_stage_pivot, BANK, [1])
     counts = stage_counts(mark_reached(pv, FUNNEL_STAGES, 30), FUNNEL_STAGES)
     assert counts["customers"].to_list() == [6, 4, 3, 3, 2]
 
@@ -181,8 +175,7 @@ def test_stage_pivot_feeds_the_metrics(engine: sa.Engine) -> None:
 def test_stage_pivot_honours_scope_and_filters(
     engine: sa.Engine, selection: Selection, customers_: list[int]
 ) -> None:
-    with engine.connect() as conn:
-        pv = fetch_stage_pivot(conn, selection, [1])
+    pv = fetched(engine, fetch_stage_pivot, selection, [1])
     assert pv["customer_id"].to_list() == customers_
 
 

@@ -14,7 +14,8 @@ from data_access.masking import KINDS
 from data_access.queries import loyalty as q
 from data_access.selection import Selection
 from metrics.retention import weekly_activity_counts
-from tests.rows import branch_rows, officer_rows
+from tests.data_access.conftest import seeded_with
+from tests.rows import insert_staff
 
 AS_OF = date(2026, 11, 22)  # a Sunday
 
@@ -34,12 +35,31 @@ def _fp(fid, cust, branch, at, kind, direction, channel, amount, cp, self_init):
     }
 
 
+# id, customer, branch, time, kind, direction, channel, amount, counterparty, self-initiated
+FOOTPRINTS = [
+    (1, 1, 1, datetime(2026, 10, 1, 9), "salary", "in", "counter", 5000.0, "employer", False),
+    (2, 1, 1, datetime(2026, 11, 1, 9), "bill_payment", "out", "mobile", 200.0, "merchant", True),
+    (3, 1, 1, datetime(2026, 9, 1, 9), "transfer_out", "out", "mobile", 1000.0, "other_bank",
+     True),
+    (4, 1, 1, datetime(2026, 7, 1, 9), "payment", "out", "pos", 300.0, "merchant", True),
+    (5, 1, 1, datetime(2026, 6, 1, 9), "withdrawal", "out", "atm", 500.0, "none", True),
+    (6, 1, 1, datetime(2026, 1, 1, 9), "transfer_out", "out", "mobile", 9999.0, "other_bank",
+     True),
+    (7, 1, 1, datetime(2026, 11, 23, 8), "transfer_out", "out", "mobile", 7777.0, "other_bank",
+     True),
+    (8, 2, 1, datetime(2026, 11, 20, 9), "deposit", "in", "counter", 800.0, "none", True),
+    (9, 2, 1, datetime(2026, 11, 21, 9), "transfer_out", "out", "mobile", 400.0,
+     "internet_platform", True),
+    (10, 2, 1, datetime(2026, 9, 15, 9), "deposit", "in", "counter", 100.0, "none", True),
+    (11, 3, 2, datetime(2026, 10, 10, 9), "payment", "out", "pos", 50.0, "merchant", True),
+    (12, 4, 1, datetime(2026, 4, 10, 9), "withdrawal", "out", "atm", 60.0, "none", True),
+]  # fmt: skip
+
+
 def seed(engine: sa.Engine) -> None:
     """Three open customers (two in branch 1, one in branch 2) and one closed one."""
-    d = datetime
     with engine.begin() as conn:
-        conn.execute(sa.insert(schema.branches), branch_rows((1, 2), name="支行{}", town="T"))
-        conn.execute(sa.insert(schema.officers), officer_rows(((10, 1), (20, 2))))
+        insert_staff(conn, (1, 2), ((10, 1), (20, 2)), name="支行{}", town="T")
         cust = [
             (1, 1, 10, "张三", "13812341234", date(2020, 3, 15), None),
             (2, 1, 10, "李四", "13900001111", date(2026, 9, 10), None),
@@ -106,80 +126,7 @@ def seed(engine: sa.Engine) -> None:
                 },
             ],
         )
-        conn.execute(
-            sa.insert(schema.footprints),
-            [
-                _fp(
-                    1, 1, 1, d(2026, 10, 1, 9), "salary", "in", "counter", 5000.0, "employer", False
-                ),
-                _fp(
-                    2,
-                    1,
-                    1,
-                    d(2026, 11, 1, 9),
-                    "bill_payment",
-                    "out",
-                    "mobile",
-                    200.0,
-                    "merchant",
-                    True,
-                ),
-                _fp(
-                    3,
-                    1,
-                    1,
-                    d(2026, 9, 1, 9),
-                    "transfer_out",
-                    "out",
-                    "mobile",
-                    1000.0,
-                    "other_bank",
-                    True,
-                ),
-                _fp(4, 1, 1, d(2026, 7, 1, 9), "payment", "out", "pos", 300.0, "merchant", True),
-                _fp(5, 1, 1, d(2026, 6, 1, 9), "withdrawal", "out", "atm", 500.0, "none", True),
-                _fp(
-                    6,
-                    1,
-                    1,
-                    d(2026, 1, 1, 9),
-                    "transfer_out",
-                    "out",
-                    "mobile",
-                    9999.0,
-                    "other_bank",
-                    True,
-                ),
-                _fp(
-                    7,
-                    1,
-                    1,
-                    d(2026, 11, 23, 8),
-                    "transfer_out",
-                    "out",
-                    "mobile",
-                    7777.0,
-                    "other_bank",
-                    True,
-                ),
-                _fp(8, 2, 1, d(2026, 11, 20, 9), "deposit", "in", "counter", 800.0, "none", True),
-                _fp(
-                    9,
-                    2,
-                    1,
-                    d(2026, 11, 21, 9),
-                    "transfer_out",
-                    "out",
-                    "mobile",
-                    400.0,
-                    "internet_platform",
-                    True,
-                ),
-                _fp(10, 2, 1, d(2026, 9, 15, 9), "deposit", "in", "counter", 100.0, "none", True),
-                _fp(11, 3, 2, d(2026, 10, 10, 9), "payment", "out", "pos", 50.0, "merchant", True),
-                _fp(12, 4, 1, d(2026, 4, 10, 9), "withdrawal", "out", "atm", 60.0, "none", True),
-            ],
-        )
+        conn.execute(sa.insert(schema.footprints), [_fp(*row) for row in FOOTPRINTS])
         value_row = {
             "as_of": AS_OF,
             "effective": True,
@@ -259,10 +206,7 @@ def seed(engine: sa.Engine) -> None:
         )
 
 
-@pytest.fixture
-def engine(empty_engine: sa.Engine) -> sa.Engine:
-    seed(empty_engine)
-    return empty_engine
+engine = seeded_with(seed)
 
 
 def test_loyalty_inputs_are_aggregated_exactly(engine: sa.Engine) -> None:

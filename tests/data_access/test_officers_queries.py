@@ -12,7 +12,9 @@ from data_access import schema
 from data_access.filters import Scope
 from data_access.queries import officers as q
 from data_access.selection import Period, Selection
-from tests.rows import branch_rows, campaign_row, officer_rows
+from tests.conftest import fetched
+from tests.data_access.conftest import seeded_with
+from tests.rows import campaign_row, insert_li_staff
 
 PERIOD = Period(date(2026, 11, 9), date(2026, 11, 22))
 W1, W2, END = date(2026, 11, 9), date(2026, 11, 16), date(2026, 11, 22)
@@ -20,11 +22,7 @@ W1, W2, END = date(2026, 11, 9), date(2026, 11, 16), date(2026, 11, 22)
 
 def _seed(engine: sa.Engine) -> None:
     with engine.begin() as conn:
-        conn.execute(schema.branches.insert(), branch_rows((10, 20), name="支行{}", name_en="B{}"))
-        conn.execute(
-            schema.officers.insert(),
-            officer_rows(((1, 10), (2, 10), (3, 20)), name="李{}", hired=date(2020, 1, 1)),
-        )
+        insert_li_staff(conn)
         acts = [
             (1, 10, "visit", datetime(2026, 11, 9, 9)),
             (1, 10, "visit", datetime(2026, 11, 15, 23, 59)),  # Sunday: still week 1
@@ -93,15 +91,11 @@ def _seed(engine: sa.Engine) -> None:
         )
 
 
-@pytest.fixture
-def seeded(empty_engine: sa.Engine) -> sa.Engine:
-    _seed(empty_engine)
-    return empty_engine
+seeded = seeded_with(_seed)
 
 
 def test_activity_per_officer_week_kind(seeded: sa.Engine) -> None:
-    with seeded.connect() as conn:
-        got = q.fetch_activity_weekly(conn, PERIOD, Selection())
+    got = fetched(seeded, q.fetch_activity_weekly, PERIOD, Selection())
     assert got.rows() == [
         (1, 10, W1, "visit", 2),
         (1, 10, W2, "call", 1),
@@ -126,20 +120,17 @@ def test_activity_per_officer_week_kind(seeded: sa.Engine) -> None:
 def test_activity_honours_scope_and_filters(
     seeded: sa.Engine, period: Period, selection: Selection, officers: set[int]
 ) -> None:
-    with seeded.connect() as conn:
-        got = q.fetch_activity_weekly(conn, period, selection)
+    got = fetched(seeded, q.fetch_activity_weekly, period, selection)
     assert set(got["officer_id"]) == officers
 
 
 def test_soft_footprints_per_officer_week(seeded: sa.Engine) -> None:
-    with seeded.connect() as conn:
-        got = q.fetch_soft_weekly(conn, PERIOD, Selection())
+    got = fetched(seeded, q.fetch_soft_weekly, PERIOD, Selection())
     assert got.rows() == [(1, 10, W1, 2), (3, 20, W2, 1)]
 
 
 def test_conversions_count_only_converted_stage(seeded: sa.Engine) -> None:
-    with seeded.connect() as conn:
-        got = q.fetch_conversions_weekly(conn, PERIOD, Selection())
+    got = fetched(seeded, q.fetch_conversions_weekly, PERIOD, Selection())
     assert got.rows() == [(1, 10, W1, 1), (2, 10, W2, 2)]
 
 

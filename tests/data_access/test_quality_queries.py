@@ -12,8 +12,9 @@ from data_access import schema
 from data_access.filters import Scope
 from data_access.queries import quality as q
 from data_access.selection import Period, Selection
+from tests.data_access.conftest import seeded_with
 from tests.data_access.scopes import CLEAR
-from tests.rows import branch_rows, officer_rows
+from tests.rows import insert_li_staff
 
 PERIOD = Period(date(2026, 11, 9), date(2026, 11, 22))
 FIELDS = ("occupation", "town", "declared_income", "phone")
@@ -29,11 +30,7 @@ def _customer(cid: int, branch: int, officer: int | None, **kw: object) -> dict:
 
 def _seed(engine: sa.Engine) -> None:
     with engine.begin() as conn:
-        conn.execute(schema.branches.insert(), branch_rows((10, 20), name="支行{}", name_en="B{}"))
-        conn.execute(
-            schema.officers.insert(),
-            officer_rows(((1, 10), (2, 10), (3, 20)), name="李{}", hired=date(2020, 1, 1)),
-        )
+        insert_li_staff(conn)
         conn.execute(
             schema.customers.insert(),
             [
@@ -80,10 +77,7 @@ def _seed(engine: sa.Engine) -> None:
         )  # fmt: skip
 
 
-@pytest.fixture
-def seeded(empty_engine: sa.Engine) -> sa.Engine:
-    _seed(empty_engine)
-    return empty_engine
+seeded = seeded_with(_seed)
 
 
 def test_profile_fill_counts_per_officer_and_field(seeded: sa.Engine) -> None:

@@ -32,7 +32,7 @@ from data_access.selection import Selection
 from metrics.clv import rfm_summary, survival_discount_factor
 from metrics.standards import load_standards
 from tests.data_access.scopes import CLEAR
-from tests.rows import branch_rows, officer_rows
+from tests.rows import insert_staff
 
 AS_OF = date(2026, 11, 30)
 STD = load_standards()
@@ -110,8 +110,7 @@ FOOTPRINTS = [
 @pytest.fixture
 def bank(empty_engine: sa.Engine) -> sa.Engine:
     with empty_engine.begin() as conn:
-        conn.execute(schema.branches.insert(), branch_rows((1, 2)))
-        conn.execute(schema.officers.insert(), officer_rows(((11, 1), (21, 2))))
+        insert_staff(conn, (1, 2), ((11, 1), (21, 2)))
         conn.execute(
             schema.customers.insert(),
             [

@@ -6,6 +6,7 @@ import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import polars as pl
 import pytest
 import sqlalchemy as sa
 import streamlit as st
@@ -14,7 +15,9 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.streamlit_internals import router_always_in_charge
 from data_access.engine import make_engine
-from tests.conftest import duckdb_copy
+from data_access.filters import Scope
+from data_access.queries import org
+from tests.conftest import duckdb_copy, fetched
 
 # absolute: AppTest resolves a relative path against the calling file (this one), not the cwd
 APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
@@ -43,6 +46,12 @@ def demo_engine(
     )
     yield engine
     engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def demo_branches(demo_engine: sa.Engine) -> pl.DataFrame:
+    """The demo bank's branches, as the product lists them for the whole bank."""
+    return fetched(demo_engine, org.fetch_branches, Scope.bank())
 
 
 @pytest.fixture(scope="session")
@@ -154,6 +163,22 @@ def downloads(monkeypatch: pytest.MonkeyPatch) -> list[Callable[[], object]]:
 
     monkeypatch.setattr(MediaFileManager, "add_deferred", keep)
     return offered
+
+
+def rendered(at: AppTest, charts: int = 0) -> AppTest:
+    """``at``, once asserted to have run without an exception or an error box and to have drawn at
+    least ``charts`` charts."""
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    assert len(at.get("plotly_chart")) >= charts
+    return at
+
+
+def assert_says_empty(at: AppTest, notice: str) -> None:
+    """The page ran, said ``notice`` in an info box and drew no chart (an empty selection)."""
+    assert not at.exception, [e.value for e in at.exception]
+    assert any(notice in i.value for i in at.info), [i.value for i in at.info]
+    assert not at.get("plotly_chart")
 
 
 def open_tab(at: AppTest, page: str, code: str) -> AppTest:

@@ -68,6 +68,16 @@ def app(demo_app_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable
     yield make
 
 
+def _user_on_page(
+    app: Callable[..., AppTest], engine: sa.Engine, role: str, page: str, **query: str
+) -> tuple[str, AppTest]:
+    """A new user with ``role``, signed in and switched to ``pages/<page>.py``: (name, the app)."""
+    name = _new_user(engine, role)
+    at = app(name, engine, **query)
+    at.switch_page(f"pages/{page}.py").run()
+    return name, at
+
+
 def _open_url(at: AppTest, url_path: str) -> AppTest:
     """Go to ``/url_path`` as a typed address does (a refused page is not a file to switch to)."""
     at._page_hash = calc_hash(url_path)
@@ -155,9 +165,7 @@ def test_an_expired_session_is_logged_once(
 def test_page_views_and_refusals_are_logged_once_per_visit(
     app: Callable[..., AppTest], demo_engine: sa.Engine
 ) -> None:
-    name = _new_user(demo_engine, "training")
-    at = app(name, demo_engine)
-    at.switch_page("pages/officers.py").run()
+    name, at = _user_on_page(app, demo_engine, "training", "officers")
     at.run()
     at.session_state["tab_officers"] = "league"  # another tab: another view
     at.run()
@@ -220,9 +228,7 @@ def test_a_customer_opened_is_logged_once_per_opening(
 def test_a_customer_search_is_logged_once_per_search_and_page(
     app: Callable[..., AppTest], demo_engine: sa.Engine
 ) -> None:
-    name = _new_user(demo_engine, "president")
-    at = app(name, demo_engine)
-    at.switch_page("pages/customer.py").run()
+    name, at = _user_on_page(app, demo_engine, "president", "customer")
     at.text_input(key="w_customer_search").input("王").run()
     at.run()
     at.run()
@@ -245,9 +251,7 @@ def test_unmasking_is_logged_once_with_its_reason(
     app: Callable[..., AppTest], demo_engine: sa.Engine, two_customers: tuple[int, int]
 ) -> None:
     first, _ = two_customers
-    name = _new_user(demo_engine, "president")
-    at = app(name, demo_engine, customer=str(first))
-    at.switch_page("pages/customer.py").run()
+    name, at = _user_on_page(app, demo_engine, "president", "customer", customer=str(first))
     submit = f"FormSubmitter:unmask_{first}-See unmasked"
     at.text_input(key="w_unmask_reason").input("ok")
     at.button(key=submit).click().run()  # too short: asked again, nothing shown, nothing logged
@@ -265,9 +269,7 @@ def test_unmasking_is_logged_once_with_its_reason(
 def test_an_export_is_logged_once_per_download_with_file_rows_and_filters(
     app: Callable[..., AppTest], demo_engine: sa.Engine, downloads: list
 ) -> None:
-    name = _new_user(demo_engine, "auditor")
-    at = app(name, demo_engine)
-    at.switch_page("pages/audit.py").run()
+    name, at = _user_on_page(app, demo_engine, "auditor", "audit")
     at.run()
     assert not at.exception, at.exception
     assert _log(demo_engine, name, "export") == []  # offering a file is not exporting it
@@ -310,10 +312,8 @@ def test_an_export_request_and_its_decision_are_logged_once(
 def test_creating_a_user_on_the_admin_page_is_logged_once(
     app: Callable[..., AppTest], demo_engine: sa.Engine
 ) -> None:
-    admin = _new_user(demo_engine, "admin")
+    admin, at = _user_on_page(app, demo_engine, "admin", "admin")
     new = f"once_new_{uuid.uuid4().hex[:6]}"
-    at = app(admin, demo_engine)
-    at.switch_page("pages/admin.py").run()
     at.text_input[0].input(new)
     at.text_input[1].input("新用户")
     at.text_input[2].input("new-user-password")

@@ -6,24 +6,21 @@ import random
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta
 
+import polars as pl
 import pytest
 import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
 from data_access.engine import create_schema, make_engine
-from data_access.filters import Scope
-from data_access.queries import org
 from data_access.schema import (
     FUNNEL_STAGES,
     bank_meta,
-    branches,
     campaigns,
     customers,
     marketing_events,
-    officers,
 )
-from tests.dashboard.conftest import metric_value, page_on
-from tests.rows import branch_rows, campaign_row, officer_rows
+from tests.dashboard.conftest import assert_says_empty, metric_value, page_on, rendered
+from tests.rows import campaign_row, insert_staff
 
 
 def seed_bank(url: str) -> None:
@@ -33,11 +30,8 @@ def seed_bank(url: str) -> None:
     create_schema(engine)
     book = [(c, 10 + c % 4, 1 if c % 4 < 2 else 2) for c in range(1, 301)]
     with engine.begin() as conn:
-        conn.execute(sa.insert(branches), branch_rows((1, 2), name="网点{}", town="城关"))
-        conn.execute(
-            sa.insert(officers),
-            officer_rows(((o, 1 if o < 12 else 2) for o in range(10, 14)), name="李{}"),
-        )
+        staff = ((o, 1 if o < 12 else 2) for o in range(10, 14))
+        insert_staff(conn, (1, 2), staff, officer_name="李{}", name="网点{}", town="城关")
         conn.execute(sa.insert(customers), [
             {"customer_id": c, "branch_id": b, "officer_id": o, "name": "张三丰",
              "opened_on": date(2010, 1, 1), "phone": f"138{c:08d}"} for c, o, b in book])  # fmt: skip
@@ -83,16 +77,12 @@ def metric(at: AppTest, label: str) -> int:
     return int(metric_value(at, label).replace(",", ""))
 
 
-def assert_renders(at: AppTest) -> None:
-    """No exception, no error box, the charts drawn."""
-    assert not at.exception, at.exception
-    assert not at.error, [e.value for e in at.error]
-    assert len(at.get("plotly_chart")) >= 3
+CHARTS = 3  # the charts the page draws at the least on a campaign with data
 
 
 def test_renders_with_exact_numbers(seeded_app: Callable[..., AppTest]) -> None:
     at = seeded_app(lang="en")
-    assert_renders(at)
+    rendered(at, CHARTS)
     assert at.title[0].value == "Marketing funnels"
     assert metric(at, "Targeted") == 300
     assert not at.get("download_button")  # no call list until a step is chosen
@@ -103,7 +93,7 @@ def test_renders_with_exact_numbers(seeded_app: Callable[..., AppTest]) -> None:
 def test_single_branch_targets_fewer(seeded_app: Callable[..., AppTest]) -> None:
     whole = metric(seeded_app(lang="en"), "Targeted")
     at = seeded_app(lang="en", branches="2")
-    assert_renders(at)
+    rendered(at, CHARTS)
     assert metric(at, "Targeted") == 150 < whole
 
 
@@ -141,7 +131,7 @@ def test_breakdown_dimensions_render(seeded_app: Callable[..., AppTest]) -> None
     groups = {}
     for dim in ("officer_id", "tier", "rfm_segment", "product", "branch_id"):
         at.segmented_control(key="fn_dim").set_value(dim).run()
-        assert_renders(at)
+        rendered(at, CHARTS)
         groups[dim] = at.dataframe[1].value.iloc[:, 0].tolist()  # [0] is the rates table
     assert sorted(groups["officer_id"]) == ["李10", "李11", "李12", "李13"]
     assert groups["tier"] == groups["rfm_segment"] == ["未知"]  # the value mart is empty here
@@ -157,28 +147,24 @@ def test_empty_selection_says_so(seeded_app: Callable[..., AppTest]) -> None:
     assert not at.get("plotly_chart")
     at = seeded_app(lang="en")
     at.selectbox(key="fn_campaign").set_value(2).run()  # a campaign without events
-    assert not at.exception
-    assert any("no targeted customers" in i.value for i in at.info)
-    assert not at.get("plotly_chart")
+    assert_says_empty(at, "no targeted customers")
 
 
 # --- the demo bank -----------------------------------------------------------------------------
 
 
 def test_demo_bank_renders_and_filters(
-    app_test: Callable[..., AppTest], demo_engine: sa.Engine
+    app_test: Callable[..., AppTest], demo_branches: pl.DataFrame
 ) -> None:
     at = app_test("funnels", lang="en")
-    assert_renders(at)
+    rendered(at, CHARTS)
     whole, converted = metric(at, "Targeted"), metric(at, "Converted")
     window = at.number_input[0]
     window.set_value(int(window.value) + 30).run()
     assert not at.exception
     assert metric(at, "Converted") >= converted
-    with demo_engine.connect() as conn:
-        first_branch = org.fetch_branches(conn, Scope.bank())["branch_id"][0]
-    one = app_test("funnels", lang="en", branches=str(first_branch))
-    assert_renders(one)
+    one = app_test("funnels", lang="en", branches=str(demo_branches["branch_id"][0]))
+    rendered(one, CHARTS)
     assert 0 < metric(one, "Targeted") < whole
 
 
@@ -186,10 +172,10 @@ def test_demo_bank_all_campaigns(app_test: Callable[..., AppTest]) -> None:
     at = app_test("funnels", lang="zh")
     single = metric(at, "目标客户")
     at.selectbox(key="fn_campaign").set_value(0).run()
-    assert_renders(at)
+    rendered(at, CHARTS)
     assert metric(at, "目标客户") > single
     at.segmented_control(key="fn_dim").set_value("product").run()
-    assert_renders(at)
+    rendered(at, CHARTS)
     assert len(at.dataframe[1].value) >= 5  # the demo runs campaigns for many products
     at.selectbox(key="fn_drop_step").set_value(2).run()
     calls = at.dataframe[-1].value

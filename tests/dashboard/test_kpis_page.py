@@ -17,7 +17,7 @@ from dashboard.report import KPI_ORDER, build_weekly_report, card_label, card_te
 from data_access.engine import create_schema, make_engine
 from data_access.schema import bank_meta, branch_weekly_balances, branches, officers
 from tests.conftest import sql_one
-from tests.dashboard.conftest import open_page, open_tab
+from tests.dashboard.conftest import open_page, open_tab, rendered
 
 DEPOSIT = card_label("deposit_balance", "en")
 
@@ -32,14 +32,9 @@ def _cny(text: str) -> float:
     return float(text.replace(",", "")) * 1_000
 
 
-def _ok(at: AppTest) -> None:
-    assert not at.exception, [e.value for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
-
-
 def test_renders_in_english(app_test: Callable[..., AppTest]) -> None:
     at = app_test("kpis", lang="en")
-    _ok(at)
+    rendered(at)
     cards = _cards(at)
     assert set(cards) == {card_label(k, "en") for k in KPI_ORDER}
     assert DEPOSIT == "Deposit balance (CNY '000)"
@@ -62,7 +57,7 @@ def test_renders_in_english(app_test: Callable[..., AppTest]) -> None:
 
 def test_renders_in_chinese_with_wan(app_test: Callable[..., AppTest]) -> None:
     at = app_test("kpis", lang="zh")
-    _ok(at)
+    rendered(at)
     cards = _cards(at)
     assert re.fullmatch(r"[\d,]+\.\d", cards["存款余额(万元)"]), cards
     assert at.title[0].value == "每周经营指标"
@@ -77,7 +72,7 @@ def test_one_branch_has_less_deposit(
     with demo_engine.connect() as conn:
         first = conn.execute(sa.select(sa.func.min(branches.c.branch_id))).scalar_one()
     at = app_test("kpis", lang="en", branches=str(first))  # as a shared link would carry it
-    _ok(at)
+    rendered(at)
     assert at.multiselect(key="w_branches").value == [first]
     one = _cny(_cards(at)[DEPOSIT])
     assert 0 < one < everyone
@@ -95,7 +90,7 @@ def test_officer_filter_narrows_customer_kpis_not_balances(
     with demo_engine.connect() as conn:
         officer = conn.execute(sa.select(sa.func.min(officers.c.officer_id))).scalar_one()
     at = app_test("kpis", lang="en", officers=str(officer))
-    _ok(at)
+    rendered(at)
     mine = _cards(at)
     assert mine[DEPOSIT] == whole[DEPOSIT]  # ledger balances are branch figures
     effective = card_label("effective_customers", "en")
@@ -111,7 +106,7 @@ def test_earlier_week_shows_that_week(
     # A fresh run from the URL: AppTest reruns a page of a pages/ folder without the router, so a
     # sidebar change is tested the way a shared link carries it.
     at = app_test("kpis", lang="en", week=earlier.isoformat())
-    _ok(at)
+    rendered(at)
     assert at.selectbox(key="w_week").value == earlier
     assert at.session_state["kpis_report"].week == earlier
     with demo_engine.connect() as conn:
@@ -160,18 +155,18 @@ def test_tabs_draw_when_opened_and_keep_the_trend_choice(app_test: Callable[...,
     at = app_test("kpis", lang="en")
     at.selectbox(key="kpis_trend_kpi").set_value("loan_balance").run()
     open_tab(at, "kpis", "rank")
-    _ok(at)
+    rendered(at)
     assert [c.key for c in at.get("plotly_chart")] == ["kpis_ranking_chart"]
     ranking = next(d.value for d in at.dataframe if "Overall attainment" in d.value.columns)
     assert list(ranking["Rank"]) == sorted(ranking["Rank"])
     open_tab(at, "kpis", "league")
-    _ok(at)
+    rendered(at)
     assert not at.get("plotly_chart")
     league = next(d.value for d in at.dataframe if "Officer" in d.value.columns)
     # the officers who keep a book, as the officer page counts them (tellers keep none)
     assert len(league) == _book_officers()
     open_tab(at, "kpis", "trend")
-    _ok(at)
+    rendered(at)
     assert at.selectbox(key="kpis_trend_kpi").value == "loan_balance"  # kept while closed
     title = json.loads(at.get("plotly_chart")[0].proto.spec)["layout"]["title"]["text"]
     assert title == "Loan balance"
@@ -181,7 +176,7 @@ def test_a_branch_president_sees_the_branch_named(app_test: Callable[..., AppTes
     """The demo president's scope is one branch: the cards and the report name it, not "All
     branches" (which reads as the bank's figures)."""
     at = app_test("kpis", user="president", lang="en")
-    _ok(at)
+    rendered(at)
     assert at.session_state["scope"].level == "branch"
     report = at.session_state["kpis_report"]
     (name,) = report.ranking["branch"].to_list()  # the one branch in reach
@@ -192,7 +187,7 @@ def test_a_branch_president_sees_the_branch_named(app_test: Callable[..., AppTes
 
 def test_a_branch_presidents_sidebar_names_the_branch(app_test: Callable[..., AppTest]) -> None:
     at = app_test("kpis", user="president", lang="en")
-    _ok(at)
+    rendered(at)
     (name,) = at.session_state["kpis_report"].ranking["branch"].to_list()
     assert at.multiselect(key="w_branches").proto.placeholder == name
     assert at.multiselect(key="w_tiers").proto.placeholder == "All tiers"  # several: "all"

@@ -5,17 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import polars as pl
 import pytest
 import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
 from data_access.engine import create_schema, make_engine
-from data_access.filters import Scope
 from data_access.marts.loyalty import refresh_loyalty
-from data_access.queries import org
 from data_access.schema import bank_meta
 from metrics.standards import load_standards
-from tests.dashboard.conftest import metric_value, page_on
+from tests.dashboard.conftest import assert_says_empty, metric_value, page_on, rendered
 from tests.data_access.test_loyalty_queries import AS_OF, seed
 
 
@@ -54,20 +53,16 @@ def seeded_app(
 metric = metric_value
 
 
+CHARTS = 5  # the charts the page draws on a bank with data
+
+
 def at_risk(at: AppTest) -> int:
     return int(metric(at, "On the retention list").replace(",", ""))
 
 
-def assert_renders(at: AppTest, charts: int = 5) -> None:
-    """No exception, no error box, the charts drawn."""
-    assert not at.exception, at.exception
-    assert not at.error, [e.value for e in at.error]
-    assert len(at.get("plotly_chart")) >= charts
-
-
 def test_renders_from_the_mart_with_exact_numbers(seeded_app: Callable[..., AppTest]) -> None:
     at = seeded_app(lang="en")
-    assert_renders(at)
+    rendered(at, CHARTS)
     assert at.title[0].value == "Loyalty and retention"
     assert "nightly loyalty mart" in at.caption[0].value
     assert metric(at, "Customers") == "3"
@@ -80,45 +75,38 @@ def test_renders_from_the_mart_with_exact_numbers(seeded_app: Callable[..., AppT
 def test_one_branch_lowers_the_churn_count(seeded_app: Callable[..., AppTest]) -> None:
     whole = at_risk(seeded_app(lang="en"))
     at = seeded_app(lang="en", branches="2")
-    assert_renders(at, charts=3)
+    rendered(at, 3)
     assert at_risk(at) == 1 < whole
     assert metric(at, "Customers") == "1"
 
 
 def test_cohort_toggle_and_chinese_labels(seeded_app: Callable[..., AppTest]) -> None:
     at = seeded_app(lang="zh")
-    assert_renders(at)
+    rendered(at, CHARTS)
     assert at.title[0].value == "忠诚度与留存"
     at.segmented_control(key="loyalty_cohort_mode").set_value("retention_on_or_after").run()
-    assert_renders(at)
+    rendered(at, CHARTS)
 
 
 def test_an_earlier_week_is_computed_live(seeded_app: Callable[..., AppTest]) -> None:
     at = seeded_app(lang="en", week="2026-11-09")
-    assert_renders(at)
+    rendered(at, CHARTS)
     assert "computed live" in at.caption[0].value
     assert metric(at, "Customers") == "3"
 
 
 def test_empty_selection_says_so(seeded_app: Callable[..., AppTest]) -> None:
     at = seeded_app(lang="en", tiers="private")
-    assert not at.exception
-    assert any("No data for this selection" in i.value for i in at.info)
-    assert not at.get("plotly_chart")
+    assert_says_empty(at, "No data for this selection")
 
 
 # --- the demo bank -----------------------------------------------------------------------------
 
 
 def test_demo_bank_renders_and_one_branch_lowers_the_churn_list(
-    app_test: Callable[..., AppTest], demo_engine: sa.Engine
+    app_test: Callable[..., AppTest], demo_branches: pl.DataFrame
 ) -> None:
-    at = app_test("loyalty", lang="en")
-    assert_renders(at)
-    whole = at_risk(at)
+    whole = at_risk(rendered(app_test("loyalty", lang="en"), CHARTS))
     assert whole > 0
-    with demo_engine.connect() as conn:
-        first_branch = org.fetch_branches(conn, Scope.bank())["branch_id"][0]
-    one = app_test("loyalty", lang="en", branches=str(first_branch))
-    assert_renders(one)
-    assert at_risk(one) < whole
+    one = app_test("loyalty", lang="en", branches=str(demo_branches["branch_id"][0]))
+    assert at_risk(rendered(one, CHARTS)) < whole

@@ -19,17 +19,12 @@ from data_access import schema
 from data_access.engine import create_schema, make_engine
 from data_access.filters import Scope
 from data_access.queries import org
-from tests.dashboard.conftest import open_page, open_tab, sign_in_as
+from tests.dashboard.conftest import assert_says_empty, open_page, open_tab, rendered, sign_in_as
 from tests.data_access.test_officers_queries import _seed as seed_officers_bank
-from tests.rows import branch_rows, officer_rows
+from tests.rows import insert_staff
 
 BOOK_ROLES = ("customer_manager", "credit_officer")
 APP = str(Path(__file__).parents[2] / "dashboard" / "app.py")
-
-
-def assert_renders(at: AppTest) -> None:
-    assert not at.exception, [e.value for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
 
 
 def metric(at: AppTest, label: str) -> str:
@@ -57,7 +52,7 @@ def chart_keys(at: AppTest) -> list[str]:
 
 def test_renders_on_the_demo_bank(app_test: Callable[..., AppTest]) -> None:
     at = app_test("officers", lang="en")
-    assert_renders(at)
+    rendered(at)
     assert at.title[0].value == "Officer engagement"
     # only the open tab runs: the activity heatmap, nothing of the other three tabs
     assert chart_keys(at) == ["of_chart_heatmap"]
@@ -65,20 +60,20 @@ def test_renders_on_the_demo_bank(app_test: Callable[..., AppTest]) -> None:
     assert not any("Rank" in d.value.columns for d in at.dataframe)
 
     open_tab(at, "officers", "league")
-    assert_renders(at)
+    rendered(at)
     assert chart_keys(at) == ["of_chart_league"]
     league = table_with(at, "Rank")
     assert league["Score"].between(0, 100).all()
     assert list(league["Score"]) == sorted(league["Score"], reverse=True)
 
     open_tab(at, "officers", "quality")
-    assert_renders(at)
+    rendered(at)
     assert chart_keys(at) == ["of_chart_books", "of_chart_fields"]
     names = table_with(at, "Declared income (CNY)")["Name"].dropna()
     assert len(names) > 0 and names.str.fullmatch(r".\*+").all()  # masked 张*
 
     open_tab(at, "officers", "training")
-    assert_renders(at)
+    rendered(at)
     assert chart_keys(at) == ["of_chart_did", "of_chart_levels"]
     sentences = [m.value for m in at.markdown if "visits/week (95% CI" in m.value]
     assert len(sentences) == 1 and sentences[0].startswith("**+")  # the planted uplift
@@ -94,7 +89,7 @@ def test_the_open_tab_survives_a_language_switch_and_lives_in_the_url(
     assert at.query_params["tab"] == "training"
     assert at.session_state["w_tab_officers"] == "Training and coaching"
     at.segmented_control(key="w_lang").set_value("zh").run()
-    assert_renders(at)
+    rendered(at)
     assert at.session_state["w_tab_officers"] == "培训与辅导"
     assert chart_keys(at) == [
         "of_chart_did",
@@ -104,30 +99,28 @@ def test_the_open_tab_survives_a_language_switch_and_lives_in_the_url(
 
 def test_a_link_with_a_tab_opens_that_tab(app_test: Callable[..., AppTest]) -> None:
     at = app_test("officers", lang="en", tab="quality")
-    assert_renders(at)
+    rendered(at)
     assert chart_keys(at) == ["of_chart_books", "of_chart_fields"]
     bad = app_test("officers", lang="en", tab="nonsense")
-    assert_renders(bad)
+    rendered(bad)
     assert chart_keys(bad) == ["of_chart_heatmap"]  # an unknown tab falls back to the first
 
 
 def test_chinese_labels(app_test: Callable[..., AppTest]) -> None:
     at = app_test("officers", lang="zh", tiers="vip", tab="training")
-    assert_renders(at)
+    rendered(at)
     assert at.title[0].value == "客户经理足迹运用"
     assert any("95% 置信区间" in m.value for m in at.markdown)
     assert any("不按客户层级筛选" in c.value for c in at.caption)  # says the tier filter is moot
 
 
 def test_one_branch_shows_only_its_officers(
-    app_test: Callable[..., AppTest], officers_df: pl.DataFrame, demo_engine: sa.Engine
+    app_test: Callable[..., AppTest], officers_df: pl.DataFrame, demo_branches: pl.DataFrame
 ) -> None:
-    with demo_engine.connect() as conn:
-        branches = org.fetch_branches(conn, Scope.bank())
-    branch_id, name_en = branches.select("branch_id", "name_en").row(0)
+    branch_id, name_en = demo_branches.select("branch_id", "name_en").row(0)
     book = officers_df.filter((pl.col("branch_id") == branch_id) & pl.col("role").is_in(BOOK_ROLES))
     at = app_test("officers", lang="en", branches=str(branch_id), tab="league")
-    assert_renders(at)
+    rendered(at)
     assert metric(at, "Officers") == str(book.height)
     league = table_with(at, "Rank")
     assert set(league["Branch"]) == {name_en}
@@ -137,7 +130,7 @@ def test_one_branch_shows_only_its_officers(
 def test_a_shorter_period_narrows_the_heatmap(app_test: Callable[..., AppTest]) -> None:
     at = app_test("officers", lang="en")
     at.segmented_control(key="of_period").set_value(4).run()
-    assert_renders(at)
+    rendered(at)
     assert heatmap_weeks(at) == 4
 
 
@@ -146,9 +139,7 @@ def test_a_teller_alone_is_an_empty_selection(
 ) -> None:
     teller = officers_df.filter(pl.col("role") == "teller")["officer_id"][0]
     at = app_test("officers", lang="en", officers=str(teller))
-    assert not at.exception
-    assert any("No officer with a customer book" in i.value for i in at.info)
-    assert not at.get("plotly_chart")
+    assert_says_empty(at, "No officer with a customer book")
 
 
 # --- a tiny seeded bank: exact numbers and an empty period --------------------------------------
@@ -162,11 +153,10 @@ def _bank(tmp_path_factory: pytest.TempPathFactory, name: str, with_work: bool) 
         seed_officers_bank(engine)
     else:
         with engine.begin() as conn:
-            conn.execute(schema.branches.insert(), branch_rows((10,), name="支行{}", name_en="B{}"))
-            conn.execute(
-                schema.officers.insert(),
-                officer_rows(((1, 10),), name="李{}", hired=date(2020, 1, 1)),
-            )
+            insert_staff(
+                conn, (10,), ((1, 10),), officer_name="李{}", hired=date(2020, 1, 1),
+                name="支行{}", name_en="B{}",
+            )  # fmt: skip
     with engine.begin() as conn:
         conn.execute(sa.insert(schema.bank_meta), [{"key": "data_as_of", "value": "2026-11-22"}])
     engine.dispose()
@@ -202,32 +192,29 @@ def test_seeded_bank_exact_numbers(
     seeded_app: Callable[..., AppTest], query: dict, officers: str, visits: str
 ) -> None:
     at = seeded_app(True, lang="en", **query)
-    assert_renders(at)
+    rendered(at)
     assert metric(at, "Officers") == officers
     assert metric(at, "Visits per officer-week") == visits
 
 
 def test_seeded_bank_without_any_work_says_so(seeded_app: Callable[..., AppTest]) -> None:
     at = seeded_app(False, lang="en")
-    assert not at.exception
-    assert any("No data for this selection" in i.value for i in at.info)
-    assert not at.get("plotly_chart")
+    assert_says_empty(at, "No data for this selection")
 
 
 def test_a_branch_scope_is_still_measured_against_the_bank(
-    app_test: Callable[..., AppTest], demo_engine: sa.Engine, demo_app_url: str
+    app_test: Callable[..., AppTest], demo_branches: pl.DataFrame, demo_app_url: str
 ) -> None:
-    with demo_engine.connect() as conn:
-        branch_id = int(org.fetch_branches(conn, Scope.bank())["branch_id"][1])
+    branch_id = int(demo_branches["branch_id"][1])
     filtered = app_test("officers", lang="en", branches=str(branch_id), tab="league")
-    assert_renders(filtered)
+    rendered(filtered)
     scoped = AppTest.from_file(APP, default_timeout=120)
     sign_in_as(scoped, demo_app_url, "president", branch_id=branch_id)
     scoped.query_params["lang"] = "en"
     scoped.query_params["tab"] = "league"
     scoped.run()
     scoped.switch_page("pages/officers.py").run()
-    assert_renders(scoped)
+    rendered(scoped)
     # the same officers with the same scores: the benchmark is the bank's 90th percentile
     cols = ["Officer", "Score"]
     pd.testing.assert_frame_equal(
@@ -243,7 +230,7 @@ def test_charts_draw_at_most_so_many_officers_and_say_so(
 
     monkeypatch.setattr(charts, "CHART_ROWS", rows)  # 6: the demo's officers overflow it
     at = app_test("officers", lang="en")
-    assert_renders(at)
+    rendered(at)
     shown = int(metric(at, "Officers").replace(",", ""))
     for tab, phrase in (
         ("activity", "highest and lowest engagement"),
@@ -271,6 +258,6 @@ def test_a_choice_inside_a_tab_is_kept_while_the_tab_is_closed(
     at.segmented_control(key="of_kind").set_value("soft").run()
     open_tab(at, "officers", "league")
     open_tab(at, "officers", "activity")
-    assert_renders(at)
+    rendered(at)
     assert at.segmented_control(key="of_kind").value == "soft"
     assert any("Soft footprints" in s.value for s in at.subheader)

@@ -14,15 +14,9 @@ import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
 from dashboard.format import pct
-from tests.dashboard.conftest import open_tab
+from tests.dashboard.conftest import open_tab, rendered
 
 MONEY_KPIS = ("deposit_balance", "loan_balance", "aum", "outflow_other_banks")
-
-
-def _ok(at: AppTest) -> AppTest:
-    assert not at.exception, [e.value for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
-    return at
 
 
 def _metric(at: AppTest, label: str) -> str:
@@ -46,9 +40,9 @@ def test_officers_are_counted_alike_on_the_kpi_and_officer_pages(
     app_test: Callable[..., AppTest],
 ) -> None:
     """The KPI page counted 90 officers (tellers too) where the officer page counted 60."""
-    kpis = _ok(open_tab(app_test("kpis", lang="en"), "kpis", "league"))
+    kpis = rendered(open_tab(app_test("kpis", lang="en"), "kpis", "league"))
     league = next(c.value for c in kpis.caption if re.fullmatch(r"[\d,]+ officers", c.value))
-    officers = _ok(app_test("officers", lang="en"))
+    officers = rendered(app_test("officers", lang="en"))
     assert league == f"{_metric(officers, 'Officers')} officers"
 
 
@@ -58,10 +52,10 @@ def test_one_officers_book_is_one_size_on_the_officer_and_customer_pages(
     """An officer's book read 113 customers on the officer page and 119 on the customer page."""
     branch, officer = _busiest_officer(demo_engine)
     query = {"branches": str(branch), "officers": str(officer)}
-    page = _ok(open_tab(app_test("officers", lang="en", **query), "officers", "quality"))
+    page = rendered(open_tab(app_test("officers", lang="en", **query), "officers", "quality"))
     stale = next(d.value for d in page.dataframe if "Customers" in d.value.columns)
     on_officer_page = int(stale["Customers"].sum())
-    customers = _ok(app_test("customer", lang="en", **query))
+    customers = rendered(app_test("customer", lang="en", **query))
     caption = next(c.value for c in customers.caption if "customers in view" in c.value)
     on_customer_page = int(caption.split(" customers in view")[0].replace(",", ""))
     with demo_engine.connect() as conn:
@@ -80,7 +74,7 @@ def test_profile_completeness_in_the_league_says_it_is_against_the_bank_p90(
 ) -> None:
     """62% in the league (% of the bank's 90th percentile) and 60% in the quality tab read under
     one label: the league's column now says "vs bank P90", and the two relate as it says."""
-    at = _ok(open_tab(app_test("officers", lang="en"), "officers", "league"))
+    at = rendered(open_tab(app_test("officers", lang="en"), "officers", "league"))
     league = next(d.value for d in at.dataframe if "Officer" in d.value.columns)
     assert "Profile completeness (vs bank P90)" in league.columns
     assert "Profile completeness" not in league.columns
@@ -88,7 +82,7 @@ def test_profile_completeness_in_the_league_says_it_is_against_the_bank_p90(
     vs_p90 = {
         f"{n} · {b}": v for n, b, v in zip(league["Officer"], league["Branch"], column, strict=True)
     }
-    at = _ok(open_tab(at, "officers", "quality"))
+    at = rendered(open_tab(at, "officers", "quality"))
     bars = json.loads(at.get("plotly_chart")[0].proto.spec)
     assert bars["layout"]["xaxis"]["title"]["text"] == "Completeness (%)"
     raw = dict(zip(bars["data"][0]["y"], bars["data"][0]["x"], strict=True))
@@ -103,7 +97,7 @@ def test_outflow_attainment_reads_as_the_ranking_scores_it(
 ) -> None:
     """'目标完成 286%' with the bar above the line read as over-achievement for a lower-is-better
     KPI: the card, the bar and the ranking all use target ÷ actual, so above 100% is good."""
-    at = _ok(app_test("kpis", lang="zh"))
+    at = rendered(app_test("kpis", lang="zh"))
     row = next(
         r
         for r in at.session_state["kpis_report"].bank.iter_rows(named=True)
@@ -124,7 +118,7 @@ def test_outflow_attainment_reads_as_the_ranking_scores_it(
 @pytest.mark.parametrize("week", ["2026-10-26", "2026-11-02"])
 def test_a_table_column_keeps_one_money_unit(app_test: Callable[..., AppTest], week: str) -> None:
     """An alert table mixed 万元 and 元 in one column: the flags and the report keep 万元."""
-    at = _ok(app_test("kpis", lang="zh", week=week))
+    at = rendered(app_test("kpis", lang="zh", week=week))
     report = at.session_state["kpis_report"]
     assert report.flags.height, "the week should have flags to show"
     flags = next(d.value for d in at.dataframe if "本周变动" in d.value.columns)
@@ -157,7 +151,7 @@ def test_rfm_at_risk_and_the_retention_list_are_told_apart(
             for op in ("<", ">=")
         )
     for cid, on_list in ((small, "否"), (large, "是")):
-        at = _ok(app_test("customer", lang="zh", customer=str(cid)))
+        at = rendered(app_test("customer", lang="zh", customer=str(cid)))
         assert _metric(at, "RFM 分群") == "流失风险"
         assert _metric(at, "挽留名单") == on_list
         assert not any(m.label == "流失风险" for m in at.metric)
@@ -170,8 +164,8 @@ def test_customers_are_counted_alike_on_the_segments_and_loyalty_pages(
 ) -> None:
     """The segments page counted 3,000 customers (closed ones too) where the loyalty page counted
     2,887: both count the customers open on the as-of day."""
-    segments = _ok(app_test("segments", lang="en"))
-    loyalty = _ok(app_test("loyalty", lang="en"))
+    segments = rendered(app_test("segments", lang="en"))
+    loyalty = rendered(app_test("loyalty", lang="en"))
     assert _metric(segments, "Customers") == _metric(loyalty, "Customers")
 
 
@@ -181,7 +175,7 @@ def test_the_retention_list_has_one_name_on_the_loyalty_and_customer_pages(
     """The loyalty page called its list '流失风险客户' (as RFM names a segment) and said it held
     customers of low loyalty; it is the retention list (挽留名单) of the customer page, and its
     help gives the whole rule."""
-    at = _ok(app_test("loyalty", lang="zh"))
+    at = rendered(app_test("loyalty", lang="zh"))
     labels = [m.label for m in at.metric]
     assert "挽留名单客户" in labels and not any("流失风险" in label for label in labels)
     assert any(s.value == "挽留名单" for s in at.subheader)
@@ -195,6 +189,6 @@ def test_an_earlier_week_on_the_loyalty_page_says_what_is_not_of_that_week(
 ) -> None:
     """For an earlier week the scores are computed live, but P(alive), the RFM segment and the AUM
     behind the retention list are the value mart's latest: the caption says so."""
-    at = _ok(app_test("loyalty", lang="en", week="2026-10-26"))
+    at = rendered(app_test("loyalty", lang="en", week="2026-10-26"))
     caption = next(c.value for c in at.caption if c.value.startswith("Scores as of"))
     assert "2026-11-01" in caption and "RFM segment and AUM are the latest" in caption

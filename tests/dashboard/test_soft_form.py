@@ -113,7 +113,20 @@ def _count(engine: sa.Engine) -> int:
         return conn.execute(sa.select(sa.func.count()).select_from(soft_footprints)).scalar_one()
 
 
-def _submit(at: AppTest, label: str) -> AppTest:
+@pytest.fixture
+def car_owner_page(
+    app_test: Callable[..., AppTest],
+    car_owner: dict,  # noqa: F811
+    cleanup: None,
+) -> Callable[[str], AppTest]:
+    """Factory: the car owner's customer page in ``lang``; soft footprints saved are removed after."""
+    return lambda lang: app_test("customer", lang=lang, customer=str(car_owner["customer_id"]))
+
+
+def _submit(at: AppTest, label: str, **values: object) -> AppTest:
+    """Fill the form's fields (session-state keys) with ``values`` and click ``label``."""
+    for key, value in values.items():
+        at.session_state[key] = value
     next(b for b in at.button if b.label == label).click()
     return at.run()
 
@@ -140,18 +153,14 @@ FORM_CASES = [
 
 @pytest.mark.parametrize(("values", "fields"), FORM_CASES)
 def test_the_form_refuses_keeps_the_entry_and_writes_nothing(
-    app_test: Callable[..., AppTest],
+    car_owner_page: Callable[[str], AppTest],
     demo_engine: sa.Engine,
-    car_owner: dict,  # noqa: F811
-    cleanup: None,
     values: dict[str, object],
     fields: list[str],
 ) -> None:
-    at = app_test("customer", lang="en", customer=str(car_owner["customer_id"]))
+    at = car_owner_page("en")
     before = _count(demo_engine)
-    for key, value in values.items():
-        at.session_state[key] = value
-    at = _submit(at, "Save")
+    at = _submit(at, "Save", **values)
     assert not at.exception, [e.value for e in at.exception]
     errors = "\n".join(e.value for e in at.error)
     assert "Not saved" in errors
@@ -162,34 +171,20 @@ def test_the_form_refuses_keeps_the_entry_and_writes_nothing(
         assert at.session_state[key] == value
 
 
-def test_the_form_speaks_chinese(
-    app_test: Callable[..., AppTest],
-    demo_engine: sa.Engine,
-    car_owner: dict,  # noqa: F811
-    cleanup: None,
-) -> None:
-    at = app_test("customer", lang="zh", customer=str(car_owner["customer_id"]))
-    at.session_state["cu_kind"] = "fuel_receipt"
-    at.session_state["cu_litres"] = 10_000.0
-    at.session_state["cu_grade"] = 95
-    at = _submit(at, "保存")
+def test_the_form_speaks_chinese(car_owner_page: Callable[[str], AppTest]) -> None:
+    at = car_owner_page("zh")
+    at = _submit(at, "保存", cu_kind="fuel_receipt", cu_litres=10_000.0, cu_grade=95)
     errors = "\n".join(e.value for e in at.error)
     assert "未保存" in errors and "不能超过 300" in errors and "升数" in errors
     assert "must" not in errors
 
 
 def test_a_good_entry_is_saved_and_the_form_emptied(
-    app_test: Callable[..., AppTest],
-    demo_engine: sa.Engine,
-    car_owner: dict,  # noqa: F811
-    cleanup: None,
+    car_owner_page: Callable[[str], AppTest], demo_engine: sa.Engine
 ) -> None:
-    at = app_test("customer", lang="en", customer=str(car_owner["customer_id"]))
+    at = car_owner_page("en")
     before = _count(demo_engine)
-    at.session_state["cu_kind"] = "fuel_receipt"
-    at.session_state["cu_grade"] = 98
-    at.session_state["cu_litres"] = 52.5
-    at = _submit(at, "Save")
+    at = _submit(at, "Save", cu_kind="fuel_receipt", cu_grade=98, cu_litres=52.5)
     assert not at.exception and not at.error
     assert _count(demo_engine) == before + 1
     assert at.session_state["cu_litres"] == 0.0
@@ -204,16 +199,12 @@ def _newest(engine: sa.Engine, customer_id: int) -> tuple[int, str | None]:
 
 
 def test_an_entry_can_be_corrected_and_withdrawn_from_the_page(
-    app_test: Callable[..., AppTest],
+    car_owner_page: Callable[[str], AppTest],
     demo_engine: sa.Engine,
     car_owner: dict,  # noqa: F811
-    cleanup: None,
 ) -> None:
     cid = car_owner["customer_id"]
-    at = app_test("customer", lang="en", customer=str(cid))
-    at.session_state["cu_kind"] = "vehicle"
-    at.session_state["cu_detail"] = "grey van"
-    at = _submit(at, "Save")
+    at = _submit(car_owner_page("en"), "Save", cu_kind="vehicle", cu_detail="grey van")
     first_id, detail = _newest(demo_engine, cid)
     assert detail == "grey van"
     # correct it: the form is filled with the entry, saving replaces it
@@ -221,8 +212,7 @@ def test_an_entry_can_be_corrected_and_withdrawn_from_the_page(
     at.button(key="cu_correct").click().run()
     assert at.session_state["cu_detail"] == "grey van"
     assert any(f"Correcting soft footprint no. {first_id}" in i.value for i in at.info)
-    at.session_state["cu_detail"] = "grey van, 2019"
-    at = _submit(at, "Save")
+    at = _submit(at, "Save", cu_detail="grey van, 2019")
     assert not at.exception and not at.error
     second_id, detail = _newest(demo_engine, cid)
     assert second_id != first_id and detail == "grey van, 2019"

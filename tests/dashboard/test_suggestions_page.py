@@ -23,22 +23,43 @@ def answers(demo_engine: sa.Engine) -> Iterator[None]:
         conn.execute(audit_log.delete().where(audit_log.c.action == "nbp_feedback"))
 
 
-def _answer_form(
-    app_test: Callable[..., AppTest], demo_engine: sa.Engine, lang: str
-) -> tuple[int, AppTest, Any, str]:
-    """The first open customer with an officer, on their page: the first suggestion's answer."""
-    with demo_engine.connect() as conn:
-        cid = conn.execute(
-            sa.select(customers.c.customer_id)
-            .where(customers.c.closed_on.is_(None), customers.c.officer_id.is_not(None))
-            .order_by(customers.c.customer_id)
-            .limit(1)
-        ).scalar_one()
-    at = app_test("customer", lang=lang, customer=str(cid))
+@pytest.fixture
+def answer_form(
+    app_test: Callable[..., AppTest], demo_engine: sa.Engine, answers: None
+) -> Callable[[str], tuple[int, AppTest, Any, str]]:
+    """Factory: the first open customer with an officer, on their page in ``lang``: (customer id,
+    the page, the first suggestion's answer box, its product); answers are removed afterwards."""
+
+    def open_form(lang: str) -> tuple[int, AppTest, Any, str]:
+        with demo_engine.connect() as conn:
+            cid = conn.execute(
+                sa.select(customers.c.customer_id)
+                .where(customers.c.closed_on.is_(None), customers.c.officer_id.is_not(None))
+                .order_by(customers.c.customer_id)
+                .limit(1)
+            ).scalar_one()
+        at = app_test("customer", lang=lang, customer=str(cid))
+        assert not at.exception
+        boxes = [s for s in at.selectbox if str(s.key or "").startswith("cu_fb_answer_")]
+        assert boxes, "every suggestion has an answer form"
+        return cid, at, boxes[0], str(boxes[0].key).removeprefix("cu_fb_answer_")
+
+    return open_form
+
+
+def _record(at: AppTest, label: str) -> None:
+    """Click the answer form's button labelled ``label``; the page runs without an exception."""
+    next(b for b in at.button if b.label == label).click()
+    at.run()
     assert not at.exception
-    boxes = [s for s in at.selectbox if str(s.key or "").startswith("cu_fb_answer_")]
-    assert boxes, "every suggestion has an answer form"
-    return cid, at, boxes[0], str(boxes[0].key).removeprefix("cu_fb_answer_")
+
+
+def _refused(at: AppTest, demo_engine: sa.Engine) -> str:
+    """The one 'Not saved' error of a refused answer, after checking nothing was recorded."""
+    [error] = [e.value for e in at.error if "Not saved" in e.value]
+    assert not at.success
+    assert _answers_and_audit(demo_engine) == (0, 0)
+    return error
 
 
 def _answers_and_audit(demo_engine: sa.Engine) -> tuple[int, int]:
@@ -60,13 +81,11 @@ def test_no_answers_yet(app_test: Callable[..., AppTest]) -> None:
 
 @pytest.mark.slow
 def test_answer_on_the_customer_page_shows_on_the_outcomes_page(
-    app_test: Callable[..., AppTest], demo_engine: sa.Engine, answers: None
+    answer_form: Callable[[str], tuple[int, AppTest, Any, str]], demo_engine: sa.Engine
 ) -> None:
-    cid, at, box, product = _answer_form(app_test, demo_engine, "zh")
+    cid, at, box, product = answer_form("zh")
     box.set_value("dismiss:holds_elsewhere")
-    next(b for b in at.button if b.label == "记录判断").click()
-    at.run()
-    assert not at.exception
+    _record(at, "记录判断")
     assert any("已记录" in s.value for s in at.success)
     with demo_engine.connect() as conn:
         row = conn.execute(sa.select(nbp_feedback)).mappings().one()
@@ -82,33 +101,32 @@ def test_answer_on_the_customer_page_shows_on_the_outcomes_page(
 
 
 @pytest.mark.slow
-def test_a_bad_note_is_refused_by_field_and_nothing_is_written(
-    app_test: Callable[..., AppTest], demo_engine: sa.Engine, answers: None
+@pytest.mark.parametrize(
+    ("answer", "note", "named"),
+    [
+        # too long, and a control character: each named
+        pytest.param(
+            "accept:will_call", "\x07" + "x" * (MAX_NOTE + 1), {"note:": 2}, id="bad-note"
+        ),
+        pytest.param(
+            None, "called, no answer", {"Your answer: choose accept or dismiss": 1}, id="no-answer"
+        ),
+    ],
+)
+def test_a_bad_answer_is_refused_by_field_and_nothing_is_written(
+    answer_form: Callable[[str], tuple[int, AppTest, Any, str]],
+    demo_engine: sa.Engine,
+    answer: str | None,
+    note: str,
+    named: dict[str, int],
 ) -> None:
-    _, at, box, product = _answer_form(app_test, demo_engine, "en")
-    box.set_value("accept:will_call")
-    at.text_input(key=f"cu_fb_note_{product}").set_value("\x07" + "x" * (MAX_NOTE + 1))
-    next(b for b in at.button if b.label == "Record answer").click()
-    at.run()
-    assert not at.exception
-    [error] = [e.value for e in at.error if "Not saved" in e.value]
-    assert error.count("note:") == 2  # too long, and a control character: each named
-    assert not at.success
-    assert _answers_and_audit(demo_engine) == (0, 0)
-
-
-@pytest.mark.slow
-def test_no_answer_is_preset_and_recording_none_is_refused(
-    app_test: Callable[..., AppTest], demo_engine: sa.Engine, answers: None
-) -> None:
-    """A preset 'accept' would be recorded by an officer who only meant to write a note."""
-    _, at, box, product = _answer_form(app_test, demo_engine, "en")
+    _, at, box, product = answer_form("en")
+    # no answer is preset: a preset 'accept' would be recorded by an officer who only meant to
+    # write a note
     assert box.value is None
-    at.text_input(key=f"cu_fb_note_{product}").set_value("called, no answer")
-    next(b for b in at.button if b.label == "Record answer").click()
-    at.run()
-    assert not at.exception
-    [error] = [e.value for e in at.error if "Not saved" in e.value]
-    assert "Your answer: choose accept or dismiss" in error
-    assert not at.success
-    assert _answers_and_audit(demo_engine) == (0, 0)
+    if answer is not None:
+        box.set_value(answer)
+    at.text_input(key=f"cu_fb_note_{product}").set_value(note)
+    _record(at, "Record answer")
+    error = _refused(at, demo_engine)
+    assert {problem: error.count(problem) for problem in named} == named

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
+from typing import Any
 
 import polars as pl
 import pytest
@@ -58,6 +59,32 @@ def views(engine: sa.Engine) -> list[Selection]:
     ]
 
 
+def _assert_reads_live(
+    conn: sa.Connection,
+    select: Callable[..., sa.Select],
+    fetch: Callable[..., pl.DataFrame | None],
+    schema: dict,
+    *args: object,
+    **compare: Any,
+) -> None:
+    """The mart's reader ``fetch(conn, *args, schema)`` returns the frame of the live query
+    ``select(*args)`` (compared by ``assert_frame_equal`` with ``compare``)."""
+    live = frame(conn, select(*args), schema)
+    got = fetch(conn, *args, schema)
+    assert got is not None
+    assert_frame_equal(got, live, **compare)
+
+
+def _whole_bank(
+    conn: sa.Connection, fetch: Callable[..., pl.DataFrame | None], start: date, *args: object
+) -> pl.DataFrame:
+    """The mart reader's frame for the whole bank over ``start`` to AS_OF, which has rows (so the
+    comparisons are not between empty frames)."""
+    got = fetch(conn, Period(start, AS_OF), Selection(), *args)
+    assert got is not None and got.height > 0
+    return got
+
+
 def _assert_mart_is_live(
     conn: sa.Connection,
     engine: sa.Engine,
@@ -68,73 +95,53 @@ def _assert_mart_is_live(
 ) -> None:
     """In every view, the mart's reader (``fetch``) returns the live query's (``select``) frame."""
     for selection in views(engine):
-        live = frame(conn, select(selection, since, AS_OF), schema)
-        got = fetch(conn, selection, since, AS_OF, schema)
-        assert got is not None
-        assert_frame_equal(got, live)
+        _assert_reads_live(conn, select, fetch, schema, selection, since, AS_OF)
+
+
+# Each activity mart: its live query, its reader, the frame's schema and a count that is not zero.
+MARTS = {
+    "weekly": (lq.select_weekly_activity, fast.fetch_weekly_activity,
+               lq.WEEKLY_COUNT_SCHEMA, "customers"),
+    "cohort": (lq.select_cohort_activity, fast.fetch_cohort_activity,
+               lq.COHORT_ACTIVITY_SCHEMA, "active"),
+}  # fmt: skip
 
 
 @pytest.mark.parametrize(
-    "since",
+    ("mart", "since"),
     [
-        pytest.param(AS_OF - timedelta(weeks=25, days=AS_OF.weekday()), id="26-weeks"),
-        pytest.param(date(2025, 12, 1), id="12-months"),
-        pytest.param(date(2024, 12, 1), id="whole-history"),
+        pytest.param("weekly", AS_OF - timedelta(weeks=25, days=AS_OF.weekday()), id="weekly-26-weeks"),
+        pytest.param("weekly", date(2025, 12, 1), id="weekly-12-months"),
+        pytest.param("weekly", date(2024, 12, 1), id="weekly-whole-history"),
+        pytest.param("cohort", date(2025, 12, 1), id="cohort-12-months"),
+        pytest.param("cohort", date(2024, 12, 1), id="cohort-2-years"),
     ],
-)
-def test_weekly_activity_from_the_mart_equals_the_live_query(bank: sa.Engine, since: date) -> None:
+)  # fmt: skip
+def test_activity_from_the_mart_equals_the_live_query(
+    bank: sa.Engine, mart: str, since: date
+) -> None:
+    select, fetch, schema, counted = MARTS[mart]
     with bank.connect() as conn:
-        _assert_mart_is_live(
-            conn, bank, since, lq.select_weekly_activity, fast.fetch_weekly_activity,
-            lq.WEEKLY_COUNT_SCHEMA,
-        )  # fmt: skip
-        bank_live = frame(
-            conn,
-            lq.select_weekly_activity(Selection(), since, AS_OF),
-            lq.WEEKLY_COUNT_SCHEMA,
-        )
-        assert bank_live["customers"].sum() > 0  # the comparison is not between two empty frames
-
-
-@pytest.mark.parametrize(
-    "since",
-    [
-        pytest.param(date(2025, 12, 1), id="12-months"),
-        pytest.param(date(2024, 12, 1), id="2-years"),
-    ],
-)
-def test_cohort_activity_from_the_mart_equals_the_live_query(bank: sa.Engine, since: date) -> None:
-    with bank.connect() as conn:
-        _assert_mart_is_live(
-            conn, bank, since, lq.select_cohort_activity, fast.fetch_cohort_activity,
-            lq.COHORT_ACTIVITY_SCHEMA,
-        )  # fmt: skip
-        whole = fast.fetch_cohort_activity(
-            conn, Selection(), since, AS_OF, lq.COHORT_ACTIVITY_SCHEMA
-        )
-        assert whole["active"].sum() > 0
+        _assert_mart_is_live(conn, bank, since, select, fetch, schema)
+        whole = frame(conn, select(Selection(), since, AS_OF), schema)
+    assert whole[counted].sum() > 0  # the comparison is not between two empty frames
 
 
 def test_income_evidence_from_the_mart_equals_the_live_query(bank: sa.Engine) -> None:
     start = AS_OF - timedelta(weeks=12)
+    period = Period(start, AS_OF)
     with bank.connect() as conn:
         for selection in views(bank):
-            period = Period(start, AS_OF)
             for ratio in (1.5, 3.0):
-                live = frame(
-                    conn,
-                    qq.select_profile_income_evidence(period, selection, ratio),
-                    qq.PROFILE_EVIDENCE_SCHEMA,
-                )
-                got = fast.fetch_profile_income_evidence(
-                    conn, period, selection, ratio, qq.PROFILE_EVIDENCE_SCHEMA
-                )
-                assert got is not None
-                assert_frame_equal(got, live, check_exact=False, rel_tol=1e-9)
-        everyone = fast.fetch_profile_income_evidence(
-            conn, Period(start, AS_OF), Selection(), 0.0, qq.PROFILE_EVIDENCE_SCHEMA
+                _assert_reads_live(
+                    conn, qq.select_profile_income_evidence, fast.fetch_profile_income_evidence,
+                    qq.PROFILE_EVIDENCE_SCHEMA, period, selection, ratio, check_exact=False,
+                    rel_tol=1e-9,
+                )  # fmt: skip
+        everyone = _whole_bank(
+            conn, fast.fetch_profile_income_evidence, start, 0.0, qq.PROFILE_EVIDENCE_SCHEMA
         )
-        assert everyone.height > 0 and everyone["inflow_count"].sum() > 0
+        assert everyone["inflow_count"].sum() > 0
 
 
 def test_another_day_falls_back_to_the_live_query(bank: sa.Engine) -> None:
@@ -158,29 +165,21 @@ def test_application_evidence_from_the_mart_equals_the_live_query(
     bank: sa.Engine, weeks: int
 ) -> None:
     start = AS_OF - timedelta(weeks=weeks)
+    period = Period(start, AS_OF)
     with bank.connect() as conn:
         for selection in views(bank):
-            period = Period(start, AS_OF)
-            live = frame(
-                conn,
-                qq.select_application_evidence(period, selection),
-                qq.APPLICATION_EVIDENCE_SCHEMA,
-            )
-            got = fast.fetch_application_evidence(
-                conn, period, selection, qq.APPLICATION_EVIDENCE_SCHEMA
-            )
-            assert got is not None
-            assert_frame_equal(got, live, check_exact=False, rel_tol=1e-9)
-            live_places = frame(
-                conn, qq.select_applicant_places(period, selection), qq.PLACES_SCHEMA
-            )
-            got_places = fast.fetch_applicant_places(conn, period, selection, qq.PLACES_SCHEMA)
-            assert got_places is not None
-            assert_frame_equal(got_places, live_places)
-        everyone = fast.fetch_application_evidence(
-            conn, Period(start, AS_OF), Selection(), qq.APPLICATION_EVIDENCE_SCHEMA
+            _assert_reads_live(
+                conn, qq.select_application_evidence, fast.fetch_application_evidence,
+                qq.APPLICATION_EVIDENCE_SCHEMA, period, selection, check_exact=False, rel_tol=1e-9,
+            )  # fmt: skip
+            _assert_reads_live(
+                conn, qq.select_applicant_places, fast.fetch_applicant_places, qq.PLACES_SCHEMA,
+                period, selection,
+            )  # fmt: skip
+        everyone = _whole_bank(
+            conn, fast.fetch_application_evidence, start, qq.APPLICATION_EVIDENCE_SCHEMA
         )
-        assert everyone.height > 0 and everyone["declared_place_seen"].sum() > 0
+        assert everyone["declared_place_seen"].sum() > 0
 
 
 @pytest.mark.parametrize(
@@ -191,16 +190,14 @@ def test_application_evidence_from_the_mart_equals_the_live_query(
     ],
 )
 def test_officer_activity_from_the_mart_equals_the_live_query(bank: sa.Engine, start: date) -> None:
+    period = Period(start, AS_OF)
     with bank.connect() as conn:
         for selection in views(bank):
-            period = Period(start, AS_OF)
-            live = frame(conn, oq.select_activity_weekly(period, selection), oq.ACTIVITY_SCHEMA)
-            got = fast.fetch_activity_weekly(conn, period, selection, oq.ACTIVITY_SCHEMA)
-            assert got is not None
-            assert_frame_equal(got, live)
-        everyone = fast.fetch_activity_weekly(
-            conn, Period(start, AS_OF), Selection(), oq.ACTIVITY_SCHEMA
-        )
+            _assert_reads_live(
+                conn, oq.select_activity_weekly, fast.fetch_activity_weekly, oq.ACTIVITY_SCHEMA,
+                period, selection,
+            )  # fmt: skip
+        everyone = _whole_bank(conn, fast.fetch_activity_weekly, start, oq.ACTIVITY_SCHEMA)
         assert everyone["n"].sum() > 0
         # a period that is not whole weeks is left to the live query
         odd = Period(start + timedelta(days=2), AS_OF)

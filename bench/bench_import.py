@@ -43,11 +43,13 @@ def make_bank(path: Path) -> None:
     """A small demo bank whose customers the synthetic footprints refer to."""
     from data_access.demo import build_demo
     from data_access.engine import make_engine
+    from data_access.migrate import upgrade
 
-    if path.exists():
-        return
     engine = make_engine(f"duckdb:///{path}")
-    build_demo(engine, customers=CUSTOMERS, seed=3, end_date=END)
+    if path.exists():  # built by an earlier release: at the code's schema, as a bank would be
+        upgrade(engine)
+    else:
+        build_demo(engine, customers=CUSTOMERS, seed=3, end_date=END)
     engine.dispose()
 
 

@@ -1,8 +1,9 @@
 """Reads of the activity marts: the same answers as the live footprint queries, for the marts' day.
 
 Each ``fetch_*`` returns the frame of its live counterpart in ``data_access.queries.loyalty`` /
-``quality`` when the marts cover the request (refreshed for that ``as_of``), else ``None`` and
-the caller runs the live query. Tests compare both on DuckDB and PostgreSQL.
+``quality`` when the marts cover the request (refreshed for that ``as_of``), else ``None``;
+the live fetches ask through ``mart_or_live``, which runs the live query then. Tests compare both
+on DuckDB and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -44,6 +45,19 @@ def _covered(
     if since is not None and since.replace(day=1) < cover[1]:
         return None
     return read(conn, stmt, schema)
+
+
+def mart_or_live(
+    conn: sa.Connection,
+    mart: Callable[..., pl.DataFrame | None],
+    live: sa.Select,
+    schema: dict,
+    *args: object,
+) -> pl.DataFrame:
+    """What a live fetch returns: ``mart(conn, *args, schema)`` (a reader of this module) when
+    the marts cover the request, else the rows of the ``live`` select."""
+    found = mart(conn, *args, schema)
+    return found if found is not None else frame(conn, live, schema)
 
 
 def _in_view(stmt: sa.Select, table: sa.Table, selection: Selection) -> sa.Select:

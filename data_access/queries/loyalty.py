@@ -322,10 +322,11 @@ def fetch_cohort_activity(
     conn: sa.Connection, selection: Selection, since: date, as_of: date
 ) -> pl.DataFrame:
     """cohort_month, month, active, last_active (see ``select_cohort_activity``)."""
+    from data_access.queries import activity  # the activity mart, when refreshed for as_of
+
     live = select_cohort_activity(selection, since, as_of)
-    return _mart_or_live(
-        conn, "fetch_cohort_activity", live, COHORT_ACTIVITY_SCHEMA, selection, since, as_of
-    )
+    mart = activity.fetch_cohort_activity
+    return activity.mart_or_live(conn, mart, live, COHORT_ACTIVITY_SCHEMA, selection, since, as_of)
 
 
 def select_weekly_activity(selection: Selection, since: date, as_of: date) -> sa.Select:
@@ -379,27 +380,11 @@ def fetch_weekly_activity(
     conn: sa.Connection, selection: Selection, since: date, as_of: date
 ) -> pl.DataFrame:
     """Weekly activity counts for ``metrics.retention.lifecycle``."""
-    live = select_weekly_activity(selection, since, as_of)
-    return _mart_or_live(
-        conn, "fetch_weekly_activity", live, WEEKLY_COUNT_SCHEMA, selection, since, as_of
-    )
-
-
-def _mart_or_live(
-    conn: sa.Connection,
-    fetch: str,
-    live: sa.Select,
-    schema: dict,
-    selection: Selection,
-    since: date,
-    as_of: date,
-) -> pl.DataFrame:
-    """The activity mart's rows (``queries.activity.<fetch>``) when it is refreshed for ``as_of``,
-    else those of the ``live`` select."""
     from data_access.queries import activity  # the activity mart, when refreshed for as_of
 
-    mart = getattr(activity, fetch)(conn, selection, since, as_of, schema)
-    return mart if mart is not None else frame(conn, live, schema)
+    live = select_weekly_activity(selection, since, as_of)
+    mart = activity.fetch_weekly_activity
+    return activity.mart_or_live(conn, mart, live, WEEKLY_COUNT_SCHEMA, selection, since, as_of)
 
 
 def fetch_latest_tier_months(conn: sa.Connection, as_of: date) -> tuple[date, date] | None:

@@ -42,10 +42,9 @@ def fetch_activity_weekly(
     """officer_id, branch_id, week_start, kind, n: activity counts in the period."""
     from data_access.queries import activity  # the activity mart, for whole weeks it covers
 
-    mart = activity.fetch_activity_weekly(conn, period, selection, ACTIVITY_SCHEMA)
-    if mart is not None:
-        return mart
-    return frame(conn, select_activity_weekly(period, selection), ACTIVITY_SCHEMA)
+    live = select_activity_weekly(period, selection)
+    mart = activity.fetch_activity_weekly
+    return activity.mart_or_live(conn, mart, live, ACTIVITY_SCHEMA, period, selection)
 
 
 def _officer_weekly(

@@ -197,13 +197,10 @@ def fetch_profile_income_evidence(
     """customer_id, branch_id, officer_id, name, declared_income, observed_inflow, inflow_count."""
     from data_access.queries import activity  # the activity mart, when refreshed for the end
 
-    mart = activity.fetch_profile_income_evidence(
-        conn, period, selection, min_ratio, PROFILE_EVIDENCE_SCHEMA
-    )
-    if mart is not None:
-        return mart
-    return frame(
-        conn, select_profile_income_evidence(period, selection, min_ratio), PROFILE_EVIDENCE_SCHEMA
+    live = select_profile_income_evidence(period, selection, min_ratio)
+    mart = activity.fetch_profile_income_evidence
+    return activity.mart_or_live(
+        conn, mart, live, PROFILE_EVIDENCE_SCHEMA, period, selection, min_ratio
     )
 
 
@@ -301,10 +298,9 @@ def fetch_application_evidence(
     """One row per application in the period with declared income / place and observed evidence."""
     from data_access.queries import activity  # the activity mart, when refreshed for the end
 
-    mart = activity.fetch_application_evidence(conn, period, selection, APPLICATION_EVIDENCE_SCHEMA)
-    if mart is not None:
-        return mart
-    return frame(conn, select_application_evidence(period, selection), APPLICATION_EVIDENCE_SCHEMA)
+    live = select_application_evidence(period, selection)
+    mart = activity.fetch_application_evidence
+    return activity.mart_or_live(conn, mart, live, APPLICATION_EVIDENCE_SCHEMA, period, selection)
 
 
 def select_applicant_places(period: Period, selection: Selection) -> sa.Select:
@@ -327,7 +323,6 @@ def fetch_applicant_places(
     """customer_id, place, n: where the period's applicants were seen."""
     from data_access.queries import activity  # the activity mart, when refreshed for the end
 
-    mart = activity.fetch_applicant_places(conn, period, selection, PLACES_SCHEMA)
-    if mart is not None:
-        return mart
-    return frame(conn, select_applicant_places(period, selection), PLACES_SCHEMA)
+    live = select_applicant_places(period, selection)
+    mart = activity.fetch_applicant_places
+    return activity.mart_or_live(conn, mart, live, PLACES_SCHEMA, period, selection)

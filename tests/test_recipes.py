@@ -14,29 +14,36 @@ import textwrap
 from pathlib import Path
 
 import polars as pl
+import pytest
 import sqlalchemy as sa
 
 from data_access.migrate import head
 from metrics.rfm import rfm_scores
 from metrics.standards import load_standards
+from tests.conftest import duckdb_copy
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _scratch(tmp_path: Path) -> Path:
-    """A copy of the product's packages (not tests, not the virtualenv)."""
-    copy = tmp_path / "footprint"
+@pytest.fixture
+def copy(tmp_path: Path) -> Path:
+    """A scratch copy of the product's packages (not tests, not the virtualenv)."""
+    root = tmp_path / "footprint"
     for package in ("dashboard", "data_access", "metrics"):
         shutil.copytree(
-            ROOT / package, copy / package, ignore=shutil.ignore_patterns("__pycache__")
+            ROOT / package, root / package, ignore=shutil.ignore_patterns("__pycache__")
         )
-    return copy
+    return root
 
 
 def _edit(path: Path, old: str, new: str) -> None:
     text = path.read_text(encoding="utf-8")
     assert old in text, f"recipe anchor {old!r} not in {path}"
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def _append(path: Path, text: str) -> None:
+    path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")
 
 
 def _run(copy: Path, script: str) -> str:
@@ -91,8 +98,7 @@ def test_recipe_change_an_rfm_rule(tmp_path: Path) -> None:
     assert after.filter(pl.col("customer_id") == 1)["rfm_segment"].item() == "champions"
 
 
-def test_recipe_add_a_table(tmp_path: Path) -> None:
-    copy = _scratch(tmp_path)
+def test_recipe_add_a_table(copy: Path, tmp_path: Path) -> None:
     _edit(
         copy / "data_access" / "schema.py",
         "# --- the app's own records",
@@ -129,8 +135,7 @@ def test_recipe_add_a_table(tmp_path: Path) -> None:
     assert out.splitlines() == [f"('9001',) ('{head()}', '9001')", "城关"]
 
 
-def test_recipe_add_a_footprint_signal(tmp_path: Path) -> None:
-    copy = _scratch(tmp_path)
+def test_recipe_add_a_footprint_signal(copy: Path, tmp_path: Path) -> None:
     signal = textwrap.dedent("""
         [[signals]]
         code = "night_owl"
@@ -141,15 +146,10 @@ def test_recipe_add_a_footprint_signal(tmp_path: Path) -> None:
           { measure = "vehicles", op = ">", value = 1, evidence_zh = "车辆 {vehicles:.0f}", evidence_en = "{vehicles:.0f} vehicles" },
         ]
         """)
-    rules = copy / "metrics" / "rules.toml"
-    rules.write_text(rules.read_text(encoding="utf-8") + signal, encoding="utf-8")
-    standard = copy / "metrics" / "standards.toml"
+    _append(copy / "metrics" / "rules.toml", signal)
     label = '\n[[signals]]\ncode = "night_owl"\nlabel_zh = "夜间活跃"\nlabel_en = "Night owl"\n'
-    standard.write_text(
-        standard.read_text(encoding="utf-8")
-        + label
-        + 'description = "Uses mobile banking often."\n',
-        encoding="utf-8",
+    _append(
+        copy / "metrics" / "standards.toml", label + 'description = "Uses mobile banking often."\n'
     )
     _migration(
         copy,
@@ -178,23 +178,20 @@ def test_recipe_add_a_footprint_signal(tmp_path: Path) -> None:
     assert out.split() == ["9002", "True", "night_owl"]
 
 
-def test_recipe_add_a_kpi(tmp_path: Path) -> None:
+def test_recipe_add_a_kpi(copy: Path) -> None:
     """Registry entry and labels: the page's card order, the flags and the report carry it."""
-    copy = _scratch(tmp_path)
     _edit(
         copy / "metrics" / "codes.py",
         "KPI_CODES = tuple(",
         'KPIS = (*KPIS, Kpi("card_activations", False, False, "mart_weekly", "activations"))\n'
         "KPI_CODES = tuple(",
     )
-    locale = copy / "dashboard" / "locales" / "kpis.toml"
-    locale.write_text(
-        locale.read_text(encoding="utf-8")
-        + 'kpi_card_activations = { zh = "激活卡片", en = "Card activations" }\n'
-        + 'help_card_activations = { zh = "本周激活。", en = "Activated this week." }\n'
-        + 'reason_activations_drop = { zh = "激活减少", en = "Few activations" }\n'
-        + 'reason_activations_spike = { zh = "激活增多", en = "Many activations" }\n',
-        encoding="utf-8",
+    _append(
+        copy / "dashboard" / "locales" / "kpis.toml",
+        'kpi_card_activations = { zh = "激活卡片", en = "Card activations" }\n'
+        'help_card_activations = { zh = "本周激活。", en = "Activated this week." }\n'
+        'reason_activations_drop = { zh = "激活减少", en = "Few activations" }\n'
+        'reason_activations_spike = { zh = "激活增多", en = "Many activations" }\n',
     )
     out = _run(
         copy,
@@ -219,14 +216,11 @@ def test_recipe_add_a_kpi(tmp_path: Path) -> None:
     assert out.split() == ["card_activations", "True", "activations", "True"]
 
 
-def test_recipe_add_a_page(tmp_path: Path, demo_engine: sa.Engine) -> None:
+def test_recipe_add_a_page(copy: Path, tmp_path: Path, demo_engine: sa.Engine) -> None:
     """Page script, registry row, the roles that get it, labels: signed in, a president finds the
     page in the navigation and sees it draw from the bank; marketing gets the polite refusal."""
-    copy = _scratch(tmp_path)
-    with demo_engine.connect() as conn:  # sign-ins write sessions and audit rows: into a copy
-        conn.exec_driver_sql("CHECKPOINT")
-    shutil.copyfile(str(demo_engine.url.database), tmp_path / "bank.duckdb")
-    demo_app_url = f"duckdb:///{tmp_path / 'bank.duckdb'}"
+    # sign-ins write sessions and audit rows: into a copy
+    demo_app_url = duckdb_copy(demo_engine, tmp_path / "bank.duckdb")
     (copy / "dashboard" / "pages" / "branch_notes.py").write_text(
         textwrap.dedent('''\
             """Branch notes: one line per branch in scope."""

@@ -4,12 +4,26 @@ carries it (a shared link reproduces it) and Back returns one step."""
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 import pytest
 
 from tests.browser.conftest import query_of, settled
 
+if TYPE_CHECKING:  # the browser tests import playwright only when they run
+    from playwright.sync_api import Locator
+
 pytestmark = pytest.mark.browser
+
+
+def _opened(pg, url: str, selector: str) -> Locator:
+    """Open ``url`` and wait until the first element matching ``selector`` is there and the page
+    has drawn; that element's locator."""
+    pg.goto(url)
+    first = pg.locator(selector).first
+    first.wait_for(timeout=90_000)
+    settled(pg)
+    return first
 
 
 def _drilled(pg, key: str) -> None:
@@ -33,10 +47,9 @@ def _customers(pg) -> int:
 
 def test_a_segment_cell_lists_its_customers_and_back_returns(server: str, page) -> None:
     pg, recorder = page
-    pg.goto(f"{server}/segments?lang=en")
-    grid = pg.locator("[class*='st-key-sg_cells_0_'] .js-plotly-plot").first
-    grid.wait_for(timeout=90_000)
-    settled(pg)
+    grid = _opened(
+        pg, f"{server}/segments?lang=en", "[class*='st-key-sg_cells_0_'] .js-plotly-plot"
+    )
     everyone = _customers(pg)
     cells = grid.evaluate("el => el.data[0].customdata")
     # the biggest cell that is not everyone: its customers are what the click must list
@@ -71,9 +84,7 @@ def test_a_segment_cell_lists_its_customers_and_back_returns(server: str, page) 
 
     # the link reproduces the cell in a new browser tab
     other = pg.context.new_page()
-    other.goto(shared)
-    other.locator(".js-plotly-plot").first.wait_for(timeout=90_000)
-    settled(other)
+    _opened(other, shared, ".js-plotly-plot")
     assert _customers(other) == n
     other.close()
     assert recorder.external == []
@@ -81,10 +92,9 @@ def test_a_segment_cell_lists_its_customers_and_back_returns(server: str, page) 
 
 def test_a_funnel_step_lists_who_dropped_there_and_back_returns(server: str, page) -> None:
     pg, recorder = page
-    pg.goto(f"{server}/funnels?lang=en")
-    funnel = pg.locator("[class*='st-key-fn_funnel_'] .js-plotly-plot").first
-    funnel.wait_for(timeout=90_000)
-    settled(pg)
+    funnel = _opened(
+        pg, f"{server}/funnels?lang=en", "[class*='st-key-fn_funnel_'] .js-plotly-plot"
+    )
     assert "step" not in query_of(pg.url)
     counts = funnel.evaluate("el => el.data[0].x")
     dropped = [counts[k - 1] - counts[k] for k in range(1, len(counts))]
@@ -113,10 +123,7 @@ def test_a_funnel_step_lists_who_dropped_there_and_back_returns(server: str, pag
     _back(pg)
 
     other = pg.context.new_page()
-    other.goto(shared)
-    box = other.locator("input[aria-label='Dropped before']")
-    box.wait_for(timeout=90_000)
-    settled(other)
+    box = _opened(other, shared, "input[aria-label='Dropped before']")
     assert f"{dropped[step - 1]:,}" in box.input_value()
     other.close()
     assert recorder.external == []

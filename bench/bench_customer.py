@@ -137,7 +137,7 @@ def main() -> None:
     )
     for what, text in (("phone last 4", "1234"), ("surname prefix", "张1")):
         with connect(engine) as conn:
-            took = timed(partial(q.search_customers, conn, bank, text), 3)
+            took = timed(partial(q.search_customers, conn, Selection(bank), text), 3)
         print(f"search by {what} ({took.result.height} shown): {took.median * 1000:.0f} ms")
     engine.dispose()
     page_render(path, cid)

@@ -21,7 +21,7 @@ from datetime import date, datetime, time, timedelta
 import sqlalchemy as sa
 
 from data_access.errors import InvalidFilter
-from data_access.filters import TIERS, Filters, Scope
+from data_access.filters import TIERS, Scope
 
 
 @dataclass(frozen=True)
@@ -77,14 +77,6 @@ class Selection:
         if scope.level == "officer":  # the officer's branch; the book is then read on customers
             scope = Scope.branch(scope.branch_id, scope.reveal)  # type: ignore[arg-type]
         return Selection(scope, self.branch_ids)
-
-
-def picks_of(flt: Filters | Selection | None, scope: Scope) -> Selection:
-    """``scope`` with the branch / officer / tier picks of ``flt`` (a period-free read takes a
-    Selection where older callers still pass Filters; the period is not read)."""
-    if flt is None:
-        return Selection(scope)
-    return Selection(scope, flt.branch_ids, flt.officer_ids, flt.tiers)
 
 
 def tier_customers(tiers: tuple[str, ...]) -> sa.Select:

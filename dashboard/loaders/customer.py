@@ -30,14 +30,12 @@ TTL = 600
 
 
 @st.cache_data(ttl=TTL, max_entries=64, show_spinner=False)
-def load_search(
-    scope: Scope, text: str, selection: Selection, page: int, size: int
-) -> tuple[pl.DataFrame, int]:
+def load_search(selection: Selection, text: str, page: int, size: int) -> tuple[pl.DataFrame, int]:
     """One page of the customers in scope and the sidebar's picks matching ``text`` (number,
     name, a phone's last 4 digits, ID number — as the scope may), best first, and their count."""
     with connect(get_engine()) as conn:
-        total = q.count_customer_search(conn, scope, text, selection)
-        found = q.search_customers(conn, scope, text, selection, page=page, page_size=size)
+        total = q.count_customer_search(conn, selection, text)
+        found = q.search_customers(conn, selection, text, page=page, page_size=size)
         return found, total
 
 

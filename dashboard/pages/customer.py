@@ -128,16 +128,16 @@ MATCH = {
 def search_results(state: search.SearchState) -> None:
     """The count, one page of matches (a row opens the customer) and the pager."""
     text = state.text.strip()
-    selection = ctx.filters.selection(ctx.scope)
+    selection = ctx.selection
     with friendly_errors():
-        found, total = load_search(ctx.scope, text, selection, state.page, state.size)
+        found, total = load_search(selection, text, state.page, state.size)
         last = search.pages(total, state.size)
         if total and state.page > last:  # a link's page past the end: the last page, said so
             st.info(t("customer.search_past_end", page=state.page, last=last))
             state = replace(state, page=last)
             search.turn_to(last)
             search.write_state(state)
-            found, total = load_search(ctx.scope, text, selection, last, state.size)
+            found, total = load_search(selection, text, last, state.size)
     audit_search(
         user,
         {"q": search.link_text(text), "page": state.page, "size": state.size,

@@ -16,7 +16,7 @@ import polars as pl
 import sqlalchemy as sa
 
 from data_access.errors import InvalidImport
-from data_access.filters import Filters, Scope, apply_scope
+from data_access.filters import Scope, apply_scope
 from data_access.identifiers import clean_text, is_id_like, parse_id
 from data_access.masking import personal
 from data_access.queries._frames import frame
@@ -36,7 +36,7 @@ from data_access.schema import (
     product_holdings,
     soft_footprints,
 )
-from data_access.selection import Selection, picks_of, restrict
+from data_access.selection import Selection, restrict
 from data_access.soft_entry import check_soft_footprint
 
 SEARCH_SCHEMA = {
@@ -365,14 +365,13 @@ def _search_where(search: CustomerSearch) -> tuple[sa.ColumnElement[bool], sa.Co
 
 
 def _search_base(
-    scope: Scope, search: CustomerSearch, flt: Filters | Selection | None
+    selection: Selection, search: CustomerSearch
 ) -> tuple[sa.Select, sa.ColumnElement[int]] | None:
     if search.empty:
         return None
     c = customers.c
     cond, rank = _search_where(search)
     stmt = sa.select(c.customer_id).where(cond)
-    selection = picks_of(flt, scope)
     stmt = restrict(
         stmt,
         selection,
@@ -384,17 +383,16 @@ def _search_base(
 
 
 def select_customer_search(
-    scope: Scope,
+    selection: Selection,
     text: str,
-    flt: Filters | Selection | None = None,
     *,
     page: int = 1,
     page_size: int = 20,
 ) -> sa.Select | None:
-    """One page of the customers in scope (and the sidebar's picks) matching ``text``, best match
+    """One page of the selection's customers (scope and picks) matching ``text``, best match
     first: exact customer number / name / phone / ID number, then prefix (and a phone's last 4
     digits), then contains; ties by AUM (largest first), then name. None when nothing can match."""
-    base = _search_base(scope, read_search(scope, text), flt)
+    base = _search_base(selection, read_search(selection.scope, text))
     if base is None:
         return None
     stmt, rank = base
@@ -419,11 +417,9 @@ def select_customer_search(
     return stmt.limit(size).offset((max(1, int(page)) - 1) * size)
 
 
-def select_customer_search_count(
-    scope: Scope, text: str, flt: Filters | Selection | None = None
-) -> sa.Select | None:
+def select_customer_search_count(selection: Selection, text: str) -> sa.Select | None:
     """How many customers ``select_customer_search`` pages through (None: nothing can match)."""
-    base = _search_base(scope, read_search(scope, text), flt)
+    base = _search_base(selection, read_search(selection.scope, text))
     if base is None:
         return None
     return base[0].with_only_columns(sa.func.count()).select_from(customers)
@@ -432,25 +428,24 @@ def select_customer_search_count(
 @personal
 def search_customers(
     conn: sa.Connection,
-    scope: Scope,
+    selection: Selection,
     text: str,
-    flt: Filters | Selection | None = None,
     *,
     page: int = 1,
     page_size: int = 20,
 ) -> pl.DataFrame:
-    """One page of customers in scope matching ``text`` (number, name, phone, ID), best first."""
-    stmt = select_customer_search(scope, text, flt, page=page, page_size=page_size)
+    """One page of the selection's customers matching ``text`` (number, name, phone, ID), best
+    first."""
+    stmt = select_customer_search(selection, text, page=page, page_size=page_size)
     if stmt is None:
         return pl.DataFrame(schema=SEARCH_SCHEMA)
     return frame(conn, stmt, SEARCH_SCHEMA)
 
 
-def count_customer_search(
-    conn: sa.Connection, scope: Scope, text: str, flt: Filters | Selection | None = None
-) -> int:
-    """How many customers in scope match ``text`` (what ``search_customers`` pages through)."""
-    stmt = select_customer_search_count(scope, text, flt)
+def count_customer_search(conn: sa.Connection, selection: Selection, text: str) -> int:
+    """How many of the selection's customers match ``text`` (what ``search_customers`` pages
+    through)."""
+    stmt = select_customer_search_count(selection, text)
     return 0 if stmt is None else int(conn.execute(stmt).scalar_one())
 
 

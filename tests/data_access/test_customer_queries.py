@@ -139,7 +139,7 @@ FINDS = replace(Scope.bank(), find_by=FINDABLE)
 )  # fmt: skip
 def test_search(bank: sa.Engine, scope: Scope, text: str, expected: list[int]) -> None:
     with bank.connect() as conn:
-        df = q.search_customers(conn, scope, text)
+        df = q.search_customers(conn, Selection(scope), text)
     assert sorted(df["customer_id"].to_list()) == expected
 
 

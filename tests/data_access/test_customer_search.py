@@ -76,12 +76,13 @@ def bank(
 
 
 def found(
-    bank: sa.Engine, scope: Scope, text: str, flt: Selection | None = None, **paging: int
+    bank: sa.Engine, scope: Scope, text: str, picks: Selection | None = None, **paging: int
 ) -> tuple[list[int], int]:
-    """(ids of the page in order, total count)."""
+    """(ids of the page in order, total count) for ``scope``, or for ``picks`` when given."""
+    selection = picks if picks is not None else Selection(scope)
     with bank.connect() as conn:
-        page = q.search_customers(conn, scope, text, flt, **paging)
-        total = q.count_customer_search(conn, scope, text, flt)
+        page = q.search_customers(conn, selection, text, **paging)
+        total = q.count_customer_search(conn, selection, text)
     return page["customer_id"].to_list(), total
 
 
@@ -116,7 +117,7 @@ def test_relevance_order_and_count(
 
 def test_match_column_says_how_each_matched(bank: sa.Engine) -> None:
     with bank.connect() as conn:
-        page = q.search_customers(conn, FINDER, "张三")
+        page = q.search_customers(conn, Selection(FINDER), "张三")
     assert page["match"].to_list() == [
         q.MATCH_EXACT, q.MATCH_EXACT, q.MATCH_EXACT, q.MATCH_PREFIX, q.MATCH_PREFIX,
         q.MATCH_CONTAINS,
@@ -195,16 +196,18 @@ def test_roles_grant_finding_by_phone_and_id_number() -> None:
 
 def test_results_leave_masked_and_without_id_numbers(bank: sa.Engine) -> None:
     with bank.connect() as conn:
-        page = q.search_customers(conn, scope_for("officer", 1, 11), "43072319700101123X")
+        page = q.search_customers(
+            conn, Selection(scope_for("officer", 1, 11)), "43072319700101123X"
+        )
     assert page.select("customer_id", "name", "phone").rows() == [(12, "张*", "138****1234")]
     assert "id_number" not in page.columns
 
 
 def test_compiles_for_spark() -> None:
-    stmt = q.select_customer_search(FINDER, "张三", Selection(FINDER, tiers=("vip",)), page=2)
+    stmt = q.select_customer_search(Selection(FINDER, tiers=("vip",)), "张三", page=2)
     sql = str(stmt.compile(dialect=SparkDialect()))  # type: ignore[union-attr]
     assert "LIMIT" in sql and "OFFSET" in sql and "ESCAPE '!'" in sql
-    count = q.select_customer_search_count(FINDER, "12")
+    count = q.select_customer_search_count(Selection(FINDER), "12")
     assert "CAST(`customers`.`customer_id` AS STRING)" in str(
         count.compile(dialect=SparkDialect())  # type: ignore[union-attr]
     )

@@ -18,7 +18,7 @@ import polars as pl
 import pytest
 import sqlalchemy as sa
 
-from data_access.filters import Filters, Scope
+from data_access.filters import Scope
 from data_access.queries import loyalty, officers, quality
 from data_access.queries.signals import SignalQuery
 from data_access.queries.value import SegmentDefinition
@@ -91,7 +91,6 @@ def _arguments(name: str, fn: Callable, conn: sa.Connection, bank: dict) -> dict
         "scope": Scope.branch(BRANCH),
         "selection": Selection(Scope.branch(BRANCH)),
         "period": Period(end - timedelta(days=400), end),
-        "flt": Filters(end - timedelta(days=400), end),
         "as_of": end,
         "since": end - timedelta(days=400),
         "customer_id": bank["other_customer"],

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from data_access.errors import InvalidFilter
 from data_access.filters import Filters, Scope
 from data_access.schema import customers, footprints
-from data_access.selection import Period, Selection, picks_of, restrict
+from data_access.selection import Period, Selection, restrict
 
 
 def _sql(stmt: sa.Select) -> str:
@@ -34,7 +34,6 @@ def test_filters_split_into_period_and_selection() -> None:
     assert flt.period == Period(date(2026, 11, 16), date(2026, 11, 22))
     scope = Scope.branch(1)
     assert flt.selection(scope) == Selection(scope, (1, 2), (7,), ("vip",))
-    assert picks_of(flt, scope) == picks_of(flt.selection(scope), scope)
 
 
 def test_restrict_applies_scope_then_picks() -> None:

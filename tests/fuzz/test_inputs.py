@@ -22,6 +22,7 @@ from data_access.filters import FINDABLE, Scope
 from data_access.queries.customer import SoftFootprintEntry, insert_soft_footprint, search_customers
 from data_access.queries.value import SegmentDefinition
 from data_access.schema import SOFT_KINDS, soft_footprints
+from data_access.selection import Selection
 from data_access.soft_entry import InvalidSoftFootprint, soft_footprint_problems
 from metrics.standards import DEFAULT_STANDARDS, StandardsError, parse_standards
 from tests.fuzz.hostile import HOSTILE_TEXT, tried
@@ -116,7 +117,7 @@ def test_rejected_entries_write_no_row(bank: sa.Engine, detail: str, litres: flo
 def test_customer_search_answers_or_finds_nobody(bank: sa.Engine, query: str) -> None:
     tried("customer search", query)
     with bank.connect() as conn:
-        found = search_customers(conn, replace(Scope.bank(), find_by=FINDABLE), query)
+        found = search_customers(conn, Selection(replace(Scope.bank(), find_by=FINDABLE)), query)
     assert found.height <= 20
 
 

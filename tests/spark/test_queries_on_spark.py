@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 import data_access.queries
 from data_access.engine import make_engine
-from data_access.filters import Filters, Scope
+from data_access.filters import Scope
 from data_access.schema import metadata
 from data_access.selection import Period, Selection
 from tests.spark.compare import assert_same
@@ -38,7 +38,6 @@ def _arguments() -> dict[str, Any]:
         "scope": Scope.branch(BRANCH),
         "selection": Selection(Scope.branch(BRANCH)),
         "period": Period(date(2026, 9, 1), END_DATE),
-        "flt": Filters(date(2026, 9, 1), END_DATE),
         "customer_id": CUSTOMER,
         "customer_ids": tuple(range(1, 400, 7)),
         "query": SignalQuery(Selection(Scope.branch(BRANCH)), END_DATE, tuple(range(1, 400, 7))),

@@ -138,6 +138,21 @@ def restrict(
     return stmt
 
 
+def restrict_table(stmt: sa.Select, selection: Selection, table: sa.Table) -> sa.Select:
+    """``restrict`` by the columns ``table`` carries: its ``branch_id`` and ``officer_id``, and for
+    the tier picks its ``tier``, else its customers' current tier through ``customer_id``
+    (customers, a per-customer mart, a mart of cells by tier)."""
+    c = table.c
+    return restrict(
+        stmt,
+        selection,
+        branch_col=c.branch_id,
+        officer_col=c.get("officer_id"),
+        tier_col=c.get("tier"),
+        customer_col=c.get("customer_id"),
+    )
+
+
 def restrict_rows(
     stmt: sa.Select,
     period: Period,

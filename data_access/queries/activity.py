@@ -25,7 +25,7 @@ from data_access.schema import (
     loan_applications,
     officer_activity_weeks,
 )
-from data_access.selection import Period, Selection, restrict, restrict_rows
+from data_access.selection import Period, Selection, restrict_rows, restrict_table
 
 
 def _covered(
@@ -60,16 +60,6 @@ def mart_or_live(
     return found if found is not None else frame(conn, live, schema)
 
 
-def _in_view(stmt: sa.Select, table: sa.Table, selection: Selection) -> sa.Select:
-    return restrict(
-        stmt,
-        selection,
-        branch_col=table.c.branch_id,
-        officer_col=table.c.officer_id,
-        tier_col=table.c.tier,
-    )
-
-
 def select_weekly_activity(selection: Selection, since: date) -> sa.Select:
     """week, prev_gap, next_consecutive, customers from activity_week_cells (weeks from the one
     before ``since``'s week)."""
@@ -81,7 +71,7 @@ def select_weekly_activity(selection: Selection, since: date) -> sa.Select:
         t.c.next_consecutive,
         sa.cast(sa.func.sum(t.c.customers), sa.BigInteger).label("customers"),
     ).where(t.c.week >= first_week)
-    stmt = _in_view(stmt, t, selection)
+    stmt = restrict_table(stmt, selection, t)
     return stmt.group_by(t.c.week, t.c.prev_gap, t.c.next_consecutive).order_by(
         t.c.week, t.c.prev_gap, t.c.next_consecutive
     )
@@ -103,7 +93,7 @@ def select_cohort_activity(selection: Selection, since: date) -> sa.Select:
         sa.cast(sa.func.sum(t.c.active), sa.BigInteger).label("active"),
         sa.cast(sa.func.sum(t.c.last_active), sa.BigInteger).label("last_active"),
     ).where(t.c.cohort_month >= since.replace(day=1))
-    stmt = _in_view(stmt, t, selection)
+    stmt = restrict_table(stmt, selection, t)
     return stmt.group_by(t.c.cohort_month, t.c.month).order_by(t.c.cohort_month, t.c.month)
 
 

@@ -36,7 +36,7 @@ from data_access.schema import (
     product_holdings,
     soft_footprints,
 )
-from data_access.selection import Selection, restrict
+from data_access.selection import Selection, restrict_table
 from data_access.soft_entry import check_soft_footprint
 
 SEARCH_SCHEMA = {
@@ -372,13 +372,7 @@ def _search_base(
     c = customers.c
     cond, rank = _search_where(search)
     stmt = sa.select(c.customer_id).where(cond)
-    stmt = restrict(
-        stmt,
-        selection,
-        branch_col=c.branch_id,
-        officer_col=c.officer_id,
-        customer_col=c.customer_id,
-    )
+    stmt = restrict_table(stmt, selection, customers)
     return stmt, rank
 
 

@@ -35,7 +35,7 @@ from data_access.schema import (
     footprints,
     product_holdings,
 )
-from data_access.selection import Selection, restrict
+from data_access.selection import Selection, restrict, restrict_table
 from metrics.loyalty import COMPONENTS, INPUT_COLUMNS
 from metrics.retention import COHORT_ACTIVITY_SCHEMA, COHORT_SIZE_SCHEMA, WEEKLY_COUNT_SCHEMA
 
@@ -116,13 +116,7 @@ def _customers_in_view(stmt: sa.Select, selection: Selection, as_of: date) -> sa
     """Customers the scope may see, in the sidebar's branches / officers / tiers, open on as_of."""
     c = customers.c
     stmt = stmt.where(c.opened_on <= as_of, sa.or_(c.closed_on.is_(None), c.closed_on > as_of))
-    return restrict(
-        stmt,
-        selection,
-        branch_col=c.branch_id,
-        officer_col=c.officer_id,
-        customer_col=c.customer_id,
-    )
+    return restrict_table(stmt, selection, customers)
 
 
 def select_loyalty_inputs(

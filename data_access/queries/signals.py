@@ -37,7 +37,7 @@ from data_access.schema import (
     product_holdings,
     soft_footprints,
 )
-from data_access.selection import Selection, restrict
+from data_access.selection import Selection, restrict, restrict_table
 from metrics.footprint_rules import (
     SOURCES,
     Condition,
@@ -234,13 +234,8 @@ def select_signal_features(query: SignalQuery) -> sa.Select:
         stmt = stmt.where(c.customer_id.in_(customer_ids))
     else:  # a book (and the mart) holds the customers open on as_of, as every page counts them
         stmt = stmt.where(sa.or_(c.closed_on.is_(None), c.closed_on > as_of))
-    stmt = restrict(
-        stmt,
-        replace(selection, scope=Scope.bank()),  # the scope is applied above, before the ids
-        branch_col=c.branch_id,
-        officer_col=c.officer_id,
-        customer_col=c.customer_id,
-    )
+    # the scope is applied above, before the ids: the picks only here
+    stmt = restrict_table(stmt, replace(selection, scope=Scope.bank()), customers)
     return stmt.order_by(c.customer_id)
 
 
@@ -328,14 +323,7 @@ def _bulk_frame(
 
 
 def _mart_view(stmt: sa.Select, selection: Selection) -> sa.Select:
-    m = customer_signals.c
-    return restrict(
-        stmt,
-        selection,
-        branch_col=m.branch_id,
-        officer_col=m.officer_id,
-        customer_col=m.customer_id,
-    )
+    return restrict_table(stmt, selection, customer_signals)
 
 
 def fetch_signal_counts(

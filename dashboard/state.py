@@ -17,35 +17,31 @@ from dashboard.i18n import browser_lang, t
 from dashboard.loaders.common import branch_names, load_branches, load_data_as_of, load_officers
 from dashboard.params import UrlView, parse_params
 from dashboard.style import print_header
-from data_access.filters import TIERS, Filters, Scope
+from data_access.filters import TIERS, Scope
 from data_access.selection import Period, Selection
 from metrics.calendar import last_full_week, week_start
 
 
 @dataclass(frozen=True)
 class PageContext:
-    """What a page needs from the sidebar."""
+    """What a page needs from the sidebar: the selected week as a Period, and a Selection (who
+    asks, and the branches, officers and tiers picked)."""
 
-    scope: Scope
-    filters: Filters
+    selection: Selection
+    period: Period
     week: date
     as_of: date
     lang: str
 
     @property
+    def scope(self) -> Scope:
+        """Who asks (the selection's scope)."""
+        return self.selection.scope
+
+    @property
     def week_end(self) -> date:
         """Sunday of the selected week."""
         return self.week + timedelta(days=6)
-
-    @property
-    def period(self) -> Period:
-        """The selected week, as the loaders' time window."""
-        return self.filters.period
-
-    @property
-    def selection(self) -> Selection:
-        """Who asks and what they picked: the scope with the branches, officers and tiers."""
-        return self.filters.selection(self.scope)
 
 
 def _init(key: str, default: object) -> None:
@@ -136,16 +132,16 @@ def sidebar(page: str | None = None) -> PageContext:
         st.info(t("common.url_ignored", names=", ".join(dict.fromkeys(ignored))), icon="🔗")
 
     week = st.session_state.f_week
-    filters = Filters(
-        start=week,
-        end=week + timedelta(days=6),
+    selection = Selection(
+        scope,
         branch_ids=tuple(st.session_state.f_branches),
         officer_ids=tuple(st.session_state.f_officers),
         tiers=tuple(st.session_state.f_tiers),
     )
-    _write_address(_view_of(lang, filters), page)
-    print_header(_header_lines(as_of, filters, names, officer_names, tier_labels))
-    return PageContext(scope=scope, filters=filters, week=week, as_of=as_of, lang=lang)
+    period = Period(week, week + timedelta(days=6))
+    _write_address(_view_of(lang, week, selection), page)
+    print_header(_header_lines(as_of, week, selection, names, officer_names, tier_labels))
+    return PageContext(selection=selection, period=period, week=week, as_of=as_of, lang=lang)
 
 
 def _open_view(url: UrlView, weeks: list[date], branch_ids: list[int]) -> list[str]:
@@ -234,20 +230,21 @@ def _officer_control(
     return officer_names
 
 
-def _view_of(lang: str, filters: Filters) -> dict[str, str]:
+def _view_of(lang: str, week: date, selection: Selection) -> dict[str, str]:
     """The view as URL parameters (empty: all)."""
     return {
         "lang": lang,
-        "week": filters.start.isoformat(),
-        "branches": ",".join(map(str, filters.branch_ids)),
-        "officers": ",".join(map(str, filters.officer_ids)),
-        "tiers": ",".join(filters.tiers),
+        "week": week.isoformat(),
+        "branches": ",".join(map(str, selection.branch_ids)),
+        "officers": ",".join(map(str, selection.officer_ids)),
+        "tiers": ",".join(selection.tiers),
     }
 
 
 def _header_lines(
     as_of: date,
-    filters: Filters,
+    week: date,
+    selection: Selection,
     names: dict[int, str],
     officer_names: dict[int, str],
     tier_labels: dict[str, str],
@@ -258,14 +255,14 @@ def _header_lines(
         return t(label_key) + ": " + ("、".join(chosen) or t(all_key))
 
     return [
-        t("common.print_header", day=f"{as_of:%Y-%m-%d}", week=f"{filters.start:%Y-%m-%d}"),
-        picked("common.branches", [names[b] for b in filters.branch_ids], "common.all_branches"),
+        t("common.print_header", day=f"{as_of:%Y-%m-%d}", week=f"{week:%Y-%m-%d}"),
+        picked("common.branches", [names[b] for b in selection.branch_ids], "common.all_branches"),
         picked(
             "common.officers",
-            [officer_names[o] for o in filters.officer_ids],
+            [officer_names[o] for o in selection.officer_ids],
             "common.all_officers",
         ),
-        picked("common.tiers", [tier_labels[c] for c in filters.tiers], "common.all_tiers"),
+        picked("common.tiers", [tier_labels[c] for c in selection.tiers], "common.all_tiers"),
     ]
 
 

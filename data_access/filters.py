@@ -1,23 +1,21 @@
-"""Frozen filters and the scope of who asks, applied to Core selects one ``.where()`` at a time.
+"""The scope of who asks (``Scope``), and the helpers that apply it alone to a Core select.
 
-Every query builder takes a ``Scope`` and a ``Filters`` and calls ``apply_scope`` /
-``apply_filters`` on the table it reads. Values are always bound parameters.
+A fetch takes the scope inside a ``data_access.selection.Selection`` (with the branch, officer
+and tier picks) and, when it reads a time window, a ``Period``; ``selection.restrict`` applies
+them. ``apply_scope`` / ``apply_branch_scope`` / ``apply_owner_scope`` are that function for a
+scope alone. Values are always bound parameters.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date, datetime
-from typing import TYPE_CHECKING, Literal
+from dataclasses import dataclass
+from typing import Literal
 
 import sqlalchemy as sa
 
 from data_access.errors import InvalidFilter
 from data_access.schema import customers
 from metrics.calendar import week_start as week_start  # one calendar (metrics/calendar.py)
-
-if TYPE_CHECKING:
-    from data_access.selection import Period, Selection
 
 TIERS = ("mass", "affluent", "vip", "private")
 
@@ -105,48 +103,6 @@ def _is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-@dataclass(frozen=True)
-class Filters:
-    """What the user picked: a period (inclusive dates) and optional branches, officers, tiers."""
-
-    start: date
-    end: date
-    branch_ids: tuple[int, ...] = ()
-    officer_ids: tuple[int, ...] = ()
-    tiers: tuple[str, ...] = field(default=())
-
-    def __post_init__(self) -> None:
-        self.period  # noqa: B018  (building the two values validates them)
-        self.selection(Scope.bank())
-
-    @property
-    def start_ts(self) -> datetime:
-        """Start of the period as a timestamp (inclusive)."""
-        return self.period.start_ts
-
-    @property
-    def end_ts(self) -> datetime:
-        """Midnight after the last day (exclusive bound for timestamps)."""
-        return self.period.end_ts
-
-    @property
-    def period(self) -> Period:
-        """The time window alone."""
-        from data_access.selection import Period
-
-        return Period(self.start, self.end)
-
-    def selection(self, scope: Scope) -> Selection:
-        """The picks alone, for ``scope``."""
-        from data_access.selection import Selection
-
-        return Selection(scope, self.branch_ids, self.officer_ids, self.tiers)
-
-    def with_period(self, start: date, end: date) -> Filters:
-        """The same filters over another period (prior week, prior year)."""
-        return Filters(start, end, self.branch_ids, self.officer_ids, self.tiers)
-
-
 def apply_scope(
     stmt: sa.Select,
     scope: Scope,
@@ -179,22 +135,3 @@ def apply_owner_scope(stmt: sa.Select, scope: Scope, customer_col: sa.ColumnElem
     if scope.level == "bank":
         return stmt
     return stmt.where(customer_col.in_(owned_customers(scope)))
-
-
-def apply_filters(
-    stmt: sa.Select,
-    flt: Filters | Selection,
-    *,
-    time_col: sa.ColumnElement | None = None,
-    branch_col: sa.ColumnElement | None = None,
-    officer_col: sa.ColumnElement | None = None,
-    tier_col: sa.ColumnElement | None = None,
-) -> sa.Select:
-    """Apply the period and the branch / officer / tier lists to the columns given."""
-    from data_access.selection import Selection, restrict, within
-
-    if time_col is not None:
-        stmt = within(stmt, flt.period, time_col)  # type: ignore[union-attr]
-    # only the picks are read from here on: a Selection (no period) may stand for the Filters
-    picks = Selection(Scope.bank(), flt.branch_ids, flt.officer_ids, flt.tiers)
-    return restrict(stmt, picks, branch_col=branch_col, officer_col=officer_col, tier_col=tier_col)

@@ -9,8 +9,10 @@ customer_col=…)`` applies them, always with bound parameters: the scope (``bra
 ``officer = :o``, or nothing at all when the table has no officer column), then the period on
 the time column when one is given (``within``), then the picks
 (``IN`` lists; tiers on the table's own tier column, else through the value mart's current tier
-of ``customer_col``). ``data_access.filters.apply_scope`` / ``apply_filters`` are this function
-too, so every ``fetch_*`` scopes through it (tests/data_access/test_scope_every_fetch.py).
+of ``customer_col``). ``data_access.filters.apply_scope`` and its kin are this function too, so
+every ``fetch_*`` scopes through it (tests/data_access/test_scope_every_fetch.py). A fetch takes
+``(conn, selection, …)`` when it reads no time window, ``(conn, period, selection, …)`` when it
+does; the sidebar makes both (``dashboard.state.PageContext``).
 """
 
 from __future__ import annotations

@@ -244,7 +244,7 @@ if chosen:
 def book_overview() -> None:
     """Without a customer: the signals in the book (from the mart) and whom to look at first."""
     codes = tuple(s.code for s in standard.signals)
-    view = (ctx.filters.selection(ctx.scope), codes)
+    view = (ctx.selection, codes)
     with friendly_errors():
         counts = load_signal_counts(*view)
         leads = load_signal_leads(*view)

@@ -28,7 +28,7 @@ with friendly_errors():
     standard = load_standard().funnel
     stages = standard.codes
     stage_labels = {s.code: s.label(lang) for s in standard.stages}
-    view = ctx.filters.selection(ctx.scope)
+    view = ctx.selection
     campaigns = load_campaigns(view)
 if campaigns.is_empty():
     no_data("funnels.no_campaigns")
@@ -342,6 +342,6 @@ elif step is not None:
         "csv",
         f"call_list_{file_code}_{stages[step]}_{who}_{next_monday:%Y%m%d}",
         {"campaign": file_code, "step": stages[step], "officer": who,
-         "branches": list(ctx.filters.branch_ids), "officers": list(ctx.filters.officer_ids)},
+         "branches": list(ctx.selection.branch_ids), "officers": list(ctx.selection.officer_ids)},
         key="fn_download",
     )  # fmt: skip

@@ -34,7 +34,7 @@ from metrics.kpis import LOWER_IS_BETTER
 
 ctx = page_context()
 lang = ctx.lang
-flt = ctx.filters
+flt = ctx.selection  # the sidebar's picks
 week_end = ctx.week + timedelta(days=6)
 st.title(t("kpis.title"))
 st.caption(t("kpis.intro", start=f"{ctx.week:%Y-%m-%d}", end=f"{week_end:%Y-%m-%d}"))
@@ -295,7 +295,7 @@ export_button(
     lambda: build_weekly_report(report),  # built on click, off the page's run
     "html",
     f"weekly-kpis-{ctx.week:%Y-%m-%d}",
-    {"week": ctx.week, "branches": list(ctx.filters.branch_ids),
-     "officers": list(ctx.filters.officer_ids), "tiers": list(ctx.filters.tiers)},
+    {"week": ctx.week, "branches": list(flt.branch_ids),
+     "officers": list(flt.officer_ids), "tiers": list(flt.tiers)},
     key="kpis_download",
 )  # fmt: skip

@@ -57,7 +57,7 @@ whole_scope = Selection(ctx.scope)  # the whole scope: the score's benchmark
 st.caption(
     t("officers.period_caption", start=f"{weeks[0]:%Y-%m-%d}", end=f"{ctx.week_end:%Y-%m-%d}")
 )
-if ctx.filters.tiers:
+if ctx.selection.tiers:
     st.caption(t("officers.tiers_ignored"))  # officers' work is not split by customer tier
 
 with friendly_errors():
@@ -65,7 +65,7 @@ with friendly_errors():
     everyone = load_officers(ctx.scope)
     branches = load_branches(ctx.scope)
     book_officers = om.officers_in_view(everyone, roles=BOOK_ROLES)
-    shown = om.officers_in_view(book_officers, ctx.filters.branch_ids, ctx.filters.officer_ids)
+    shown = om.officers_in_view(book_officers, ctx.selection.branch_ids, ctx.selection.officer_ids)
 if shown.is_empty():
     no_data("officers.no_officers")
 

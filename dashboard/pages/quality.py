@@ -29,7 +29,7 @@ with friendly_errors():
     fields = tuple(f for f in standard.profile_fields if f in FIXABLE)
     ratio = standard.alerts.income_contradiction_ratio
     data = load_queue(ctx.period, ctx.selection, fields, ratio)
-    officers = load_officers(ctx.scope, ctx.filters.branch_ids)
+    officers = load_officers(ctx.scope, ctx.selection.branch_ids)
 queue: pl.DataFrame = data["queue"]
 contradicted = income_contradictions(
     data["income"],

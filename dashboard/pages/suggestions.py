@@ -30,7 +30,7 @@ with friendly_errors():
     st.caption(t("suggestions.intro", days=window))
     days = pick_days("suggestions", 90, "sg_days")
     # answers are given today, while the data may end earlier: the period reaches today
-    end = max(ctx.filters.end, date.today())
+    end = max(ctx.period.end, date.today())
     # the answers are not split by tier: the tiers stay out of the selection and the cache key
     picks = replace(ctx.selection, tiers=())
     outcomes = load_feedback_outcomes(days_to(end, days), picks, window)

@@ -1,4 +1,4 @@
-"""Filters and scope: validated on construction, applied in SQL with bound parameters."""
+"""Period, Selection and scope: validated on construction, applied in SQL with bound parameters."""
 
 from __future__ import annotations
 
@@ -11,28 +11,29 @@ from hypothesis import strategies as st
 
 from data_access import schema
 from data_access.errors import InvalidFilter
-from data_access.filters import Filters, Scope, apply_filters, apply_scope, week_start
+from data_access.filters import Scope, apply_scope, week_start
 from data_access.queries import org
+from data_access.selection import Period, Selection, restrict, within
 from tests.rows import insert_staff
 
-WEEK = Filters(date(2026, 11, 16), date(2026, 11, 22))
+WEEK = Period(date(2026, 11, 16), date(2026, 11, 22))
 
 
 @pytest.mark.parametrize(
-    "kwargs",
+    "build",
     [
-        pytest.param({"start": date(2026, 2, 1), "end": date(2026, 1, 1)}, id="end-before-start"),
-        pytest.param({"start": "2026-01-01", "end": date(2026, 1, 2)}, id="string-date"),
+        pytest.param(lambda: Period(date(2026, 2, 1), date(2026, 1, 1)), id="end-before-start"),
+        pytest.param(lambda: Period("2026-01-01", date(2026, 1, 2)), id="string-date"),
         pytest.param(
-            {**WEEK.__dict__, "branch_ids": ("1; drop table customers",)}, id="string-branch"
+            lambda: Selection(branch_ids=("1; drop table customers",)), id="string-branch"
         ),
-        pytest.param({**WEEK.__dict__, "branch_ids": [1, 2]}, id="list-not-tuple"),
-        pytest.param({**WEEK.__dict__, "tiers": ("gold",)}, id="unknown-tier"),
+        pytest.param(lambda: Selection(branch_ids=[1, 2]), id="list-not-tuple"),
+        pytest.param(lambda: Selection(tiers=("gold",)), id="unknown-tier"),
     ],
 )
-def test_bad_filters_are_refused(kwargs: dict) -> None:
+def test_bad_periods_and_picks_are_refused(build) -> None:
     with pytest.raises(InvalidFilter):
-        Filters(**kwargs)
+        build()
 
 
 @pytest.mark.parametrize(
@@ -52,10 +53,8 @@ def test_bad_scopes_are_refused(build) -> None:
 def test_values_are_bound_parameters_not_sql_text() -> None:
     stmt = sa.select(schema.footprints.c.amount)
     stmt = apply_scope(stmt, Scope.branch(3), schema.footprints.c.branch_id)
-    stmt = apply_filters(
-        stmt,
-        WEEK.with_period(date(2026, 1, 5), date(2026, 1, 11)),
-        time_col=schema.footprints.c.occurred_at,
+    stmt = within(
+        stmt, Period(date(2026, 1, 5), date(2026, 1, 11)), schema.footprints.c.occurred_at
     )
     compiled = stmt.compile()
     assert "3" not in str(compiled).split("WHERE", 1)[1]
@@ -96,18 +95,17 @@ def _seed_two_branches(engine: sa.Engine) -> None:
         )
 
 
-def _branch_total(conn: sa.Connection, scope: Scope, flt: Filters) -> list[tuple[int, float]]:
+def _branch_total(
+    conn: sa.Connection, period: Period, selection: Selection
+) -> list[tuple[int, float]]:
     fp = schema.footprints
     stmt = (
         sa.select(fp.c.branch_id, sa.func.sum(fp.c.amount))
         .group_by(fp.c.branch_id)
         .order_by(fp.c.branch_id)
     )
-    stmt = apply_filters(
-        apply_scope(stmt, scope, fp.c.branch_id),
-        flt,
-        time_col=fp.c.occurred_at,
-        branch_col=fp.c.branch_id,
+    stmt = restrict(
+        stmt, selection, period=period, time_col=fp.c.occurred_at, branch_col=fp.c.branch_id
     )
     return [tuple(r) for r in conn.execute(stmt)]
 
@@ -115,19 +113,12 @@ def _branch_total(conn: sa.Connection, scope: Scope, flt: Filters) -> list[tuple
 def test_scope_and_filters_on_both_databases(empty_engine: sa.Engine) -> None:
     _seed_two_branches(empty_engine)
     with empty_engine.connect() as conn:
-        assert _branch_total(conn, Scope.bank(), WEEK) == [(1, 200.0), (2, 600.0)]
-        assert _branch_total(conn, Scope.branch(1), WEEK) == [(1, 200.0)]
-        # a branch scope cannot be widened by asking for another branch in the filters
-        assert (
-            _branch_total(conn, Scope.branch(1), Filters(WEEK.start, WEEK.end, branch_ids=(2,)))
-            == []
-        )
-        assert (
-            _branch_total(
-                conn, Scope.bank(), WEEK.with_period(date(2026, 11, 18), date(2026, 11, 30))
-            )
-            == []
-        )
+        assert _branch_total(conn, WEEK, Selection()) == [(1, 200.0), (2, 600.0)]
+        assert _branch_total(conn, WEEK, Selection(Scope.branch(1))) == [(1, 200.0)]
+        # a branch scope cannot be widened by asking for another branch in the picks
+        assert _branch_total(conn, WEEK, Selection(Scope.branch(1), branch_ids=(2,))) == []
+        later = Period(date(2026, 11, 18), date(2026, 11, 30))
+        assert _branch_total(conn, later, Selection()) == []
         assert org.fetch_officers(conn, Scope.officer(1, 11))["officer_id"].to_list() == [11]
         assert org.fetch_branches(conn, Scope.branch(2))["branch_id"].to_list() == [2]
 
@@ -143,7 +134,7 @@ def test_branch_scope_never_leaks_whatever_the_filter(
     engine = _leak_engine(tmp_path_factory)
     with engine.connect() as conn:
         rows = _branch_total(
-            conn, Scope.branch(scope_branch), Filters(WEEK.start, WEEK.end, branch_ids=tuple(asked))
+            conn, WEEK, Selection(Scope.branch(scope_branch), branch_ids=tuple(asked))
         )
     assert all(branch == scope_branch for branch, _ in rows)
 

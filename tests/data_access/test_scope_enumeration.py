@@ -6,18 +6,20 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date, timedelta
 
 import polars as pl
 import pytest
 import sqlalchemy as sa
 
-from data_access.filters import Filters, Scope
+from data_access.filters import Scope
 from data_access.masking import PERSONAL_COLUMN_NAMES, protect
 from data_access.queries.signals import SignalQuery
 from data_access.queries.value import SegmentDefinition
 from data_access.roles import ROLES, scope_for
 from data_access.schema import FUNNEL_STAGES, campaigns, customers, officers
+from data_access.selection import Period, Selection
 from metrics.standards import load_standards
 from tests.data_access.fetches import all_fetches
 from tests.data_access.personal import stored_personal
@@ -88,15 +90,14 @@ class Bank:
 def _args(name: str, fn: Callable, scope: Scope, bank: Bank, customer_id: int) -> dict:
     """Arguments by parameter name; the filters ask for the other branch and officer too."""
     standards = load_standards()
-    hostile = Filters(
-        AS_OF - timedelta(days=83),
-        AS_OF,
+    period = Period(AS_OF - timedelta(days=83), AS_OF)
+    hostile = Selection(  # the picks ask for the other branch and officer too
+        Scope.bank(),
         branch_ids=(bank.mine, bank.other),
         officer_ids=(bank.officer, bank.other_officer),
     )
     months = [date(2026, m, 1) for m in range(6, 12)]
     values = {
-        "flt": hostile,
         "as_of": AS_OF,
         "since": AS_OF - timedelta(days=365),
         "until": AS_OF,
@@ -133,11 +134,11 @@ def _args(name: str, fn: Callable, scope: Scope, bank: Bank, customer_id: int) -
         if p.name == "scope":
             out["scope"] = scope
         elif p.name == "selection":
-            out["selection"] = hostile.selection(scope)
+            out["selection"] = replace(hostile, scope=scope)
         elif p.name == "period":
-            out["period"] = hostile.period
+            out["period"] = period
         elif p.name == "query":
-            out["query"] = SignalQuery(hostile.selection(scope), AS_OF, values["customer_ids"])
+            out["query"] = SignalQuery(replace(hostile, scope=scope), AS_OF, values["customer_ids"])
         elif p.name in values:
             out[p.name] = values[p.name]
         elif p.default is inspect.Parameter.empty:

@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from data_access.errors import InvalidFilter
-from data_access.filters import Filters, Scope
+from data_access.filters import Scope
 from data_access.schema import customers, footprints
 from data_access.selection import Period, Selection, restrict
 
@@ -27,13 +27,6 @@ def test_a_selection_refuses_unknown_tiers_and_non_integer_ids() -> None:
         Selection(tiers=("gold",))
     with pytest.raises(InvalidFilter, match="branch_ids"):
         Selection(branch_ids=("1",))  # type: ignore[arg-type]
-
-
-def test_filters_split_into_period_and_selection() -> None:
-    flt = Filters(date(2026, 11, 16), date(2026, 11, 22), (1, 2), (7,), ("vip",))
-    assert flt.period == Period(date(2026, 11, 16), date(2026, 11, 22))
-    scope = Scope.branch(1)
-    assert flt.selection(scope) == Selection(scope, (1, 2), (7,), ("vip",))
 
 
 def test_restrict_applies_scope_then_picks() -> None:

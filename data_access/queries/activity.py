@@ -1,15 +1,18 @@
 """Reads of the activity marts: the same answers as the live footprint queries, for the marts' day.
 
 Each ``fetch_*`` returns the frame of its live counterpart in ``data_access.queries.loyalty`` /
-``quality`` when the marts cover the request (refreshed for that ``as_of``), else ``None``;
-the live fetches ask through ``mart_or_live``, which runs the live query then. Tests compare both
-on DuckDB and PostgreSQL.
+``quality`` / ``officers`` when the marts cover the request (refreshed for that ``as_of``), else
+``None``; the live fetches are made by ``mart_first``, which runs the live query then. Tests
+compare both on DuckDB and PostgreSQL.
 """
 
 from __future__ import annotations
 
+import inspect
+import sys
 from collections.abc import Callable
 from datetime import date, timedelta
+from typing import Concatenate, ParamSpec
 
 import polars as pl
 import sqlalchemy as sa
@@ -26,6 +29,8 @@ from data_access.schema import (
     officer_activity_weeks,
 )
 from data_access.selection import Period, Selection, restrict_rows, restrict_table
+
+P = ParamSpec("P")
 
 
 def _covered(
@@ -47,17 +52,33 @@ def _covered(
     return read(conn, stmt, schema)
 
 
-def mart_or_live(
-    conn: sa.Connection,
+def mart_first(
+    live: Callable[P, sa.Select],
     mart: Callable[..., pl.DataFrame | None],
-    live: sa.Select,
     schema: dict,
-    *args: object,
-) -> pl.DataFrame:
-    """What a live fetch returns: ``mart(conn, *args, schema)`` (a reader of this module) when
-    the marts cover the request, else the rows of the ``live`` select."""
-    found = mart(conn, *args, schema)
-    return found if found is not None else frame(conn, live, schema)
+    doc: str,
+) -> Callable[Concatenate[sa.Connection, P], pl.DataFrame]:
+    """A live fetch, named as its ``mart`` (a reader of this module) and documented by ``doc``:
+    ``mart``'s frame when the marts cover the request, else the rows of the ``live`` select; it
+    takes ``live``'s arguments after ``conn``."""
+
+    def fetch(conn: sa.Connection, *args: P.args, **kwargs: P.kwargs) -> pl.DataFrame:
+        found = mart(conn, *args, **kwargs, schema=schema)
+        return found if found is not None else frame(conn, live(*args, **kwargs), schema)
+
+    fetch.__name__ = fetch.__qualname__ = mart.__name__
+    fetch.__doc__ = doc
+    # The fetch belongs to the module that makes it, as cached_fetch's loaders do: the scope
+    # meta-tests find every fetch_* by its module and name it from its signature.
+    fetch.__module__ = sys._getframe(1).f_globals["__name__"]
+    signature = inspect.signature(live)
+    conn = inspect.Parameter(
+        "conn", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation="sa.Connection"
+    )
+    fetch.__signature__ = signature.replace(  # type: ignore[attr-defined]
+        parameters=[conn, *signature.parameters.values()], return_annotation="pl.DataFrame"
+    )
+    return fetch
 
 
 def select_weekly_activity(selection: Selection, since: date) -> sa.Select:

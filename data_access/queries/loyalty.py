@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from data_access.errors import DataUnavailable
 from data_access.filters import Scope, apply_scope
 from data_access.masking import personal
+from data_access.queries import activity
 from data_access.queries._frames import frame, schema_of
 from data_access.queries._sql import (
     OUTFLOW_COUNTERPARTIES,
@@ -312,15 +313,13 @@ def select_cohort_activity(selection: Selection, since: date, as_of: date) -> sa
     )
 
 
-def fetch_cohort_activity(
-    conn: sa.Connection, selection: Selection, since: date, as_of: date
-) -> pl.DataFrame:
-    """cohort_month, month, active, last_active (see ``select_cohort_activity``)."""
-    from data_access.queries import activity  # the activity mart, when refreshed for as_of
-
-    live = select_cohort_activity(selection, since, as_of)
-    mart = activity.fetch_cohort_activity
-    return activity.mart_or_live(conn, mart, live, COHORT_ACTIVITY_SCHEMA, selection, since, as_of)
+# The activity mart answers when it was refreshed for as_of (likewise the weekly counts below).
+fetch_cohort_activity = activity.mart_first(
+    select_cohort_activity,
+    activity.fetch_cohort_activity,
+    COHORT_ACTIVITY_SCHEMA,
+    "cohort_month, month, active, last_active (see ``select_cohort_activity``).",
+)
 
 
 def select_weekly_activity(selection: Selection, since: date, as_of: date) -> sa.Select:
@@ -370,15 +369,12 @@ def select_weekly_activity(selection: Selection, since: date, as_of: date) -> sa
     )
 
 
-def fetch_weekly_activity(
-    conn: sa.Connection, selection: Selection, since: date, as_of: date
-) -> pl.DataFrame:
-    """Weekly activity counts for ``metrics.retention.lifecycle``."""
-    from data_access.queries import activity  # the activity mart, when refreshed for as_of
-
-    live = select_weekly_activity(selection, since, as_of)
-    mart = activity.fetch_weekly_activity
-    return activity.mart_or_live(conn, mart, live, WEEKLY_COUNT_SCHEMA, selection, since, as_of)
+fetch_weekly_activity = activity.mart_first(
+    select_weekly_activity,
+    activity.fetch_weekly_activity,
+    WEEKLY_COUNT_SCHEMA,
+    "Weekly activity counts for ``metrics.retention.lifecycle``.",
+)
 
 
 def fetch_latest_tier_months(conn: sa.Connection, as_of: date) -> tuple[date, date] | None:

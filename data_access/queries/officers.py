@@ -9,6 +9,7 @@ from __future__ import annotations
 import polars as pl
 import sqlalchemy as sa
 
+from data_access.queries import activity
 from data_access.queries._frames import frame
 from data_access.queries._sql import week_of
 from data_access.schema import (
@@ -36,15 +37,13 @@ def select_activity_weekly(period: Period, selection: Selection) -> sa.Select:
     return stmt.order_by(t.c.officer_id, week, t.c.kind)
 
 
-def fetch_activity_weekly(
-    conn: sa.Connection, period: Period, selection: Selection
-) -> pl.DataFrame:
-    """officer_id, branch_id, week_start, kind, n: activity counts in the period."""
-    from data_access.queries import activity  # the activity mart, for whole weeks it covers
-
-    live = select_activity_weekly(period, selection)
-    mart = activity.fetch_activity_weekly
-    return activity.mart_or_live(conn, mart, live, ACTIVITY_SCHEMA, period, selection)
+# The activity mart answers for the whole weeks it covers.
+fetch_activity_weekly = activity.mart_first(
+    select_activity_weekly,
+    activity.fetch_activity_weekly,
+    ACTIVITY_SCHEMA,
+    "officer_id, branch_id, week_start, kind, n: activity counts in the period.",
+)
 
 
 def _officer_weekly(

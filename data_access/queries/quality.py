@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from data_access.filters import apply_owner_scope
 from data_access.masking import personal
+from data_access.queries import activity
 from data_access.queries._frames import frame
 from data_access.schema import customers, footprints, loan_applications
 from data_access.selection import Period, Selection, restrict, within
@@ -190,18 +191,15 @@ def income_evidence_from(
     return stmt.order_by(c.customer_id)
 
 
-@personal
-def fetch_profile_income_evidence(
-    conn: sa.Connection, period: Period, selection: Selection, min_ratio: float
-) -> pl.DataFrame:
-    """customer_id, branch_id, officer_id, name, declared_income, observed_inflow, inflow_count."""
-    from data_access.queries import activity  # the activity mart, when refreshed for the end
-
-    live = select_profile_income_evidence(period, selection, min_ratio)
-    mart = activity.fetch_profile_income_evidence
-    return activity.mart_or_live(
-        conn, mart, live, PROFILE_EVIDENCE_SCHEMA, period, selection, min_ratio
+# The activity mart answers when it was refreshed for the period's end (likewise below).
+fetch_profile_income_evidence = personal(
+    activity.mart_first(
+        select_profile_income_evidence,
+        activity.fetch_profile_income_evidence,
+        PROFILE_EVIDENCE_SCHEMA,
+        "customer_id, branch_id, officer_id, name, declared_income, observed_inflow, inflow_count.",
     )
+)
 
 
 def _applications(stmt: sa.Select, period: Period, selection: Selection) -> sa.Select:
@@ -291,16 +289,14 @@ def applications_with_evidence(
     return _applications(stmt, period, selection).order_by(la.c.applied_on, la.c.application_id)
 
 
-@personal
-def fetch_application_evidence(
-    conn: sa.Connection, period: Period, selection: Selection
-) -> pl.DataFrame:
-    """One row per application in the period with declared income / place and observed evidence."""
-    from data_access.queries import activity  # the activity mart, when refreshed for the end
-
-    live = select_application_evidence(period, selection)
-    mart = activity.fetch_application_evidence
-    return activity.mart_or_live(conn, mart, live, APPLICATION_EVIDENCE_SCHEMA, period, selection)
+fetch_application_evidence = personal(
+    activity.mart_first(
+        select_application_evidence,
+        activity.fetch_application_evidence,
+        APPLICATION_EVIDENCE_SCHEMA,
+        "One row per application in the period with declared income / place and observed evidence.",
+    )
+)
 
 
 def select_applicant_places(period: Period, selection: Selection) -> sa.Select:
@@ -317,12 +313,9 @@ def select_applicant_places(period: Period, selection: Selection) -> sa.Select:
     return stmt.order_by(fp.c.customer_id, sa.desc("n"), fp.c.place)
 
 
-def fetch_applicant_places(
-    conn: sa.Connection, period: Period, selection: Selection
-) -> pl.DataFrame:
-    """customer_id, place, n: where the period's applicants were seen."""
-    from data_access.queries import activity  # the activity mart, when refreshed for the end
-
-    live = select_applicant_places(period, selection)
-    mart = activity.fetch_applicant_places
-    return activity.mart_or_live(conn, mart, live, PLACES_SCHEMA, period, selection)
+fetch_applicant_places = activity.mart_first(
+    select_applicant_places,
+    activity.fetch_applicant_places,
+    PLACES_SCHEMA,
+    "customer_id, place, n: where the period's applicants were seen.",
+)

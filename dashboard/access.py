@@ -17,6 +17,7 @@ import streamlit as st
 
 from dashboard.db import get_engine
 from dashboard.i18n import t
+from dashboard.state import PageContext
 from data_access import audit, auth
 from data_access.auth import User
 from data_access.filters import Scope
@@ -185,14 +186,14 @@ def watermark(user: User) -> None:
     )
 
 
-def audit_page_view(user: User, url_path: str, context: object) -> None:
+def audit_page_view(user: User, url_path: str, context: PageContext) -> None:
     """One 'page_view' entry per page, filter choice and open tab (not per rerun of a view)."""
-    flt = getattr(context, "filters", None)
+    picks = context.selection
     view = {
-        "week": str(getattr(context, "week", "")),
-        "branches": list(getattr(flt, "branch_ids", ())),
-        "officers": list(getattr(flt, "officer_ids", ())),
-        "tiers": list(getattr(flt, "tiers", ())),
+        "week": str(context.week),
+        "branches": list(picks.branch_ids),
+        "officers": list(picks.officer_ids),
+        "tiers": list(picks.tiers),
     }
     if (tab := _open_tab(url_path)) is not None:
         view["tab"] = tab

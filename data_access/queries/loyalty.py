@@ -511,11 +511,10 @@ def fetch_contacts(
 ) -> pl.DataFrame:
     """Name and phone (unmasked: mask before showing) of some customers the scope may see."""
     c = customers.c
-    stmt = sa.select(c.customer_id, c.name, c.phone, c.branch_id, c.officer_id).where(
-        c.customer_id.in_(customer_ids)
-    )
-    if not customer_ids:
+    stmt = sa.select(c.customer_id, c.name, c.phone, c.branch_id, c.officer_id)
+    if not customer_ids:  # before in_(): an empty tuple would be coerced as one value
         return pl.DataFrame(schema=schema_of(stmt))
+    stmt = stmt.where(c.customer_id.in_(customer_ids))
     return frame(conn, apply_scope(stmt, scope, c.branch_id, c.officer_id))
 
 

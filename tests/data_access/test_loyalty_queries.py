@@ -404,6 +404,18 @@ def test_mart_reads_with_value_columns_and_contacts(engine: sa.Engine) -> None:
     assert contacts.rows() == [(1, "张三", "13812341234", 1, 10)]  # customer 3 is out of scope
 
 
+def test_no_customers_no_contacts_and_no_in_list(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An empty churn list runs no query and gives the contact columns, empty. (Building IN () first
+    sent SQLAlchemy through its ORM inspection hook, which raced a lazy import of the ORM under
+    20 concurrent sessions: the load test's loyalty page crashed for a selection without churn
+    risk.)"""
+    built: list[object] = []
+    monkeypatch.setattr(q, "frame", lambda *a, **k: built.append(a) or pl.DataFrame())
+    empty = q.fetch_contacts(None, Scope.branch(1), ())  # type: ignore[arg-type]
+    assert empty.columns == ["customer_id", "name", "phone", "branch_id", "officer_id"]
+    assert empty.is_empty() and built == []
+
+
 def test_empty_database_gives_empty_frames(empty_engine: sa.Engine) -> None:
     with empty_engine.connect() as conn:
         assert q.fetch_loyalty_inputs(conn, Selection(), AS_OF).is_empty()

@@ -261,3 +261,32 @@ def test_duckdb_says_plainly_it_cannot_drop_an_indexed_column(tmp_path) -> None:
         with pytest.raises(NotImplementedError, match="ix_customer_value_branch covers it"):
             op.drop_column("customer_value", "officer_id")
     engine.dispose()
+
+
+def test_0007_goes_down_and_up_again_with_rows_intact(blank_engine: sa.Engine) -> None:
+    """Down to 0006 and back to the head: every row and the same shape (keys, indexes) at each
+    end; on DuckDB footprints regains its primary key at 0006 and loses it again at 0007 (the
+    downgrade once failed: DuckDB adds no key to a table whose index went in the same
+    transaction)."""
+    from alembic import command
+
+    migrate.upgrade(blank_engine)
+    written = _fill(blank_engine, metadata)
+    shape = _shape(blank_engine)
+
+    def keyed() -> bool:
+        with blank_engine.connect() as conn:
+            return ("footprints", "PRIMARY KEY") in {
+                tuple(r[:2]) for r in conn.execute(_CONSTRAINTS)
+            }
+
+    duckdb = blank_engine.dialect.name == "duckdb"
+    assert keyed() is not duckdb  # schema.UNKEYED_ON_DUCKDB
+    with blank_engine.begin() as conn:
+        command.downgrade(migrate.alembic_config(conn), "0006")
+    assert keyed()
+    assert _read(blank_engine, metadata) == written
+    migrate.upgrade(blank_engine)
+    assert keyed() is not duckdb
+    assert _shape(blank_engine) == shape
+    assert _read(blank_engine, metadata) == written

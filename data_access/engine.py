@@ -6,6 +6,7 @@ import logging
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.pool import StaticPool
@@ -121,3 +122,18 @@ def require_schema(conn: sa.Connection) -> None:
         raise SchemaMissing(
             "the database has no Footprint tables: run `python -m data_access init`"
         )
+
+
+@contextmanager
+def duckdb_memory_limit(raw: Any, limit: str) -> Iterator[None]:
+    """DuckDB's buffer pool capped at ``limit`` on a driver connection, the old cap put back after.
+
+    The setting is global to the database instance, so every pooled connection obeys it; its
+    default, 80% of RAM, would keep much of a bulk load in memory.
+    """
+    before = raw.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+    raw.execute("SET memory_limit = ?", [limit])
+    try:
+        yield
+    finally:
+        raw.execute("SET memory_limit = ?", [before])

@@ -16,7 +16,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import sqlalchemy as sa
 
-from data_access.engine import create_schema, drop_schema, has_schema
+from data_access.engine import create_schema, drop_schema, duckdb_memory_limit, has_schema
 from data_access.errors import DatabaseNotEmpty, NotDemoData
 from data_access.load_state import DEMO_WRITER, fetch_load_state
 from data_access.pgcopy import copy_csv_from_stdin
@@ -60,24 +60,15 @@ def _duckdb(fairy) -> object:
 
 @contextmanager
 def memory_cap(engine: sa.Engine, limit: str = "2GB") -> Iterator[None]:
-    """Cap DuckDB's buffer pool while building, restored after.
-
-    Its default is 80% of RAM, and it would keep much of what was written, and the mart
-    refreshers' intermediates, in memory. The setting is global to the database instance, so
-    every pooled connection obeys it.
-    """
+    """Cap DuckDB's buffer pool while building (what was written and the mart refreshers'
+    intermediates would stay in memory), restored after."""
     if engine.dialect.name != "duckdb":
         yield
         return
     fairy = engine.raw_connection()
     try:
-        con = _duckdb(fairy)
-        before = con.execute("select current_setting('memory_limit')").fetchone()[0]
-        con.execute("SET memory_limit = ?", [limit])
-        try:
+        with duckdb_memory_limit(_duckdb(fairy), limit):
             yield
-        finally:
-            con.execute("SET memory_limit = ?", [before])
     finally:
         fairy.close()
 

@@ -30,7 +30,7 @@ import polars as pl
 import sqlalchemy as sa
 
 from data_access import load_state
-from data_access.engine import create_schema, has_schema
+from data_access.engine import create_schema, duckdb_memory_limit, has_schema
 from data_access.errors import InvalidImport
 from data_access.importing.convert import convert
 from data_access.importing.mapping import Mapping, TableMapping, load_mapping
@@ -97,26 +97,13 @@ def _write_lock(engine: sa.Engine) -> AbstractContextManager[object]:
 
 @contextmanager
 def _memory_limit(conn: sa.Connection, limit: str) -> Iterator[None]:
-    """Cap DuckDB's buffer pool (global to the database instance) while the import runs.
-
-    Its default is 80% of RAM, and it would keep the staged rows in memory.
-    """
+    """Cap DuckDB's buffer pool while the import runs (it would keep the staged rows in memory)."""
     if conn.dialect.name != "duckdb":
         yield
         return
-    raw = conn.connection.driver_connection  # not through SQLAlchemy: no transaction begun
-    before = _swap_memory_limit(raw, limit)
-    try:
+    # on the driver connection, not through SQLAlchemy: no transaction begun
+    with duckdb_memory_limit(conn.connection.driver_connection, limit):
         yield
-    finally:
-        _swap_memory_limit(raw, before)
-
-
-def _swap_memory_limit(raw: Any, limit: str) -> str:
-    """Set DuckDB's memory limit on a driver connection; the limit it replaced."""
-    before = raw.execute("SELECT current_setting('memory_limit')").fetchone()[0]
-    raw.execute("SET memory_limit = ?", [limit])
-    return before
 
 
 @dataclass

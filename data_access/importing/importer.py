@@ -38,7 +38,7 @@ from data_access.importing.messages import reason
 from data_access.importing.readers import CSV_BLOCK, Chunk, open_source, read_csv
 from data_access.importing.rejects import RejectsWriter, original_line
 from data_access.importing.rules import EVENT_DATES, TABLE_RULES, TableRules
-from data_access.importing.validate import KeyTracker, Period, RowValidator, duplicate_reasons
+from data_access.importing.validate import DataWindow, KeyTracker, RowValidator, duplicate_reasons
 from data_access.schema import bank_meta, import_batches, metadata
 
 Progress = Callable[[str, float], None]
@@ -554,11 +554,11 @@ def import_file(
                     "`python -m data_access upgrade` first"
                 )
             old_as_of = _data_as_of(conn)
-            period = Period(
+            window = DataWindow(
                 m.period_start or DEFAULT_PERIOD_START,
                 m.period_end or datetime.now(UTC).date(),
             )
-            validator = RowValidator(tm, period, _reference_ids(conn, rules), lang)
+            validator = RowValidator(tm, window, _reference_ids(conn, rules), lang)
             tracker = KeyTracker(rules.key)
             spark = conn.dialect.name == "hive"
             source = SparkSource(conn, rules, tm) if spark else ChunkSource(conn, rules, tm)

@@ -34,8 +34,10 @@ EARLIEST = date(1900, 1, 1)
 
 
 @dataclass(frozen=True)
-class Period:
-    """Dates an event may carry (inclusive); older life dates only need to be after 1900."""
+class DataWindow:
+    """The dates an imported event may carry (the mapping's data period, both ends included);
+    life dates (birth, opening) only need to be after 1900 and not after ``end``. Not the query
+    ``data_access.selection.Period``, which a page asks for."""
 
     start: date
     end: date
@@ -77,7 +79,7 @@ class RowValidator:
     def __init__(
         self,
         tm: TableMapping,
-        period: Period,
+        window: DataWindow,
         references: dict[str, pl.Series],
         lang: str,
     ) -> None:
@@ -87,7 +89,7 @@ class RowValidator:
         self.meta: dict[str, list[_Meta]] = {}
         self.rules: dict[str, list[Rule]] = {}
         for col in tm.columns:
-            self.rules[col], self.meta[col] = self._checks(table, table.c[col], period, references)
+            self.rules[col], self.meta[col] = self._checks(table, table.c[col], window, references)
         self.nullable = {col: table.c[col].nullable for col in tm.columns}
 
     @cached_property
@@ -108,7 +110,7 @@ class RowValidator:
         self,
         table: sa.Table,
         column: sa.Column,
-        period: Period,
+        window: DataWindow,
         references: dict[str, pl.Series],
     ) -> tuple[list[Rule], list[_Meta]]:
         kind = kind_of(column)
@@ -125,15 +127,15 @@ class RowValidator:
             checks.append(lambda c: c.is_between(low_n, high_n))
             meta.append(_Meta("range", {"low": f"{bounds[0]:,.0f}", "high": f"{bounds[1]:,.0f}"}))
         if kind in ("date", "datetime"):
-            low = period.start if column.name in EVENT_DATES else EARLIEST
+            low = window.start if column.name in EVENT_DATES else EARLIEST
             lo, hi = (
-                (datetime.combine(low, time.min), datetime.combine(period.end, time.max))
+                (datetime.combine(low, time.min), datetime.combine(window.end, time.max))
                 if kind == "datetime"
-                else (low, period.end)
+                else (low, window.end)
             )
             checks.append(lambda c: c.is_between(lo, hi))
             meta.append(
-                _Meta("date_range", {"low": low.isoformat(), "high": period.end.isoformat()})
+                _Meta("date_range", {"low": low.isoformat(), "high": window.end.isoformat()})
             )
         if kind == "text":
             length = getattr(column.type, "length", None)

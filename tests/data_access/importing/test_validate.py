@@ -11,7 +11,7 @@ import pytest
 
 from data_access.importing.convert import REASON_SCHEMA
 from data_access.importing.mapping import load_mapping
-from data_access.importing.validate import KeyTracker, Period, RowValidator
+from data_access.importing.validate import DataWindow, KeyTracker, RowValidator
 
 GOOD = {
     "footprint_id": 1,
@@ -47,7 +47,7 @@ def _validator() -> RowValidator:
         "customers": pl.Series("customers", [7, 8], dtype=pl.Int64),
         "branches": pl.Series("branches", [1, 2], dtype=pl.Int64),
     }
-    return RowValidator(tm, Period(date(2000, 1, 1), date(2026, 11, 22)), refs, "en")
+    return RowValidator(tm, DataWindow(date(2000, 1, 1), date(2026, 11, 22)), refs, "en")
 
 
 def _frame() -> pl.DataFrame:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
 
 import polars as pl
 import streamlit as st
@@ -34,19 +33,18 @@ from metrics.kpis import LOWER_IS_BETTER
 
 ctx = page_context()
 lang = ctx.lang
-flt = ctx.selection  # the sidebar's picks
-week_end = ctx.week + timedelta(days=6)
+selection = ctx.selection  # the sidebar's picks
 st.title(t("kpis.title"))
-st.caption(t("kpis.intro", start=f"{ctx.week:%Y-%m-%d}", end=f"{week_end:%Y-%m-%d}"))
+st.caption(t("kpis.intro", start=f"{ctx.week:%Y-%m-%d}", end=f"{ctx.week_end:%Y-%m-%d}"))
 
 with friendly_errors():
     alerts = load_standard().alerts
     # the KPIs read no tiers: the tier list stays out of the selection, and so of the cache key
-    picks = replace(ctx.selection, tiers=())
+    picks = replace(selection, tiers=())
     view = load_week_view(ctx.week, picks)
     officer_weekly = load_officer_weekly(league_period(ctx.week), picks)
     branches = load_branches(ctx.scope)
-    officers = load_officers(ctx.scope, flt.branch_ids)
+    officers = load_officers(ctx.scope, selection.branch_ids)
 weekly, targets, bank, by_branch = view.weekly, view.targets, view.bank, view.by_branch
 if weekly.filter(pl.col("week_start") == ctx.week).is_empty():
     no_data("kpis.no_data_week")
@@ -56,20 +54,20 @@ officer_names = dict(zip(officers["officer_id"].to_list(), officers["name"].to_l
 kpi_labels = {k: t(f"kpis.kpi_{k}") for k in KPI_ORDER}
 # nothing picked: every branch in reach; for a scope of some branches (a branch president) that
 # is those branches, named, not "all branches"
-in_reach = flt.branch_ids or (() if ctx.scope.level == "bank" else tuple(branch_names))
-selection = (
+in_reach = selection.branch_ids or (() if ctx.scope.level == "bank" else tuple(branch_names))
+selection_text = (  # the selection in words, for the card header and the report
     "、".join(branch_names.get(b, str(b)) for b in in_reach)
     if in_reach
     else t("kpis.selection_all")
 )
-if flt.officer_ids:
-    selection += " · " + "、".join(officer_names.get(o, str(o)) for o in flt.officer_ids)
+if selection.officer_ids:
+    selection_text += " · " + "、".join(officer_names.get(o, str(o)) for o in selection.officer_ids)
     st.info(t("kpis.officer_note"))
-if flt.tiers:
+if selection.tiers:
     st.caption(t("kpis.tiers_note"))
 
 # --- KPI cards ---------------------------------------------------------------------------------
-st.subheader(t("kpis.cards_header") + f" · {selection}")
+st.subheader(t("kpis.cards_header") + f" · {selection_text}")
 rows = {row["kpi"]: row for row in bank.iter_rows(named=True)}
 cards = st.container(key="fp_cards_kpis")  # two across on a phone and on paper (style.py)
 for start in range(0, len(KPI_ORDER), 4):
@@ -239,8 +237,8 @@ book_officers = officers.filter(pl.col("role").is_in(BOOK_ROLES))
 league = km.officer_league(
     officer_weekly.filter(pl.col("officer_id").is_in(book_officers["officer_id"].to_list())),
     week=ctx.week,
-    officers=book_officers.filter(pl.col("officer_id").is_in(flt.officer_ids))
-    if flt.officer_ids
+    officers=book_officers.filter(pl.col("officer_id").is_in(selection.officer_ids))
+    if selection.officer_ids
     else book_officers,
 ).with_columns(
     pl.col("officer_id").replace_strict(officer_names, default=None).alias("officer"),
@@ -281,7 +279,7 @@ report = WeeklyReport(
     lang=lang,
     week=ctx.week,
     as_of=ctx.as_of,
-    selection=selection,
+    selection=selection_text,
     bank=bank,
     ranking=ranking,
     league=league,
@@ -295,7 +293,7 @@ export_button(
     lambda: build_weekly_report(report),  # built on click, off the page's run
     "html",
     f"weekly-kpis-{ctx.week:%Y-%m-%d}",
-    {"week": ctx.week, "branches": list(flt.branch_ids),
-     "officers": list(flt.officer_ids), "tiers": list(flt.tiers)},
+    {"week": ctx.week, "branches": list(selection.branch_ids),
+     "officers": list(selection.officer_ids), "tiers": list(selection.tiers)},
     key="kpis_download",
 )  # fmt: skip

@@ -140,35 +140,31 @@ def restrict(
     return stmt
 
 
-def restrict_table(stmt: sa.Select, selection: Selection, table: sa.Table) -> sa.Select:
-    """``restrict`` by the columns ``table`` carries: its ``branch_id`` and ``officer_id``, and for
-    the tier picks its ``tier``, else its customers' current tier through ``customer_id``
-    (customers, a per-customer mart, a mart of cells by tier)."""
-    c = table.c
-    return restrict(
-        stmt,
-        selection,
-        branch_col=c.branch_id,
-        officer_col=c.get("officer_id"),
-        tier_col=c.get("tier"),
-        customer_col=c.get("customer_id"),
-    )
-
-
-def restrict_rows(
+def restrict_table(
     stmt: sa.Select,
-    period: Period,
     selection: Selection,
     table: sa.Table,
-    time_col: sa.ColumnElement,
+    *,
+    period: Period | None = None,
+    time_col: sa.ColumnElement | None = None,
+    tier_picks: bool = True,
 ) -> sa.Select:
-    """``restrict`` on a table that carries its own ``branch_id`` and ``officer_id``: the scope,
-    the period on ``time_col``, then the branch and officer picks."""
+    """``restrict`` by the columns ``table`` carries: its ``branch_id`` and ``officer_id``, the
+    ``period`` on ``time_col`` when given, and the tier picks on its ``tier``, else on its
+    customers' current tier through ``customer_id`` (customers, a per-customer mart, a mart of
+    cells by tier).
+
+    ``tier_picks=False`` leaves the tier picks out: for rows that count officers' work
+    (activities, soft footprints captured, conversions credited), which is not split by customer
+    tier (the officers page says the picks are ignored) even where the rows name a customer."""
+    c = table.c
     return restrict(
         stmt,
         selection,
         period=period,
         time_col=time_col,
-        branch_col=table.c.branch_id,
-        officer_col=table.c.officer_id,
+        branch_col=c.branch_id,
+        officer_col=c.get("officer_id"),
+        tier_col=c.get("tier") if tier_picks else None,
+        customer_col=c.get("customer_id") if tier_picks else None,
     )

@@ -28,7 +28,7 @@ from data_access.schema import (
     loan_applications,
     officer_activity_weeks,
 )
-from data_access.selection import Period, Selection, restrict_rows, restrict_table
+from data_access.selection import Period, Selection, restrict_table
 
 P = ParamSpec("P")
 
@@ -188,7 +188,9 @@ def select_activity_weekly(period: Period, selection: Selection) -> sa.Select:
     t = officer_activity_weeks
     keys = (t.c.officer_id, t.c.branch_id, t.c.week_start, t.c.kind)
     stmt = sa.select(*keys, sa.cast(sa.func.sum(t.c.n), sa.BigInteger).label("n")).group_by(*keys)
-    stmt = restrict_rows(stmt, period, selection, t, t.c.week_start)
+    stmt = restrict_table(
+        stmt, selection, t, period=period, time_col=t.c.week_start, tier_picks=False
+    )
     return stmt.order_by(t.c.officer_id, t.c.week_start, t.c.kind)
 
 

@@ -19,7 +19,7 @@ from data_access.schema import (
     training_attendance,
     trainings,
 )
-from data_access.selection import Period, Selection, restrict, restrict_rows, within
+from data_access.selection import Period, Selection, restrict, restrict_table, within
 
 # Activity counts are also read from the activity mart, which is told the frame to return.
 _OFFICER_WEEK = {"officer_id": pl.Int64, "branch_id": pl.Int64, "week_start": pl.Date}
@@ -33,7 +33,9 @@ def select_activity_weekly(period: Period, selection: Selection) -> sa.Select:
     stmt = sa.select(
         t.c.officer_id, t.c.branch_id, week, t.c.kind, sa.func.count().label("n")
     ).group_by(t.c.officer_id, t.c.branch_id, week, t.c.kind)
-    stmt = restrict_rows(stmt, period, selection, t, t.c.occurred_at)
+    stmt = restrict_table(
+        stmt, selection, t, period=period, time_col=t.c.occurred_at, tier_picks=False
+    )
     return stmt.order_by(t.c.officer_id, week, t.c.kind)
 
 
@@ -61,7 +63,7 @@ def _officer_weekly(
     for cond in conds:
         stmt = stmt.where(cond)
     stmt = stmt.where(t.c.officer_id.is_not(None)).group_by(t.c.officer_id, t.c.branch_id, week)
-    stmt = restrict_rows(stmt, period, selection, t, time_col)
+    stmt = restrict_table(stmt, selection, t, period=period, time_col=time_col, tier_picks=False)
     return stmt.order_by(t.c.officer_id, week)
 
 

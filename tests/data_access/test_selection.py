@@ -9,8 +9,8 @@ import sqlalchemy as sa
 
 from data_access.errors import InvalidFilter
 from data_access.filters import Scope
-from data_access.schema import customers, footprints
-from data_access.selection import Period, Selection, restrict
+from data_access.schema import customers, footprints, soft_footprints
+from data_access.selection import Period, Selection, restrict, restrict_table
 
 
 def _sql(stmt: sa.Select) -> str:
@@ -43,6 +43,30 @@ def test_restrict_applies_scope_then_picks() -> None:
     )
     assert "customers.branch_id = 3" in sql and "customers.officer_id = 42" in sql
     assert "customers.branch_id IN (3, 4)" in sql and "customer_value.tier IN ('vip')" in sql
+
+
+def test_restrict_table_takes_the_tier_picks_through_customers_unless_told_not_to() -> None:
+    """Soft footprints name a customer: as customer rows the tier picks reach them through the
+    customer's current tier; as an officer's work (``tier_picks=False``) they do not."""
+    t = soft_footprints
+    sel = Selection(Scope.branch(3), officer_ids=(42,), tiers=("vip",))
+    week = Period(date(2026, 11, 16), date(2026, 11, 22))
+    kept = _sql(
+        restrict_table(sa.select(t.c.soft_id), sel, t, period=week, time_col=t.c.captured_at)
+    )
+    work = _sql(
+        restrict_table(
+            sa.select(t.c.soft_id), sel, t, period=week, time_col=t.c.captured_at, tier_picks=False
+        )
+    )
+    for sql in (kept, work):
+        assert (
+            "soft_footprints.branch_id = 3" in sql and "soft_footprints.officer_id IN (42)" in sql
+        )
+        assert "soft_footprints.captured_at >= '2026-11-16 00:00:00'" in sql
+        assert "soft_footprints.captured_at < '2026-11-23 00:00:00'" in sql
+    assert "soft_footprints.customer_id IN (SELECT customer_value.customer_id" in kept
+    assert "customer_value" not in work and "tier" not in work
 
 
 def test_an_officer_scope_on_rows_without_an_officer_sees_nothing() -> None:

@@ -148,7 +148,7 @@ def churn_reason(standard: Composite, columns: list[str]) -> pl.Expr:
 def component_means(scores: pl.DataFrame, standard: Composite) -> dict[str, float | None]:
     """Mean of each component (0..1) over the customers; None when there are none."""
     if scores.is_empty():
-        return dict.fromkeys(c.code for c in standard.components)
+        return dict.fromkeys(standard.codes)
     return {c.code: float(scores[c.code].mean()) for c in standard.components}
 
 

@@ -109,7 +109,7 @@ def engagement_benchmark(rates: pl.DataFrame, standard: Composite) -> dict[str, 
     In: rates with one column per component code (one row per officer of the bank).
     Out: component code -> 90th percentile (None when ``rates`` is empty).
     """
-    codes = [c.code for c in standard.components]
+    codes = standard.codes
     _require(rates, codes, "rates")
     return {code: rates.get_column(code).quantile(0.9, interpolation="linear") for code in codes}
 
@@ -126,7 +126,7 @@ def engagement_scores(
     ``c_<code>`` (0..1; null when the benchmark is 0, counted as 0 in the score) for each
     component and ``score`` (0..100), best first.
     """
-    codes = [c.code for c in standard.components]
+    codes = standard.codes
     _require(rates, codes, "rates")
     p90 = engagement_benchmark(rates, standard) if benchmark is None else benchmark
     missing = [c for c in codes if c not in p90]
@@ -447,7 +447,7 @@ def coaching_list(
     Out: officer_id, branch_id, name, score, weakest (component code), weakest_value,
     trainings_attended, last_training_on; lowest score first.
     """
-    codes = [c.code for c in standard.components]
+    codes = standard.codes
     _require(scores, ["officer_id", "score", *[f"c_{c}" for c in codes]], "scores")
     # a component that nobody achieved (null) says nothing about this officer: skip it
     comp = pl.concat_list([pl.col(f"c_{c}").fill_null(float("inf")) for c in codes])

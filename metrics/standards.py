@@ -11,7 +11,7 @@ import math
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from metrics.codes import (
     PRODUCTS,
@@ -61,6 +61,20 @@ class Coded:
 
 
 @dataclass(frozen=True)
+class Listing(Coded):
+    """A section that lists coded entries in order: ``entries`` names the field holding them, and
+    ``codes`` are their codes in that order (tiers lowest first, RFM segments in rule order, score
+    components, funnel stages)."""
+
+    entries: ClassVar[str]
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        """The entries' codes, in order."""
+        return tuple(entry.code for entry in getattr(self, self.entries))
+
+
+@dataclass(frozen=True)
 class TierLevel(Coded):
     """One value tier: the AUM bar and how many months below it before a downgrade."""
 
@@ -69,16 +83,12 @@ class TierLevel(Coded):
 
 
 @dataclass(frozen=True)
-class Tiers(Coded):
+class Tiers(Listing):
     """Tier ladder, lowest first."""
 
+    entries = "levels"
     levels: tuple[TierLevel, ...]
     upgrade_delay_months: int
-
-    @property
-    def codes(self) -> tuple[str, ...]:
-        """Tier codes, lowest first."""
-        return tuple(level.code for level in self.levels)
 
 
 @dataclass(frozen=True)
@@ -99,9 +109,10 @@ class RfmSegment(Coded):
 
 
 @dataclass(frozen=True)
-class Rfm(Coded):
+class Rfm(Listing):
     """RFM scoring and the segment rule table (first match wins)."""
 
+    entries = "segments"
     lookback_days: int
     bands: int
     segments: tuple[RfmSegment, ...]
@@ -133,9 +144,10 @@ class Component(Coded):
 
 
 @dataclass(frozen=True)
-class Composite(Coded):
+class Composite(Listing):
     """A 0-100 score made of weighted components (weights sum to 1)."""
 
+    entries = "components"
     components: tuple[Component, ...]
     params: dict[str, Any]
 
@@ -145,16 +157,12 @@ class Composite(Coded):
 
 
 @dataclass(frozen=True)
-class Funnel(Coded):
+class Funnel(Listing):
     """Ordered funnel stages and the default conversion window."""
 
+    entries = "stages"
     stages: tuple[Label, ...]
     default_window_days: int
-
-    @property
-    def codes(self) -> tuple[str, ...]:
-        """Stage codes in order."""
-        return tuple(s.code for s in self.stages)
 
 
 # Audit entries are kept six months at the least (Cybersecurity Law art. 21): a standard may keep
@@ -584,7 +592,7 @@ def _check_references(standards: Standards) -> None:
     from metrics.loyalty import COMPONENTS as LOYALTY_COMPONENTS  # lazy: they import this module
     from metrics.officers import RATE_COLUMNS
 
-    known: list[tuple[str, list[str], tuple[str, ...]]] = [
+    known: list[tuple[str, list[str] | tuple[str, ...], tuple[str, ...]]] = [
         (
             "signals",
             [s.code for s in standards.signals],
@@ -592,12 +600,12 @@ def _check_references(standards: Standards) -> None:
         ),
         (
             "loyalty.components",
-            [c.code for c in standards.loyalty.components],
+            standards.loyalty.codes,
             LOYALTY_COMPONENTS,
         ),
         (
             "engagement.components",
-            [c.code for c in standards.engagement.components],
+            standards.engagement.codes,
             (*RATE_COLUMNS, "profile_completeness"),
         ),
     ]

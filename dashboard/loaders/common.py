@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import functools
 import inspect
-import sys
 from collections.abc import Callable
 from datetime import date
 from typing import Concatenate, ParamSpec, TypeVar
@@ -28,19 +27,24 @@ R = TypeVar("R")
 
 
 def cached_fetch(
-    fetch: Callable[Concatenate[sa.Connection, P], R], *, max_entries: int = 32, ttl: int = TTL
+    fetch: Callable[Concatenate[sa.Connection, P], R],
+    *,
+    module: str,
+    max_entries: int = 32,
+    ttl: int = TTL,
 ) -> Callable[P, R]:
     """``fetch`` on a connection of the app's engine, cached (``st.cache_data``: ``ttl`` seconds,
-    at most ``max_entries`` argument sets); the loader takes ``fetch``'s arguments after ``conn``."""
+    at most ``max_entries`` argument sets); the loader takes ``fetch``'s arguments after ``conn``.
+
+    ``module`` is the loader module that makes it (its ``__name__``): the loader's ``__module__``,
+    which with ``fetch``'s name makes Streamlit's cache key and the bench's loader name."""
 
     @functools.wraps(fetch)
     def load(*args: P.args, **kwargs: P.kwargs) -> R:
         with connect(get_engine()) as conn:
             return fetch(conn, *args, **kwargs)
 
-    # The loader belongs to the module that makes it, as namedtuple's classes do: Streamlit's cache
-    # key and the bench's loader names read __module__.
-    load.__module__ = sys._getframe(1).f_globals.get("__name__", fetch.__module__)
+    load.__module__ = module
     # Streamlit names positional arguments from the signature (an argument named _x is not hashed).
     params = list(inspect.signature(fetch).parameters.values())[1:]
     load.__signature__ = inspect.signature(fetch).replace(parameters=params)  # type: ignore[attr-defined]
@@ -61,7 +65,7 @@ def branch_names(branches: pl.DataFrame, lang: str) -> dict[int, str]:
     return dict(zip(branches["branch_id"].to_list(), branches[col].to_list(), strict=True))
 
 
-load_officers = cached_fetch(org.fetch_officers, max_entries=64)
+load_officers = cached_fetch(org.fetch_officers, module=__name__, max_entries=64)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)

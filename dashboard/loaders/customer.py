@@ -69,7 +69,7 @@ def load_footprints(
         }
 
 
-load_soft = cached_fetch(q.fetch_soft_footprints, max_entries=64)
+load_soft = cached_fetch(q.fetch_soft_footprints, module=__name__, max_entries=64)
 
 
 @st.cache_data(ttl=TTL, max_entries=64, show_spinner=False)
@@ -146,7 +146,7 @@ def correct_soft(scope: Scope, soft_id: int, entry: q.SoftFootprintEntry) -> int
     return new_id
 
 
-load_customer_feedback = cached_fetch(fetch_customer_feedback, max_entries=64)
+load_customer_feedback = cached_fetch(fetch_customer_feedback, module=__name__, max_entries=64)
 
 
 def record_feedback(scope: Scope, entry: FeedbackEntry) -> int:

@@ -21,7 +21,7 @@ from metrics.funnels import FunnelReport, funnel_report
 TTL = 600
 
 
-load_campaigns = cached_fetch(funnels.fetch_campaigns)
+load_campaigns = cached_fetch(funnels.fetch_campaigns, module=__name__)
 
 
 # The pivot and the drop list can hold hundreds of thousands of rows: kept as shared resources

@@ -44,8 +44,8 @@ def load_weekly_kpis(period: Period, selection: Selection) -> pl.DataFrame:
         return fill_flow_gaps(q.fetch_weekly_kpis(conn, period, selection, rule))
 
 
-load_targets = cached_fetch(q.fetch_targets)
-load_officer_weekly = cached_fetch(q.fetch_officer_weekly)
+load_targets = cached_fetch(q.fetch_targets, module=__name__)
+load_officer_weekly = cached_fetch(q.fetch_officer_weekly, module=__name__)
 
 
 def running_month(week: date, as_of: date | None) -> date | None:

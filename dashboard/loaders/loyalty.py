@@ -104,7 +104,7 @@ def load_cohorts(
         )
 
 
-load_weekly_activity = cached_fetch(q.fetch_weekly_activity, max_entries=16)
+load_weekly_activity = cached_fetch(q.fetch_weekly_activity, module=__name__, max_entries=16)
 
 
 @st.cache_data(ttl=TTL, max_entries=16, show_spinner=False)

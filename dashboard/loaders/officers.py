@@ -26,14 +26,16 @@ BOOK_ROLES = ("customer_manager", "credit_officer")  # tellers keep no customer 
 
 
 # The period's weekly work and the books' profile quality, as data_access returns them.
-load_activity = cached_fetch(q.fetch_activity_weekly)
-load_soft = cached_fetch(q.fetch_soft_weekly)
-load_conversions = cached_fetch(q.fetch_conversions_weekly)
-load_trainings = cached_fetch(q.fetch_trainings, max_entries=4)
-load_attendance = cached_fetch(q.fetch_attendance)
-load_profile_fill = cached_fetch(qq.fetch_profile_fill)
-load_staleness = cached_fetch(qq.fetch_staleness)
-load_profile_income_evidence = cached_fetch(qq.fetch_profile_income_evidence, max_entries=16)
+load_activity = cached_fetch(q.fetch_activity_weekly, module=__name__)
+load_soft = cached_fetch(q.fetch_soft_weekly, module=__name__)
+load_conversions = cached_fetch(q.fetch_conversions_weekly, module=__name__)
+load_trainings = cached_fetch(q.fetch_trainings, module=__name__, max_entries=4)
+load_attendance = cached_fetch(q.fetch_attendance, module=__name__)
+load_profile_fill = cached_fetch(qq.fetch_profile_fill, module=__name__)
+load_staleness = cached_fetch(qq.fetch_staleness, module=__name__)
+load_profile_income_evidence = cached_fetch(
+    qq.fetch_profile_income_evidence, module=__name__, max_entries=16
+)
 
 
 @st.cache_data(ttl=TTL, max_entries=16, show_spinner=False)

@@ -24,9 +24,11 @@ from data_access.queries.value import SegmentDefinition
 TTL = 600
 
 
-load_summary = cached_fetch(vq.fetch_segment_summary, max_entries=128)
-load_breakdown = cached_fetch(vq.fetch_segment_breakdown, max_entries=64)
-load_customers = cached_fetch(vq.fetch_segment_customers)  # unmasked: mask before showing
+load_summary = cached_fetch(vq.fetch_segment_summary, module=__name__, max_entries=128)
+load_breakdown = cached_fetch(vq.fetch_segment_breakdown, module=__name__, max_entries=64)
+load_customers = cached_fetch(
+    vq.fetch_segment_customers, module=__name__
+)  # unmasked: mask before showing
 
 
 @st.cache_data(ttl=TTL, max_entries=16, show_spinner=False)
@@ -45,7 +47,7 @@ def load_mart_sizes() -> tuple[int, int]:
         return vq.count_value_rows(conn), vq.count_signal_rows(conn)
 
 
-load_saved = cached_fetch(vq.fetch_saved_segments, max_entries=8)
+load_saved = cached_fetch(vq.fetch_saved_segments, module=__name__, max_entries=8)
 
 
 def save(name: str, defn: SegmentDefinition, owner: str, *, replace: bool = False) -> None:

@@ -8,4 +8,4 @@ from data_access.queries.feedback import fetch_feedback_outcomes
 TTL = 300
 
 
-load_feedback_outcomes = cached_fetch(fetch_feedback_outcomes, ttl=TTL)
+load_feedback_outcomes = cached_fetch(fetch_feedback_outcomes, module=__name__, ttl=TTL)

@@ -9,7 +9,6 @@ compare both on DuckDB and PostgreSQL.
 from __future__ import annotations
 
 import inspect
-import sys
 from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Concatenate, ParamSpec
@@ -60,7 +59,8 @@ def mart_first(
 ) -> Callable[Concatenate[sa.Connection, P], pl.DataFrame]:
     """A live fetch, named as its ``mart`` (a reader of this module) and documented by ``doc``:
     ``mart``'s frame when the marts cover the request, else the rows of the ``live`` select; it
-    takes ``live``'s arguments after ``conn``."""
+    takes ``live``'s arguments after ``conn``, and belongs to ``live``'s module (it is made there,
+    beside its select: the scope meta-tests find every fetch_* by its module)."""
 
     def fetch(conn: sa.Connection, *args: P.args, **kwargs: P.kwargs) -> pl.DataFrame:
         found = mart(conn, *args, **kwargs, schema=schema)
@@ -68,9 +68,7 @@ def mart_first(
 
     fetch.__name__ = fetch.__qualname__ = mart.__name__
     fetch.__doc__ = doc
-    # The fetch belongs to the module that makes it, as cached_fetch's loaders do: the scope
-    # meta-tests find every fetch_* by its module and name it from its signature.
-    fetch.__module__ = sys._getframe(1).f_globals["__name__"]
+    fetch.__module__ = live.__module__
     signature = inspect.signature(live)
     conn = inspect.Parameter(
         "conn", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation="sa.Connection"

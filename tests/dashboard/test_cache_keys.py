@@ -35,3 +35,27 @@ def test_equal_periods_and_selections_share_an_entry_and_others_do_not() -> None
     load(week, Selection(Scope.officer(3, 7), branch_ids=(3,), tiers=("vip",)))
     assert len(calls) == 4
     load.clear()
+
+
+def test_every_loader_has_its_own_cache_key() -> None:
+    """Streamlit keys a cached function by its ``__module__`` and ``__qualname__`` (and source,
+    which ``cached_fetch``'s loaders share): two loaders with the same pair would read each other's
+    entries. Each ``cached_fetch`` loader names the module that makes it."""
+    import importlib
+    import pkgutil
+
+    import dashboard.loaders
+
+    loaders: dict[int, object] = {}
+    for info in pkgutil.iter_modules(dashboard.loaders.__path__):
+        module = importlib.import_module(f"dashboard.loaders.{info.name}")
+        for name, obj in vars(module).items():
+            if name.startswith("load_") and hasattr(obj, "clear") and hasattr(obj, "__wrapped__"):
+                loaders[id(obj)] = obj.__wrapped__
+    pairs = [(f.__module__, f.__qualname__) for f in loaders.values()]
+    assert len(pairs) >= 40  # 46 loaders on 2026-12-07
+    assert len(set(pairs)) == len(pairs)
+    # a cached_fetch loader belongs to its loader module, not to the data_access module it reads
+    officers = importlib.import_module("dashboard.loaders.officers")
+    assert officers.load_activity.__wrapped__.__module__ == "dashboard.loaders.officers"
+    assert officers.load_activity.__wrapped__.__qualname__ == "fetch_activity_weekly"

@@ -34,7 +34,10 @@ PALETTE = (
     "#4d4d4d",
 )
 
-pio.templates["footprint"] = go.layout.Template(
+# Every figure names it: Streamlit makes its own template plotly's default when it is imported,
+# so a figure that names none is drawn in Streamlit's font and colours, not the house's.
+TEMPLATE = "footprint"
+pio.templates[TEMPLATE] = go.layout.Template(
     layout={
         "colorway": list(PALETTE),
         "font": {"family": '"Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", sans-serif'},
@@ -49,7 +52,7 @@ pio.templates["footprint"] = go.layout.Template(
 def standard_layout(fig: go.Figure, height: int = 360, legend_y: float = -0.2) -> go.Figure:
     """Fixed height, tight margins, legend under the plot."""
     fig.update_layout(
-        template="footprint",
+        template=TEMPLATE,
         height=height,
         margin={"l": 10, "r": 10, "t": 30, "b": 10},
         legend={"orientation": "h", "y": legend_y},

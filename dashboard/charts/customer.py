@@ -9,7 +9,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import polars as pl
 
-from dashboard.charts.common import PALETTE
+from dashboard.charts.common import PALETTE, TEMPLATE
 from data_access.masking import mask_id_number, mask_name, mask_phone
 from metrics.quality import application_contradictions, places_seen
 
@@ -17,6 +17,7 @@ from metrics.quality import application_contradictions, places_seen
 def _layout(title: str, height: int = 340, **extra: object) -> dict[str, object]:
     """One layout dict (plotly validates a figure once when it is built whole, not per update)."""
     return {
+        "template": TEMPLATE,
         "title": {"text": title, "x": 0, "font": {"size": 14}},
         "height": height,
         "margin": {"l": 10, "r": 10, "t": 40, "b": 10},

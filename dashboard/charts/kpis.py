@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import plotly.graph_objects as go
 import polars as pl
 
-from dashboard.charts.common import ACCENT, BAD, GREY, PRIMARY
+from dashboard.charts.common import ACCENT, BAD, GREY, PRIMARY, TEMPLATE
 from metrics.kpis import FLOW_KPIS, MONEY_KPIS
 
 COLORS = {"value": PRIMARY, "prior_year": GREY, "target": ACCENT, "bad": BAD}
@@ -63,6 +63,7 @@ def trend_figure(
             )
         )
     fig.update_layout(
+        template=TEMPLATE,
         title={"text": title},
         height=360,
         margin={"l": 10, "r": 10, "t": 50, "b": 10},
@@ -106,6 +107,7 @@ def ranking_figure(
     )
     fig.add_vline(x=1.0, line={"color": COLORS["target"], "dash": "dot"})
     fig.update_layout(
+        template=TEMPLATE,
         title={"text": title},
         height=max(240, 28 * len(labels) + 80),
         margin={"l": 10, "r": 10, "t": 50, "b": 10},
@@ -146,6 +148,7 @@ def attainment_figure(
         y=1.0, line={"color": COLORS["target"], "dash": "dot"}, annotation_text=target_label
     )
     fig.update_layout(
+        template=TEMPLATE,
         title={"text": title},
         height=320,
         margin={"l": 10, "r": 10, "t": 50, "b": 10},

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import plotly.graph_objects as go
 import polars as pl
 
+from dashboard.charts.common import TEMPLATE
 from data_access.masking import mask_frame
 
 TIER_COLORS = {"mass": "#9fb8d8", "affluent": "#4a86c5", "vip": "#1f5fa8", "private": "#0b2f5b"}
@@ -110,7 +111,7 @@ def treemap(
             texttemplate="%{label}<br>%{percentRoot:.1%}",
         )
     )
-    fig.update_layout(height=420, margin={"l": 5, "r": 5, "t": 30, "b": 5})
+    fig.update_layout(template=TEMPLATE, height=420, margin={"l": 5, "r": 5, "t": 30, "b": 5})
     return fig
 
 
@@ -163,6 +164,7 @@ def cell_grid(
         automargin=True,
     )  # plotly draws the first category at the bottom: the standard's first segment on top
     fig.update_layout(
+        template=TEMPLATE,
         height=40 + 36 * len(segment_labels),
         margin={"l": 5, "r": 5, "t": 30, "b": 5},
         dragmode=False,

@@ -22,6 +22,7 @@ from urllib.parse import quote
 
 import openpyxl
 import pandas as pd
+import plotly.io as pio
 import pytest
 import sqlalchemy as sa
 import streamlit as st
@@ -29,6 +30,7 @@ from streamlit.testing.v1 import AppTest
 from streamlit.util import calc_hash
 
 from dashboard import tabs
+from dashboard.charts.common import TEMPLATE
 from dashboard.i18n import catalog
 from dashboard.nav import PAGE_TABLE, PAGES_DIR
 from data_access.auth import load_user
@@ -54,6 +56,7 @@ ASSIGNMENT: dict[str, Callable[[Bank], dict]] = {
     "auditor": lambda b: {},
 }
 WEEK = date(2026, 11, 16)
+HOUSE_FONT = pio.templates[TEMPLATE].layout.font.family
 # Pages that offer files (lists, the audit log, the weekly report) once asked as below.
 FILES = {"kpis", "segments", "funnels", "audit"}
 # Pages with a file the walk does not build, and why.
@@ -86,6 +89,7 @@ class Seen:
     def __init__(self) -> None:
         self.tables: list[pd.DataFrame] = []
         self.texts: list[str] = []
+        self.unstyled: list[str] = []  # charts drawn without the house template
 
     def add_run(self, at: AppTest) -> None:
         self.tables += [d.value for d in at.dataframe] + [t.value for t in at.table]
@@ -95,7 +99,11 @@ class Seen:
                 self.texts.append(str(getattr(element, "value", "")))
                 self.texts.append(str(getattr(element, "label", "")))
         for chart in at.get("plotly_chart"):
-            self.texts.append(str(json.loads(chart.proto.spec or "{}")))
+            spec = json.loads(chart.proto.spec or "{}")
+            self.texts.append(str(spec))
+            template = spec.get("layout", {}).get("template", {}).get("layout", {})
+            if template.get("font", {}).get("family") != HOUSE_FONT:
+                self.unstyled.append(chart.proto.id or str(spec.get("layout", {}).get("title")))
         for html in at.get("html"):
             self.texts.append(html.proto.body)
 
@@ -269,7 +277,7 @@ def test_no_page_tab_or_file_shows_anything_outside_the_roles_scope(
     assert user is not None
     outside = Outside(engine, bank, user.scope)
     refusal = catalog()["access.refused_title"]["en"]
-    walked, leaks = [], []
+    walked, leaks, unstyled = [], [], []
     for _, _, url_path, _, _ in PAGE_TABLE:
         seen = Seen()
         downloads.clear()
@@ -306,7 +314,9 @@ def test_no_page_tab_or_file_shows_anything_outside_the_roles_scope(
         walked.append(url_path)
         leaks += [f"{url_path}: {x}" for x in outside.in_tables(seen.tables)]
         leaks += [f"{url_path}: {x}" for x in outside.in_texts(seen.texts)]
+        unstyled += [f"{url_path}: {x}" for x in seen.unstyled]
     assert leaks == [], leaks
+    assert unstyled == [], unstyled  # every chart in the house font and colours
     assert sorted(walked) == sorted(ROLES[role].pages)
 
 

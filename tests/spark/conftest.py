@@ -23,7 +23,7 @@ import pytest
 import sqlalchemy as sa
 
 from data_access.engine import make_engine
-from tests.spark.cluster import SparkCluster, SparkUnavailable
+from tests.spark.cluster import SHORT_LIVED_JVM, SparkCluster, SparkUnavailable
 
 CUSTOMERS = 400
 SEED = 7
@@ -76,7 +76,7 @@ def spark_bank(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SparkBank]:
         )
         return
     work = tmp_path_factory.mktemp("spark")
-    cluster = SparkCluster(work)
+    cluster = SparkCluster(work, jvm_options=SHORT_LIVED_JVM)
     try:
         cluster.start()
     except SparkUnavailable as exc:

@@ -19,8 +19,8 @@ import numpy as np
 import polars as pl
 import sqlalchemy as sa
 
-from data_access.importing.convert import REASON_SCHEMA, label, message_expr
-from data_access.importing.mapping import TableMapping
+from data_access.importing.convert import DTYPES, REASON_SCHEMA, label, message_expr
+from data_access.importing.mapping import ColumnSpec, TableMapping
 from data_access.importing.messages import reason
 from data_access.importing.rules import EVENT_DATES, TABLE_RULES, code_list, kind_of, value_range
 
@@ -49,7 +49,8 @@ class _Meta:
     params: dict
 
 
-Rule = Callable[[pl.Expr], pl.Expr]  # true where a (non-null) value is valid
+# true where a (non-null) value is valid; value by value (a row's outcome depends on its value only)
+Rule = Callable[[pl.Expr], pl.Expr]
 
 
 def _pandera() -> ModuleType:
@@ -91,6 +92,12 @@ class RowValidator:
         for col in tm.columns:
             self.rules[col], self.meta[col] = self._checks(table, table.c[col], window, references)
         self.nullable = {col: table.c[col].nullable for col in tm.columns}
+        # the rules ``failing`` runs on every row: not those that hold for every value a column
+        # can take (a code table's codes, a constant), which no row can fail
+        self.row_rules = {
+            col: [r for r in rules if not _holds_for_all(r, tm.columns[col], table.c[col])]
+            for col, rules in self.rules.items()
+        }
 
     @cached_property
     def schema(self) -> pa.DataFrameSchema:
@@ -164,7 +171,7 @@ class RowValidator:
         if typed.height == 0:
             return np.empty(0, dtype=np.int64)
         holds: list[pl.Expr] = []
-        for col, rules in self.rules.items():
+        for col, rules in self.row_rules.items():
             c = pl.col(col)
             holds += [rule(c).fill_null(True) for rule in rules]
             if not self.nullable[col]:
@@ -217,11 +224,27 @@ class RowValidator:
         return found.join(parse_reasons.select("row", "column"), on=["row", "column"], how="anti")
 
 
+def _holds_for_all(rule: Rule, spec: ColumnSpec, column: sa.Column) -> bool:
+    """Whether ``rule`` holds for every value the mapped column can take: the codes of its code
+    table, or its constant (the converted values are those or missing); False for free values."""
+    if spec.codes is not None:
+        values = list(spec.codes.values())
+    elif not spec.sources:
+        values = [spec.value]
+    else:
+        return False
+    dtype = DTYPES[kind_of(column)]
+    possible = pl.Series(column.name, values).cast(dtype, strict=False).to_frame()
+    return bool(possible.select(rule(pl.col(column.name)).fill_null(True).all()).item())
+
+
 class KeyTracker:
     """Finds rows whose natural key already appeared earlier in the file (across chunks).
 
-    Keys are kept as sorted int64 arrays (a composite key as its 64-bit hash), merged so that
-    only a few arrays exist: memory is 16 bytes per row and a lookup a binary search.
+    Keys are kept as sorted int64 arrays (a composite key as its 64-bit hash): memory is 16 bytes
+    per row and a lookup a binary search. Arrays whose ranges overlap are merged so that only a
+    few exist; arrays apart (ids numbered on, chunk after chunk) stay apart, since a chunk is
+    searched only in the arrays its range meets, and merging them would copy every key again.
     """
 
     def __init__(self, key: tuple[str, ...]) -> None:
@@ -270,11 +293,11 @@ class KeyTracker:
             return
         self.parts.append((keys, lines))
         while len(self.parts) > 1 and len(self.parts[-1][0]) * 2 >= len(self.parts[-2][0]):
-            (k2, l2), (k1, l1) = self.parts.pop(), self.parts.pop()
+            (k2, l2), (k1, l1) = self.parts[-1], self.parts[-2]
+            if k1[-1] < k2[0] or k2[-1] < k1[0]:  # apart (ids numbered on): left so
+                return
+            del self.parts[-2:]
             k, ln = np.concatenate([k1, k2]), np.concatenate([l1, l2])
-            if k1[-1] < k2[0]:  # ids numbered on: already in order
-                self.parts.append((k, ln))
-                continue
             order = np.argsort(k, kind="stable")
             self.parts.append((k[order], ln[order]))
 

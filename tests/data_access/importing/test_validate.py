@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from datetime import date, datetime
 
@@ -9,8 +10,8 @@ import numpy as np
 import polars as pl
 import pytest
 
-from data_access.importing.convert import REASON_SCHEMA
-from data_access.importing.mapping import load_mapping
+from data_access.importing.convert import REASON_SCHEMA, convert
+from data_access.importing.mapping import TableMapping, load_mapping
 from data_access.importing.validate import DataWindow, KeyTracker, RowValidator
 
 GOOD = {
@@ -41,8 +42,9 @@ BAD = [
 ]
 
 
-def _validator() -> RowValidator:
-    tm = load_mapping("core_banking").table("footprints")
+def _validator(mapping: str = "demo", tm: TableMapping | None = None) -> RowValidator:
+    """The demo mapping has no code tables: every rule runs on every row."""
+    tm = tm or load_mapping(mapping).table("footprints")
     refs = {
         "customers": pl.Series("customers", [7, 8], dtype=pl.Int64),
         "branches": pl.Series("branches", [1, 2], dtype=pl.Int64),
@@ -108,3 +110,59 @@ def test_key_tracker_points_every_repeat_at_the_first_line(order: str) -> None:
         [tracker.check(frame.slice(lo, 1_000), lines[lo : lo + 1_000]) for lo in range(0, n, 1_000)]
     )
     assert got.tolist() == expected
+
+
+def _core_banking_raw(changes: list[dict[str, str]]) -> pl.DataFrame:
+    """Rows as the core-banking export writes them: a good one changed by each of ``changes``."""
+    tm = load_mapping("core_banking").table("footprints")
+    code = {col: next(iter(spec.codes)) for col, spec in tm.columns.items() if spec.codes}
+    good = {
+        "交易流水号": "1",
+        "客户号": "7",
+        "交易机构号": "1",
+        "交易日期": "20260501",
+        "交易时间": "093000",
+        "交易类型": code["kind"],
+        "借贷标志": code["direction"],
+        "交易渠道": code["channel"],
+        "交易金额": "1,234.50",
+        "交易地点": "城关镇",
+        "商户类别": "",
+        "对手方类型": code["counterparty_type"],
+        "主动交易标志": code["self_initiated"],
+    }
+    rows = [dict(good, 交易流水号=str(i + 1), **change) for i, change in enumerate(changes)]
+    return pl.DataFrame(rows, schema=dict.fromkeys(good, pl.String))
+
+
+def test_rules_every_code_meets_are_not_run_row_by_row() -> None:
+    """A coded column holds one of its code table's codes or nothing (an unknown bank code is a
+    parse failure, null): the rules all those codes meet cannot fail, so the one pass skips them
+    and still flags what pandera flags in what convert gives."""
+    v = _validator("core_banking")
+    for col in ("kind", "direction", "channel", "counterparty_type"):
+        assert v.rules[col] and not v.row_rules[col]  # is one of our codes, not too long
+    assert len(v.row_rules["place"]) == len(v.rules["place"]) == 3  # free text: all of them
+    raw = _core_banking_raw(
+        [{}, {"交易类型": "9999"}, {"交易地点": "=HYPERLINK(1)"}, {"交易渠道": "??"}, {}]
+    )
+    typed, parse_reasons = convert(raw, v.tm, "en")
+    assert parse_reasons["row"].to_list() == [1, 3]  # the unknown codes
+    assert typed["kind"][1] is None and typed["channel"][3] is None
+    try:  # pandera, every rule on every row, agrees
+        v.schema.validate(typed, lazy=True)
+        flagged: list[int] = []
+    except Exception as exc:  # SchemaErrors
+        flagged = sorted(set(exc.failure_cases["index"].drop_nulls().to_list()))  # type: ignore[attr-defined]
+    assert v.failing(typed).tolist() == flagged == [1, 2, 3]
+
+
+def test_a_code_table_value_that_breaks_a_rule_keeps_the_rule() -> None:
+    tm = load_mapping("core_banking").table("footprints")
+    spec = tm.columns["kind"]
+    wrong = dataclasses.replace(spec, codes={**(spec.codes or {}), "77": "lottery_ticket_xyz"})
+    v = _validator(tm=dataclasses.replace(tm, columns={**tm.columns, "kind": wrong}))
+    assert len(v.row_rules["kind"]) == len(v.rules["kind"]) == 2  # not a code; too long
+    raw = _core_banking_raw([{}, {"交易类型": "77"}])
+    typed, _ = convert(raw, v.tm, "en")
+    assert v.failing(typed).tolist() == [1]

@@ -106,8 +106,12 @@ def _wsum(w: np.ndarray, v: np.ndarray) -> float:
 
 
 def _grouped(summary: pl.DataFrame, cols: tuple[str, ...]) -> tuple[list[np.ndarray], np.ndarray]:
-    """Distinct rows of ``cols`` and how many customers share each."""
-    g = summary.group_by(list(cols)).agg(pl.len().alias("_w"))
+    """Distinct rows of ``cols`` (sorted) and how many customers share each.
+
+    Sorted because polars' group_by returns groups in no fixed order: the likelihood, summed in
+    another order, ends in other last digits, and the optimiser follows them, so the same
+    customers gave a CLV a few units in the ninth digit apart from one refresh to the next."""
+    g = summary.group_by(list(cols)).agg(pl.len().alias("_w")).sort(list(cols))
     return [g[c].cast(pl.Float64).to_numpy() for c in cols], g["_w"].cast(pl.Float64).to_numpy()
 
 

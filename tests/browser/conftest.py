@@ -154,11 +154,9 @@ def sign_in(pg, server: str, username: str = "admin") -> None:
     pg.wait_for_function("() => document.cookie.includes('footprint_session=')", timeout=30_000)
 
 
-@pytest.fixture
-def page(browser, server: str) -> Iterator[tuple[object, Recorder]]:
-    """A fresh page, signed in as the demo administrator, whose external requests are recorded
-    and blocked (the network is cut)."""
-    context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="zh-CN")
+def _recorded(context) -> tuple[object, Recorder]:
+    """A new page of ``context`` whose external requests are recorded and blocked (the network
+    is cut)."""
     recorder = Recorder()
 
     def route(r) -> None:
@@ -172,8 +170,34 @@ def page(browser, server: str) -> Iterator[tuple[object, Recorder]]:
     context.route("**/*", route)
     pg = context.new_page()
     pg.on("websocket", lambda ws: recorder.urls.append(ws.url))
-    sign_in(pg, server)
-    yield pg, recorder
+    return pg, recorder
+
+
+CONTEXT = {"viewport": {"width": 1400, "height": 900}, "locale": "zh-CN"}
+
+
+@pytest.fixture(scope="package")
+def signed_in_state(browser, server: str) -> dict:
+    """The demo administrator signed in once through the form (no request leaving 127.0.0.1):
+    the browser's cookies, which every ``page`` starts with. One sign-in, not one per test: each
+    took a page load, a script run and a password hash (2–4 s, ~50 tests); the form itself is
+    tested in test_access.py, and no test that uses ``page`` signs out."""
+    context = browser.new_context(**CONTEXT)
+    try:
+        pg, recorder = _recorded(context)
+        sign_in(pg, server)
+        assert recorder.external == [], recorder.external
+        return context.storage_state()
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def page(browser, signed_in_state: dict) -> Iterator[tuple[object, Recorder]]:
+    """A fresh page (new browser context) of the signed-in demo administrator, whose external
+    requests are recorded and blocked (the network is cut)."""
+    context = browser.new_context(**CONTEXT, storage_state=signed_in_state)
+    yield _recorded(context)
     context.close()
 
 

@@ -64,9 +64,10 @@ def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
     )
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def spark_bank(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SparkBank]:
-    """Start the cluster, load the demo bank into it (CLI) and into DuckDB; stop it at the end."""
+    """Start the cluster, load the demo bank into it (CLI) and into DuckDB; stop it when the last
+    test of tests/spark has run (not at the end of the session: its four JVMs hold 3 GB)."""
     if os.environ.get("FOOTPRINT_TEST_SPARK_URL"):  # a running cluster with the bank (developing)
         yield SparkBank(
             None,
@@ -98,7 +99,7 @@ def spark_bank(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SparkBank]:
         cluster.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def pg_twin_url() -> Iterator[str]:
     """The same bank on PostgreSQL (CLI init into a fresh schema), for the three-engine check."""
     from urllib.parse import quote

@@ -29,9 +29,11 @@ settings.load_profile("footprint")
 # `make test` runs the suite on two pytest-xdist workers. A unit of work (always one worker) is a
 # test module, except where a package shares one expensive fixture: the Spark cluster and the
 # browser tests' server and chromium each start once. The longest units go first, so that no
-# worker is left with a five-minute unit when the other has finished. (xdist's own
-# `--dist loadgroup` cannot do this under pytest 9: it renames node ids through an attribute
-# pytest no longer reads, so every test became its own unit and the cluster started twice.)
+# worker is left with a five-minute unit when the other has finished: units are handed out in
+# collection order (xdist's default `--loadscope-reorder` would hand out the units with the most
+# tests first instead, which put the Spark package tenth). (xdist's own `--dist loadgroup` cannot
+# do this under pytest 9: it renames node ids through an attribute pytest no longer reads, so
+# every test became its own unit and the cluster started twice.)
 WHOLE_PACKAGES = ("spark", "browser")
 FIRST = ("spark", "ops", "faults", "browser", "fuzz", "load", "audit")
 
@@ -53,6 +55,7 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
         def _split_scope(self, nodeid: str) -> str:
             return unit_of(nodeid)
 
+    config.option.loadscopereorder = False  # the order of pytest_collection_modifyitems below
     return ByUnit(config, log)
 
 

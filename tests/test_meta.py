@@ -112,3 +112,37 @@ def test_the_spark_and_browser_packages_each_run_in_one_worker() -> None:
         "tests/dashboard/test_kpis_page.py"
     )
     assert unit_of("tests/test_codes.py::test_y") == "tests/test_codes.py"
+
+
+def test_the_longest_units_are_handed_out_first() -> None:
+    """The scheduler hands the units out in collection order (long packages first, as
+    pytest_collection_modifyitems sorts them), not by their number of tests."""
+    from types import SimpleNamespace
+
+    from tests.conftest import pytest_xdist_make_scheduler
+
+    class Node:
+        def __init__(self, name: str) -> None:
+            self.gateway = SimpleNamespace(id=name)
+            self.shutting_down = False
+            self.sent: list[list[int]] = []
+
+        def send_runtest_some(self, indices: list[int]) -> None:
+            self.sent.append(indices)
+
+        def shutdown(self) -> None:
+            self.shutting_down = True
+
+    collection = [f"tests/spark/test_s.py::test_{i}" for i in range(3)] + [
+        f"tests/metrics/test_m.py::test_{i}" for i in range(9)
+    ]
+    option = SimpleNamespace(loadscopereorder=True, tx=["popen", "popen"])
+    config = SimpleNamespace(option=option, getvalue=lambda name: getattr(option, name))
+    sched = pytest_xdist_make_scheduler(config, None)
+    first, second = Node("gw0"), Node("gw1")
+    for node in (first, second):
+        sched.add_node(node)
+        sched.add_node_collection(node, collection)
+    sched.schedule()
+    assert first.sent[0] == [0, 1, 2]  # the Spark package, though it has fewer tests
+    assert second.sent[0] == list(range(3, 12))

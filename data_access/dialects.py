@@ -303,13 +303,22 @@ class SparkDialect(HiveDialect):
 
     def _delete(self, cursor: Any, statement: str, parameters: Any, context: Any) -> None:
         """DELETE, which Parquet tables lack: the rows to keep are copied aside, then
-        ``INSERT OVERWRITE`` puts them back (TRUNCATE when every row goes)."""
+        ``INSERT OVERWRITE`` puts them back (TRUNCATE when every row goes). When no row matches,
+        one query says so and the table is left as it is (four statements fewer)."""
         match = _DELETE.match(statement)
         if match is None:
             raise NotImplementedError(f"DELETE on Spark: cannot rewrite {statement[:80]!r}")
         table, cond = match.group(1), match.group(2)
         if cond is None:
             self.do_execute(cursor, f"TRUNCATE TABLE {table}", None, context)
+            return
+        self.do_execute(
+            cursor,
+            f"SELECT 1 FROM {table} WHERE coalesce(({cond}), false) LIMIT 1",
+            parameters,
+            context,
+        )
+        if cursor.fetchone() is None:
             return
         keep = f"`{table.strip('`')}__keep`"
         self.do_execute(cursor, f"DROP TABLE IF EXISTS {keep}", None, context)

@@ -49,16 +49,13 @@ def _finite(values: pl.Series) -> pl.Series:
 
 def _parse(spec: ColumnSpec, kind: str, text: pl.Expr) -> tuple[pl.Expr, str]:
     """(typed expression, reason key when a present value gives null)."""
-    if spec.codes:
+    if spec.codes is not None:
         dtype = pl.Boolean if kind == "bool" else pl.String
         # each value looked up once among the bank's codes (an Enum; unknown: null), ours then
-        # taken by position: a fifth less CPU than replace_strict
+        # taken by position: a fifth less CPU than replace_strict (an empty table: all unknown)
         ours = pl.Series([*spec.codes.values(), None], dtype=dtype)
         position = text.cast(pl.Enum(list(spec.codes)), strict=False).to_physical()
         return pl.lit(ours).gather(position.fill_null(len(spec.codes))), "unknown_code"
-    if spec.codes is not None:  # an empty code table: no value is known
-        dtype = pl.Boolean if kind == "bool" else pl.String
-        return text.replace_strict([], [], default=None, return_dtype=dtype), "unknown_code"
     if kind == "int":
         return text.cast(pl.Int64, strict=False), "not_int"
     if kind == "number":

@@ -166,3 +166,15 @@ def test_a_code_table_value_that_breaks_a_rule_keeps_the_rule() -> None:
     raw = _core_banking_raw([{}, {"交易类型": "77"}])
     typed, _ = convert(raw, v.tm, "en")
     assert v.failing(typed).tolist() == [1]
+
+
+def test_an_empty_code_table_knows_no_value() -> None:
+    """A code table with no entries: every value present is an unknown code, a missing one stays
+    missing (the same lookup as any code table, not a case of its own)."""
+    tm = load_mapping("core_banking").table("footprints")
+    empty = dataclasses.replace(tm.columns["channel"], codes={})
+    v = _validator(tm=dataclasses.replace(tm, columns={**tm.columns, "channel": empty}))
+    raw = _core_banking_raw([{}, {"交易渠道": "01"}, {}])
+    typed, parse_reasons = convert(raw, v.tm, "en")
+    assert typed["channel"].to_list() == [None, None, None]
+    assert parse_reasons.filter(pl.col("column") == "channel")["row"].to_list() == [0, 1, 2]

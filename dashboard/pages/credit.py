@@ -88,7 +88,8 @@ checks_of = (
 shown = shown.join(checks_of, on="application_id", how="left")
 view = shown.select(
     pl.col("application_id").alias(t("credit.col_application")),
-    pl.col("applied_on").cast(pl.Date).alias(t("credit.col_applied")),  # a day: no 00:00:00
+    # a day as the reader writes it: Streamlit draws a Date column with a midnight time
+    pl.col("applied_on").cast(pl.Date).dt.strftime("%Y-%m-%d").alias(t("credit.col_applied")),
     pl.col("name").map_elements(mask_name, return_dtype=pl.String).alias(t("credit.col_customer")),
     pl.col("product")
     .map_elements(lambda p: t(f"codes.product_{p}"), return_dtype=pl.String)

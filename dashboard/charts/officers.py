@@ -46,6 +46,9 @@ def activity_heatmap(
             x=[w.isoformat() for w in weeks],
             y=[officer_labels[o] for o in ids],
             colorscale="Blues",
+            # the palest colour is a week with nothing, as the caption says, not the quietest week
+            zmin=0,
+            zmax=max(float(z.max(initial=0)), 1.0),
             colorbar={"title": {"text": value_label}},
             hovertemplate="%{y}<br>%{x}<br>" + value_label + ": %{z}<extra></extra>",
         )

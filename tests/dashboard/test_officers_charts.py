@@ -23,6 +23,16 @@ def test_activity_heatmap_rows_columns_and_values() -> None:
     assert [list(r) for r in heat.z] == [[1.0, 5.0], [3.0, 0.0]]
 
 
+def test_activity_heatmap_keeps_its_palest_colour_for_weeks_with_nothing() -> None:
+    """The caption reads a pale week as nothing recorded: the scale starts at 0, not at the
+    quietest busy week (10 activities were drawn as pale as none)."""
+    panel = pl.DataFrame(
+        {"officer_id": [1, 1, 2, 2], "week_start": [W1, W2, W1, W2], "value": [10.0, 20.0, 12, 15]}
+    )
+    heat = charts.activity_heatmap(panel, {1: "张三", 2: "李四"}, "per week").data[0]
+    assert (heat.zmin, heat.zmax) == (0, 20)  # the top still follows the busiest week
+
+
 def test_engagement_bars_add_up_to_the_score() -> None:
     # a component nobody achieved (null) draws nothing
     scores = pl.DataFrame(

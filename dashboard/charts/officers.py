@@ -248,7 +248,7 @@ def levels_chart(
                 row=1,
                 col=col,
             )
-    fig = standard_layout(fig, height=320)
+    # the legend under the panels: above them it ran into the first panel's title
+    fig = standard_layout(fig, height=340, legend_y=-0.22)
     fig.update_yaxes(title={"text": axis_label}, row=1, col=1)
-    fig.update_layout(legend={"orientation": "h", "y": 1.18, "x": 0})
     return fig

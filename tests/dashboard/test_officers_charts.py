@@ -144,3 +144,5 @@ def test_levels_chart_draws_each_group_before_and_after_with_intervals() -> None
     assert list(trained.error_y.arrayminus) == [0.0, 1.0]
     assert list(untrained.y) == [2.5, 2.5]
     assert list(untrained.error_y.array) == [0.0, 0.5]  # no interval for one officer: none drawn
+    # the legend under the panels, where no panel title is (above, it ran into the first one's)
+    assert fig.layout.legend.y < 0

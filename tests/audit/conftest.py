@@ -36,13 +36,17 @@ def bank(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Ite
     )
     import dashboard.db
     import dashboard.loaders.common as common
+    import dashboard.loaders.credit as credit
+    import dashboard.loaders.customer as customer
     import dashboard.loaders.funnels as funnels
     import dashboard.loaders.kpis as kpis
     import dashboard.loaders.loyalty as loyalty
     import dashboard.loaders.officers as officers
+    import dashboard.loaders.quality_queue as quality_queue
     import dashboard.loaders.segments as segments
 
-    for mod in (dashboard.db, common, funnels, kpis, loyalty, officers, segments):
+    loaders = (common, credit, customer, funnels, kpis, loyalty, officers, quality_queue, segments)
+    for mod in (dashboard.db, *loaders):
         if hasattr(mod, "get_engine"):
             monkeypatch.setattr(mod, "get_engine", lambda: engine)
     st.cache_data.clear()

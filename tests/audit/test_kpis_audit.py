@@ -178,6 +178,14 @@ def test_kpi_cards(
                 yoy = sql_kpi(bank, kpi, week - timedelta(weeks=52), scope)
             assert card["prev_value"] == pytest.approx(prev), f"{where} week over week"
             assert card["yoy_value"] == pytest.approx(yoy), f"{where} year over year"
+            # what the card prints: the change and its share of last week's / last year's figure
+            assert card["wow_abs"] == pytest.approx(expected - prev), f"{where} change"
+            assert card["wow_pct"] == (
+                pytest.approx((expected - prev) / abs(prev)) if prev else None
+            ), f"{where} change %"
+            assert card["yoy_pct"] == (
+                pytest.approx((expected - yoy) / abs(yoy)) if yoy else None
+            ), f"{where} year over year %"
             if scope.level != "officer":
                 target = sql_target(bank, kpi, week, scope)
                 assert card["target"] == pytest.approx(target), where

@@ -318,13 +318,14 @@ class SegmentDefinition:
         return bool(self.signals)
 
 
-def _holds(product: str) -> sa.Exists:
-    """The customer holds an open ``product``."""
+def _holds(product: str, as_of: date) -> sa.Exists:
+    """The customer holds ``product`` open on ``as_of`` (opened by then, not closed by then)."""
     h = product_holdings
     return sa.exists().where(
         h.c.customer_id == customer_value.c.customer_id,
         h.c.product == product,
-        h.c.closed_on.is_(None),
+        h.c.opened_on <= as_of,
+        sa.or_(h.c.closed_on.is_(None), h.c.closed_on > as_of),
     )
 
 
@@ -332,7 +333,7 @@ def segment_members(selection: Selection, defn: SegmentDefinition, as_of: date) 
     """Select of customer_value joined to customers for every customer the definition matches.
 
     Honours the sidebar (scope, branches, officers, tiers) and the definition; age is counted
-    in years at ``as_of``.
+    in years at ``as_of``, products held are those open on ``as_of``.
     """
     cv, c = customer_value, customers
     stmt = sa.select(cv, c.c.name, c.c.town, c.c.occupation, c.c.birth_year).select_from(
@@ -354,9 +355,9 @@ def segment_members(selection: Selection, defn: SegmentDefinition, as_of: date) 
     if defn.age_max is not None:
         stmt = stmt.where(c.c.birth_year >= as_of.year - defn.age_max)
     for product in defn.products_held:
-        stmt = stmt.where(_holds(product))
+        stmt = stmt.where(_holds(product, as_of))
     for product in defn.products_not_held:
-        stmt = stmt.where(~_holds(product))
+        stmt = stmt.where(~_holds(product, as_of))
     if defn.signals:
         s = customer_signals
         stmt = stmt.where(

@@ -200,27 +200,46 @@ def test_kpi_cards(
                 assert card["attainment"] == pytest.approx(attainment), f"{where} attainment"
 
 
+def sql_branch_figures(
+    engine: sa.Engine, week: date, branch: int
+) -> dict[str, tuple[float | None, float | None]]:
+    """kpi -> (the branch's value, its attainment capped at 150% or None without a target);
+    outflows: target ÷ actual."""
+    scope = Scope.branch(branch)
+    out: dict[str, tuple[float | None, float | None]] = {}
+    for kpi in (*BALANCES, *CUSTOMER_KPIS):
+        target = sql_target(engine, kpi, week, scope)
+        value = sql_kpi(engine, kpi, week, scope)
+        good = None
+        if target is not None and value is not None and target > 0:
+            if kpi == "outflow_other_banks":
+                good = min(target / value if value > 0 else 1.5, 1.5)
+            else:
+                good = min(max(value, 0) / target, 1.5)
+        out[kpi] = (value, good)
+    return out
+
+
 @pytest.mark.parametrize("week", WEEKS, ids=[f"{w}" for w in WEEKS])
 def test_branch_ranking(bank: sa.Engine, largest_branch: int, week: date) -> None:
     """Score = mean over KPIs with a target of attainment capped at 150%; outflows target ÷ actual."""
-    got = load_week_view(week, Selection(Scope.bank())).ranking
+    view = load_week_view(week, Selection(Scope.bank()))
+    got = view.ranking
+    # the ranking table's figures per branch: each KPI's value, and KPIs on / with a target
+    values = {(r["branch_id"], r["kpi"]): r["value"] for r in view.by_branch.iter_rows(named=True)}
+    on_target = {
+        r["branch_id"]: (r["on_target"], r["with_target"]) for r in got.iter_rows(named=True)
+    }
     branches = [r[0] for r in rows(bank, "SELECT branch_id FROM branches ORDER BY branch_id")]
     expected: dict[int, float] = {}
     for b in branches:
-        scope = Scope.branch(b)
-        goods = []
-        for kpi in (*BALANCES, *CUSTOMER_KPIS):
-            target = sql_target(bank, kpi, week, scope)
-            value = sql_kpi(bank, kpi, week, scope)
-            if target is None or value is None or target <= 0:
-                continue
-            if kpi == "outflow_other_banks":
-                good = target / value if value > 0 else 1.5
-            else:
-                good = max(value, 0) / target
-            goods.append(min(good, 1.5))
+        figures = sql_branch_figures(bank, week, b)
+        for kpi, value in figures.items():
+            assert values.get((b, kpi)) == pytest.approx(value[0]), f"branch {b} {kpi}"
+        goods = [g for _, g in figures.values() if g is not None]
         if goods:
             expected[b] = sum(goods) / len(goods)
+            assert on_target[b] == (sum(g >= 1 for g in goods), len(goods)), f"branch {b}"
     scores = dict(zip(got["branch_id"].to_list(), got["score"].to_list(), strict=True))
     assert set(scores) == set(expected)
     for b, score in expected.items():

@@ -134,6 +134,15 @@ def test_officer_weekly_work_and_engagement(
         assert scores["soft_footprints"].mean() == pytest.approx(
             sum(v[2] for v in expected.values()) / n
         )
+        want_scores = [
+            100
+            * sum(
+                c.weight * (min(v[column[c.code]] / p90[c.code], 1.0) if p90[c.code] else 0.0)
+                for c in STD.engagement.components
+            )
+            for v in expected.values()
+        ]
+        assert scores["score"].mean() == pytest.approx(sum(want_scores) / n), where
         books = rows(
             bank,
             fill_sql(STD.profile_fields, _scope_sql(scope).replace("o.", "c.")),

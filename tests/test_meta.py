@@ -146,3 +146,53 @@ def test_the_longest_units_are_handed_out_first() -> None:
     sched.schedule()
     assert first.sent[0] == [0, 1, 2]  # the Spark package, though it has fewer tests
     assert second.sent[0] == list(range(3, 12))
+
+
+def _card_labels() -> dict[str, list[str]]:
+    """file -> the label keys of every card (``st.metric``) the pages and their views draw.
+
+    A label is ``t("key")``; the KPI page's cards are labelled per KPI (``card_label(kpi, …)``,
+    ``kpi_labels[kpi]``), which stands for every ``kpis.kpi_<code>``; any other label is returned
+    as its source text, which the inventory cannot list, so the test below fails on it.
+    """
+    import ast
+
+    from dashboard.report import KPI_ORDER
+
+    out: dict[str, list[str]] = {}
+    for path in [*_py("dashboard/pages"), *_py("dashboard/views")]:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "metric"
+                and node.args
+            ):
+                continue
+            arg = node.args[0]
+            keys = [f"<{ast.unparse(arg)}>"]
+            if (
+                isinstance(arg, ast.Call)
+                and isinstance(arg.func, ast.Name)
+                and arg.func.id == "t"
+                and isinstance(arg.args[0], ast.Constant)
+            ):
+                keys = [arg.args[0].value]
+            elif ast.unparse(arg) in ("card_label(kpi, lang)", "kpi_labels[kpi]"):
+                keys = [f"kpis.kpi_{k}" for k in KPI_ORDER]
+            out.setdefault(path.relative_to(ROOT).as_posix(), []).extend(keys)
+    return out
+
+
+def test_every_card_is_in_the_figure_inventory() -> None:
+    """docs/figure-tests.md names every card a page shows, and every test it cites exists."""
+    inventory = (ROOT / "docs" / "figure-tests.md").read_text(encoding="utf-8")
+    listed = set(re.findall(r"`([a-z_]+\.[a-z_]+)`", inventory))
+    cards = _card_labels()
+    assert sum(len(v) for v in cards.values()) >= 40  # the scan finds the pages' cards
+    missing = {f: [k for k in keys if k not in listed] for f, keys in cards.items()}
+    assert not {f: k for f, k in missing.items() if k}, "cards missing from docs/figure-tests.md"
+    for path, name in re.findall(r"`(tests/[\w/]+\.py)::(test_\w+)`", inventory):
+        source = ROOT / path
+        assert source.exists(), path
+        assert re.search(rf"^def {name}\(", source.read_text(encoding="utf-8"), re.M), name

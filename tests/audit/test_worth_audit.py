@@ -2,6 +2,9 @@
 total and by tier) and the loyalty page's overview (customers, average score, each component's
 mean, the score bands, customers at churn risk and the value at stake), at the three audit dates.
 
+For the officer's book it also checks the customer page's own figures of one customer (CLV,
+P(alive), and the loyalty score where the loyalty mart is, at the data's end).
+
 Both rest on model outputs, recomputed here from the published definitions and parameters: BG/NBD
 (Fader, Hardie & Lee 2005, eq. 6 fitted by maximum likelihood, P(alive) by eq. 11) on days with a
 self-initiated transaction, in weeks (``[clv]``); CLV = P(alive) x monthly margin on the last full
@@ -19,12 +22,14 @@ import sqlalchemy as sa
 from scipy.optimize import minimize
 from scipy.special import betaln, gammaln
 
+from dashboard.loaders.customer import load_record
 from dashboard.loaders.loyalty import load_overview
 from dashboard.loaders.segments import load_breakdown, load_summary
 from data_access.filters import Scope
 from data_access.queries.value import SegmentDefinition
 from data_access.selection import Selection
 from metrics.standards import load_standards
+from tests.audit.conftest import DATA_END
 from tests.audit.test_value_audit import (
     OPEN,
     RFM,
@@ -254,3 +259,15 @@ def test_clv_and_loyalty_overview(
         assert ov.value_at_stake == pytest.approx(sum(aum[c] for c in at_risk)), where
         listed = dict(zip(ov.churn["customer_id"], ov.churn["churn_reason"], strict=True))
         assert listed == at_risk, f"{where}: who is on the churn list, and why"
+        if scope.level == "officer":  # the customer page: one customer's own figures
+            book = sorted(mine)
+            for cid in book[:: max(len(book) // 20, 1)]:
+                marts = load_record(scope, cid, as_of)["marts"]
+                value = marts["value"]
+                # the refit's optimum agrees to ~2e-5 of a customer's figure (its sum to 1e-5)
+                assert value["clv"] == pytest.approx(mine[cid], rel=1e-4, abs=1e-6), cid
+                assert value["p_alive"] == pytest.approx(alive.get(cid, 1.0), rel=1e-4), cid
+                if as_of == DATA_END:  # the loyalty mart is as of the data's end
+                    got = marts["loyalty"]["loyalty"]
+                    # its P(alive) component carries the refit's difference; shown to 0 decimals
+                    assert got == pytest.approx(scores[cid][0], abs=0.01), cid

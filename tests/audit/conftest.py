@@ -23,6 +23,16 @@ AS_OF_DATES = (date(2026, 11, 22), date(2026, 10, 31), date(2026, 11, 2))
 DATA_END = date(2026, 11, 22)
 
 
+def scope_sql(scope: Scope, alias: str) -> str:
+    """The scope as a condition on the ``alias`` table's branch_id and officer_id columns."""
+    if scope.level == "bank":
+        return "1 = 1"
+    cond = f"{alias}.branch_id = {scope.branch_id}"
+    return cond + (
+        f" AND {alias}.officer_id = {scope.officer_id}" if scope.level == "officer" else ""
+    )
+
+
 def monday(day: date) -> date:
     """Monday of the week holding ``day``."""
     return day - timedelta(days=day.weekday())

@@ -132,6 +132,16 @@ def sql_target(engine: sa.Engine, kpi: str, week: date, scope: Scope) -> float |
     return None if got is None else float(got)
 
 
+def sql_attainment(kpi: str, value: float, target: float | None) -> float | None:
+    """Attainment reads one way for every KPI: above 100% is good; for outflows (lower is better)
+    it is target ÷ actual, as in the branch ranking; none without a positive target."""
+    if target is None or target <= 0:
+        return None
+    if kpi == "outflow_other_banks":
+        return target / value if value > 0 else None
+    return max(value, 0) / target
+
+
 def _monthly_priors(
     engine: sa.Engine, week: date, scope: Scope, value: float
 ) -> tuple[float | None, float | None]:
@@ -189,14 +199,7 @@ def test_kpi_cards(
             if scope.level != "officer":
                 target = sql_target(bank, kpi, week, scope)
                 assert card["target"] == pytest.approx(target), where
-                # attainment reads one way for every KPI: above 100% is good; for outflows
-                # (lower is better) it is target ÷ actual, as in the branch ranking
-                if target is None or target <= 0:
-                    attainment = None
-                elif kpi == "outflow_other_banks":
-                    attainment = target / expected if expected > 0 else None
-                else:
-                    attainment = max(expected, 0) / target
+                attainment = sql_attainment(kpi, expected, target)
                 assert card["attainment"] == pytest.approx(attainment), f"{where} attainment"
 
 
@@ -267,6 +270,18 @@ WHERE o.active AND o.role IN ('customer_manager', 'credit_officer') {where}
 ORDER BY o.officer_id"""
 
 
+def page_league(week: date, scope: Scope) -> pl.DataFrame:
+    """The officer league as the KPI page builds it (dashboard/pages/kpis.py): the officers who
+    keep a book, from the league's weekly figures."""
+    book = load_officers(scope).filter(pl.col("role").is_in(BOOK_ROLES))
+    weekly = load_officer_weekly(league_period(week), Selection(scope))
+    return km.officer_league(
+        weekly.filter(pl.col("officer_id").is_in(book["officer_id"].to_list())),
+        week=week,
+        officers=book,
+    )
+
+
 @pytest.mark.parametrize("week", WEEKS, ids=[f"{w}" for w in WEEKS])
 def test_officer_league(
     bank: sa.Engine, largest_branch: int, busiest_officer: Scope, week: date
@@ -280,14 +295,7 @@ def test_officer_league(
         (Scope.branch(largest_branch), f"AND o.branch_id = {largest_branch}"),
         (busiest_officer, f"AND o.officer_id = {officer}"),
     ):
-        # the page's way (dashboard/pages/kpis.py)
-        book = load_officers(scope).filter(pl.col("role").is_in(BOOK_ROLES))
-        weekly = load_officer_weekly(league_period(week), Selection(scope))
-        league = km.officer_league(
-            weekly.filter(pl.col("officer_id").is_in(book["officer_id"].to_list())),
-            week=week,
-            officers=book,
-        )
+        league = page_league(week, scope)
         got = {
             r["officer_id"]: (
                 r["conversions"],

@@ -20,6 +20,7 @@ from data_access.selection import Period, Selection
 from metrics import officers as om
 from metrics import quality as qm
 from metrics.standards import load_standards
+from tests.audit.conftest import scope_sql
 from tests.audit.test_kpis_audit import WEEKS
 from tests.conftest import sql_rows as rows
 
@@ -75,10 +76,7 @@ def sql_rates(engine: sa.Engine, scope_sql: str, week: date) -> dict[int, list[f
 
 
 def _scope_sql(scope: Scope) -> str:
-    if scope.level == "bank":
-        return "1 = 1"
-    cond = f"o.branch_id = {scope.branch_id}"
-    return cond + (f" AND o.officer_id = {scope.officer_id}" if scope.level == "officer" else "")
+    return scope_sql(scope, "o")
 
 
 @pytest.mark.parametrize("week", WEEKS, ids=[f"{w}" for w in WEEKS])

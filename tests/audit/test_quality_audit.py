@@ -18,6 +18,7 @@ from data_access.filters import Scope
 from data_access.selection import Period, Selection
 from metrics.quality import income_contradictions, overall_completeness
 from metrics.standards import load_standards
+from tests.audit.test_value_audit import _scope_sql
 from tests.conftest import sql_one as one
 
 STD = load_standards()
@@ -68,13 +69,6 @@ FROM customers c WHERE {OPEN} AND {{scope}}"""
 APPLICATIONS = """
 SELECT count(*) FROM loan_applications a JOIN customers c ON c.customer_id = a.customer_id
 WHERE a.applied_on >= :start AND a.applied_on <= :end AND {scope}"""
-
-
-def _scope_sql(scope: Scope) -> str:
-    if scope.level == "bank":
-        return "1 = 1"
-    cond = f"c.branch_id = {scope.branch_id}"
-    return cond + (f" AND c.officer_id = {scope.officer_id}" if scope.level == "officer" else "")
 
 
 @pytest.mark.parametrize("period", PERIODS, ids=[f"{p.end}" for p in PERIODS])

@@ -14,9 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from dashboard.format import pct
-from dashboard.loaders.common import load_officers
-from dashboard.loaders.kpis import league_period, load_officer_weekly, load_week_view
-from dashboard.loaders.officers import BOOK_ROLES
+from dashboard.loaders.kpis import load_week_view
 from dashboard.report import (
     KPI_ORDER,
     WeeklyReport,
@@ -27,11 +25,12 @@ from dashboard.report import (
 )
 from data_access.filters import Scope
 from data_access.selection import Selection
-from metrics import kpis as km
 from tests.audit.conftest import DATA_END
 from tests.audit.test_kpis_audit import (
     WEEKS,
     _monthly_priors,
+    page_league,
+    sql_attainment,
     sql_branch_figures,
     sql_kpi,
     sql_target,
@@ -59,13 +58,7 @@ def _report(week, scope: Scope, lang: str) -> str:
     """The file as the KPI page builds it (dashboard/pages/kpis.py), branch and officer names
     left as numbers."""
     view = load_week_view(week, Selection(scope))
-    book = load_officers(scope).filter(pl.col("role").is_in(BOOK_ROLES))
-    weekly = load_officer_weekly(league_period(week), Selection(scope))
-    league = km.officer_league(
-        weekly.filter(pl.col("officer_id").is_in(book["officer_id"].to_list())),
-        week=week,
-        officers=book,
-    ).with_columns(
+    league = page_league(week, scope).with_columns(
         pl.col("officer_id").cast(pl.String).alias("officer"),
         pl.col("branch_id").cast(pl.String).alias("branch"),
     )
@@ -102,12 +95,7 @@ def test_weekly_report_file(bank: sa.Engine, largest_branch: int, week) -> None:
                 prev = sql_kpi(bank, kpi, week - timedelta(weeks=1), scope)
             target = sql_target(bank, kpi, week, scope)
             change = (value - prev) / abs(prev) if prev else None
-            if target is None or target <= 0:
-                attainment = None
-            elif kpi == "outflow_other_banks":
-                attainment = target / value if value > 0 else None
-            else:
-                attainment = max(value, 0) / target
+            attainment = sql_attainment(kpi, value, target)
             assert row[1] == kpi_text(kpi, value, lang, one_unit=True), f"{where} {kpi}"
             assert row[2] == change_text(kpi, value - prev, change, lang, one_unit=True), (
                 f"{where} {kpi}: change"

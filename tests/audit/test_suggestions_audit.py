@@ -20,7 +20,7 @@ from data_access.filters import Scope
 from data_access.selection import Period, Selection
 from metrics.codes import FEEDBACK_REASONS
 from metrics.standards import load_standards
-from tests.audit.conftest import DATA_END
+from tests.audit.conftest import DATA_END, scope_sql
 from tests.conftest import sql_rows as rows
 
 WINDOW = load_standards().funnel.default_window_days
@@ -84,13 +84,6 @@ def answers(bank: sa.Engine) -> Iterator[int]:
             )
 
 
-def _scope_sql(scope: Scope) -> str:
-    if scope.level == "bank":
-        return "1 = 1"
-    cond = f"f.branch_id = {scope.branch_id}"
-    return cond + (f" AND f.officer_id = {scope.officer_id}" if scope.level == "officer" else "")
-
-
 def test_suggestion_outcome_cards(
     bank: sa.Engine, largest_branch: int, busiest_officer: Scope, answers: int
 ) -> None:
@@ -103,7 +96,7 @@ def test_suggestion_outcome_cards(
             where = f"{scope.level} {period.start}..{period.end}"
             given = rows(
                 bank,
-                ANSWERS.format(scope=_scope_sql(scope)),
+                ANSWERS.format(scope=scope_sql(scope, "f")),
                 lo=datetime.combine(period.start, time.min),
                 hi=datetime.combine(period.end + timedelta(days=1), time.min),
             )

@@ -14,6 +14,7 @@ from data_access.filters import Scope
 from data_access.queries.value import SegmentDefinition
 from data_access.selection import Selection
 from metrics.standards import load_standards
+from tests.audit.conftest import scope_sql
 from tests.conftest import sql_rows as rows
 
 STD = load_standards()
@@ -116,10 +117,7 @@ def _last_full_month(as_of: date) -> date:
 
 
 def _scope_sql(scope: Scope) -> str:
-    if scope.level == "bank":
-        return "1 = 1"
-    cond = f"c.branch_id = {scope.branch_id}"
-    return cond + (f" AND c.officer_id = {scope.officer_id}" if scope.level == "officer" else "")
+    return scope_sql(scope, "c")
 
 
 def _segment(r: int, fm: int) -> str:

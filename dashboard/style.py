@@ -11,6 +11,11 @@ import streamlit as st
 SCREEN_CSS = """
 [data-testid="stMetricValue"] { font-size: clamp(1.25rem, 3vw, 2.25rem); }
 .fp-print-header { display: none; }
+/* a card's label wraps rather than losing its end: "Deposit balance (CNY…" hid "'000" on a
+   phone, "Soft footprints per officer-w…" five cards to a row on a laptop */
+[data-testid="stMetricLabel"] * {
+  white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
+}
 """
 
 # A president's phone (390 px): Streamlit stacks every column full width below 640 px, which
@@ -25,10 +30,6 @@ PHONE_CSS = """
   [class*="st-key-fp_cards"] [data-testid="stHorizontalBlock"] { flex-wrap: wrap; gap: 0.5rem; }
   [data-testid="stMetricValue"] { font-size: 1.15rem; }
   [data-testid="stMetricLabel"] p { font-size: 0.8rem; }
-  /* a label wraps rather than losing its unit: "Deposit balance (CNY…" hid "'000" */
-  [data-testid="stMetricLabel"] * {
-    white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
-  }
   [data-testid="stMainBlockContainer"] { padding: 3rem 0.6rem 2rem 0.6rem; }
   [data-testid="stMain"] { overflow-x: hidden; }
   .js-plotly-plot, .stPlotlyChart { max-width: 100%; }

@@ -81,6 +81,25 @@ def test_kpi_card_labels_on_a_phone_keep_their_units(server, page) -> None:
     assert cut == [], cut
 
 
+def test_card_labels_on_a_laptop_read_whole(server, page) -> None:
+    """Five cards to a row on the officer page: at 1400 px the English "Soft footprints per
+    officer-week" was cut to "Soft footprints per officer-w…"; a label wraps instead."""
+    pg, _ = page
+    pg.goto(f"{server}/officers?lang=en")
+    script_done(pg)
+    pg.wait_for_function(
+        "() => document.querySelectorAll('[data-testid=\"stMetricValue\"]').length >= 5",
+        timeout=60_000,
+    )
+    pg.wait_for_timeout(800)
+    cut = pg.evaluate(
+        """() => [...document.querySelectorAll('[data-testid=stMetricLabel]')]
+        .filter(l => [l, ...l.querySelectorAll('*')].some(e => e.scrollWidth > e.clientWidth + 1))
+        .map(l => l.innerText)"""
+    )
+    assert pg.locator("[data-testid='stMetricLabel']").count() >= 5 and cut == [], cut
+
+
 def test_home_page_links_read_whole(server, page) -> None:
     """The administrator's home lists six sections: each page's link reads whole in Chinese."""
     pg, _ = page

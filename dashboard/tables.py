@@ -11,6 +11,13 @@ from dashboard.charts.customer import coded_table
 from dashboard.links import link_customers
 
 
+def money_column(*, fen: bool = True) -> Any:
+    """A money column's format: thousands separators and the same decimals on every row, two for
+    amounts to the fen, none for whole yuan (limits, declared incomes). Streamlit's "localized"
+    drops trailing zeros: 176.2 under 416.46."""
+    return st.column_config.NumberColumn(format="%,.2f" if fen else "%,.0f")
+
+
 def show_table(frame: pl.DataFrame, where: Any = st, **options: Any) -> Any:
     """``where.dataframe`` of ``frame`` in the house form; ``options`` go to Streamlit as they are."""
     return where.dataframe(frame, hide_index=True, placeholder="—", width="stretch", **options)

@@ -31,7 +31,7 @@ from dashboard.loaders.customer import (
 )
 from dashboard.problems import problem_text
 from dashboard.state import PageContext
-from dashboard.tables import show_coded_table, show_table
+from dashboard.tables import money_column, show_coded_table, show_table
 from data_access import audit
 from data_access.auth import User
 from data_access.errors import InvalidImport
@@ -637,7 +637,7 @@ def footprints_tab(v: CustomerView) -> None:
             },
             t_map("customer.", FOOTPRINT_COLUMNS, counterparty_type="counterparty"),
             # amounts with thousands separators, like every other money column
-            column_config={t("customer.amount"): st.column_config.NumberColumn(format="localized")},
+            column_config={t("customer.amount"): money_column()},
         )
     st.markdown(f"#### {t('customer.sec_products')}")
     if record["holdings"].is_empty():
@@ -648,8 +648,8 @@ def footprints_tab(v: CustomerView) -> None:
             {"product": PRODUCT},
             t_map("customer.", ("product", "opened_on", "closed_on", "balance", "credit_limit")),
             column_config={
-                t(f"customer.{c}"): st.column_config.NumberColumn(format="localized")
-                for c in ("balance", "credit_limit")
+                t("customer.balance"): money_column(),
+                t("customer.credit_limit"): money_column(fen=False),
             },
         )
 
@@ -669,6 +669,7 @@ def soft_tab(v: CustomerView) -> None:
             soft,
             {"kind": SOFT, "source": SOURCE},
             t_map("customer.", SOFT_COLUMNS, officer_name="recorded_by"),
+            column_config={t("customer.amount"): money_column()},
         )
 
     mine = (
@@ -785,9 +786,7 @@ def credit_tab(v: CustomerView) -> None:
             external,
             {"platform": PLATFORM},
             t_map("customer.", ("platform", "credit_limit", "as_of")),
-            column_config={
-                t("customer.credit_limit"): st.column_config.NumberColumn(format="localized")
-            },
+            column_config={t("customer.credit_limit"): money_column(fen=False)},
         )
     st.markdown(f"#### {t('customer.loan_apps')}")
     checks: pl.DataFrame = record["checks"]
@@ -811,7 +810,8 @@ def credit_tab(v: CustomerView) -> None:
                 min_inflows=standard.alerts.contradiction_min_inflows,
             ),
             column_config={
-                t(f"customer.{c}"): st.column_config.NumberColumn(format="localized")
-                for c in ("amount", "declared_income", "observed_inflow")
+                t("customer.amount"): money_column(fen=False),
+                t("customer.declared_income"): money_column(fen=False),
+                t("customer.observed_inflow"): money_column(),
             },
         )

@@ -25,7 +25,7 @@ from dashboard.loaders.officers import (
     load_trainings,
 )
 from dashboard.state import PageContext
-from dashboard.tables import show_table
+from dashboard.tables import money_column, show_table
 from data_access.schema import ACTIVITY_KINDS
 from data_access.selection import Period
 from metrics import officers as om
@@ -241,8 +241,8 @@ def quality_tab(v: OfficerView) -> None:
     profile_flags = profile_flags.with_columns(_named("officer_id", officer_labels, "officer"))
     evidence_headers = t_map("officers.col_", EVIDENCE_COLUMNS)
     money_cols = {
-        evidence_headers[c]: st.column_config.NumberColumn(format="localized")
-        for c in ("declared_income", "observed_inflow")
+        evidence_headers["declared_income"]: money_column(fen=False),
+        evidence_headers["observed_inflow"]: money_column(),
     }
     st.markdown(t("officers.profile_contradictions", n=count(profile_flags.height)))
     show_table(
@@ -264,8 +264,8 @@ def quality_tab(v: OfficerView) -> None:
     show_table(
         charts.masked_table(app_flags, app_headers),
         column_config={
-            app_headers[c]: st.column_config.NumberColumn(format="localized")
-            for c in ("declared_income", "observed_inflow")
+            app_headers["declared_income"]: money_column(fen=False),
+            app_headers["observed_inflow"]: money_column(),
         }
         # the day of the application matters, not midnight
         | {app_headers["applied_on"]: st.column_config.DatetimeColumn(format="YYYY-MM-DD")},

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Callable, Iterator
 from datetime import date
 
@@ -72,6 +74,26 @@ def test_renders_a_demo_customer(app_test: Callable[..., AppTest], car_owner: di
     assert "Profile completeness" in text
     assert len(at.get("plotly_chart")) >= 2
     assert at.query_params["customer"] == str(car_owner["customer_id"])
+
+
+MONEY = {"Amount", "Balance", "Limit", "Declared income", "Money in, year before"}
+
+
+def test_money_columns_keep_their_decimals(
+    app_test: Callable[..., AppTest], car_owner: dict
+) -> None:
+    """A money column shows the same decimals on every row: drawn "localized", the browser
+    dropped trailing zeros (176.2 under 416.46, 6,639,700 above 67,903,013.89)."""
+    at = app_test("customer", lang="en", customer=str(car_owner["customer_id"]))
+    formats = [
+        (header, json.loads(table.proto.columns or "{}").get(header, {}).get("type_config", {}))
+        for table in at.dataframe
+        for header in table.value.columns
+        if header in MONEY
+    ]
+    assert {"Amount", "Balance"} <= {header for header, _ in formats}
+    bad = [(h, c) for h, c in formats if not re.fullmatch(r"%,\.[02]f", c.get("format", ""))]
+    assert not bad, bad
 
 
 def test_renders_in_chinese(app_test: Callable[..., AppTest], car_owner: dict) -> None:

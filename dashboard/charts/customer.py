@@ -28,6 +28,11 @@ def _layout(title: str, height: int = 340, **extra: object) -> dict[str, object]
     }
 
 
+# An amount axis in grouped digits, trailing zeros trimmed (20,000 / 0.5): plotly's default SI
+# prefixes wrote 20,000 万元 as "20k", a thousand ten-thousands.
+AMOUNT_TICKS = ",~f"
+
+
 def weekly_by_kind(weekly: pl.DataFrame) -> pl.DataFrame:
     """Amount and count per week and kind (from the week × kind × channel × direction rows)."""
     return (
@@ -80,6 +85,7 @@ def timeline_chart(
         xaxis_title=x_title,
         yaxis_title=y_title,
         xaxis_tickformat="%Y-%m-%d",
+        yaxis_tickformat=AMOUNT_TICKS,
     )
     return go.Figure(data=traces, layout=layout)
 
@@ -129,6 +135,7 @@ def balance_chart(
         yaxis_title=y_title,
         xaxis_tickformat="%Y-%m",
         xaxis_hoverformat="%Y-%m",
+        yaxis_tickformat=AMOUNT_TICKS,
     )
     return go.Figure(data=traces, layout=layout)
 

@@ -58,6 +58,8 @@ def test_timeline_chart_one_trace_per_kind_in_label_order_and_unit() -> None:
     assert (
         fig.layout.legend.yanchor == "top"
     )  # a two-row legend grows down, not over the axis title
+    # amounts in 万元 with grouped digits: plotly's default wrote 20,000 万元 as "20k"
+    assert fig.layout.yaxis.tickformat == ",~f"
 
 
 def test_channel_chart_labels() -> None:
@@ -90,6 +92,7 @@ def test_balance_chart() -> None:
     # numeric month ticks, not plotly's English month names ('Sep 2026') in the Chinese UI
     assert fig.layout.xaxis.tickformat == "%Y-%m"
     assert fig.data[0].hovertemplate.startswith("%{x|%Y-%m}")
+    assert fig.layout.yaxis.tickformat == ",~f"  # "20,000" 万元, not "20k"
 
 
 def test_profile_table_masks_and_translates() -> None:

@@ -8,6 +8,7 @@ import polars as pl
 import pytest
 
 from dashboard.charts import kpis as charts
+from dashboard.i18n import catalog
 
 W = date(2026, 11, 16)
 NAMES = {"value": "This year", "prior_year": "Prior year", "target": "Target"}
@@ -26,6 +27,14 @@ NAMES = {"value": "This year", "prior_year": "Prior year", "target": "Target"}
 def test_axis_for(kpi: str, lang: str, divisor: float, tickformat: str, from_zero: bool) -> None:
     axis = charts.axis_for(kpi, lang, "万元", "个")
     assert (axis.divisor, axis.tickformat, axis.from_zero) == (divisor, tickformat, from_zero)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_axis_of_a_count_reads_as_a_word(lang: str) -> None:
+    """Plotly turns a y-axis title on its side: the Chinese unit 个, one character, read as an
+    arrow (←) beside the counts of the page and the weekly report; the title is a word."""
+    title = catalog()["kpis.unit_count"][lang]
+    assert len(title) >= 2 and charts.axis_for("new_customers", lang, "万元", title).title == title
 
 
 def test_trend_figure_scales_and_skips_empty_lines() -> None:

@@ -140,7 +140,9 @@ def time_to_convert_chart(
             annotation_position="top right",
         )
     fig.update_xaxes(title=days_title, rangemode="tozero")
-    fig.update_yaxes(title=count_title)
+    # whole customers: two at most read as ticks 0, 0.5, 1, 1.5, 2
+    most = int(histogram["customers"].max() or 0)
+    fig.update_yaxes(title=count_title, tick0=0, dtick=max(1, -(-most // 5)), rangemode="tozero")
     return _layout(fig)
 
 

@@ -85,6 +85,13 @@ def test_time_to_convert_chart_marks_the_median() -> None:
     assert not charts.time_to_convert_chart(
         hist, None, days_title="D", count_title="N", median_label="M"
     ).layout.shapes
+    # whole customers: two at most read as ticks 0, 0.5, 1, 1.5, 2 (seen on one branch's campaign)
+    y = fig.layout.yaxis
+    assert y.tick0 == 0 and y.dtick >= 1 and float(y.dtick).is_integer()
+    many = hist.with_columns(pl.col("customers") * 40)  # 120 at most: ticks every 24, not every 1
+    assert charts.time_to_convert_chart(
+        many, None, days_title="D", count_title="N", median_label="M"
+    ).layout.yaxis.dtick == 24
 
 
 def test_trend_chart_separates_open_weeks() -> None:

@@ -37,6 +37,13 @@ def test_the_axis_of_a_count_reads_as_a_word(lang: str) -> None:
     assert len(title) >= 2 and charts.axis_for("new_customers", lang, "万元", title).title == title
 
 
+def test_select_all_means_only_the_dropdowns_select_all() -> None:
+    """全选 is the dropdowns' "Select all": the attainment chart's "(selection)" read
+    目标完成率(全选范围), "the select-all range", where 所选范围 (the range selected) was meant."""
+    uses = sorted(k for k, text in catalog().items() if "全选" in text["zh"])
+    assert uses == ["frontend.select_all"], uses
+
+
 def test_trend_figure_scales_and_skips_empty_lines() -> None:
     trend = pl.DataFrame(
         {

@@ -25,7 +25,7 @@ from dashboard.loaders.officers import (
     load_trainings,
 )
 from dashboard.state import PageContext
-from dashboard.tables import money_column, show_table
+from dashboard.tables import money_column, show_customer_list, show_table
 from data_access.schema import ACTIVITY_KINDS
 from data_access.selection import Period
 from metrics import officers as om
@@ -245,8 +245,10 @@ def quality_tab(v: OfficerView) -> None:
         evidence_headers["observed_inflow"]: money_column(),
     }
     st.markdown(t("officers.profile_contradictions", n=count(profile_flags.height)))
-    show_table(
+    show_customer_list(  # each customer number opens that customer, as on every such list
         charts.masked_table(profile_flags.head(200), evidence_headers),
+        evidence_headers["customer_id"],
+        lang,
         column_config=money_cols
         | {evidence_headers["income_ratio"]: st.column_config.NumberColumn(format="%.1f×")},
     )

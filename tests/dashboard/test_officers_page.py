@@ -106,6 +106,17 @@ def test_a_link_with_a_tab_opens_that_tab(app_test: Callable[..., AppTest]) -> N
     assert chart_keys(bad) == ["of_chart_heatmap"]  # an unknown tab falls back to the first
 
 
+def test_the_contradicted_declarations_link_their_customers(
+    app_test: Callable[..., AppTest],
+) -> None:
+    """The information-quality tab lists customers whose declared income the footprints
+    contradict: each customer number opens that customer, as on every list that names one."""
+    at = app_test("officers", lang="en", tab="quality")
+    assert not at.exception
+    listed = next(d.value for d in at.dataframe if "Declared ÷ received" in d.value.columns)
+    assert len(listed) and listed["Customer"].str.startswith("/customer?customer=").all()
+
+
 def test_chinese_labels(app_test: Callable[..., AppTest]) -> None:
     at = app_test("officers", lang="zh", tiers="vip", tab="training")
     rendered(at)

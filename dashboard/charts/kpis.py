@@ -152,6 +152,9 @@ def attainment_figure(
         title={"text": title},
         height=320,
         margin={"l": 10, "r": 10, "t": 50, "b": 10},
+        # the KPI names under the bars make room for themselves (turned on their side when the
+        # bars are narrow; a 10 px margin cut them to "Dep…")
+        xaxis={"automargin": True},
         yaxis={"tickformat": ".0%", "automargin": True},
         showlegend=False,
     )

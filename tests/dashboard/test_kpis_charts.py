@@ -109,3 +109,6 @@ def test_attainment_figure_reads_the_same_way_for_every_kpi() -> None:
     # just below the target reads below it: a red bar labelled "100%" said the opposite
     assert list(bar.text) == ["99.6%", "200.0%", "0.0%"]
     assert list(bar.textposition) == ["auto", "auto", "outside"]  # no bar: the 0.0% above it
+    # the KPI names under the bars make room for themselves: in the English weekly report,
+    # turned on their side under narrow bars, they were cut to "Dep…", "Lo…" by a 10 px margin
+    assert fig.layout.xaxis.automargin is True

@@ -107,6 +107,11 @@ def test_home_page_links_read_whole(server, page) -> None:
     script_done(pg)
     links = pg.locator("[data-testid='stMain'] [data-testid='stPageLink']")
     links.first.wait_for(timeout=60_000)
+    # the links come in one by one: on a loaded machine a fixed pause saw 6 of them
+    pg.wait_for_function(
+        "document.querySelectorAll('[data-testid=stMain] [data-testid=stPageLink]').length >= 10",
+        timeout=60_000,
+    )
     pg.wait_for_timeout(800)
     cut = pg.evaluate(
         """() => [...document.querySelectorAll('[data-testid=stMain] [data-testid=stPageLink]')]
